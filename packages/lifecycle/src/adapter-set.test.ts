@@ -1,0 +1,300 @@
+import { describe, expect, it, vi } from "vitest";
+import { AdapterSet, adapterName } from "./adapter-set.js";
+import type { GraphInfo, LifecycleAdapter, NodeExecutionEvent, NodeInfo } from "./types.js";
+
+const node: NodeInfo = {
+  name: "a",
+  dependencies: [],
+  optionalDependencies: [],
+  tags: {},
+  isExternalInput: false,
+  kind: "transform",
+  documentation: "",
+  source: "() => 1",
+  functionName: "a",
+  version: "v1",
+};
+const graph: GraphInfo = {
+  nodes: [node],
+  node: (name) => (name === "a" ? node : undefined),
+  version: "g1",
+  config: {},
+};
+const init = { runId: "r1", node, kwargs: {}, taskId: undefined };
+const graphInit = {
+  runId: "r1",
+  graph,
+  finalVars: ["a"],
+  inputs: {},
+  overrides: {},
+  executionPath: ["a"],
+};
+
+function recorder(name: string, log: string[]): LifecycleAdapter {
+  return {
+    beforeNodeExecution: (e) => void log.push(`${name}:before:${e.node.name}:${e.attempt}`),
+    afterNodeExecution: (e) => void log.push(`${name}:after:${e.node.name}:${e.success}`),
+    wrapNodeExecution: async (_e, next) => {
+      log.push(`${name}:wrap-in`);
+      try {
+        return await next();
+      } finally {
+        log.push(`${name}:wrap-out`);
+      }
+    },
+    beforeGraphExecution: () => void log.push(`${name}:beforeGraph`),
+    afterGraphExecution: (e) => void log.push(`${name}:afterGraph:${e.success}`),
+    wrapGraphExecution: async (_e, next) => {
+      log.push(`${name}:wrapGraph-in`);
+      try {
+        return await next();
+      } finally {
+        log.push(`${name}:wrapGraph-out`);
+      }
+    },
+  };
+}
+
+describe("AdapterSet", () => {
+  it("nests wrappers with the first adapter outermost and runs observers inside them, in adapter order", async () => {
+    const log: string[] = [];
+    const set = new AdapterSet([recorder("A", log), recorder("B", log)]);
+    const value = await set.runNode(init, () => {
+      log.push("work");
+      return 42;
+    });
+    expect(value).toBe(42);
+    expect(log).toEqual([
+      "A:wrap-in",
+      "B:wrap-in",
+      "A:before:a:1",
+      "B:before:a:1",
+      "work",
+      "A:after:a:true",
+      "B:after:a:true",
+      "B:wrap-out",
+      "A:wrap-out",
+    ]);
+  });
+
+  it("keeps a synchronous node synchronous when there are only synchronous observers", () => {
+    const set = new AdapterSet([{ beforeNodeExecution: () => undefined, afterNodeExecution: () => undefined }]);
+    expect(set.runNode(init, () => 7)).toBe(7);
+  });
+
+  it("runs graph observers inside graph wrappers and passes the results through", async () => {
+    const log: string[] = [];
+    const set = new AdapterSet([recorder("A", log), recorder("B", log)]);
+    const results = await set.runGraph(graphInit, () => ({ a: 1 }));
+    expect(results).toEqual({ a: 1 });
+    expect(log).toEqual([
+      "A:wrapGraph-in",
+      "B:wrapGraph-in",
+      "A:beforeGraph",
+      "B:beforeGraph",
+      "A:afterGraph:true",
+      "B:afterGraph:true",
+      "B:wrapGraph-out",
+      "A:wrapGraph-out",
+    ]);
+  });
+
+  it("completes the graph event with the outcome of a failed run and rejects with the run's error", async () => {
+    const seen: unknown[] = [];
+    const set = new AdapterSet([{ afterGraphExecution: (e) => void seen.push([e.success, e.error, e.results]) }]);
+    const boom = new Error("boom");
+    await expect(
+      set.runGraph(graphInit, () => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    expect(seen).toEqual([[false, boom, undefined]]);
+  });
+
+  it("reports a throwing or rejecting observer and never changes the outcome", async () => {
+    const onAdapterError = vi.fn();
+    const set = new AdapterSet(
+      [
+        {
+          name: "sync-thrower",
+          beforeNodeExecution: () => {
+            throw new Error("sync");
+          },
+        } as LifecycleAdapter,
+        { afterNodeExecution: () => Promise.reject(new Error("async")) },
+      ],
+      { onAdapterError },
+    );
+    await expect(Promise.resolve(set.runNode(init, () => "ok"))).resolves.toBe("ok");
+    expect(onAdapterError).toHaveBeenCalledTimes(2);
+    expect(onAdapterError.mock.calls[0]![1]).toMatchObject({ adapterName: "sync-thrower", hook: "beforeNodeExecution" });
+    expect(onAdapterError.mock.calls[1]![1]).toMatchObject({ adapterName: "adapter #1", hook: "afterNodeExecution" });
+  });
+
+  it("warns once per adapter and hook by default", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      const set = new AdapterSet([
+        {
+          afterNodeExecution: () => {
+            throw new Error("again and again");
+          },
+        },
+      ]);
+      set.runNode(init, () => 1);
+      set.runNode(init, () => 2);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toContain("afterNodeExecution");
+      expect(String(warn.mock.calls[0]![0])).toContain("again and again");
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("awaits asynchronous observers in adapter order before running the node", async () => {
+    const log: string[] = [];
+    const set = new AdapterSet([
+      {
+        beforeNodeExecution: async () => {
+          await new Promise((r) => setTimeout(r, 5));
+          log.push("first");
+        },
+      },
+      { beforeNodeExecution: () => void log.push("second") },
+    ]);
+    await set.runNode(init, () => log.push("work"));
+    expect(log).toEqual(["first", "second", "work"]);
+  });
+
+  it("fails the node with a wrapper's own error and passes next()'s errors through unchanged", async () => {
+    const own = new Error("wrapper broke");
+    const set1 = new AdapterSet([
+      {
+        wrapNodeExecution: async () => {
+          throw own;
+        },
+      },
+    ]);
+    await expect(set1.runNode(init, () => 1)).rejects.toBe(own);
+
+    const nodeError = new Error("node broke");
+    let seen: unknown;
+    const set2 = new AdapterSet([
+      {
+        wrapNodeExecution: async (_e, next) => {
+          try {
+            return await next();
+          } catch (error) {
+            seen = error;
+            throw error;
+          }
+        },
+      },
+    ]);
+    await expect(
+      set2.runNode(init, () => {
+        throw nodeError;
+      }),
+    ).rejects.toBe(nodeError);
+    expect(seen).toBe(nodeError);
+  });
+
+  it("shows every attempt of a retrying wrapper to the observers", async () => {
+    const attempts: Array<[number, boolean]> = [];
+    let calls = 0;
+    const set = new AdapterSet([
+      {
+        wrapNodeExecution: async (_e, next) => {
+          try {
+            return await next();
+          } catch {
+            return next();
+          }
+        },
+        afterNodeExecution: (e) => void attempts.push([e.attempt, e.success]),
+      },
+    ]);
+    const value = await set.runNode(init, () => {
+      calls += 1;
+      if (calls === 1) throw new Error("flaky");
+      return "second time";
+    });
+    expect(value).toBe("second time");
+    expect(attempts).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+  });
+
+  it("shares one event object, and its attributes, between all adapters of a node run", async () => {
+    const events: NodeExecutionEvent[] = [];
+    const set = new AdapterSet([
+      {
+        wrapNodeExecution: (e, next) => {
+          e.attributes.trace_id = "t-1";
+          return next();
+        },
+      },
+      {
+        beforeNodeExecution: (e) => void events.push(e),
+        afterNodeExecution: (e) => void events.push(e),
+      },
+    ]);
+    await set.runNode(init, () => 1);
+    expect(events[0]).toBe(events[1]);
+    expect(events[0]!.attributes).toEqual({ trace_id: "t-1" });
+  });
+
+  it("records the outcome and timing on the after-event", async () => {
+    let after: unknown;
+    const set = new AdapterSet([{ afterNodeExecution: (e) => void (after = { ...e }) }]);
+    const failure = new Error("nope");
+    await expect(
+      set.runNode(init, async () => {
+        await new Promise((r) => setTimeout(r, 10));
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(after).toMatchObject({ success: false, error: failure, result: undefined });
+    expect((after as { durationMs: number }).durationMs).toBeGreaterThanOrEqual(5);
+  });
+
+  it("collects validator problems and lets validator errors propagate", () => {
+    const set = new AdapterSet([
+      {
+        name: "naming",
+        validateNode: ({ node }) => (node.name.length < 2 ? `name "${node.name}" is too short` : undefined),
+        validateGraph: () => "graph too small",
+      } as LifecycleAdapter,
+    ]);
+    expect(set.validate(graph)).toEqual([
+      { adapterName: "naming", node: "a", message: 'name "a" is too short' },
+      { adapterName: "naming", node: undefined, message: "graph too small" },
+    ]);
+    const broken = new AdapterSet([
+      {
+        validateGraph: () => {
+          throw new Error("validator crashed");
+        },
+      },
+    ]);
+    expect(() => broken.validate(graph)).toThrow("validator crashed");
+  });
+
+  it("rejects something that is not an adapter with a clear error", () => {
+    expect(() => new AdapterSet([null as unknown as LifecycleAdapter])).toThrow(/Adapter #0 is null/);
+  });
+
+  it("tells which hooks exist so the engine can skip node events", () => {
+    expect(new AdapterSet([]).hasNodeHooks).toBe(false);
+    expect(new AdapterSet([{ afterGraphExecution: () => undefined }]).hasNodeHooks).toBe(false);
+    expect(new AdapterSet([{ afterGraphExecution: () => undefined }]).hasGraphHooks).toBe(true);
+    expect(new AdapterSet([{ wrapNodeExecution: (_e, n) => n() }]).hasNodeHooks).toBe(true);
+  });
+
+  it("names adapters by name, class or position", () => {
+    class MyTracer {}
+    expect(adapterName(new MyTracer() as LifecycleAdapter, 0)).toBe("MyTracer");
+    expect(adapterName({}, 3)).toBe("adapter #3");
+  });
+});

@@ -1,0 +1,348 @@
+import type {
+  AdapterErrorHandler,
+  AdapterErrorInfo,
+  GraphExecutionEvent,
+  GraphExecutionResultEvent,
+  GraphInfo,
+  LifecycleAdapter,
+  MaybePromise,
+  NodeExecutionEvent,
+  NodeExecutionResultEvent,
+  NodeInfo,
+  ObserverHookName,
+  SharedAttributes,
+} from "./types.js";
+
+/** Options of {@link AdapterSet}. */
+export interface AdapterSetOptions {
+  /**
+   * Receives every error an observer throws or rejects with. Observer errors never change a run's
+   * outcome. Default: one `console.warn` per adapter and hook (later errors of the same adapter
+   * and hook are not repeated, so a broken adapter cannot flood the log).
+   */
+  onAdapterError?: AdapterErrorHandler;
+}
+
+/** A problem a validator reported at build time. */
+export interface ValidationProblem {
+  /** The adapter that reported it. */
+  readonly adapterName: string;
+  /** The node it concerns, for `validateNode`. */
+  readonly node: string | undefined;
+  readonly message: string;
+}
+
+/** What the engine knows when a graph run starts; see {@link GraphExecutionEvent}. */
+export type GraphRunInit = Omit<GraphExecutionEvent, "attributes">;
+
+/** What the engine knows when a node run starts; see {@link NodeExecutionEvent}. */
+export interface NodeRunInit {
+  readonly runId: string;
+  readonly node: NodeInfo;
+  readonly kwargs: Readonly<Record<string, unknown>>;
+  readonly taskId: string | undefined;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+type Observer<E> = (this: LifecycleAdapter, event: E) => unknown;
+
+interface ObserverEntry<E> {
+  readonly adapter: LifecycleAdapter;
+  readonly index: number;
+  readonly fn: Observer<E>;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+/** The name an adapter is reported under: its `name`, its class name, or its position. */
+export function adapterName(adapter: LifecycleAdapter, index: number): string {
+  const own = (adapter as { name?: unknown }).name;
+  if (typeof own === "string" && own.length > 0) return own;
+  const ctor = (adapter as { constructor?: { name?: string } }).constructor;
+  if (ctor && ctor !== Object && typeof ctor.name === "string" && ctor.name.length > 0) return ctor.name;
+  return `adapter #${index}`;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/**
+ * Composes lifecycle adapters: calls observers in adapter order, nests wrappers with the first
+ * adapter outermost, runs observers inside the wrappers, and isolates observer errors.
+ *
+ * The engine creates one per driver. When no adapter implements a node hook, {@link runNode}
+ * costs one property check; synchronous observers never cost an `await`.
+ */
+export class AdapterSet {
+  /** The adapters, in the order given (duplicates removed). */
+  readonly adapters: readonly LifecycleAdapter[];
+  /** True when no adapter implements any node hook: the engine can skip node events entirely. */
+  readonly hasNodeHooks: boolean;
+  /** True when no adapter implements any graph-run hook. */
+  readonly hasGraphHooks: boolean;
+
+  readonly #onError: AdapterErrorHandler;
+  readonly #warned = new Set<string>();
+  readonly #beforeNode: ObserverEntry<NodeExecutionEvent>[];
+  readonly #afterNode: ObserverEntry<NodeExecutionResultEvent>[];
+  readonly #beforeGraph: ObserverEntry<GraphExecutionEvent>[];
+  readonly #afterGraph: ObserverEntry<GraphExecutionResultEvent>[];
+  readonly #wrapNode: LifecycleAdapter[];
+  readonly #wrapGraph: LifecycleAdapter[];
+
+  constructor(adapters: readonly LifecycleAdapter[] = [], options: AdapterSetOptions = {}) {
+    const unique: LifecycleAdapter[] = [];
+    for (const [i, adapter] of adapters.entries()) {
+      if (adapter === null || typeof adapter !== "object") {
+        throw new TypeError(
+          `Adapter #${i} is ${adapter === null ? "null" : typeof adapter}: an adapter is an object ` +
+            `implementing some LifecycleAdapter methods (e.g. new OpenTelemetryTracer()).`,
+        );
+      }
+      if (!unique.includes(adapter)) unique.push(adapter);
+    }
+    this.adapters = unique;
+    this.#onError = options.onAdapterError ?? ((error, info) => this.#warnOnce(error, info));
+    this.#beforeNode = this.#observers("beforeNodeExecution");
+    this.#afterNode = this.#observers("afterNodeExecution");
+    this.#beforeGraph = this.#observers("beforeGraphExecution");
+    this.#afterGraph = this.#observers("afterGraphExecution");
+    this.#wrapNode = unique.filter((a) => typeof a.wrapNodeExecution === "function");
+    this.#wrapGraph = unique.filter((a) => typeof a.wrapGraphExecution === "function");
+    this.hasNodeHooks = this.#beforeNode.length + this.#afterNode.length + this.#wrapNode.length > 0;
+    this.hasGraphHooks =
+      this.#beforeGraph.length + this.#afterGraph.length + this.#wrapGraph.length > 0;
+  }
+
+  #observers<K extends ObserverHookName>(
+    hook: K,
+  ): ObserverEntry<Parameters<NonNullable<LifecycleAdapter[K]>>[0]>[] {
+    const out: ObserverEntry<Parameters<NonNullable<LifecycleAdapter[K]>>[0]>[] = [];
+    for (const [index, adapter] of this.adapters.entries()) {
+      const fn = adapter[hook];
+      if (typeof fn === "function") out.push({ adapter, index, fn: fn as unknown as Observer<Parameters<NonNullable<LifecycleAdapter[K]>>[0]> });
+    }
+    return out;
+  }
+
+  #warnOnce(error: unknown, info: AdapterErrorInfo): void {
+    const key = `${this.adapters.indexOf(info.adapter)}:${info.hook}`;
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    console.warn(
+      `[hamilton-ts] adapter "${info.adapterName}" threw in ${info.hook}: ${describeError(error)}. ` +
+        `The run is unaffected; further errors from this adapter's ${info.hook} are not shown. ` +
+        `Pass onAdapterError to see them all.`,
+    );
+  }
+
+  #report(error: unknown, entry: { adapter: LifecycleAdapter; index: number }, hook: ObserverHookName) {
+    try {
+      this.#onError(error, { adapter: entry.adapter, adapterName: adapterName(entry.adapter, entry.index), hook });
+    } catch {
+      // An error handler that throws must not break the run either.
+    }
+  }
+
+  /**
+   * Calls each observer in adapter order. Returns undefined when all were synchronous, else a
+   * promise that settles (never rejects) once the asynchronous ones have, in order.
+   */
+  #notify<E>(entries: readonly ObserverEntry<E>[], hook: ObserverHookName, event: E, from = 0): Promise<void> | undefined {
+    for (let i = from; i < entries.length; i++) {
+      const entry = entries[i]!;
+      let out: unknown;
+      try {
+        out = entry.fn.call(entry.adapter, event);
+      } catch (error) {
+        this.#report(error, entry, hook);
+        continue;
+      }
+      if (isThenable(out)) {
+        return Promise.resolve(out).then(
+          () => this.#notify(entries, hook, event, i + 1),
+          (error: unknown) => {
+            this.#report(error, entry, hook);
+            return this.#notify(entries, hook, event, i + 1);
+          },
+        );
+      }
+    }
+    return undefined;
+  }
+
+  /** Calls every `afterGraphConstruction` observer; errors are reported, never thrown. */
+  afterGraphConstruction(graph: GraphInfo): Promise<void> | undefined {
+    const entries = this.#observers("afterGraphConstruction");
+    return this.#notify(entries, "afterGraphConstruction", { graph, config: graph.config });
+  }
+
+  /**
+   * Runs every validator over the graph and returns the problems they report. A validator that
+   * throws is a real error and propagates.
+   */
+  validate(graph: GraphInfo): ValidationProblem[] {
+    const problems: ValidationProblem[] = [];
+    for (const [index, adapter] of this.adapters.entries()) {
+      const name = adapterName(adapter, index);
+      if (typeof adapter.validateNode === "function") {
+        for (const node of graph.nodes) {
+          const message = adapter.validateNode({ node, graph });
+          if (typeof message === "string" && message.length > 0) {
+            problems.push({ adapterName: name, node: node.name, message });
+          }
+        }
+      }
+      if (typeof adapter.validateGraph === "function") {
+        const message = adapter.validateGraph({ graph });
+        if (typeof message === "string" && message.length > 0) {
+          problems.push({ adapterName: name, node: undefined, message });
+        }
+      }
+    }
+    return problems;
+  }
+
+  /**
+   * Runs one graph execution through the adapters: wrappers (first adapter outermost), then
+   * `beforeGraphExecution`, `work()`, `afterGraphExecution`. Resolves with the results (as a
+   * wrapper may have transformed them) or rejects with the run's error.
+   */
+  runGraph(
+    init: GraphRunInit,
+    work: (event: GraphExecutionEvent) => MaybePromise<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>> {
+    const event: Mutable<GraphExecutionResultEvent> = {
+      ...init,
+      attributes: {},
+      success: false,
+      error: undefined,
+      results: undefined,
+      durationMs: 0,
+    };
+    const inner = async (): Promise<Record<string, unknown>> => {
+      const before = this.#notify(this.#beforeGraph, "beforeGraphExecution", event);
+      if (before) await before;
+      const t0 = performance.now();
+      let results: Record<string, unknown> | undefined;
+      let failure: { error: unknown } | undefined;
+      try {
+        results = await work(event);
+      } catch (error) {
+        failure = { error };
+      }
+      event.durationMs = performance.now() - t0;
+      event.success = failure === undefined;
+      event.error = failure?.error;
+      event.results = results;
+      const after = this.#notify(this.#afterGraph, "afterGraphExecution", event);
+      if (after) await after;
+      if (failure) throw failure.error;
+      return results!;
+    };
+    return this.#wrap(this.#wrapGraph, 0, event, inner, "wrapGraphExecution");
+  }
+
+  /**
+   * Runs one node through the adapters: wrappers (first adapter outermost), and inside them, for
+   * each attempt (each call of `next()`), `beforeNodeExecution`, `work()`, `afterNodeExecution`.
+   * With no wrapper and synchronous observers, a synchronous `work` stays synchronous.
+   */
+  runNode(init: NodeRunInit, work: () => unknown): unknown {
+    const event: Mutable<NodeExecutionResultEvent> = {
+      runId: init.runId,
+      node: init.node,
+      kwargs: init.kwargs,
+      taskId: init.taskId,
+      attempt: 1,
+      attributes: {},
+      success: false,
+      result: undefined,
+      error: undefined,
+      durationMs: 0,
+      warnings: undefined,
+    };
+    let calls = 0;
+    const attempt = (): unknown => {
+      // Wrappers see attempt 1 before they call next(); each further call of next() counts one more.
+      if (calls++ > 0) event.attempt = calls;
+      event.success = false;
+      event.result = undefined;
+      event.error = undefined;
+      event.durationMs = 0;
+      event.warnings = undefined;
+      const before = this.#notify(this.#beforeNode, "beforeNodeExecution", event);
+      if (before) return before.then(() => this.#invoke(event, work));
+      return this.#invoke(event, work);
+    };
+    if (this.#wrapNode.length === 0) return attempt();
+    return this.#wrap(this.#wrapNode, 0, event, attempt, "wrapNodeExecution");
+  }
+
+  #invoke(event: Mutable<NodeExecutionResultEvent>, work: () => unknown): unknown {
+    const t0 = performance.now();
+    let value: unknown;
+    try {
+      value = work();
+    } catch (error) {
+      return this.#finish(event, t0, false, error);
+    }
+    if (isThenable(value)) {
+      return Promise.resolve(value).then(
+        (v) => this.#finish(event, t0, true, v),
+        (error: unknown) => this.#finish(event, t0, false, error),
+      );
+    }
+    return this.#finish(event, t0, true, value);
+  }
+
+  #finish(event: Mutable<NodeExecutionResultEvent>, t0: number, ok: boolean, value: unknown): unknown {
+    event.durationMs = performance.now() - t0;
+    event.success = ok;
+    if (ok) event.result = value;
+    else event.error = value;
+    const after = this.#notify(this.#afterNode, "afterNodeExecution", event);
+    if (after) {
+      return after.then(() => {
+        if (!ok) throw value;
+        return value;
+      });
+    }
+    if (!ok) throw value;
+    return value;
+  }
+
+  #wrap<E, R>(
+    wrappers: readonly LifecycleAdapter[],
+    i: number,
+    event: E,
+    innermost: () => MaybePromise<R> | unknown,
+    hook: "wrapNodeExecution" | "wrapGraphExecution",
+  ): Promise<R> {
+    if (i === wrappers.length) {
+      try {
+        return Promise.resolve(innermost() as MaybePromise<R>);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const adapter = wrappers[i]!;
+    const next = (): Promise<R> => this.#wrap(wrappers, i + 1, event, innermost, hook);
+    try {
+      const wrap = adapter[hook] as (event: E, next: () => Promise<R>) => MaybePromise<R>;
+      // A wrapper may also return a plain value (e.g. a cache hit that skips next()).
+      return Promise.resolve(wrap.call(adapter, event, next));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * @packageDocumentation
+ * The lifecycle API of hamilton-ts: the types adapters implement and see, and {@link AdapterSet},
+ * which the engine uses to call them. No runtime dependencies.
+ */
+export type {
+  AdapterErrorHandler,
+  AdapterErrorInfo,
+  GraphConstructionEvent,
+  GraphExecutionEvent,
+  GraphExecutionResultEvent,
+  GraphInfo,
+  GraphValidationEvent,
+  LifecycleAdapter,
+  MaybePromise,
+  NodeExecutionEvent,
+  NodeExecutionResultEvent,
+  NodeInfo,
+  NodeKind,
+  NodeValidationEvent,
+  ObserverHookName,
+  SharedAttributes,
+  TagValue,
+} from "./types.js";
+export { AdapterSet, adapterName } from "./adapter-set.js";
+export type { AdapterSetOptions, GraphRunInit, NodeRunInit, ValidationProblem } from "./adapter-set.js";

@@ -1,0 +1,195 @@
+/** A value that may or may not be wrapped in a promise. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** A node tag value: a string, or a list of strings (Hamilton's tag shapes). */
+export type TagValue = string | readonly string[];
+
+/**
+ * How a node takes part in the graph: a plain `transform`, an `input` the caller provides, or the
+ * two ends of a dynamic fan-out (`expand` produces the items, `collect` gathers their results).
+ */
+export type NodeKind = "transform" | "input" | "expand" | "collect";
+
+/**
+ * What adapters may know about one node of a built graph. Adapters never see the engine's own
+ * node objects: this is the read-only view they get.
+ */
+export interface NodeInfo {
+  /** The node's name: the exported function's name, or an external input's name. */
+  readonly name: string;
+  /** Every dependency, required and optional, in declaration order. */
+  readonly dependencies: readonly string[];
+  /** The subset of {@link dependencies} that has a default value (the node runs without it). */
+  readonly optionalDependencies: readonly string[];
+  /** Tags attached with `tag(...)` or `node(..., { tags })`, plus the engine's own (`module`). */
+  readonly tags: Readonly<Record<string, TagValue>>;
+  /** True for a value the caller provides (`inputs` or config) rather than a function. */
+  readonly isExternalInput: boolean;
+  /** The role of the node in the graph. */
+  readonly kind: NodeKind;
+  /** The node's documentation (`node(..., { doc })`), or `""`. */
+  readonly documentation: string;
+  /**
+   * The source text of the node's own function (never its whole file, which can hold secrets);
+   * `""` for external inputs.
+   */
+  readonly source: string;
+  /** The name of the function this node came from (differs from `name` for variants and modifiers). */
+  readonly functionName: string;
+  /**
+   * A stable hash of the node's source: it changes when, and only when, the code changes.
+   * Computed once per graph, on first read.
+   */
+  readonly version: string;
+}
+
+/** What adapters may know about a built graph. */
+export interface GraphInfo {
+  /** Every node, external inputs included, in a stable order (sorted by name). */
+  readonly nodes: readonly NodeInfo[];
+  /** Looks a node up by name. */
+  node(name: string): NodeInfo | undefined;
+  /** A stable hash of the whole graph (node names, wiring and sources). Computed once, on first read. */
+  readonly version: string;
+  /** The configuration the graph was built with. */
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A record shared by every adapter for one node run (or one graph run): an adapter can leave
+ * correlation data here for the others, e.g. the OpenTelemetry tracer leaves `trace_id` and
+ * `span_id`, which the tracker stores with the node record.
+ */
+export type SharedAttributes = Record<string, unknown>;
+
+/** Payload of `afterGraphConstruction`. */
+export interface GraphConstructionEvent {
+  readonly graph: GraphInfo;
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/** Payload of `validateNode`. */
+export interface NodeValidationEvent {
+  readonly node: NodeInfo;
+  readonly graph: GraphInfo;
+}
+
+/** Payload of `validateGraph`. */
+export interface GraphValidationEvent {
+  readonly graph: GraphInfo;
+}
+
+/** Payload of `beforeGraphExecution` and `wrapGraphExecution`. */
+export interface GraphExecutionEvent {
+  /** A fresh id for this execute call (a UUID). */
+  readonly runId: string;
+  readonly graph: GraphInfo;
+  /** The requested outputs, in the caller's order. */
+  readonly finalVars: readonly string[];
+  /** The caller's inputs merged with the graph's config. Values can hold secrets. */
+  readonly inputs: Readonly<Record<string, unknown>>;
+  /** The caller's overrides. */
+  readonly overrides: Readonly<Record<string, unknown>>;
+  /** The names of the nodes this run will compute, in a valid execution order. */
+  readonly executionPath: readonly string[];
+  /** Correlation data shared by all adapters for this run. */
+  readonly attributes: SharedAttributes;
+}
+
+/** Payload of `afterGraphExecution`: the {@link GraphExecutionEvent} completed with the outcome. */
+export interface GraphExecutionResultEvent extends GraphExecutionEvent {
+  readonly success: boolean;
+  /** The run's error (e.g. a `NodeExecutionError` or an abort), when `success` is false. */
+  readonly error: unknown;
+  /** The requested values, when `success` is true. */
+  readonly results: Readonly<Record<string, unknown>> | undefined;
+  /** Wall time of the run, in milliseconds. */
+  readonly durationMs: number;
+}
+
+/** Payload of `beforeNodeExecution` and `wrapNodeExecution`. */
+export interface NodeExecutionEvent {
+  readonly runId: string;
+  readonly node: NodeInfo;
+  /** The values the node receives, keyed by dependency name. Values can hold secrets. */
+  readonly kwargs: Readonly<Record<string, unknown>>;
+  /**
+   * Identifies one run of a node inside a dynamic fan-out (the same node runs once per item);
+   * undefined for ordinary nodes.
+   */
+  readonly taskId: string | undefined;
+  /** 1 for the first attempt; a retrying wrapper's further calls of `next()` count up. */
+  readonly attempt: number;
+  /** Correlation data shared by all adapters for this node run. */
+  readonly attributes: SharedAttributes;
+}
+
+/** Payload of `afterNodeExecution`: the same object as the before-event, completed with the outcome. */
+export interface NodeExecutionResultEvent extends NodeExecutionEvent {
+  readonly success: boolean;
+  /** The node's value, when `success` is true. */
+  readonly result: unknown;
+  /** The node's own error (not wrapped), when `success` is false. */
+  readonly error: unknown;
+  /** Time spent in the node function, in milliseconds. */
+  readonly durationMs: number;
+  /** Non-fatal problems found with the result (e.g. data-quality warnings). */
+  readonly warnings: readonly string[] | undefined;
+}
+
+/**
+ * A lifecycle adapter: implement any subset of these methods.
+ *
+ * - Observers (`after*`, `before*`) see what happens; an observer that throws or rejects is
+ *   reported through `onAdapterError` and never changes the run's outcome. Observers may return
+ *   a promise, which the engine awaits before going on.
+ * - Wrappers (`wrap*`) run the work themselves by calling `next()`, so they can make a context
+ *   current for it (an OpenTelemetry span, say), retry it or time it. The first adapter's wrapper
+ *   is outermost. A wrapper's own error fails the node or run.
+ * - Validators (`validate*`) run once at build time; a returned string is a problem that fails
+ *   the build.
+ *
+ * Observers run inside the wrappers, so they see whatever context the wrappers made current.
+ */
+export interface LifecycleAdapter {
+  /** Called once when a driver has been built. */
+  afterGraphConstruction?(event: GraphConstructionEvent): unknown;
+  /** Checks one node at build time: return a problem message, or nothing when the node is fine. */
+  validateNode?(event: NodeValidationEvent): string | undefined | null | void;
+  /** Checks the whole graph at build time: return a problem message, or nothing. */
+  validateGraph?(event: GraphValidationEvent): string | undefined | null | void;
+  /** Called before a run starts its first node. */
+  beforeGraphExecution?(event: GraphExecutionEvent): unknown;
+  /** Called after every node of the run has finished, successful or not. */
+  afterGraphExecution?(event: GraphExecutionResultEvent): unknown;
+  /** Called before each attempt of a node. */
+  beforeNodeExecution?(event: NodeExecutionEvent): unknown;
+  /** Called after each attempt of a node, with the same event object, completed. */
+  afterNodeExecution?(event: NodeExecutionResultEvent): unknown;
+  /** Runs a whole graph execution: call `next()` exactly once and return (or transform) its results. */
+  wrapGraphExecution?(
+    event: GraphExecutionEvent,
+    next: () => Promise<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>>;
+  /** Runs one node: call `next()` (once, or again to retry) and return (or replace) its value. */
+  wrapNodeExecution?(event: NodeExecutionEvent, next: () => Promise<unknown>): Promise<unknown>;
+}
+
+/** The hooks an observer error can come from. */
+export type ObserverHookName =
+  | "afterGraphConstruction"
+  | "beforeGraphExecution"
+  | "afterGraphExecution"
+  | "beforeNodeExecution"
+  | "afterNodeExecution";
+
+/** Where an observer error came from, for `onAdapterError`. */
+export interface AdapterErrorInfo {
+  readonly adapter: LifecycleAdapter;
+  /** The adapter's name: its `name` property, its class name, or `adapter #i`. */
+  readonly adapterName: string;
+  readonly hook: ObserverHookName;
+}
+
+/** Receives errors thrown by observers; the run goes on regardless. */
+export type AdapterErrorHandler = (error: unknown, info: AdapterErrorInfo) => void;

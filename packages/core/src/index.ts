@@ -1,1 +1,39 @@
-export const x = 1;
+/**
+ * @packageDocumentation
+ * hamilton-ts core: dataflows as plain functions. A function's name is the node it produces; the
+ * names in its destructured parameter are the nodes it needs. `Builder` builds and validates the
+ * graph, `Driver` runs only what the requested outputs need, calling lifecycle adapters around
+ * every run and node.
+ */
+export { Builder, Driver } from "./driver.js";
+export type { AllVariables, BuilderState, ExecuteOptions, TagFilter, VisualizeOptions } from "./driver.js";
+export { node, tag, configWhen } from "./modifiers.js";
+export type { ConfigConditions, ConfigWhenFn, NodeContext, NodeOptions } from "./modifiers.js";
+export {
+  GraphBuildError,
+  HamiltonError,
+  MissingInputsError,
+  NodeExecutionError,
+} from "./errors.js";
+export type { BuildProblem, HamiltonErrorCode, HamiltonErrorOptions, MissingInput } from "./errors.js";
+export type { VisualizationFormat } from "./visualize.js";
+export type {
+  CheckWiring,
+  ConfigWhenBrand,
+  DepsOf,
+  InputsOf,
+  ModuleDeps,
+  ModuleOutputs,
+  OutputOf,
+  Simplify,
+  WiringErrors,
+} from "./types.js";
+export type {
+  GraphInfo,
+  LifecycleAdapter,
+  NodeInfo,
+  NodeExecutionEvent,
+  NodeExecutionResultEvent,
+  GraphExecutionEvent,
+  GraphExecutionResultEvent,
+} from "@hamilton-ts/lifecycle";

@@ -1,0 +1,349 @@
+import { randomUUID } from "node:crypto";
+import {
+  AdapterSet,
+  type AdapterErrorHandler,
+  type GraphInfo,
+  type LifecycleAdapter,
+  type NodeInfo,
+  type TagValue,
+} from "@hamilton-ts/lifecycle";
+import { GraphBuildError, HamiltonError, type BuildProblem } from "./errors.js";
+import { buildGraph, type Graph } from "./graph.js";
+import { makePlan, type Plan } from "./plan.js";
+import { abortError, Run } from "./run.js";
+import type { CheckWiring, DepsOfModules, InputsOf, OutputsOf, Simplify } from "./types.js";
+import { renderExecution, type VisualizationFormat } from "./visualize.js";
+
+/** Options of {@link Driver.execute}. */
+export interface ExecuteOptions<N = Record<string, unknown>, I = Record<string, unknown>> {
+  /**
+   * Values of external inputs. Only the inputs the requested outputs need are required; a missing
+   * one is reported with every other missing one in a single `MISSING_INPUTS` error.
+   */
+  inputs?: I & Record<string, unknown>;
+  /** Values that replace nodes: an overridden node does not run, nor does what only it needed. */
+  overrides?: Partial<N>;
+  /**
+   * Cancels the run: `execute` rejects at once with an `ABORTED` error, no new node starts, and
+   * nodes see the abort through their context's `signal`.
+   */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link Driver.visualizeExecution}. */
+export interface VisualizeOptions<N = Record<string, unknown>, I = Record<string, unknown>>
+  extends Omit<ExecuteOptions<N, I>, "signal"> {
+  /** `mermaid` (default) or Graphviz `dot`. */
+  format?: VisualizationFormat;
+}
+
+/** A tag filter: every key must match; `null` matches any value, an array any of its values. */
+export type TagFilter = Readonly<Record<string, string | readonly string[] | null>>;
+
+const PLAN_CACHE_SIZE = 128;
+
+/**
+ * Runs a built dataflow. One driver may run many executes at once: every run keeps its own state.
+ *
+ * `N` maps node names to their output types and `I` external inputs to theirs; both are inferred
+ * by {@link Builder.withModules}.
+ */
+export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
+  readonly #graph: Graph;
+  readonly #adapters: AdapterSet;
+  readonly #nodeAdapters: AdapterSet | undefined;
+  readonly #maxConcurrency: number;
+  readonly #plans = new Map<string, Plan>();
+
+  /** @internal Use {@link Builder.build}. */
+  constructor(graph: Graph, adapters: AdapterSet, maxConcurrency: number) {
+    this.#graph = graph;
+    this.#adapters = adapters;
+    this.#nodeAdapters = adapters.hasNodeHooks ? adapters : undefined;
+    this.#maxConcurrency = maxConcurrency;
+  }
+
+  /** The graph as adapters see it: nodes (external inputs included), versions, config. */
+  get graph(): GraphInfo {
+    return this.#graph.info;
+  }
+
+  /**
+   * Computes the requested outputs and resolves with exactly those values, keyed in the order
+   * requested. Only their ancestors run, each once; independent asynchronous nodes run
+   * concurrently (within `withMaxConcurrency`).
+   *
+   * Rejects with a `HamiltonError`: `UNKNOWN_OUTPUTS`, `UNKNOWN_OVERRIDES`, `INVALID_INPUTS` or
+   * `MISSING_INPUTS` before anything runs; `NODE_FAILED` (a `NodeExecutionError` whose `cause` is the
+   * node's own error) when a node throws; `ABORTED` when `signal` fires. On failure or abort it
+   * rejects at once, even if other nodes are still running; adapters still get those nodes' events,
+   * and the run's own after-event last.
+   */
+  execute<const K extends keyof AllVariables<N, I> & string>(
+    finalVars: readonly K[],
+    options: ExecuteOptions<N, I> = {},
+  ): Promise<Simplify<{ [P in K]: AllVariables<N, I>[P] }>> {
+    let prepared: Prepared;
+    try {
+      prepared = this.#prepare(finalVars, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(abortError(signal.reason));
+    const run = new Run({
+      runId: randomUUID(),
+      plan: prepared.plan,
+      finalVars,
+      inputs: prepared.inputs,
+      overrides: prepared.overrides,
+      adapters: this.#nodeAdapters,
+      maxConcurrency: this.#maxConcurrency,
+      signal,
+    });
+    type Out = Simplify<{ [P in K]: AllVariables<N, I>[P] }>;
+    if (!this.#adapters.hasGraphHooks) {
+      return new Promise<Out>((resolve, reject) => {
+        try {
+          const out = run.start(reject);
+          if (out instanceof Promise) out.then(resolve as (v: unknown) => void, reject);
+          else resolve(out as Out);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    }
+    return new Promise<Out>((resolve, reject) => {
+      this.#adapters
+        .runGraph(
+          {
+            runId: run.runId,
+            graph: this.#graph.info,
+            finalVars,
+            inputs: prepared.inputs,
+            overrides: prepared.overrides,
+            executionPath: prepared.plan.executionPath,
+          },
+          () => run.start(reject),
+        )
+        .then(resolve as (v: unknown) => void, reject);
+    });
+  }
+
+  /** Throws what {@link execute} would throw before running anything; runs nothing. */
+  validateExecution<const K extends keyof AllVariables<N, I> & string>(
+    finalVars: readonly K[],
+    options: Omit<ExecuteOptions<N, I>, "signal"> = {},
+  ): void {
+    this.#prepare(finalVars, options);
+  }
+
+  /**
+   * Every node and external input, as in Hamilton, optionally filtered by tags.
+   *
+   * @example
+   * dr.listAvailableVariables({ tagFilter: { owner: "growth" } })
+   */
+  listAvailableVariables(options: { tagFilter?: TagFilter } = {}): NodeInfo[] {
+    const filter = options.tagFilter;
+    const nodes = this.#graph.info.nodes;
+    if (filter === undefined) return [...nodes];
+    return nodes.filter((n) => matchesTags(n.tags, filter));
+  }
+
+  /**
+   * Draws what an execute with these arguments would run, as Mermaid (default) or Graphviz DOT
+   * text: requested outputs, computed nodes, inputs and overrides look different. Validates like
+   * {@link execute} (missing inputs are an error).
+   */
+  visualizeExecution<const K extends keyof AllVariables<N, I> & string>(
+    finalVars: readonly K[],
+    options: VisualizeOptions<N, I> = {},
+  ): string {
+    const format = options.format ?? "mermaid";
+    if (format !== "mermaid" && format !== "dot") {
+      throw new HamiltonError("INVALID_ARGUMENT", `visualizeExecution: format must be "mermaid" or "dot", got ${JSON.stringify(format)}.`);
+    }
+    const { plan } = this.#prepare(finalVars, options);
+    return renderExecution(plan, format);
+  }
+
+  #prepare(finalVars: readonly string[], options: Omit<ExecuteOptions, "signal">): Prepared {
+    const graph = this.#graph;
+    const config = graph.config;
+    const rawInputs = checkRecord(options.inputs, "inputs");
+    const overrides = checkRecord(options.overrides, "overrides");
+    let inputs = rawInputs;
+    const configKeys = Object.keys(config);
+    if (configKeys.length > 0) {
+      const clash = configKeys.filter((k) => k in rawInputs);
+      if (clash.length > 0) {
+        throw new HamiltonError(
+          "INVALID_INPUTS",
+          `Input${clash.length === 1 ? "" : "s"} ${clash.map((k) => `"${k}"`).join(", ")} ` +
+            `${clash.length === 1 ? "is" : "are"} also set in the config; a value must come from one place. ` +
+            `Remove it from inputs or from withConfig(...).`,
+        );
+      }
+      inputs = { ...config, ...rawInputs };
+    }
+    const provided = new Set<string>();
+    for (const key of Object.keys(inputs)) if (graph.byName.has(key)) provided.add(key);
+    const overrideNames = Object.keys(overrides);
+    const key = `${finalVars.join("\u0000")}\u0001${overrideNames.join("\u0000")}\u0001${[...provided].join("\u0000")}`;
+    let plan = this.#plans.get(key);
+    if (plan === undefined) {
+      plan = makePlan(graph, finalVars, overrideNames, provided);
+      if (this.#plans.size >= PLAN_CACHE_SIZE) this.#plans.clear();
+      this.#plans.set(key, plan);
+    }
+    return { plan, inputs, overrides };
+  }
+}
+
+/** Node outputs and external inputs: every name `execute` accepts, with its type. */
+export type AllVariables<N, I> = N & { [K in keyof I]-?: Exclude<I[K], undefined> };
+
+interface Prepared {
+  readonly plan: Plan;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly overrides: Readonly<Record<string, unknown>>;
+}
+
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
+
+function checkRecord(value: unknown, what: string): Readonly<Record<string, unknown>> {
+  if (value === undefined) return EMPTY;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `execute(..., { ${what} }): ${what} must be an object of name → value, got ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}.`,
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
+function matchesTags(tags: Readonly<Record<string, TagValue>>, filter: TagFilter): boolean {
+  for (const [key, wanted] of Object.entries(filter)) {
+    const actual = tags[key];
+    if (actual === undefined) return false;
+    if (wanted === null) continue;
+    const have = typeof actual === "string" ? [actual] : actual;
+    const want = typeof wanted === "string" ? [wanted] : wanted;
+    if (!want.some((w) => have.includes(w))) return false;
+  }
+  return true;
+}
+
+/** Options of {@link Builder}. */
+export interface BuilderState {
+  readonly modules: readonly object[];
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly adapters: readonly LifecycleAdapter[];
+  readonly maxConcurrency: number;
+  readonly allowModuleOverrides: boolean;
+  readonly onAdapterError: AdapterErrorHandler | undefined;
+}
+
+/**
+ * Builds a {@link Driver}: collect modules, config and adapters, then `build()`.
+ *
+ * @example
+ * const dr = new Builder().withModules(dataflow).withAdapters(new OpenTelemetryTracer()).build();
+ * const { universalTruth } = await dr.execute(["universalTruth"]);
+ */
+export class Builder<N = {}, D = {}> {
+  readonly #state: BuilderState;
+
+  constructor(state?: BuilderState) {
+    this.#state = state ?? {
+      modules: [],
+      config: {},
+      adapters: [],
+      maxConcurrency: Number.POSITIVE_INFINITY,
+      allowModuleOverrides: false,
+      onAdapterError: undefined,
+    };
+  }
+
+  #with<N2, D2>(changes: Partial<BuilderState>): Builder<N2, D2> {
+    return new Builder<N2, D2>({ ...this.#state, ...changes });
+  }
+
+  /**
+   * Adds modules: every function-valued property whose name does not start with `_` is a node
+   * (`import * as dataflow from "./dataflow.js"` works). The compiler checks that each node's
+   * dependencies have the types their producers return.
+   */
+  withModules<const Ms extends readonly object[]>(
+    ...modules: Ms & CheckWiring<N & OutputsOf<Ms>, D & DepsOfModules<Ms>>
+  ): Builder<N & OutputsOf<Ms>, D & DepsOfModules<Ms>> {
+    return this.#with({ modules: [...this.#state.modules, ...(modules as readonly object[])] });
+  }
+
+  /**
+   * Adds config: values that choose `configWhen` variants and are available to nodes as inputs.
+   * Later calls win on the same key.
+   */
+  withConfig(config: Readonly<Record<string, unknown>>): Builder<N, D> {
+    checkRecord(config, "config");
+    return this.#with({ config: { ...this.#state.config, ...config } });
+  }
+
+  /** Adds lifecycle adapters (tracers, trackers...). The first one's wrappers are outermost. */
+  withAdapters(...adapters: LifecycleAdapter[]): Builder<N, D> {
+    return this.#with({ adapters: [...this.#state.adapters, ...adapters] });
+  }
+
+  /**
+   * Caps how many asynchronous nodes of one run may be in flight at once (default: no cap).
+   * Synchronous nodes never wait for a slot.
+   */
+  withMaxConcurrency(limit: number): Builder<N, D> {
+    if (!(Number.isInteger(limit) && limit >= 1) && limit !== Number.POSITIVE_INFINITY) {
+      throw new HamiltonError(
+        "INVALID_ARGUMENT",
+        `withMaxConcurrency(limit): limit must be a whole number ≥ 1 (or Infinity), got ${String(limit)}.`,
+      );
+    }
+    return this.#with({ maxConcurrency: limit });
+  }
+
+  /** Lets a later module's node replace an earlier module's node of the same name. */
+  allowModuleOverrides(): Builder<N, D> {
+    return this.#with({ allowModuleOverrides: true });
+  }
+
+  /**
+   * Receives errors thrown by adapters' observers (they never change a run's outcome). Default: one
+   * `console.warn` per adapter and hook.
+   */
+  withAdapterErrorHandler(handler: AdapterErrorHandler): Builder<N, D> {
+    return this.#with({ onAdapterError: handler });
+  }
+
+  /**
+   * Builds and validates the graph. Throws a `GraphBuildError` listing every problem at once:
+   * invalid functions, duplicate names, cycles, config conflicts, adapter validators' findings.
+   */
+  build(): Driver<Simplify<N>, Simplify<InputsOf<N, D>>> {
+    const state = this.#state;
+    const adapters = new AdapterSet(
+      state.adapters,
+      state.onAdapterError === undefined ? {} : { onAdapterError: state.onAdapterError },
+    );
+    const { graph, problems } = buildGraph(state.modules, {
+      config: state.config,
+      allowModuleOverrides: state.allowModuleOverrides,
+    });
+    if (graph === undefined) throw new GraphBuildError(problems);
+    const adapterProblems: BuildProblem[] = adapters.validate(graph.info).map((p) => ({
+      code: "ADAPTER_VALIDATION",
+      node: p.node,
+      message: `Adapter "${p.adapterName}" rejected ${p.node === undefined ? "the graph" : `node "${p.node}"`}: ${p.message}`,
+    }));
+    if (adapterProblems.length > 0) throw new GraphBuildError(adapterProblems);
+    void adapters.afterGraphConstruction(graph.info);
+    return new Driver(graph, adapters, state.maxConcurrency);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * What went wrong, as a stable code callers can branch on.
+ *
+ * - `INVALID_NODE`: a function cannot be a node (its parameters cannot be read, it is a class, ...).
+ * - `DUPLICATE_NODE`: two functions produce the same node name.
+ * - `CYCLE`: the dependencies form a cycle.
+ * - `CONFIG_CONFLICT`: a config key has the name of a node.
+ * - `ADAPTER_VALIDATION`: an adapter's validator rejected a node or the graph.
+ * - `VALIDATION_FAILED`: build problems of several kinds (see `problems`).
+ * - `UNKNOWN_OUTPUTS`: `execute` was asked for a node that does not exist.
+ * - `UNKNOWN_OVERRIDES`: an override names a node that does not exist.
+ * - `INVALID_INPUTS`: inputs that conflict with config or name computed nodes.
+ * - `MISSING_INPUTS`: required external inputs were not provided.
+ * - `NODE_FAILED`: a node threw or rejected; the node's own error is the `cause`.
+ * - `ABORTED`: the run's `signal` fired.
+ * - `INVALID_ARGUMENT`: an API was called with a value of the wrong kind.
+ */
+export type HamiltonErrorCode =
+  | "INVALID_NODE"
+  | "DUPLICATE_NODE"
+  | "CYCLE"
+  | "CONFIG_CONFLICT"
+  | "ADAPTER_VALIDATION"
+  | "VALIDATION_FAILED"
+  | "UNKNOWN_OUTPUTS"
+  | "UNKNOWN_OVERRIDES"
+  | "INVALID_INPUTS"
+  | "MISSING_INPUTS"
+  | "NODE_FAILED"
+  | "ABORTED"
+  | "INVALID_ARGUMENT";
+
+const MARKER = Symbol.for("hamilton-ts.error");
+
+/** Options of {@link HamiltonError}. */
+export interface HamiltonErrorOptions {
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+/**
+ * The base of every error hamilton-ts throws. Branch on `code`; use {@link HamiltonError.isInstance}
+ * rather than `instanceof`, which fails when two copies of the package are installed.
+ */
+export class HamiltonError extends Error {
+  /** What went wrong; see {@link HamiltonErrorCode}. */
+  readonly code: HamiltonErrorCode;
+  constructor(code: HamiltonErrorCode, message: string, options: HamiltonErrorOptions = {}) {
+    super(message, "cause" in options ? { cause: options.cause } : undefined);
+    this.name = "HamiltonError";
+    this.code = code;
+    Object.defineProperty(this, MARKER, { value: true });
+  }
+
+  /** True for any hamilton-ts error, from any copy of the package. */
+  static isInstance(error: unknown): error is HamiltonError {
+    return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
+  }
+}
+
+/** One problem found while building a graph. */
+export interface BuildProblem {
+  readonly code: Exclude<HamiltonErrorCode, "VALIDATION_FAILED">;
+  /** The node (or function) concerned, when there is one. */
+  readonly node: string | undefined;
+  readonly message: string;
+}
+
+/**
+ * `Builder.build()` found problems. Every problem is listed in `problems` and in the message; `code`
+ * is the problems' code when they are all of one kind, else `VALIDATION_FAILED`.
+ */
+export class GraphBuildError extends HamiltonError {
+  /** Every problem found, not only the first. */
+  readonly problems: readonly BuildProblem[];
+
+  constructor(problems: readonly BuildProblem[]) {
+    const codes = new Set(problems.map((p) => p.code));
+    const code = codes.size === 1 ? problems[0]!.code : "VALIDATION_FAILED";
+    const header =
+      problems.length === 1 ? "The dataflow has a problem:" : `The dataflow has ${problems.length} problems:`;
+    super(code, `${header}\n${problems.map((p) => `  - [${p.code}] ${p.message}`).join("\n")}`);
+    this.name = "GraphBuildError";
+    this.problems = problems;
+  }
+}
+
+/** One required input that was not provided, and the nodes that need it. */
+export interface MissingInput {
+  readonly name: string;
+  readonly neededBy: readonly string[];
+}
+
+/** `execute` was called without some required inputs; all of them are listed. */
+export class MissingInputsError extends HamiltonError {
+  readonly missing: readonly MissingInput[];
+
+  constructor(missing: readonly MissingInput[]) {
+    const list = missing.map((m) => `"${m.name}" (needed by ${m.neededBy.map((n) => `"${n}"`).join(", ")})`);
+    super(
+      "MISSING_INPUTS",
+      `Missing required input${missing.length === 1 ? "" : "s"}: ${list.join(", ")}. ` +
+        `Pass ${missing.length === 1 ? "it" : "them"} in execute(..., { inputs: { ${missing
+          .map((m) => m.name)
+          .join(", ")} } }) or in withConfig(...).`,
+    );
+    this.name = "MissingInputsError";
+    this.missing = missing;
+  }
+}
+
+/**
+ * A node threw or rejected. `nodeName` says which; `cause` is the node's own error, unchanged.
+ */
+export class NodeExecutionError extends HamiltonError {
+  /** The node that failed. */
+  readonly nodeName: string;
+  /** The fan-out task the node ran in, if any. */
+  readonly taskId: string | undefined;
+
+  constructor(nodeName: string, cause: unknown, taskId?: string) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super("NODE_FAILED", `Node "${nodeName}"${taskId ? ` (task ${taskId})` : ""} failed: ${reason}`, { cause });
+    this.name = "NodeExecutionError";
+    this.nodeName = nodeName;
+    this.taskId = taskId;
+  }
+}
+
+/** Suggests the closest names for a misspelt one (edit distance), best first. */
+export function suggest(name: string, candidates: Iterable<string>, max = 3): string[] {
+  const limit = Math.max(2, Math.floor(name.length / 3));
+  const scored: Array<[string, number]> = [];
+  const lower = name.toLowerCase();
+  for (const candidate of candidates) {
+    const d = distance(lower, candidate.toLowerCase());
+    if (d <= limit) scored.push([candidate, d]);
+  }
+  scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
+  return scored.slice(0, max).map(([c]) => c);
+}
+
+function distance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 8) return Number.POSITIVE_INFINITY;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,187 @@
+import type { TagValue } from "@hamilton-ts/lifecycle";
+import { HamiltonError } from "./errors.js";
+import type { ConfigWhenBrand } from "./types.js";
+
+/** The context a node function receives as its second argument. */
+export interface NodeContext {
+  /**
+   * Fires when the run is aborted (the caller's `signal`) or fails (another node threw). Pass it to
+   * `fetch`, the OpenAI client, timers... so abandoned work stops.
+   */
+  readonly signal: AbortSignal;
+  /** The id of this execute call, as adapters see it. */
+  readonly runId: string;
+  /** The name of the node being run. */
+  readonly nodeName: string;
+  /** The fan-out task this node runs in, if any. */
+  readonly taskId: string | undefined;
+}
+
+/** A config condition: a value to equal, a list of accepted values, or a predicate over the config. */
+export type ConfigConditions =
+  | Readonly<Record<string, unknown>>
+  | ((config: Readonly<Record<string, unknown>>) => boolean);
+
+/** Metadata that `node`, `tag` and `configWhen` attach to a function. */
+export interface NodeSpec {
+  /** The function the engine calls with `(dependencies, context)`. */
+  readonly fn: Function;
+  /** Explicit dependencies (from `node(deps, fn)`); read from `fn`'s parameter when absent. */
+  readonly dependencies: readonly { readonly name: string; readonly optional: boolean }[] | undefined;
+  readonly usesContext: boolean | undefined;
+  readonly tags: Readonly<Record<string, TagValue>>;
+  readonly doc: string | undefined;
+  /** Conditions on the config; the node exists only when they hold. */
+  readonly configWhen: ConfigConditions | undefined;
+}
+
+const SPEC = Symbol.for("hamilton-ts.node-spec");
+
+/** The metadata attached to a function by a modifier, if any. */
+export function specOf(value: Function): NodeSpec | undefined {
+  return (value as unknown as Record<symbol, NodeSpec | undefined>)[SPEC];
+}
+
+/** A function marked with {@link configWhen}: the types strip its `__variant` suffix. */
+export type ConfigWhenFn<F> = F & ConfigWhenBrand;
+
+function attach<F extends Function>(fn: F, changes: Partial<NodeSpec>): F {
+  const base = specOf(fn);
+  const spec: NodeSpec = {
+    fn: base?.fn ?? fn,
+    dependencies: base?.dependencies,
+    usesContext: base?.usesContext,
+    tags: base?.tags ?? {},
+    doc: base?.doc,
+    configWhen: base?.configWhen,
+    ...changes,
+  };
+  const target = spec.fn as (...args: unknown[]) => unknown;
+  // A new function each time, so the user's own function is never mutated and stays testable.
+  const wrapped = function (this: unknown, ...args: unknown[]) {
+    return target.apply(this, args);
+  };
+  Object.defineProperty(wrapped, "name", { value: spec.fn.name });
+  Object.defineProperty(wrapped, SPEC, { value: spec });
+  return wrapped as unknown as F;
+}
+
+function checkFunction(fn: unknown, where: string): asserts fn is Function {
+  if (typeof fn !== "function") {
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `${where} expects a function as its last argument, got ${fn === null ? "null" : typeof fn}.`,
+    );
+  }
+}
+
+function checkTags(tags: unknown, where: string): asserts tags is Record<string, TagValue> {
+  const ok =
+    typeof tags === "object" &&
+    tags !== null &&
+    Object.values(tags).every(
+      (v) => typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string")),
+    );
+  if (!ok) {
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `${where}: tags must be an object of strings or string arrays, e.g. { owner: "data-team" }.`,
+    );
+  }
+}
+
+/** Options of {@link node}. */
+export interface NodeOptions {
+  /** Tags for the node (shown by adapters, filterable with `listAvailableVariables`). */
+  tags?: Readonly<Record<string, TagValue>>;
+  /** Documentation for the node. */
+  doc?: string;
+  /** Which of the dependencies may be missing (the function then gets no such key). */
+  optional?: readonly string[];
+}
+
+/**
+ * Declares a node explicitly: `fn` receives one object `{ [dep]: value }` and the run context.
+ * Use it when the dependencies cannot be read from a destructured parameter (a function written
+ * elsewhere, a parameter object that is not destructured).
+ *
+ * @example
+ * export const summary = node(["article", "model"], (deps: { article: string; model: string }) => ...);
+ */
+export function node<F extends (deps: never, ctx: NodeContext) => unknown>(
+  dependencies: readonly string[],
+  fn: F,
+  options: NodeOptions = {},
+): F {
+  if (
+    !Array.isArray(dependencies) ||
+    !dependencies.every((d) => typeof d === "string" && d.length > 0) ||
+    new Set(dependencies).size !== dependencies.length
+  ) {
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `node(dependencies, fn): dependencies must be an array of distinct node names, e.g. node(["a", "b"], fn).`,
+    );
+  }
+  checkFunction(fn, "node(dependencies, fn)");
+  const optional = new Set(options.optional ?? []);
+  for (const name of optional) {
+    if (!dependencies.includes(name)) {
+      throw new HamiltonError(
+        "INVALID_ARGUMENT",
+        `node(...): optional dependency "${name}" is not in the dependency list [${dependencies.join(", ")}].`,
+      );
+    }
+  }
+  if (options.tags !== undefined) checkTags(options.tags, "node(...)");
+  return attach(fn, {
+    dependencies: dependencies.map((name) => ({ name, optional: optional.has(name) })),
+    usesContext: true,
+    ...(options.tags !== undefined ? { tags: { ...(specOf(fn)?.tags ?? {}), ...options.tags } } : {}),
+    ...(options.doc !== undefined ? { doc: options.doc } : {}),
+  });
+}
+
+/**
+ * Adds tags to a node (Hamilton's `@tag`). Tags are strings or string arrays.
+ *
+ * @example
+ * export const report = tag({ owner: "growth", pii: "false" }, ({ rows }: { rows: Row[] }) => ...);
+ */
+export function tag<F extends Function>(tags: Readonly<Record<string, TagValue>>, fn: F): F {
+  checkTags(tags, "tag(tags, fn)");
+  checkFunction(fn, "tag(tags, fn)");
+  return attach(fn, { tags: { ...(specOf(fn)?.tags ?? {}), ...tags } });
+}
+
+/**
+ * Includes the node only when the config matches (Hamilton's `@config.when`). A value must equal
+ * the config's; an array lists accepted values; a function decides from the whole config.
+ *
+ * Variants of one node are exported under `name__variant` names: the suffix is stripped, and
+ * exactly one variant per name may match the config.
+ *
+ * @example
+ * export const model__fast = configWhen({ quality: "fast" }, () => "gpt-4o-mini");
+ * export const model__best = configWhen({ quality: ["best", "max"] }, () => "gpt-4o");
+ */
+export function configWhen<F extends Function>(conditions: ConfigConditions, fn: F): ConfigWhenFn<F> {
+  if (typeof conditions !== "function" && (typeof conditions !== "object" || conditions === null)) {
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `configWhen(conditions, fn): conditions must be an object like { key: value } or a predicate (config) => boolean.`,
+    );
+  }
+  checkFunction(fn, "configWhen(conditions, fn)");
+  return attach(fn, { configWhen: conditions }) as ConfigWhenFn<F>;
+}
+
+/** True when the config satisfies the conditions. */
+export function configMatches(conditions: ConfigConditions, config: Readonly<Record<string, unknown>>): boolean {
+  if (typeof conditions === "function") return conditions(config);
+  for (const [key, expected] of Object.entries(conditions)) {
+    const actual = config[key];
+    if (Array.isArray(expected) ? !expected.includes(actual) : !Object.is(actual, expected)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,199 @@
+import { HamiltonError, MissingInputsError, suggest, type MissingInput } from "./errors.js";
+import type { Graph, GraphNode } from "./graph.js";
+
+/**
+ * What one shape of execute call needs: which nodes run, in which order, and where each value
+ * lives. Plans depend only on the requested names, the override names and which inputs are given,
+ * so they are cached per driver and a repeated call only copies a few typed arrays.
+ */
+export interface Plan {
+  /** Slot of each graph node in this plan, or -1. Values of a run live in an array of slots. */
+  readonly slotOf: Int32Array;
+  /** The graph node of each slot. */
+  readonly slotNode: readonly GraphNode[];
+  /** Slots of the nodes to compute, in a valid execution order. */
+  readonly compute: Int32Array;
+  /** Slots whose value comes from the caller: [slot, isOverride] pairs. */
+  readonly given: readonly { readonly slot: number; readonly name: string; readonly override: boolean }[];
+  /** For each slot: how many computed dependencies must finish before it can run. */
+  readonly pending: Int32Array;
+  /** For each slot: the computed slots that consume it. */
+  readonly consumers: readonly Int32Array[];
+  /** For each slot: how many computed nodes read it (to release values no one needs any more). */
+  readonly uses: Int32Array;
+  /** For each computed slot: the slot of each dependency (-1: optional and absent). */
+  readonly argSlots: readonly Int32Array[];
+  /** Slots of the requested outputs, in request order. */
+  readonly outputSlots: Int32Array;
+  /** True for slots that must be kept until the end (requested outputs). */
+  readonly keep: Uint8Array;
+  /** Slots with nothing to wait for, in execution order. */
+  readonly ready: Int32Array;
+  /** Names of the computed nodes in execution order (adapters' `executionPath`). */
+  readonly executionPath: readonly string[];
+}
+
+/** Checks a request against the graph and returns its plan; throws what execute would. */
+export function makePlan(
+  graph: Graph,
+  finalVars: readonly string[],
+  overrideNames: readonly string[],
+  inputNames: ReadonlySet<string>,
+): Plan {
+  const { byName, nodes } = graph;
+  if (!Array.isArray(finalVars)) {
+    throw new HamiltonError("INVALID_ARGUMENT", `execute(finalVars, ...): finalVars must be an array of node names, e.g. ["universalTruth"].`);
+  }
+  const unknown = finalVars.filter((v) => typeof v !== "string" || !byName.has(v));
+  if (unknown.length > 0) {
+    const names = [...byName.keys()];
+    const parts = unknown.map((v) => {
+      const close = typeof v === "string" ? suggest(v, names) : [];
+      return `"${String(v)}"${close.length ? ` (did you mean ${close.map((c) => `"${c}"`).join(" or ")}?)` : ""}`;
+    });
+    throw new HamiltonError(
+      "UNKNOWN_OUTPUTS",
+      `Unknown output${unknown.length === 1 ? "" : "s"} requested: ${parts.join(", ")}. ` +
+        `The graph has ${names.length} nodes; driver.listAvailableVariables() lists them.`,
+    );
+  }
+  const unknownOverrides = overrideNames.filter((v) => !byName.has(v));
+  if (unknownOverrides.length > 0) {
+    const names = [...byName.keys()];
+    throw new HamiltonError(
+      "UNKNOWN_OVERRIDES",
+      `Override${unknownOverrides.length === 1 ? "" : "s"} for unknown node${unknownOverrides.length === 1 ? "" : "s"}: ${unknownOverrides
+        .map((v) => {
+          const close = suggest(v, names);
+          return `"${v}"${close.length ? ` (did you mean ${close.map((c) => `"${c}"`).join(" or ")}?)` : ""}`;
+        })
+        .join(", ")}. Overrides replace the value of existing nodes.`,
+    );
+  }
+  const computedInputs = [...inputNames].filter((v) => {
+    const n = byName.get(v);
+    return n !== undefined && !n.info.isExternalInput;
+  });
+  if (computedInputs.length > 0) {
+    throw new HamiltonError(
+      "INVALID_INPUTS",
+      `Input${computedInputs.length === 1 ? "" : "s"} ${computedInputs.map((v) => `"${v}"`).join(", ")} ` +
+        `name${computedInputs.length === 1 ? "s a node" : " nodes"} the graph computes. ` +
+        `To replace a computed value, pass it in overrides instead of inputs.`,
+    );
+  }
+
+  const overrides = new Set(overrideNames);
+  // Walk back from the outputs; overridden nodes are leaves.
+  const slotOf = new Int32Array(nodes.length).fill(-1);
+  const slotNode: GraphNode[] = [];
+  const stack: GraphNode[] = [];
+  for (const name of finalVars) stack.push(byName.get(name)!);
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (slotOf[n.index] !== -1) continue;
+    slotOf[n.index] = slotNode.length;
+    slotNode.push(n);
+    if (overrides.has(n.name) || n.fn === undefined) continue;
+    for (const d of n.depIndex) if (slotOf[d] === -1) stack.push(nodes[d]!);
+  }
+
+  const size = slotNode.length;
+  const given: { slot: number; name: string; override: boolean }[] = [];
+  const isComputed = new Uint8Array(size);
+  const missing = new Map<string, string[]>();
+  for (let s = 0; s < size; s++) {
+    const n = slotNode[s]!;
+    if (overrides.has(n.name)) given.push({ slot: s, name: n.name, override: true });
+    else if (n.fn === undefined) {
+      if (inputNames.has(n.name)) given.push({ slot: s, name: n.name, override: false });
+    } else isComputed[s] = 1;
+  }
+
+  // Missing inputs: required by a computed node of the plan, or requested as an output.
+  const givenSlots = new Uint8Array(size);
+  for (const g of given) givenSlots[g.slot] = 1;
+  const argSlotsBySlot: Int32Array[] = new Array(size);
+  for (let s = 0; s < size; s++) {
+    if (!isComputed[s]) continue;
+    const n = slotNode[s]!;
+    const args = new Int32Array(n.depIndex.length);
+    n.depIndex.forEach((d, k) => {
+      const ds = slotOf[d]!;
+      const present = ds !== -1 && (isComputed[ds] === 1 || givenSlots[ds] === 1);
+      if (present) args[k] = ds;
+      else {
+        args[k] = -1;
+        if (!n.depOptional[k]) {
+          const list = missing.get(nodes[d]!.name) ?? [];
+          list.push(n.name);
+          missing.set(nodes[d]!.name, list);
+        }
+      }
+    });
+    argSlotsBySlot[s] = args;
+  }
+  for (const name of finalVars) {
+    const s = slotOf[byName.get(name)!.index]!;
+    if (!isComputed[s] && !givenSlots[s] && !missing.has(name)) missing.set(name, ["(requested as an output)"]);
+  }
+  if (missing.size > 0) {
+    const list: MissingInput[] = [...missing].map(([name, neededBy]) => ({ name, neededBy }));
+    throw new MissingInputsError(list);
+  }
+
+  // Topological order of the computed slots (Kahn), counting computed dependencies.
+  const pending = new Int32Array(size);
+  const uses = new Int32Array(size);
+  const consumerLists: number[][] = Array.from({ length: size }, () => []);
+  for (let s = 0; s < size; s++) {
+    if (!isComputed[s]) continue;
+    const args = argSlotsBySlot[s]!;
+    const seen = new Set<number>();
+    for (const a of args) {
+      if (a === -1 || seen.has(a)) continue;
+      seen.add(a);
+      uses[a]! += 1;
+      if (isComputed[a]) {
+        pending[s]! += 1;
+        consumerLists[a]!.push(s);
+      }
+    }
+  }
+  const order: number[] = [];
+  const ready: number[] = [];
+  const remaining = pending.slice();
+  // Ready nodes in declaration order, so independent nodes start in the order they were written.
+  const initial: number[] = [];
+  for (let s = 0; s < size; s++) if (isComputed[s] && remaining[s] === 0) initial.push(s);
+  initial.sort((a, b) => slotNode[a]!.index - slotNode[b]!.index);
+  ready.push(...initial);
+  for (let head = 0; head < ready.length; head++) {
+    const s = ready[head]!;
+    order.push(s);
+    for (const c of consumerLists[s]!) if (--remaining[c]! === 0) ready.push(c);
+  }
+
+  const keep = new Uint8Array(size);
+  const outputSlots = new Int32Array(finalVars.length);
+  finalVars.forEach((name, i) => {
+    const s = slotOf[byName.get(name)!.index]!;
+    outputSlots[i] = s;
+    keep[s] = 1;
+  });
+
+  return {
+    slotOf,
+    slotNode,
+    compute: Int32Array.from(order),
+    given,
+    pending,
+    consumers: consumerLists.map((l) => Int32Array.from(l)),
+    uses,
+    argSlots: argSlotsBySlot,
+    outputSlots,
+    keep,
+    ready: Int32Array.from(initial),
+    executionPath: order.map((s) => slotNode[s]!.name),
+  };
+}

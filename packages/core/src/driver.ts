@@ -282,10 +282,10 @@ export class Builder<N = {}, D = {}> {
   }
 
   /**
-   * Adds config: values that choose `configWhen` variants and are available to nodes as inputs.
-   * Later calls win on the same key.
+   * Adds config: values that choose `configWhen` variants and are available to nodes as inputs
+   * (their types are checked against the nodes that read them). Later calls win on the same key.
    */
-  withConfig(config: Readonly<Record<string, unknown>>): Builder<N, D> {
+  withConfig<C extends Readonly<Record<string, unknown>>>(config: C): Builder<Omit<N, keyof C> & C, D> {
     checkRecord(config, "config");
     return this.#with({ config: { ...this.#state.config, ...config } });
   }

@@ -235,6 +235,8 @@ export function buildGraph(
       inputs.set(dep.name, { optional: (prev?.optional ?? true) && dep.optional });
     }
   }
+  // Every config key is an input too (Hamilton's rule), so nodes and callers can read it.
+  for (const key of Object.keys(config)) if (!produced.has(key) && !inputs.has(key)) inputs.set(key, { optional: true });
   for (const name of [...inputs.keys()].sort()) {
     drafts.push({ name, candidate: undefined, fn: undefined, usesContext: false, deps: [], tags: {}, doc: "" });
   }
@@ -356,6 +358,9 @@ function cyclePath(nodes: readonly GraphNode[], component: ReadonlySet<number>):
     path.push(v);
     v = nodes[v]!.depIndex.find((w) => component.has(w))!;
   }
-  // Dependencies point backwards in data flow: reverse so the path reads producer -> consumer.
-  return path.slice(at.get(v)).reverse().map((i) => nodes[i]!.name);
+  // Dependencies point backwards in data flow: reverse so the path reads producer -> consumer,
+  // then start from the node declared first.
+  const cycle = path.slice(at.get(v)).reverse();
+  const first = cycle.indexOf(Math.min(...cycle));
+  return [...cycle.slice(first), ...cycle.slice(0, first)].map((i) => nodes[i]!.name);
 }

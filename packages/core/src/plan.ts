@@ -138,7 +138,9 @@ export function makePlan(
     if (!isComputed[s] && !givenSlots[s] && !missing.has(name)) missing.set(name, ["(requested as an output)"]);
   }
   if (missing.size > 0) {
-    const list: MissingInput[] = [...missing].map(([name, neededBy]) => ({ name, neededBy }));
+    const list: MissingInput[] = [...missing]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, neededBy]) => ({ name, neededBy: neededBy.sort() }));
     throw new MissingInputsError(list);
   }
 

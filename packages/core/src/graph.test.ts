@@ -1,0 +1,193 @@
+import { describe, expect, it } from "vitest";
+import { Builder } from "./driver.js";
+import { GraphBuildError, HamiltonError } from "./errors.js";
+import { configWhen, node, tag } from "./modifiers.js";
+
+function buildError(fn: () => unknown): GraphBuildError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof GraphBuildError) return error;
+    throw error;
+  }
+  throw new Error("expected build() to throw");
+}
+
+describe("building a graph", () => {
+  it("takes every function-valued, non-_ property as a node and infers external inputs", () => {
+    const dr = new Builder()
+      .withModules({
+        a: ({ x }: { x: number }) => x,
+        b: ({ a, y = 2 }: { a: number; y?: number }) => a + y,
+        _helper: () => 0,
+        constant: 42,
+        label: "not a node",
+      } as const)
+      .build();
+    expect(dr.graph.nodes.map((n) => [n.name, n.kind])).toEqual([
+      ["a", "transform"],
+      ["b", "transform"],
+      ["x", "input"],
+      ["y", "input"],
+    ]);
+    expect(dr.graph.node("b")).toMatchObject({
+      dependencies: ["a", "y"],
+      optionalDependencies: ["y"],
+      isExternalInput: false,
+    });
+    expect(dr.graph.node("x")?.isExternalInput).toBe(true);
+    expect(dr.graph.node("nope")).toBeUndefined();
+  });
+
+  it("accepts ES module namespaces", async () => {
+    const ns = await import("./fixtures/dataflow.js");
+    const dr = new Builder().withModules(ns).build();
+    expect(dr.graph.nodes.map((n) => n.name)).toEqual(["greeting", "name", "shout"]);
+    expect(dr.graph.node("greeting")?.source).toContain("Hello");
+  });
+
+  it("reports every problem at once, with VALIDATION_FAILED when they differ in kind", () => {
+    const error = buildError(() =>
+      new Builder()
+        .withModules(
+          {
+            good: ({ bad }: { bad: number }) => bad,
+            bad: (x: number) => x,
+            p: ({ q }: { q: number }) => q,
+            q: ({ p }: { p: number }) => p,
+          },
+          { good: () => 1 },
+        )
+        .build(),
+    );
+    expect(error.code).toBe("VALIDATION_FAILED");
+    expect(error.problems.map((p) => p.code).sort()).toEqual(["CYCLE", "DUPLICATE_NODE", "INVALID_NODE"]);
+    expect(error.message).toMatch(/3 problems/);
+    expect(HamiltonError.isInstance(error)).toBe(true);
+  });
+
+  it("names the invalid function and says to use node(deps, fn)", () => {
+    const error = buildError(() => new Builder().withModules({ summarize: (text: string) => text }).build());
+    expect(error.code).toBe("INVALID_NODE");
+    expect(error.problems[0]!.node).toBe("summarize");
+    expect(error.message).toMatch(/"summarize" cannot be a node/);
+    expect(error.message).toMatch(/node\(\["dep1", "dep2"\], fn\)/);
+  });
+
+  it("prints the cycle path", () => {
+    const error = buildError(() =>
+      new Builder()
+        .withModules({
+          a: ({ c }: { c: number }) => c,
+          b: ({ a }: { a: number }) => a,
+          c: ({ b }: { b: number }) => b,
+          d: ({ d }: { d: number }) => d,
+        })
+        .build(),
+    );
+    expect(error.code).toBe("CYCLE");
+    expect(error.problems).toHaveLength(2);
+    expect(error.message).toMatch(/a -> b -> c -> a/);
+    expect(error.message).toMatch(/d -> d/);
+  });
+
+  it("rejects duplicates across modules unless overrides are allowed, where the later module wins", async () => {
+    const first = { value: () => 1, other: () => "x" };
+    const second = { value: () => 2 };
+    const error = buildError(() => new Builder().withModules(first, second).build());
+    expect(error.code).toBe("DUPLICATE_NODE");
+    expect(error.message).toMatch(/allowModuleOverrides/);
+    const dr = new Builder().withModules(first, second).allowModuleOverrides().build();
+    expect(await dr.execute(["value"])).toEqual({ value: 2 });
+  });
+
+  it("picks the one configWhen variant that matches and strips its suffix", async () => {
+    const mod = {
+      model__fast: configWhen({ quality: "fast" }, () => "gpt-4o-mini"),
+      model__best: configWhen({ quality: ["best", "max"] }, () => "gpt-4o"),
+      answer: ({ model }: { model: string }) => `using ${model}`,
+    };
+    const fast = new Builder().withModules(mod).withConfig({ quality: "fast" }).build();
+    expect(await fast.execute(["answer"])).toEqual({ answer: "using gpt-4o-mini" });
+    const max = new Builder().withModules(mod).withConfig({ quality: "max" }).build();
+    expect(await max.execute(["answer", "quality"])).toEqual({ answer: "using gpt-4o", quality: "max" });
+    expect(max.graph.node("model")?.functionName).toBe("model__best");
+    // No variant matches: "model" is an input the caller must provide.
+    const none = new Builder().withModules(mod).withConfig({ quality: "cheap" }).build();
+    expect(none.graph.node("model")?.isExternalInput).toBe(true);
+  });
+
+  it("rejects two matching variants", () => {
+    const error = buildError(() =>
+      new Builder()
+        .withModules({
+          model__a: configWhen(() => true, () => "a"),
+          model__b: configWhen({ x: 1 }, () => "b"),
+        })
+        .withConfig({ x: 1 })
+        .build(),
+    );
+    expect(error.code).toBe("DUPLICATE_NODE");
+    expect(error.message).toMatch(/2 variants of node "model" match the config/);
+  });
+
+  it("rejects a config key that names a node", () => {
+    const error = buildError(() => new Builder().withModules({ a: () => 1 }).withConfig({ a: 2 }).build());
+    expect(error.code).toBe("CONFIG_CONFLICT");
+    expect(error.message).toMatch(/Config key "a" has the name of a node/);
+  });
+
+  it("rejects classes and modules that are not objects", () => {
+    class Helper {}
+    const error = buildError(() =>
+      new Builder().withModules({ Helper }, null as unknown as object).build(),
+    );
+    expect(error.problems.map((p) => p.message).join("\n")).toMatch(/it is a class.*Prefix the export with _/);
+    expect(error.problems.map((p) => p.message).join("\n")).toMatch(/Module #1 is null/);
+  });
+
+  it("runs adapter validators and lists what they reject", () => {
+    const error = buildError(() =>
+      new Builder()
+        .withModules({ ok: () => 1, bad_name: () => 2 })
+        .withAdapters({
+          validateNode: ({ node }) => (node.name.includes("_") ? "use camelCase names" : undefined),
+        })
+        .build(),
+    );
+    expect(error.code).toBe("ADAPTER_VALIDATION");
+    expect(error.message).toMatch(/rejected node "bad_name": use camelCase names/);
+  });
+
+  it("calls afterGraphConstruction with the graph and config", () => {
+    const seen: unknown[] = [];
+    new Builder()
+      .withModules({ a: () => 1 })
+      .withConfig({ region: "eu" })
+      .withAdapters({ afterGraphConstruction: ({ graph, config }) => void seen.push(graph.nodes.length, config) })
+      .build();
+    expect(seen).toEqual([2, { region: "eu" }]); // "a" and the config input "region"
+  });
+
+  it("gives nodes a version that changes with their source, and the graph one that changes with any node", () => {
+    const v1 = new Builder().withModules({ a: () => 1, b: ({ a }: { a: number }) => a }).build().graph;
+    const v1again = new Builder().withModules({ a: () => 1, b: ({ a }: { a: number }) => a }).build().graph;
+    const v2 = new Builder().withModules({ a: () => 2, b: ({ a }: { a: number }) => a }).build().graph;
+    expect(v1.node("a")!.version).toBe(v1again.node("a")!.version);
+    expect(v1.version).toBe(v1again.version);
+    expect(v1.node("a")!.version).not.toBe(v2.node("a")!.version);
+    expect(v1.node("b")!.version).toBe(v2.node("b")!.version);
+    expect(v1.version).not.toBe(v2.version);
+  });
+
+  it("keeps tags and docs from node() and tag()", () => {
+    const dr = new Builder()
+      .withModules({
+        raw: tag({ owner: "data", pii: ["email", "name"] }, () => [1, 2]),
+        total: node(["raw"], ({ raw }: { raw: number[] }) => raw.length, { doc: "How many rows.", tags: { owner: "bi" } }),
+      })
+      .build();
+    expect(dr.graph.node("raw")!.tags).toEqual({ owner: "data", pii: ["email", "name"] });
+    expect(dr.graph.node("total")).toMatchObject({ tags: { owner: "bi" }, documentation: "How many rows.", dependencies: ["raw"] });
+  });
+});

@@ -179,7 +179,7 @@ export function buildGraph(
     candidate: Candidate | undefined;
     fn: Function | undefined;
     usesContext: boolean;
-    deps: { name: string; optional: boolean }[];
+    deps: readonly { readonly name: string; readonly optional: boolean }[];
     tags: Readonly<Record<string, TagValue>>;
     doc: string;
   }
@@ -219,7 +219,7 @@ export function buildGraph(
       candidate,
       fn,
       usesContext,
-      deps: [...deps],
+      deps: deps as Draft["deps"],
       tags: spec?.tags ?? {},
       doc: spec?.doc ?? "",
     });
@@ -246,10 +246,8 @@ export function buildGraph(
   drafts.forEach((d, i) => index.set(d.name, i));
   const consumers: number[][] = drafts.map(() => []);
   drafts.forEach((d, i) => {
-    for (const dep of d.deps) {
-      const j = index.get(dep.name)!;
-      if (!consumers[j]!.includes(i)) consumers[j]!.push(i);
-    }
+    // Dependency names are distinct within a node (the signature reader and node() ensure it).
+    for (const dep of d.deps) consumers[index.get(dep.name)!]!.push(i);
   });
   const nodes: GraphNode[] = drafts.map((d, i) => {
     const isInput = d.fn === undefined;

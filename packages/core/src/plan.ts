@@ -151,10 +151,9 @@ export function makePlan(
   for (let s = 0; s < size; s++) {
     if (!isComputed[s]) continue;
     const args = argSlotsBySlot[s]!;
-    const seen = new Set<number>();
+    // Dependencies are distinct within a node, so each slot appears once in args.
     for (const a of args) {
-      if (a === -1 || seen.has(a)) continue;
-      seen.add(a);
+      if (a === -1) continue;
       uses[a]! += 1;
       if (isComputed[a]) {
         pending[s]! += 1;

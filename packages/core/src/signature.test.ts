@@ -54,6 +54,24 @@ describe("readSignature", () => {
     expect(deps(fn)).toEqual(["llmClient", "config"]);
   });
 
+  it("reads quoted and keyword keys, pattern defaults, trailing commas and nested defaults", () => {
+    const fn = new Function(
+      'return ({ "my-input": a, default: b, class: { c } = {}, d: [e] = [], }, ctx,) => [a, b, c, e, ctx]',
+    )() as Function;
+    expect(readSignature(fn)).toEqual({
+      ok: true,
+      dependencies: [
+        { name: "my-input", optional: false },
+        { name: "default", optional: false },
+        { name: "class", optional: true },
+        { name: "d", optional: true },
+      ],
+      usesContext: true,
+    });
+    const withDefault = new Function("return function ({ a, b = `${a}` } = {}) { return a + b }")() as Function;
+    expect(deps(withDefault)).toEqual(["a", "b?"]);
+  });
+
   it("reads minified code, whose object-pattern keys survive renaming", () => {
     const minified = new Function('return ({llmClient:a,model:b="gpt-4o-mini"},c)=>a.chat(b,c)')() as Function;
     const s = readSignature(minified);

@@ -1,4 +1,4 @@
-import { parseExpressionAt, tokenizer, type Node as AcornNode, type Pattern, tokTypes } from "acorn";
+import { tokenizer, tokTypes, type Token, type TokenType } from "acorn";
 
 /** One dependency read from a function's destructured parameter. */
 export interface DependencyDecl {
@@ -20,9 +20,10 @@ export type Signature =
 const cache = new WeakMap<Function, Signature>();
 
 /**
- * Reads a node function's dependencies from its single destructured object parameter, with a real
- * JavaScript parser (acorn): only the parameter list is parsed, however long the body. Cached per
- * function object.
+ * Reads a node function's dependencies from its single destructured object parameter with
+ * acorn's tokenizer: strings, template literals, regular expressions and nested brackets in
+ * default values are understood, and reading stops at the end of the parameter list, so a long
+ * body costs nothing. Cached per function object.
  */
 export function readSignature(fn: Function): Signature {
   let signature = cache.get(fn);
@@ -35,110 +36,164 @@ export function readSignature(fn: Function): Signature {
 
 const NATIVE = /\{\s*\[native code\]\s*\}\s*$/;
 
+class Unsupported extends Error {}
+
+/** The text or value of a name, keyword, string or number token. */
+function tokenText(token: Token): string {
+  return String((token as Token & { value?: unknown }).value);
+}
+
+function fail(reason: string): never {
+  throw new Unsupported(reason);
+}
+
+const OPEN = new Set<TokenType>([tokTypes.parenL, tokTypes.bracketL, tokTypes.braceL, tokTypes.dollarBraceL]);
+const CLOSE = new Set<TokenType>([tokTypes.parenR, tokTypes.bracketR, tokTypes.braceR]);
+
+/** A cursor over the function's tokens. */
+class Tokens {
+  readonly #iterator: Iterator<Token>;
+  constructor(source: string) {
+    this.#iterator = tokenizer(source, { ecmaVersion: "latest" })[Symbol.iterator]();
+  }
+  next(): Token {
+    const step = this.#iterator.next();
+    if (step.done === true || step.value.type === tokTypes.eof) fail("its parameter list could not be read");
+    return step.value;
+  }
+}
+
 function parse(fn: Function): Signature {
   const source = Function.prototype.toString.call(fn);
   if (fn.name.startsWith("bound ") || NATIVE.test(source)) {
     return { ok: false, reason: "it is a native or bound function, whose parameters cannot be read" };
   }
-  let params: string | undefined;
   try {
-    params = parameterText(source);
-  } catch {
-    params = undefined;
+    return readHead(new Tokens(source));
+  } catch (error) {
+    if (error instanceof Unsupported) return { ok: false, reason: error.message };
+    // acorn's own syntax errors: source text this reader does not understand.
+    return { ok: false, reason: "its parameter list could not be read" };
   }
-  if (params === undefined) return { ok: false, reason: "its parameter list could not be read" };
-  if (params === CLASS) return { ok: false, reason: "it is a class, not a function" };
-
-  let nodes: Pattern[];
-  try {
-    const arrow = parseExpressionAt(`(${params}) => 0`, 0, { ecmaVersion: "latest" }) as AcornNode & {
-      params: Pattern[];
-    };
-    nodes = arrow.params;
-  } catch {
-    return { ok: false, reason: "its parameter list could not be parsed" };
-  }
-  if (nodes.length > 2) {
-    return { ok: false, reason: `it has ${nodes.length} parameters; a node takes (dependencies, context)` };
-  }
-  const usesContext = nodes.length === 2;
-  const first = nodes[0];
-  if (first === undefined) return { ok: true, dependencies: [], usesContext };
-  if (first.type === "RestElement") {
-    return { ok: false, reason: "its parameters are a rest element (...args), which names no dependencies" };
-  }
-  const pattern = first.type === "AssignmentPattern" ? first.left : first;
-  if (pattern.type === "Identifier") {
-    if (pattern.name.startsWith("_")) return { ok: true, dependencies: [], usesContext };
-    return {
-      ok: false,
-      reason:
-        `its first parameter is \`${pattern.name}\`, not a destructured object, so its dependencies ` +
-        `cannot be read (write ({ a, b }) => ..., or name it _${pattern.name} if it needs none)`,
-    };
-  }
-  if (pattern.type !== "ObjectPattern") {
-    return { ok: false, reason: "its first parameter is not a destructured object ({ a, b })" };
-  }
-  const dependencies: DependencyDecl[] = [];
-  for (const property of pattern.properties) {
-    if (property.type === "RestElement") {
-      return { ok: false, reason: "its destructured parameter has a rest element (...rest), which names no dependency" };
-    }
-    if (property.computed) {
-      return { ok: false, reason: "its destructured parameter has a computed key ([key]), which names no dependency" };
-    }
-    const key = property.key;
-    let name: string;
-    if (key.type === "Identifier") name = key.name;
-    else if (key.type === "Literal" && (typeof key.value === "string" || typeof key.value === "number")) {
-      name = String(key.value);
-    } else return { ok: false, reason: "its destructured parameter has a key that is not a name" };
-    dependencies.push({ name, optional: property.value.type === "AssignmentPattern" });
-  }
-  return { ok: true, dependencies, usesContext };
 }
 
-const CLASS = "\u0000class";
+/** Skips to the parameter list: `function name(`, `async (`, `name(` (methods), or `x =>`. */
+function readHead(tokens: Tokens): Signature {
+  let previous: Token | undefined;
+  let depth = 0;
+  for (let first = true; ; first = false) {
+    const token = tokens.next();
+    if (first && token.type === tokTypes._class) fail("it is a class, not a function");
+    if (depth === 0 && token.type === tokTypes.arrow && previous?.type === tokTypes.name) {
+      return single(tokenText(previous));
+    }
+    if (depth === 0 && token.type === tokTypes.parenL) return readParams(tokens);
+    if (token.type === tokTypes.bracketL) depth++;
+    else if (token.type === tokTypes.bracketR) depth--;
+    previous = token;
+  }
+}
+
+/** `x => ...`: one plain identifier. */
+function single(name: string): Signature {
+  if (name.startsWith("_")) return { ok: true, dependencies: [], usesContext: false };
+  return fail(notDestructured(name));
+}
+
+function notDestructured(name: string): string {
+  return (
+    `its first parameter is \`${name}\`, not a destructured object, so its dependencies ` +
+    `cannot be read (write ({ a, b }) => ..., or name it _${name} if it needs none)`
+  );
+}
+
+/** Reads `(first, second)` after the opening parenthesis. */
+function readParams(tokens: Tokens): Signature {
+  let token = tokens.next();
+  if (token.type === tokTypes.parenR) return { ok: true, dependencies: [], usesContext: false };
+  let dependencies: DependencyDecl[] = [];
+  if (token.type === tokTypes.braceL) {
+    dependencies = readObjectPattern(tokens);
+  } else if (token.type === tokTypes.name) {
+    const name = tokenText(token);
+    if (!name.startsWith("_")) fail(notDestructured(name));
+  } else if (token.type === tokTypes.ellipsis) {
+    fail("its parameters are a rest element (...args), which names no dependencies");
+  } else {
+    fail("its first parameter is not a destructured object ({ a, b })");
+  }
+  // After the first parameter: an optional default, then `,` or `)`.
+  let params = 1;
+  token = tokens.next();
+  for (;;) {
+    if (token.type === tokTypes.parenR) break;
+    if (token.type === tokTypes.eq) {
+      token = skipExpression(tokens);
+      continue;
+    }
+    if (token.type !== tokTypes.comma) fail("its parameter list could not be read");
+    token = tokens.next();
+    if (token.type === tokTypes.parenR) break; // trailing comma
+    params++;
+    token = skipExpression(tokens, token);
+  }
+  if (params > 2) fail(`it has ${params} parameters; a node takes (dependencies, context)`);
+  return { ok: true, dependencies, usesContext: params === 2 };
+}
+
+/** Reads the properties of `{ ... }` after its opening brace. */
+function readObjectPattern(tokens: Tokens): DependencyDecl[] {
+  const dependencies: DependencyDecl[] = [];
+  for (;;) {
+    let token = tokens.next();
+    if (token.type === tokTypes.braceR) return dependencies;
+    if (token.type === tokTypes.ellipsis) {
+      fail("its destructured parameter has a rest element (...rest), which names no dependency");
+    }
+    if (token.type === tokTypes.bracketL) {
+      fail("its destructured parameter has a computed key ([key]), which names no dependency");
+    }
+    let name: string;
+    if (token.type === tokTypes.name || token.type.keyword !== undefined) name = tokenText(token);
+    else if (token.type === tokTypes.string || token.type === tokTypes.num) name = tokenText(token);
+    else fail("its destructured parameter has a key that is not a name");
+    let optional = false;
+    token = tokens.next();
+    if (token.type === tokTypes.colon) {
+      // `key: local`, `key: { nested }`, `key: local = default`: the key names the dependency.
+      token = tokens.next();
+      const end = skipUntilSeparator(tokens, token);
+      optional = end.sawDefault;
+      token = end.token;
+    } else if (token.type === tokTypes.eq) {
+      optional = true;
+      token = skipExpression(tokens);
+    }
+    if (!dependencies.some((d) => d.name === name)) dependencies.push({ name, optional });
+    if (token.type === tokTypes.braceR) return dependencies;
+    if (token.type !== tokTypes.comma) fail("its destructured parameter could not be read");
+  }
+}
 
 /**
- * Finds the text between the parentheses of the function's parameter list (or the single
- * parameter of `x => ...`) by walking acorn's tokens, so strings, templates, regexes and nested
- * brackets in default values are handled.
+ * Skips one expression (or pattern) up to the `,`, `)` or `}` that ends it at this nesting level,
+ * and returns that token; notes whether a top-level `=` (a default) was seen.
  */
-function parameterText(source: string): string | undefined {
-  const tokens = tokenizer(source, { ecmaVersion: "latest" });
+function skipUntilSeparator(tokens: Tokens, start: Token): { token: Token; sawDefault: boolean } {
   let depth = 0;
-  let previous: { type: unknown; value: unknown; start: number; end: number } | undefined;
-  let first = true;
-  for (const token of tokens) {
-    if (first) {
-      first = false;
-      if (token.type === tokTypes._class) return CLASS;
+  let sawDefault = false;
+  for (let token = start; ; token = tokens.next()) {
+    if (OPEN.has(token.type)) depth++;
+    else if (CLOSE.has(token.type)) {
+      if (depth === 0) return { token, sawDefault };
+      depth--;
+    } else if (depth === 0) {
+      if (token.type === tokTypes.comma) return { token, sawDefault };
+      if (token.type === tokTypes.eq) sawDefault = true;
     }
-    const type = token.type;
-    if (depth === 0 && type === tokTypes.arrow && previous && previous.type === tokTypes.name) {
-      return source.slice(previous.start, previous.end);
-    }
-    if (depth === 0 && type === tokTypes.parenL) {
-      const open = token.end;
-      let inner = 0;
-      for (const t of tokens) {
-        if (t.type === tokTypes.parenL || t.type === tokTypes.bracketL || t.type === tokTypes.braceL || t.type === tokTypes.dollarBraceL) {
-          inner++;
-        } else if (t.type === tokTypes.parenR || t.type === tokTypes.bracketR || t.type === tokTypes.braceR) {
-          if (inner === 0) {
-            if (t.type !== tokTypes.parenR) return undefined;
-            return source.slice(open, t.start);
-          }
-          inner--;
-        }
-      }
-      return undefined;
-    }
-    if (type === tokTypes.bracketL || type === tokTypes.braceL) depth++;
-    else if (type === tokTypes.bracketR || type === tokTypes.braceR) depth--;
-    previous = token as typeof previous;
   }
-  return undefined;
+}
+
+function skipExpression(tokens: Tokens, start?: Token): Token {
+  return skipUntilSeparator(tokens, start ?? tokens.next()).token;
 }

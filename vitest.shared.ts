@@ -10,5 +10,7 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 20_000,
+    // The JSON report feeds the workspace's one-line summary (scripts/test-summary.mjs).
+    reporters: ["default", ["json", { outputFile: ".vitest-result.json" }]],
   },
 });

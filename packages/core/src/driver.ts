@@ -10,7 +10,7 @@ import {
 import { GraphBuildError, HamiltonError, type BuildProblem } from "./errors.js";
 import { buildGraph, type Graph } from "./graph.js";
 import { makePlan, type Plan } from "./plan.js";
-import { abortError, Run } from "./run.js";
+import { abortError, Run, RunScope } from "./run.js";
 import type { CheckWiring, DepsOfModules, InputsOf, OutputsOf, Simplify } from "./types.js";
 import { renderExecution, type VisualizationFormat } from "./visualize.js";
 
@@ -91,40 +91,46 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
     }
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(abortError(signal.reason));
-    const run = new Run({
-      runId: randomUUID(),
+    const scope = new RunScope(randomUUID(), this.#nodeAdapters, this.#maxConcurrency);
+    const run = new Run(scope, {
       plan: prepared.plan,
       finalVars,
       inputs: prepared.inputs,
       overrides: prepared.overrides,
-      adapters: this.#nodeAdapters,
-      maxConcurrency: this.#maxConcurrency,
-      signal,
+      taskId: undefined,
     });
     type Out = Simplify<{ [P in K]: AllVariables<N, I>[P] }>;
-    if (!this.#adapters.hasGraphHooks) {
-      return new Promise<Out>((resolve, reject) => {
+    const work = (): Record<string, unknown> | Promise<Record<string, unknown>> => {
+      const out = run.start();
+      if (!(out instanceof Promise) || signal === undefined) return out;
+      // Only a run with work in flight can be aborted: a synchronous one has finished already.
+      const onAbort = () => scope.stop(abortError(signal.reason));
+      signal.addEventListener("abort", onAbort, { once: true });
+      return out.finally(() => signal.removeEventListener("abort", onAbort));
+    };
+    return new Promise<Out>((resolve, reject) => {
+      scope.onEarly = reject;
+      if (!this.#adapters.hasGraphHooks) {
         try {
-          const out = run.start(reject);
+          const out = work();
           if (out instanceof Promise) out.then(resolve as (v: unknown) => void, reject);
           else resolve(out as Out);
         } catch (error) {
           reject(error);
         }
-      });
-    }
-    return new Promise<Out>((resolve, reject) => {
+        return;
+      }
       this.#adapters
         .runGraph(
           {
-            runId: run.runId,
+            runId: scope.runId,
             graph: this.#graph.info,
             finalVars,
             inputs: prepared.inputs,
             overrides: prepared.overrides,
             executionPath: prepared.plan.executionPath,
           },
-          () => run.start(reject),
+          work,
         )
         .then(resolve as (v: unknown) => void, reject);
     });

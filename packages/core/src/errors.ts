@@ -14,6 +14,7 @@
  * - `NODE_FAILED`: a node threw or rejected; the node's own error is the `cause`.
  * - `ABORTED`: the run's `signal` fired.
  * - `INVALID_ARGUMENT`: an API was called with a value of the wrong kind.
+ * - `DATA_VALIDATION`: a node's result failed a `checkOutput` of importance `fail`.
  */
 export type HamiltonErrorCode =
   | "INVALID_NODE"
@@ -28,7 +29,8 @@ export type HamiltonErrorCode =
   | "MISSING_INPUTS"
   | "NODE_FAILED"
   | "ABORTED"
-  | "INVALID_ARGUMENT";
+  | "INVALID_ARGUMENT"
+  | "DATA_VALIDATION";
 
 const MARKER = Symbol.for("hamilton-ts.error");
 

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { GraphInfo, NodeInfo, NodeKind, TagValue } from "@hamilton-ts/lifecycle";
-import { type BuildProblem } from "./errors.js";
-import { configMatches, specOf } from "./modifiers.js";
-import { readSignature } from "./signature.js";
+import { collectCandidates } from "./candidates.js";
+import { expandCandidate, type Draft } from "./drafts.js";
+import type { BuildProblem } from "./errors.js";
 
 /** The engine's own view of one node. Index-based, so a run works on arrays. */
 export interface GraphNode {
@@ -19,6 +19,17 @@ export interface GraphNode {
   /** Indices of the nodes that depend on this one. */
   readonly consumers: readonly number[];
   readonly info: NodeInfo;
+  /**
+   * What the node waits for in a plan: its dependencies, except for a collect node, which waits
+   * for its fan-out's parallelize node and everything the per-item nodes read from outside.
+   */
+  readonly planDeps: readonly number[];
+  /** For a collect node, the index of its parallelize node; else -1. */
+  readonly expand: number;
+  /** For a collect node, which dependencies (parallel to `depNames`) arrive as per-item arrays. */
+  readonly perItem: readonly boolean[];
+  /** For a node that runs once per item, the index of its parallelize node; else -1. */
+  readonly block: number;
 }
 
 /** A built, validated graph. */
@@ -84,13 +95,6 @@ class GraphInfoImpl implements GraphInfo {
   }
 }
 
-/** One function found in the modules, before wiring. */
-interface Candidate {
-  readonly name: string;
-  readonly exportName: string;
-  readonly value: Function;
-}
-
 /** Options of {@link buildGraph}. */
 export interface BuildOptions {
   readonly config: Readonly<Record<string, unknown>>;
@@ -99,9 +103,10 @@ export interface BuildOptions {
 }
 
 /**
- * Turns modules into a graph: every function-valued, non-`_` property is a node; dependencies come
- * from each function's destructured parameter; dependencies no function produces become external
- * inputs. Returns the graph and every problem found (it never stops at the first).
+ * Turns modules into a graph: every function-valued, non-`_` property becomes its node(s);
+ * dependencies come from each function's destructured parameter; dependencies no function
+ * produces become external inputs. Returns the graph and every problem found (it never stops at
+ * the first).
  */
 export function buildGraph(
   modules: readonly object[],
@@ -110,174 +115,102 @@ export function buildGraph(
   const problems: BuildProblem[] = [];
   const { config } = options;
 
-  // 1. Collect candidates, resolving config variants and duplicates.
-  const chosen = new Map<string, Candidate>();
-  const variants = new Map<string, Candidate[]>();
-  modules.forEach((module, moduleIndex) => {
-    if (module === null || (typeof module !== "object" && typeof module !== "function")) {
-      problems.push({
-        code: "INVALID_NODE",
-        node: undefined,
-        message: `Module #${moduleIndex} is ${module === null ? "null" : typeof module}: pass objects whose functions are nodes (e.g. import * as dataflow from "./dataflow.js").`,
-      });
-      return;
-    }
-    const seenHere = new Set<string>();
-    for (const exportName of Object.keys(module)) {
-      if (exportName.startsWith("_")) continue;
-      const value = (module as Record<string, unknown>)[exportName];
-      if (typeof value !== "function") continue;
-      const spec = specOf(value);
-      let name = exportName;
-      if (spec?.configWhen !== undefined) {
-        const cut = exportName.lastIndexOf("__");
-        if (cut > 0) name = exportName.slice(0, cut);
-        if (!configMatches(spec.configWhen, config)) continue;
-        const list = variants.get(name) ?? [];
-        list.push({ name, exportName, value });
-        variants.set(name, list);
-      }
-      const candidate = { name, exportName, value };
-      const existing = chosen.get(name);
-      if (existing !== undefined && (seenHere.has(name) || !options.allowModuleOverrides)) {
-        if (!(spec?.configWhen !== undefined && variants.get(name)!.length > 1)) {
-          problems.push({
-            code: "DUPLICATE_NODE",
-            node: name,
-            message: seenHere.has(name)
-              ? `Node "${name}" is defined twice in module #${moduleIndex} ("${existing.exportName}" and "${exportName}"). Rename one of them.`
-              : `Node "${name}" is defined in more than one module ("${existing.exportName}" and "${exportName}" of module #${moduleIndex}). Rename one, or call allowModuleOverrides() to let the later module win.`,
-          });
-        }
-      }
-      seenHere.add(name);
-      chosen.set(name, candidate);
-    }
-  });
-  for (const [name, list] of variants) {
-    if (list.length > 1) {
-      problems.push({
-        code: "DUPLICATE_NODE",
-        node: name,
-        message: `${list.length} variants of node "${name}" match the config (${list.map((c) => `"${c.exportName}"`).join(", ")}); exactly one may. Make their configWhen conditions exclusive.`,
-      });
-    }
-  }
-  for (const key of Object.keys(config)) {
-    if (chosen.has(key)) {
-      problems.push({
-        code: "CONFIG_CONFLICT",
-        node: key,
-        message: `Config key "${key}" has the name of a node, so it is unclear which value "${key}" is. Rename the config key, or pass the value as an override at execute time.`,
-      });
-    }
-  }
-
-  // 2. Read every function's dependencies.
-  interface Draft {
-    name: string;
-    candidate: Candidate | undefined;
-    fn: Function | undefined;
-    usesContext: boolean;
-    deps: readonly { readonly name: string; readonly optional: boolean }[];
-    tags: Readonly<Record<string, TagValue>>;
-    doc: string;
-  }
+  // 1. Functions → nodes, modifiers applied.
+  const candidates = collectCandidates(modules, config, options.allowModuleOverrides, problems);
   const drafts: Draft[] = [];
-  for (const candidate of chosen.values()) {
-    const spec = specOf(candidate.value);
-    const fn = spec?.fn ?? candidate.value;
-    let deps = spec?.dependencies;
-    let usesContext = spec?.usesContext ?? false;
-    if (deps === undefined) {
-      const signature = readSignature(fn);
-      if (!signature.ok) {
-        const hint = signature.reason.includes("class")
-          ? `Prefix the export with _ if it is not a node.`
-          : `Declare its dependencies explicitly with node(["dep1", "dep2"], fn).`;
+  const origins = new Map<string, string>();
+  for (const candidate of candidates) {
+    for (const draft of expandCandidate(candidate, { config, problems })) {
+      const other = origins.get(draft.name);
+      if (other !== undefined) {
         problems.push({
-          code: "INVALID_NODE",
-          node: candidate.name,
-          message: `"${candidate.exportName}" cannot be a node: ${signature.reason}. ${hint}`,
+          code: "DUPLICATE_NODE",
+          node: draft.name,
+          message: `Node "${draft.name}" is produced twice: by ${other} and by ${draft.origin}. Rename one of them.`,
         });
         continue;
       }
-      deps = signature.dependencies;
-      usesContext = signature.usesContext;
+      origins.set(draft.name, draft.origin);
+      drafts.push(draft);
     }
-    for (const d of deps) {
-      if (d.name === candidate.name) {
-        problems.push({
-          code: "CYCLE",
-          node: candidate.name,
-          message: `Node "${candidate.name}" depends on itself: ${candidate.name} -> ${candidate.name}.`,
-        });
-      }
+  }
+  for (const key of Object.keys(config)) {
+    if (origins.has(key)) {
+      problems.push({
+        code: "CONFIG_CONFLICT",
+        node: key,
+        message: `Config key "${key}" has the name of a node (${origins.get(key)}), so it is unclear which value "${key}" is. Rename the config key, or pass the value as an override at execute time.`,
+      });
     }
-    drafts.push({
-      name: candidate.name,
-      candidate,
-      fn,
-      usesContext,
-      deps: deps as Draft["deps"],
-      tags: spec?.tags ?? {},
-      doc: spec?.doc ?? "",
-    });
+  }
+  for (const draft of drafts) {
+    if (draft.deps.some((d) => d.name === draft.name)) {
+      problems.push({
+        code: "CYCLE",
+        node: draft.name,
+        message: `Node "${draft.name}" depends on itself: ${draft.name} -> ${draft.name}.`,
+      });
+    }
   }
 
-  // 3. External inputs: dependencies no function produces (config keys included).
-  const produced = new Set(drafts.map((d) => d.name));
+  // 2. External inputs: dependencies no function produces, and every config key.
   const inputs = new Map<string, { optional: boolean }>();
   for (const draft of drafts) {
     for (const dep of draft.deps) {
-      if (produced.has(dep.name)) continue;
+      if (origins.has(dep.name)) continue;
       const prev = inputs.get(dep.name);
       inputs.set(dep.name, { optional: (prev?.optional ?? true) && dep.optional });
     }
   }
-  // Every config key is an input too (Hamilton's rule), so nodes and callers can read it.
-  for (const key of Object.keys(config)) if (!produced.has(key) && !inputs.has(key)) inputs.set(key, { optional: true });
-  for (const name of [...inputs.keys()].sort()) {
-    drafts.push({ name, candidate: undefined, fn: undefined, usesContext: false, deps: [], tags: {}, doc: "" });
-  }
+  for (const key of Object.keys(config)) if (!origins.has(key) && !inputs.has(key)) inputs.set(key, { optional: true });
+  const all: Array<Draft | string> = [...drafts, ...[...inputs.keys()].sort()];
 
-  // 4. Wire indices.
+  // 3. Wire indices.
   const index = new Map<string, number>();
-  drafts.forEach((d, i) => index.set(d.name, i));
-  const consumers: number[][] = drafts.map(() => []);
-  drafts.forEach((d, i) => {
-    // Dependency names are distinct within a node (the signature reader and node() ensure it).
-    for (const dep of d.deps) consumers[index.get(dep.name)!]!.push(i);
+  all.forEach((d, i) => index.set(typeof d === "string" ? d : d.name, i));
+  const consumers: number[][] = all.map(() => []);
+  all.forEach((d, i) => {
+    // Dependency names are distinct within a node (the signature reader, node() and bind() ensure it).
+    if (typeof d !== "string") for (const dep of d.deps) consumers[index.get(dep.name)!]!.push(i);
   });
-  const nodes: GraphNode[] = drafts.map((d, i) => {
-    const isInput = d.fn === undefined;
+  const nodes: GraphNode[] = all.map((d, i) => {
+    if (typeof d === "string") {
+      const info = new NodeInfoImpl(d, [], [], {}, true, "input", "", "", d);
+      return { index: i, name: d, kind: "input", fn: undefined, usesContext: false, depNames: [], depOptional: [], depIndex: [], consumers: consumers[i]!, info, planDeps: [], expand: -1, perItem: [], block: -1 };
+    }
     const info = new NodeInfoImpl(
       d.name,
       d.deps.map((x) => x.name),
       d.deps.filter((x) => x.optional).map((x) => x.name),
       d.tags,
-      isInput,
-      isInput ? "input" : "transform",
+      false,
+      d.role,
       d.doc,
-      d.fn === undefined ? "" : Function.prototype.toString.call(d.fn),
-      d.candidate?.exportName ?? d.name,
+      d.source,
+      d.functionName,
     );
+    const depIndex = d.deps.map((x) => index.get(x.name)!);
     return {
       index: i,
       name: d.name,
-      kind: info.kind,
-      fn: d.fn as GraphNode["fn"],
+      kind: d.role,
+      fn: d.call as GraphNode["fn"],
       usesContext: d.usesContext,
       depNames: info.dependencies,
       depOptional: d.deps.map((x) => x.optional),
-      depIndex: d.deps.map((x) => index.get(x.name)!),
+      depIndex,
       consumers: consumers[i]!,
       info,
+      planDeps: depIndex,
+      expand: -1,
+      perItem: [],
+      block: -1,
     };
   });
 
-  // 5. Cycles.
-  for (const cycle of findCycles(nodes)) {
+  // 4. Cycles, then fan-outs (which assume an acyclic graph).
+  const cycles = findCycles(nodes);
+  for (const cycle of cycles) {
     if (cycle.length === 1) continue; // self-dependency, reported above
     const path = [...cycle, cycle[0]].join(" -> ");
     problems.push({
@@ -286,11 +219,100 @@ export function buildGraph(
       message: `The dependencies form a cycle: ${path}. Break it by removing one of these dependencies.`,
     });
   }
+  if (cycles.length === 0) wireFanOuts(nodes as MutableGraphNode[], problems);
 
   if (problems.length > 0) return { graph: undefined, problems };
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const info = new GraphInfoImpl(nodes, byName, config);
   return { graph: { nodes, byName, config, info }, problems };
+}
+
+type MutableGraphNode = { -readonly [K in keyof GraphNode]: GraphNode[K] };
+
+/**
+ * Finds each `parallelize` node's block — the nodes that run once per item, up to the `collect`
+ * nodes — checks the fan-out rules, and gives each collect node the dependencies it waits for.
+ */
+function wireFanOuts(nodes: MutableGraphNode[], problems: BuildProblem[]): void {
+  const blockOf = new Int32Array(nodes.length).fill(-1);
+  const expands = nodes.filter((n) => n.kind === "expand");
+  for (const e of expands) {
+    const stack = [...e.consumers];
+    while (stack.length > 0) {
+      const v = nodes[stack.pop()!]!;
+      if (v.kind === "collect" || blockOf[v.index] === e.index) continue;
+      if (blockOf[v.index] !== -1) {
+        problems.push({
+          code: "INVALID_NODE",
+          node: v.name,
+          message: `Node "${v.name}" depends on the items of two fan-outs ("${nodes[blockOf[v.index]!]!.name}" and "${e.name}"); a node can be part of one fan-out only. Collect one of them first.`,
+        });
+        continue;
+      }
+      if (v.kind === "expand") {
+        problems.push({
+          code: "INVALID_NODE",
+          node: v.name,
+          message: `Node "${v.name}" starts a fan-out inside the fan-out of "${e.name}": nested fan-outs are not supported. Collect the outer fan-out first, or flatten the items.`,
+        });
+        continue;
+      }
+      blockOf[v.index] = e.index;
+      stack.push(...v.consumers);
+    }
+  }
+  const gathered = new Uint8Array(nodes.length);
+  for (const c of nodes) {
+    if (c.kind !== "collect") continue;
+    const perItem = c.depIndex.map((d) => blockOf[d]! !== -1 || nodes[d]!.kind === "expand");
+    const fanOuts = new Set(c.depIndex.filter((_, k) => perItem[k]).map((d) => (nodes[d]!.kind === "expand" ? d : blockOf[d]!)));
+    if (fanOuts.size === 0) {
+      problems.push({
+        code: "INVALID_NODE",
+        node: c.name,
+        message: `Node "${c.name}" is a collect node, but none of its dependencies (${c.depNames.join(", ") || "none"}) comes from a parallelize node. Mark the node that returns the items with parallelize(fn), or remove collect(...).`,
+      });
+      continue;
+    }
+    if (fanOuts.size > 1) {
+      problems.push({
+        code: "INVALID_NODE",
+        node: c.name,
+        message: `Node "${c.name}" collects from ${fanOuts.size} fan-outs (${[...fanOuts].map((i) => `"${nodes[i]!.name}"`).join(", ")}); a collect node gathers one fan-out.`,
+      });
+      continue;
+    }
+    const e = [...fanOuts][0]!;
+    // Walk the block upstream of the per-item dependencies: what it reads from outside is what
+    // the collect node must wait for.
+    const outer = new Set<number>([e]);
+    const seen = new Set<number>();
+    const stack = c.depIndex.filter((_, k) => perItem[k]);
+    while (stack.length > 0) {
+      const v = stack.pop()!;
+      if (seen.has(v) || v === e) continue;
+      seen.add(v);
+      gathered[v] = 1;
+      for (const d of nodes[v]!.depIndex) {
+        if (blockOf[d] === e) stack.push(d);
+        else outer.add(d);
+      }
+    }
+    for (const [k, d] of c.depIndex.entries()) if (!perItem[k]) outer.add(d);
+    c.expand = e;
+    c.perItem = perItem;
+    c.planDeps = [...outer];
+  }
+  for (const v of nodes) {
+    if (blockOf[v.index] !== -1 && gathered[v.index] === 0) {
+      problems.push({
+        code: "INVALID_NODE",
+        node: v.name,
+        message: `Node "${v.name}" runs once per item of the fan-out "${nodes[blockOf[v.index]!]!.name}", but no collect node gathers it. Add a collect(...) node that depends on it, or move it out of the fan-out.`,
+      });
+    }
+  }
+  for (const v of nodes) v.block = blockOf[v.index]!;
 }
 
 /** Finds one cycle per strongly connected component (iterative Tarjan), as lists of node names. */

@@ -8,7 +8,27 @@
 export { Builder, Driver } from "./driver.js";
 export type { AllVariables, BuilderState, ExecuteOptions, TagFilter, VisualizeOptions } from "./driver.js";
 export { node, tag, configWhen } from "./modifiers.js";
-export type { ConfigConditions, ConfigWhenFn, NodeContext, NodeOptions } from "./modifiers.js";
+export type {
+  Binding,
+  ConfigConditions,
+  ConfigWhenFn,
+  GroupBinding,
+  NodeContext,
+  NodeOptions,
+  SourceBinding,
+  ValueBinding,
+} from "./modifiers.js";
+export { collect, extractFields, group, inject, parallelize, parameterize, source, value } from "./bindings.js";
+export { checkOutput, DataValidationError } from "./check-output.js";
+export type {
+  CheckOutputOptions,
+  OutputPredicate,
+  StandardSchemaIssue,
+  StandardSchemaResult,
+  StandardSchemaV1,
+} from "./check-output.js";
+export { subdag } from "./subdag.js";
+export type { SubdagOptions } from "./subdag.js";
 export {
   GraphBuildError,
   HamiltonError,
@@ -19,7 +39,12 @@ export type { BuildProblem, HamiltonErrorCode, HamiltonErrorOptions, MissingInpu
 export type { VisualizationFormat } from "./visualize.js";
 export type {
   CheckWiring,
+  CollectBrand,
   ConfigWhenBrand,
+  ExpandBrand,
+  FieldsBrand,
+  InjectBrand,
+  ParameterizeBrand,
   DepsOf,
   InputsOf,
   ModuleDeps,

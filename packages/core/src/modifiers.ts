@@ -13,8 +13,13 @@ export interface NodeContext {
   readonly runId: string;
   /** The name of the node being run. */
   readonly nodeName: string;
-  /** The fan-out task this node runs in, if any. */
+  /** The fan-out task this node runs in (e.g. `urls[3]`), if any. */
   readonly taskId: string | undefined;
+  /**
+   * Reports a non-fatal problem with this node's result: adapters see it in the after-event's
+   * `warnings` (the tracer as a span event, the tracker with the node run).
+   */
+  warn(message: string): void;
 }
 
 /** A config condition: a value to equal, a list of accepted values, or a predicate over the config. */
@@ -33,6 +38,53 @@ export interface NodeSpec {
   readonly doc: string | undefined;
   /** Conditions on the config; the node exists only when they hold. */
   readonly configWhen: ConfigConditions | undefined;
+  /** `extractFields`: one more node per field of the result. */
+  readonly fields?: readonly string[] | undefined;
+  /** `inject`: parameters bound to values, other nodes or groups. */
+  readonly bindings?: Readonly<Record<string, Binding>> | undefined;
+  /** `parameterize`: one node per entry, each with its own bindings (the export itself is no node). */
+  readonly parameterize?: Readonly<Record<string, Readonly<Record<string, Binding>>>> | undefined;
+  /** `checkOutput`: checks run on the result. */
+  readonly checks?: readonly OutputCheck[] | undefined;
+  /** `parallelize` / `collect`: the ends of a dynamic fan-out. */
+  readonly role?: "expand" | "collect" | undefined;
+  /** `subdag`: an embedded dataflow. */
+  readonly subdag?: SubdagSpec | undefined;
+}
+
+/** A parameter bound to a literal value. */
+export interface ValueBinding<T = unknown> {
+  readonly kind: "value";
+  readonly value: T;
+}
+/** A parameter bound to another node (or input) by name. */
+export interface SourceBinding<Name extends string = string> {
+  readonly kind: "source";
+  readonly name: Name;
+}
+/** A parameter bound to an array (or object) of values and sources. */
+export interface GroupBinding {
+  readonly kind: "group";
+  readonly items: readonly (ValueBinding | SourceBinding)[] | Readonly<Record<string, ValueBinding | SourceBinding>>;
+}
+/** What a parameter can be bound to, with `value`, `source` or `group`. */
+export type Binding = ValueBinding | SourceBinding | GroupBinding;
+
+/** A check `checkOutput` runs on a node's result. */
+export interface OutputCheck {
+  /** Returns the problems found (empty when the value is fine); may be asynchronous. */
+  readonly validate: (value: unknown) => readonly string[] | Promise<readonly string[]>;
+  readonly importance: "warn" | "fail";
+  /** A short description for messages. */
+  readonly description: string;
+}
+
+/** What `subdag` attaches; see {@link subdag}. */
+export interface SubdagSpec {
+  readonly modules: readonly object[];
+  readonly inputs: Readonly<Record<string, ValueBinding | SourceBinding>>;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly namespace: string | undefined;
 }
 
 const SPEC = Symbol.for("hamilton-ts.node-spec");
@@ -45,15 +97,16 @@ export function specOf(value: Function): NodeSpec | undefined {
 /** A function marked with {@link configWhen}: the types strip its `__variant` suffix. */
 export type ConfigWhenFn<F> = F & ConfigWhenBrand;
 
-function attach<F extends Function>(fn: F, changes: Partial<NodeSpec>): F {
+export function attach<F extends Function>(fn: F, changes: Partial<NodeSpec>): F {
   const base = specOf(fn);
   const spec: NodeSpec = {
     fn: base?.fn ?? fn,
-    dependencies: base?.dependencies,
-    usesContext: base?.usesContext,
-    tags: base?.tags ?? {},
-    doc: base?.doc,
-    configWhen: base?.configWhen,
+    dependencies: undefined,
+    usesContext: undefined,
+    tags: {},
+    doc: undefined,
+    configWhen: undefined,
+    ...base,
     ...changes,
   };
   const target = spec.fn as (...args: unknown[]) => unknown;
@@ -66,7 +119,7 @@ function attach<F extends Function>(fn: F, changes: Partial<NodeSpec>): F {
   return wrapped as unknown as F;
 }
 
-function checkFunction(fn: unknown, where: string): asserts fn is Function {
+export function checkFunction(fn: unknown, where: string): asserts fn is Function {
   if (typeof fn !== "function") {
     throw new HamiltonError(
       "INVALID_ARGUMENT",

@@ -31,7 +31,26 @@ export interface Plan {
   readonly ready: Int32Array;
   /** Names of the computed nodes in execution order (adapters' `executionPath`). */
   readonly executionPath: readonly string[];
+  /** For each slot: the slots whose use count drops when it completes. */
+  readonly release: readonly Int32Array[];
+  /** For each parallelize slot that a planned collect gathers: how to run its per-item nodes. */
+  readonly blocks: ReadonlyMap<number, BlockPlan>;
 }
+
+/** How to run the per-item nodes of one fan-out. */
+export interface BlockPlan {
+  /** The parallelize node's name: each item run sees the item as its value. */
+  readonly expandName: string;
+  /** The plan of one item's run: the per-item nodes the collect nodes need. */
+  readonly plan: Plan;
+  /** The names the item runs compute (and the collect nodes read as arrays). */
+  readonly outputs: readonly string[];
+  /** Values from the enclosing run each item run reads: [name, slot in the enclosing plan]. */
+  readonly outer: readonly (readonly [string, number])[];
+}
+
+/** Argument slot marker of a collect node's per-item dependency (filled from the item runs). */
+export const PER_ITEM = -2;
 
 /** Checks a request against the graph and returns its plan; throws what execute would. */
 export function makePlan(
@@ -39,8 +58,19 @@ export function makePlan(
   finalVars: readonly string[],
   overrideNames: readonly string[],
   inputNames: ReadonlySet<string>,
+  internal = false,
 ): Plan {
-  const { byName, nodes } = graph;
+  if (!internal) checkRequest(graph, finalVars, overrideNames, inputNames);
+  return plan(graph, finalVars, overrideNames, inputNames);
+}
+
+function checkRequest(
+  graph: Graph,
+  finalVars: readonly string[],
+  overrideNames: readonly string[],
+  inputNames: ReadonlySet<string>,
+): void {
+  const { byName } = graph;
   if (!Array.isArray(finalVars)) {
     throw new HamiltonError("INVALID_ARGUMENT", `execute(finalVars, ...): finalVars must be an array of node names, e.g. ["universalTruth"].`);
   }
@@ -82,7 +112,24 @@ export function makePlan(
         `To replace a computed value, pass it in overrides instead of inputs.`,
     );
   }
+  const perItem = [...finalVars, ...overrideNames].filter((v) => byName.get(v)!.block !== -1);
+  if (perItem.length > 0) {
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `${perItem.map((v) => `"${v}"`).join(", ")} ${perItem.length === 1 ? "runs" : "run"} once per item of a fan-out ` +
+        `("${byName.get(perItem[0]!)!.info.name}" is inside the fan-out of "${graph.nodes[byName.get(perItem[0]!)!.block]!.name}"), ` +
+        `so ${perItem.length === 1 ? "it has" : "they have"} no single value to request or override. Request the collect node that gathers ${perItem.length === 1 ? "it" : "them"}.`,
+    );
+  }
+}
 
+function plan(
+  graph: Graph,
+  finalVars: readonly string[],
+  overrideNames: readonly string[],
+  inputNames: ReadonlySet<string>,
+): Plan {
+  const { byName, nodes } = graph;
   const overrides = new Set(overrideNames);
   // Walk back from the outputs; overridden nodes are leaves.
   const slotOf = new Int32Array(nodes.length).fill(-1);
@@ -95,7 +142,7 @@ export function makePlan(
     slotOf[n.index] = slotNode.length;
     slotNode.push(n);
     if (overrides.has(n.name) || n.fn === undefined) continue;
-    for (const d of n.depIndex) if (slotOf[d] === -1) stack.push(nodes[d]!);
+    for (const d of n.planDeps) if (slotOf[d] === -1) stack.push(nodes[d]!);
   }
 
   const size = slotNode.length;
@@ -119,6 +166,10 @@ export function makePlan(
     const n = slotNode[s]!;
     const args = new Int32Array(n.depIndex.length);
     n.depIndex.forEach((d, k) => {
+      if (n.perItem[k] === true) {
+        args[k] = PER_ITEM;
+        return;
+      }
       const ds = slotOf[d]!;
       const present = ds !== -1 && (isComputed[ds] === 1 || givenSlots[ds] === 1);
       if (present) args[k] = ds;
@@ -144,16 +195,27 @@ export function makePlan(
     throw new MissingInputsError(list);
   }
 
-  // Topological order of the computed slots (Kahn), counting computed dependencies.
+  // Topological order of the computed slots (Kahn), counting computed dependencies. A node waits
+  // for its plan dependencies (a collect node also for what its per-item nodes read).
   const pending = new Int32Array(size);
   const uses = new Int32Array(size);
   const consumerLists: number[][] = Array.from({ length: size }, () => []);
+  const release: Int32Array[] = new Array(size);
   for (let s = 0; s < size; s++) {
-    if (!isComputed[s]) continue;
-    const args = argSlotsBySlot[s]!;
-    // Dependencies are distinct within a node, so each slot appears once in args.
-    for (const a of args) {
-      if (a === -1) continue;
+    if (!isComputed[s]) {
+      release[s] = new Int32Array(0);
+      continue;
+    }
+    const n = slotNode[s]!;
+    const reads: number[] = [];
+    // Plan dependencies are distinct within a node, so each slot appears once.
+    for (const d of n.planDeps) {
+      const a = slotOf[d]!;
+      if (a === -1 || (!isComputed[a] && !givenSlots[a])) continue;
+      reads.push(a);
+    }
+    release[s] = Int32Array.from(reads);
+    for (const a of reads) {
       uses[a]! += 1;
       if (isComputed[a]) {
         pending[s]! += 1;
@@ -196,5 +258,41 @@ export function makePlan(
     keep,
     ready: Int32Array.from(initial),
     executionPath: order.map((s) => slotNode[s]!.name),
+    release,
+    blocks: blockPlans(graph, slotNode, slotOf, isComputed, givenSlots),
   };
+}
+
+/** One block plan per fan-out that a planned collect node gathers. */
+function blockPlans(
+  graph: Graph,
+  slotNode: readonly GraphNode[],
+  slotOf: Int32Array,
+  isComputed: Uint8Array,
+  givenSlots: Uint8Array,
+): Map<number, BlockPlan> {
+  const byExpand = new Map<number, { outputs: Set<string>; outer: Set<number> }>();
+  for (let s = 0; s < slotNode.length; s++) {
+    const n = slotNode[s]!;
+    if (!isComputed[s] || n.kind !== "collect" || n.expand === -1) continue;
+    const expandSlot = slotOf[n.expand]!;
+    const entry = byExpand.get(expandSlot) ?? { outputs: new Set<string>(), outer: new Set<number>() };
+    n.depIndex.forEach((d, k) => {
+      if (n.perItem[k] === true) entry.outputs.add(graph.nodes[d]!.name);
+    });
+    for (const d of n.planDeps) {
+      const a = slotOf[d]!;
+      if (a !== -1 && a !== expandSlot && (isComputed[a] || givenSlots[a])) entry.outer.add(a);
+    }
+    byExpand.set(expandSlot, entry);
+  }
+  const blocks = new Map<number, BlockPlan>();
+  for (const [expandSlot, { outputs, outer }] of byExpand) {
+    const expandName = slotNode[expandSlot]!.name;
+    const outerList = [...outer].map((a) => [slotNode[a]!.name, a] as const);
+    const givenNames = [expandName, ...outerList.map(([name]) => name)];
+    const plan = makePlan(graph, [...outputs], givenNames, new Set(), true);
+    blocks.set(expandSlot, { expandName, plan, outputs: [...outputs], outer: outerList });
+  }
+  return blocks;
 }

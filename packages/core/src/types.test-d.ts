@@ -4,7 +4,10 @@
  */
 import { expectTypeOf } from "vitest";
 import { Builder } from "./driver.js";
+import { collect, extractFields, inject, parallelize, parameterize, source, value } from "./bindings.js";
+import { checkOutput } from "./check-output.js";
 import { configWhen, node, tag } from "./modifiers.js";
+import { subdag } from "./subdag.js";
 import type { NodeContext } from "./modifiers.js";
 
 interface Client {
@@ -109,6 +112,91 @@ async function config() {
     .withModules({ greeting: ({ excited }: { excited: boolean }) => excited });
 }
 
+// extractFields: one typed node per field.
+async function fields() {
+  const d = new Builder()
+    .withModules({
+      stats: extractFields(["mean", "label"], ({ xs }: { xs: number[] }) => ({ mean: xs[0] ?? 0, label: "x", extra: true })),
+      doubled: ({ mean }: { mean: number }) => mean * 2,
+    })
+    .build();
+  const out = await d.execute(["mean", "label", "doubled"]);
+  expectTypeOf(out).toEqualTypeOf<{ mean: number; label: string; doubled: number }>();
+  // @ts-expect-error — "extra" was not extracted
+  await d.execute(["extra"]);
+  new Builder().withModules(
+    // @ts-expect-error — field `label` is a string, `shout` needs a number
+    { stats: extractFields(["label"], () => ({ label: "x" })), shout: ({ label }: { label: number }) => label },
+  );
+}
+
+// parameterize and inject: variant names are nodes; sources are dependencies, checked like any other.
+async function bindings() {
+  const d = new Builder()
+    .withModules({
+      userName: () => "Bob",
+      greet: parameterize(
+        { helloAlice: { name: value("Alice") }, helloUser: { name: source("userName") } },
+        ({ name, word = "Hello" }: { name: string; word?: string }) => `${word}, ${name}`,
+      ),
+      loud: inject({ text: source("helloUser") }, ({ text }: { text: string }) => text.toUpperCase()),
+    })
+    .build();
+  const out = await d.execute(["helloAlice", "helloUser", "loud"]);
+  expectTypeOf(out).toEqualTypeOf<{ helloAlice: string; helloUser: string; loud: string }>();
+  // @ts-expect-error — the parameterized export itself is not a node
+  await d.execute(["greet"]);
+  // @ts-expect-error — `count` (a number) is bound to `text`, which needs a string
+  new Builder().withModules({
+    count: () => 3,
+    loud: inject({ text: source("count") }, ({ text }: { text: string }) => text.toUpperCase()),
+  });
+}
+
+// parallelize / collect: per-item consumers see one item; collect sees arrays.
+async function fanOut() {
+  const d = new Builder()
+    .withModules({
+      url: parallelize(({ urls }: { urls: string[] }) => urls),
+      size: ({ url }: { url: string }) => url.length,
+      sizes: collect(({ size }: { size: number[] }) => size),
+    })
+    .build();
+  const out = await d.execute(["sizes"], { inputs: { urls: ["a"] } });
+  expectTypeOf(out).toEqualTypeOf<{ sizes: number[] }>();
+  // @ts-expect-error — items are strings, not numbers
+  new Builder().withModules({
+    url: parallelize(({ urls }: { urls: string[] }) => urls),
+    size: ({ url }: { url: number }) => url,
+  });
+  // @ts-expect-error — per-item `size` values are numbers
+  new Builder().withModules({
+    url: parallelize(({ urls }: { urls: string[] }) => urls),
+    size: ({ url }: { url: string }) => url.length,
+    sizes: collect(({ size }: { size: string[] }) => size),
+  });
+}
+
+// checkOutput keeps the function's type; subdag nodes are namespaced.
+async function checksAndSubdags() {
+  const inner = { words: ({ text }: { text: string }) => text.split(" "), count: ({ words }: { words: string[] }) => words.length };
+  const d = new Builder()
+    .withModules({
+      checked: checkOutput((n: number) => n > 0, () => 5),
+      article: subdag([inner], { inputs: { text: value("a b") } }, ({ count }: { count: number }) => count > 1),
+      other: subdag([inner], { namespace: "ns", inputs: { text: value("c") } }),
+    })
+    .build();
+  const out = await d.execute(["checked", "article", "article.count", "ns.words"]);
+  expectTypeOf(out).toEqualTypeOf<{ checked: number; article: boolean; "article.count": number; "ns.words": string[] }>();
+  // @ts-expect-error — a subdag without a final function is not a node itself
+  await d.execute(["other"]);
+}
+
+void fields;
+void bindings;
+void fanOut;
+void checksAndSubdags;
 void config;
 void outputs;
 void unknownNames;

@@ -1,3 +1,5 @@
+import type { SourceBinding } from "./modifiers.js";
+
 /**
  * Compile-time wiring: from the modules given to `withModules`, the type of every node's output,
  * the external inputs (dependencies no node produces) and a check that every producer's output
@@ -12,19 +14,63 @@ export interface ConfigWhenBrand {
   readonly "~hamiltonConfigWhen": true;
 }
 
+/** Brand of `extractFields`: the field nodes it adds. */
+export interface FieldsBrand<K extends string> {
+  readonly "~hamiltonFields": K;
+}
+
+/** Brand of `parameterize`: the nodes it creates and their bindings. */
+export interface ParameterizeBrand<S> {
+  readonly "~hamiltonParameterize": S;
+}
+
+/** Brand of `inject`: the parameters it binds. */
+export interface InjectBrand<B> {
+  readonly "~hamiltonInject": B;
+}
+
+/** Brand of `parallelize`: consumers in the fan-out see one item. */
+export interface ExpandBrand {
+  readonly "~hamiltonExpand": true;
+}
+
+/** Brand of `collect`: per-item dependencies arrive as arrays. */
+export interface CollectBrand {
+  readonly "~hamiltonCollect": true;
+}
+
 /** Flattens an intersection for readable hover types. */
 export type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
-type NodeKey<M, K extends keyof M> = K extends string
-  ? K extends `_${string}`
-    ? never
-    : M[K] extends AnyFn
-      ? M[K] extends ConfigWhenBrand
+/** Brand of `subdag`: the embedded modules, the namespace, and whether it has a final function. */
+export interface SubdagBrand<Ms, NS extends string, Final extends boolean> {
+  readonly "~hamiltonSubdag": { readonly modules: Ms; readonly namespace: NS; readonly final: Final };
+}
+
+/** The item type of an array, iterable or async iterable. */
+export type ElementOf<T> = T extends readonly (infer E)[]
+  ? E
+  : T extends Iterable<infer E>
+    ? E
+    : T extends AsyncIterable<infer E>
+      ? E
+      : unknown;
+
+type IsNodeKey<M, K extends keyof M> = K extends string ? (K extends `_${string}` ? false : M[K] extends AnyFn ? true : false) : false;
+
+/** The node name(s) an export produces (besides extracted fields and subdag nodes). */
+type NodeNames<M, K extends keyof M> = IsNodeKey<M, K> extends true
+  ? M[K] extends ParameterizeBrand<infer S>
+    ? keyof S & string
+    : M[K] extends SubdagBrand<any, any, infer Final>
+      ? Final extends true
+        ? K
+        : never
+      : M[K] extends ConfigWhenBrand
         ? K extends `${infer Base}__${string}`
           ? Base
           : K
         : K
-      : never
   : never;
 
 /** The dependencies object a node function declares (its first parameter), or `{}`. */
@@ -39,11 +85,54 @@ export type DepsOf<F> = F extends (deps: infer P, ...rest: any[]) => any
 /** The value a node function produces (promises unwrapped). */
 export type OutputOf<F> = F extends (...args: any[]) => infer R ? Awaited<R> : never;
 
-/** Node name → output type, for one module. */
-export type ModuleOutputs<M> = { [K in keyof M as NodeKey<M, K>]: OutputOf<M[K]> };
+/** What a node's consumers see: the item type for a `parallelize` node, else its output. */
+type SeenOutput<F> = F extends ExpandBrand ? ElementOf<OutputOf<F>> : OutputOf<F>;
+
+/** Dependencies after `inject`/`parameterize` bindings: bound parameters go, sources come in. */
+type BoundDeps<Deps, B> = Omit<Deps, keyof B> & {
+  [P in keyof B as B[P] extends SourceBinding<infer Q> ? Q : never]: P extends keyof Deps ? Deps[P] : unknown;
+};
+
+/** A collect node's per-item dependencies arrive as arrays: accept an item or an array for wiring. */
+type CollectDeps<Deps> = { [P in keyof Deps]: Deps[P] | ElementOf<Deps[P]> };
+
+type NodeDeps<F, _Name> = F extends SubdagBrand<any, any, any>
+  ? {}
+  : F extends InjectBrand<infer B>
+      ? BoundDeps<DepsOf<F>, B>
+    : F extends CollectBrand
+      ? CollectDeps<DepsOf<F>>
+      : DepsOf<F>;
+
+type FieldOutputs<M> = UnionToIntersection<
+  {
+    [K in keyof M]: M[K] extends FieldsBrand<infer F>
+      ? { [P in F]: P extends keyof OutputOf<M[K]> ? OutputOf<M[K]>[P] : unknown }
+      : {};
+  }[keyof M]
+>;
+
+type SubdagOutputs<M> = UnionToIntersection<
+  {
+    [K in keyof M]: M[K] extends SubdagBrand<infer Ms extends readonly unknown[], infer NS, any>
+      ? { [P in keyof OutputsOf<Ms> as `${[NS] extends [never] ? K & string : NS}.${P & string}`]: OutputsOf<Ms>[P] }
+      : {};
+  }[keyof M]
+>;
+
+/** Node name → output type, for one module (modifiers' nodes included). */
+export type ModuleOutputs<M> = { [K in keyof M as NodeNames<M, K>]: SeenOutput<M[K]> } & FieldOutputs<M> & SubdagOutputs<M>;
 
 /** Node name → dependencies object, for one module. */
-export type ModuleDeps<M> = { [K in keyof M as NodeKey<M, K>]: DepsOf<M[K]> };
+export type ModuleDeps<M> = {
+  [K in keyof M as M[K] extends ParameterizeBrand<any> ? never : NodeNames<M, K>]: NodeDeps<M[K], K>;
+} & ParameterizedDeps<M>;
+
+type ParameterizedDeps<M> = UnionToIntersection<
+  {
+    [K in keyof M]: M[K] extends ParameterizeBrand<infer S> ? { [O in keyof S]: BoundDeps<DepsOf<M[K]>, S[O]> } : {};
+  }[keyof M]
+>;
 
 /** Node outputs of several modules. */
 export type OutputsOf<Ms extends readonly unknown[]> = Ms extends readonly [infer H, ...infer T]

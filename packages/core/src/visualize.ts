@@ -1,9 +1,9 @@
-import type { Plan } from "./plan.js";
+import { PER_ITEM, type Plan } from "./plan.js";
 
 /** Output format of `visualizeExecution`. */
 export type VisualizationFormat = "mermaid" | "dot";
 
-type Role = "input" | "missing-optional" | "override" | "output" | "transform";
+type Role = "input" | "missing-optional" | "override" | "output" | "transform" | "expand" | "collect" | "per-item";
 
 interface Item {
   readonly name: string;
@@ -12,25 +12,41 @@ interface Item {
 
 /**
  * Renders the part of the graph an execution touches: computed nodes, the inputs and overrides
- * they read, and the requested outputs, each drawn differently.
+ * they read, the requested outputs, and fan-outs (parallelize node, the nodes run once per item,
+ * the collect node), each drawn differently.
  */
 export function renderExecution(plan: Plan, format: VisualizationFormat): string {
+  const items = new Map<string, Role>();
+  const edges = new Set<string>();
   const outputs = new Set<number>(Array.from(plan.outputSlots));
-  const givenOverride = new Map(plan.given.map((g) => [g.slot, g.override]));
-  const items: Item[] = plan.slotNode.map((n, slot) => {
+  const given = new Map(plan.given.map((g) => [g.slot, g.override]));
+  plan.slotNode.forEach((n, slot) => {
     let role: Role;
-    if (givenOverride.get(slot) === true) role = "override";
-    else if (outputs.has(slot)) role = "output";
-    else if (n.fn === undefined) role = givenOverride.has(slot) ? "input" : "missing-optional";
+    if (given.get(slot) === true) role = "override";
+    else if (outputs.has(slot)) role = n.kind === "collect" ? "collect" : "output";
+    else if (n.fn === undefined) role = given.has(slot) ? "input" : "missing-optional";
+    else if (n.kind === "expand" || n.kind === "collect") role = n.kind;
     else role = "transform";
-    return { name: n.name, role };
+    items.set(n.name, role);
   });
-  const edges: Array<[string, string]> = [];
   for (const slot of plan.compute) {
     const n = plan.slotNode[slot]!;
-    for (const a of plan.argSlots[slot]!) if (a !== -1) edges.push([plan.slotNode[a]!.name, n.name]);
+    plan.argSlots[slot]!.forEach((a, k) => {
+      if (a >= 0) edges.add(`${plan.slotNode[a]!.name}\u0000${n.name}`);
+      else if (a === PER_ITEM) edges.add(`${n.depNames[k]}\u0000${n.name}`);
+    });
   }
-  return format === "dot" ? dot(items, edges) : mermaid(items, edges);
+  for (const block of plan.blocks.values()) {
+    const inner = block.plan;
+    for (const slot of inner.compute) {
+      const n = inner.slotNode[slot]!;
+      if (!items.has(n.name)) items.set(n.name, "per-item");
+      for (const a of inner.argSlots[slot]!) if (a >= 0) edges.add(`${inner.slotNode[a]!.name}\u0000${n.name}`);
+    }
+  }
+  const list: Item[] = [...items].map(([name, role]) => ({ name, role }));
+  const pairs = [...edges].map((e) => e.split("\u0000") as [string, string]);
+  return format === "dot" ? dot(list, pairs) : mermaid(list, pairs);
 }
 
 function mermaidId(name: string): string {
@@ -44,14 +60,25 @@ function mermaid(items: readonly Item[], edges: readonly [string, string][]): st
     const label = name.replace(/"/g, "#quot;");
     switch (role) {
       case "input":
+        lines.push(`  ${id}(["${label}"]):::input`);
+        break;
       case "missing-optional":
-        lines.push(`  ${id}(["${label}"]):::${role === "input" ? "input" : "optional"}`);
+        lines.push(`  ${id}(["${label}"]):::optional`);
         break;
       case "override":
         lines.push(`  ${id}{{"${label}"}}:::override`);
         break;
       case "output":
         lines.push(`  ${id}[["${label}"]]:::output`);
+        break;
+      case "expand":
+        lines.push(`  ${id}[/"${label}"/]:::expand`);
+        break;
+      case "collect":
+        lines.push(`  ${id}[\\"${label}"\\]:::collect`);
+        break;
+      case "per-item":
+        lines.push(`  ${id}["${label}"]:::perItem`);
         break;
       default:
         lines.push(`  ${id}["${label}"]`);
@@ -63,6 +90,9 @@ function mermaid(items: readonly Item[], edges: readonly [string, string][]): st
     "  classDef optional fill:#fff,stroke:#aaa,stroke-dasharray:2 2,color:#888",
     "  classDef override fill:#fec,stroke:#c80",
     "  classDef output fill:#dfd,stroke:#282,stroke-width:2px",
+    "  classDef expand fill:#e8f4ff,stroke:#27c",
+    "  classDef collect fill:#e8f4ff,stroke:#27c,stroke-width:2px",
+    "  classDef perItem fill:#f4faff,stroke:#27c,stroke-dasharray:3 2",
   );
   return lines.join("\n");
 }
@@ -78,6 +108,9 @@ function dot(items: readonly Item[], edges: readonly [string, string][]): string
     override: 'shape=hexagon, style=filled, fillcolor="#ffeecc"',
     output: 'shape=box, style="filled,bold", fillcolor="#ddffdd"',
     transform: "shape=box, style=rounded",
+    expand: 'shape=invtrapezium, style=filled, fillcolor="#e8f4ff"',
+    collect: 'shape=trapezium, style="filled,bold", fillcolor="#e8f4ff"',
+    "per-item": 'shape=box, style="rounded,dashed", color="#2277cc"',
   };
   const lines = ["digraph hamilton {", "  rankdir=LR;"];
   for (const { name, role } of items) lines.push(`  ${dotQuote(name)} [${style[role]}];`);

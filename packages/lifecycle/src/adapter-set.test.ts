@@ -292,6 +292,19 @@ describe("AdapterSet", () => {
     expect(new AdapterSet([{ wrapNodeExecution: (_e, n) => n() }]).hasNodeHooks).toBe(true);
   });
 
+  it("collects the warnings a node reports on its after-event", async () => {
+    let warnings: readonly string[] | undefined;
+    const set = new AdapterSet([{ afterNodeExecution: (e) => void (warnings = e.warnings) }]);
+    set.runNode(init, (warn) => {
+      warn("3 values out of range");
+      warn("schema drift");
+      return 1;
+    });
+    expect(warnings).toEqual(["3 values out of range", "schema drift"]);
+    set.runNode(init, () => 1);
+    expect(warnings).toBeUndefined();
+  });
+
   it("names adapters by name, class or position", () => {
     class MyTracer {}
     expect(adapterName(new MyTracer() as LifecycleAdapter, 0)).toBe("MyTracer");

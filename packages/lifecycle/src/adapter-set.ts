@@ -256,9 +256,12 @@ export class AdapterSet {
    * Runs one node through the adapters: wrappers (first adapter outermost), and inside them, for
    * each attempt (each call of `next()`), `beforeNodeExecution`, `work()`, `afterNodeExecution`.
    * With no wrapper and synchronous observers, a synchronous `work` stays synchronous.
+   *
+   * `work` receives a `warn` function: each message it is given ends up in the after-event's
+   * `warnings` (non-fatal problems such as data-quality warnings).
    */
-  runNode(init: NodeRunInit, work: () => unknown): unknown {
-    const event: Mutable<NodeExecutionResultEvent> = {
+  runNode(init: NodeRunInit, work: (warn: (message: string) => void) => unknown): unknown {
+    const event: Mutable<NodeExecutionResultEvent> & { warnings: string[] | undefined } = {
       runId: init.runId,
       node: init.node,
       kwargs: init.kwargs,
@@ -272,6 +275,9 @@ export class AdapterSet {
       warnings: undefined,
     };
     let calls = 0;
+    const warn = (message: string): void => {
+      (event.warnings ??= []).push(message);
+    };
     const attempt = (): unknown => {
       // Wrappers see attempt 1 before they call next(); each further call of next() counts one more.
       if (calls++ > 0) event.attempt = calls;
@@ -281,18 +287,22 @@ export class AdapterSet {
       event.durationMs = 0;
       event.warnings = undefined;
       const before = this.#notify(this.#beforeNode, "beforeNodeExecution", event);
-      if (before) return before.then(() => this.#invoke(event, work));
-      return this.#invoke(event, work);
+      if (before) return before.then(() => this.#invoke(event, work, warn));
+      return this.#invoke(event, work, warn);
     };
     if (this.#wrapNode.length === 0) return attempt();
     return this.#wrap(this.#wrapNode, 0, event, attempt, "wrapNodeExecution");
   }
 
-  #invoke(event: Mutable<NodeExecutionResultEvent>, work: () => unknown): unknown {
+  #invoke(
+    event: Mutable<NodeExecutionResultEvent>,
+    work: (warn: (message: string) => void) => unknown,
+    warn: (message: string) => void,
+  ): unknown {
     const t0 = performance.now();
     let value: unknown;
     try {
-      value = work();
+      value = work(warn);
     } catch (error) {
       return this.#finish(event, t0, false, error);
     }

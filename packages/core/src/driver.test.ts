@@ -227,6 +227,22 @@ describe("Driver.execute", () => {
     expect(already.code).toBe("ABORTED");
   });
 
+  it("aborts when the signal fires during a node's synchronous start", async () => {
+    const controller = new AbortController();
+    const dr = new Builder()
+      .withModules({
+        eager: async (_: unknown, ctx: NodeContext) => {
+          controller.abort(new Error("changed my mind"));
+          await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve()));
+          return 1;
+        },
+      })
+      .build();
+    const error = await rejection(dr.execute(["eager"], { signal: controller.signal }));
+    expect(error.code).toBe("ABORTED");
+    expect(error.message).toMatch(/changed my mind/);
+  });
+
   it("gives nodes a context with runId and nodeName", async () => {
     const seen: Array<[string, string]> = [];
     const dr = new Builder()

@@ -106,6 +106,8 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
       // Only a run with work in flight can be aborted: a synchronous one has finished already.
       const onAbort = () => scope.stop(abortError(signal.reason));
       signal.addEventListener("abort", onAbort, { once: true });
+      // A node's synchronous part may itself have aborted the signal before the listener existed.
+      if (signal.aborted) onAbort();
       return out.finally(() => signal.removeEventListener("abort", onAbort));
     };
     return new Promise<Out>((resolve, reject) => {

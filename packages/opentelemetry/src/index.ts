@@ -1,1 +1,34 @@
-export {};
+/**
+ * @packageDocumentation
+ * `OpenTelemetryTracer`: every hamilton-ts run as an OpenTelemetry trace — a run span, a span per
+ * node made current while the node runs — so LLM calls instrumented by OpenLLMetry nest under
+ * the node that made them. Depends on `@opentelemetry/api` only (a peer dependency).
+ */
+export { OpenTelemetryTracer } from "./tracer.js";
+export type { OpenTelemetryTracerOptions } from "./options.js";
+export { toJsonAttribute } from "./serialize.js";
+export {
+  ATTR_CODE_FUNCTION_NAME,
+  ATTR_ERROR_TYPE,
+  ATTR_EXECUTION_PATH,
+  ATTR_FINAL_VARS,
+  ATTR_GRAPH_VERSION,
+  ATTR_INPUTS,
+  ATTR_NODE_ATTEMPT,
+  ATTR_NODE_DEPENDENCIES,
+  ATTR_NODE_NAME,
+  ATTR_NODE_TAGS_PREFIX,
+  ATTR_NODE_TASK_ID,
+  ATTR_NODE_VERSION,
+  ATTR_OVERRIDES,
+  ATTR_RUN_ID,
+  ATTR_TRACELOOP_ENTITY_INPUT,
+  ATTR_TRACELOOP_ENTITY_NAME,
+  ATTR_TRACELOOP_ENTITY_OUTPUT,
+  ATTR_TRACELOOP_SPAN_KIND,
+  ATTR_TRACELOOP_WORKFLOW_NAME,
+  ATTR_WARNING_MESSAGE,
+  EVENT_WARNING,
+  SHARED_SPAN_ID,
+  SHARED_TRACE_ID,
+} from "./attribute-names.js";

@@ -1,0 +1,57 @@
+import type { Attributes, Tracer } from "@opentelemetry/api";
+import type { GraphExecutionEvent } from "@hamilton-ts/lifecycle";
+
+/** Options of {@link OpenTelemetryTracer}. All are optional. */
+export interface OpenTelemetryTracerOptions {
+  /**
+   * The tracer to start spans with. Default: `trace.getTracer(tracerName)` from the global
+   * provider, which is what an app that called `NodeTracerProvider.register()` or Traceloop's
+   * `initialize()` wants. Give either `tracer` or `tracerName`, not both.
+   */
+  readonly tracer?: Tracer;
+  /**
+   * The instrumentation scope name for the global tracer. Default `"@hamilton-ts/opentelemetry"`.
+   * (A Traceloop span processor created with `createSpanProcessor` drops scopes it does not
+   * know: pass it `allowedInstrumentationLibraries: "all"` or this name.)
+   */
+  readonly tracerName?: string;
+  /** The instrumentation scope version for the global tracer. Default: none. */
+  readonly tracerVersion?: string;
+  /**
+   * The run span's name, or a function of the run event that returns it. Default
+   * `"hamilton.run"`. Hamilton's Python tracer names the run span after the run id; a constant
+   * name groups runs in every backend, and the run id is in `hamilton.run_id`.
+   */
+  readonly graphSpanName?: string | ((event: GraphExecutionEvent) => string);
+  /**
+   * The workflow name Traceloop shows (`traceloop.workflow.name` on every span, and
+   * `traceloop.entity.name` on the run span). Default `"hamilton"`. Name it after your dataflow.
+   */
+  readonly workflowName?: string;
+  /**
+   * Records the run's inputs and each node's arguments as `traceloop.entity.input` (JSON).
+   * Default false: values can hold secrets and personal data. Keys that look like secrets are
+   * redacted and class instances are recorded by name only, but review what you record.
+   */
+  readonly recordInputs?: boolean;
+  /**
+   * Records the run's results and each node's value as `traceloop.entity.output` (JSON).
+   * Default false, for the same reasons as {@link recordInputs}.
+   */
+  readonly recordOutputs?: boolean;
+  /**
+   * Longest recorded input or output, in characters; longer JSON is cut and ends with `…`.
+   * Default 4096: backends truncate or reject bigger attributes anyway.
+   */
+  readonly maxValueLength?: number;
+  /**
+   * Turns a recorded value into a string. Default: {@link toJsonAttribute} (JSON, with secrets
+   * redacted and class instances named, not walked).
+   */
+  readonly serialize?: (value: unknown) => string;
+  /**
+   * Extra attributes for the run span, e.g. the user or session a run serves. Called once per
+   * run; a function that throws fails the run (it is your code, and its bug should show).
+   */
+  readonly runAttributes?: (event: GraphExecutionEvent) => Attributes | undefined;
+}

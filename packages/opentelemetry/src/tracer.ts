@@ -1,0 +1,235 @@
+import { INVALID_TRACEID, SpanStatusCode, context, trace } from "@opentelemetry/api";
+import type { Attributes, Context, Span, Tracer } from "@opentelemetry/api";
+import type {
+  GraphExecutionEvent,
+  LifecycleAdapter,
+  NodeExecutionEvent,
+  NodeExecutionResultEvent,
+} from "@hamilton-ts/lifecycle";
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_NODE_ATTEMPT,
+  ATTR_NODE_TASK_ID,
+  ATTR_TRACELOOP_ENTITY_INPUT,
+  ATTR_TRACELOOP_ENTITY_OUTPUT,
+  ATTR_WARNING_MESSAGE,
+  ERROR_TYPE_OTHER,
+  EVENT_WARNING,
+  SHARED_SPAN_ID,
+  SHARED_TRACE_ID,
+} from "./attribute-names.js";
+import type { OpenTelemetryTracerOptions } from "./options.js";
+import { toJsonAttribute, truncate } from "./serialize.js";
+import { NodeAttributesCache, runAttributes, workflowAttributes } from "./span-attributes.js";
+
+const DEFAULT_TRACER_NAME = "@hamilton-ts/opentelemetry";
+const DEFAULT_GRAPH_SPAN_NAME = "hamilton.run";
+const DEFAULT_WORKFLOW_NAME = "hamilton";
+const DEFAULT_MAX_VALUE_LENGTH = 4096;
+
+function checkOptions(options: OpenTelemetryTracerOptions): void {
+  const where = "new OpenTelemetryTracer(options)";
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`${where}: options must be an object (or omitted), got ${options === null ? "null" : typeof options}.`);
+  }
+  if (options.tracer !== undefined && options.tracerName !== undefined) {
+    throw new TypeError(
+      `${where}: got both \`tracer\` and \`tracerName\`. Pass \`tracer\` to use a Tracer you created, ` +
+        `or \`tracerName\` to get one from the global provider — not both.`,
+    );
+  }
+  if (options.tracer !== undefined && typeof (options.tracer as Partial<Tracer>).startSpan !== "function") {
+    throw new TypeError(`${where}: \`tracer\` must be an OpenTelemetry Tracer (with startSpan), e.g. provider.getTracer("my-app").`);
+  }
+  for (const key of ["tracerName", "workflowName"] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== "string" || value.length === 0)) {
+      throw new TypeError(`${where}: \`${key}\` must be a non-empty string, got ${JSON.stringify(value)}.`);
+    }
+  }
+  const { graphSpanName, maxValueLength, serialize, runAttributes } = options;
+  if (graphSpanName !== undefined && typeof graphSpanName !== "function" && (typeof graphSpanName !== "string" || graphSpanName.length === 0)) {
+    throw new TypeError(`${where}: \`graphSpanName\` must be a non-empty string or a function (event) => string, got ${JSON.stringify(graphSpanName)}.`);
+  }
+  if (maxValueLength !== undefined && !(Number.isInteger(maxValueLength) && maxValueLength > 0)) {
+    throw new RangeError(`${where}: \`maxValueLength\` must be a positive integer (characters), got ${String(maxValueLength)}.`);
+  }
+  for (const [key, value] of [["serialize", serialize], ["runAttributes", runAttributes]] as const) {
+    if (value !== undefined && typeof value !== "function") {
+      throw new TypeError(`${where}: \`${key}\` must be a function, got ${typeof value}.`);
+    }
+  }
+}
+
+/**
+ * semconv `error.type`: the error's class. `name` when a class set it (`BoomError`), else the
+ * constructor's name (many libraries, openai's included, leave `name` as "Error").
+ */
+function errorType(error: Error): string {
+  if (error.name && error.name !== "Error") return error.name;
+  const ctor = (error as { constructor?: { name?: unknown } }).constructor;
+  return typeof ctor?.name === "string" && ctor.name.length > 0 ? ctor.name : "Error";
+}
+
+/** Records a failure on a span: exception event, ERROR status with the message, `error.type`. */
+function recordFailure(span: Span, error: unknown): void {
+  if (error instanceof Error) {
+    span.recordException(error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
+    return;
+  }
+  const message = typeof error === "string" ? error : toJsonAttribute(error);
+  span.recordException({ name: ERROR_TYPE_OTHER, message });
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
+  span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_OTHER);
+}
+
+/**
+ * Ends a node span, first adding what the completed event tells: the attempt number (a retrying
+ * wrapper outside the tracer counts attempts up inside next()) and warnings as span events. The
+ * wrapper's event is the after-event too: one object per node run, now completed.
+ */
+function endNodeSpan(span: Span, event: NodeExecutionEvent): void {
+  if (event.attempt > 1) span.setAttribute(ATTR_NODE_ATTEMPT, event.attempt);
+  const warnings = (event as Partial<NodeExecutionResultEvent>).warnings;
+  if (warnings !== undefined) {
+    for (const warning of warnings) span.addEvent(EVENT_WARNING, { [ATTR_WARNING_MESSAGE]: warning });
+  }
+  span.end();
+}
+
+/** Leaves the span's ids in an event's shared attributes, for other adapters (the tracker). */
+function shareIds(span: Span, attributes: Record<string, unknown>): void {
+  const spanContext = span.spanContext();
+  if (spanContext.traceId === INVALID_TRACEID) return; // no SDK registered: nothing to link to
+  attributes[SHARED_TRACE_ID] = spanContext.traceId;
+  attributes[SHARED_SPAN_ID] = spanContext.spanId;
+}
+
+/**
+ * A lifecycle adapter that turns every `execute` into an OpenTelemetry trace: one span per run
+ * (a child of whatever span is current when `execute` is called) and one per node run (a child
+ * of the run span), each made current while its work runs, so spans that a node's code or an
+ * instrumentation (OpenLLMetry's OpenAI spans, HTTP clients, …) starts are its children — also
+ * when nodes run concurrently and when many executes run at once.
+ *
+ * It depends on `@opentelemetry/api` only: the app registers an SDK (or Traceloop's
+ * `initialize()`), else every span is a no-op.
+ *
+ * @example
+ * ```ts
+ * const dr = new Builder().withModules(dataflow).withAdapters(new OpenTelemetryTracer({ workflowName: "universal-truth" })).build();
+ * ```
+ */
+export class OpenTelemetryTracer implements LifecycleAdapter {
+  /** The adapter's name in hamilton-ts error reports. */
+  readonly name = "OpenTelemetryTracer";
+
+  readonly #tracer: Tracer;
+  readonly #graphSpanName: string | ((event: GraphExecutionEvent) => string);
+  readonly #workflowName: string;
+  readonly #recordInputs: boolean;
+  readonly #recordOutputs: boolean;
+  readonly #maxValueLength: number;
+  readonly #serialize: (value: unknown) => string;
+  readonly #runAttributes: OpenTelemetryTracerOptions["runAttributes"];
+  readonly #nodeAttributes: NodeAttributesCache;
+  readonly #workflowAttributes: Attributes;
+  /** The context of each run in progress, by run id: the parent of its node spans. */
+  readonly #runs = new Map<string, Context>();
+
+  /**
+   * @throws TypeError when both `tracer` and `tracerName` are given, or an option has the wrong type.
+   */
+  constructor(options: OpenTelemetryTracerOptions = {}) {
+    checkOptions(options);
+    this.#tracer = options.tracer ?? trace.getTracer(options.tracerName ?? DEFAULT_TRACER_NAME, options.tracerVersion);
+    this.#graphSpanName = options.graphSpanName ?? DEFAULT_GRAPH_SPAN_NAME;
+    this.#workflowName = options.workflowName ?? DEFAULT_WORKFLOW_NAME;
+    this.#recordInputs = options.recordInputs === true;
+    this.#recordOutputs = options.recordOutputs === true;
+    this.#maxValueLength = options.maxValueLength ?? DEFAULT_MAX_VALUE_LENGTH;
+    this.#serialize = options.serialize ?? toJsonAttribute;
+    this.#runAttributes = options.runAttributes;
+    this.#nodeAttributes = new NodeAttributesCache(this.#workflowName);
+    this.#workflowAttributes = workflowAttributes(this.#workflowName);
+  }
+
+  /** The number of runs in progress (their spans are open). For tests and diagnostics. */
+  get activeRuns(): number {
+    return this.#runs.size;
+  }
+
+  /** A recorded value as an attribute string; never throws (a span must always end). */
+  #record(value: unknown): string {
+    let text: string;
+    try {
+      text = this.#serialize(value);
+    } catch (error) {
+      text = `[unserializable: serialize threw ${error instanceof Error ? error.message : String(error)}]`;
+    }
+    return truncate(typeof text === "string" ? text : String(text), this.#maxValueLength);
+  }
+
+  /** Runs a whole execute inside its run span. */
+  async wrapGraphExecution(
+    event: GraphExecutionEvent,
+    next: () => Promise<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>> {
+    const parent = context.active();
+    const name = typeof this.#graphSpanName === "string" ? this.#graphSpanName : this.#graphSpanName(event);
+    const extra = this.#runAttributes?.(event);
+    const span = this.#tracer.startSpan(name, { attributes: { ...runAttributes(event), ...extra } }, parent);
+    try {
+      span.setAttributes(this.#workflowAttributes);
+      shareIds(span, event.attributes);
+      if (this.#recordInputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_INPUT, this.#record({ args: [], kwargs: event.inputs }));
+      const runContext = trace.setSpan(parent, span);
+      this.#runs.set(event.runId, runContext);
+      const results = await context.with(runContext, next);
+      if (this.#recordOutputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_OUTPUT, this.#record(results));
+      return results;
+    } catch (error) {
+      recordFailure(span, error);
+      throw error;
+    } finally {
+      this.#runs.delete(event.runId);
+      span.end();
+    }
+  }
+
+  /** Runs one node inside its node span, a child of the run span. */
+  wrapNodeExecution(event: NodeExecutionEvent, next: () => Promise<unknown>): Promise<unknown> {
+    const node = event.node;
+    const parent = this.#runs.get(event.runId) ?? context.active();
+    const taskId = event.taskId;
+    const span = this.#tracer.startSpan(taskId === undefined ? node.name : `${node.name} ${taskId}`, undefined, parent);
+    let work: Promise<unknown>;
+    try {
+      // Set after the start, not as start options: the SDK validates start attributes three
+      // times, and this way they win over what a Traceloop span processor copies on start.
+      span.setAttributes(this.#nodeAttributes.get(node));
+      shareIds(span, event.attributes);
+      if (taskId !== undefined) span.setAttribute(ATTR_NODE_TASK_ID, taskId);
+      if (this.#recordInputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_INPUT, this.#record({ args: [], kwargs: event.kwargs }));
+      work = context.with(trace.setSpan(parent, span), next);
+    } catch (error) {
+      recordFailure(span, error);
+      endNodeSpan(span, event);
+      throw error;
+    }
+    return work.then(
+      (value) => {
+        if (this.#recordOutputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_OUTPUT, this.#record(value));
+        endNodeSpan(span, event);
+        return value;
+      },
+      (error: unknown) => {
+        recordFailure(span, error);
+        endNodeSpan(span, event);
+        throw error;
+      },
+    );
+  }
+}

@@ -3,19 +3,11 @@ import { z } from "zod";
 import { collect, extractFields, group, inject, parallelize, parameterize, source, value } from "./bindings.js";
 import { checkOutput } from "./check-output.js";
 import { Builder } from "./driver.js";
-import { GraphBuildError, HamiltonError, type NodeExecutionError } from "./errors.js";
+import { buildError } from "./fixtures/errors.js";
+import { HamiltonError, type NodeExecutionError } from "./errors.js";
 import { tag } from "./modifiers.js";
 import { subdag } from "./subdag.js";
 
-function buildError(fn: () => unknown): GraphBuildError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof GraphBuildError) return error;
-    throw error;
-  }
-  throw new Error("expected build() to throw");
-}
 
 describe("extractFields", () => {
   it("adds one node per field, read from the object the function returns", async () => {

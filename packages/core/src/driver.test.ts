@@ -1,19 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { Builder } from "./driver.js";
-import { HamiltonError, MissingInputsError, NodeExecutionError } from "./errors.js";
+import { rejection } from "./fixtures/errors.js";
+import { MissingInputsError, NodeExecutionError } from "./errors.js";
 import type { NodeContext } from "./modifiers.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function rejection(promise: Promise<unknown>): Promise<HamiltonError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (HamiltonError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("Driver.execute", () => {
   it("runs only the ancestors of the requested outputs, each once, and returns exactly those keys in order", async () => {

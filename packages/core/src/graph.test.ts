@@ -1,17 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { Builder } from "./driver.js";
-import { GraphBuildError, HamiltonError } from "./errors.js";
+import { buildError } from "./fixtures/errors.js";
+import { HamiltonError } from "./errors.js";
 import { configWhen, node, tag } from "./modifiers.js";
 
-function buildError(fn: () => unknown): GraphBuildError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof GraphBuildError) return error;
-    throw error;
-  }
-  throw new Error("expected build() to throw");
-}
 
 describe("building a graph", () => {
   it("takes every function-valued, non-_ property as a node and infers external inputs", () => {

@@ -10,7 +10,6 @@ import type {
   NodeExecutionResultEvent,
   NodeInfo,
   ObserverHookName,
-  SharedAttributes,
 } from "./types.js";
 
 /** Options of {@link AdapterSet}. */

@@ -1,0 +1,63 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { context, trace } from "@opentelemetry/api";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { JsonLinesFileExporter } from "./jsonl-exporter.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "demo-jsonl-"));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+interface OtlpLine {
+  resourceSpans: { scopeSpans: { scope: { name: string }; spans: { traceId: string; spanId: string; parentSpanId?: string; name: string }[] }[] }[];
+}
+
+describe("JsonLinesFileExporter", () => {
+  it("appends one OTLP JSON request per export, creating the folder, with hex ids", async () => {
+    const path = join(dir, "nested", "traces.jsonl");
+    const exporter = new JsonLinesFileExporter(path);
+    const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+    const tracer = provider.getTracer("scope-a");
+    const root = tracer.startSpan("root");
+    tracer.startSpan("child", {}, trace.setSpan(context.active(), root)).end();
+    root.end();
+    await provider.forceFlush();
+    tracer.startSpan("second batch").end();
+    await provider.forceFlush();
+
+    const lines = (await readFile(path, "utf8")).split("\n");
+    expect(lines.at(-1)).toBe(""); // every line ends with a newline
+    const requests = lines.slice(0, -1).map((line) => JSON.parse(line) as OtlpLine);
+    expect(requests).toHaveLength(2);
+    const spans = requests.flatMap((r) => r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)));
+    expect(spans.map((s) => s.name)).toEqual(["child", "root", "second batch"]);
+    expect(requests[0]!.resourceSpans[0]!.scopeSpans[0]!.scope.name).toBe("scope-a");
+    const [childOut, rootOut] = spans;
+    expect(rootOut!.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(childOut!.parentSpanId).toBe(rootOut!.spanId);
+    await provider.shutdown();
+  });
+
+  it("reports a failed export when the file cannot be written", async () => {
+    const exporter = new JsonLinesFileExporter(join(dir, "traces.jsonl", "\0bad"));
+    const tracer = new BasicTracerProvider().getTracer("t");
+    const span = tracer.startSpan("s");
+    span.end();
+    const result = await new Promise<{ code: number; error?: Error }>((resolve) =>
+      exporter.export([span as unknown as Parameters<JsonLinesFileExporter["export"]>[0][number]], resolve),
+    );
+    expect(result.code).toBe(1);
+    expect(result.error).toBeInstanceOf(Error);
+  });
+
+  it("refuses exports after shutdown", async () => {
+    const exporter = new JsonLinesFileExporter(join(dir, "t.jsonl"));
+    await exporter.shutdown();
+    const result = await new Promise<{ code: number; error?: Error }>((resolve) => exporter.export([], resolve));
+    expect(result).toMatchObject({ code: 1, error: { message: expect.stringContaining("is shut down") } });
+  });
+});

@@ -1,0 +1,67 @@
+/** Runs the demo's real start command in a child process, as a user would. */
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The demo package's folder. */
+export const DEMO_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** What a demo run printed, and how it ended. */
+export interface DemoRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Variables that would change the demo's mode: never inherited from the test's environment. */
+const MODE_VARIABLES = [
+  "TRACELOOP_API_KEY",
+  "TRACELOOP_BASE_URL",
+  "TRACELOOP_HEADERS",
+  "TRACELOOP_TRACE_CONTENT",
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
+  "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+  "OTEL_EXPORTER_OTLP_HEADERS",
+  "OPENAI_API_KEY",
+  "OPENAI_BASE_URL",
+  "HAMILTON_API_URL",
+  "HAMILTON_API_KEY",
+  "HAMILTON_USERNAME",
+  "HAMILTON_PROJECT_ID",
+  "HAMILTON_UI_URL",
+  "DEMO_OUTPUT_DIR",
+  "DEMO_FAIL_LLM",
+  "DEMO_MODEL",
+  "FORCE_COLOR",
+];
+
+/**
+ * Runs `tsx --conditions=@hamilton-ts/source src/main.ts` (the `start` script) in the demo's folder
+ * with `env` added to a clean copy of this process's environment. `onStdout` sees output as it
+ * comes (to send a signal at the right moment, say).
+ */
+export function runDemo(env: Record<string, string>, options: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number } = {}): Promise<DemoRun> {
+  const base = { ...process.env };
+  for (const name of MODE_VARIABLES) delete base[name];
+  const child = spawn(join(DEMO_DIR, "node_modules", ".bin", "tsx"), ["--conditions=@hamilton-ts/source", "src/main.ts"], {
+    cwd: DEMO_DIR,
+    env: { ...base, NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (text: string) => {
+    stdout += text;
+    options.onStdout?.(stdout, child);
+  });
+  child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 45_000);
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}

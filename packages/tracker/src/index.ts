@@ -1,1 +1,37 @@
-export {};
+/**
+ * @packageDocumentation
+ * `HamiltonTracker`: a Hamilton-UI-style record of every hamilton-ts run — the DAG and its code,
+ * each run and node run with status, timing, errors, result summaries and trace links — queued
+ * off the pipeline's path and delivered to a sink: a local JSON-lines store ({@link FileSink}, the
+ * default) or a Hamilton UI ({@link HamiltonUIClient}).
+ */
+export { HamiltonTracker } from "./tracker.js";
+export type { FlushOptions, ShutdownOptions } from "./tracker.js";
+export type { HamiltonTrackerOptions, ResolvedTrackerOptions, TrackerErrorContext } from "./options.js";
+export type { DeliveryReport, DeliveryStats } from "./delivery-queue.js";
+export { FileSink } from "./file-sink.js";
+export type { FileSinkOptions } from "./file-sink.js";
+export { readFileStore } from "./file-store.js";
+export type { FileStoreContents, ReadFileStoreOptions, StoredRun, StoredTemplate } from "./file-store.js";
+export { HamiltonUIClient } from "./hamilton-ui-client.js";
+export type { HamiltonUIClientOptions } from "./hamilton-ui-client.js";
+export { nodeRunKey } from "./records.js";
+export type {
+  DagTemplateRecord,
+  ErrorInfo,
+  NodeRunRecord,
+  NodeTemplate,
+  NumericStats,
+  ProjectId,
+  RunRecord,
+  RunStatus,
+  SinkWriteOptions,
+  TrackerRecord,
+  TrackerSink,
+  ValueSummary,
+} from "./records.js";
+export { DEFAULT_SUMMARY_LIMITS, errorInfo, summarize } from "./summarize.js";
+export type { SummaryLimits } from "./summarize.js";
+export { isSecretKey, redactText } from "./redact.js";
+export { TrackerError } from "./errors.js";
+export type { TrackerErrorCode, TrackerErrorOptions } from "./errors.js";

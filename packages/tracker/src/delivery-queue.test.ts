@@ -1,0 +1,220 @@
+import { describe, expect, it } from "vitest";
+import { MemorySink } from "../test/memory-sink.js";
+import { nodeRecord, runRecord, until } from "../test/records.js";
+import { DeliveryQueue, type DeliveryQueueOptions } from "./delivery-queue.js";
+import { TrackerError } from "./errors.js";
+import type { TrackerRecord, TrackerSink } from "./records.js";
+
+const HOUR = 3_600_000;
+
+function queue(sink: TrackerSink, over: Partial<DeliveryQueueOptions> = {}) {
+  const errors: { error: unknown; willRetry: boolean }[] = [];
+  const drops: number[] = [];
+  const q = new DeliveryQueue(sink, "p", {
+    capacity: 1000,
+    batchSize: 100,
+    flushIntervalMs: HOUR,
+    retryInitialDelayMs: 1,
+    retryMaxDelayMs: 4,
+    sinkTimeoutMs: HOUR,
+    onWriteError: (error, info) => errors.push({ error, willRetry: info.willRetry }),
+    onFirstDrop: (capacity) => drops.push(capacity),
+    ...over,
+  });
+  return { q, errors, drops };
+}
+
+describe("DeliveryQueue: batching and order", () => {
+  it("sends a full batch as soon as the queue reaches batchSize, in order", async () => {
+    const sink = new MemorySink();
+    const { q } = queue(sink, { batchSize: 3 });
+    const records = [runRecord("r"), nodeRecord("r", "a"), nodeRecord("r", "b")];
+    for (const r of records) q.push(r);
+    await sink.waitFor(3);
+    expect(sink.batches).toEqual([records]);
+    expect(sink.projects).toEqual(["p"]);
+  });
+
+  it("sends a partial batch once flushIntervalMs has passed", async () => {
+    const sink = new MemorySink();
+    const { q } = queue(sink, { flushIntervalMs: 5 });
+    q.push(runRecord("r"));
+    await sink.waitFor(1);
+    expect(sink.records).toHaveLength(1);
+  });
+
+  it("sends at once on requestFlush (the end of a run)", async () => {
+    const sink = new MemorySink();
+    const { q } = queue(sink);
+    q.push(runRecord("r"));
+    q.push(runRecord("r", "SUCCESS"));
+    q.requestFlush();
+    await sink.waitFor(2);
+    expect(sink.records.map((r) => (r as { status: string }).status)).toEqual(["RUNNING", "SUCCESS"]);
+  });
+
+  it("splits a long queue into batches of batchSize, keeping order across them", async () => {
+    const sink = new MemorySink();
+    const { q } = queue(sink, { batchSize: 4 });
+    const records: TrackerRecord[] = [];
+    for (let i = 0; i < 10; i++) records.push(nodeRecord("r", `n${i}`));
+    for (const r of records) q.push(r);
+    const report = await q.flush();
+    expect(report).toMatchObject({ complete: true, undelivered: [], dropped: 0, rejected: 0 });
+    expect(sink.records).toEqual(records);
+    expect(sink.batches.every((b) => b.length <= 4)).toBe(true);
+    expect(q.stats).toMatchObject({ queued: 0, inFlight: 0, delivered: 10 });
+  });
+
+  it("flush() with nothing queued resolves complete", async () => {
+    const { q } = queue(new MemorySink());
+    await expect(q.flush()).resolves.toMatchObject({ complete: true, undelivered: [] });
+  });
+});
+
+describe("DeliveryQueue: failures", () => {
+  it("retries a failing sink with backoff and loses nothing once it recovers", async () => {
+    const sink = new MemorySink();
+    sink.mode = "fail";
+    const { q, errors } = queue(sink);
+    const records = [runRecord("r"), nodeRecord("r", "a"), runRecord("r", "SUCCESS")];
+    for (const r of records) q.push(r);
+    q.requestFlush();
+    await until(() => sink.attempts >= 4, "4 failed attempts");
+    sink.mode = "ok";
+    const report = await q.flush();
+    expect(report.complete).toBe(true);
+    expect(sink.records).toEqual(records);
+    expect(errors.length).toBeGreaterThanOrEqual(4);
+    expect(errors.every((e) => e.willRetry)).toBe(true);
+    expect(q.stats.failedWrites).toBe(errors.length);
+  });
+
+  it("treats a sink that throws synchronously like one that rejects", async () => {
+    let calls = 0;
+    const records: TrackerRecord[] = [];
+    const sink: TrackerSink = {
+      write(_p, batch) {
+        if (calls++ === 0) throw new Error("sync throw");
+        records.push(...batch);
+        return Promise.resolve();
+      },
+    };
+    const { q, errors } = queue(sink);
+    q.push(runRecord("r"));
+    expect((await q.flush()).complete).toBe(true);
+    expect(records).toHaveLength(1);
+    expect(String(errors[0]!.error)).toContain("sync throw");
+  });
+
+  it("discards a batch the sink rejects as not retryable, reports it, and goes on", async () => {
+    const sink = new MemorySink();
+    sink.mode = "reject";
+    const { q, errors } = queue(sink, { batchSize: 2 });
+    q.push(nodeRecord("r", "a"));
+    q.push(nodeRecord("r", "b"));
+    await until(() => sink.attempts === 1);
+    sink.mode = "ok";
+    q.push(nodeRecord("r", "c"));
+    const report = await q.flush();
+    expect(report).toMatchObject({ complete: true, rejected: 2 });
+    expect(sink.records.map((r) => (r as { node: string }).node)).toEqual(["c"]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.willRetry).toBe(false);
+  });
+
+  it("aborts and retries a write that hangs past sinkTimeoutMs", async () => {
+    const sink = new MemorySink();
+    sink.mode = "hang";
+    const { q, errors } = queue(sink, { sinkTimeoutMs: 10 });
+    q.push(runRecord("r"));
+    q.requestFlush();
+    await until(() => sink.attempts >= 2, "a retry after the timeout");
+    sink.mode = "ok";
+    const report = await q.flush();
+    expect(report.complete).toBe(true);
+    expect(sink.records).toHaveLength(1);
+    expect(sink.signals[0]!.aborted).toBe(true);
+    const first = errors[0]!.error;
+    expect(TrackerError.isInstance(first) && first.code).toBe("SINK_TIMEOUT");
+    expect((first as Error).message).toMatch(/within 10 ms; the batch will be retried\. Check the sink, or raise sinkTimeoutMs/);
+  });
+
+  it("flush({ timeout }) resolves, incomplete, while the sink is down", async () => {
+    const sink = new MemorySink();
+    sink.mode = "fail";
+    const { q } = queue(sink);
+    const records = [runRecord("r"), nodeRecord("r", "a")];
+    for (const r of records) q.push(r);
+    const report = await q.flush(30);
+    expect(report.complete).toBe(false);
+    expect(report.undelivered).toEqual(records);
+    expect(String(report.lastError)).toContain("sink is down");
+    sink.mode = "ok";
+    expect((await q.flush()).complete).toBe(true);
+    expect(sink.records).toEqual(records);
+  });
+});
+
+describe("DeliveryQueue: overflow", () => {
+  it("drops the oldest node records past capacity, never run records, and reports once", async () => {
+    const sink = new MemorySink();
+    sink.mode = "fail";
+    const { q, drops } = queue(sink, { capacity: 5, retryInitialDelayMs: HOUR, retryMaxDelayMs: HOUR });
+    const start = runRecord("r");
+    const end = runRecord("r", "SUCCESS");
+    q.push(start);
+    for (let i = 0; i < 12; i++) q.push(nodeRecord("r", `n${i}`));
+    q.push(end);
+    expect(q.stats).toMatchObject({ queued: 7, queuedNodeRecords: 5, dropped: 7 });
+    expect(drops).toEqual([5]);
+    sink.mode = "ok";
+    const report = await q.flush();
+    expect(report).toMatchObject({ complete: true, dropped: 7 });
+    expect(sink.records).toEqual([start, ...[7, 8, 9, 10, 11].map((i) => nodeRecord("r", `n${i}`)), end]);
+  });
+
+  it("keeps memory bounded under a sink that is down: queued node records never exceed capacity", async () => {
+    const sink = new MemorySink();
+    sink.mode = "fail";
+    const { q } = queue(sink, { capacity: 100, batchSize: 10, retryInitialDelayMs: HOUR, retryMaxDelayMs: HOUR });
+    for (let run = 0; run < 50; run++) {
+      q.push(runRecord(`r${run}`));
+      for (let i = 0; i < 200; i++) {
+        q.push(nodeRecord(`r${run}`, `n${i}`));
+        expect(q.stats.queuedNodeRecords).toBeLessThanOrEqual(100);
+      }
+      q.push(runRecord(`r${run}`, "FAILURE"));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const stats = q.stats;
+    expect(stats.queuedNodeRecords + stats.inFlight).toBeLessThanOrEqual(110);
+    // Every run record is still there.
+    const report = q.report();
+    expect(report.undelivered.filter((r) => r.type === "run")).toHaveLength(100);
+    // Every node record is either still held or counted as dropped.
+    expect(stats.dropped + report.undelivered.filter((r) => r.type === "node_run").length).toBe(50 * 200);
+  });
+});
+
+describe("DeliveryQueue: close", () => {
+  it("delivers what is queued and says nothing is left", async () => {
+    const sink = new MemorySink();
+    const { q } = queue(sink);
+    q.push(runRecord("r"));
+    await expect(q.close(1000)).resolves.toMatchObject({ complete: true, undelivered: [] });
+    expect(sink.records).toHaveLength(1);
+  });
+
+  it("gives up after the timeout, aborts the write in flight and returns what it could not deliver", async () => {
+    const sink = new MemorySink();
+    sink.mode = "hang";
+    const { q } = queue(sink);
+    const records = [runRecord("r"), nodeRecord("r", "a"), runRecord("r", "SUCCESS")];
+    for (const r of records) q.push(r);
+    const report = await q.close(30);
+    expect(report.complete).toBe(false);
+    expect(report.undelivered).toEqual(records);
+    await until(() => sink.signals[0]?.aborted === true, "the write's signal to abort");
+  });
+});

@@ -1,0 +1,407 @@
+import { isRetryable, TrackerError } from "./errors.js";
+import { Fifo } from "./fifo.js";
+import type { ProjectId, TrackerRecord, TrackerSink } from "./records.js";
+
+/** Tuning of the {@link DeliveryQueue}; see `HamiltonTrackerOptions` for the defaults. */
+export interface DeliveryQueueOptions {
+  /** Node records kept while undelivered; past it the oldest node record is dropped. */
+  readonly capacity: number;
+  /** Records per `sink.write`, and the queue length that triggers a send. */
+  readonly batchSize: number;
+  /** Longest time a record waits in the queue before a send starts. */
+  readonly flushIntervalMs: number;
+  /** First retry delay after a failed write; doubles up to `retryMaxDelayMs`. */
+  readonly retryInitialDelayMs: number;
+  readonly retryMaxDelayMs: number;
+  /** A write that has not settled after this long counts as failed (and is retried). */
+  readonly sinkTimeoutMs: number;
+  /** Called for every failed write. */
+  readonly onWriteError: (error: unknown, info: WriteErrorInfo) => void;
+  /** Called once, when the first node record is dropped. */
+  readonly onFirstDrop: (capacity: number) => void;
+}
+
+/** About one failed `sink.write`. */
+export interface WriteErrorInfo {
+  /** 1 for the first try of this batch. */
+  readonly attempt: number;
+  /** Records in the batch. */
+  readonly records: number;
+  /** False when the error was not retryable and the batch was discarded. */
+  readonly willRetry: boolean;
+}
+
+/** What `flush()` or `shutdown()` achieved. */
+export interface DeliveryReport {
+  /** True when every record handed to the tracker so far was delivered (or dropped/rejected, see below). */
+  readonly complete: boolean;
+  /** Records still queued or in flight: not delivered. */
+  readonly undelivered: readonly TrackerRecord[];
+  /** Node records dropped so far because the queue was full. */
+  readonly dropped: number;
+  /** Records discarded so far because the sink rejected them with a non-retryable error. */
+  readonly rejected: number;
+  /** The sink's last error, if any write ever failed. */
+  readonly lastError: unknown;
+}
+
+/** Counters of a {@link DeliveryQueue}. */
+export interface DeliveryStats {
+  /** Records waiting in the queue (not in flight). */
+  readonly queued: number;
+  /** Node records among {@link queued}. */
+  readonly queuedNodeRecords: number;
+  /** Records in the batch being written. */
+  readonly inFlight: number;
+  /** Records the sink accepted. */
+  readonly delivered: number;
+  /** Node records dropped because the queue was full. */
+  readonly dropped: number;
+  /** Records discarded after a non-retryable sink error. */
+  readonly rejected: number;
+  /** Failed `sink.write` calls (each retry counts). */
+  readonly failedWrites: number;
+}
+
+// Queues with undelivered records: one `beforeExit` listener for all of them gives each one
+// chance to deliver when a script ends without calling shutdown().
+const pendingQueues = new Set<DeliveryQueue>();
+function onBeforeExit(): void {
+  for (const queue of pendingQueues) queue.exitFlush();
+}
+function register(queue: DeliveryQueue): void {
+  if (pendingQueues.size === 0) process.on("beforeExit", onBeforeExit);
+  pendingQueues.add(queue);
+}
+function unregister(queue: DeliveryQueue): void {
+  if (pendingQueues.delete(queue) && pendingQueues.size === 0) process.off("beforeExit", onBeforeExit);
+}
+
+/**
+ * An ordered, bounded queue of records in front of a sink. `push` is O(1) and never waits; a
+ * background loop writes batches, retries failures with exponential backoff and keeps order.
+ * When more than `capacity` node records wait, the oldest node record is dropped — run and
+ * template records never are.
+ */
+export class DeliveryQueue {
+  readonly #sink: TrackerSink;
+  readonly #projectId: ProjectId;
+  readonly #options: DeliveryQueueOptions;
+
+  // Node records and the others (runs, templates) wait in two FIFOs, merged back into one order
+  // by sequence number when a batch is taken: dropping the oldest node record is then O(1).
+  readonly #nodes = new Fifo<TrackerRecord>();
+  readonly #others = new Fifo<TrackerRecord>();
+  /** Records ever pushed: the next record's sequence number. */
+  #pushed = 0;
+
+  #inFlight: readonly TrackerRecord[] | undefined;
+  /** Sequence number of the first record in flight. */
+  #inFlightSeq = 0;
+  /** Records with a lower sequence number must be sent without waiting for a full batch. */
+  #urgent = 0;
+  #waiters: { readonly target: number; readonly resolve: () => void }[] = [];
+
+  #pumping = false;
+  #scheduled = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #wake: (() => void) | undefined;
+  #writeAbort: AbortController | undefined;
+  #aborted = false;
+  #registered = false;
+  #exitFlushed = false;
+
+  #delivered = 0;
+  #dropped = 0;
+  #rejected = 0;
+  #failedWrites = 0;
+  #lastError: unknown = undefined;
+
+  constructor(sink: TrackerSink, projectId: ProjectId, options: DeliveryQueueOptions) {
+    this.#sink = sink;
+    this.#projectId = projectId;
+    this.#options = options;
+  }
+
+  /** Queues a record. O(1); never throws for a full queue (it drops the oldest node record). */
+  push(record: TrackerRecord): void {
+    if (record.type === "node_run") {
+      this.#nodes.push(record, this.#pushed++);
+      if (this.#nodes.size > this.#options.capacity) this.#dropOldestNode();
+    } else {
+      this.#others.push(record, this.#pushed++);
+    }
+    this.#exitFlushed = false;
+    if (!this.#registered) {
+      this.#registered = true;
+      register(this);
+    }
+    if (this.#queued() >= this.#options.batchSize) this.#schedule();
+    else if (this.#timer === undefined && !this.#pumping) {
+      this.#timer = setTimeout(this.#onTimer, this.#options.flushIntervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** Starts sending everything queued now, in the background (e.g. at the end of a run). */
+  requestFlush(): void {
+    this.#urgent = this.#pushed;
+    this.#schedule();
+  }
+
+  /**
+   * Sends everything queued and resolves once it is delivered (retrying failures), or when
+   * `timeoutMs` has passed. Never rejects. Without a timeout it waits as long as the sink is down.
+   */
+  async flush(timeoutMs?: number): Promise<DeliveryReport> {
+    const target = this.#pushed;
+    this.#urgent = Math.max(this.#urgent, target);
+    // A flush retries right away rather than waiting out the current backoff.
+    this.#wake?.();
+    if (!this.#isSettled(target)) {
+      void this.#pump();
+      await new Promise<void>((resolve) => {
+        const waiter = { target, resolve };
+        this.#waiters.push(waiter);
+        if (timeoutMs !== undefined) {
+          const timer = setTimeout(() => {
+            this.#waiters = this.#waiters.filter((w) => w !== waiter);
+            resolve();
+          }, Math.max(0, timeoutMs));
+          timer.unref();
+          const done = waiter.resolve;
+          (waiter as { resolve: () => void }).resolve = () => {
+            clearTimeout(timer);
+            done();
+          };
+        }
+      });
+    }
+    return this.report(target);
+  }
+
+  /**
+   * Delivers what is queued within `timeoutMs`, then stops: no more retries, the write in flight
+   * is aborted. Resolves with what could not be delivered.
+   */
+  async close(timeoutMs: number): Promise<DeliveryReport> {
+    const target = this.#pushed;
+    await this.flush(timeoutMs);
+    const report = this.report(target);
+    this.#aborted = true;
+    this.#writeAbort?.abort(new TrackerError("SINK_TIMEOUT", `HamiltonTracker.shutdown(): gave up after ${timeoutMs} ms.`));
+    this.#wake?.();
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const waiter of this.#waiters) waiter.resolve();
+    this.#waiters = [];
+    unregister(this);
+    this.#registered = true; // never register again
+    return report;
+  }
+
+  /** The state of delivery; `complete` counts the records pushed before sequence number `target` (default: all). */
+  report(target = this.#pushed): DeliveryReport {
+    const undelivered: TrackerRecord[] = this.#inFlight ? [...this.#inFlight] : [];
+    const queued = [...this.#nodes.entries(), ...this.#others.entries()].sort((a, b) => a[1] - b[1]);
+    for (const [record] of queued) undelivered.push(record);
+    return {
+      complete: this.#isSettled(target),
+      undelivered,
+      dropped: this.#dropped,
+      rejected: this.#rejected,
+      lastError: this.#lastError,
+    };
+  }
+
+  /** Current counters. */
+  get stats(): DeliveryStats {
+    return {
+      queued: this.#queued(),
+      queuedNodeRecords: this.#nodes.size,
+      inFlight: this.#inFlight?.length ?? 0,
+      delivered: this.#delivered,
+      dropped: this.#dropped,
+      rejected: this.#rejected,
+      failedWrites: this.#failedWrites,
+    };
+  }
+
+  /** Called at process `beforeExit`: one attempt to send what is left (once per quiet period). */
+  exitFlush(): void {
+    if (this.#exitFlushed || this.#aborted) return;
+    this.#exitFlushed = true;
+    this.requestFlush();
+    this.#wake?.();
+  }
+
+  #queued(): number {
+    return this.#nodes.size + this.#others.size;
+  }
+
+  /** Sequence number of the oldest record not yet delivered (or dropped, or rejected); Infinity if none. */
+  #oldestPending(): number {
+    if (this.#inFlight !== undefined) return this.#inFlightSeq;
+    return Math.min(this.#nodes.peekSeq(), this.#others.peekSeq());
+  }
+
+  /** True when every record with a sequence number below `target` is settled. */
+  #isSettled(target: number): boolean {
+    return this.#oldestPending() >= target;
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    this.requestFlush();
+  };
+
+  #schedule(): void {
+    if (this.#scheduled || this.#pumping || this.#aborted) return;
+    this.#scheduled = true;
+    // Off the caller's stack: a node hook only queues; writing happens after the current I/O turn.
+    setImmediate(() => {
+      this.#scheduled = false;
+      void this.#pump();
+    });
+  }
+
+  #dropOldestNode(): void {
+    this.#nodes.shift();
+    if (this.#dropped++ === 0) this.#options.onFirstDrop(this.#options.capacity);
+  }
+
+  /** Takes up to `batchSize` queued records, oldest first; returns them and the first one's sequence number. */
+  #take(): { batch: TrackerRecord[]; firstSeq: number } {
+    const batch: TrackerRecord[] = [];
+    const firstSeq = Math.min(this.#nodes.peekSeq(), this.#others.peekSeq());
+    while (batch.length < this.#options.batchSize) {
+      const fromNodes = this.#nodes.peekSeq();
+      const fromOthers = this.#others.peekSeq();
+      if (fromNodes === Infinity && fromOthers === Infinity) break;
+      batch.push(fromNodes < fromOthers ? this.#nodes.shift() : this.#others.shift());
+    }
+    return { batch, firstSeq };
+  }
+
+  #shouldSend(): boolean {
+    const queued = this.#queued();
+    if (queued === 0) return false;
+    return queued >= this.#options.batchSize || Math.min(this.#nodes.peekSeq(), this.#others.peekSeq()) < this.#urgent;
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping || this.#aborted) return;
+    this.#pumping = true;
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    try {
+      while (!this.#aborted && this.#shouldSend()) {
+        const { batch, firstSeq } = this.#take();
+        this.#inFlight = batch;
+        this.#inFlightSeq = firstSeq;
+        await this.#deliver(batch);
+        if (this.#aborted) return;
+        this.#inFlight = undefined;
+        this.#resolveWaiters();
+      }
+      this.#resolveWaiters();
+    } finally {
+      this.#pumping = false;
+      if (!this.#aborted) {
+        if (this.#queued() > 0) {
+          if (this.#shouldSend()) this.#schedule();
+          else if (this.#timer === undefined) {
+            this.#timer = setTimeout(this.#onTimer, this.#options.flushIntervalMs);
+            this.#timer.unref();
+          }
+        } else if (this.#registered) {
+          this.#registered = false;
+          unregister(this);
+        }
+      }
+    }
+  }
+
+  #resolveWaiters(): void {
+    if (this.#waiters.length === 0) return;
+    const still: { readonly target: number; readonly resolve: () => void }[] = [];
+    for (const waiter of this.#waiters) {
+      if (this.#isSettled(waiter.target)) waiter.resolve();
+      else still.push(waiter);
+    }
+    this.#waiters = still;
+  }
+
+  /** Writes one batch until it is delivered, rejected as non-retryable, or the queue is closed. */
+  async #deliver(batch: readonly TrackerRecord[]): Promise<void> {
+    let delay = this.#options.retryInitialDelayMs;
+    for (let attempt = 1; !this.#aborted; attempt++) {
+      try {
+        await this.#write(batch);
+        this.#delivered += batch.length;
+        return;
+      } catch (error) {
+        if (this.#aborted) return;
+        this.#failedWrites++;
+        this.#lastError = error;
+        const willRetry = isRetryable(error);
+        try {
+          this.#options.onWriteError(error, { attempt, records: batch.length, willRetry });
+        } catch {
+          // A reporting callback must not stop delivery.
+        }
+        if (!willRetry) {
+          this.#rejected += batch.length;
+          return;
+        }
+        // Full jitter on the upper half: retries of many trackers do not synchronise.
+        await this.#sleep(delay / 2 + Math.random() * (delay / 2));
+        delay = Math.min(delay * 2, this.#options.retryMaxDelayMs);
+      }
+    }
+  }
+
+  async #write(batch: readonly TrackerRecord[]): Promise<void> {
+    const controller = new AbortController();
+    this.#writeAbort = controller;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const limit = new Promise<never>((_, reject) => {
+        const timeoutMs = this.#options.sinkTimeoutMs;
+        timer = setTimeout(() => {
+          const error = new TrackerError(
+            "SINK_TIMEOUT",
+            `The tracker's sink did not finish writing ${batch.length} records within ${timeoutMs} ms; ` +
+              `the batch will be retried. Check the sink, or raise sinkTimeoutMs.`,
+          );
+          controller.abort(error);
+          reject(error);
+        }, timeoutMs);
+        timer.unref();
+        controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
+      });
+      limit.catch(() => {});
+      await Promise.race([this.#sink.write(this.#projectId, batch, { signal: controller.signal }), limit]);
+    } finally {
+      clearTimeout(timer);
+      this.#writeAbort = undefined;
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      // A sink that is down must not keep the process alive.
+      timer.unref();
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        if (self.#wake === done) self.#wake = undefined;
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+}

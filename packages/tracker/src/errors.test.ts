@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { describeError, isRetryable, TrackerError } from "./errors.js";
+
+describe("TrackerError", () => {
+  it("carries a code, retryable (default true), status and cause", () => {
+    const cause = new Error("root");
+    const error = new TrackerError("HTTP_ERROR", "m", { status: 502, cause });
+    expect(error).toMatchObject({ name: "TrackerError", code: "HTTP_ERROR", retryable: true, status: 502, message: "m" });
+    expect(error.cause).toBe(cause);
+    expect(new TrackerError("UNAUTHORIZED", "m", { retryable: false }).retryable).toBe(false);
+  });
+
+  it("is recognised across package copies by its marker, not by instanceof", () => {
+    expect(TrackerError.isInstance(new TrackerError("SINK_TIMEOUT", "m"))).toBe(true);
+    const copy = Object.defineProperty(new Error("other copy"), Symbol.for("hamilton-ts.tracker.error"), { value: true });
+    expect(TrackerError.isInstance(copy)).toBe(true);
+    expect(TrackerError.isInstance(new Error("plain"))).toBe(false);
+    expect(TrackerError.isInstance(null)).toBe(false);
+  });
+});
+
+describe("isRetryable", () => {
+  it("is false only for errors that say retryable: false", () => {
+    expect(isRetryable(new Error("x"))).toBe(true);
+    expect(isRetryable("string")).toBe(true);
+    expect(isRetryable({ retryable: false })).toBe(false);
+    expect(isRetryable(new TrackerError("HTTP_ERROR", "m", { retryable: false }))).toBe(false);
+  });
+});
+
+describe("describeError", () => {
+  it("names errors and stringifies anything else", () => {
+    expect(describeError(new RangeError("r"))).toBe("RangeError: r");
+    expect(describeError(42)).toBe("42");
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { Fifo } from "./fifo.js";
+
+describe("Fifo", () => {
+  it("returns items oldest first with their sequence numbers", () => {
+    const q = new Fifo<string>();
+    expect(q.peekSeq()).toBe(Infinity);
+    q.push("a", 3);
+    q.push("b", 7);
+    expect(q.size).toBe(2);
+    expect(q.peekSeq()).toBe(3);
+    expect(q.entries()).toEqual([["a", 3], ["b", 7]]);
+    expect(q.shift()).toBe("a");
+    expect(q.peekSeq()).toBe(7);
+    expect(q.shift()).toBe("b");
+    expect(q.size).toBe(0);
+    expect(q.peekSeq()).toBe(Infinity);
+  });
+
+  it("keeps order across the internal compaction of a long-lived queue", () => {
+    const q = new Fifo<number>();
+    let next = 0;
+    let expected = 0;
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 300; i++) q.push(next, next++);
+      for (let i = 0; i < 250; i++) {
+        expect(q.peekSeq()).toBe(expected);
+        expect(q.shift()).toBe(expected++);
+      }
+    }
+    expect(q.size).toBe(50 * 50);
+    // The consumed front is released: memory follows what is held, not what went through.
+    expect(q.allocated).toBeLessThanOrEqual(2 * q.size + 1024);
+    expect(q.entries()[0]).toEqual([expected, expected]);
+  });
+});
+
+  it("releases memory when items only go through (a full queue dropping its oldest)", () => {
+    const q = new Fifo<number>();
+    for (let i = 0; i < 100; i++) q.push(i, i);
+    for (let i = 100; i < 1_000_000; i++) {
+      q.push(i, i);
+      q.shift();
+    }
+    expect(q.size).toBe(100);
+    expect(q.allocated).toBeLessThanOrEqual(2 * 100 + 1024);
+  });

@@ -1,0 +1,113 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, rename, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { toFileName } from "./file-names.js";
+import type { DagTemplateRecord, ProjectId, TrackerRecord, TrackerSink } from "./records.js";
+
+/** Options of {@link FileSink}. */
+export interface FileSinkOptions {
+  /**
+   * The store's directory, created when needed. Default: `.hamilton-ts` in the working directory
+   * at construction time. Add it to `.gitignore`.
+   */
+  readonly dir?: string;
+  /**
+   * `fsync` a run's file when its final record is written, so a finished run survives a power
+   * loss, not only a process crash. Default: true (once per run, off the pipeline's path).
+   */
+  readonly fsync?: boolean;
+}
+
+/** Files appended to at once by one write. */
+const MAX_OPEN_FILES = 16;
+
+/**
+ * The default sink: an append-only local store that a viewer (or {@link readFileStore}) reads.
+ *
+ * Layout under `dir`:
+ * ```
+ * <projectId>/templates/<graphVersion>.json   one DAG template, written once (atomically)
+ * <projectId>/runs/<runId>.jsonl              one run: JSON lines, appended in order
+ * ```
+ * A run's file starts with its `RUNNING` record, then node records as they happen; the final
+ * `SUCCESS`/`FAILURE` record is a later line. After a crash mid-run the file is still readable and
+ * the run visibly not finished (a torn last line is skipped by the reader). One file per run means
+ * concurrent runs, trackers and processes never interleave partial lines. Ids are made safe as
+ * file names (see `toFileName`).
+ */
+export class FileSink implements TrackerSink {
+  /** The absolute directory of the store. */
+  readonly dir: string;
+  readonly #fsync: boolean;
+  readonly #dirs = new Set<string>();
+  readonly #templates = new Set<string>();
+
+  constructor(options: FileSinkOptions = {}) {
+    this.dir = resolve(options.dir ?? ".hamilton-ts");
+    this.#fsync = options.fsync ?? true;
+  }
+
+  /** Appends the records to their runs' files and writes new templates. */
+  async write(projectId: ProjectId, records: readonly TrackerRecord[]): Promise<void> {
+    const projectDir = join(this.dir, toFileName(String(projectId)));
+    const runsDir = join(projectDir, "runs");
+    await this.#mkdir(runsDir);
+    const runs = new Map<string, { lines: string[]; final: boolean }>();
+    for (const record of records) {
+      if (record.type === "dag_template") {
+        // Templates come before the runs that use them; write them first.
+        await this.#writeTemplate(projectDir, record);
+        continue;
+      }
+      let run = runs.get(record.runId);
+      if (run === undefined) {
+        run = { lines: [], final: false };
+        runs.set(record.runId, run);
+      }
+      run.lines.push(`${JSON.stringify(record)}\n`);
+      if (record.type === "run" && record.status !== "RUNNING") run.final = true;
+    }
+    const pending = [...runs];
+    const worker = async () => {
+      for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+        const [runId, run] = next;
+        await this.#append(join(runsDir, `${toFileName(runId)}.jsonl`), run.lines.join(""), run.final && this.#fsync);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(MAX_OPEN_FILES, pending.length) }, worker));
+  }
+
+  async #append(path: string, data: string, sync: boolean): Promise<void> {
+    const file = await open(path, "a");
+    try {
+      // One write call per run and batch: with O_APPEND the lines land together.
+      await file.writeFile(data, "utf8");
+      if (sync) await file.sync();
+    } finally {
+      await file.close();
+    }
+  }
+
+  async #writeTemplate(projectDir: string, template: DagTemplateRecord): Promise<void> {
+    const dir = join(projectDir, "templates");
+    const path = join(dir, `${toFileName(template.graphVersion)}.json`);
+    if (this.#templates.has(path)) return;
+    await this.#mkdir(dir);
+    // Write-then-rename: a reader never sees half a template.
+    const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    try {
+      await writeFile(tmp, `${JSON.stringify(template)}\n`, "utf8");
+      await rename(tmp, path);
+    } catch (error) {
+      await rm(tmp, { force: true }).catch(() => {});
+      throw error;
+    }
+    this.#templates.add(path);
+  }
+
+  async #mkdir(dir: string): Promise<void> {
+    if (this.#dirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.#dirs.add(dir);
+  }
+}

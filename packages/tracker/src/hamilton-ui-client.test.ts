@@ -1,0 +1,354 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Builder, NodeExecutionError } from "@hamilton-ts/core";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { FakeHamiltonUI } from "../test/hamilton-ui-server.js";
+import { nodeRecord, runRecord, templateRecord, until } from "../test/records.js";
+import { TrackerError } from "./errors.js";
+import { HamiltonUIClient } from "./hamilton-ui-client.js";
+import type { SinkWriteOptions } from "./records.js";
+import { HamiltonTracker } from "./tracker.js";
+
+const USER = "me@example.com";
+const KEY = "test-key";
+const NAIVE_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+$/;
+const UTC_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+\+00:00$/;
+const noSignal: SinkWriteOptions = { signal: new AbortController().signal };
+
+const dataflow = {
+  question: ({ topic }: { topic: string }) => `What is ${topic}?`,
+  answer: async ({ question, apiKey }: { question: string; apiKey: string }) => `${question} (${apiKey.length})`,
+  length: ({ answer }: { answer: string }) => answer.length,
+};
+
+let ui: FakeHamiltonUI;
+beforeEach(async () => {
+  ui = new FakeHamiltonUI({ apiKey: KEY, username: USER, projects: [1] });
+  await ui.start();
+});
+afterEach(async () => {
+  await ui.stop();
+});
+
+function setup(clientOptions: { timeoutMs?: number; apiKey?: string } = {}) {
+  const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER, ...clientOptions });
+  const tracker = new HamiltonTracker({
+    projectId: 1,
+    username: USER,
+    dagName: "qa",
+    tags: { env: "test" },
+    sink: client,
+    retryInitialDelayMs: 5,
+    retryMaxDelayMs: 20,
+    onError: () => {},
+  });
+  const runIds: string[] = [];
+  const dr = new Builder()
+    .withModules(dataflow)
+    .withAdapters(tracker, { beforeGraphExecution: (event) => void runIds.push(event.runId) })
+    .build();
+  return { client, tracker, dr, runIds };
+}
+
+describe("HamiltonUIClient: the protocol", () => {
+  it("registers the template, creates the run, sends merged node updates, then ends the run", async () => {
+    const { tracker, dr, client, runIds } = setup();
+    const out = await dr.execute(["length"], { inputs: { topic: "TS", apiKey: "sk-secret-key-0000000000000000" } });
+    expect(out.length).toBeGreaterThan(0);
+    const report = await tracker.flush();
+    expect(report.complete).toBe(true);
+    expect(ui.problems).toEqual([]);
+
+    expect(ui.calls()).toEqual([
+      "GET /api/v1/phone_home",
+      "GET /api/v1/projects/1",
+      "GET /api/v1/dag_templates/exists/",
+      "POST /api/v1/dag_templates",
+      "POST /api/v1/dag_runs",
+      "PUT /api/v1/dag_runs_bulk",
+      "PUT /api/v1/dag_runs/100/",
+    ]);
+    for (const request of ui.requests) {
+      expect(request.headers["x-api-user"]).toBe(USER);
+      expect(request.headers["x-api-key"]).toBe(KEY);
+      if (request.body !== undefined) expect(request.headers["content-type"]).toBe("application/json");
+    }
+
+    const [, , exists, createTemplate, createRun, bulk, end] = ui.requests;
+    expect(exists!.query.getAll("dag_hash")).toHaveLength(2);
+    expect(exists!.query.get("project_id")).toBe("1");
+    expect(exists!.query.get("dag_name")).toBe("qa");
+    expect(createTemplate!.query.get("project_id")).toBe("1");
+    const template = createTemplate!.body as Record<string, any>;
+    expect(template).toMatchObject({ name: "qa", template_type: "HAMILTON", tags: { env: "test" }, code_version_info_schema: 1 });
+    expect(template["dag_hash"]).toBe(exists!.query.get("dag_hash"));
+    expect(template["code_hash"]).toBe(exists!.query.get("code_hash"));
+    const answerNode = (template["nodes"] as any[]).find((n) => n.name === "answer");
+    expect(answerNode).toMatchObject({
+      classifications: ["transform"],
+      dependencies: ["question", "apiKey"],
+      code_artifact_pointers: ["answer"],
+      dependency_specs_type: "python_type",
+    });
+    expect((template["nodes"] as any[]).find((n) => n.name === "apiKey")).toMatchObject({ classifications: ["input"], code_artifact_pointers: ["answer"] });
+    expect(template["code_log"].files[0].contents).toContain("`${question} (${apiKey.length})`");
+
+    expect(createRun!.query.get("dag_template_id")).toBe("7");
+    const run = createRun!.body as Record<string, any>;
+    expect(run).toMatchObject({ tags: { env: "test" }, outputs: ["length"], run_status: "RUNNING", inputs: { topic: "TS", apiKey: "[REDACTED]" } });
+    expect(run["run_start_time"]).toMatch(NAIVE_ISO);
+    expect(JSON.stringify(ui.requests.map((r) => r.body))).not.toContain("sk-secret-key");
+
+    expect(bulk!.query.get("dag_run_id")).toBe("100");
+    const { task_updates: tasks, attributes } = bulk!.body as { task_updates: any[]; attributes: any[] };
+    expect(tasks.map((t) => t.node_name).sort()).toEqual(["answer", "length", "question"]);
+    for (const task of tasks) {
+      expect(task).toMatchObject({ status: "SUCCESS", node_template_name: task.node_name });
+      expect(task.start_time).toMatch(UTC_ISO);
+      expect(task.end_time).toMatch(UTC_ISO);
+    }
+    expect(tasks.find((t) => t.node_name === "answer").realized_dependencies).toEqual(["question", "apiKey"]);
+    expect(attributes.find((a) => a.node_name === "length")).toEqual({
+      node_name: "length",
+      name: "result_summary",
+      type: "primitive",
+      schema_version: 1,
+      value: { type: "number", value: out.length },
+      attribute_role: "result_summary",
+    });
+
+    expect(end!.body).toMatchObject({ run_status: "SUCCESS" });
+    expect((end!.body as any).run_end_time).toMatch(NAIVE_ISO);
+    expect(client.dagRunId(runIds[0]!)).toBe(100);
+    await tracker.shutdown();
+  });
+
+  it("records a failing run: the node FAILURE with its stack trace, the run FAILURE", async () => {
+    const { tracker } = setup();
+    const boom = new Builder()
+      .withModules({
+        a: () => 1,
+        b: ({ a }: { a: number }) => {
+          if (a === 1) throw new RangeError("b cannot handle 1");
+          return a;
+        },
+      })
+      .withAdapters(tracker)
+      .build();
+    const error = await boom.execute(["b"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NodeExecutionError);
+    await tracker.flush();
+    expect(ui.problems).toEqual([]);
+    const run = [...ui.runs.values()][0]!;
+    expect(run.status).toBe("FAILURE");
+    expect(run.nodes.get("a")!.status).toBe("SUCCESS");
+    expect(run.nodes.get("b")!.status).toBe("FAILURE");
+    const stack = run.attributes.get("b/stack_trace")!;
+    expect(stack).toMatchObject({ type: "error", schema_version: 1, attribute_role: "error" });
+    const lines = (stack["value"] as { stack_trace: string[] }).stack_trace;
+    expect(lines[0]).toBe("RangeError: b cannot handle 1\n");
+    expect(lines.join("")).toContain("hamilton-ui-client.test.ts");
+    await tracker.shutdown();
+  });
+
+  it("registers a template once; a new client finds it with exists/ instead of creating it again", async () => {
+    const { tracker, dr } = setup();
+    await dr.execute(["length"], { inputs: { topic: "a", apiKey: "k" } });
+    await dr.execute(["length"], { inputs: { topic: "b", apiKey: "k" } });
+    await tracker.shutdown();
+    expect(ui.calls().filter((c) => c.includes("dag_templates"))).toEqual(["GET /api/v1/dag_templates/exists/", "POST /api/v1/dag_templates"]);
+
+    const second = setup();
+    await second.dr.execute(["length"], { inputs: { topic: "c", apiKey: "k" } });
+    await second.tracker.shutdown();
+    expect(ui.calls().filter((c) => c.startsWith("POST /api/v1/dag_templates"))).toHaveLength(1);
+    expect([...ui.runs.values()].map((r) => r.dagTemplateId)).toEqual([7, 7, 7]);
+    expect(ui.problems).toEqual([]);
+  });
+
+  it("sends node updates of dynamic tasks as taskId-node, and the trace link as an attribute", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    await client.write(1, [templateRecord(), runRecord("r1")], noSignal);
+    await client.write(
+      1,
+      [
+        nodeRecord("r1", "c", "RUNNING", { taskId: "t3" }),
+        nodeRecord("r1", "c", "SUCCESS", { taskId: "t3", traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331" }),
+        runRecord("r1", "SUCCESS"),
+      ],
+      noSignal,
+    );
+    expect(ui.problems).toEqual([]);
+    const run = ui.runs.get(client.dagRunId("r1")!)!;
+    expect(run.nodes.get("t3-c")).toMatchObject({ node_template_name: "c", status: "SUCCESS", realized_dependencies: ["a"] });
+    expect(run.attributes.get("t3-c/trace")).toMatchObject({
+      type: "dict",
+      value: { type: "dict", value: { trace_id: "0af7651916cd43dd8448eb211c80319c", span_id: "b7ad6b7169203331" } },
+    });
+    // The bulk update for the run goes before the run's end.
+    expect(ui.calls().slice(-2)).toEqual(["PUT /api/v1/dag_runs_bulk", `PUT /api/v1/dag_runs/${client.dagRunId("r1")}/`]);
+    expect(client.runUrl(1, "r1")).toBe(`${ui.baseUrl}/dashboard/project/1/runs/${client.dagRunId("r1")}`);
+    expect(client.runUrl(1, "unknown")).toBeUndefined();
+  });
+
+  it("skips node records of a run it never created, and says so once", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+      await client.write(1, [nodeRecord("ghost", "a"), nodeRecord("ghost", "b")], noSignal);
+      expect(ui.calls().some((c) => c.includes("bulk"))).toBe(false);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/run ghost arrived, but the run was never created/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
+describe("HamiltonUIClient: a server that fails", () => {
+  async function runMany(dr: ReturnType<typeof setup>["dr"], n: number) {
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) => dr.execute(["length"], { inputs: { topic: `t${i}`, apiKey: "k" } })),
+    );
+    return results.map((r) => r.length);
+  }
+
+  function expectEverythingDelivered(n: number) {
+    expect(ui.problems).toEqual([]);
+    expect(ui.runs.size).toBe(n);
+    for (const run of ui.runs.values()) {
+      expect(run.status).toBe("SUCCESS");
+      expect([...run.nodes.values()].map((x) => `${x.node_name}:${x.status}`).sort()).toEqual(["answer:SUCCESS", "length:SUCCESS", "question:SUCCESS"]);
+      expect(run.attributes.size).toBe(3);
+    }
+  }
+
+  it("answering 500: the pipeline is unaffected and nothing is lost once it recovers", async () => {
+    const { tracker, dr } = setup();
+    ui.mode = 500;
+    expect(await runMany(dr, 5)).toEqual(Array.from({ length: 5 }, (_, i) => `What is t${i}? (1)`.length));
+    await tracker.flush({ timeoutMs: 100 });
+    expect(tracker.stats.failedWrites).toBeGreaterThan(0);
+    expect(ui.runs.size).toBe(0);
+    ui.mode = "none";
+    expect((await tracker.flush()).complete).toBe(true);
+    expectEverythingDelivered(5);
+    await tracker.shutdown();
+  });
+
+  it("hanging: requests time out, are retried, and everything arrives once it answers again", async () => {
+    const { tracker, dr } = setup({ timeoutMs: 50 });
+    ui.mode = "hang";
+    expect(await runMany(dr, 3)).toHaveLength(3);
+    await until(() => tracker.stats.failedWrites >= 2, "two timed-out writes");
+    expect(ui.runs.size).toBe(0);
+    ui.recover();
+    expect((await tracker.flush()).complete).toBe(true);
+    expectEverythingDelivered(3);
+    await tracker.shutdown();
+  });
+
+  it("refusing connections: runs go on, and are delivered once the server is back", async () => {
+    const { tracker, dr } = setup();
+    await ui.stop();
+    expect(await runMany(dr, 4)).toHaveLength(4);
+    await until(() => tracker.stats.failedWrites >= 2, "two refused writes");
+    await ui.start();
+    expect((await tracker.flush()).complete).toBe(true);
+    expectEverythingDelivered(4);
+    await tracker.shutdown();
+  });
+
+  it("many concurrent runs all arrive", async () => {
+    const { tracker, dr } = setup();
+    await runMany(dr, 40);
+    expect((await tracker.shutdown()).complete).toBe(true);
+    expectEverythingDelivered(40);
+  });
+});
+
+describe("HamiltonUIClient: errors", () => {
+  it("UNAUTHORIZED: a refused API key is not retried, and says what to check", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: "wrong", username: USER });
+    const error = await client.write(1, [runRecord("r")], noSignal).catch((e: unknown) => e);
+    expect(TrackerError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: "UNAUTHORIZED", retryable: false, status: 401 });
+    expect((error as Error).message).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/phone_home: the Hamilton UI refused user "me@example\.com" \(HTTP 401\)\. Check the username and the API key/);
+  });
+
+  it("PROJECT_NOT_FOUND: says to create the project in the UI", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    const error = await client.verify(99).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "PROJECT_NOT_FOUND", retryable: false, status: 404 });
+    expect((error as Error).message).toMatch(/projects\/99: the Hamilton UI has no such project \(HTTP 404\)\. Create the project in the UI first/);
+  });
+
+  it("HTTP_ERROR: 5xx is retryable, other 4xx is not", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    await client.verify(1);
+    ui.mode = 503;
+    const e503 = await client.write(1, [templateRecord()], noSignal).catch((e: unknown) => e);
+    expect(e503).toMatchObject({ code: "HTTP_ERROR", retryable: true, status: 503 });
+    expect((e503 as Error).message).toMatch(/answered HTTP 503 \(\{"detail":"boom"\}\)\. The records are kept and retried\./);
+    ui.mode = 422;
+    const e422 = await client.write(1, [templateRecord()], noSignal).catch((e: unknown) => e);
+    expect(e422).toMatchObject({ code: "HTTP_ERROR", retryable: false, status: 422 });
+    expect((e422 as Error).message).toMatch(/refused as invalid; these records are discarded/);
+  });
+
+  it("SINK_UNAVAILABLE: a server that is not there, with the address to check", async () => {
+    await ui.stop();
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    const error = await client.verify(1).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "SINK_UNAVAILABLE", retryable: true });
+    expect((error as Error).message).toMatch(/could not reach the Hamilton UI \(ECONNREFUSED\)\. Is it running at http:\/\/127\.0\.0\.1:\d+\?/);
+  });
+
+  it("SINK_TIMEOUT: a server that does not answer within timeoutMs", async () => {
+    ui.mode = "hang";
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER, timeoutMs: 30 });
+    const error = await client.verify(1).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "SINK_TIMEOUT", retryable: true });
+    expect((error as Error).message).toMatch(/did not answer within 30 ms\. The records are kept and retried; raise timeoutMs/);
+  });
+
+  it("BAD_RESPONSE: a server that is not the Hamilton UI", async () => {
+    const other: Server = createServer((_req, res) => res.end("<html>hello</html>"));
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    try {
+      const client = new HamiltonUIClient({ baseUrl: `http://127.0.0.1:${(other.address() as AddressInfo).port}`, username: USER });
+      const error = await client.verify(1).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "BAD_RESPONSE" });
+      expect((error as Error).message).toMatch(/the answer is not JSON \(<html>hello<\/html>\)\. Is baseUrl the Hamilton UI's API server\?/);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
+  it("UNKNOWN_RUN: a run whose template was never sent is rejected, not retried", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    const error = await client.write(1, [runRecord("r", "RUNNING", { graphVersion: "nope" })], noSignal).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "UNKNOWN_RUN", retryable: false });
+    expect((error as Error).message).toMatch(/run r refers to graph version nope, whose DAG template was never sent/);
+  });
+
+  it("INVALID_OPTION: username, baseUrl and timeoutMs are checked up front", () => {
+    expect(() => new HamiltonUIClient({ baseUrl: ui.baseUrl, username: "" })).toThrow(/option "username" is ""; expected the user's email/);
+    expect(() => new HamiltonUIClient({ baseUrl: "not a url", username: USER })).toThrow(/option "baseUrl" is "not a url", not a URL; expected e\.g\. "http:\/\/localhost:8241"/);
+    expect(() => new HamiltonUIClient({ baseUrl: ui.baseUrl, username: USER, timeoutMs: 0 })).toThrow(/option "timeoutMs" is 0; expected a positive number/);
+  });
+
+  it("accepts a baseUrl with or without /api/v1 and a trailing slash; leaves x-api-key out without a key", async () => {
+    const saved = process.env["HAMILTON_API_KEY"];
+    delete process.env["HAMILTON_API_KEY"];
+    try {
+      const client = new HamiltonUIClient({ baseUrl: `${ui.baseUrl}/api/v1/`, username: USER });
+      expect(client.baseUrl).toBe(ui.baseUrl);
+      await client.verify(1).catch(() => {});
+      expect(ui.requests[0]!.path).toBe("/api/v1/phone_home");
+      expect(ui.requests[0]!.headers["x-api-key"]).toBeUndefined();
+    } finally {
+      if (saved !== undefined) process.env["HAMILTON_API_KEY"] = saved;
+    }
+  });
+});

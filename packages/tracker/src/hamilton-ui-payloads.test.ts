@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import { nodeRecord, runRecord, templateRecord } from "../test/records.js";
+import {
+  displayValue,
+  nodeAttributes,
+  nodeTime,
+  resultSummaryBody,
+  runCreateBody,
+  runEndBody,
+  runTime,
+  taskUpdate,
+  templateBody,
+} from "./hamilton-ui-payloads.js";
+import { DEFAULT_SUMMARY_LIMITS, summarize as summarizeWithin, type SummaryLimits } from "./summarize.js";
+
+// A time budget a loaded machine cannot exhaust: these tests check content, not timing.
+const L: SummaryLimits = { ...DEFAULT_SUMMARY_LIMITS, timeBudgetMs: 60_000 };
+const summarize = (value: unknown, within: SummaryLimits = L) => summarizeWithin(value, within);
+
+describe("times", () => {
+  it("formats run times as naive UTC and node times with +00:00, as the Python SDK does", () => {
+    const ms = Date.UTC(2026, 10, 23, 22, 47, 39, 41);
+    expect(runTime(ms)).toBe("2026-11-23T22:47:39.041");
+    expect(nodeTime(ms)).toBe("2026-11-23T22:47:39.041+00:00");
+  });
+});
+
+describe("resultSummaryBody", () => {
+  it("maps primitives and strings to primitive/1", () => {
+    expect(resultSummaryBody(summarize(6), "n")).toEqual({ type: "primitive", schema_version: 1, value: { type: "number", value: 6 } });
+    expect(resultSummaryBody(summarize("hi"), "n")).toEqual({ type: "primitive", schema_version: 1, value: { type: "string", value: "hi" } });
+    expect(resultSummaryBody({ kind: "disabled" }, "n")).toEqual({
+      type: "primitive",
+      schema_version: 1,
+      value: { type: "string", value: "RESULT SUMMARY DISABLED" },
+    });
+  });
+
+  it("maps numeric arrays to dagworks_describe/3 column statistics", () => {
+    const body = resultSummaryBody(summarize([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), "scores");
+    expect(body.type).toBe("dagworks_describe");
+    expect(body.schema_version).toBe(3);
+    const column = (body.value as Record<string, Record<string, unknown>>)["scores"]!;
+    expect(column).toMatchObject({ name: "scores", pos: 0, data_type: "number[]", base_data_type: "numeric", count: 11, missing: 0, zeros: 1, min: 0, max: 10, mean: 5 });
+    expect(Object.keys(column["quantiles"] as object)).toEqual(["0.1", "0.25", "0.5", "0.75", "0.9"]);
+    const histogram = column["histogram"] as Record<string, number>;
+    expect(Object.keys(histogram)).toHaveLength(10);
+    expect(Object.keys(histogram)[0]).toBe("(0, 1]");
+    expect(Object.values(histogram).reduce((a, b) => a + b, 0)).toBe(11);
+  });
+
+  it("maps objects and arrays to dict/2, instances to unsupported/1, failures to observability_failure/3", () => {
+    expect(resultSummaryBody(summarize({ a: 1, apiKey: "x" }), "n")).toEqual({
+      type: "dict",
+      schema_version: 2,
+      value: { type: "Object", value: { a: 1, apiKey: "[REDACTED]" } },
+    });
+    expect(resultSummaryBody(summarize(["a", "b"]), "n")).toEqual({ type: "dict", schema_version: 2, value: { type: "Array", value: ["a", "b"] } });
+    class Client {}
+    expect(resultSummaryBody(summarize(new Client()), "n")).toMatchObject({ type: "unsupported", schema_version: 1, value: { unsupported_type: "Client" } });
+    expect(resultSummaryBody({ kind: "observability_failure", message: "Error: x" }, "n")).toEqual({
+      type: "observability_failure",
+      schema_version: 3,
+      value: { type: "string", value: "Failed to process result: Error: x" },
+    });
+  });
+});
+
+describe("displayValue", () => {
+  it("turns summaries back into plain JSON, marking what was cut", () => {
+    expect(displayValue(summarize({ s: "x".repeat(300), d: new Date(0), e: new Error("m"), f: Math.max }, { ...L, maxStringPreview: 3 }))).toEqual({
+      s: "xxx…",
+      d: "1970-01-01T00:00:00.000Z",
+      e: "Error: m",
+      f: "<function max>",
+    });
+    expect(displayValue(summarize([1, "a", { b: 2 }, 4], { ...L, maxItems: 2 }))).toEqual([1, "a", "... truncated ..."]);
+  });
+});
+
+
+describe("node updates", () => {
+  it("a task update per node: taskId-node name, template name, dependencies, times", () => {
+    const record = nodeRecord("r", "c", "SUCCESS", { taskId: "t1" });
+    expect(taskUpdate(record, ["a"])).toEqual({
+      node_template_name: "c",
+      node_name: "t1-c",
+      realized_dependencies: ["a"],
+      status: "SUCCESS",
+      start_time: nodeTime(record.startTime),
+      end_time: nodeTime(record.endTime!),
+    });
+    expect(taskUpdate(nodeRecord("r", "c", "RUNNING"), []).end_time).toBeNull();
+  });
+
+  it("a failure becomes an error attribute with the stack as lines, cause included", () => {
+    const record = nodeRecord("r", "b", "FAILURE", {
+      error: { type: "Error", message: "outer", stack: "Error: outer\n    at b (x.ts:1:1)", cause: { type: "RangeError", message: "inner", stack: undefined, cause: undefined } },
+    });
+    expect(nodeAttributes(record)).toEqual([
+      {
+        node_name: "b",
+        name: "stack_trace",
+        type: "error",
+        schema_version: 1,
+        value: { stack_trace: ["Error: outer\n", "    at b (x.ts:1:1)\n", "\nCaused by:\n", "RangeError: inner\n"] },
+        attribute_role: "error",
+      },
+    ]);
+    expect(nodeAttributes(nodeRecord("r", "b", "RUNNING"))).toEqual([]);
+  });
+});
+
+describe("run and template bodies", () => {
+  it("run bodies carry start time, tags, displayable inputs, outputs and status", () => {
+    const run = runRecord("r", "RUNNING", { tags: { t: "1" }, inputs: { q: summarize("why") } });
+    expect(runCreateBody(run)).toEqual({ run_start_time: runTime(run.startTime), tags: { t: "1" }, inputs: { q: "why" }, outputs: ["c"], run_status: "RUNNING" });
+    expect(runEndBody(runRecord("r", "FAILURE"))).toEqual({ run_status: "FAILURE", run_end_time: runTime(1_700_000_001_000) });
+  });
+
+  it("the template's code artifacts point at the right lines of one virtual file", () => {
+    const base = templateRecord();
+    const template = { ...base, nodes: [base.nodes[0]!, { ...base.nodes[1]!, source: "({ a }) => {\n  return a;\n}" }] };
+    const body = templateBody(template) as { code_artifacts: { name: string; start: number; end: number; path: string }[]; code_log: { files: { path: string; contents: string }[] } };
+    const lines = body.code_log.files[0]!.contents.split("\n");
+    for (const artifact of body.code_artifacts) {
+      const node = template.nodes.find((n) => n.functionName === artifact.name)!;
+      expect(lines.slice(artifact.start, artifact.end).join("\n")).toBe(node.source);
+      expect(artifact.path).toBe(body.code_log.files[0]!.path);
+    }
+    expect(body.code_artifacts.map((a) => a.name)).toEqual(["a", "c"]);
+  });
+});

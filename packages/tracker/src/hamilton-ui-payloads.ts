@@ -1,0 +1,296 @@
+/**
+ * The tracker's records as the Hamilton UI's tracking API expects them (the payload shapes of the
+ * Python SDK, observed on the wire). Pure functions, no I/O.
+ */
+import type { DagTemplateRecord, ErrorInfo, NodeRunRecord, RunRecord, ValueSummary } from "./records.js";
+import { nodeRunKey } from "./records.js";
+
+/** What the UI shows where a Python type would be: TypeScript types do not exist at run time. */
+const UNKNOWN_TYPE = "unknown";
+
+/** Run times: naive UTC ISO, as the Python SDK sends them (`datetime.utcnow().isoformat()`). */
+export function runTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, -1);
+}
+
+/** Node times: UTC ISO with an explicit `+00:00` offset, as the Python SDK sends them. */
+export function nodeTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, -1)}+00:00`;
+}
+
+function shortNumber(x: number): string {
+  return String(Number(x.toPrecision(12)));
+}
+
+/** A summary as plain JSON for display (the UI's `dict` values, run inputs, config). */
+export function displayValue(summary: ValueSummary): unknown {
+  switch (summary.kind) {
+    case "primitive":
+      return summary.value;
+    case "string":
+      return summary.truncated ? `${summary.preview}…` : summary.preview;
+    case "array":
+    case "set": {
+      const items = summary.items.map(displayValue);
+      if (summary.truncated) items.push("... truncated ...");
+      return items;
+    }
+    case "numeric_array":
+      return {
+        length: summary.length,
+        head: summary.head,
+        count: summary.count,
+        missing: summary.missing,
+        zeros: summary.zeros,
+        min: summary.min,
+        max: summary.max,
+        mean: summary.mean,
+        std: summary.std,
+        quantiles: summary.quantiles,
+      };
+    case "object": {
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(summary.entries)) out[key] = displayValue(value);
+      if (summary.truncated) out["__truncated__"] = `${summary.size - Object.keys(summary.entries).length} more keys`;
+      return out;
+    }
+    case "date":
+      return summary.value;
+    case "error":
+      return `${summary.type}: ${summary.message}`;
+    case "binary":
+      return `<${summary.type} ${summary.byteLength} bytes>`;
+    case "function":
+      return `<function ${summary.name}>`;
+    case "instance":
+      return `<${summary.type}>`;
+    case "redacted":
+      return "[REDACTED]";
+    case "truncated":
+      return "... truncated ...";
+    case "disabled":
+      return "RESULT SUMMARY DISABLED";
+    case "observability_failure":
+      return `Failed to process: ${summary.message}`;
+  }
+}
+
+/** A record of summaries as plain JSON (run inputs, template config). */
+export function displayRecord(record: Readonly<Record<string, ValueSummary>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) out[key] = displayValue(value);
+  return out;
+}
+
+/** The `type`, `schema_version` and `value` of a `result_summary` attribute. */
+export interface AttributeBody {
+  readonly type: string;
+  readonly schema_version: number;
+  readonly value: unknown;
+}
+
+/** Maps a result summary to the UI's attribute types (`primitive`, `dict`, `dagworks_describe`, ...). */
+export function resultSummaryBody(summary: ValueSummary, column: string): AttributeBody {
+  switch (summary.kind) {
+    case "primitive":
+      return { type: "primitive", schema_version: 1, value: { type: summary.type, value: summary.value } };
+    case "string":
+      return { type: "primitive", schema_version: 1, value: { type: "string", value: displayValue(summary) } };
+    case "date":
+      return { type: "primitive", schema_version: 1, value: { type: "Date", value: summary.value } };
+    case "disabled":
+      return { type: "primitive", schema_version: 1, value: { type: "string", value: "RESULT SUMMARY DISABLED" } };
+    case "numeric_array": {
+      const histogram: Record<string, number> = {};
+      for (const bin of summary.histogram) histogram[`(${shortNumber(bin.lo)}, ${shortNumber(bin.hi)}]`] = bin.count;
+      return {
+        type: "dagworks_describe",
+        schema_version: 3,
+        value: {
+          [column]: {
+            name: column,
+            pos: 0,
+            data_type: summary.type === "Array" ? "number[]" : summary.type,
+            count: summary.count,
+            missing: summary.missing,
+            base_data_type: "numeric",
+            zeros: summary.zeros,
+            min: summary.min,
+            max: summary.max,
+            mean: summary.mean,
+            std: summary.std,
+            quantiles: summary.quantiles ?? {},
+            histogram,
+          },
+        },
+      };
+    }
+    case "instance":
+      return {
+        type: "unsupported",
+        schema_version: 1,
+        value: {
+          unsupported_type: summary.type,
+          action: "hamilton-ts records class instances by type name only: their fields can hold credentials.",
+        },
+      };
+    case "observability_failure":
+      return {
+        type: "observability_failure",
+        schema_version: 3,
+        value: { type: "string", value: `Failed to process result: ${summary.message}` },
+      };
+    case "array":
+      return { type: "dict", schema_version: 2, value: { type: "Array", value: displayValue(summary) } };
+    case "set":
+      return { type: "dict", schema_version: 2, value: { type: "Set", value: displayValue(summary) } };
+    case "object":
+      return { type: "dict", schema_version: 2, value: { type: summary.type, value: displayValue(summary) } };
+    default:
+      return { type: "dict", schema_version: 2, value: { type: summary.kind, value: displayValue(summary) } };
+  }
+}
+
+function stackLines(error: ErrorInfo): string[] {
+  const text = error.stack ?? `${error.type}: ${error.message}`;
+  const lines = text.split("\n").map((line) => `${line}\n`);
+  if (error.cause !== undefined) lines.push("\nCaused by:\n", ...stackLines(error.cause));
+  return lines;
+}
+
+/** One node attribute, as `PUT /dag_runs_bulk` expects it. */
+export interface NodeAttribute extends AttributeBody {
+  readonly node_name: string;
+  readonly name: string;
+  readonly attribute_role: "result_summary" | "error";
+}
+
+/** The attributes of a node record: its result summary or its error, and its trace link. */
+export function nodeAttributes(record: NodeRunRecord): NodeAttribute[] {
+  const nodeName = nodeRunKey(record);
+  const out: NodeAttribute[] = [];
+  if (record.status === "SUCCESS" && record.result !== undefined) {
+    out.push({ node_name: nodeName, name: "result_summary", attribute_role: "result_summary", ...resultSummaryBody(record.result, record.node) });
+  }
+  if (record.status === "FAILURE" && record.error !== undefined) {
+    out.push({
+      node_name: nodeName,
+      name: "stack_trace",
+      type: "error",
+      schema_version: 1,
+      value: { stack_trace: stackLines(record.error) },
+      attribute_role: "error",
+    });
+  }
+  if (record.traceId !== undefined || record.spanId !== undefined) {
+    out.push({
+      node_name: nodeName,
+      name: "trace",
+      type: "dict",
+      schema_version: 2,
+      value: { type: "dict", value: { trace_id: record.traceId ?? null, span_id: record.spanId ?? null } },
+      attribute_role: "result_summary",
+    });
+  }
+  return out;
+}
+
+/** One task update, as `PUT /dag_runs_bulk` expects it. */
+export interface TaskUpdate {
+  readonly node_template_name: string;
+  readonly node_name: string;
+  readonly realized_dependencies: readonly string[];
+  readonly status: string;
+  readonly start_time: string;
+  readonly end_time: string | null;
+}
+
+/** The task update of a node record. */
+export function taskUpdate(record: NodeRunRecord, dependencies: readonly string[]): TaskUpdate {
+  return {
+    node_template_name: record.node,
+    node_name: nodeRunKey(record),
+    realized_dependencies: dependencies,
+    status: record.status,
+    start_time: nodeTime(record.startTime),
+    end_time: record.endTime === undefined ? null : nodeTime(record.endTime),
+  };
+}
+
+/** Body of `POST /dag_runs?dag_template_id=T`. */
+export function runCreateBody(run: RunRecord): Record<string, unknown> {
+  return {
+    run_start_time: runTime(run.startTime),
+    tags: run.tags,
+    inputs: displayRecord(run.inputs),
+    outputs: run.finalVars,
+    run_status: "RUNNING",
+  };
+}
+
+/** Body of `PUT /dag_runs/{R}/`. */
+export function runEndBody(run: RunRecord): Record<string, unknown> {
+  return { run_status: run.status, run_end_time: runTime(run.endTime ?? Date.now()) };
+}
+
+/** Body of `POST /dag_templates?project_id=P`. */
+export function templateBody(template: DagTemplateRecord): Record<string, unknown> {
+  // The UI shows code from `code_log` files; hamilton-ts knows functions, not files, so it
+  // sends one virtual file with every node function, and code artifacts pointing into it.
+  const path = `hamilton-ts/${template.dagName}.ts`;
+  const functions = new Map<string, { start: number; end: number }>();
+  const parts: string[] = [];
+  let line = 0;
+  for (const node of template.nodes) {
+    if (node.classification === "input" || node.source.length === 0 || functions.has(node.functionName)) continue;
+    const header = `// node: ${node.functionName}\n`;
+    const source = `${node.source}\n\n`;
+    const start = line + 1;
+    const count = node.source.split("\n").length;
+    functions.set(node.functionName, { start, end: start + count });
+    parts.push(header, source);
+    line += 1 + count + 1;
+  }
+  const consumers = new Map<string, string[]>();
+  for (const node of template.nodes) {
+    for (const dep of node.dependencies) {
+      const list = consumers.get(dep) ?? [];
+      if (!list.includes(node.functionName)) list.push(node.functionName);
+      consumers.set(dep, list);
+    }
+  }
+  return {
+    name: template.dagName,
+    template_type: "HAMILTON",
+    config: displayRecord(template.config),
+    dag_hash: template.dagHash,
+    tags: template.tags,
+    code_hash: template.codeHash,
+    code_version_info_type: "git",
+    code_version_info: { git_hash: template.codeHash, git_repo: "Error: No repository to link to.", git_branch: "unknown" },
+    code_version_info_schema: 1,
+    nodes: template.nodes.map((node) => ({
+      name: node.name,
+      output: { type_name: UNKNOWN_TYPE },
+      output_type: "python_type",
+      output_schema_version: 1,
+      documentation: node.documentation,
+      tags: node.tags,
+      classifications: [node.classification],
+      code_artifact_pointers: node.classification === "input" ? (consumers.get(node.name) ?? []) : [node.functionName],
+      dependencies: node.dependencies,
+      dependency_specs: node.dependencies.map(() => ({ type_name: UNKNOWN_TYPE })),
+      dependency_specs_type: "python_type",
+      dependency_specs_schema_version: 1,
+    })),
+    code_artifacts: [...functions].map(([name, span]) => ({
+      name,
+      type: "p_function",
+      path,
+      start: span.start,
+      end: span.end,
+      url: "Error: No repository to link to.",
+    })),
+    code_log: { files: [{ path, contents: parts.join("") }] },
+  };
+}

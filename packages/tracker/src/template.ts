@@ -1,0 +1,77 @@
+import { createHash } from "node:crypto";
+import type { GraphInfo, NodeInfo } from "@hamilton-ts/lifecycle";
+import type { DagTemplateRecord, NodeTemplate } from "./records.js";
+import { redactText } from "./redact.js";
+import { summarizeRecord, type SummaryLimits } from "./summarize.js";
+
+/** Characters of a node's source kept in the template. */
+export const MAX_SOURCE_LENGTH = 50_000;
+
+/**
+ * SHA-256 of the graph's structure: every node's name, kind and sorted dependencies, nodes sorted
+ * by name (the shape of Hamilton's `dag_hash`). It does not change when only code changes.
+ */
+export function dagHash(nodes: readonly NodeInfo[]): string {
+  const hash = createHash("sha256");
+  const sorted = [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const node of sorted) {
+    hash.update(
+      JSON.stringify([node.name, node.kind, node.isExternalInput, [...node.dependencies].sort(), [...node.optionalDependencies].sort()]),
+    );
+    hash.update("\n");
+  }
+  return hash.digest("hex");
+}
+
+/** SHA-256 of the nodes' own sources, nodes sorted by name (Hamilton's `code_hash`, per function). */
+export function codeHash(nodes: readonly NodeInfo[]): string {
+  const hash = createHash("sha256");
+  const sorted = [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const node of sorted) {
+    hash.update(node.name);
+    hash.update("\0");
+    hash.update(node.source);
+    hash.update("\0");
+  }
+  return hash.digest("hex");
+}
+
+function nodeTemplate(node: NodeInfo): NodeTemplate {
+  // Redact before truncating, so a secret cut at the boundary is still caught.
+  const redacted = redactText(node.source.length > MAX_SOURCE_LENGTH + 256 ? node.source.slice(0, MAX_SOURCE_LENGTH + 256) : node.source);
+  const source = node.source.length > MAX_SOURCE_LENGTH ? `${redacted.slice(0, MAX_SOURCE_LENGTH)}\n/* … truncated */` : redacted;
+  return {
+    name: node.name,
+    functionName: node.functionName,
+    dependencies: [...node.dependencies],
+    optionalDependencies: [...node.optionalDependencies],
+    tags: { ...node.tags },
+    documentation: node.documentation,
+    // Only the function's own text (never its file), with secret-looking literals redacted.
+    source,
+    classification: node.isExternalInput ? "input" : "transform",
+    kind: node.kind,
+    version: node.version,
+  };
+}
+
+/** Builds the DAG template record of a graph. */
+export function buildTemplate(
+  graph: GraphInfo,
+  dagName: string,
+  tags: Readonly<Record<string, string>>,
+  limits: SummaryLimits,
+): DagTemplateRecord {
+  const nodes = [...graph.nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return {
+    type: "dag_template",
+    graphVersion: graph.version,
+    dagName,
+    dagHash: dagHash(nodes),
+    codeHash: codeHash(nodes),
+    createdAt: Date.now(),
+    config: summarizeRecord(graph.config, limits),
+    tags: { ...tags },
+    nodes: nodes.map(nodeTemplate),
+  };
+}

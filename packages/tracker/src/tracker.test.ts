@@ -1,0 +1,455 @@
+import { Builder, collect, NodeExecutionError, parallelize } from "@hamilton-ts/core";
+import type { LifecycleAdapter, NodeExecutionResultEvent } from "@hamilton-ts/lifecycle";
+import OpenAI from "openai";
+import { describe, expect, it, vi } from "vitest";
+import { MemorySink } from "../test/memory-sink.js";
+import { until } from "../test/records.js";
+import type { HamiltonTrackerOptions } from "./options.js";
+import type { NodeRunRecord, RunRecord, TrackerRecord } from "./records.js";
+import { HamiltonTracker } from "./tracker.js";
+
+function tracker(sink: MemorySink, over: Partial<HamiltonTrackerOptions> = {}) {
+  return new HamiltonTracker({
+    projectId: "proj",
+    username: "ada@example.com",
+    dagName: "qa",
+    tags: { team: "search" },
+    sink,
+    retryInitialDelayMs: 2,
+    retryMaxDelayMs: 10,
+    // Content is asserted: a time budget a loaded machine cannot exhaust.
+    summaryLimits: { timeBudgetMs: 60_000 },
+    ...over,
+  });
+}
+
+const nodesOf = (records: readonly TrackerRecord[], name?: string) =>
+  records.filter((r): r is NodeRunRecord => r.type === "node_run" && (name === undefined || r.node === name));
+const runsOf = (records: readonly TrackerRecord[]) => records.filter((r): r is RunRecord => r.type === "run");
+
+const dataflow = {
+  question: ({ topic }: { topic: string }) => `What is ${topic}?`,
+  answer: async ({ question, model }: { question: string; model: string }) => `${model} says: ${question}`,
+  words: ({ answer }: { answer: string }) => answer.split(" ").length,
+};
+
+describe("HamiltonTracker: a successful run", () => {
+  it("records the template, the run RUNNING → SUCCESS and every node RUNNING → SUCCESS, in order", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    const dr = new Builder().withModules(dataflow).withConfig({ model: "m1" }).withAdapters(t).build();
+    const out = await dr.execute(["words", "answer"], { inputs: { topic: "TS" } });
+    expect(out).toEqual({ words: 5, answer: "m1 says: What is TS?" });
+    expect((await t.flush()).complete).toBe(true);
+    const records = sink.records;
+
+    expect(records[0]).toMatchObject({ type: "dag_template", dagName: "qa", graphVersion: dr.graph.version, tags: { team: "search" } });
+    expect(records.filter((r) => r.type === "dag_template")).toHaveLength(1);
+
+    const [start, end] = runsOf(records);
+    expect(start).toMatchObject({
+      status: "RUNNING",
+      dagName: "qa",
+      username: "ada@example.com",
+      graphVersion: dr.graph.version,
+      finalVars: ["words", "answer"],
+      // Config is recorded once, under config, not again among the inputs.
+      inputs: { topic: { kind: "string", preview: "TS" } },
+      config: { model: { kind: "string", preview: "m1" } },
+      tags: { team: "search" },
+      endTime: undefined,
+    });
+    expect(Object.keys(start!.inputs)).toEqual(["topic"]);
+    expect(end).toMatchObject({ runId: start!.runId, status: "SUCCESS", startTime: start!.startTime, error: undefined });
+    expect(end!.endTime).toBeGreaterThanOrEqual(end!.startTime);
+    expect(end!.durationMs).toBeGreaterThanOrEqual(0);
+
+    for (const name of ["question", "answer", "words"]) {
+      const [running, done] = nodesOf(records, name);
+      expect(running).toMatchObject({ runId: start!.runId, status: "RUNNING", attempt: 1, taskId: undefined, endTime: undefined });
+      expect(done).toMatchObject({ status: "SUCCESS", attempt: 1, error: undefined });
+      expect(done!.durationMs).toBeGreaterThanOrEqual(0);
+      expect(done!.endTime! - done!.startTime).toBeCloseTo(done!.durationMs!, 3);
+    }
+    expect(nodesOf(records, "words")[1]!.result).toEqual({ kind: "primitive", type: "number", value: 5 });
+    expect(nodesOf(records, "answer")[1]!.result).toMatchObject({ kind: "string", preview: "m1 says: What is TS?" });
+
+    // Order: template, run start, node records, run end last.
+    const runStart = records.indexOf(start!);
+    const runEnd = records.indexOf(end!);
+    expect(runStart).toBe(1);
+    expect(runEnd).toBe(records.length - 1);
+    await t.shutdown();
+  });
+
+  it("records a template once per graph version, even across drivers", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    const a = new Builder().withModules(dataflow).withAdapters(t).build();
+    const b = new Builder().withModules(dataflow).withAdapters(t).build();
+    const other = new Builder().withModules({ x: () => 1 }).withAdapters(t).build();
+    await a.execute(["question"], { inputs: { topic: "1" } });
+    await b.execute(["question"], { inputs: { topic: "2" } });
+    await other.execute(["x"]);
+    await t.flush();
+    const templates = sink.records.filter((r) => r.type === "dag_template");
+    expect(templates.map((r) => r.graphVersion)).toEqual([a.graph.version, other.graph.version]);
+    expect(runsOf(sink.records).filter((r) => r.status === "SUCCESS")).toHaveLength(3);
+    await t.shutdown();
+  });
+
+  it("records each task of a fan-out with its taskId", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    const dr = new Builder()
+      .withModules({
+        item: parallelize(({ items }: { items: number[] }) => items),
+        doubled: ({ item }: { item: number }) => item * 2,
+        all: collect(({ doubled }: { doubled: number[] }) => doubled),
+      })
+      .withAdapters(t)
+      .build();
+    expect(await dr.execute(["all"], { inputs: { items: [1, 2, 3] } })).toEqual({ all: [2, 4, 6] });
+    await t.flush();
+    const doubled = nodesOf(sink.records, "doubled").filter((r) => r.status === "SUCCESS");
+    expect(doubled).toHaveLength(3);
+    expect(new Set(doubled.map((r) => r.taskId)).size).toBe(3);
+    expect(doubled.every((r) => typeof r.taskId === "string")).toBe(true);
+    expect(nodesOf(sink.records, "all").at(-1)!.result).toMatchObject({ kind: "numeric_array", count: 3, min: 2, max: 6 });
+    await t.shutdown();
+  });
+});
+
+describe("HamiltonTracker: a failing run", () => {
+  it("records the node FAILURE with message and stack, and the run FAILURE", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    const dr = new Builder()
+      .withModules({
+        a: () => 2,
+        b: ({ a }: { a: number }) => {
+          throw new TypeError(`b got ${a}, wanted a string`);
+        },
+      })
+      .withAdapters(t)
+      .build();
+    const error = await dr.execute(["b"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NodeExecutionError);
+    await t.flush();
+    const failed = nodesOf(sink.records, "b").at(-1)!;
+    expect(failed).toMatchObject({ status: "FAILURE", result: undefined, error: { type: "TypeError", message: "b got 2, wanted a string" } });
+    expect(failed.error!.stack).toContain("tracker.test.ts");
+    expect(nodesOf(sink.records, "a").at(-1)).toMatchObject({ status: "SUCCESS" });
+    const end = runsOf(sink.records).at(-1)!;
+    expect(end.status).toBe("FAILURE");
+    expect(end.error!.message).toContain("b");
+    expect(end.error!.cause).toMatchObject({ type: "TypeError", message: "b got 2, wanted a string" });
+    await t.shutdown();
+  });
+
+  it("records nodes that finish after execute rejected, before the run's final record", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const dr = new Builder()
+      .withModules({
+        slow: async () => {
+          await gate;
+          return "late";
+        },
+        fails: async () => {
+          throw new Error("early failure");
+        },
+      })
+      .withAdapters(t)
+      .build();
+    const error = await dr.execute(["slow", "fails"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NodeExecutionError);
+    // execute has rejected; `slow` is still running and the run is not final yet.
+    await t.flush();
+    expect(runsOf(sink.records).map((r) => r.status)).toEqual(["RUNNING"]);
+    release();
+    await until(() => runsOf(sink.records).length === 2 || t.stats.queued > 0, "the run to end");
+    await t.flush();
+    const slow = nodesOf(sink.records, "slow").at(-1)!;
+    expect(slow).toMatchObject({ status: "SUCCESS", result: { kind: "string", preview: "late" } });
+    const end = runsOf(sink.records).at(-1)!;
+    expect(end.status).toBe("FAILURE");
+    expect(sink.records.indexOf(slow)).toBeLessThan(sink.records.indexOf(end));
+    await t.shutdown();
+  });
+
+  it("records each attempt of a retried node", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    const retry: LifecycleAdapter = {
+      async wrapNodeExecution(_event, next) {
+        try {
+          return await next();
+        } catch {
+          return next();
+        }
+      },
+    };
+    let calls = 0;
+    const dr = new Builder()
+      .withModules({
+        flaky: () => {
+          if (calls++ === 0) throw new Error("first try fails");
+          return "ok";
+        },
+      })
+      .withAdapters(retry, t)
+      .build();
+    expect(await dr.execute(["flaky"])).toEqual({ flaky: "ok" });
+    await t.flush();
+    expect(nodesOf(sink.records, "flaky").map((r) => `${r.attempt}:${r.status}`)).toEqual(["1:RUNNING", "1:FAILURE", "2:RUNNING", "2:SUCCESS"]);
+    await t.shutdown();
+  });
+});
+
+describe("HamiltonTracker: secrets", () => {
+  it("redacts an input named apiKey and never serialises an OpenAI client result", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    const KEY = "sk-test-abcdefghijklmnopqrstuvwxyz0123";
+    const dr = new Builder()
+      .withModules({
+        llmClient: ({ apiKey }: { apiKey: string }) => new OpenAI({ apiKey, baseURL: "http://127.0.0.1:9/v1" }),
+        keyLength: ({ apiKey }: { apiKey: string }) => apiKey.length,
+        settings: ({ apiKey }: { apiKey: string }) => ({ apiKey, retries: 3 }),
+      })
+      .withAdapters(t)
+      .build();
+    const out = await dr.execute(["llmClient", "keyLength", "settings"], { inputs: { apiKey: KEY } });
+    expect(out.llmClient).toBeInstanceOf(OpenAI);
+    await t.flush();
+    const text = JSON.stringify(sink.records);
+    expect(text).not.toContain(KEY);
+    expect(text).not.toContain("abcdefghijklmnop");
+    expect(runsOf(sink.records)[0]!.inputs).toEqual({ apiKey: { kind: "redacted" } });
+    expect(nodesOf(sink.records, "llmClient").at(-1)!.result).toEqual({ kind: "instance", type: "OpenAI" });
+    expect(nodesOf(sink.records, "settings").at(-1)!.result).toMatchObject({ entries: { apiKey: { kind: "redacted" }, retries: { value: 3 } } });
+    await t.shutdown();
+  });
+
+  it("redacts secret config values in the run and the template", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    const dr = new Builder().withModules({ x: ({ db_password }: { db_password: string }) => db_password.length }).withConfig({ db_password: "hunter2" }).withAdapters(t).build();
+    await dr.execute(["x"]);
+    await t.flush();
+    expect(JSON.stringify(sink.records)).not.toContain("hunter2");
+    expect(runsOf(sink.records)[0]!.config).toEqual({ db_password: { kind: "redacted" } });
+    await t.shutdown();
+  });
+});
+
+describe("HamiltonTracker: trace link", () => {
+  it("stores the trace_id/span_id an adapter placed before it left in the node event's attributes", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    let n = 0;
+    // Stands in for the OpenTelemetry tracer: a wrapper (outermost, being first) that makes a span
+    // current for the node and leaves its ids for the other adapters before the observers run.
+    const fakeTracer: LifecycleAdapter = {
+      wrapNodeExecution(event, next) {
+        n++;
+        event.attributes["trace_id"] = "4bf92f3577b34da6a3ce929d0e0e4736";
+        event.attributes["span_id"] = `00f067aa0ba902b${n}`;
+        return next();
+      },
+    };
+    const dr = new Builder().withModules(dataflow).withConfig({ model: "m" }).withAdapters(fakeTracer, t).build();
+    await dr.execute(["words"], { inputs: { topic: "x" } });
+    await t.flush();
+    const done = nodesOf(sink.records).filter((r) => r.status === "SUCCESS");
+    expect(done).toHaveLength(3);
+    for (const record of nodesOf(sink.records)) {
+      expect(record.traceId).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
+      expect(record.spanId).toMatch(/^00f067aa0ba902b[123]$/);
+    }
+    expect(new Set(done.map((r) => r.spanId)).size).toBe(3);
+    await t.shutdown();
+  });
+
+  it("leaves them undefined when no adapter set them, or set non-strings", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    const odd: LifecycleAdapter = {
+      wrapNodeExecution(event, next) {
+        event.attributes["trace_id"] = 42;
+        return next();
+      },
+    };
+    await new Builder().withModules({ x: () => 1 }).withAdapters(odd, t).build().execute(["x"]);
+    await t.flush();
+    expect(nodesOf(sink.records).every((r) => r.traceId === undefined && r.spanId === undefined)).toBe(true);
+    await t.shutdown();
+  });
+});
+
+describe("HamiltonTracker: never in the pipeline's way", () => {
+  it("with captureDataStatistics: false, records no values", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink, { captureDataStatistics: false });
+    const dr = new Builder().withModules(dataflow).withConfig({ model: "m" }).withAdapters(t).build();
+    await dr.execute(["words"], { inputs: { topic: "private topic" } });
+    await t.flush();
+    expect(JSON.stringify(sink.records)).not.toContain("private topic");
+    expect(runsOf(sink.records)[0]!.inputs).toEqual({ topic: { kind: "disabled" } });
+    expect(nodesOf(sink.records).filter((r) => r.status === "SUCCESS").every((r) => r.result!.kind === "disabled")).toBe(true);
+    await t.shutdown();
+  });
+
+  it("observers return nothing (no promise for the engine to await)", () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    const graph = new Builder().withModules({ x: () => 1 }).build().graph;
+    const node = graph.node("x")!;
+    const event: NodeExecutionResultEvent = {
+      runId: "r",
+      node,
+      kwargs: {},
+      taskId: undefined,
+      attempt: 1,
+      attributes: {},
+      success: true,
+      result: 1,
+      error: undefined,
+      durationMs: 0.1,
+      warnings: undefined,
+    };
+    expect(t.afterGraphConstruction({ graph, config: {} })).toBeUndefined();
+    expect(t.beforeNodeExecution(event)).toBeUndefined();
+    expect(t.afterNodeExecution(event)).toBeUndefined();
+    expect(t.stats.queued).toBe(3);
+  });
+
+  it("a hook that fails reports to onError and never throws into the pipeline", () => {
+    const onError = vi.fn(() => {
+      throw new Error("even the error handler fails");
+    });
+    const t = tracker(new MemorySink(), { onError });
+    expect(() => t.afterNodeExecution({} as NodeExecutionResultEvent)).not.toThrow();
+    expect(() => t.beforeGraphExecution({} as never)).not.toThrow();
+    expect(onError.mock.calls.map((c) => (c as unknown[])[1])).toEqual(["afterNodeExecution", "beforeGraphExecution"]);
+  });
+
+  it("a sink that throws and rejects does not change results; the default reporter warns once", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const sink = new MemorySink();
+      sink.mode = "fail";
+      const t = tracker(sink);
+      const dr = new Builder().withModules(dataflow).withConfig({ model: "m" }).withAdapters(t).build();
+      for (let i = 0; i < 3; i++) expect(await dr.execute(["words"], { inputs: { topic: "x" } })).toEqual({ words: 5 });
+      await until(() => sink.attempts >= 3, "retries");
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/could not deliver records to its sink \(Error: sink is down\); it keeps them and retries with backoff/);
+      sink.mode = "ok";
+      expect((await t.flush()).complete).toBe(true);
+      expect(runsOf(sink.records).filter((r) => r.status === "SUCCESS")).toHaveLength(3);
+      await t.shutdown();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("the default reporter says when the sink rejects records for good, or a hook fails", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const sink = new MemorySink();
+      sink.mode = "reject";
+      const t = tracker(sink);
+      await new Builder().withModules({ x: () => 1 }).withAdapters(t).build().execute(["x"]);
+      const report = await t.flush();
+      expect(report).toMatchObject({ complete: true, rejected: 5 });
+      expect(String(warn.mock.calls[0]![0])).toMatch(
+        /HamiltonTracker had records rejected by its sink \(Error: bad records\); they were discarded, since sending them again cannot succeed/,
+      );
+      t.afterNodeExecution({} as NodeExecutionResultEvent);
+      expect(String(warn.mock.calls[1]![0])).toMatch(/HamiltonTracker failed in afterNodeExecution \(TypeError: .*\); the pipeline is unaffected/);
+      sink.mode = "ok";
+      await t.shutdown();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("a sink whose close() fails is reported as close", async () => {
+    const contexts: string[] = [];
+    const sink = new MemorySink();
+    sink.close = () => Promise.reject(new Error("cannot close"));
+    const t = tracker(sink, { onError: (_e, context) => void contexts.push(context) });
+    await expect(t.shutdown()).resolves.toMatchObject({ complete: true });
+    expect(contexts).toEqual(["close"]);
+  });
+
+  it("past queueCapacity drops the oldest node updates, keeps every run record, and warns once", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const sink = new MemorySink();
+      sink.mode = "fail";
+      const t = tracker(sink, { queueCapacity: 10, retryInitialDelayMs: 60_000, retryMaxDelayMs: 60_000, onError: () => {} });
+      const dr = new Builder().withModules(dataflow).withConfig({ model: "m" }).withAdapters(t).build();
+      for (let i = 0; i < 10; i++) await dr.execute(["words"], { inputs: { topic: `t${i}` } });
+      expect(t.stats.dropped).toBeGreaterThan(0);
+      const drops = warn.mock.calls.filter((c) => String(c[0]).includes("dropping the oldest node updates"));
+      expect(drops).toHaveLength(1);
+      expect(String(drops[0]![0])).toMatch(/More than 10 node records are waiting for the sink \(is it down or slow\?\)/);
+      sink.mode = "ok";
+      const report = await t.flush();
+      expect(report.complete).toBe(true);
+      expect(report.dropped).toBe(t.stats.dropped);
+      expect(runsOf(sink.records).map((r) => r.status).sort()).toEqual([...Array(10).fill("RUNNING"), ...Array(10).fill("SUCCESS")]);
+      expect(nodesOf(sink.records).length + report.dropped).toBe(10 * 3 * 2);
+      await t.shutdown();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
+describe("HamiltonTracker: flush and shutdown", () => {
+  it("shutdown delivers what is queued, closes the sink once, and ignores later runs", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const sink = new MemorySink();
+      const t = tracker(sink);
+      const dr = new Builder().withModules({ x: () => 1 }).withAdapters(t).build();
+      await dr.execute(["x"]);
+      const report = await t.shutdown();
+      expect(report).toMatchObject({ complete: true, undelivered: [], dropped: 0, rejected: 0 });
+      expect(await t.shutdown()).toBe(report);
+      expect(sink.closed).toBe(1);
+      const delivered = sink.records.length;
+      expect(await dr.execute(["x"])).toEqual({ x: 1 });
+      await dr.execute(["x"]);
+      expect(sink.records).toHaveLength(delivered);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/A run started or ended after HamiltonTracker\.shutdown\(\): it is not recorded/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("shutdown with the sink down gives up after timeoutMs and says what it could not deliver", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const sink = new MemorySink();
+      sink.mode = "hang";
+      const t = tracker(sink, { onError: () => {} });
+      await new Builder().withModules({ x: () => 1 }).withAdapters(t).build().execute(["x"]);
+      const report = await t.shutdown({ timeoutMs: 50 });
+      expect(report.complete).toBe(false);
+      expect(report.undelivered.map((r) => r.type)).toEqual(["dag_template", "run", "node_run", "node_run", "run"]);
+      const message = String(warn.mock.calls.at(-1)![0]);
+      expect(message).toMatch(/shutdown: 5 records of 1 runs could not be delivered within 50 ms/);
+      expect(message).toMatch(/The returned report lists the undelivered records/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});

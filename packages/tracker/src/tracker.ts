@@ -1,0 +1,366 @@
+import type {
+  GraphConstructionEvent,
+  GraphExecutionEvent,
+  GraphExecutionResultEvent,
+  GraphInfo,
+  LifecycleAdapter,
+  NodeExecutionEvent,
+  NodeExecutionResultEvent,
+} from "@hamilton-ts/lifecycle";
+import { DeliveryQueue, type DeliveryReport, type DeliveryStats } from "./delivery-queue.js";
+import { describeError } from "./errors.js";
+import { FileSink } from "./file-sink.js";
+import {
+  resolveOptions,
+  type HamiltonTrackerOptions,
+  type ResolvedTrackerOptions,
+  type TrackerErrorContext,
+} from "./options.js";
+import type { RunRecord, TrackerSink, ValueSummary } from "./records.js";
+import { errorInfo, summarize, summarizeRecord } from "./summarize.js";
+import { buildTemplate } from "./template.js";
+
+/** Options of {@link HamiltonTracker.flush}. */
+export interface FlushOptions {
+  /** Stop waiting after this many milliseconds. Default: wait until delivered, however long. */
+  readonly timeoutMs?: number;
+}
+
+/** Options of {@link HamiltonTracker.shutdown}. */
+export interface ShutdownOptions {
+  /**
+   * Time allowed to deliver what is queued (and to close the sink) before giving up.
+   * Default: 10,000 ms.
+   */
+  readonly timeoutMs?: number;
+}
+
+interface GraphIds {
+  readonly graphVersion: string;
+  readonly dagHash: string;
+  readonly codeHash: string;
+}
+
+const DISABLED: ValueSummary = Object.freeze({ kind: "disabled" });
+
+/**
+ * A lifecycle adapter that records every run of a dataflow, Hamilton-UI style: the DAG template
+ * (nodes, wiring, code) once per graph version, each run and each node run with status, timing,
+ * errors, result summaries and the trace/span ids another adapter (the OpenTelemetry tracer) left
+ * in the node event's `attributes`.
+ *
+ * The node hooks only build a small record and queue it (a few microseconds); a background loop
+ * delivers batches to the sink, retrying with backoff while it is down. The tracker never throws
+ * into the pipeline and never makes it wait. Call {@link shutdown} before the process exits.
+ *
+ * ```ts
+ * const tracker = new HamiltonTracker({ projectId: 1, username: "me@example.com", dagName: "rag" });
+ * const dr = new Builder().withModules(dataflow).withAdapters(tracker).build();
+ * await dr.execute(["answer"], { inputs: { question } });
+ * await tracker.shutdown();
+ * ```
+ */
+export class HamiltonTracker implements LifecycleAdapter {
+  /** The adapter's name in hamilton-ts error reports. */
+  readonly name = "HamiltonTracker";
+  /** The options, defaults filled in. */
+  readonly options: ResolvedTrackerOptions;
+  /** Where the records go. */
+  readonly sink: TrackerSink;
+
+  readonly #queue: DeliveryQueue;
+  readonly #onError: (error: unknown, context: TrackerErrorContext) => void;
+  readonly #warned = new Set<string>();
+  readonly #graphs = new WeakMap<GraphInfo, GraphIds>();
+  readonly #versions = new Map<string, GraphIds>();
+  readonly #runs = new Map<string, RunRecord>();
+  #closed = false;
+  #shutdown: Promise<DeliveryReport> | undefined;
+
+  /** @throws TrackerError `INVALID_OPTION` naming the option that is wrong. */
+  constructor(options: HamiltonTrackerOptions) {
+    this.options = resolveOptions(options);
+    this.sink = options.sink ?? new FileSink();
+    this.#onError = options.onError ?? ((error, context) => this.#warnOnce(error, context));
+    this.#queue = new DeliveryQueue(this.sink, this.options.projectId, {
+      capacity: this.options.queueCapacity,
+      batchSize: this.options.batchSize,
+      flushIntervalMs: this.options.flushIntervalMs,
+      retryInitialDelayMs: this.options.retryInitialDelayMs,
+      retryMaxDelayMs: this.options.retryMaxDelayMs,
+      sinkTimeoutMs: this.options.sinkTimeoutMs,
+      onWriteError: (error, info) => this.#report(error, info.willRetry ? "write" : "rejected"),
+      onFirstDrop: (capacity) =>
+        console.warn(
+          `[hamilton-ts/tracker] More than ${capacity} node records are waiting for the sink (is it down or slow?): ` +
+            `dropping the oldest node updates from now on; run and template records are kept. ` +
+            `tracker.stats.dropped counts them; raise queueCapacity to keep more. This is reported once.`,
+        ),
+    });
+  }
+
+  /** Delivery counters: queued, in flight, delivered, dropped, rejected, failed writes. */
+  get stats(): DeliveryStats {
+    return this.#queue.stats;
+  }
+
+  /** Records the DAG template of a newly built graph. */
+  afterGraphConstruction(event: GraphConstructionEvent): void {
+    if (this.#closed) return;
+    try {
+      this.#graphIds(event.graph);
+    } catch (error) {
+      this.#report(error, "afterGraphConstruction");
+    }
+  }
+
+  /** Records the run as `RUNNING` (and the template, if this graph version is new). */
+  beforeGraphExecution(event: GraphExecutionEvent): void {
+    if (this.#closed) return this.#ignored();
+    try {
+      const ids = this.#graphIds(event.graph);
+      const { summaryLimits: limits, captureDataStatistics } = this.options;
+      const config = event.graph.config;
+      // Inputs are the caller's inputs merged with config: record config once, under `config`.
+      const skipConfig = (key: string, value: unknown) => Object.hasOwn(config, key) && config[key] === value;
+      const record: RunRecord = {
+        type: "run",
+        runId: event.runId,
+        dagName: this.options.dagName,
+        graphVersion: ids.graphVersion,
+        dagHash: ids.dagHash,
+        codeHash: ids.codeHash,
+        username: this.options.username,
+        status: "RUNNING",
+        startTime: Date.now(),
+        endTime: undefined,
+        durationMs: undefined,
+        finalVars: [...event.finalVars],
+        inputs: captureDataStatistics ? summarizeRecord(event.inputs, limits, skipConfig) : namesOnly(event.inputs, skipConfig),
+        overrides: Object.keys(event.overrides),
+        config: captureDataStatistics ? summarizeRecord(config, limits) : namesOnly(config),
+        tags: this.options.tags,
+        error: undefined,
+      };
+      this.#runs.set(event.runId, record);
+      this.#queue.push(record);
+    } catch (error) {
+      this.#report(error, "beforeGraphExecution");
+    }
+  }
+
+  /**
+   * Records the run's final status. The engine calls this after every node's after-event, so the
+   * run record is final only once all its node records are queued; the run is then sent at once.
+   */
+  afterGraphExecution(event: GraphExecutionResultEvent): void {
+    const started = this.#runs.get(event.runId);
+    this.#runs.delete(event.runId);
+    if (this.#closed) return this.#ignored();
+    try {
+      const endTime = Date.now();
+      const base = started ?? this.#lateRun(event, endTime);
+      this.#queue.push({
+        ...base,
+        status: event.success ? "SUCCESS" : "FAILURE",
+        endTime,
+        durationMs: event.durationMs,
+        error: event.success ? undefined : errorInfo(event.error, this.options.summaryLimits),
+      });
+      this.#queue.requestFlush();
+    } catch (error) {
+      this.#report(error, "afterGraphExecution");
+    }
+  }
+
+  /** Queues the node's `RUNNING` record. Hot path: no I/O, no await. */
+  beforeNodeExecution(event: NodeExecutionEvent): void {
+    if (this.#closed) return;
+    try {
+      this.#queue.push({
+        type: "node_run",
+        runId: event.runId,
+        node: event.node.name,
+        taskId: event.taskId,
+        attempt: event.attempt,
+        status: "RUNNING",
+        startTime: Date.now(),
+        endTime: undefined,
+        durationMs: undefined,
+        result: undefined,
+        error: undefined,
+        warnings: undefined,
+        traceId: stringOrUndefined(event.attributes["trace_id"]),
+        spanId: stringOrUndefined(event.attributes["span_id"]),
+      });
+    } catch (error) {
+      this.#report(error, "beforeNodeExecution");
+    }
+  }
+
+  /**
+   * Queues the node's final record: status, timing, the result's summary or the error with its
+   * stack, and `trace_id`/`span_id` from the event's `attributes`. Hot path: no I/O, no await.
+   */
+  afterNodeExecution(event: NodeExecutionResultEvent): void {
+    if (this.#closed) return;
+    try {
+      const endTime = Date.now();
+      const ok = event.success;
+      const attributes = event.attributes;
+      const warnings = event.warnings;
+      this.#queue.push({
+        type: "node_run",
+        runId: event.runId,
+        node: event.node.name,
+        taskId: event.taskId,
+        attempt: event.attempt,
+        status: ok ? "SUCCESS" : "FAILURE",
+        startTime: endTime - event.durationMs,
+        endTime,
+        durationMs: event.durationMs,
+        result: ok ? (this.options.captureDataStatistics ? summarize(event.result, this.options.summaryLimits, event.node.name) : DISABLED) : undefined,
+        error: ok ? undefined : errorInfo(event.error, this.options.summaryLimits),
+        warnings: warnings !== undefined && warnings.length > 0 ? [...warnings] : undefined,
+        traceId: stringOrUndefined(attributes["trace_id"]),
+        spanId: stringOrUndefined(attributes["span_id"]),
+      });
+    } catch (error) {
+      this.#report(error, "afterNodeExecution");
+    }
+  }
+
+  /**
+   * Sends everything queued so far and resolves once the sink has it (failed writes are retried),
+   * or after `timeoutMs`. Never rejects; the report says what is still undelivered.
+   */
+  flush(options: FlushOptions = {}): Promise<DeliveryReport> {
+    return this.#queue.flush(options.timeoutMs);
+  }
+
+  /**
+   * Delivers what is queued (within `timeoutMs`, default 10 s), closes the sink and stops the
+   * tracker: later events are ignored. Never rejects: resolves with a report of what could not be
+   * delivered (also logged with `console.warn` when anything is left). Calling it again returns
+   * the same report.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<DeliveryReport> {
+    this.#shutdown ??= this.#doShutdown(options.timeoutMs ?? 10_000);
+    return this.#shutdown;
+  }
+
+  async #doShutdown(timeoutMs: number): Promise<DeliveryReport> {
+    this.#closed = true;
+    const started = Date.now();
+    const report = await this.#queue.close(timeoutMs);
+    if (typeof this.sink.close === "function") {
+      const left = Math.max(1, timeoutMs - (Date.now() - started));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        await Promise.race([
+          this.sink.close(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`the sink's close() did not finish within ${left} ms`)), left);
+            timer.unref();
+          }),
+        ]);
+      } catch (error) {
+        this.#report(error, "close");
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    if (!report.complete || report.rejected > 0 || report.dropped > 0) {
+      const runs = new Set(report.undelivered.map((r) => (r.type === "dag_template" ? undefined : r.runId)).filter(Boolean));
+      console.warn(
+        `[hamilton-ts/tracker] shutdown: ${report.undelivered.length} records of ${runs.size} runs could not be delivered ` +
+          `within ${timeoutMs} ms` +
+          (report.dropped > 0 ? `; ${report.dropped} node records were dropped because the queue was full` : "") +
+          (report.rejected > 0 ? `; ${report.rejected} records were rejected by the sink` : "") +
+          (report.lastError !== undefined ? `. Last sink error: ${describeError(report.lastError)}` : "") +
+          `. The returned report lists the undelivered records.`,
+      );
+    }
+    return report;
+  }
+
+  #graphIds(graph: GraphInfo): GraphIds {
+    let ids = this.#graphs.get(graph);
+    if (ids !== undefined) return ids;
+    const version = graph.version;
+    ids = this.#versions.get(version);
+    if (ids === undefined) {
+      const template = buildTemplate(graph, this.options.dagName, this.options.tags, this.options.summaryLimits);
+      ids = { graphVersion: version, dagHash: template.dagHash, codeHash: template.codeHash };
+      this.#versions.set(version, ids);
+      this.#queue.push(template);
+    }
+    this.#graphs.set(graph, ids);
+    return ids;
+  }
+
+  /** A run whose before-event this tracker did not see (it was added mid-run): rebuild its start. */
+  #lateRun(event: GraphExecutionResultEvent, endTime: number): RunRecord {
+    const ids = this.#graphIds(event.graph);
+    return {
+      type: "run",
+      runId: event.runId,
+      dagName: this.options.dagName,
+      ...ids,
+      username: this.options.username,
+      status: "RUNNING",
+      startTime: endTime - event.durationMs,
+      endTime: undefined,
+      durationMs: undefined,
+      finalVars: [...event.finalVars],
+      inputs: namesOnly(event.inputs),
+      overrides: Object.keys(event.overrides),
+      config: namesOnly(event.graph.config),
+      tags: this.options.tags,
+      error: undefined,
+    };
+  }
+
+  #ignored(): void {
+    if (this.#warned.has("ignored")) return;
+    this.#warned.add("ignored");
+    console.warn(
+      "[hamilton-ts/tracker] A run started or ended after HamiltonTracker.shutdown(): it is not recorded. " +
+        "Create a new tracker for new runs. This is reported once.",
+    );
+  }
+
+  #report(error: unknown, context: TrackerErrorContext): void {
+    try {
+      this.#onError(error, context);
+    } catch {
+      // A reporting callback that throws must not reach the pipeline.
+    }
+  }
+
+  #warnOnce(error: unknown, context: TrackerErrorContext): void {
+    if (this.#warned.has(context)) return;
+    this.#warned.add(context);
+    const cause = describeError(error);
+    let what: string;
+    if (context === "write") what = `could not deliver records to its sink (${cause}); it keeps them and retries with backoff`;
+    else if (context === "rejected") what = `had records rejected by its sink (${cause}); they were discarded, since sending them again cannot succeed`;
+    else if (context === "close") what = `could not close its sink (${cause})`;
+    else what = `failed in ${context} (${cause}); the pipeline is unaffected`;
+    console.warn(`[hamilton-ts/tracker] HamiltonTracker ${what}. Further such messages are not shown; pass onError to see them all.`);
+  }
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/** With `captureDataStatistics: false`: the keys, values not looked at. */
+function namesOnly(record: Readonly<Record<string, unknown>>, skip?: (key: string, value: unknown) => boolean): Record<string, ValueSummary> {
+  const out: Record<string, ValueSummary> = {};
+  for (const key of Object.keys(record)) {
+    if (skip?.(key, record[key])) continue;
+    out[key] = DISABLED;
+  }
+  return out;
+}

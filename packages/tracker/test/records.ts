@@ -1,0 +1,94 @@
+/** Small record factories for tests that drive sinks and the queue directly. */
+import type { DagTemplateRecord, NodeRunRecord, RunRecord, RunStatus } from "../src/records.js";
+
+export function runRecord(runId: string, status: RunStatus = "RUNNING", over: Partial<RunRecord> = {}): RunRecord {
+  return {
+    type: "run",
+    runId,
+    dagName: "dag",
+    graphVersion: "v1",
+    dagHash: "dh",
+    codeHash: "ch",
+    username: "me@example.com",
+    status,
+    startTime: 1_700_000_000_000,
+    endTime: status === "RUNNING" ? undefined : 1_700_000_001_000,
+    durationMs: status === "RUNNING" ? undefined : 1000,
+    finalVars: ["c"],
+    inputs: {},
+    overrides: [],
+    config: {},
+    tags: {},
+    error: undefined,
+    ...over,
+  };
+}
+
+export function nodeRecord(runId: string, node: string, status: RunStatus = "SUCCESS", over: Partial<NodeRunRecord> = {}): NodeRunRecord {
+  return {
+    type: "node_run",
+    runId,
+    node,
+    taskId: undefined,
+    attempt: 1,
+    status,
+    startTime: 1_700_000_000_100,
+    endTime: status === "RUNNING" ? undefined : 1_700_000_000_200,
+    durationMs: status === "RUNNING" ? undefined : 100,
+    result: status === "SUCCESS" ? { kind: "primitive", type: "number", value: 1 } : undefined,
+    error: undefined,
+    warnings: undefined,
+    traceId: undefined,
+    spanId: undefined,
+    ...over,
+  };
+}
+
+export function templateRecord(over: Partial<DagTemplateRecord> = {}): DagTemplateRecord {
+  return {
+    type: "dag_template",
+    graphVersion: "v1",
+    dagName: "dag",
+    dagHash: "dh",
+    codeHash: "ch",
+    createdAt: 1_700_000_000_000,
+    config: {},
+    tags: {},
+    nodes: [
+      {
+        name: "a",
+        functionName: "a",
+        dependencies: [],
+        optionalDependencies: [],
+        tags: {},
+        documentation: "",
+        source: "() => 1",
+        classification: "transform",
+        kind: "transform",
+        version: "va",
+      },
+      {
+        name: "c",
+        functionName: "c",
+        dependencies: ["a"],
+        optionalDependencies: [],
+        tags: {},
+        documentation: "",
+        source: "({ a }) => a",
+        classification: "transform",
+        kind: "transform",
+        version: "vc",
+      },
+    ],
+    ...over,
+  };
+}
+
+/** Resolves once `condition()` holds, checking every few milliseconds (fails the test after 10 s). */
+export async function until(condition: () => boolean, what = "condition"): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > 10_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}

@@ -1,0 +1,64 @@
+// The TypeScript consumer of scripts/consumer-test.mjs: type-checked (tsc --noEmit, NodeNext,
+// strict, skipLibCheck off so the shipped .d.ts files are checked too) against the types installed
+// from the packed tarballs. Each `@ts-expect-error` must stay an error: if the installed types
+// degraded to `any`, tsc would report it as unused.
+import { Builder, HamiltonError, NodeExecutionError, type GraphInfo } from "@hamilton-ts/core";
+import type { LifecycleAdapter, NodeExecutionResultEvent } from "@hamilton-ts/lifecycle";
+import { startLocalOpenAI, type LocalOpenAI } from "@hamilton-ts/local-openai";
+import { OpenTelemetryTracer, type OpenTelemetryTracerOptions } from "@hamilton-ts/opentelemetry";
+import { FileSink, HamiltonTracker, type TrackerSink } from "@hamilton-ts/tracker";
+import { trace } from "@opentelemetry/api";
+
+const dataflow = {
+  prices: () => [3, 1, 2],
+  total: async ({ prices, discount }: { prices: number[]; discount: number }) => prices.reduce((a, b) => a + b, 0) * discount,
+  summary: ({ prices, total }: { prices: number[]; total: number }) => `${prices.length} items, ${total}`,
+};
+
+// Your own adapter, against the lifecycle types.
+const timings: LifecycleAdapter = {
+  afterNodeExecution(event: NodeExecutionResultEvent) {
+    const ok: boolean = event.success;
+    void ok;
+  },
+};
+
+// Your own tracker sink.
+const memorySink: TrackerSink = {
+  async write(projectId, records) {
+    void projectId;
+    void records.length;
+  },
+};
+
+const tracerOptions: OpenTelemetryTracerOptions = { tracer: trace.getTracer("consumer"), recordInputs: false };
+const dr = new Builder()
+  .withModules(dataflow)
+  .withAdapters(
+    new OpenTelemetryTracer(tracerOptions),
+    new HamiltonTracker({ projectId: "consumer", username: "ci", dagName: "prices", sink: new FileSink({ dir: ".hamilton-ts" }) }),
+    new HamiltonTracker({ projectId: 1, username: "ci", dagName: "prices", sink: memorySink }),
+    timings,
+  )
+  .build();
+
+export async function main(): Promise<string> {
+  const { summary, total } = await dr.execute(["summary", "total"], { inputs: { discount: 0.5 } });
+  const s: string = summary;
+  const n: number = total;
+  // @ts-expect-error — "summary" is a string
+  const wrong: number = summary;
+  // @ts-expect-error — misspelt output
+  await dr.execute(["summry"], { inputs: { discount: 0.5 } });
+  // @ts-expect-error — discount is a number
+  await dr.execute(["total"], { inputs: { discount: "half" } });
+  const graph: GraphInfo = dr.graph;
+  try {
+    await dr.execute(["summary"], { inputs: { discount: 0.5 } });
+  } catch (error) {
+    if (error instanceof NodeExecutionError) console.error(error.nodeName, error.code satisfies HamiltonError["code"]);
+  }
+  const server: LocalOpenAI = await startLocalOpenAI();
+  await server.close();
+  return `${s} ${n} ${String(wrong)} ${graph.nodes.length}`;
+}

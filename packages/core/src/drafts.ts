@@ -34,8 +34,12 @@ interface Context {
 /** Turns one exported function into its nodes, applying its modifiers. */
 export function expandCandidate(candidate: Candidate, context: Context): Draft[] {
   const spec = specOf(candidate.value);
-  if (spec?.subdag !== undefined) return expandSubdag(candidate, spec, context);
-  const fn = spec?.fn ?? candidate.value;
+  if (spec === undefined) {
+    const draft = plainDraft(candidate, context);
+    return draft === undefined ? [] : [draft];
+  }
+  if (spec.subdag !== undefined) return expandSubdag(candidate, spec, context);
+  const fn = spec.fn ?? candidate.value;
   const signature = signatureOf(candidate, spec, fn, context);
   if (signature === undefined) return [];
   const base = {
@@ -64,6 +68,27 @@ export function expandCandidate(candidate: Candidate, context: Context): Draft[]
     for (const field of spec?.fields ?? []) drafts.push(fieldDraft(name, field, base));
   }
   return drafts;
+}
+
+const NO_TAGS: Readonly<Record<string, TagValue>> = Object.freeze({});
+
+/** A function with no modifier: one node, no bindings (the common case, kept allocation-light). */
+function plainDraft(candidate: Candidate, context: Context): Draft | undefined {
+  const fn = candidate.value;
+  const signature = signatureOf(candidate, undefined, fn, context);
+  if (signature === undefined) return undefined;
+  return {
+    name: candidate.name,
+    origin: `"${candidate.exportName}"`,
+    functionName: candidate.exportName,
+    call: fn as NodeCall,
+    usesContext: signature.usesContext,
+    deps: signature.dependencies,
+    tags: NO_TAGS,
+    doc: "",
+    source: Function.prototype.toString.call(fn),
+    role: "transform",
+  };
 }
 
 function signatureOf(

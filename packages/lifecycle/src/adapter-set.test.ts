@@ -82,6 +82,133 @@ describe("AdapterSet", () => {
     expect(set.runNode(init, () => 7)).toBe(7);
   });
 
+  describe("aroundNodeExecution", () => {
+    function around(name: string, log: string[]): LifecycleAdapter {
+      return {
+        beforeNodeExecution: () => void log.push(`${name}:before`),
+        afterNodeExecution: (e) => void log.push(`${name}:after:${e.success}`),
+        aroundNodeExecution: (_e, next) => {
+          log.push(`${name}:in`);
+          const out = next();
+          if (out instanceof Promise) return out.finally(() => log.push(`${name}:out(async)`));
+          log.push(`${name}:out`);
+          return out;
+        },
+      };
+    }
+
+    it("keeps a synchronous node synchronous through the wrappers, first adapter outermost", () => {
+      const log: string[] = [];
+      const set = new AdapterSet([around("A", log), around("B", log)]);
+      const value = set.runNode(init, () => {
+        log.push("work");
+        return 7;
+      });
+      expect(value).toBe(7);
+      expect(log).toEqual(["A:in", "B:in", "A:before", "B:before", "work", "A:after:true", "B:after:true", "B:out", "A:out"]);
+    });
+
+    it("hands an asynchronous node's promise through, and settles after it", async () => {
+      const log: string[] = [];
+      const set = new AdapterSet([around("A", log)]);
+      const out = set.runNode(init, async () => 8);
+      expect(out).toBeInstanceOf(Promise);
+      expect(await out).toBe(8);
+      expect(log).toEqual(["A:in", "A:before", "A:after:true", "A:out(async)"]);
+    });
+
+    it("lets a synchronous failure through as a throw, unchanged", () => {
+      const boom = new Error("boom");
+      const seen: unknown[] = [];
+      const set = new AdapterSet([
+        {
+          aroundNodeExecution: (_e, next) => {
+            try {
+              return next();
+            } catch (error) {
+              seen.push(error);
+              throw error;
+            }
+          },
+        },
+      ]);
+      expect(() =>
+        set.runNode(init, () => {
+          throw boom;
+        }),
+      ).toThrow(boom);
+      expect(seen).toEqual([boom]);
+    });
+
+    it("nests with promise-style wrappers in adapter order: inside one, next() is a promise", async () => {
+      const log: string[] = [];
+      const kinds: string[] = [];
+      const set = new AdapterSet([
+        recorder("P", log),
+        {
+          aroundNodeExecution: (_e, next) => {
+            const out = next();
+            kinds.push(out instanceof Promise ? "promise" : "value");
+            return out;
+          },
+        },
+      ]);
+      expect(await set.runNode(init, () => 3)).toBe(3);
+      // The around wrapper is inside the promise-style one but nothing inside it is async.
+      expect(kinds).toEqual(["value"]);
+      expect(log).toEqual(["P:wrap-in", "P:before:a:1", "P:after:a:true", "P:wrap-out"]);
+
+      const outer = new AdapterSet([
+        {
+          aroundNodeExecution: (_e, next) => {
+            const out = next();
+            kinds.push(out instanceof Promise ? "promise" : "value");
+            return out;
+          },
+        },
+        { wrapNodeExecution: (_e, next) => next() },
+      ]);
+      expect(await outer.runNode(init, () => 4)).toBe(4);
+      expect(kinds).toEqual(["value", "promise"]);
+    });
+
+    it("is preferred over wrapNodeExecution when an adapter has both", () => {
+      const calls: string[] = [];
+      const set = new AdapterSet([
+        {
+          wrapNodeExecution: (_e, next) => (calls.push("wrap"), next()),
+          aroundNodeExecution: (_e, next) => (calls.push("around"), next()),
+        },
+      ]);
+      expect(set.runNode(init, () => 5)).toBe(5);
+      expect(calls).toEqual(["around"]);
+      expect(set.hasNodeHooks).toBe(true);
+    });
+
+    it("can retry: each call of next() is one more attempt", () => {
+      const attempts: number[] = [];
+      let calls = 0;
+      const set = new AdapterSet([
+        {
+          beforeNodeExecution: (e) => void attempts.push(e.attempt),
+          aroundNodeExecution: (_e, next) => {
+            try {
+              return next();
+            } catch {
+              return next();
+            }
+          },
+        },
+      ]);
+      const value = set.runNode(init, () => {
+        if (calls++ === 0) throw new Error("flaky");
+        return "ok";
+      });
+      expect(value).toBe("ok");
+      expect(attempts).toEqual([1, 2]);
+    });
+  });
+
   it("runs graph observers inside graph wrappers and passes the results through", async () => {
     const log: string[] = [];
     const set = new AdapterSet([recorder("A", log), recorder("B", log)]);

@@ -46,6 +46,12 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 type Observer<E> = (this: LifecycleAdapter, event: E) => unknown;
 
+/** A node wrapper: `around` = `aroundNodeExecution` (maybe-synchronous), else `wrapNodeExecution`. */
+interface NodeWrapper {
+  readonly adapter: LifecycleAdapter;
+  readonly around: boolean;
+}
+
 interface ObserverEntry<E> {
   readonly adapter: LifecycleAdapter;
   readonly index: number;
@@ -95,7 +101,7 @@ export class AdapterSet {
   readonly #afterNode: ObserverEntry<NodeExecutionResultEvent>[];
   readonly #beforeGraph: ObserverEntry<GraphExecutionEvent>[];
   readonly #afterGraph: ObserverEntry<GraphExecutionResultEvent>[];
-  readonly #wrapNode: LifecycleAdapter[];
+  readonly #wrapNode: NodeWrapper[];
   readonly #wrapGraph: LifecycleAdapter[];
 
   constructor(adapters: readonly LifecycleAdapter[] = [], options: AdapterSetOptions = {}) {
@@ -115,7 +121,13 @@ export class AdapterSet {
     this.#afterNode = this.#observers("afterNodeExecution");
     this.#beforeGraph = this.#observers("beforeGraphExecution");
     this.#afterGraph = this.#observers("afterGraphExecution");
-    this.#wrapNode = unique.filter((a) => typeof a.wrapNodeExecution === "function");
+    this.#wrapNode = unique.flatMap((adapter): NodeWrapper[] =>
+      typeof adapter.aroundNodeExecution === "function"
+        ? [{ adapter, around: true }]
+        : typeof adapter.wrapNodeExecution === "function"
+          ? [{ adapter, around: false }]
+          : [],
+    );
     this.#wrapGraph = unique.filter((a) => typeof a.wrapGraphExecution === "function");
     this.hasNodeHooks = this.#beforeNode.length + this.#afterNode.length + this.#wrapNode.length > 0;
     this.hasGraphHooks =
@@ -254,7 +266,8 @@ export class AdapterSet {
   /**
    * Runs one node through the adapters: wrappers (first adapter outermost), and inside them, for
    * each attempt (each call of `next()`), `beforeNodeExecution`, `work()`, `afterNodeExecution`.
-   * With no wrapper and synchronous observers, a synchronous `work` stays synchronous.
+   * With no `wrapNodeExecution` wrapper and synchronous observers, a synchronous `work` stays
+   * synchronous (`aroundNodeExecution` wrappers keep it so).
    *
    * `work` receives a `warn` function: each message it is given ends up in the after-event's
    * `warnings` (non-fatal problems such as data-quality warnings).
@@ -290,7 +303,33 @@ export class AdapterSet {
       return this.#invoke(event, work, warn);
     };
     if (this.#wrapNode.length === 0) return attempt();
-    return this.#wrap(this.#wrapNode, 0, event, attempt, "wrapNodeExecution");
+    return this.#wrapNodeAt(0, event, attempt);
+  }
+
+  /**
+   * Calls the node wrapper at `i` around the ones inside it. An `aroundNodeExecution` wrapper
+   * gets a `next` that returns whatever the inside returns (value, promise, or a throw), so
+   * synchronous work stays synchronous through it; a `wrapNodeExecution` wrapper gets a `next`
+   * that always returns a promise, and its result is a promise.
+   */
+  #wrapNodeAt(i: number, event: NodeExecutionEvent, innermost: () => unknown): unknown {
+    if (i === this.#wrapNode.length) return innermost();
+    const { adapter, around } = this.#wrapNode[i]!;
+    const inside = (): unknown => this.#wrapNodeAt(i + 1, event, innermost);
+    if (around) return adapter.aroundNodeExecution!(event, inside);
+    const next = (): Promise<unknown> => {
+      try {
+        return Promise.resolve(inside());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    try {
+      // A wrapper may also return a plain value (e.g. a cache hit that skips next()).
+      return Promise.resolve(adapter.wrapNodeExecution!(event, next));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #invoke(
@@ -335,7 +374,7 @@ export class AdapterSet {
     i: number,
     event: E,
     innermost: () => MaybePromise<R> | unknown,
-    hook: "wrapNodeExecution" | "wrapGraphExecution",
+    hook: "wrapGraphExecution",
   ): Promise<R> {
     if (i === wrappers.length) {
       try {

@@ -143,9 +143,9 @@ export interface NodeExecutionResultEvent extends NodeExecutionEvent {
  * - Observers (`after*`, `before*`) see what happens; an observer that throws or rejects is
  *   reported through `onAdapterError` and never changes the run's outcome. Observers may return
  *   a promise, which the engine awaits before going on.
- * - Wrappers (`wrap*`) run the work themselves by calling `next()`, so they can make a context
- *   current for it (an OpenTelemetry span, say), retry it or time it. The first adapter's wrapper
- *   is outermost. A wrapper's own error fails the node or run.
+ * - Wrappers (`wrap*`, `aroundNodeExecution`) run the work themselves by calling `next()`, so
+ *   they can make a context current for it (an OpenTelemetry span, say), retry it or time it. The
+ *   first adapter's wrapper is outermost. A wrapper's own error fails the node or run.
  * - Validators (`validate*`) run once at build time; a returned string is a problem that fails
  *   the build.
  *
@@ -173,6 +173,26 @@ export interface LifecycleAdapter {
   ): Promise<Record<string, unknown>>;
   /** Runs one node: call `next()` (once, or again to retry) and return (or replace) its value. */
   wrapNodeExecution?(event: NodeExecutionEvent, next: () => Promise<unknown>): Promise<unknown>;
+  /**
+   * The synchronous-friendly form of {@link wrapNodeExecution}, for wrappers on the hot path
+   * (a tracer): `next()` returns the node's value itself when the node and every wrapper inside
+   * this one finished synchronously, else a promise — and may throw as well as reject. Return
+   * what `next()` returned (or your own value or promise). A synchronous node then stays
+   * synchronous: no promise and no microtask per node run. When an adapter implements both
+   * forms, the engine calls this one.
+   *
+   * @example
+   * ```ts
+   * aroundNodeExecution(event, next) {
+   *   const t0 = performance.now();
+   *   const out = next();
+   *   if (out instanceof Promise) return out.finally(() => record(event, performance.now() - t0));
+   *   record(event, performance.now() - t0);
+   *   return out;
+   * }
+   * ```
+   */
+  aroundNodeExecution?(event: NodeExecutionEvent, next: () => unknown): unknown;
 }
 
 /** The hooks an observer error can come from. */

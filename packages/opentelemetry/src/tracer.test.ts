@@ -3,6 +3,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-tr
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { Builder, NodeExecutionError, node, tag } from "@hamilton-ts/core";
+import { AdapterSet } from "@hamilton-ts/lifecycle";
 import type { LifecycleAdapter, NodeExecutionEvent, NodeExecutionResultEvent, SharedAttributes } from "@hamilton-ts/lifecycle";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { OpenTelemetryTracer } from "./tracer.js";
@@ -268,6 +269,34 @@ describe("OpenTelemetryTracer failures", () => {
     expect(one("slow").status.code).toBe(SpanStatusCode.UNSET);
     expect(named("c")).toHaveLength(0); // never started
     expect(tree()).toEqual(["a <- hamilton.run", "b <- hamilton.run", "hamilton.run <- ROOT", "slow <- hamilton.run"]);
+  });
+
+  it("keeps a synchronous node synchronous, its span current inside and ended when it returns", () => {
+    const tracer = new OpenTelemetryTracer();
+    const dr = new Builder().withModules({ a: () => 1 }).build();
+    const set = new AdapterSet([tracer]);
+    let current: string | undefined;
+    const out = set.runNode({ runId: "r1", node: dr.graph.node("a")!, kwargs: {}, taskId: undefined }, () => {
+      current = trace.getActiveSpan()?.spanContext().spanId;
+      return 41;
+    });
+    expect(out).toBe(41); // a value, not a promise
+    expect(current).toBe(idOf(one("a")));
+  });
+
+  it("records a synchronous throw and ends the span before the error reaches the engine", () => {
+    const tracer = new OpenTelemetryTracer();
+    const dr = new Builder().withModules({ a: () => 1 }).build();
+    const set = new AdapterSet([tracer]);
+    const boom = new BoomError("sync boom");
+    expect(() =>
+      set.runNode({ runId: "r1", node: dr.graph.node("a")!, kwargs: {}, taskId: undefined }, () => {
+        throw boom;
+      }),
+    ).toThrow(boom);
+    const a = one("a");
+    expect(a.status).toEqual({ code: SpanStatusCode.ERROR, message: "sync boom" });
+    expect(a.attributes["error.type"]).toBe("BoomError");
   });
 
   it("records a thrown non-Error value as error.type _OTHER", async () => {

@@ -99,6 +99,14 @@ function endNodeSpan(span: Span, event: NodeExecutionEvent): void {
   span.end();
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
 /** Leaves the span's ids in an event's shared attributes, for other adapters (the tracker). */
 function shareIds(span: Span, attributes: Record<string, unknown>): void {
   const spanContext = span.spanContext();
@@ -199,13 +207,17 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
     }
   }
 
-  /** Runs one node inside its node span, a child of the run span. */
-  wrapNodeExecution(event: NodeExecutionEvent, next: () => Promise<unknown>): Promise<unknown> {
+  /**
+   * Runs one node inside its node span, a child of the run span. The span is made current for
+   * the node's work and ended when the work settles; a synchronous node stays synchronous (no
+   * promise per node: the engine calls this form of the wrap hook).
+   */
+  aroundNodeExecution(event: NodeExecutionEvent, next: () => unknown): unknown {
     const node = event.node;
     const parent = this.#runs.get(event.runId) ?? context.active();
     const taskId = event.taskId;
     const span = this.#tracer.startSpan(taskId === undefined ? node.name : `${node.name} ${taskId}`, undefined, parent);
-    let work: Promise<unknown>;
+    let out: unknown;
     try {
       // Set after the start, not as start options: the SDK validates start attributes three
       // times, and this way they win over what a Traceloop span processor copies on start.
@@ -213,23 +225,40 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
       shareIds(span, event.attributes);
       if (taskId !== undefined) span.setAttribute(ATTR_NODE_TASK_ID, taskId);
       if (this.#recordInputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_INPUT, this.#record({ args: [], kwargs: event.kwargs }));
-      work = context.with(trace.setSpan(parent, span), next);
+      out = context.with(trace.setSpan(parent, span), next);
     } catch (error) {
       recordFailure(span, error);
       endNodeSpan(span, event);
       throw error;
     }
-    return work.then(
-      (value) => {
-        if (this.#recordOutputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_OUTPUT, this.#record(value));
-        endNodeSpan(span, event);
-        return value;
-      },
-      (error: unknown) => {
-        recordFailure(span, error);
-        endNodeSpan(span, event);
-        throw error;
-      },
-    );
+    if (isThenable(out)) {
+      return Promise.resolve(out).then(
+        (value) => this.#succeed(span, event, value),
+        (error: unknown) => {
+          recordFailure(span, error);
+          endNodeSpan(span, event);
+          throw error;
+        },
+      );
+    }
+    return this.#succeed(span, event, out);
+  }
+
+  /**
+   * The promise form of the node wrapper, for callers that compose wrappers themselves; the
+   * engine uses {@link aroundNodeExecution}. Same spans, same outcome.
+   */
+  wrapNodeExecution(event: NodeExecutionEvent, next: () => Promise<unknown>): Promise<unknown> {
+    try {
+      return Promise.resolve(this.aroundNodeExecution(event, next));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #succeed(span: Span, event: NodeExecutionEvent, value: unknown): unknown {
+    if (this.#recordOutputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_OUTPUT, this.#record(value));
+    endNodeSpan(span, event);
+    return value;
   }
 }

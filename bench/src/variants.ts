@@ -63,6 +63,24 @@ function traced(run: () => Promise<unknown>): () => Promise<unknown> {
   };
 }
 
+/** The raw OpenTelemetry baseline, with or without the tracer's node attributes. */
+function rawOtel(id: "raw-otel" | "raw-otel-attrs", label: string, withAttributes: boolean): Variant {
+  return {
+    id,
+    label,
+    adapter: false,
+    applies: syncOnly,
+    prepare: async (shape) => {
+      const sdk = otel();
+      const attributes = withAttributes ? nodeSpanAttributes(shape) : undefined;
+      return {
+        run: traced(async () => runRawOtel(shape, sdk.tracer, attributes)),
+        after: () => sdk.check(spans(shape)),
+      };
+    },
+  };
+}
+
 export const VARIANTS: readonly Variant[] = [
   {
     id: "plain",
@@ -71,41 +89,8 @@ export const VARIANTS: readonly Variant[] = [
     applies: () => true,
     prepare: async (shape) => ({ run: () => runPlain(shape) }),
   },
-  {
-    id: "raw-otel",
-    label: "plain calls + raw OTel span each",
-    adapter: false,
-    applies: syncOnly,
-    prepare: async (shape) => {
-      const sdk = otel();
-      return {
-        run: async () => {
-          const value = runRawOtel(shape, sdk.tracer);
-          await sdk.forceFlush();
-          return value;
-        },
-        after: () => sdk.check(spans(shape)),
-      };
-    },
-  },
-  {
-    id: "raw-otel-attrs",
-    label: "… + the tracer's 7 node attributes",
-    adapter: false,
-    applies: syncOnly,
-    prepare: async (shape) => {
-      const sdk = otel();
-      const attributes = nodeSpanAttributes(shape);
-      return {
-        run: async () => {
-          const value = runRawOtel(shape, sdk.tracer, attributes);
-          await sdk.forceFlush();
-          return value;
-        },
-        after: () => sdk.check(spans(shape)),
-      };
-    },
-  },
+  rawOtel("raw-otel", "plain calls + raw OTel span each", false),
+  rawOtel("raw-otel-attrs", "… + the tracer's 7 node attributes", true),
   {
     id: "engine",
     label: "engine, no adapter",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readSignature, readSimple, readTokens } from "./signature.js";
+import { readSignature } from "./signature.js";
 
 function deps(fn: Function) {
   const s = readSignature(fn);
@@ -108,40 +108,6 @@ describe("readSignature", () => {
     expect(reason((({ a }: { a: number }) => a).bind(null))).toMatch(/native or bound/);
     class Thing {}
     expect(reason(Thing)).toMatch(/class/);
-  });
-
-  it("reads the plain form without the tokenizer, exactly as the tokenizer does, and leaves the rest to it", () => {
-    const plain = [
-      "({ a, b }) => a + b",
-      "({a,b,}) => 1",
-      "async ({ a }, ctx) => a",
-      "async({ $a, _b, c1 }) => 1",
-      "function named({ x, y }) { return x + y; }",
-      "function* gen({ q }) { yield q; }",
-      "async function f({ a }, context) { return a; }",
-      "method({ p }) { return p; }",
-      "(\n  {\n    a,\n    b\n  }\n) => a",
-      "({}) => 1",
-    ];
-    for (const source of plain) {
-      expect(readSimple(source), source).toBeDefined();
-      expect(readSimple(source), source).toEqual(readTokens(source));
-    }
-    const other = [
-      "({ a = 1 }) => a",
-      "({ a: b }) => b",
-      "({ a, /* b */ c }) => a",
-      "({ a, // b\n c }) => a",
-      "({ a }, ctx, extra) => a",
-      "({ a },) => a",
-      "(x) => x",
-      "({ ...rest }) => rest",
-      "({ ['k']: v }) => v",
-      "async *gen({ q }) { yield q; }",
-      "({ café }) => café",
-      "class A { constructor({ a }) {} }",
-    ];
-    for (const source of other) expect(readSimple(source), source).toBeUndefined();
   });
 
   it("caches per function object", () => {

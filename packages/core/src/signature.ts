@@ -68,11 +68,6 @@ function parse(fn: Function): Signature {
   if (fn.name.startsWith("bound ") || NATIVE.test(source)) {
     return { ok: false, reason: "it is a native or bound function, whose parameters cannot be read" };
   }
-  return readSimple(source) ?? readTokens(source);
-}
-
-/** Reads a function's head with acorn's tokenizer (any form). Exported for tests. */
-export function readTokens(source: string): Signature {
   try {
     return readHead(new Tokens(source));
   } catch (error) {
@@ -80,33 +75,6 @@ export function readTokens(source: string): Signature {
     // acorn's own syntax errors: source text this reader does not understand.
     return { ok: false, reason: "its parameter list could not be read" };
   }
-}
-
-/**
- * The common form, read without a tokenizer: `({ a, b }) =>`, `async ({ a }, ctx) =>`,
- * `function name({ a, b }) {`, `name({ a }) {` — a destructured parameter of plain names only,
- * and at most a plain second parameter. Anything else (defaults, renames, comments, a non-ASCII
- * name, …) returns undefined and goes to the tokenizer. Building an acorn tokenizer costs more
- * than reading such a head, and a graph of 100,000 nodes reads 100,000 heads.
- */
-const SIMPLE_HEAD = /^(?:async\s+)?(?:function\b\s*\*?\s*)?(?:[A-Za-z_$][\w$]*\s*)?\(\s*\{([\w$\s,]*)\}\s*(?:,\s*([A-Za-z_$][\w$]*)\s*)?\)\s*(?:=>|\{)/;
-const NAME = /^[A-Za-z_$][\w$]*$/;
-
-/** Reads the common form of a head, or returns undefined for anything else. Exported for tests. */
-export function readSimple(source: string): Signature | undefined {
-  const match = SIMPLE_HEAD.exec(source);
-  if (match === null) return undefined;
-  const dependencies: DependencyDecl[] = [];
-  const seen = new Set<string>();
-  for (const part of match[1]!.split(",")) {
-    const name = part.trim();
-    if (name.length === 0) continue;
-    if (!NAME.test(name)) return undefined; // e.g. `{ 1a }`: let the tokenizer explain
-    if (seen.has(name)) continue;
-    seen.add(name);
-    dependencies.push({ name, optional: false });
-  }
-  return { ok: true, dependencies, usesContext: match[2] !== undefined };
 }
 
 /** Skips to the parameter list: `function name(`, `async (`, `name(` (methods), or `x =>`. */

@@ -370,6 +370,12 @@ describe("AdapterSet", () => {
     await set.runNode(init, () => 1);
     expect(events[0]).toBe(events[1]);
     expect(events[0]!.attributes).toEqual({ trace_id: "t-1" });
+    // An ordinary record to adapters: keys, spread, JSON, `in`.
+    const attributes = events[0]!.attributes;
+    expect(Object.keys(attributes)).toEqual(["trace_id"]);
+    expect({ ...attributes }).toStrictEqual({ trace_id: "t-1" });
+    expect(JSON.stringify(attributes)).toBe('{"trace_id":"t-1"}');
+    expect("trace_id" in attributes && !("span_id" in attributes)).toBe(true);
   });
 
   it("records the outcome and timing on the after-event", async () => {

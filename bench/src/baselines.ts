@@ -1,6 +1,7 @@
 /**
  * The limits the engine is compared with: the same node functions called directly, in
- * topological order, each with a kwargs object built the way the engine builds it — and the
+ * topological order, each with a kwargs object built the way the engine builds it (from the
+ * node's own constructor, then `kwargs[dep] = value`) — and the
  * same again with one OpenTelemetry span per node, started, made current and ended by hand.
  */
 import { context, trace, type Attributes, type Tracer } from "@opentelemetry/api";
@@ -27,7 +28,7 @@ export function runPlain(shape: Shape): unknown {
       // Only the io shape's fan-in gets here: wait for the async nodes, then go on.
       return Promise.all(pending).then(() => finish(shape, values, s));
     }
-    const kwargs: Record<string, unknown> = {};
+    const kwargs = new step.Kwargs();
     for (let k = 0; k < deps.length; k++) kwargs[deps[k]!] = values[slots[k]!];
     const value = step.fn(kwargs);
     values[base + s] = value;
@@ -42,7 +43,7 @@ function finish(shape: Shape, values: unknown[], from: number): unknown {
   const base = values.length - shape.steps.length;
   for (let s = from; s < shape.steps.length; s++) {
     const step = shape.steps[s]!;
-    const kwargs: Record<string, unknown> = {};
+    const kwargs = new step.Kwargs();
     for (let k = 0; k < step.deps.length; k++) kwargs[step.deps[k]!] = values[step.depSlots[k]!];
     values[base + s] = step.fn(kwargs);
   }
@@ -65,7 +66,7 @@ export function runRawOtel(shape: Shape, tracer: Tracer, attributes?: readonly A
     const step = steps[s]!;
     const deps = step.deps;
     const slots = step.depSlots;
-    const kwargs: Record<string, unknown> = {};
+    const kwargs = new step.Kwargs();
     for (let k = 0; k < deps.length; k++) kwargs[deps[k]!] = values[slots[k]!];
     const span = tracer.startSpan(step.name, undefined, parent);
     if (attributes !== undefined) span.setAttributes(attributes[s]!);

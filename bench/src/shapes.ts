@@ -20,6 +20,11 @@ export interface Step {
   readonly deps: readonly string[];
   /** Slots of the dependencies in the baseline's value array, parallel to `deps`. */
   readonly depSlots: readonly number[];
+  /**
+   * Makes the step's kwargs object: a plain object from a constructor of the step's own, as the
+   * engine makes each node's, so neither fills V8's shared `{}` transition tree with 100,000 names.
+   */
+  readonly Kwargs: new () => Record<string, unknown>;
 }
 
 /** A shape at one size, with fresh functions. */
@@ -36,6 +41,12 @@ export interface Shape {
   readonly finalVar: string;
   /** The value `finalVar` must have, checked after every run of every variant. */
   readonly expected: number;
+}
+
+function kwargsConstructor(): new () => Record<string, unknown> {
+  function Kwargs(): void {}
+  Kwargs.prototype = Object.prototype;
+  return Kwargs as unknown as new () => Record<string, unknown>;
 }
 
 /** Compiles one node's source on its own, like a function in a module file. */
@@ -56,7 +67,7 @@ function shape(
   for (const def of defs) {
     const fn = compile(def.source);
     module[def.name] = fn;
-    steps.push({ name: def.name, fn, deps: def.deps, depSlots: def.deps.map((d) => slot.get(d)!) });
+    steps.push({ name: def.name, fn, deps: def.deps, depSlots: def.deps.map((d) => slot.get(d)!), Kwargs: kwargsConstructor() });
     slot.set(def.name, slot.size);
   }
   return { kind, nodes: defs.length, module, steps, inputs, finalVar: defs[defs.length - 1]!.name, expected };

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Builder } from "./driver.js";
 import { rejection } from "./fixtures/errors.js";
 import { MissingInputsError, NodeExecutionError } from "./errors.js";
-import type { NodeContext } from "./modifiers.js";
+import { node, type NodeContext } from "./modifiers.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -263,6 +263,25 @@ describe("Driver.execute", () => {
       .build();
     const outs = await Promise.all(Array.from({ length: 100 }, (_, x) => dr.execute(["plusOne"], { inputs: { x } })));
     expect(outs.map((o) => o.plusOne)).toEqual(Array.from({ length: 100 }, (_, x) => x * 2 + 1));
+  });
+
+  it("hands each node a plain object holding exactly its dependencies", async () => {
+    const seen: Record<string, unknown>[] = [];
+    const dr = new Builder()
+      .withModules({
+        a: () => 1,
+        b: node(["a", "x"], (deps: Record<string, unknown>) => (seen.push(deps), 2)),
+      })
+      .build();
+    await dr.execute(["b"], { inputs: { x: "in" } });
+    await dr.execute(["b"], { inputs: { x: "again" } });
+    for (const deps of seen) {
+      expect(Object.getPrototypeOf(deps)).toBe(Object.prototype);
+      expect(deps.constructor).toBe(Object);
+      expect(Object.keys(deps)).toEqual(["a", "x"]);
+    }
+    expect(seen.map((d) => JSON.stringify(d))).toEqual(['{"a":1,"x":"in"}', '{"a":1,"x":"again"}']);
+    expect(seen[0]).not.toBe(seen[1]); // a fresh object per run
   });
 
   it("runs a long synchronous chain without recursion limits", async () => {

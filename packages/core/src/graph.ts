@@ -30,7 +30,25 @@ export interface GraphNode {
   readonly perItem: readonly boolean[];
   /** For a node that runs once per item, the index of its parallelize node; else -1. */
   readonly block: number;
+  /** Makes the node's (empty) kwargs object; see {@link kwargsConstructor}. */
+  readonly Kwargs: new () => Record<string, unknown>;
 }
+
+/**
+ * A constructor of one node's kwargs objects. They are plain objects (prototype
+ * `Object.prototype`), but V8 keys hidden classes by constructor: built from `{}`, the kwargs of
+ * a 10,000-node graph would add 10,000 names to the one transition tree every `{}` in the process
+ * shares, which then overflows and gives every later `{}` that grows a new key — the user's code
+ * included — a hidden class of its own. Per node, each kwargs object reuses its node's.
+ */
+function kwargsConstructor(): new () => Record<string, unknown> {
+  function Kwargs(): void {}
+  Kwargs.prototype = Object.prototype;
+  return Kwargs as unknown as new () => Record<string, unknown>;
+}
+
+/** External inputs take no kwargs; they share one constructor that is never called. */
+const INPUT_KWARGS = kwargsConstructor();
 
 /** A built, validated graph. */
 export interface Graph {
@@ -176,7 +194,7 @@ export function buildGraph(
   const nodes: GraphNode[] = all.map((d, i) => {
     if (typeof d === "string") {
       const info = new NodeInfoImpl(d, [], [], {}, true, "input", "", "", d);
-      return { index: i, name: d, kind: "input", fn: undefined, usesContext: false, depNames: [], depOptional: [], depIndex: [], consumers: consumers[i]!, info, planDeps: [], expand: -1, perItem: [], block: -1 };
+      return { index: i, name: d, kind: "input", fn: undefined, usesContext: false, depNames: [], depOptional: [], depIndex: [], consumers: consumers[i]!, info, planDeps: [], expand: -1, perItem: [], block: -1, Kwargs: INPUT_KWARGS };
     }
     const info = new NodeInfoImpl(
       d.name,
@@ -205,6 +223,7 @@ export function buildGraph(
       expand: -1,
       perItem: [],
       block: -1,
+      Kwargs: kwargsConstructor(),
     };
   });
 

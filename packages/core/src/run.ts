@@ -182,7 +182,7 @@ export class Run {
   #kwargs(slot: number, node: GraphNode, items: Record<string, unknown>[] | undefined): Record<string, unknown> {
     const args = this.#init.plan.argSlots[slot]!;
     const names = node.depNames;
-    const kwargs: Record<string, unknown> = {};
+    const kwargs = new node.Kwargs();
     for (let k = 0; k < args.length; k++) {
       const a = args[k]!;
       if (a >= 0) kwargs[names[k]!] = this.#values[a];

@@ -13,8 +13,8 @@ export interface OtelSetup {
   readonly tracer: Tracer;
   /**
    * Exports what the batch processor still holds. Part of every timed run that makes spans: a
-   * synchronous run leaves most of its spans to this export, an asynchronous one exports
-   * batches as it goes, so only "run + forceFlush" compares the two fairly.
+   * run that never yields leaves most of its spans to this export, one that awaits exports
+   * batches as it goes, so only "run + forceFlush" compares them fairly.
    */
   forceFlush(): Promise<void>;
   /** Checks that the exporter got `expectedSpans` spans and empties it (after the timing). */

@@ -217,4 +217,27 @@ describe("DeliveryQueue: close", () => {
     expect(report.undelivered).toEqual(records);
     await until(() => sink.signals[0]?.aborted === true, "the write's signal to abort");
   });
+
+  it("answers a flush after a timed-out close at once, with what is still undelivered", async () => {
+    const sink = new MemorySink();
+    sink.mode = "hang";
+    const { q } = queue(sink);
+    const records = [runRecord("r"), nodeRecord("r", "a")];
+    for (const r of records) q.push(r);
+    await q.close(20);
+    // No timeout given: before the fix this never settled.
+    const report = await q.flush();
+    expect(report.complete).toBe(false);
+    expect(report.undelivered).toEqual(records);
+  });
+
+  it("lists undelivered records in push order across node and run records", async () => {
+    const sink = new MemorySink();
+    sink.mode = "hang";
+    const { q } = queue(sink, { batchSize: 1000 });
+    const records = [runRecord("r"), nodeRecord("r", "a"), nodeRecord("r", "b"), runRecord("r", "SUCCESS"), nodeRecord("r2", "c")];
+    for (const r of records) q.push(r);
+    expect(q.report().undelivered).toEqual(records);
+    await q.close(10);
+  });
 });

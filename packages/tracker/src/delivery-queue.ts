@@ -132,7 +132,7 @@ export class DeliveryQueue {
       this.#others.push(record, this.#pushed++);
     }
     this.#exitFlushed = false;
-    if (!this.#registered) {
+    if (!this.#registered && !this.#aborted) {
       this.#registered = true;
       register(this);
     }
@@ -155,25 +155,29 @@ export class DeliveryQueue {
    */
   async flush(timeoutMs?: number): Promise<DeliveryReport> {
     const target = this.#pushed;
+    // After close() nothing is sent any more: report what is left instead of waiting forever.
+    if (this.#aborted) return this.report(target);
     this.#urgent = Math.max(this.#urgent, target);
     // A flush retries right away rather than waiting out the current backoff.
     this.#wake?.();
     if (!this.#isSettled(target)) {
       void this.#pump();
-      await new Promise<void>((resolve) => {
-        const waiter = { target, resolve };
-        this.#waiters.push(waiter);
-        if (timeoutMs !== undefined) {
-          const timer = setTimeout(() => {
-            this.#waiters = this.#waiters.filter((w) => w !== waiter);
-            resolve();
-          }, Math.max(0, timeoutMs));
-          timer.unref();
-          const done = waiter.resolve;
-          (waiter as { resolve: () => void }).resolve = () => {
+      await new Promise<void>((done) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const waiter = {
+          target,
+          resolve: () => {
             clearTimeout(timer);
             done();
-          };
+          },
+        };
+        this.#waiters.push(waiter);
+        if (timeoutMs !== undefined) {
+          timer = setTimeout(() => {
+            this.#waiters = this.#waiters.filter((w) => w !== waiter);
+            done();
+          }, Math.max(0, timeoutMs));
+          timer.unref();
         }
       });
     }
@@ -182,12 +186,11 @@ export class DeliveryQueue {
 
   /**
    * Delivers what is queued within `timeoutMs`, then stops: no more retries, the write in flight
-   * is aborted. Resolves with what could not be delivered.
+   * is aborted. Resolves with what could not be delivered. Later pushes are not registered for
+   * the exit flush, and later flushes resolve at once.
    */
   async close(timeoutMs: number): Promise<DeliveryReport> {
-    const target = this.#pushed;
-    await this.flush(timeoutMs);
-    const report = this.report(target);
+    const report = await this.flush(timeoutMs);
     this.#aborted = true;
     this.#writeAbort?.abort(new TrackerError("SINK_TIMEOUT", `HamiltonTracker.shutdown(): gave up after ${timeoutMs} ms.`));
     this.#wake?.();
@@ -196,15 +199,20 @@ export class DeliveryQueue {
     for (const waiter of this.#waiters) waiter.resolve();
     this.#waiters = [];
     unregister(this);
-    this.#registered = true; // never register again
+    this.#registered = false;
     return report;
   }
 
   /** The state of delivery; `complete` counts the records pushed before sequence number `target` (default: all). */
   report(target = this.#pushed): DeliveryReport {
     const undelivered: TrackerRecord[] = this.#inFlight ? [...this.#inFlight] : [];
-    const queued = [...this.#nodes.entries(), ...this.#others.entries()].sort((a, b) => a[1] - b[1]);
-    for (const [record] of queued) undelivered.push(record);
+    // Both queues are in push order: merge them by sequence number.
+    const nodes = this.#nodes.entries();
+    const others = this.#others.entries();
+    for (let i = 0, j = 0; i < nodes.length || j < others.length; ) {
+      if (j === others.length || (i < nodes.length && nodes[i]![1] < others[j]![1])) undelivered.push(nodes[i++]![0]);
+      else undelivered.push(others[j++]![0]);
+    }
     return {
       complete: this.#isSettled(target),
       undelivered,

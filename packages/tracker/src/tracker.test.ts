@@ -82,6 +82,35 @@ describe("HamiltonTracker: a successful run", () => {
     await t.shutdown();
   });
 
+  it("records a run it only saw end (added mid-run) like any other: config under config, not inputs", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    const dr = new Builder().withModules(dataflow).withConfig({ model: "m1" }).build();
+    const event = {
+      runId: "late-run",
+      graph: dr.graph,
+      finalVars: ["words"],
+      inputs: { topic: "tea", model: "m1" }, // the caller's inputs merged with config, as the engine gives them
+      overrides: {},
+      executionPath: ["question", "answer", "words"],
+      attributes: {},
+      success: true,
+      error: undefined,
+      results: { words: 4 },
+      durationMs: 12,
+    };
+    t.afterGraphExecution(event);
+    await t.flush();
+    const runs = runsOf(sink.records);
+    expect(runs).toHaveLength(1); // only its end was seen
+    const run = runs[0]!;
+    expect(run).toMatchObject({ runId: "late-run", status: "SUCCESS", durationMs: 12, graphVersion: dr.graph.version });
+    expect(Object.keys(run.inputs)).toEqual(["topic"]);
+    expect(Object.keys(run.config)).toEqual(["model"]);
+    expect(run.startTime).toBe(run.endTime! - 12);
+    await t.shutdown();
+  });
+
   it("records a template once per graph version, even across drivers", async () => {
     const sink = new MemorySink();
     const t = tracker(sink);

@@ -71,7 +71,6 @@ export class HamiltonTracker implements LifecycleAdapter {
   readonly #queue: DeliveryQueue;
   readonly #onError: (error: unknown, context: TrackerErrorContext) => void;
   readonly #warned = new Set<string>();
-  readonly #graphs = new WeakMap<GraphInfo, GraphIds>();
   readonly #versions = new Map<string, GraphIds>();
   readonly #runs = new Map<string, RunRecord>();
   #closed = false;
@@ -118,30 +117,7 @@ export class HamiltonTracker implements LifecycleAdapter {
   beforeGraphExecution(event: GraphExecutionEvent): void {
     if (this.#closed) return this.#ignored();
     try {
-      const ids = this.#graphIds(event.graph);
-      const { summaryLimits: limits, captureDataStatistics } = this.options;
-      const config = event.graph.config;
-      // Inputs are the caller's inputs merged with config: record config once, under `config`.
-      const skipConfig = (key: string, value: unknown) => Object.hasOwn(config, key) && config[key] === value;
-      const record: RunRecord = {
-        type: "run",
-        runId: event.runId,
-        dagName: this.options.dagName,
-        graphVersion: ids.graphVersion,
-        dagHash: ids.dagHash,
-        codeHash: ids.codeHash,
-        username: this.options.username,
-        status: "RUNNING",
-        startTime: Date.now(),
-        endTime: undefined,
-        durationMs: undefined,
-        finalVars: [...event.finalVars],
-        inputs: captureDataStatistics ? summarizeRecord(event.inputs, limits, skipConfig) : namesOnly(event.inputs, skipConfig),
-        overrides: Object.keys(event.overrides),
-        config: captureDataStatistics ? summarizeRecord(config, limits) : namesOnly(config),
-        tags: this.options.tags,
-        error: undefined,
-      };
+      const record = this.#runRecord(event, Date.now());
       this.#runs.set(event.runId, record);
       this.#queue.push(record);
     } catch (error) {
@@ -159,7 +135,7 @@ export class HamiltonTracker implements LifecycleAdapter {
     if (this.#closed) return this.#ignored();
     try {
       const endTime = Date.now();
-      const base = started ?? this.#lateRun(event, endTime);
+      const base = started ?? this.#runRecord(event, endTime - event.durationMs);
       this.#queue.push({
         ...base,
         status: event.success ? "SUCCESS" : "FAILURE",
@@ -284,24 +260,29 @@ export class HamiltonTracker implements LifecycleAdapter {
     return report;
   }
 
+  /** The ids of a graph version; its template is queued the first time the version is seen. */
   #graphIds(graph: GraphInfo): GraphIds {
-    let ids = this.#graphs.get(graph);
-    if (ids !== undefined) return ids;
-    const version = graph.version;
-    ids = this.#versions.get(version);
+    const version = graph.version; // computed once per graph by the engine
+    let ids = this.#versions.get(version);
     if (ids === undefined) {
       const template = buildTemplate(graph, this.options.dagName, this.options.tags, this.options.summaryLimits);
       ids = { graphVersion: version, dagHash: template.dagHash, codeHash: template.codeHash };
       this.#versions.set(version, ids);
       this.#queue.push(template);
     }
-    this.#graphs.set(graph, ids);
     return ids;
   }
 
-  /** A run whose before-event this tracker did not see (it was added mid-run): rebuild its start. */
-  #lateRun(event: GraphExecutionResultEvent, endTime: number): RunRecord {
+  /**
+   * A run's `RUNNING` record. Also rebuilds the start of a run whose before-event this tracker did
+   * not see (it was added mid-run) from its after-event.
+   */
+  #runRecord(event: GraphExecutionEvent, startTime: number): RunRecord {
     const ids = this.#graphIds(event.graph);
+    const { summaryLimits: limits, captureDataStatistics } = this.options;
+    const config = event.graph.config;
+    // Inputs are the caller's inputs merged with config: record config once, under `config`.
+    const skipConfig = (key: string, value: unknown) => Object.hasOwn(config, key) && config[key] === value;
     return {
       type: "run",
       runId: event.runId,
@@ -309,13 +290,13 @@ export class HamiltonTracker implements LifecycleAdapter {
       ...ids,
       username: this.options.username,
       status: "RUNNING",
-      startTime: endTime - event.durationMs,
+      startTime,
       endTime: undefined,
       durationMs: undefined,
       finalVars: [...event.finalVars],
-      inputs: namesOnly(event.inputs),
+      inputs: captureDataStatistics ? summarizeRecord(event.inputs, limits, skipConfig) : namesOnly(event.inputs, skipConfig),
       overrides: Object.keys(event.overrides),
-      config: namesOnly(event.graph.config),
+      config: captureDataStatistics ? summarizeRecord(config, limits) : namesOnly(config),
       tags: this.options.tags,
       error: undefined,
     };

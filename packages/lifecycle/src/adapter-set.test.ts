@@ -372,6 +372,7 @@ describe("AdapterSet", () => {
     expect(events[0]!.attributes).toEqual({ trace_id: "t-1" });
     // An ordinary record to adapters: keys, spread, JSON, `in`.
     const attributes = events[0]!.attributes;
+    expect(Object.getPrototypeOf(attributes)).toBe(Object.prototype);
     expect(Object.keys(attributes)).toEqual(["trace_id"]);
     expect({ ...attributes }).toStrictEqual({ trace_id: "t-1" });
     expect(JSON.stringify(attributes)).toBe('{"trace_id":"t-1"}');

@@ -51,9 +51,21 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * literal the program grows key by key (an engine building kwargs for 10,000 distinct node names
  * fills it up). Past a limit, each `{}` that gets a new key gets a hidden class of its own —
  * about 1 µs per node for the two ids a tracer leaves here. With its own constructor, the ids'
- * transitions stay cached. To adapters it is an ordinary record.
+ * transitions stay cached. Its prototype is `Object.prototype`: to adapters (and to serializers
+ * that tell plain objects from class instances) it is an ordinary record.
  */
-class Attributes {}
+function Attributes(): void {}
+Attributes.prototype = Object.prototype;
+const newAttributes = (): SharedAttributes => new (Attributes as unknown as new () => SharedAttributes)();
+
+/** Calls `fn` and turns its value, or its synchronous throw, into a promise. */
+function promiseOf<T>(fn: () => MaybePromise<T>): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
 
 type Observer<E> = (this: LifecycleAdapter, event: E) => unknown;
 
@@ -95,15 +107,15 @@ function describeError(error: unknown): string {
  * Composes lifecycle adapters: calls observers in adapter order, nests wrappers with the first
  * adapter outermost, runs observers inside the wrappers, and isolates observer errors.
  *
- * The engine creates one per driver. When no adapter implements a node hook, {@link runNode}
- * costs one property check; synchronous observers never cost an `await`.
+ * The engine creates one per driver, and skips {@link runNode} altogether when no adapter
+ * implements a node hook ({@link hasNodeHooks}); synchronous observers never cost an `await`.
  */
 export class AdapterSet {
   /** The adapters, in the order given (duplicates removed). */
   readonly adapters: readonly LifecycleAdapter[];
-  /** True when no adapter implements any node hook: the engine can skip node events entirely. */
+  /** True when some adapter implements a node hook; when false the engine skips node events entirely. */
   readonly hasNodeHooks: boolean;
-  /** True when no adapter implements any graph-run hook. */
+  /** True when some adapter implements a graph-run hook. */
   readonly hasGraphHooks: boolean;
 
   readonly #onError: AdapterErrorHandler;
@@ -245,7 +257,7 @@ export class AdapterSet {
   ): Promise<Record<string, unknown>> {
     const event: Mutable<GraphExecutionResultEvent> = {
       ...init,
-      attributes: new Attributes() as SharedAttributes,
+      attributes: newAttributes(),
       success: false,
       error: undefined,
       results: undefined,
@@ -271,7 +283,7 @@ export class AdapterSet {
       if (failure) throw failure.error;
       return results!;
     };
-    return this.#wrap(this.#wrapGraph, 0, event, inner, "wrapGraphExecution");
+    return this.#wrapGraphAt(0, event, inner);
   }
 
   /**
@@ -290,7 +302,7 @@ export class AdapterSet {
       kwargs: init.kwargs,
       taskId: init.taskId,
       attempt: 1,
-      attributes: new Attributes() as SharedAttributes,
+      attributes: newAttributes(),
       success: false,
       result: undefined,
       error: undefined,
@@ -328,19 +340,8 @@ export class AdapterSet {
     const { adapter, around } = this.#wrapNode[i]!;
     const inside = (): unknown => this.#wrapNodeAt(i + 1, event, innermost);
     if (around) return adapter.aroundNodeExecution!(event, inside);
-    const next = (): Promise<unknown> => {
-      try {
-        return Promise.resolve(inside());
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    };
-    try {
-      // A wrapper may also return a plain value (e.g. a cache hit that skips next()).
-      return Promise.resolve(adapter.wrapNodeExecution!(event, next));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    // A wrapper may also return a plain value (e.g. a cache hit that skips next()).
+    return promiseOf(() => adapter.wrapNodeExecution!(event, () => promiseOf(inside)));
   }
 
   #invoke(
@@ -348,7 +349,8 @@ export class AdapterSet {
     work: (warn: (message: string) => void) => unknown,
     warn: (message: string) => void,
   ): unknown {
-    const t0 = performance.now();
+    // durationMs is for after-observers: without any, skip the clock (two reads per node).
+    const t0 = this.#afterNode.length > 0 ? performance.now() : -1;
     let value: unknown;
     try {
       value = work(warn);
@@ -365,7 +367,7 @@ export class AdapterSet {
   }
 
   #finish(event: Mutable<NodeExecutionResultEvent>, t0: number, ok: boolean, value: unknown): unknown {
-    event.durationMs = performance.now() - t0;
+    if (t0 >= 0) event.durationMs = performance.now() - t0;
     event.success = ok;
     if (ok) event.result = value;
     else event.error = value;
@@ -380,28 +382,14 @@ export class AdapterSet {
     return value;
   }
 
-  #wrap<E, R>(
-    wrappers: readonly LifecycleAdapter[],
+  /** Calls the graph wrapper at `i` around the ones inside it (first adapter outermost). */
+  #wrapGraphAt(
     i: number,
-    event: E,
-    innermost: () => MaybePromise<R> | unknown,
-    hook: "wrapGraphExecution",
-  ): Promise<R> {
-    if (i === wrappers.length) {
-      try {
-        return Promise.resolve(innermost() as MaybePromise<R>);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    const adapter = wrappers[i]!;
-    const next = (): Promise<R> => this.#wrap(wrappers, i + 1, event, innermost, hook);
-    try {
-      const wrap = adapter[hook] as (event: E, next: () => Promise<R>) => MaybePromise<R>;
-      // A wrapper may also return a plain value (e.g. a cache hit that skips next()).
-      return Promise.resolve(wrap.call(adapter, event, next));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    event: GraphExecutionEvent,
+    inner: () => Promise<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>> {
+    if (i === this.#wrapGraph.length) return promiseOf(inner);
+    const adapter = this.#wrapGraph[i]!;
+    return promiseOf(() => adapter.wrapGraphExecution!(event, () => this.#wrapGraphAt(i + 1, event, inner)));
   }
 }

@@ -131,7 +131,10 @@ export interface NodeExecutionResultEvent extends NodeExecutionEvent {
   readonly result: unknown;
   /** The node's own error (not wrapped), when `success` is false. */
   readonly error: unknown;
-  /** Time spent in the node function, in milliseconds. */
+  /**
+   * Time spent in the node function, in milliseconds. Measured for `afterNodeExecution`
+   * observers: when no adapter has one, the engine skips the clock and this stays 0.
+   */
   readonly durationMs: number;
   /** Non-fatal problems found with the result (e.g. data-quality warnings). */
   readonly warnings: readonly string[] | undefined;

@@ -238,6 +238,46 @@ describe("parallelize and collect", () => {
     expect(out).toEqual({ pages: ["/a:2", "/bb:3", "/ccc:4", "/dddd:5"], count: 4 });
   });
 
+  it("gives two collect nodes of one fan-out every outer value, however their inputs finish", async () => {
+    const dr = new Builder()
+      .withModules({
+        url: parallelize(({ urls }: { urls: string[] }) => urls),
+        slowPrefix: async () => (await sleep(5), "P:"),
+        a: ({ url }: { url: string }) => url.length,
+        b: ({ url, slowPrefix }: { url: string; slowPrefix: string }) => `${slowPrefix}${url}`,
+        lengths: collect(({ a }: { a: number[] }) => a),
+        prefixed: collect(({ b }: { b: string[] }) => b),
+      })
+      .build();
+    const both = await dr.execute(["lengths", "prefixed"], { inputs: { urls: ["x", "yy"] } });
+    expect(both).toEqual({ lengths: [1, 2], prefixed: ["P:x", "P:yy"] });
+    expect(await dr.execute(["prefixed"], { inputs: { urls: ["x", "yy"] } })).toEqual({ prefixed: ["P:x", "P:yy"] });
+  });
+
+  it("runs the items of a fan-out under the driver's limit, starting them in item order", async () => {
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    const dr = new Builder()
+      .withModules({
+        item: parallelize(({ n }: { n: number }) => Array.from({ length: n }, (_, i) => i)),
+        work: async ({ item }: { item: number }) => {
+          started.push(item);
+          most = Math.max(most, ++running);
+          await sleep(1);
+          running--;
+          return item * 2;
+        },
+        all: collect(({ work }: { work: number[] }) => work),
+      })
+      .withMaxConcurrency(3)
+      .build();
+    const { all } = await dr.execute(["all"], { inputs: { n: 40 } });
+    expect(all).toEqual(Array.from({ length: 40 }, (_, i) => i * 2));
+    expect(most).toBe(3);
+    expect(started).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+
   it("accepts iterables and async iterables, and an empty fan-out", async () => {
     const mod = (make: (n: number) => Iterable<number> | AsyncIterable<number>) => ({
       item: parallelize(({ n }: { n: number }) => make(n)),

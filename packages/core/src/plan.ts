@@ -201,6 +201,7 @@ function plan(
   const uses = new Int32Array(size);
   const consumerLists: number[][] = Array.from({ length: size }, () => []);
   const release: Int32Array[] = new Array(size);
+  const blocks = blockPlans(graph, slotNode, slotOf, isComputed, givenSlots);
   for (let s = 0; s < size; s++) {
     if (!isComputed[s]) {
       release[s] = new Int32Array(0);
@@ -214,6 +215,12 @@ function plan(
       if (a === -1 || (!isComputed[a] && !givenSlots[a])) continue;
       reads.push(a);
     }
+    // The item runs of a fan-out are shared by all its collect nodes and read the whole block's
+    // outer values: every collect node waits for all of them, not only for its own.
+    const block = n.kind === "collect" && n.expand !== -1 ? blocks.get(slotOf[n.expand]!) : undefined;
+    if (block !== undefined) {
+      for (const [, a] of block.outer) if (!reads.includes(a)) reads.push(a);
+    }
     release[s] = Int32Array.from(reads);
     for (const a of reads) {
       uses[a]! += 1;
@@ -224,13 +231,12 @@ function plan(
     }
   }
   const order: number[] = [];
-  const ready: number[] = [];
   const remaining = pending.slice();
   // Ready nodes in declaration order, so independent nodes start in the order they were written.
   const initial: number[] = [];
   for (let s = 0; s < size; s++) if (isComputed[s] && remaining[s] === 0) initial.push(s);
   initial.sort((a, b) => slotNode[a]!.index - slotNode[b]!.index);
-  ready.push(...initial);
+  const ready = initial.slice();
   for (let head = 0; head < ready.length; head++) {
     const s = ready[head]!;
     order.push(s);
@@ -259,7 +265,7 @@ function plan(
     ready: Int32Array.from(initial),
     executionPath: order.map((s) => slotNode[s]!.name),
     release,
-    blocks: blockPlans(graph, slotNode, slotOf, isComputed, givenSlots),
+    blocks,
   };
 }
 

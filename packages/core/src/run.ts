@@ -38,6 +38,7 @@ export class RunScope {
   pending = 0;
   /** Called with the error when the run stops while work is still in flight. */
   onEarly: ((error: unknown) => void) | undefined;
+  /** Runs waiting for a slot, first come first served (each at most once). */
   readonly #waiting = new Set<Run>();
   #controller: AbortController | undefined;
 
@@ -70,12 +71,18 @@ export class RunScope {
     this.#waiting.add(run);
   }
 
-  /** A slot came free: let waiting runs go on. */
+  /**
+   * A slot came free: let waiting runs go on, oldest first, while slots are free. Waking only as
+   * many as can start keeps a fan-out of N items under a limit linear: waking every waiting run
+   * per freed slot made it O(N²).
+   */
   freed(): void {
-    if (this.#waiting.size === 0) return;
-    const runs = [...this.#waiting];
-    this.#waiting.clear();
-    for (const run of runs) run.pump();
+    for (const run of this.#waiting) {
+      // A stopped scope lets every waiting run drain; otherwise only as many as can start.
+      if (!this.stopped && this.active >= this.maxConcurrency) return;
+      this.#waiting.delete(run);
+      run.pump(); // may wait again (re-added at the end) if it took the last slot and has more
+    }
   }
 }
 

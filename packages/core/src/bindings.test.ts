@@ -5,7 +5,7 @@ import { checkOutput } from "./check-output.js";
 import { Builder } from "./driver.js";
 import { buildError } from "./fixtures/errors.js";
 import { HamiltonError, type NodeExecutionError } from "./errors.js";
-import { tag } from "./modifiers.js";
+import { tag, type NodeContext } from "./modifiers.js";
 import { subdag } from "./subdag.js";
 
 
@@ -106,6 +106,17 @@ describe("parameterize, inject, value, source, group", () => {
     expect(() => source("")).toThrow(/must be a node name/);
     expect(() => group(group(value(1)) as never)).toThrow(/expected value\(...\) or source\(...\)/);
   });
+
+  it("passes the run context through bindings to a function that takes it", async () => {
+    const dr = new Builder()
+      .withModules({
+        x: () => 1,
+        named: inject({ y: value(2) }, ({ x, y }: { x: number; y: number }, ctx: NodeContext) => `${ctx.nodeName}:${x + y}`),
+        variants: parameterize({ p1: { k: value("a") }, p2: { k: value("b") } }, ({ k }: { k: string }, ctx: NodeContext) => `${ctx.nodeName}=${k}`),
+      })
+      .build();
+    expect(await dr.execute(["named", "p1", "p2"])).toEqual({ named: "named:3", p1: "p1=a", p2: "p2=b" });
+  });
 });
 
 describe("checkOutput", () => {
@@ -123,6 +134,26 @@ describe("checkOutput", () => {
     expect(cause.issues[0]).toMatch(/^1: .*(<=|1)/);
     expect(cause.issues[1]).toMatch(/^2: .*(>=|0)/);
     expect(cause.message).toMatch(/Output of node "scores" failed validation with 2 issues/);
+  });
+
+  it("keeps a synchronous node synchronous, and checks the settled value of any thenable", async () => {
+    const kinds: string[] = [];
+    const thenable = { then: (resolve: (v: number) => void) => resolve(5) };
+    const dr = new Builder()
+      .withModules({
+        sync: checkOutput(z.number().max(10), () => 3),
+        lazy: checkOutput((v: number) => v === 5 || `got ${String(v)}`, () => thenable as unknown as Promise<number>),
+      })
+      .withAdapters({
+        aroundNodeExecution: (e, next) => {
+          const out = next();
+          kinds.push(`${e.node.name}:${out instanceof Promise ? "promise" : typeof out}`);
+          return out;
+        },
+      })
+      .build();
+    expect(await dr.execute(["sync", "lazy"])).toEqual({ sync: 3, lazy: 5 });
+    expect(kinds.sort()).toEqual(["lazy:promise", "sync:number"]);
   });
 
   it("passes valid values through, sync or async", async () => {

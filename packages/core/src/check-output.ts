@@ -1,5 +1,6 @@
 import { HamiltonError } from "./errors.js";
 import { attach, checkFunction, specOf, type NodeContext, type OutputCheck } from "./modifiers.js";
+import { isThenable } from "./values.js";
 
 /**
  * The Standard Schema interface (https://standardschema.dev), which zod, valibot, arktype and
@@ -57,7 +58,7 @@ function schemaCheck(schema: StandardSchemaV1): OutputCheck["validate"] {
   return (value) => {
     const result = schema["~standard"].validate(value);
     const issues = (r: StandardSchemaResult<unknown>) => (r.issues ? r.issues.map(formatIssue) : []);
-    return result instanceof Promise ? result.then(issues) : issues(result);
+    return isThenable(result) ? Promise.resolve(result).then(issues) : issues(result);
   };
 }
 
@@ -110,8 +111,10 @@ export function checkOutput<F extends (...args: never[]) => unknown>(
 }
 
 /**
- * Wraps a node's call with its checks: the wrapper resolves the value, runs every check, fails the
- * node on `fail` issues and reports `warn` issues through the context.
+ * Wraps a node's call with its checks: runs every check on the value, fails the node on `fail`
+ * issues and reports `warn` issues through the context. Synchronous as long as the node and the
+ * checks are (a synchronous node with a zod schema stays synchronous); it awaits a promised value
+ * or a check that returns a promise.
  */
 export function withChecks(
   nodeName: string,
@@ -119,30 +122,39 @@ export function withChecks(
   checks: readonly OutputCheck[],
 ): (deps: Record<string, unknown>, ctx: NodeContext) => unknown {
   const warned = new Set<OutputCheck>();
-  const run = async (value: unknown, ctx: NodeContext): Promise<unknown> => {
-    const failures: string[] = [];
-    for (const check of checks) {
-      const issues = await check.validate(value);
-      if (issues.length === 0) continue;
-      if (check.importance === "fail") {
-        failures.push(...issues.map((i) => `${i} (${check.description})`));
-      } else {
-        for (const issue of issues) ctx.warn(`${issue} (${check.description})`);
-        if (!warned.has(check)) {
-          warned.add(check);
-          console.warn(
-            `[hamilton-ts] node "${nodeName}": output check (${check.description}) found ${issues.length} issue${issues.length === 1 ? "" : "s"}: ${issues.join("; ")}. ` +
-              `Importance is "warn", so the value is kept; later warnings of this check are reported to adapters only.`,
-          );
-        }
+  const record = (check: OutputCheck, issues: readonly string[], ctx: NodeContext, failures: string[]): void => {
+    if (issues.length === 0) return;
+    if (check.importance === "fail") {
+      failures.push(...issues.map((i) => `${i} (${check.description})`));
+      return;
+    }
+    for (const issue of issues) ctx.warn(`${issue} (${check.description})`);
+    if (!warned.has(check)) {
+      warned.add(check);
+      console.warn(
+        `[hamilton-ts] node "${nodeName}": output check (${check.description}) found ${issues.length} issue${issues.length === 1 ? "" : "s"}: ${issues.join("; ")}. ` +
+          `Importance is "warn", so the value is kept; later warnings of this check are reported to adapters only.`,
+      );
+    }
+  };
+  const run = (value: unknown, ctx: NodeContext, from: number, failures: string[]): unknown => {
+    for (let i = from; i < checks.length; i++) {
+      const check = checks[i]!;
+      const issues = check.validate(value);
+      if (isThenable(issues)) {
+        return Promise.resolve(issues).then((list) => {
+          record(check, list, ctx, failures);
+          return run(value, ctx, i + 1, failures);
+        });
       }
+      record(check, issues, ctx, failures);
     }
     if (failures.length > 0) throw new DataValidationError(nodeName, failures);
     return value;
   };
   return (deps, ctx) => {
     const out = call(deps, ctx);
-    return out instanceof Promise ? out.then((v) => run(v, ctx)) : run(out, ctx);
+    return isThenable(out) ? Promise.resolve(out).then((v) => run(v, ctx, 0, [])) : run(out, ctx, 0, []);
   };
 }
 

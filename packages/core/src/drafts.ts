@@ -3,7 +3,8 @@ import { collectCandidates, type Candidate } from "./candidates.js";
 import { withChecks } from "./check-output.js";
 import { HamiltonError, type BuildProblem } from "./errors.js";
 import { specOf, type Binding, type NodeContext, type NodeSpec } from "./modifiers.js";
-import { readSignature, type DependencyDecl } from "./signature.js";
+import { readSignature, sourceOf, type DependencyDecl } from "./signature.js";
+import { EMPTY } from "./values.js";
 
 /** How the engine calls a node: with its dependencies by node name, and the run context. */
 export type NodeCall = (deps: Record<string, unknown>, ctx: NodeContext) => unknown;
@@ -45,32 +46,31 @@ export function expandCandidate(candidate: Candidate, context: Context): Draft[]
   const base = {
     functionName: candidate.exportName,
     usesContext: signature.usesContext,
-    tags: spec?.tags ?? {},
-    doc: spec?.doc ?? "",
-    source: Function.prototype.toString.call(fn),
-    role: spec?.role ?? "transform",
+    tags: spec.tags ?? EMPTY,
+    doc: spec.doc ?? "",
+    source: sourceOf(fn),
+    role: spec.role ?? "transform",
   } as const;
   const call = fn as NodeCall;
   const drafts: Draft[] = [];
-  const variants: Array<[string, Readonly<Record<string, Binding>>, string]> = spec?.parameterize
+  const variants: Array<[string, Readonly<Record<string, Binding>>, string]> = spec.parameterize
     ? Object.entries(spec.parameterize).map(([name, b]) => [name, { ...(spec.bindings ?? {}), ...b }, `"${candidate.exportName}" (parameterize "${name}")`])
-    : [[candidate.name, spec?.bindings ?? {}, `"${candidate.exportName}"`]];
+    : [[candidate.name, spec.bindings ?? {}, `"${candidate.exportName}"`]];
   for (const [name, bindings, origin] of variants) {
     const bound = bind(signature.dependencies, bindings, call, origin, context.problems);
     if (bound === undefined) continue;
     let nodeCall = bound.call;
-    let usesContext = base.usesContext || bound.call !== call;
-    if (spec?.checks !== undefined && spec.checks.length > 0) {
+    // A bound call passes the context through: the function's own need decides.
+    let usesContext = base.usesContext;
+    if (spec.checks !== undefined && spec.checks.length > 0) {
       nodeCall = withChecks(name, nodeCall, spec.checks);
       usesContext = true;
     }
     drafts.push({ ...base, name, origin, call: nodeCall, usesContext, deps: bound.deps });
-    for (const field of spec?.fields ?? []) drafts.push(fieldDraft(name, field, base));
+    for (const field of spec.fields ?? []) drafts.push(fieldDraft(name, field, base));
   }
   return drafts;
 }
-
-const NO_TAGS: Readonly<Record<string, TagValue>> = Object.freeze({});
 
 /** A function with no modifier: one node, no bindings (the common case, kept allocation-light). */
 function plainDraft(candidate: Candidate, context: Context): Draft | undefined {
@@ -84,9 +84,9 @@ function plainDraft(candidate: Candidate, context: Context): Draft | undefined {
     call: fn as NodeCall,
     usesContext: signature.usesContext,
     deps: signature.dependencies,
-    tags: NO_TAGS,
+    tags: EMPTY,
     doc: "",
-    source: Function.prototype.toString.call(fn),
+    source: sourceOf(fn),
     role: "transform",
   };
 }
@@ -238,7 +238,7 @@ function expandSubdag(candidate: Candidate, spec: NodeSpec, context: Context): D
       origin: `"${d.name}" of ${origin}`,
       call: bound.call,
       deps: bound.deps,
-      usesContext: d.usesContext || bound.call !== d.call,
+      usesContext: d.usesContext,
       tags: { ...spec.tags, ...d.tags, "hamilton.subdag": ns },
     });
   }
@@ -257,11 +257,11 @@ function expandSubdag(candidate: Candidate, spec: NodeSpec, context: Context): D
           origin: `"${candidate.exportName}"`,
           functionName: candidate.exportName,
           call: bound.call,
-          usesContext: signature.usesContext || bound.call !== call,
+          usesContext: signature.usesContext,
           deps: bound.deps,
           tags: spec.tags,
           doc: spec.doc ?? "",
-          source: Function.prototype.toString.call(spec.fn),
+          source: sourceOf(spec.fn),
           role: "transform",
         });
       }

@@ -108,6 +108,16 @@ describe("Driver.execute", () => {
     expect(clash.message).toMatch(/also set in the config/);
     const notAnObject = await rejection(dr.execute(["b"], { inputs: [] as never }));
     expect(notAnObject.code).toBe("INVALID_ARGUMENT");
+    expect(notAnObject.message).toMatch(/^execute\(\.\.\., \{ inputs \}\): inputs must be an object/);
+  });
+
+  it("rejects finalVars that is not an array, and a config that is not a record, saying where", async () => {
+    const dr = new Builder().withModules({ a: () => 1 }).build();
+    const notArray = await rejection(dr.execute("a" as never));
+    expect(notArray.code).toBe("INVALID_ARGUMENT");
+    expect(notArray.message).toMatch(/finalVars must be an array of node names/);
+    expect(() => dr.validateExecution("a" as never)).toThrow(/finalVars must be an array/);
+    expect(() => new Builder().withConfig([1] as never)).toThrow(/^withConfig\(config\): config must be an object of name → value, got an array/);
   });
 
   it("runs independent async nodes concurrently", async () => {

@@ -12,6 +12,7 @@ import { buildGraph, type Graph } from "./graph.js";
 import { makePlan, type Plan } from "./plan.js";
 import { abortError, Run, RunScope } from "./run.js";
 import type { CheckWiring, DepsOfModules, InputsOf, OutputsOf, Simplify } from "./types.js";
+import { EMPTY } from "./values.js";
 import { renderExecution, type VisualizationFormat } from "./visualize.js";
 
 /** Options of {@link Driver.execute}. */
@@ -177,10 +178,13 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
   }
 
   #prepare(finalVars: readonly string[], options: Omit<ExecuteOptions, "signal">): Prepared {
+    if (!Array.isArray(finalVars)) {
+      throw new HamiltonError("INVALID_ARGUMENT", `execute(finalVars, ...): finalVars must be an array of node names, e.g. ["universalTruth"].`);
+    }
     const graph = this.#graph;
     const config = graph.config;
-    const rawInputs = checkRecord(options.inputs, "inputs");
-    const overrides = checkRecord(options.overrides, "overrides");
+    const rawInputs = checkRecord(options.inputs, "execute(..., { inputs })", "inputs");
+    const overrides = checkRecord(options.overrides, "execute(..., { overrides })", "overrides");
     let inputs = rawInputs;
     const configKeys = Object.keys(config);
     if (configKeys.length > 0) {
@@ -218,14 +222,14 @@ interface Prepared {
   readonly overrides: Readonly<Record<string, unknown>>;
 }
 
-const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
 
-function checkRecord(value: unknown, what: string): Readonly<Record<string, unknown>> {
+/** Checks that `what`, given at `where`, is a record (or absent). */
+function checkRecord(value: unknown, where: string, what: string): Readonly<Record<string, unknown>> {
   if (value === undefined) return EMPTY;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new HamiltonError(
       "INVALID_ARGUMENT",
-      `execute(..., { ${what} }): ${what} must be an object of name → value, got ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}.`,
+      `${where}: ${what} must be an object of name → value, got ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}.`,
     );
   }
   return value as Record<string, unknown>;
@@ -294,7 +298,7 @@ export class Builder<N = {}, D = {}> {
    * (their types are checked against the nodes that read them). Later calls win on the same key.
    */
   withConfig<C extends Readonly<Record<string, unknown>>>(config: C): Builder<Omit<N, keyof C> & C, D> {
-    checkRecord(config, "config");
+    checkRecord(config, "withConfig(config)", "config");
     return this.#with({ config: { ...this.#state.config, ...config } });
   }
 
@@ -305,7 +309,8 @@ export class Builder<N = {}, D = {}> {
 
   /**
    * Caps how many asynchronous nodes of one run may be in flight at once (default: no cap).
-   * Synchronous nodes never wait for a slot.
+   * Synchronous nodes take no slot, but nodes start in plan order: one queued while every slot
+   * is taken waits for a free one like any other.
    */
   withMaxConcurrency(limit: number): Builder<N, D> {
     if (!(Number.isInteger(limit) && limit >= 1) && limit !== Number.POSITIVE_INFINITY) {

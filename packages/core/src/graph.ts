@@ -230,7 +230,6 @@ export function buildGraph(
   // 4. Cycles, then fan-outs (which assume an acyclic graph).
   const cycles = findCycles(nodes);
   for (const cycle of cycles) {
-    if (cycle.length === 1) continue; // self-dependency, reported above
     const path = [...cycle, cycle[0]].join(" -> ");
     problems.push({
       code: "CYCLE",
@@ -277,7 +276,7 @@ function wireFanOuts(nodes: MutableGraphNode[], problems: BuildProblem[]): void 
         continue;
       }
       blockOf[v.index] = e.index;
-      stack.push(...v.consumers);
+      for (const c of v.consumers) stack.push(c);
     }
   }
   const gathered = new Uint8Array(nodes.length);
@@ -388,7 +387,8 @@ function findCycles(nodes: readonly GraphNode[]): string[][] {
 
 /** Walks dependencies inside one strongly connected component until a node repeats. */
 function cyclePath(nodes: readonly GraphNode[], component: ReadonlySet<number>): string[] {
-  const start = Math.min(...component);
+  let start = Infinity;
+  for (const v of component) if (v < start) start = v;
   const path: number[] = [];
   const at = new Map<number, number>();
   let v = start;
@@ -400,6 +400,6 @@ function cyclePath(nodes: readonly GraphNode[], component: ReadonlySet<number>):
   // Dependencies point backwards in data flow: reverse so the path reads producer -> consumer,
   // then start from the node declared first.
   const cycle = path.slice(at.get(v)).reverse();
-  const first = cycle.indexOf(Math.min(...cycle));
+  const first = cycle.indexOf(cycle.reduce((a, b) => Math.min(a, b)));
   return [...cycle.slice(first), ...cycle.slice(0, first)].map((i) => nodes[i]!.name);
 }

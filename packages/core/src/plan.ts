@@ -13,7 +13,7 @@ export interface Plan {
   readonly slotNode: readonly GraphNode[];
   /** Slots of the nodes to compute, in a valid execution order. */
   readonly compute: Int32Array;
-  /** Slots whose value comes from the caller: [slot, isOverride] pairs. */
+  /** Slots whose value comes from the caller, with the name and whether it is an override. */
   readonly given: readonly { readonly slot: number; readonly name: string; readonly override: boolean }[];
   /** For each slot: how many computed dependencies must finish before it can run. */
   readonly pending: Int32Array;
@@ -58,10 +58,15 @@ export function makePlan(
   finalVars: readonly string[],
   overrideNames: readonly string[],
   inputNames: ReadonlySet<string>,
-  internal = false,
 ): Plan {
-  if (!internal) checkRequest(graph, finalVars, overrideNames, inputNames);
+  checkRequest(graph, finalVars, overrideNames, inputNames);
   return plan(graph, finalVars, overrideNames, inputNames);
+}
+
+/** `"name"`, with up to two close names as a did-you-mean. */
+function withSuggestion(name: string, names: readonly string[]): string {
+  const close = suggest(name, names);
+  return `"${name}"${close.length ? ` (did you mean ${close.map((c) => `"${c}"`).join(" or ")}?)` : ""}`;
 }
 
 function checkRequest(
@@ -71,16 +76,10 @@ function checkRequest(
   inputNames: ReadonlySet<string>,
 ): void {
   const { byName } = graph;
-  if (!Array.isArray(finalVars)) {
-    throw new HamiltonError("INVALID_ARGUMENT", `execute(finalVars, ...): finalVars must be an array of node names, e.g. ["universalTruth"].`);
-  }
   const unknown = finalVars.filter((v) => typeof v !== "string" || !byName.has(v));
   if (unknown.length > 0) {
     const names = [...byName.keys()];
-    const parts = unknown.map((v) => {
-      const close = typeof v === "string" ? suggest(v, names) : [];
-      return `"${String(v)}"${close.length ? ` (did you mean ${close.map((c) => `"${c}"`).join(" or ")}?)` : ""}`;
-    });
+    const parts = unknown.map((v) => (typeof v === "string" ? withSuggestion(v, names) : `"${String(v)}"`));
     throw new HamiltonError(
       "UNKNOWN_OUTPUTS",
       `Unknown output${unknown.length === 1 ? "" : "s"} requested: ${parts.join(", ")}. ` +
@@ -93,10 +92,7 @@ function checkRequest(
     throw new HamiltonError(
       "UNKNOWN_OVERRIDES",
       `Override${unknownOverrides.length === 1 ? "" : "s"} for unknown node${unknownOverrides.length === 1 ? "" : "s"}: ${unknownOverrides
-        .map((v) => {
-          const close = suggest(v, names);
-          return `"${v}"${close.length ? ` (did you mean ${close.map((c) => `"${c}"`).join(" or ")}?)` : ""}`;
-        })
+        .map((v) => withSuggestion(v, names))
         .join(", ")}. Overrides replace the value of existing nodes.`,
     );
   }
@@ -297,8 +293,9 @@ function blockPlans(
     const expandName = slotNode[expandSlot]!.name;
     const outerList = [...outer].map((a) => [slotNode[a]!.name, a] as const);
     const givenNames = [expandName, ...outerList.map(([name]) => name)];
-    const plan = makePlan(graph, [...outputs], givenNames, new Set(), true);
-    blocks.set(expandSlot, { expandName, plan, outputs: [...outputs], outer: outerList });
+    // Built by the engine from a checked plan: no request to check.
+    const blockPlan = plan(graph, [...outputs], givenNames, new Set());
+    blocks.set(expandSlot, { expandName, plan: blockPlan, outputs: [...outputs], outer: outerList });
   }
   return blocks;
 }

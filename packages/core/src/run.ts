@@ -3,14 +3,7 @@ import { HamiltonError, NodeExecutionError } from "./errors.js";
 import type { GraphNode } from "./graph.js";
 import type { NodeContext } from "./modifiers.js";
 import { PER_ITEM, type BlockPlan, type Plan } from "./plan.js";
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
-}
+import { EMPTY, isThenable } from "./values.js";
 
 /** The error a run rejects with when its signal fires. */
 export function abortError(reason: unknown): HamiltonError {
@@ -19,7 +12,6 @@ export function abortError(reason: unknown): HamiltonError {
 }
 
 const NO_WARN = (): void => undefined;
-const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
  * What one execute call shares between its main run and the item runs of its fan-outs: the id,

@@ -18,6 +18,17 @@ export type Signature =
   | { readonly ok: false; readonly reason: string };
 
 const cache = new WeakMap<Function, Signature>();
+const sources = new WeakMap<Function, string>();
+
+/** A function's source text, read once per function (the signature reader and the node's record share it). */
+export function sourceOf(fn: Function): string {
+  let source = sources.get(fn);
+  if (source === undefined) {
+    source = Function.prototype.toString.call(fn);
+    sources.set(fn, source);
+  }
+  return source;
+}
 
 /**
  * Reads a node function's dependencies from its single destructured object parameter with
@@ -64,7 +75,7 @@ class Tokens {
 }
 
 function parse(fn: Function): Signature {
-  const source = Function.prototype.toString.call(fn);
+  const source = sourceOf(fn);
   if (fn.name.startsWith("bound ") || NATIVE.test(source)) {
     return { ok: false, reason: "it is a native or bound function, whose parameters cannot be read" };
   }

@@ -51,11 +51,7 @@ export async function downSinkSuite(options: Options): Promise<DownSinkFigure> {
   const totalMs = performance.now() - t0;
   const heapAfterMB = heapMB();
   const stats = tracker.stats;
-  // The tracker's shutdown timer is unref'd: with nothing else pending the process would exit
-  // before it fires and shutdown() would never resolve. Keep the loop alive meanwhile.
-  const keepAlive = setInterval(() => {}, 1_000);
   const report = await tracker.shutdown({ timeoutMs: 50 });
-  clearInterval(keepAlive);
   const capacity = tracker.options.queueCapacity;
   return {
     runs,

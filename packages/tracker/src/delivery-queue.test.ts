@@ -197,6 +197,28 @@ describe("DeliveryQueue: overflow", () => {
   });
 });
 
+describe("DeliveryQueue: the process lives while a flush is awaited, not otherwise", () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+
+  it("keeps the event loop alive (referenced timers) while a flush is awaited, and only then", async () => {
+    const sink = new MemorySink();
+    sink.mode = "fail"; // retryable: the queue backs off and retries
+    const { q } = queue(sink, { retryInitialDelayMs: 50, retryMaxDelayMs: 50, flushIntervalMs: 1 });
+    const before = timers();
+    q.push(runRecord("r"));
+    await until(() => sink.attempts >= 1, "a first failed write");
+    // Background retrying: nothing keeps the process alive.
+    expect(timers()).toBe(before);
+    const flushing = q.flush(500);
+    await until(() => sink.attempts >= 2, "a retry during the flush");
+    // Awaited: the flush's own timeout and the retry timer are referenced.
+    expect(timers()).toBeGreaterThan(before);
+    const report = await flushing;
+    expect(report.complete).toBe(false);
+    await q.close(10);
+  });
+});
+
 describe("DeliveryQueue: close", () => {
   it("delivers what is queued and says nothing is left", async () => {
     const sink = new MemorySink();

@@ -177,7 +177,7 @@ export class DeliveryQueue {
             this.#waiters = this.#waiters.filter((w) => w !== waiter);
             done();
           }, Math.max(0, timeoutMs));
-          timer.unref();
+          // Not unref'd: someone awaits this flush, and the process must live to see it settle.
         }
       });
     }
@@ -387,7 +387,7 @@ export class DeliveryQueue {
           controller.abort(error);
           reject(error);
         }, timeoutMs);
-        timer.unref();
+        this.#unrefUnlessAwaited(timer);
         controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
       });
       limit.catch(() => {});
@@ -398,11 +398,18 @@ export class DeliveryQueue {
     }
   }
 
+  /**
+   * Background delivery (a sink that is down, retrying) must not keep the process alive; while a
+   * `flush()` is awaited it must, or the process exits with that await unsettled.
+   */
+  #unrefUnlessAwaited(timer: ReturnType<typeof setTimeout>): void {
+    if (this.#waiters.length === 0) timer.unref();
+  }
+
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
-      // A sink that is down must not keep the process alive.
-      timer.unref();
+      this.#unrefUnlessAwaited(timer);
       const self = this;
       function done(): void {
         clearTimeout(timer);

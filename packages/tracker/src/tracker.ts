@@ -236,8 +236,8 @@ export class HamiltonTracker implements LifecycleAdapter {
         await Promise.race([
           this.sink.close(),
           new Promise((_, reject) => {
+            // Not unref'd: shutdown() is awaited; this bounds it.
             timer = setTimeout(() => reject(new Error(`the sink's close() did not finish within ${left} ms`)), left);
-            timer.unref();
           }),
         ]);
       } catch (error) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HISTOGRAM_BINS, numericStats } from "./numeric-stats.js";
+import { HISTOGRAM_BINS, numericStats, QUANTILES } from "./numeric-stats.js";
 
 describe("numericStats", () => {
   it("matches pandas for 1..10 (sample std, linear quantiles, 10 bins)", () => {
@@ -20,6 +20,30 @@ describe("numericStats", () => {
     expect(s.histogram.map((b) => b.count)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
     expect(s.histogram[0]!.lo).toBe(1);
     expect(s.histogram[9]!.hi).toBe(10);
+  });
+
+  it("gives the quantiles a full sort gives, on many sizes, duplicates and signs, without reordering the input", () => {
+    // A small deterministic generator (no Math.random in tests).
+    let seed = 12345;
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const size of [1, 2, 3, 5, 10, 11, 97, 1000, 4096]) {
+      for (const spread of [3, 1000]) {
+        const values = Array.from({ length: size }, () => Math.round((next() - 0.5) * spread) + 0); // + 0: no -0
+        const copy = [...values];
+        const sorted = [...values].sort((a, b) => a - b);
+        const expected: Record<string, number> = {};
+        for (const q of QUANTILES) {
+          const pos = (sorted.length - 1) * q;
+          const lo = Math.floor(pos);
+          const hi = Math.ceil(pos);
+          expected[String(q)] = sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+        }
+        const s = numericStats(values, Infinity);
+        expect(s.quantiles, `size ${size}, spread ${spread}`).toEqual(expected);
+        expect([s.min, s.max]).toEqual([sorted[0], sorted[size - 1]]);
+        expect(values).toEqual(copy);
+      }
+    }
   });
 
   it("puts each value in the (lo, hi] bin, the minimum in the first", () => {

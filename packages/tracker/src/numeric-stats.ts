@@ -12,17 +12,69 @@ export interface NumberList {
   readonly [index: number]: unknown;
 }
 
-function quantile(sorted: Float64Array, q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  const a = sorted[lo]!;
-  if (lo === hi) return a;
-  return a + (sorted[hi]! - a) * (pos - lo);
+/**
+ * Puts the k-th smallest of `a[left..right]` at `a[k]`, smaller ones before it and larger ones
+ * after it (Hoare's quickselect, median-of-three pivot): expected O(n), no full sort.
+ */
+function select(a: Float64Array, k: number, left: number, right: number): void {
+  while (right > left) {
+    const mid = (left + right) >>> 1;
+    // Median of three as the pivot value.
+    let x = a[left]!;
+    let y = a[mid]!;
+    let z = a[right]!;
+    if (x > y) [x, y] = [y, x];
+    if (y > z) y = z;
+    const pivot = x > y ? x : y;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return;
+  }
 }
 
-function histogram(sorted: Float64Array, min: number, max: number): NumericStats["histogram"] {
-  if (sorted.length === 0) return [];
+/**
+ * Linear-interpolated quantiles (numpy's default) of `values`, which is reordered. Each needed
+ * order statistic is selected in ascending order, each search starting past the previous one.
+ */
+function quantiles(values: Float64Array): Record<string, number> {
+  const last = values.length - 1;
+  const positions = new Set<number>();
+  for (const q of QUANTILES) {
+    positions.add(Math.floor(last * q));
+    positions.add(Math.ceil(last * q));
+  }
+  const at = new Map<number, number>();
+  let left = 0;
+  for (const k of [...positions].sort((a, b) => a - b)) {
+    select(values, k, left, last);
+    at.set(k, values[k]!);
+    left = k + 1;
+  }
+  const out: Record<string, number> = {};
+  for (const q of QUANTILES) {
+    const pos = last * q;
+    const lo = Math.floor(pos);
+    const a = at.get(lo)!;
+    out[String(q)] = lo === pos ? a : a + (at.get(Math.ceil(pos))! - a) * (pos - lo);
+  }
+  return out;
+}
+
+function histogram(values: Float64Array, min: number, max: number): NumericStats["histogram"] {
+  if (values.length === 0) return [];
   let lo = min;
   let hi = max;
   if (lo === hi) {
@@ -33,8 +85,8 @@ function histogram(sorted: Float64Array, min: number, max: number): NumericStats
   }
   const width = (hi - lo) / HISTOGRAM_BINS;
   const counts = new Array<number>(HISTOGRAM_BINS).fill(0);
-  for (let i = 0; i < sorted.length; i++) {
-    const x = sorted[i]!;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
     // Bins are (lo, hi]; the first also holds its lower edge.
     let bin = Math.ceil((x - lo) / width) - 1;
     if (bin < 0) bin = 0;
@@ -70,17 +122,22 @@ export function numericStats(values: NumberList, limit: number): NumericStats {
   if (count === 0) {
     return { count, missing, zeros, min: null, max: null, mean: null, std: null, quantiles: null, histogram: [] };
   }
-  const sorted = finite.subarray(0, count).sort();
-  const min = sorted[0]!;
-  const max = sorted[count - 1]!;
+  const kept = finite.subarray(0, count);
+  let min = kept[0]!;
+  let max = min;
+  for (let i = 1; i < count; i++) {
+    const v = kept[i]!;
+    if (v < min) min = v;
+    else if (v > max) max = v;
+  }
   const mean = sum / count;
   let sq = 0;
   for (let i = 0; i < count; i++) {
-    const d = sorted[i]! - mean;
+    const d = kept[i]! - mean;
     sq += d * d;
   }
   const std = count > 1 ? Math.sqrt(sq / (count - 1)) : null;
-  const quantiles: Record<string, number> = {};
-  for (const q of QUANTILES) quantiles[String(q)] = quantile(sorted, q);
-  return { count, missing, zeros, min, max, mean, std, quantiles, histogram: histogram(sorted, min, max) };
+  // The histogram before the quantiles, which reorder the values.
+  const bins = histogram(kept, min, max);
+  return { count, missing, zeros, min, max, mean, std, quantiles: quantiles(kept), histogram: bins };
 }

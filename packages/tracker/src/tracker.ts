@@ -49,7 +49,8 @@ const DISABLED: ValueSummary = Object.freeze({ kind: "disabled" });
  * errors, result summaries and the trace/span ids another adapter (the OpenTelemetry tracer) left
  * in the node event's `attributes`.
  *
- * The node hooks only build a small record and queue it (a few microseconds); a background loop
+ * The node hooks only build a small record and queue it (about 2 µs for a small result; summaries
+ * of large values are bounded by `summaryLimits`, e.g. ~4 ms for 100,000 numbers); a background loop
  * delivers batches to the sink, retrying with backoff while it is down. The tracker never throws
  * into the pipeline and never makes it wait. Call {@link shutdown} before the process exits.
  *

@@ -56,7 +56,6 @@ export const ATTR_TRACELOOP_ENTITY_INPUT = "traceloop.entity.input";
 export const ATTR_TRACELOOP_ENTITY_OUTPUT = "traceloop.entity.output";
 
 // --- shared event attributes ----------------------------------------------------------------
-/** Key of the trace id (32 hex characters) the tracer leaves in an event's `attributes`. */
-export const SHARED_TRACE_ID = "trace_id";
-/** Key of the span id (16 hex characters) the tracer leaves in an event's `attributes`. */
-export const SHARED_SPAN_ID = "span_id";
+// The keys the tracer leaves its ids under are defined with the lifecycle API, where every
+// adapter reads them; re-exported here for the tracer's users.
+export { SHARED_SPAN_ID, SHARED_TRACE_ID } from "@hamilton-ts/lifecycle";

@@ -1,3 +1,4 @@
+import { isSecretKey } from "@hamilton-ts/lifecycle";
 import { describe, expect, it } from "vitest";
 import { toJsonAttribute, truncate } from "./serialize.js";
 
@@ -19,27 +20,39 @@ describe("toJsonAttribute", () => {
     );
   });
 
-  it("redacts keys that look like secrets, not token counts", () => {
-    const json = toJsonAttribute({
+  it("redacts keys that look like secrets, not token counts, by the rule the tracker uses", () => {
+    const value = {
       apiKey: "a",
       OPENAI_API_KEY: "b",
       client_secret: "c",
       password: "d",
       accessToken: "e",
       headers: { Authorization: "Bearer f" },
+      sessionCookie: "g",
+      passphrase: "h",
+      private_key_pem: "i",
+      max_tokens: 100,
+      tokenCount: 7,
+    };
+    expect(JSON.parse(toJsonAttribute(value))).toEqual({
+      apiKey: "[REDACTED]",
+      OPENAI_API_KEY: "[REDACTED]",
+      client_secret: "[REDACTED]",
+      password: "[REDACTED]",
+      accessToken: "[REDACTED]",
+      headers: { Authorization: "[REDACTED]" },
+      sessionCookie: "[REDACTED]",
+      passphrase: "[REDACTED]",
+      private_key_pem: "[REDACTED]",
       max_tokens: 100,
       tokenCount: 7,
     });
-    expect(JSON.parse(json)).toEqual({
-      apiKey: "[redacted]",
-      OPENAI_API_KEY: "[redacted]",
-      client_secret: "[redacted]",
-      password: "[redacted]",
-      accessToken: "[redacted]",
-      headers: { Authorization: "[redacted]" },
-      max_tokens: 100,
-      tokenCount: 7,
-    });
+    // One rule: every key the tracker treats as secret, the tracer does too.
+    for (const key of Object.keys(value)) expect(JSON.parse(toJsonAttribute({ [key]: "x" }))[key] === "[REDACTED]").toBe(isSecretKey(key));
+  });
+
+  it("redacts known key formats inside recorded strings", () => {
+    expect(toJsonAttribute({ note: "use sk-abcdefghijklmnopqrstuvwx for it" })).toBe('{"note":"use [REDACTED] for it"}');
   });
 
   it("writes bigints, symbols and errors readably", () => {

@@ -1,10 +1,7 @@
-/**
- * Keys whose values are never recorded: names ending like a secret (`apiKey`, `client_secret`,
- * `password`, `accessToken`, `Authorization`, …), but not `max_tokens` or `tokenCount`.
- */
-const SECRET_KEY = /(api[-_]?key|secret|passw(or)?d|authorization|credentials?|private[-_]?key|token)$/i;
+import { isSecretKey, REDACTED, redactText } from "@hamilton-ts/lifecycle";
 
-function className(value: object): string {
+/** A class instance's constructor name (`"Object"` when it has none). */
+export function className(value: object): string {
   const ctor = (value as { constructor?: { name?: unknown } }).constructor;
   return typeof ctor?.name === "string" && ctor.name.length > 0 ? ctor.name : "Object";
 }
@@ -15,8 +12,10 @@ function isPlainObject(value: object): boolean {
 }
 
 function replacer(key: string, value: unknown): unknown {
-  if (key !== "" && SECRET_KEY.test(key)) return "[redacted]";
+  if (key !== "" && isSecretKey(key)) return REDACTED;
   switch (typeof value) {
+    case "string":
+      return redactText(value);
     case "bigint":
       return value.toString();
     case "function":
@@ -37,8 +36,10 @@ function replacer(key: string, value: unknown): unknown {
 /**
  * The default way the tracer turns a recorded value into an attribute string: JSON, with
  * bigints as strings, functions and class instances by name only (an OpenAI client holds its
- * API key), errors as `{name, message}`, and the values of keys that look like secrets
- * (`apiKey`, `token`, `password`, `authorization`, …) replaced by `"[redacted]"`. A value JSON
+ * API key), errors as `{name, message}`. Secrets are redacted by the rule every hamilton-ts
+ * adapter shares (`isSecretKey` / `redactText` of `@hamilton-ts/lifecycle`): values of keys that
+ * look like secrets (`apiKey`, `token`, `password`, `authorization`, `cookie`, …) become
+ * `"[REDACTED]"`, and so do known key formats (`sk-…`, `Bearer …`) inside strings. A value JSON
  * cannot represent (a cycle) becomes `"[unserializable: <reason>]"`.
  */
 export function toJsonAttribute(value: unknown): string {

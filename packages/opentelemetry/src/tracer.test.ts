@@ -315,6 +315,22 @@ describe("OpenTelemetryTracer failures", () => {
     expect(a.events[0]?.attributes?.["exception.message"]).toBe("plain string");
   });
 
+  it("records a thrown object redacted and cut to maxValueLength", async () => {
+    const dr = new Builder()
+      .withModules({
+        a: () => {
+          throw { apiKey: "sk-abcdefghijklmnopqrstuvwx", detail: "x".repeat(10_000) }; // eslint-disable-line no-throw-literal
+        },
+      })
+      .withAdapters(new OpenTelemetryTracer({ maxValueLength: 64 }))
+      .build();
+    await expect(dr.execute(["a"])).rejects.toBeInstanceOf(NodeExecutionError);
+    const message = one("a").status.message!;
+    expect(message.startsWith('{"apiKey":"[REDACTED]","detail":"xxx')).toBe(true);
+    expect(message).toHaveLength(65); // 64 characters and the cut mark
+    expect(message.endsWith("…")).toBe(true);
+  });
+
   it("fails the run span of an aborted run", async () => {
     const controller = new AbortController();
     let started!: () => void;
@@ -494,7 +510,7 @@ describe("OpenTelemetryTracer options", () => {
     expect(JSON.parse(String(summary.attributes["traceloop.entity.output"]))).toEqual({ words: 3, via: "[Client]" });
     expect(one("long").attributes["traceloop.entity.output"]).toBe(`"${"x".repeat(59)}…`);
     const run = one("hamilton.run");
-    expect(run.attributes["traceloop.entity.input"]).toBe('{"args":[],"kwargs":{"text":"a b c","token":"[redacted]"}}');
+    expect(run.attributes["traceloop.entity.input"]).toBe('{"args":[],"kwargs":{"text":"a b c","token":"[REDACTED]"}}');
     expect(String(run.attributes["traceloop.entity.output"])).toMatch(/^\{"summary":\{"words":3,"via":"\[Client\]"\},"long":"xxx/);
     expect(JSON.stringify(spans().map((s) => s.attributes))).not.toMatch(/sk-in-client|t-123/);
   });

@@ -1,5 +1,6 @@
 import { INVALID_TRACEID, SpanStatusCode, context, trace } from "@opentelemetry/api";
 import type { Attributes, Context, Span, Tracer } from "@opentelemetry/api";
+import { redactText } from "@hamilton-ts/lifecycle";
 import type {
   GraphExecutionEvent,
   LifecycleAdapter,
@@ -19,7 +20,7 @@ import {
   SHARED_TRACE_ID,
 } from "./attribute-names.js";
 import type { OpenTelemetryTracerOptions } from "./options.js";
-import { toJsonAttribute, truncate } from "./serialize.js";
+import { className, toJsonAttribute, truncate } from "./serialize.js";
 import { NodeAttributesCache, runAttributes, workflowAttributes } from "./span-attributes.js";
 
 const DEFAULT_TRACER_NAME = "@hamilton-ts/opentelemetry";
@@ -67,19 +68,22 @@ function checkOptions(options: OpenTelemetryTracerOptions): void {
  */
 function errorType(error: Error): string {
   if (error.name && error.name !== "Error") return error.name;
-  const ctor = (error as { constructor?: { name?: unknown } }).constructor;
-  return typeof ctor?.name === "string" && ctor.name.length > 0 ? ctor.name : "Error";
+  const name = className(error);
+  return name === "Object" ? "Error" : name;
 }
 
-/** Records a failure on a span: exception event, ERROR status with the message, `error.type`. */
-function recordFailure(span: Span, error: unknown): void {
+/**
+ * Records a failure on a span: exception event, ERROR status with the message, `error.type`. A
+ * thrown value that is not an Error is described by `describe` (serialized, redacted, truncated).
+ */
+function recordFailure(span: Span, error: unknown, describe: (value: unknown) => string): void {
   if (error instanceof Error) {
     span.recordException(error);
     span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
     span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
     return;
   }
-  const message = typeof error === "string" ? error : toJsonAttribute(error);
+  const message = describe(error);
   span.recordException({ name: ERROR_TYPE_OTHER, message });
   span.setStatus({ code: SpanStatusCode.ERROR, message });
   span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_OTHER);
@@ -169,6 +173,10 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
     return this.#runs.size;
   }
 
+  /** A thrown non-Error as a status message: a string as is, anything else as recorded; redacted, truncated. */
+  readonly #describeThrown = (value: unknown): string =>
+    typeof value === "string" ? truncate(redactText(value), this.#maxValueLength) : this.#record(value);
+
   /** A recorded value as an attribute string; never throws (a span must always end). */
   #record(value: unknown): string {
     let text: string;
@@ -199,7 +207,7 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
       if (this.#recordOutputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_OUTPUT, this.#record(results));
       return results;
     } catch (error) {
-      recordFailure(span, error);
+      recordFailure(span, error, this.#describeThrown);
       throw error;
     } finally {
       this.#runs.delete(event.runId);
@@ -227,7 +235,7 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
       if (this.#recordInputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_INPUT, this.#record({ args: [], kwargs: event.kwargs }));
       out = context.with(trace.setSpan(parent, span), next);
     } catch (error) {
-      recordFailure(span, error);
+      recordFailure(span, error, this.#describeThrown);
       endNodeSpan(span, event);
       throw error;
     }
@@ -235,7 +243,7 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
       return Promise.resolve(out).then(
         (value) => this.#succeed(span, event, value),
         (error: unknown) => {
-          recordFailure(span, error);
+          recordFailure(span, error, this.#describeThrown);
           endNodeSpan(span, event);
           throw error;
         },

@@ -32,6 +32,7 @@ export type {
 } from "./records.js";
 export { DEFAULT_SUMMARY_LIMITS, errorInfo, summarize } from "./summarize.js";
 export type { SummaryLimits } from "./summarize.js";
-export { isSecretKey, redactText } from "./redact.js";
+// The redaction rule lives in @hamilton-ts/lifecycle, shared with the OpenTelemetry tracer.
+export { isSecretKey, redactText } from "@hamilton-ts/lifecycle";
 export { TrackerError } from "./errors.js";
 export type { TrackerErrorCode, TrackerErrorOptions } from "./errors.js";

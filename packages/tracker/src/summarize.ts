@@ -1,6 +1,6 @@
 import type { ErrorInfo, ValueSummary } from "./records.js";
 import { numericStats, type NumberList } from "./numeric-stats.js";
-import { isSecretKey, redactText } from "./redact.js";
+import { isSecretKey, redactText } from "@hamilton-ts/lifecycle";
 
 /** Bounds on what a summary holds and how long it may take. Every field has a default. */
 export interface SummaryLimits {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { GraphInfo, NodeInfo } from "@hamilton-ts/lifecycle";
 import type { DagTemplateRecord, NodeTemplate } from "./records.js";
-import { redactText } from "./redact.js";
+import { redactText } from "@hamilton-ts/lifecycle";
 import { summarizeRecord, type SummaryLimits } from "./summarize.js";
 
 /** Characters of a node's source kept in the template. */

@@ -7,6 +7,7 @@ import type {
   NodeExecutionEvent,
   NodeExecutionResultEvent,
 } from "@hamilton-ts/lifecycle";
+import { SHARED_SPAN_ID, SHARED_TRACE_ID } from "@hamilton-ts/lifecycle";
 import { DeliveryQueue, type DeliveryReport, type DeliveryStats } from "./delivery-queue.js";
 import { describeError } from "./errors.js";
 import { FileSink } from "./file-sink.js";
@@ -167,8 +168,8 @@ export class HamiltonTracker implements LifecycleAdapter {
         result: undefined,
         error: undefined,
         warnings: undefined,
-        traceId: stringOrUndefined(event.attributes["trace_id"]),
-        spanId: stringOrUndefined(event.attributes["span_id"]),
+        traceId: stringOrUndefined(event.attributes[SHARED_TRACE_ID]),
+        spanId: stringOrUndefined(event.attributes[SHARED_SPAN_ID]),
       });
     } catch (error) {
       this.#report(error, "beforeNodeExecution");
@@ -199,8 +200,8 @@ export class HamiltonTracker implements LifecycleAdapter {
         result: ok ? (this.options.captureDataStatistics ? summarize(event.result, this.options.summaryLimits, event.node.name) : DISABLED) : undefined,
         error: ok ? undefined : errorInfo(event.error, this.options.summaryLimits),
         warnings: warnings !== undefined && warnings.length > 0 ? [...warnings] : undefined,
-        traceId: stringOrUndefined(attributes["trace_id"]),
-        spanId: stringOrUndefined(attributes["span_id"]),
+        traceId: stringOrUndefined(attributes[SHARED_TRACE_ID]),
+        spanId: stringOrUndefined(attributes[SHARED_SPAN_ID]),
       });
     } catch (error) {
       this.#report(error, "afterNodeExecution");

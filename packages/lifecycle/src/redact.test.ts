@@ -10,7 +10,7 @@ describe("isSecretKey", () => {
     expect(isSecretKey(key)).toBe(true);
   });
 
-  it.each(["maxTokens", "max_tokens", "total_tokens", "promptTokens", "question", "model", "keyword", "monkey", "author", "passage"])(
+  it.each(["maxTokens", "max_tokens", "total_tokens", "promptTokens", "tokenCount", "token_usage", "passwordLength", "question", "model", "keyword", "monkey", "author", "passage"])(
     "%s does not",
     (key) => {
       expect(isSecretKey(key)).toBe(false);

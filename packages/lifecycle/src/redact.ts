@@ -1,6 +1,7 @@
 /**
- * Secret redaction: keys that look like secrets, and secret-looking text (known key formats,
- * `password = "..."` literals) inside strings, error messages and node sources.
+ * Secret redaction, one rule for every adapter (the tracker's summaries and templates, the
+ * tracer's recorded values): keys that look like secrets, and secret-looking text (known key
+ * formats, `password = "..."` literals) inside strings, error messages and node sources.
  */
 
 /** What replaces a redacted value inside text. */
@@ -22,6 +23,9 @@ const SECRET_WORDS = new Set([
 
 const SECRET_PAIRS = new Set(["api key", "private key", "access key", "secret key", "auth token"]);
 
+/** A word after a secret word that makes the key a measure of it, not the secret (`tokenCount`). */
+const MEASURE_WORDS = new Set(["count", "counts", "length", "limit", "usage", "total", "size", "num", "number"]);
+
 const keyCache = new Map<string, boolean>();
 const KEY_CACHE_LIMIT = 4096;
 
@@ -38,8 +42,8 @@ function computeIsSecretKey(key: string): boolean {
   const words = splitWords(key);
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
-    if (SECRET_WORDS.has(word)) return true;
     const next = words[i + 1];
+    if (SECRET_WORDS.has(word) && !(next !== undefined && MEASURE_WORDS.has(next))) return true;
     if (next !== undefined && SECRET_PAIRS.has(`${word} ${next}`)) return true;
   }
   return false;
@@ -52,7 +56,9 @@ function computeIsSecretKey(key: string): boolean {
  * is `password`, `passwd`, `passphrase`, `secret(s)`, `token`, `authorization`, `apikey`,
  * `credential(s)` or `cookie`, or two words read `api key`, `private key`, `access key`,
  * `secret key` or `auth token`. So `apiKey`, `OPENAI_API_KEY`, `x-api-key`, `accessToken` and
- * `Authorization` match; `maxTokens` and `total_tokens` (token *counts*, common in LLM code) do not.
+ * `Authorization` match; `maxTokens`, `total_tokens`, `tokenCount` and `passwordLength` (measures
+ * of a secret — token counts are common in LLM code — a secret word followed by `count`, `length`,
+ * `limit`, `usage`, `total`, `size` or `number`) do not.
  */
 export function isSecretKey(key: string): boolean {
   let hit = keyCache.get(key);

@@ -14,7 +14,9 @@ import { tracer } from "./adapters.js";
 import { measure, type Stats } from "./measure.js";
 import { selected, type Options } from "./options.js";
 import { otel } from "./otel.js";
+import { log } from "./suites.js";
 import { makeTracker } from "./tracker.js";
+import { traced } from "./variants.js";
 
 /** One variant of the fan-out. */
 export interface FanoutFigure {
@@ -79,9 +81,6 @@ function engine(io: boolean, n: number, adapters: LifecycleAdapter[]): () => Pro
   return () => dr.execute(["total"], { inputs: { n } }).then((out) => out.total);
 }
 
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
 
 /** The CPU-bound fan-out (plain, engine, tracer, tracker) and the I/O-bound one (plain, engine). */
 export async function fanoutSuite(options: Options): Promise<FanoutFigure[]> {
@@ -110,23 +109,11 @@ export async function fanoutSuite(options: Options): Promise<FanoutFigure[]> {
     push("fanout/engine", "engine, no adapter", await measure({ run: engine(false, n, []), check }, plan), n, plainStats);
     log("fanout otel…");
     const sdk = otel();
-    const traced = engine(false, n, [tracer()]);
     const spans = 1 + 1 + BLOCK * n + 1; // run, item, a/b/c per item, total
     push(
       "fanout/otel",
       "engine + OpenTelemetryTracer (a span per item node)",
-      await measure(
-        {
-          run: async () => {
-            const value = await traced();
-            await sdk.forceFlush();
-            return value;
-          },
-          after: () => sdk.check(spans),
-          check,
-        },
-        plan,
-      ),
+      await measure({ run: traced(engine(false, n, [tracer()])), after: () => sdk.check(spans), check }, plan),
       n,
       plainStats,
     );

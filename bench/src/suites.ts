@@ -13,7 +13,8 @@ import type { Stats } from "./measure.js";
 
 const SHAPES = ["chain", "fan"] as const;
 
-function log(message: string): void {
+/** Progress, on stderr (the report goes to stdout). */
+export function log(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 

@@ -6,7 +6,8 @@
  */
 import { Builder } from "@hamilton-ts/core";
 import type { LifecycleAdapter } from "@hamilton-ts/lifecycle";
-import { noopObservers, tracer, tracker } from "./adapters.js";
+import { noopObservers, tracer } from "./adapters.js";
+import { makeTracker } from "./tracker.js";
 import { nodeSpanAttributes, runPlain, runRawOtel } from "./baselines.js";
 import { otel } from "./otel.js";
 import type { Shape } from "./shapes.js";
@@ -54,7 +55,7 @@ export function engineRunner(shape: Shape, maxConcurrency = Infinity): Runner {
 const spans = (shape: Shape) => shape.nodes + 1; // one per node + the run span
 
 /** A run that makes spans, followed by the span export it owes (timed with it, see OtelSetup). */
-function traced(run: () => Promise<unknown>): () => Promise<unknown> {
+export function traced(run: () => Promise<unknown>): () => Promise<unknown> {
   const sdk = otel();
   return async () => {
     const value = await run();
@@ -121,7 +122,7 @@ export const VARIANTS: readonly Variant[] = [
     adapter: true,
     applies: syncOnly,
     prepare: async (shape) => {
-      const kit = await tracker();
+      const kit = await makeTracker();
       return { run: engine(shape, [kit.adapter]), after: () => kit.flush(), dispose: () => kit.dispose() };
     },
   },
@@ -131,7 +132,7 @@ export const VARIANTS: readonly Variant[] = [
     adapter: true,
     applies: syncOnly,
     prepare: async (shape) => {
-      const kit = await tracker();
+      const kit = await makeTracker();
       const sdk = otel();
       // The tracer first (outermost), so the tracker's observers see the node's span ids.
       return {

@@ -3,7 +3,7 @@
  * error: it selects the local, offline counterpart. Only values that are present but unusable are.
  */
 import { userInfo } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { DEFAULT_MODEL } from "./dataflow.js";
 
 /** Where the OpenTelemetry spans go. */
@@ -74,7 +74,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string): DemoConfig {
   };
   const outputDir = resolveDir(get("DEMO_OUTPUT_DIR") ?? ".hamilton-ts", cwd);
   const notes: string[] = [];
-  const failLlm = isOn(get("DEMO_FAIL_LLM"));
+  const failLlm = isOn("DEMO_FAIL_LLM", get("DEMO_FAIL_LLM"), "set it to 1 to make the local LLM fail, or unset it");
 
   let traces: TraceDestination;
   const traceloopKey = get("TRACELOOP_API_KEY");
@@ -83,7 +83,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string): DemoConfig {
     traces = { kind: "traceloop", apiKey: traceloopKey, baseUrl: httpUrl("TRACELOOP_BASE_URL", get("TRACELOOP_BASE_URL") ?? TRACELOOP_DEFAULT_BASE_URL) };
   } else if (otlpEndpoint) {
     const endpoint = httpUrl("OTEL_EXPORTER_OTLP_ENDPOINT", otlpEndpoint);
-    traces = { kind: "otlp", endpoint, tracesUrl: `${endpoint.replace(/\/+$/, "")}/v1/traces` };
+    traces = { kind: "otlp", endpoint, tracesUrl: `${endpoint}/v1/traces` }; // httpUrl strips the trailing slash
   } else {
     traces = { kind: "file", path: join(outputDir, "traces.jsonl") };
   }
@@ -142,16 +142,16 @@ function localUser(): string {
 }
 
 function resolveDir(dir: string, cwd: string): string {
-  return isAbsolute(dir) ? dir : resolve(cwd, dir);
+  return resolve(cwd, dir); // an absolute dir stays as it is
 }
 
 /** `1`, `true`, `yes`, `on` (any case) turn a switch on; unset, `0`, `false`, `no`, `off` leave it off. */
-function isOn(value: string | undefined): boolean {
+function isOn(name: string, value: string | undefined, hint: string): boolean {
   if (value === undefined) return false;
   const v = value.toLowerCase();
   if (["1", "true", "yes", "on"].includes(v)) return true;
   if (["0", "false", "no", "off"].includes(v)) return false;
-  throw new DemoConfigError(`DEMO_FAIL_LLM is ${JSON.stringify(value)}: set it to 1 to make the local LLM fail, or unset it.`);
+  throw new DemoConfigError(`${name} is ${JSON.stringify(value)}: ${hint}.`);
 }
 
 function httpUrl(name: string, value: string): string {

@@ -2,8 +2,10 @@ import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Builder } from "@hamilton-ts/core";
+import type { HamiltonTracker } from "@hamilton-ts/tracker";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startHamiltonUI } from "../test/hamilton-ui.js";
+import { RunInfo } from "./run-info.js";
 import { startTracking, TrackingSetupError } from "./tracking.js";
 
 let dir: string;
@@ -14,16 +16,18 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 
 const modules = { a: () => 1, b: ({ a }: { a: number }) => a + 1 };
 
+/** Runs the small dataflow once with the tracker; returns the run's id. */
+async function runOnce(tracker: HamiltonTracker): Promise<string> {
+  const info = new RunInfo();
+  await new Builder().withModules(modules).withAdapters(info, tracker).build().execute(["b"]);
+  return info.last!.runId;
+}
+
 describe("startTracking, local store", () => {
   it("records runs with a FileSink in the folder and says which file holds a run", async () => {
     const tracking = await startTracking({ kind: "file", dir, projectId: "demo", username: "ada" }, { dagName: "t" });
     expect(tracking.description).toBe(`local store (FileSink) in ${dir}`);
-    let runId = "";
-    await new Builder()
-      .withModules(modules)
-      .withAdapters({ beforeGraphExecution: (e: { runId: string }) => void (runId = e.runId) }, tracking.tracker)
-      .build()
-      .execute(["b"]);
+    const runId = await runOnce(tracking.tracker);
     const report = await tracking.shutdown();
     expect(report.complete).toBe(true);
     const file = tracking.where(runId);
@@ -42,12 +46,7 @@ describe("startTracking, Hamilton UI", () => {
       );
       expect(ui.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /api/v1/phone_home", "GET /api/v1/projects/5"]);
       expect(tracking.description).toBe(`Hamilton UI at ${ui.url} (project 5, user ada@example.com)`);
-      let runId = "";
-      await new Builder()
-        .withModules(modules)
-        .withAdapters({ beforeGraphExecution: (e: { runId: string }) => void (runId = e.runId) }, tracking.tracker)
-        .build()
-        .execute(["b"]);
+      const runId = await runOnce(tracking.tracker);
       expect(tracking.where(runId)).toBe(`run ${runId} (not created in the Hamilton UI: see the warnings above)`);
       expect((await tracking.flush()).complete).toBe(true);
       expect(tracking.where(runId)).toBe(`run ${runId} → http://ui.example/dashboard/project/5/runs/${ui.dagRunId}`);

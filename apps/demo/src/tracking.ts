@@ -2,7 +2,6 @@
  * The Hamilton-UI-style tracker for the demo: a `HamiltonTracker` whose records go to a Hamilton
  * UI (`HamiltonUIClient`) or to the local `FileSink` store.
  */
-import { join } from "node:path";
 import { FileSink, HamiltonTracker, HamiltonUIClient } from "@hamilton-ts/tracker";
 import type { DeliveryReport } from "@hamilton-ts/tracker";
 import type { TrackerDestination } from "./config.js";
@@ -33,6 +32,9 @@ const FLUSH_TIMEOUT_MS = 10_000;
  * wrong setting fails before the run with a message that says which.
  */
 export async function startTracking(destination: TrackerDestination, options: { dagName: string; tags?: Record<string, string> }): Promise<Tracking> {
+  let sink: HamiltonUIClient | FileSink;
+  let description: string;
+  let where: (runId: string) => string;
   if (destination.kind === "hamilton-ui") {
     const client = new HamiltonUIClient({
       baseUrl: destination.apiUrl,
@@ -45,26 +47,18 @@ export async function startTracking(destination: TrackerDestination, options: { 
     } catch (error) {
       throw new TrackingSetupError(error instanceof Error ? error.message : String(error), { cause: error });
     }
-    const tracker = new HamiltonTracker({
-      projectId: destination.projectId,
-      username: destination.username,
-      dagName: options.dagName,
-      tags: options.tags,
-      sink: client,
-    });
-    return {
-      tracker,
-      description: `Hamilton UI at ${client.baseUrl} (project ${destination.projectId}, user ${destination.username})`,
-      where: (runId) => {
-        const url = client.runUrl(destination.projectId, runId);
-        return url ? `run ${runId} → ${url}` : `run ${runId} (not created in the Hamilton UI: see the warnings above)`;
-      },
-      flush: () => tracker.flush({ timeoutMs: FLUSH_TIMEOUT_MS }),
-      shutdown: () => tracker.shutdown({ timeoutMs: FLUSH_TIMEOUT_MS }),
+    sink = client;
+    description = `Hamilton UI at ${client.baseUrl} (project ${destination.projectId}, user ${destination.username})`;
+    where = (runId) => {
+      const url = client.runUrl(destination.projectId, runId);
+      return url ? `run ${runId} → ${url}` : `run ${runId} (not created in the Hamilton UI: see the warnings above)`;
     };
+  } else {
+    const files = new FileSink({ dir: destination.dir });
+    sink = files;
+    description = `local store (FileSink) in ${files.dir}`;
+    where = (runId) => files.runFile(destination.projectId, runId);
   }
-
-  const sink = new FileSink({ dir: destination.dir });
   const tracker = new HamiltonTracker({
     projectId: destination.projectId,
     username: destination.username,
@@ -74,8 +68,8 @@ export async function startTracking(destination: TrackerDestination, options: { 
   });
   return {
     tracker,
-    description: `local store (FileSink) in ${sink.dir}`,
-    where: (runId) => join(sink.dir, destination.projectId, "runs", `${runId}.jsonl`),
+    description,
+    where,
     flush: () => tracker.flush({ timeoutMs: FLUSH_TIMEOUT_MS }),
     shutdown: () => tracker.shutdown({ timeoutMs: FLUSH_TIMEOUT_MS }),
   };

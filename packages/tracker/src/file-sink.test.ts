@@ -56,6 +56,9 @@ describe("FileSink: layout", () => {
     expect(await readdir(join(dir, "%2E.%2Fescape", "runs"))).toEqual(["%2E.%2F..%2Frun.jsonl"]);
     const { runs } = await readFileStore(dir);
     expect(runs.map((r) => [r.projectId, r.runId])).toEqual([["../escape", "../../run"]]);
+    // runFile names that same file.
+    expect(sink.runFile("../escape", "../../run")).toBe(join(dir, "%2E.%2Fescape", "runs", "%2E.%2F..%2Frun.jsonl"));
+    await readFile(sink.runFile("../escape", "../../run"), "utf8");
   });
 
   it("rejects (to be retried) when it cannot write, e.g. its directory is a file", async () => {

@@ -47,6 +47,11 @@ export class FileSink implements TrackerSink {
     this.#fsync = options.fsync ?? true;
   }
 
+  /** The file that holds one run's records: `<dir>/<projectId>/runs/<runId>.jsonl` (ids made safe as file names). */
+  runFile(projectId: ProjectId, runId: string): string {
+    return join(this.dir, toFileName(String(projectId)), "runs", `${toFileName(runId)}.jsonl`);
+  }
+
   /** Appends the records to their runs' files and writes new templates. */
   async write(projectId: ProjectId, records: readonly TrackerRecord[]): Promise<void> {
     const projectDir = join(this.dir, toFileName(String(projectId)));
@@ -71,7 +76,7 @@ export class FileSink implements TrackerSink {
     const worker = async () => {
       for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
         const [runId, run] = next;
-        await this.#append(join(runsDir, `${toFileName(runId)}.jsonl`), run.lines.join(""), run.final && this.#fsync);
+        await this.#append(this.runFile(projectId, runId), run.lines.join(""), run.final && this.#fsync);
       }
     };
     await Promise.all(Array.from({ length: Math.min(MAX_OPEN_FILES, pending.length) }, worker));

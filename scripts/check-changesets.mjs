@@ -52,27 +52,13 @@ function git(args) {
   }
 }
 
-/** A glob (`**`, `*`, `?`) as a regular expression over `/`-separated relative paths. */
-function globToRegExp(glob) {
-  let source = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === "*" && glob[i + 1] === "*") {
-      const slash = glob[i + 2] === "/";
-      source += slash ? "(?:.*/)?" : ".*";
-      i += slash ? 2 : 1;
-    } else if (c === "*") source += "[^/]*";
-    else if (c === "?") source += "[^/]";
-    else source += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${source}$`);
-}
-
-/** micromatch-style: matches a positive pattern and no `!` pattern. */
+/**
+ * Whether a package-relative file matches `changedFilePatterns`, decided exactly as changesets
+ * decides it: `micromatch(files, patterns)` with the micromatch @changesets/git itself uses.
+ */
+const micromatch = createRequire(fromCli.resolve("@changesets/git"))("micromatch");
 function matcher(patterns) {
-  const positive = patterns.filter((p) => !p.startsWith("!")).map(globToRegExp);
-  const negative = patterns.filter((p) => p.startsWith("!")).map((p) => globToRegExp(p.slice(1)));
-  return (file) => positive.some((r) => r.test(file)) && !negative.some((r) => r.test(file));
+  return (file) => micromatch([file], patterns).length > 0;
 }
 
 /** Whether package.json changed in a way a consumer sees (not only version, scripts, devDependencies). */

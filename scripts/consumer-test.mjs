@@ -15,16 +15,46 @@
 // leaves the temporary directory for inspection). Needs the npm registry. Exit code 1 on failure.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
 import { assertBuilt, packAll, publishablePackages, root, run } from "./lib/packages.mjs";
 
-// What the consumer installs from the registry next to the tarballs (the versions the workspace uses).
+/**
+ * The version of `name` installed in the workspace, resolved from the package directory `from`
+ * (so a catalog bump is what the consumer tests too, with no second list of versions here).
+ */
+function installedVersion(name, from) {
+  const require = createRequire(join(root, from, "package.json"));
+  try {
+    return JSON.parse(readFileSync(require.resolve(`${name}/package.json`), "utf8")).version;
+  } catch {
+    // package.json not exported: walk up from the package's entry point.
+  }
+  let dir = dirname(require.resolve(name));
+  for (;;) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest)) {
+      const pkg = JSON.parse(readFileSync(manifest, "utf8"));
+      if (pkg.name === name) return pkg.version;
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`consumer-test: cannot find the installed version of ${name} (from ${from}); run pnpm install.`);
+    dir = up;
+  }
+}
+
+const typescript = `typescript@${installedVersion("typescript", ".")}`;
+const typesNode = `@types/node@${installedVersion("@types/node", ".").split(".")[0]}`;
+// What the consumer installs from the registry next to the tarballs: the versions the workspace uses.
 const REGISTRY_DEPS = [
-  "@opentelemetry/api@1.9.1",
-  "@opentelemetry/sdk-trace-base@2.12.1",
-  "@opentelemetry/context-async-hooks@2.12.0",
-  "typescript@7.0.2",
-  "@types/node@20",
+  `@opentelemetry/api@${installedVersion("@opentelemetry/api", "packages/opentelemetry")}`,
+  `@opentelemetry/sdk-trace-base@${installedVersion("@opentelemetry/sdk-trace-base", "packages/opentelemetry")}`,
+  `@opentelemetry/context-async-hooks@${installedVersion(
+    "@opentelemetry/context-async-hooks",
+    relative(root, dirname(createRequire(join(root, "packages/opentelemetry/package.json")).resolve("@opentelemetry/sdk-trace-node"))),
+  )}`,
+  typescript,
+  typesNode,
 ];
 const keep = process.argv.includes("--keep");
 const fixtures = join(root, "scripts", "consumer");
@@ -103,7 +133,7 @@ try {
   writeFileSync(join(floorProject, "tsconfig.json"), readFileSync(join(fixtures, "tsconfig.json"), "utf8").replace('"types.ts"', '"api-floor.ts"'));
   const floorPackages = packed.filter((p) => ["@hamilton-ts/lifecycle", "@hamilton-ts/core", "@hamilton-ts/opentelemetry"].includes(p.name));
   step(`api floor: npm install with @opentelemetry/api@${floor} (peer range ${peer})`);
-  npmInstall(floorProject, [...floorPackages.map((p) => p.tarball), `@opentelemetry/api@${floor}`, "typescript@7.0.2", "@types/node@20"]);
+  npmInstall(floorProject, [...floorPackages.map((p) => p.tarball), `@opentelemetry/api@${floor}`, typescript, typesNode]);
   console.log(run("node", ["api-floor.mjs"], { cwd: floorProject }).trim());
   run(join(floorProject, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], { cwd: floorProject });
   step(`api floor: api-floor.ts type-checks against @opentelemetry/api ${floor}`);

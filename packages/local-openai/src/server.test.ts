@@ -222,6 +222,13 @@ describe("startLocalOpenAI", () => {
     expect((missing as APIError).code).toBe("model_not_found");
   });
 
+  it("answers a model id with a malformed escape as an unknown model, not a server error", async () => {
+    await start();
+    const res = await raw("/v1/models/%E0%A4%A", { method: "GET" });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe("model_not_found");
+  });
+
   it("answers unknown paths with 404 naming the served routes", async () => {
     await start();
     const res = await raw("/v1/embeddings", { method: "POST", body: "{}" });

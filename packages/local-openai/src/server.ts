@@ -187,7 +187,12 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
     }
     const modelId = /^\/v1\/models\/(.+)$/.exec(path)?.[1];
     if (modelId !== undefined && method === "GET") {
-      const id = decodeURIComponent(modelId);
+      let id: string;
+      try {
+        id = decodeURIComponent(modelId);
+      } catch {
+        id = modelId; // a malformed escape names no model: answer 404 like any unknown id
+      }
       if (models.includes(id)) return sendJson(res, 200, { id, object: "model", created: startedAt, owned_by: "local-openai" });
       return sendError(res, { status: 404, message: `The model '${id}' does not exist or you do not have access to it.`, code: "model_not_found" }, "model");
     }

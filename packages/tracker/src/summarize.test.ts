@@ -1,6 +1,6 @@
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SUMMARY_LIMITS, errorInfo, summarize as summarizeWithin, summarizeRecord, type SummaryLimits } from "./summarize.js";
+import { DEFAULT_SUMMARY_LIMITS, errorInfo, redactHead, summarize as summarizeWithin, summarizeRecord, type SummaryLimits } from "./summarize.js";
 
 // These tests check what a summary holds, so they get a time budget a loaded machine cannot
 // exhaust; the budget itself has its own test ("stops when the time budget is spent").
@@ -269,5 +269,21 @@ describe("errorInfo", () => {
     const info = errorInfo(error, { ...DEFAULT_SUMMARY_LIMITS, maxErrorMessage: 40 });
     expect(info.message).toBe("failed with password=[REDACTED] xxxxxxxx…");
     expect(info.stack).not.toContain("hunter2");
+  });
+});
+
+describe("redactHead", () => {
+  it("keeps short text whole, cuts long text to max, and says which", () => {
+    expect(redactHead("hello", 10)).toEqual({ text: "hello", truncated: false });
+    expect(redactHead("hello world", 5)).toEqual({ text: "hello", truncated: true });
+  });
+
+  it("redacts before cutting, so a secret across the boundary is still caught", () => {
+    const text = `${"x".repeat(8)} sk-abcdefghijklmnopqrstuvwxyz`;
+    expect(redactHead(text, 12)).toEqual({ text: "xxxxxxxx [RE", truncated: true });
+  });
+
+  it("marks a cut that only redaction made (the redacted text outgrew max)", () => {
+    expect(redactHead('password="a"', 12)).toEqual({ text: 'password="[R', truncated: true });
   });
 });

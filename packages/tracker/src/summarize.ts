@@ -50,17 +50,21 @@ const TIME_SUMMARY: ValueSummary = Object.freeze({ kind: "truncated", reason: "t
 
 const BINARY_VIEWS = new Set(["Uint8Array", "Uint8ClampedArray", "Int8Array", "BigInt64Array", "BigUint64Array", "DataView"]);
 
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+/**
+ * The first `max` characters of a text, redacted: redacting first means a secret cut at the
+ * boundary is still caught. Only a window a little longer than `max` is scanned, so huge texts
+ * cost no more than short ones. `truncated` says whether anything was cut.
+ */
+export function redactHead(text: string, max: number): { readonly text: string; readonly truncated: boolean } {
+  const redacted = redactText(text.length > max + 256 ? text.slice(0, max + 256) : text);
+  if (text.length <= max && redacted.length <= max) return { text: redacted, truncated: false };
+  return { text: redacted.slice(0, max), truncated: true };
 }
 
-/**
- * Redacts, then truncates: redacting first means a secret cut at the boundary is still caught.
- * Only a window a little longer than `max` is scanned, so huge texts cost no more than short ones.
- */
+/** {@link redactHead} as one string, a cut marked with `…`. */
 function safeText(text: string, max: number): string {
-  const window = text.length > max + 256 ? text.slice(0, max + 256) : text;
-  return truncate(redactText(window), max);
+  const head = redactHead(text, max);
+  return head.truncated ? `${head.text}…` : head.text;
 }
 
 function typeName(value: object): string {
@@ -108,9 +112,7 @@ class Summarizer {
   }
 
   string(value: string): ValueSummary {
-    const max = this.limits.maxStringPreview;
-    const truncated = value.length > max;
-    const preview = truncated ? redactText(value.slice(0, max + 256)).slice(0, max) : redactText(value);
+    const { text: preview, truncated } = redactHead(value, this.limits.maxStringPreview);
     return { kind: "string", length: value.length, preview, truncated };
   }
 

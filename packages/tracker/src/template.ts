@@ -1,11 +1,18 @@
 import { createHash } from "node:crypto";
 import type { GraphInfo, NodeInfo } from "@hamilton-ts/lifecycle";
 import type { DagTemplateRecord, NodeTemplate } from "./records.js";
-import { redactText } from "@hamilton-ts/lifecycle";
-import { summarizeRecord, type SummaryLimits } from "./summarize.js";
+import { redactHead, summarizeRecord, type SummaryLimits } from "./summarize.js";
 
 /** Characters of a node's source kept in the template. */
 export const MAX_SOURCE_LENGTH = 50_000;
+
+/** The nodes in name order; already in it (as a graph lists them), the same array. */
+function byName(nodes: readonly NodeInfo[]): readonly NodeInfo[] {
+  for (let i = 1; i < nodes.length; i++) {
+    if (nodes[i - 1]!.name > nodes[i]!.name) return [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+  return nodes;
+}
 
 /**
  * SHA-256 of the graph's structure: every node's name, kind and sorted dependencies, nodes sorted
@@ -13,8 +20,7 @@ export const MAX_SOURCE_LENGTH = 50_000;
  */
 export function dagHash(nodes: readonly NodeInfo[]): string {
   const hash = createHash("sha256");
-  const sorted = [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const node of sorted) {
+  for (const node of byName(nodes)) {
     hash.update(
       JSON.stringify([node.name, node.kind, node.isExternalInput, [...node.dependencies].sort(), [...node.optionalDependencies].sort()]),
     );
@@ -26,8 +32,7 @@ export function dagHash(nodes: readonly NodeInfo[]): string {
 /** SHA-256 of the nodes' own sources, nodes sorted by name (Hamilton's `code_hash`, per function). */
 export function codeHash(nodes: readonly NodeInfo[]): string {
   const hash = createHash("sha256");
-  const sorted = [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const node of sorted) {
+  for (const node of byName(nodes)) {
     hash.update(node.name);
     hash.update("\0");
     hash.update(node.source);
@@ -37,9 +42,8 @@ export function codeHash(nodes: readonly NodeInfo[]): string {
 }
 
 function nodeTemplate(node: NodeInfo): NodeTemplate {
-  // Redact before truncating, so a secret cut at the boundary is still caught.
-  const redacted = redactText(node.source.length > MAX_SOURCE_LENGTH + 256 ? node.source.slice(0, MAX_SOURCE_LENGTH + 256) : node.source);
-  const source = node.source.length > MAX_SOURCE_LENGTH ? `${redacted.slice(0, MAX_SOURCE_LENGTH)}\n/* … truncated */` : redacted;
+  const head = redactHead(node.source, MAX_SOURCE_LENGTH);
+  const source = head.truncated ? `${head.text}\n/* … truncated */` : head.text;
   return {
     name: node.name,
     functionName: node.functionName,
@@ -62,7 +66,7 @@ export function buildTemplate(
   tags: Readonly<Record<string, string>>,
   limits: SummaryLimits,
 ): DagTemplateRecord {
-  const nodes = [...graph.nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const nodes = byName(graph.nodes);
   return {
     type: "dag_template",
     graphVersion: graph.version,

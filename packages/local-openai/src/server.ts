@@ -101,7 +101,6 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
   const models = options.models ?? DEFAULT_MODELS;
   const answer = options.answer ?? defaultAnswer;
   const requests: RecordedRequest[] = [];
-  const closing = new AbortController();
   const startedAt = Math.floor(Date.now() / 1000);
   let counter = 0;
 
@@ -203,10 +202,10 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
   };
 
   const server = createServer((req, res) => {
+    // Aborted when the response closes: the client went away, or close() cut every connection.
     const done = new AbortController();
     res.on("close", () => done.abort());
-    const signal = AbortSignal.any([closing.signal, done.signal]);
-    route(req, res, signal).catch((error: unknown) => {
+    route(req, res, done.signal).catch((error: unknown) => {
       if (!res.headersSent) sendError(res, { status: 500, message: `The local OpenAI server failed: ${describe(error)}` });
       else res.destroy();
     });
@@ -228,7 +227,6 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
     requests,
     close() {
       closed ??= new Promise<void>((resolve, reject) => {
-        closing.abort();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       });

@@ -58,9 +58,10 @@ export async function executeSuite(options: Options, notes: string[]): Promise<E
     for (const size of options.sizes) {
       const chosen = new Set(VARIANTS.filter((v) => selected(options, `execute/${kind}/${size}/${v.id}`)).map((v) => v.id));
       if (chosen.size === 0) continue;
-      // The ratios need their references: plain and engine always, raw OTel for the tracer.
+      // The ratios need their references: plain and engine always, raw OTel (and the bare-span
+      // adapter, which splits the tracer's cost) for the tracer.
       chosen.add("plain").add("engine");
-      if (chosen.has("otel")) chosen.add("raw-otel").add("raw-otel-attrs");
+      if (chosen.has("otel")) chosen.add("raw-otel").add("raw-otel-attrs").add("span");
       const variants = VARIANTS.filter((v) => chosen.has(v.id));
       const shape = makeShape(kind, size);
       const check = checker(shape);

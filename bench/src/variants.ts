@@ -6,7 +6,7 @@
  */
 import { Builder } from "@hamilton-ts/core";
 import type { LifecycleAdapter } from "@hamilton-ts/lifecycle";
-import { noopObservers, tracer } from "./adapters.js";
+import { bareSpanAdapter, noopObservers, tracer } from "./adapters.js";
 import { makeTracker } from "./tracker.js";
 import { nodeSpanAttributes, runPlain, runRawOtel } from "./baselines.js";
 import { otel } from "./otel.js";
@@ -34,7 +34,7 @@ export interface Variant {
   prepare(shape: Shape): Promise<Runner>;
 }
 
-export type VariantId = "plain" | "raw-otel" | "raw-otel-attrs" | "engine" | "noop" | "otel" | "tracker" | "both";
+export type VariantId = "plain" | "raw-otel" | "raw-otel-attrs" | "engine" | "noop" | "span" | "otel" | "tracker" | "both";
 
 const syncOnly = (shape: Shape) => shape.kind !== "io";
 
@@ -105,6 +105,16 @@ export const VARIANTS: readonly Variant[] = [
     adapter: true,
     applies: syncOnly,
     prepare: async (shape) => ({ run: engine(shape, [noopObservers()]) }),
+  },
+  {
+    id: "span",
+    label: "engine + bare-span adapter (no attributes)",
+    adapter: true,
+    applies: syncOnly,
+    prepare: async (shape) => {
+      const sdk = otel();
+      return { run: traced(engine(shape, [bareSpanAdapter()])), after: () => sdk.check(spans(shape)) };
+    },
   },
   {
     id: "otel",

@@ -18,11 +18,14 @@ export interface Plan {
   /** For each slot: how many computed dependencies must finish before it can run. */
   readonly pending: Int32Array;
   /** For each slot: the computed slots that consume it. */
-  readonly consumers: readonly Int32Array[];
+  readonly consumers: SlotLists;
   /** For each slot: how many computed nodes read it (to release values no one needs any more). */
   readonly uses: Int32Array;
-  /** For each computed slot: the slot of each dependency (-1: optional and absent). */
-  readonly argSlots: readonly Int32Array[];
+  /**
+   * For each computed slot: the slot of each dependency, in the order of the node's `depNames`
+   * (-1: optional and absent; {@link PER_ITEM}: gathered from the item runs).
+   */
+  readonly argSlots: SlotLists;
   /** Slots of the requested outputs, in request order. */
   readonly outputSlots: Int32Array;
   /** True for slots that must be kept until the end (requested outputs). */
@@ -32,9 +35,37 @@ export interface Plan {
   /** Names of the computed nodes in execution order (adapters' `executionPath`). */
   readonly executionPath: readonly string[];
   /** For each slot: the slots whose use count drops when it completes. */
-  readonly release: readonly Int32Array[];
+  readonly release: SlotLists;
   /** For each parallelize slot that a planned collect gathers: how to run its per-item nodes. */
   readonly blocks: ReadonlyMap<number, BlockPlan>;
+}
+
+/**
+ * One list of slots per slot, all in one array: the list of slot `s` is `items[start[s]]` up to
+ * (not including) `items[start[s + 1]]`. A run reads three such lists per node; three flat arrays
+ * instead of three small arrays per node keep a large graph's run in fewer cache lines.
+ */
+export interface SlotLists {
+  /** `start[s]` is where the list of slot `s` begins in `items`; `start[size]` is `items.length`. */
+  readonly start: Int32Array;
+  readonly items: Int32Array;
+}
+
+/** Packs one list per slot (undefined: empty) into {@link SlotLists}. */
+function slotLists(lists: readonly (ArrayLike<number> | undefined)[]): SlotLists {
+  const start = new Int32Array(lists.length + 1);
+  for (let s = 0; s < lists.length; s++) start[s + 1] = start[s]! + (lists[s]?.length ?? 0);
+  const items = new Int32Array(start[lists.length]!);
+  for (let s = 0; s < lists.length; s++) {
+    const list = lists[s];
+    if (list !== undefined) for (let i = 0; i < list.length; i++) items[start[s]! + i] = list[i]!;
+  }
+  return { start, items };
+}
+
+/** The list of slot `s` in `lists`, as a copy (for code off the hot path). */
+export function slotList(lists: SlotLists, s: number): Int32Array {
+  return lists.items.slice(lists.start[s]!, lists.start[s + 1]!);
 }
 
 /** How to run the per-item nodes of one fan-out. */
@@ -156,7 +187,7 @@ function plan(
   // Missing inputs: required by a computed node of the plan, or requested as an output.
   const givenSlots = new Uint8Array(size);
   for (const g of given) givenSlots[g.slot] = 1;
-  const argSlotsBySlot: Int32Array[] = new Array(size);
+  const argSlotsBySlot: (Int32Array | undefined)[] = new Array(size);
   for (let s = 0; s < size; s++) {
     if (!isComputed[s]) continue;
     const n = slotNode[s]!;
@@ -196,13 +227,10 @@ function plan(
   const pending = new Int32Array(size);
   const uses = new Int32Array(size);
   const consumerLists: number[][] = Array.from({ length: size }, () => []);
-  const release: Int32Array[] = new Array(size);
+  const release: (number[] | undefined)[] = new Array(size);
   const blocks = blockPlans(graph, slotNode, slotOf, isComputed, givenSlots);
   for (let s = 0; s < size; s++) {
-    if (!isComputed[s]) {
-      release[s] = new Int32Array(0);
-      continue;
-    }
+    if (!isComputed[s]) continue;
     const n = slotNode[s]!;
     const reads: number[] = [];
     // Plan dependencies are distinct within a node, so each slot appears once.
@@ -217,7 +245,7 @@ function plan(
     if (block !== undefined) {
       for (const [, a] of block.outer) if (!reads.includes(a)) reads.push(a);
     }
-    release[s] = Int32Array.from(reads);
+    release[s] = reads;
     for (const a of reads) {
       uses[a]! += 1;
       if (isComputed[a]) {
@@ -253,14 +281,14 @@ function plan(
     compute: Int32Array.from(order),
     given,
     pending,
-    consumers: consumerLists.map((l) => Int32Array.from(l)),
+    consumers: slotLists(consumerLists),
     uses,
-    argSlots: argSlotsBySlot,
+    argSlots: slotLists(argSlotsBySlot),
     outputSlots,
     keep,
     ready: Int32Array.from(initial),
     executionPath: order.map((s) => slotNode[s]!.name),
-    release,
+    release: slotLists(release),
     blocks,
   };
 }

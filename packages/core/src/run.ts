@@ -179,11 +179,13 @@ export class Run {
   }
 
   #kwargs(slot: number, node: GraphNode, items: Record<string, unknown>[] | undefined): Record<string, unknown> {
-    const args = this.#init.plan.argSlots[slot]!;
+    const { start, items: args } = this.#init.plan.argSlots;
+    const first = start[slot]!;
+    const count = start[slot + 1]! - first;
     const names = node.depNames;
     const kwargs = new node.Kwargs();
-    for (let k = 0; k < args.length; k++) {
-      const a = args[k]!;
+    for (let k = 0; k < count; k++) {
+      const a = args[first + k]!;
       if (a >= 0) kwargs[names[k]!] = this.#values[a];
       else if (a === PER_ITEM) {
         const name = names[k]!;
@@ -240,14 +242,14 @@ export class Run {
   #complete(slot: number, value: unknown): void {
     const { plan } = this.#init;
     this.#values[slot] = value;
-    const consumers = plan.consumers[slot]!;
-    for (let i = 0; i < consumers.length; i++) {
-      const c = consumers[i]!;
+    const consumers = plan.consumers;
+    for (let i = consumers.start[slot]!, end = consumers.start[slot + 1]!; i < end; i++) {
+      const c = consumers.items[i]!;
       if (--this.#pending[c]! === 0) this.#queue.push(c);
     }
-    const reads = plan.release[slot]!;
-    for (let i = 0; i < reads.length; i++) {
-      const a = reads[i]!;
+    const release = plan.release;
+    for (let i = release.start[slot]!, end = release.start[slot + 1]!; i < end; i++) {
+      const a = release.items[i]!;
       if (--this.#uses[a]! === 0 && plan.keep[a] === 0) this.#values[a] = undefined;
     }
   }

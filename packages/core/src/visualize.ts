@@ -1,4 +1,4 @@
-import { PER_ITEM, type Plan } from "./plan.js";
+import { PER_ITEM, slotList, type Plan } from "./plan.js";
 
 /** Output format of `visualizeExecution`. */
 export type VisualizationFormat = "mermaid" | "dot";
@@ -31,7 +31,7 @@ export function renderExecution(plan: Plan, format: VisualizationFormat): string
   });
   for (const slot of plan.compute) {
     const n = plan.slotNode[slot]!;
-    plan.argSlots[slot]!.forEach((a, k) => {
+    slotList(plan.argSlots, slot).forEach((a, k) => {
       if (a >= 0) edges.add(`${plan.slotNode[a]!.name}\u0000${n.name}`);
       else if (a === PER_ITEM) edges.add(`${n.depNames[k]}\u0000${n.name}`);
     });
@@ -41,7 +41,7 @@ export function renderExecution(plan: Plan, format: VisualizationFormat): string
     for (const slot of inner.compute) {
       const n = inner.slotNode[slot]!;
       if (!items.has(n.name)) items.set(n.name, "per-item");
-      for (const a of inner.argSlots[slot]!) if (a >= 0) edges.add(`${inner.slotNode[a]!.name}\u0000${n.name}`);
+      for (const a of slotList(inner.argSlots, slot)) if (a >= 0) edges.add(`${inner.slotNode[a]!.name}\u0000${n.name}`);
     }
   }
   const list: Item[] = [...items].map(([name, role]) => ({ name, role }));

@@ -338,7 +338,8 @@ export class AdapterSet {
   #wrapNodeAt(i: number, event: NodeExecutionEvent, innermost: () => unknown): unknown {
     if (i === this.#wrapNode.length) return innermost();
     const { adapter, around } = this.#wrapNode[i]!;
-    const inside = (): unknown => this.#wrapNodeAt(i + 1, event, innermost);
+    // The innermost wrapper's next() is the attempt itself: one closure and one call fewer per node.
+    const inside = i + 1 === this.#wrapNode.length ? innermost : (): unknown => this.#wrapNodeAt(i + 1, event, innermost);
     if (around) return adapter.aroundNodeExecution!(event, inside);
     // A wrapper may also return a plain value (e.g. a cache hit that skips next()).
     return promiseOf(() => adapter.wrapNodeExecution!(event, () => promiseOf(inside)));

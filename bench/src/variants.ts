@@ -82,6 +82,20 @@ function rawOtel(id: "raw-otel" | "raw-otel-attrs", label: string, withAttribute
   };
 }
 
+/** The engine with one adapter that makes a span per node (and one per run), checked after each run. */
+function spanning(id: "span" | "otel", label: string, adapter: () => LifecycleAdapter): Variant {
+  return {
+    id,
+    label,
+    adapter: true,
+    applies: syncOnly,
+    prepare: async (shape) => {
+      const sdk = otel();
+      return { run: traced(engine(shape, [adapter()])), after: () => sdk.check(spans(shape)) };
+    },
+  };
+}
+
 export const VARIANTS: readonly Variant[] = [
   {
     id: "plain",
@@ -106,26 +120,8 @@ export const VARIANTS: readonly Variant[] = [
     applies: syncOnly,
     prepare: async (shape) => ({ run: engine(shape, [noopObservers()]) }),
   },
-  {
-    id: "span",
-    label: "engine + bare-span adapter (no attributes)",
-    adapter: true,
-    applies: syncOnly,
-    prepare: async (shape) => {
-      const sdk = otel();
-      return { run: traced(engine(shape, [bareSpanAdapter()])), after: () => sdk.check(spans(shape)) };
-    },
-  },
-  {
-    id: "otel",
-    label: "engine + OpenTelemetryTracer",
-    adapter: true,
-    applies: syncOnly,
-    prepare: async (shape) => {
-      const sdk = otel();
-      return { run: traced(engine(shape, [tracer()])), after: () => sdk.check(spans(shape)) };
-    },
-  },
+  spanning("span", "engine + bare-span adapter (no attributes)", bareSpanAdapter),
+  spanning("otel", "engine + OpenTelemetryTracer", tracer),
   {
     id: "tracker",
     label: "engine + HamiltonTracker (FileSink)",

@@ -9,16 +9,17 @@ const HOUR = 3_600_000;
 
 function queue(sink: TrackerSink, over: Partial<DeliveryQueueOptions> = {}) {
   const errors: { error: unknown; willRetry: boolean }[] = [];
-  const drops: number[] = [];
+  const drops: string[] = [];
   const q = new DeliveryQueue(sink, "p", {
     capacity: 1000,
+    byteBudget: 64 * 1024 * 1024,
     batchSize: 100,
     flushIntervalMs: HOUR,
     retryInitialDelayMs: 1,
     retryMaxDelayMs: 4,
     sinkTimeoutMs: HOUR,
     onWriteError: (error, info) => errors.push({ error, willRetry: info.willRetry }),
-    onFirstDrop: (capacity) => drops.push(capacity),
+    onFirstDrop: (bound) => drops.push(bound),
     ...over,
   });
   return { q, errors, drops };
@@ -167,7 +168,7 @@ describe("DeliveryQueue: overflow", () => {
     for (let i = 0; i < 12; i++) q.push(nodeRecord("r", `n${i}`));
     q.push(end);
     expect(q.stats).toMatchObject({ queued: 7, queuedNodeRecords: 5, dropped: 7 });
-    expect(drops).toEqual([5]);
+    expect(drops).toEqual(["capacity"]);
     sink.mode = "ok";
     const report = await q.flush();
     expect(report).toMatchObject({ complete: true, dropped: 7 });
@@ -261,5 +262,54 @@ describe("DeliveryQueue: close", () => {
     for (const r of records) q.push(r);
     expect(q.report().undelivered).toEqual(records);
     await q.close(10);
+  });
+});
+
+describe("DeliveryQueue: byte budget", () => {
+  /** A node record whose summary is about `size` characters, distinct per call. */
+  function bigNode(runId: string, node: string, size: number) {
+    return nodeRecord(runId, node, "SUCCESS", {
+      result: { kind: "string", length: size, preview: `${node}:`.padEnd(size, "x"), truncated: false },
+    });
+  }
+
+  it("holds at most byteBudget bytes under a sink that is down, dropping the oldest node records", async () => {
+    const sink = new MemorySink();
+    sink.mode = "fail";
+    const budget = 8_000_000;
+    const { q, drops } = queue(sink, { byteBudget: budget, retryInitialDelayMs: HOUR, retryMaxDelayMs: HOUR });
+    for (let run = 0; run < 10; run++) {
+      q.push(runRecord(`r${run}`));
+      for (let i = 0; i < 10; i++) {
+        q.push(bigNode(`r${run}`, `n${i}`, 1_000_000));
+        const { queuedBytes, inFlightBytes } = q.stats;
+        expect(queuedBytes + inFlightBytes).toBeLessThanOrEqual(budget);
+      }
+      q.push(runRecord(`r${run}`, "FAILURE"));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const stats = q.stats;
+    // 100 records of ~1 MB, a budget of 8 MB: far fewer than the count capacity (1,000) are held.
+    expect(stats.queuedNodeRecords).toBeLessThan(10);
+    expect(stats.dropped).toBeGreaterThan(90);
+    expect(drops).toEqual(["bytes"]);
+    // Run records are never dropped.
+    expect(q.report().undelivered.filter((r) => r.type === "run")).toHaveLength(20);
+    await q.close(1);
+  });
+
+  it("caps a batch at a quarter of the budget (at least one record), so the batch in flight stays within it", async () => {
+    const sink = new MemorySink();
+    const { q } = queue(sink, { byteBudget: 4_000_000, batchSize: 100 });
+    // 6 × ~600 kB fit the 4 MB budget.
+    for (let i = 0; i < 6; i++) q.push(bigNode("r", `n${i}`, 600_000));
+    await q.flush();
+    expect(sink.records).toHaveLength(6);
+    // ~600 kB each, a quarter of the budget is 1 MB: one record per batch.
+    expect(sink.batches.every((b) => b.length === 1)).toBe(true);
+    // A record larger than a quarter of the budget still goes, alone.
+    q.push(bigNode("r", "huge", 2_000_000));
+    await q.flush();
+    expect(sink.batches.at(-1)).toHaveLength(1);
   });
 });

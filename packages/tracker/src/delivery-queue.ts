@@ -1,11 +1,17 @@
 import { isRetryable, TrackerError } from "./errors.js";
 import { Fifo } from "./fifo.js";
+import { estimateBytes } from "./record-size.js";
 import type { ProjectId, TrackerRecord, TrackerSink } from "./records.js";
 
 /** Tuning of the {@link DeliveryQueue}; see `HamiltonTrackerOptions` for the defaults. */
 export interface DeliveryQueueOptions {
   /** Node records kept while undelivered; past it the oldest node record is dropped. */
   readonly capacity: number;
+  /**
+   * Estimated bytes of the records held (queued and in flight); past it the oldest node records
+   * are dropped. A batch holds at most a quarter of it (and at least one record).
+   */
+  readonly byteBudget: number;
   /** Records per `sink.write`, and the queue length that triggers a send. */
   readonly batchSize: number;
   /** Longest time a record waits in the queue before a send starts. */
@@ -17,8 +23,8 @@ export interface DeliveryQueueOptions {
   readonly sinkTimeoutMs: number;
   /** Called for every failed write. */
   readonly onWriteError: (error: unknown, info: WriteErrorInfo) => void;
-  /** Called once, when the first node record is dropped. */
-  readonly onFirstDrop: (capacity: number) => void;
+  /** Called once, when the first node record is dropped: by the record count or by the byte budget. */
+  readonly onFirstDrop: (bound: "capacity" | "bytes") => void;
 }
 
 /** About one failed `sink.write`. */
@@ -51,11 +57,15 @@ export interface DeliveryStats {
   readonly queued: number;
   /** Node records among {@link queued}. */
   readonly queuedNodeRecords: number;
+  /** Estimated bytes of the records waiting in the queue (the byte budget counts them with {@link inFlightBytes}). */
+  readonly queuedBytes: number;
+  /** Estimated bytes of the batch being written. */
+  readonly inFlightBytes: number;
   /** Records in the batch being written. */
   readonly inFlight: number;
   /** Records the sink accepted. */
   readonly delivered: number;
-  /** Node records dropped because the queue was full. */
+  /** Node records dropped because the queue was full (by count or by bytes). */
   readonly dropped: number;
   /** Records discarded after a non-retryable sink error. */
   readonly rejected: number;
@@ -80,7 +90,8 @@ function unregister(queue: DeliveryQueue): void {
 /**
  * An ordered, bounded queue of records in front of a sink. `push` is O(1) and never waits; a
  * background loop writes batches, retries failures with exponential backoff and keeps order.
- * When more than `capacity` node records wait, the oldest node record is dropped — run and
+ * When more than `capacity` node records wait, or the records held (queued and in flight) are
+ * estimated at more than `byteBudget` bytes, the oldest node records are dropped — run and
  * template records never are.
  */
 export class DeliveryQueue {
@@ -96,6 +107,7 @@ export class DeliveryQueue {
   #pushed = 0;
 
   #inFlight: readonly TrackerRecord[] | undefined;
+  #inFlightBytes = 0;
   /** Sequence number of the first record in flight. */
   #inFlightSeq = 0;
   /** Records with a lower sequence number must be sent without waiting for a full batch. */
@@ -123,14 +135,19 @@ export class DeliveryQueue {
     this.#options = options;
   }
 
-  /** Queues a record. O(1); never throws for a full queue (it drops the oldest node record). */
-  push(record: TrackerRecord): void {
+  /**
+   * Queues a record. O(1); never throws for a full queue (it drops the oldest node records).
+   * `bytes` is the record's estimated size; without it the record is measured (`estimateBytes`),
+   * which costs a walk over it: the tracker's node hooks pass their own estimate.
+   */
+  push(record: TrackerRecord, bytes = estimateBytes(record)): void {
     if (record.type === "node_run") {
-      this.#nodes.push(record, this.#pushed++);
-      if (this.#nodes.size > this.#options.capacity) this.#dropOldestNode();
+      this.#nodes.push(record, this.#pushed++, bytes);
+      if (this.#nodes.size > this.#options.capacity) this.#dropOldestNode("capacity");
     } else {
-      this.#others.push(record, this.#pushed++);
+      this.#others.push(record, this.#pushed++, bytes);
     }
+    if (this.#nodes.bytes + this.#others.bytes + this.#inFlightBytes > this.#options.byteBudget) this.#dropForBytes();
     this.#exitFlushed = false;
     if (!this.#registered && !this.#aborted) {
       this.#registered = true;
@@ -227,6 +244,8 @@ export class DeliveryQueue {
     return {
       queued: this.#queued(),
       queuedNodeRecords: this.#nodes.size,
+      queuedBytes: this.#nodes.bytes + this.#others.bytes,
+      inFlightBytes: this.#inFlightBytes,
       inFlight: this.#inFlight?.length ?? 0,
       delivered: this.#delivered,
       dropped: this.#dropped,
@@ -273,22 +292,39 @@ export class DeliveryQueue {
     });
   }
 
-  #dropOldestNode(): void {
+  #dropOldestNode(bound: "capacity" | "bytes"): void {
     this.#nodes.shift();
-    if (this.#dropped++ === 0) this.#options.onFirstDrop(this.#options.capacity);
+    if (this.#dropped++ === 0) this.#options.onFirstDrop(bound);
   }
 
-  /** Takes up to `batchSize` queued records, oldest first; returns them and the first one's sequence number. */
-  #take(): { batch: TrackerRecord[]; firstSeq: number } {
+  /** Drops the oldest node records until what is held fits the byte budget (or no node record is left). */
+  #dropForBytes(): void {
+    const budget = this.#options.byteBudget;
+    while (this.#nodes.size > 0 && this.#nodes.bytes + this.#others.bytes + this.#inFlightBytes > budget) {
+      this.#dropOldestNode("bytes");
+    }
+  }
+
+  /**
+   * Takes up to `batchSize` queued records, oldest first, and at most a quarter of the byte budget
+   * (at least one record); returns them, their bytes and the first one's sequence number.
+   */
+  #take(): { batch: TrackerRecord[]; bytes: number; firstSeq: number } {
     const batch: TrackerRecord[] = [];
+    const maxBytes = this.#options.byteBudget / 4;
+    let bytes = 0;
     const firstSeq = Math.min(this.#nodes.peekSeq(), this.#others.peekSeq());
     while (batch.length < this.#options.batchSize) {
       const fromNodes = this.#nodes.peekSeq();
       const fromOthers = this.#others.peekSeq();
       if (fromNodes === Infinity && fromOthers === Infinity) break;
-      batch.push(fromNodes < fromOthers ? this.#nodes.shift() : this.#others.shift());
+      const from = fromNodes < fromOthers ? this.#nodes : this.#others;
+      const size = from.peekBytes();
+      if (batch.length > 0 && bytes + size > maxBytes) break;
+      bytes += size;
+      batch.push(from.shift());
     }
-    return { batch, firstSeq };
+    return { batch, bytes, firstSeq };
   }
 
   #shouldSend(): boolean {
@@ -306,12 +342,14 @@ export class DeliveryQueue {
     }
     try {
       while (!this.#aborted && this.#shouldSend()) {
-        const { batch, firstSeq } = this.#take();
+        const { batch, bytes, firstSeq } = this.#take();
         this.#inFlight = batch;
+        this.#inFlightBytes = bytes;
         this.#inFlightSeq = firstSeq;
         await this.#deliver(batch);
         if (this.#aborted) return;
         this.#inFlight = undefined;
+        this.#inFlightBytes = 0;
         this.#resolveWaiters();
       }
       this.#resolveWaiters();

@@ -45,3 +45,26 @@ describe("Fifo", () => {
     expect(q.size).toBe(100);
     expect(q.allocated).toBeLessThanOrEqual(2 * 100 + 1024);
   });
+
+describe("Fifo: bytes", () => {
+  it("keeps the sum of the sizes of the items it holds", () => {
+    const q = new Fifo<string>();
+    q.push("a", 0, 10);
+    q.push("b", 1, 32);
+    expect(q.bytes).toBe(42);
+    expect(q.peekBytes()).toBe(10);
+    q.shift();
+    expect(q.bytes).toBe(32);
+    expect(q.peekBytes()).toBe(32);
+    q.shift();
+    expect(q.bytes).toBe(0);
+    expect(q.peekBytes()).toBe(0);
+  });
+
+  it("stays exact across compaction", () => {
+    const q = new Fifo<number>();
+    for (let i = 0; i < 5000; i++) q.push(i, i, 3);
+    for (let i = 0; i < 4000; i++) q.shift();
+    expect(q.bytes).toBe(3000);
+  });
+});

@@ -15,6 +15,7 @@ describe("resolveOptions", () => {
       captureDataStatistics: true,
       summaryLimits: expect.objectContaining({ maxStringPreview: 200, maxItems: 10, timeBudgetMs: 5 }),
       queueCapacity: 20_000,
+      queueByteBudget: 64 * 1024 * 1024,
       batchSize: 100,
       flushIntervalMs: 1_000,
       retryInitialDelayMs: 200,

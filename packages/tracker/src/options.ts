@@ -30,6 +30,14 @@ export interface HamiltonTrackerOptions {
    * once); run and template records are never dropped.
    */
   readonly queueCapacity?: number;
+  /**
+   * Estimated bytes of records held while the sink is behind (queued, and the batch in flight).
+   * Default: 64 MB (67,108,864). Past it, the oldest node records are dropped (counted, reported
+   * once), as past `queueCapacity`: a record's size is estimated once, when it is made (about its
+   * JSON length), so a few large summaries cannot grow the heap where the record count would not
+   * notice. Run and template records are never dropped.
+   */
+  readonly queueByteBudget?: number;
   /** Records per sink write; a queue this long is sent without waiting. Default: 100 (as Hamilton). */
   readonly batchSize?: number;
   /** Longest time a record waits before it is sent (runs are also sent as soon as they end). Default: 1,000 ms. */
@@ -68,6 +76,7 @@ export interface ResolvedTrackerOptions {
   readonly captureDataStatistics: boolean;
   readonly summaryLimits: SummaryLimits;
   readonly queueCapacity: number;
+  readonly queueByteBudget: number;
   readonly batchSize: number;
   readonly flushIntervalMs: number;
   readonly retryInitialDelayMs: number;
@@ -131,6 +140,7 @@ export function resolveOptions(options: HamiltonTrackerOptions): ResolvedTracker
     captureDataStatistics: capture,
     summaryLimits,
     queueCapacity: positiveInt(options, "queueCapacity", 20_000),
+    queueByteBudget: positiveInt(options, "queueByteBudget", 64 * 1024 * 1024),
     batchSize: positiveInt(options, "batchSize", 100),
     flushIntervalMs: positiveInt(options, "flushIntervalMs", 1_000),
     retryInitialDelayMs,

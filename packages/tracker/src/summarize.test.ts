@@ -143,6 +143,48 @@ describe("summarize: collections", () => {
   });
 });
 
+describe("summarize: the time budget is real", () => {
+  /** Median milliseconds of `f` over a few runs. */
+  function time(f: () => unknown, runs = 5): number {
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const started = performance.now();
+      f();
+      times.push(performance.now() - started);
+    }
+    return times.sort((a, b) => a - b)[runs >> 1]!;
+  }
+
+  it("an object with hundreds of thousands of keys costs what listing its keys costs", () => {
+    const big: Record<string, number> = {};
+    for (let i = 0; i < 300_000; i++) big[`key${i}`] = i;
+    const listing = time(() => Object.keys(big), 3);
+    const summary = time(() => summarize(big, DEFAULT_SUMMARY_LIMITS), 3);
+    expect(summary).toBeLessThan(3 * listing + 20);
+    // Listing the keys spends the budget: what comes after is cut.
+    const s = summarize([big, { a: { b: 1 } }], { ...DEFAULT_SUMMARY_LIMITS, timeBudgetMs: 1 });
+    expect(s).toMatchObject({ kind: "array", items: [{ kind: "object", size: 10_000, truncated: true }, { kind: "truncated", reason: "time" }] });
+  });
+
+  it("stops at the budget inside an array of hostile strings (each string counts against it)", () => {
+    // Text that makes pattern-based redaction work hard.
+    const hostile = "apikey".repeat(76);
+    const value = Array.from({ length: 10 }, () => Array.from({ length: 20 }, () => Array.from({ length: 10 }, () => hostile)));
+    const one = time(() => summarize(hostile, DEFAULT_SUMMARY_LIMITS));
+    const all = time(() => summarize(value, DEFAULT_SUMMARY_LIMITS), 3);
+    // The budget is overrun by at most one step (one string), wherever the strings sit. With a
+    // clock read per container only, the last container's ten strings all ran past it.
+    expect(all).toBeLessThan(4 * one + 3 * DEFAULT_SUMMARY_LIMITS.timeBudgetMs);
+    expect(JSON.stringify(summarize(value, DEFAULT_SUMMARY_LIMITS))).toContain('"reason":"time"');
+  });
+
+  it("cuts long keys like previews", () => {
+    const key = `${"k".repeat(5_000)} sk-abcdefghijklmnopqrstuvwx`;
+    const s = summarize({ [key]: 1 }, limits({ maxStringPreview: 20 }));
+    expect(Object.keys((s as { entries: object }).entries)).toEqual([`${"k".repeat(20)}…`]);
+  });
+});
+
 describe("summarize: dates, errors, instances", () => {
   it("records dates as ISO strings, invalid dates as null", () => {
     expect(summarize(new Date(Date.UTC(2024, 0, 2, 3, 4, 5)))).toEqual({ kind: "date", value: "2024-01-02T03:04:05.000Z" });
@@ -173,25 +215,77 @@ describe("summarize: dates, errors, instances", () => {
 });
 
 describe("summarize: failures and secrets", () => {
-  it("turns a throwing getter into an observability_failure, never an exception", () => {
+  it("names a getter and never runs it (a throwing one cannot fail the summary)", () => {
+    let calls = 0;
     const hostile = {
+      plain: 1,
       get boom(): number {
+        calls++;
         throw new Error("getter exploded");
       },
+      get slow(): number {
+        calls++;
+        return 2;
+      },
     };
-    expect(summarize(hostile)).toEqual({ kind: "observability_failure", message: "Error: getter exploded" });
+    expect(summarize(hostile)).toEqual({
+      kind: "object",
+      type: "Object",
+      size: 3,
+      entries: {
+        plain: { kind: "primitive", type: "number", value: 1 },
+        boom: { kind: "function", name: "get boom" },
+        slow: { kind: "function", name: "get slow" },
+      },
+      truncated: false,
+    });
+    // Nested, in a Map, as an error's message, as a class's name: still never run.
+    summarize([{ deeper: hostile }, new Map([["h", hostile]])]);
+    const error = Object.defineProperty(new Error("x"), "message", { get: () => (calls++, "m") });
+    expect(summarize(error)).toEqual({ kind: "error", type: "Error", message: "" });
+    expect(errorInfo(error)).toMatchObject({ message: "", stack: undefined });
+    class Named {
+      static get name(): string {
+        calls++;
+        return "Getter";
+      }
+    }
+    expect(summarize(new Named())).toEqual({ kind: "instance", type: "anonymous class" });
+    expect(calls).toBe(0);
   });
 
-  it("turns a hostile proxy into an observability_failure", () => {
+  it("never runs a proxy's traps: a proxy is named, not read", () => {
+    let traps = 0;
     const proxy = new Proxy(
-      {},
+      { a: 1 },
       {
         getPrototypeOf() {
+          traps++;
           throw new Error("no prototype for you");
+        },
+        ownKeys() {
+          traps++;
+          return [];
+        },
+        get() {
+          traps++;
+          return 1;
         },
       },
     );
-    expect(summarize(proxy)).toEqual({ kind: "observability_failure", message: "Error: no prototype for you" });
+    expect(summarize(proxy)).toEqual({ kind: "instance", type: "Proxy" });
+    expect(summarize({ p: proxy })).toMatchObject({ entries: { p: { kind: "instance", type: "Proxy" } } });
+    expect(errorInfo(proxy)).toMatchObject({ type: "Proxy", message: "a thrown Proxy" });
+    expect(traps).toBe(0);
+  });
+
+  it("ignores a value's own replacements of the built-ins' methods (Map and Set iterators, sizes)", () => {
+    let calls = 0;
+    const map = new Map([["a", 1]]);
+    Object.defineProperty(map, Symbol.iterator, { value: () => (calls++, [][Symbol.iterator]()) });
+    Object.defineProperty(map, "size", { get: () => (calls++, 99) });
+    expect(summarize(map)).toMatchObject({ kind: "object", type: "Map", size: 1, entries: { a: { value: 1 } } });
+    expect(calls).toBe(0);
   });
 
   it("redacts secret-looking keys at every level", () => {
@@ -236,14 +330,17 @@ describe("summarizeRecord", () => {
     expect(out).toEqual({ apiKey: { kind: "redacted" }, question: { kind: "string", length: 4, preview: "why?", truncated: false } });
   });
 
-  it("records an entry whose getter throws as an observability_failure", () => {
+  it("names an entry that is a getter, and never runs it", () => {
+    let calls = 0;
     const record = Object.defineProperty({}, "bad", {
       enumerable: true,
       get() {
+        calls++;
         throw new Error("nope");
       },
     }) as Record<string, unknown>;
-    expect(summarizeRecord(record)).toEqual({ bad: { kind: "observability_failure", message: "Error: nope" } });
+    expect(summarizeRecord(record)).toEqual({ bad: { kind: "function", name: "get bad" } });
+    expect(calls).toBe(0);
   });
 });
 

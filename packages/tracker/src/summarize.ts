@@ -1,5 +1,7 @@
+import { isNativeError, isProxy } from "node:util/types";
 import type { ErrorInfo, ValueSummary } from "./records.js";
 import { numericStats, type NumberList } from "./numeric-stats.js";
+import type { SizeMeter } from "./record-size.js";
 import { isSecretKey, redactText } from "@hamilton-ts/lifecycle";
 
 /** Bounds on what a summary holds and how long it may take. Every field has a default. */
@@ -10,7 +12,10 @@ export interface SummaryLimits {
   readonly maxItems: number;
   /** First keys of an object or map summarised. Default 20. */
   readonly maxKeys: number;
-  /** Keys counted for an object's `size` (counting stops there). Default 10,000. */
+  /**
+   * The largest `size` an object's summary reports (its own enumerable keys are listed once, then
+   * only the first `maxKeys` are read). Default 10,000.
+   */
   readonly maxCountKeys: number;
   /** Levels of nesting summarised; deeper values become `{ kind: "truncated" }`. Default 3. */
   readonly maxDepth: number;
@@ -18,7 +23,9 @@ export interface SummaryLimits {
   readonly maxStatsItems: number;
   /**
    * Time one summary may take, in milliseconds; parts not reached become
-   * `{ kind: "truncated", reason: "time" }`. Default 5.
+   * `{ kind: "truncated", reason: "time" }`. The clock is read before every object, array and
+   * string, so one summary overruns it by at most one such step (listing one object's keys, the
+   * statistics of one numeric array, redacting one string's preview). Default 5.
    */
   readonly timeBudgetMs: number;
   /** Characters of an error message kept. Default 2,000. */
@@ -67,18 +74,80 @@ function safeText(text: string, max: number): string {
   return head.truncated ? `${head.text}…` : head.text;
 }
 
+// The built-ins' own methods, so a value cannot replace them with its own (or with getters).
+const MAP_ENTRIES = Map.prototype.entries;
+const SET_VALUES = Set.prototype.values;
+const MAP_SIZE = Object.getOwnPropertyDescriptor(Map.prototype, "size")!.get!;
+const SET_SIZE = Object.getOwnPropertyDescriptor(Set.prototype, "size")!.get!;
+const DATE_TIME = Date.prototype.getTime;
+const DATE_ISO = Date.prototype.toISOString;
+
+/**
+ * The value of a data property found on `value` or its first prototypes, never running a getter
+ * (an accessor reads as undefined). For the fields of errors and the names of classes.
+ */
+function dataProperty(value: object, key: string): unknown {
+  let current: object | null = value;
+  for (let level = 0; current !== null && level < 8; level++) {
+    const descriptor = Object.getOwnPropertyDescriptor(current, key);
+    if (descriptor !== undefined) return "value" in descriptor ? descriptor.value : undefined;
+    current = Object.getPrototypeOf(current) as object | null;
+  }
+  return undefined;
+}
+
 function typeName(value: object): string {
-  const proto = Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null;
-  const name = proto?.constructor?.name;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  const constructor = proto === null ? undefined : dataProperty(proto, "constructor");
+  const name = typeof constructor === "function" ? dataProperty(constructor, "name") : undefined;
   return typeof name === "string" && name.length > 0 ? name : "anonymous class";
 }
 
 function isErrorLike(value: object): value is Error {
-  return value instanceof Error || Object.prototype.toString.call(value) === "[object Error]";
+  return value instanceof Error || isNativeError(value);
+}
+
+/** True when `key` is an accessor on `value` or its first prototypes. */
+function isAccessor(value: object, key: string): boolean {
+  let current: object | null = value;
+  for (let level = 0; current !== null && level < 8; level++) {
+    const descriptor = Object.getOwnPropertyDescriptor(current, key);
+    if (descriptor !== undefined) return !("value" in descriptor);
+    current = Object.getPrototypeOf(current) as object | null;
+  }
+  return false;
+}
+
+/**
+ * An error's stack, read without running getters: V8 formats a stack when it is first read, and
+ * the formatting reads `name` and `message`, so an error with either as a getter is not asked.
+ */
+function errorStack(error: object): string | undefined {
+  if (isAccessor(error, "message") || isAccessor(error, "name")) return undefined;
+  return errorText(error, "stack");
+}
+
+/** An error's `name`, read without running getters. */
+function errorName(error: object): string {
+  const name = dataProperty(error, "name");
+  return typeof name === "string" && name.length > 0 ? name : typeName(error);
+}
+
+/** An error's own field (`message`, `stack`) as text, read without running getters. */
+function errorText(error: object, key: string): string | undefined {
+  const value = dataProperty(error, key);
+  return typeof value === "string" ? value : value === undefined ? undefined : typeof value;
+}
+
+/** The summary of a property that is a getter/setter: it names the accessor and never runs it. */
+function accessor(key: string, descriptor: PropertyDescriptor): ValueSummary {
+  return { kind: "function", name: `${descriptor.get !== undefined ? "get" : "set"} ${key}` };
 }
 
 class Summarizer {
   #deadline = 0;
+  /** Estimated bytes of the summary built so far. */
+  bytes = 0;
   constructor(readonly limits: SummaryLimits) {}
 
   #outOfTime(): boolean {
@@ -89,7 +158,15 @@ class Summarizer {
     return performance.now() > this.#deadline;
   }
 
+  /** A key as stored in a summary: long keys are cut (and redacted) like string previews. */
+  #key(key: string): string {
+    if (key.length <= this.limits.maxStringPreview) return key;
+    this.bytes += this.limits.maxStringPreview;
+    return safeText(key, this.limits.maxStringPreview);
+  }
+
   value(value: unknown, depth: number): ValueSummary {
+    this.bytes += 32;
     switch (typeof value) {
       case "number":
         return { kind: "primitive", type: "number", value: Number.isFinite(value) ? value : String(value) };
@@ -99,12 +176,22 @@ class Summarizer {
         return value ? TRUE_SUMMARY : FALSE_SUMMARY;
       case "undefined":
         return UNDEFINED_SUMMARY;
-      case "bigint":
-        return { kind: "primitive", type: "bigint", value: value.toString() };
-      case "symbol":
-        return { kind: "primitive", type: "symbol", value: value.description ?? "" };
-      case "function":
-        return { kind: "function", name: value.name || "anonymous" };
+      case "bigint": {
+        const text = safeText(value.toString(), this.limits.maxStringPreview);
+        this.bytes += text.length;
+        return { kind: "primitive", type: "bigint", value: text };
+      }
+      case "symbol": {
+        const text = safeText(value.description ?? "", this.limits.maxStringPreview);
+        this.bytes += text.length;
+        return { kind: "primitive", type: "symbol", value: text };
+      }
+      case "function": {
+        const name = isProxy(value) ? undefined : dataProperty(value, "name");
+        const text = typeof name === "string" && name.length > 0 ? safeText(name, this.limits.maxStringPreview) : "anonymous";
+        this.bytes += text.length;
+        return { kind: "function", name: text };
+      }
       default:
         if (value === null) return NULL_SUMMARY;
         return this.object(value as object, depth);
@@ -112,34 +199,36 @@ class Summarizer {
   }
 
   string(value: string): ValueSummary {
+    if (this.#outOfTime()) return TIME_SUMMARY;
     const { text: preview, truncated } = redactHead(value, this.limits.maxStringPreview);
+    this.bytes += preview.length + 32;
     return { kind: "string", length: value.length, preview, truncated };
   }
 
   object(value: object, depth: number): ValueSummary {
     if (depth >= this.limits.maxDepth) return DEPTH_SUMMARY;
     if (this.#outOfTime()) return TIME_SUMMARY;
+    // A proxy's traps are code: none of them is run (not even getPrototypeOf).
+    if (isProxy(value)) return { kind: "instance", type: "Proxy" };
     if (Array.isArray(value)) return this.array(value, depth);
     const proto = Object.getPrototypeOf(value) as object | null;
     if (proto === Object.prototype || proto === null) return this.plain(value, proto === null ? "null-prototype" : "Object", depth);
     if (ArrayBuffer.isView(value)) {
       const type = typeName(value);
-      if (BINARY_VIEWS.has(type) || typeof Buffer !== "undefined" && Buffer.isBuffer(value)) {
+      if (BINARY_VIEWS.has(type) || Buffer.isBuffer(value)) {
         return { kind: "binary", type: Buffer.isBuffer(value) ? "Buffer" : type, byteLength: value.byteLength };
       }
       return this.numeric(value as unknown as NumberList, type);
     }
     if (value instanceof ArrayBuffer) return { kind: "binary", type: "ArrayBuffer", byteLength: value.byteLength };
     if (value instanceof Date) {
-      const time = value.getTime();
-      return { kind: "date", value: Number.isNaN(time) ? null : value.toISOString() };
+      const time = DATE_TIME.call(value);
+      return { kind: "date", value: Number.isNaN(time) ? null : DATE_ISO.call(value) };
     }
     if (isErrorLike(value)) {
-      return {
-        kind: "error",
-        type: typeof value.name === "string" ? value.name : typeName(value),
-        message: safeText(String(value.message), this.limits.maxErrorMessage),
-      };
+      const message = safeText(errorText(value, "message") ?? "", this.limits.maxErrorMessage);
+      this.bytes += message.length + 32;
+      return { kind: "error", type: errorName(value), message };
     }
     if (value instanceof Map) return this.map(value, depth);
     if (value instanceof Set) return this.set(value, depth);
@@ -168,12 +257,14 @@ class Summarizer {
   }
 
   numeric(value: NumberList, type: string): ValueSummary {
+    if (this.#outOfTime()) return TIME_SUMMARY;
     const headLength = Math.min(value.length, this.limits.maxItems);
     const head: (number | null)[] = new Array<number | null>(headLength);
     for (let i = 0; i < headLength; i++) {
       const v = value[i];
       head[i] = typeof v === "number" && Number.isFinite(v) ? v : null;
     }
+    this.bytes += 600 + headLength * 12;
     return {
       kind: "numeric_array",
       type,
@@ -186,43 +277,65 @@ class Summarizer {
 
   plain(value: object, type: string, depth: number): ValueSummary {
     const entries: Record<string, ValueSummary> = {};
-    const record = value as Record<string, unknown>;
-    let size = 0;
-    for (const key in record) {
-      if (size < this.limits.maxKeys) {
-        entries[key] = isSecretKey(key) ? REDACTED_SUMMARY : this.value(record[key], depth + 1);
+    // Own enumerable keys, listed once (a for…in would list every key, inherited ones too, before
+    // the first); only the first maxKeys are read, as data properties: getters are never run.
+    const keys = Object.keys(value);
+    const n = Math.min(keys.length, this.limits.maxKeys);
+    for (let i = 0; i < n; i++) {
+      const key = keys[i]!;
+      const stored = this.#key(key);
+      this.bytes += stored.length + 4;
+      let summary: ValueSummary;
+      if (isSecretKey(key)) summary = REDACTED_SUMMARY;
+      else {
+        const descriptor = Object.getOwnPropertyDescriptor(value, key);
+        summary = descriptor === undefined ? UNDEFINED_SUMMARY : "value" in descriptor ? this.value(descriptor.value, depth + 1) : accessor(stored, descriptor);
       }
-      if (++size >= this.limits.maxCountKeys) break;
+      define(entries, stored, summary);
     }
-    return { kind: "object", type, size, entries, truncated: size > this.limits.maxKeys };
+    return { kind: "object", type, size: Math.min(keys.length, this.limits.maxCountKeys), entries, truncated: keys.length > n };
   }
 
   map(value: Map<unknown, unknown>, depth: number): ValueSummary {
     const entries: Record<string, ValueSummary> = {};
+    const total = MAP_SIZE.call(value) as number;
     let size = 0;
-    for (const [k, v] of value) {
+    for (const [k, v] of MAP_ENTRIES.call(value)) {
       if (size >= this.limits.maxKeys) break;
-      const key = typeof k === "object" && k !== null ? `[${typeName(k)}]` : String(k);
-      entries[key] = isSecretKey(key) ? REDACTED_SUMMARY : this.value(v, depth + 1);
+      const key = this.#key(typeof k === "object" && k !== null ? `[${typeName(k)}]` : typeof k === "function" ? "[Function]" : String(k));
+      this.bytes += key.length + 4;
+      define(entries, key, isSecretKey(key) ? REDACTED_SUMMARY : this.value(v, depth + 1));
       size++;
     }
-    return { kind: "object", type: "Map", size: value.size, entries, truncated: value.size > size };
+    return { kind: "object", type: "Map", size: total, entries, truncated: total > size };
   }
 
   set(value: Set<unknown>, depth: number): ValueSummary {
     const items: ValueSummary[] = [];
-    for (const v of value) {
+    const total = SET_SIZE.call(value) as number;
+    for (const v of SET_VALUES.call(value)) {
       if (items.length >= this.limits.maxItems) break;
       items.push(this.value(v, depth + 1));
     }
-    return { kind: "set", size: value.size, items, truncated: value.size > items.length };
+    return { kind: "set", size: total, items, truncated: total > items.length };
   }
+}
+
+/** Sets `record[key]`, as an own property even for `__proto__`. */
+function define(record: Record<string, ValueSummary>, key: string, value: ValueSummary): void {
+  if (key === "__proto__") Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
 }
 
 function failure(error: unknown): ValueSummary {
   let message: string;
   try {
-    message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    message =
+      typeof error === "object" && error !== null && !isProxy(error) && isErrorLike(error)
+        ? `${errorName(error)}: ${errorText(error, "message") ?? ""}`
+        : typeof error === "object" && error !== null
+          ? "a thrown object"
+          : String(error);
   } catch {
     message = "unknown error";
   }
@@ -230,12 +343,21 @@ function failure(error: unknown): ValueSummary {
 }
 
 /**
- * Summarises any value, within `limits`. Never throws: a value that cannot be summarised (a
- * throwing getter, a hostile proxy) gives `{ kind: "observability_failure" }`. Secret-looking keys
- * are redacted at every level; when `name` (the value's own key: an input or node name) looks like
- * a secret, the whole value is.
+ * Summarises any value, within `limits`. Never throws: a value that cannot be summarised gives
+ * `{ kind: "observability_failure" }`. Only data is read: getters are named, never run (`{ kind:
+ * "function", name: "get x" }`), a proxy is `{ kind: "instance", type: "Proxy" }`. Secret-looking
+ * keys are redacted at every level; when `name` (the value's own key: an input or node name)
+ * looks like a secret, the whole value is.
  */
 export function summarize(value: unknown, limits: SummaryLimits = DEFAULT_SUMMARY_LIMITS, name?: string): ValueSummary {
+  return summarizeMetered(value, limits, name, undefined);
+}
+
+/**
+ * {@link summarize}, adding the summary's estimated size to `meter.bytes` when it is more than a
+ * primitive (the fast paths add nothing: their size is the caller's constant).
+ */
+export function summarizeMetered(value: unknown, limits: SummaryLimits, name: string | undefined, meter: SizeMeter | undefined): ValueSummary {
   if (name !== undefined && isSecretKey(name)) return REDACTED_SUMMARY;
   // Fast paths for the common results: no summariser object, no clock.
   switch (typeof value) {
@@ -247,14 +369,21 @@ export function summarize(value: unknown, limits: SummaryLimits = DEFAULT_SUMMAR
     case "undefined":
       return UNDEFINED_SUMMARY;
   }
+  const summarizer = new Summarizer(limits);
+  let summary: ValueSummary;
   try {
-    return new Summarizer(limits).value(value, 0);
+    summary = summarizer.value(value, 0);
   } catch (error) {
-    return failure(error);
+    summary = failure(error);
   }
+  if (meter !== undefined) meter.bytes += summarizer.bytes;
+  return summary;
 }
 
-/** Summarises each entry of a record (inputs, config); secret-looking keys are redacted. */
+/**
+ * Summarises each entry of a record (inputs, config); secret-looking keys are redacted. Entries
+ * are read as data properties: a getter is named, never run.
+ */
 export function summarizeRecord(
   record: Readonly<Record<string, unknown>>,
   limits: SummaryLimits = DEFAULT_SUMMARY_LIMITS,
@@ -262,16 +391,17 @@ export function summarizeRecord(
 ): Record<string, ValueSummary> {
   const out: Record<string, ValueSummary> = {};
   try {
+    if (isProxy(record)) return { __observability_failure__: { kind: "observability_failure", message: "a Proxy: not read" } };
     for (const key of Object.keys(record)) {
-      let value: unknown;
-      try {
-        value = record[key];
-      } catch (error) {
-        out[key] = failure(error);
+      const descriptor = Object.getOwnPropertyDescriptor(record, key);
+      if (descriptor === undefined) continue;
+      if (!("value" in descriptor)) {
+        define(out, key, isSecretKey(key) ? REDACTED_SUMMARY : accessor(key, descriptor));
         continue;
       }
+      const value: unknown = descriptor.value;
       if (skip?.(key, value)) continue;
-      out[key] = summarize(value, limits, key);
+      define(out, key, summarize(value, limits, key));
     }
   } catch (error) {
     out["__observability_failure__"] = failure(error);
@@ -281,23 +411,25 @@ export function summarizeRecord(
 
 /**
  * Describes a thrown value safely: type, message and stack bounded and redacted, one level of
- * `cause`. Never throws.
+ * `cause`. Reads data properties only (no getter runs). Never throws.
  */
 export function errorInfo(error: unknown, limits: SummaryLimits = DEFAULT_SUMMARY_LIMITS, depth = 0): ErrorInfo {
   try {
-    if (typeof error === "object" && error !== null && isErrorLike(error)) {
-      const cause = (error as { cause?: unknown }).cause;
+    if (typeof error === "object" && error !== null && !isProxy(error) && isErrorLike(error)) {
+      const cause = dataProperty(error, "cause");
+      const stack = errorStack(error);
       return {
-        type: typeof error.name === "string" && error.name.length > 0 ? error.name : typeName(error),
-        message: safeText(String(error.message), limits.maxErrorMessage),
-        stack: typeof error.stack === "string" ? safeText(error.stack, limits.maxStack) : undefined,
+        type: errorName(error),
+        message: safeText(errorText(error, "message") ?? "", limits.maxErrorMessage),
+        stack: stack === undefined ? undefined : safeText(stack, limits.maxStack),
         cause: cause !== undefined && depth < 1 ? errorInfo(cause, limits, depth + 1) : undefined,
       };
     }
-    const type = error === null ? "null" : typeof error === "object" ? typeName(error) : typeof error;
+    const type =
+      error === null ? "null" : typeof error === "object" ? (isProxy(error) ? "Proxy" : typeName(error)) : typeof error;
     const message = typeof error === "object" && error !== null ? `a thrown ${type}` : String(error);
     return { type, message: safeText(message, limits.maxErrorMessage), stack: undefined, cause: undefined };
   } catch (failureError) {
-    return { type: "unknown", message: `the error could not be described (${String(failureError)})`, stack: undefined, cause: undefined };
+    return { type: "unknown", message: safeText(`the error could not be described (${String(failureError)})`, limits.maxErrorMessage), stack: undefined, cause: undefined };
   }
 }

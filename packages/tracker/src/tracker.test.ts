@@ -482,3 +482,63 @@ describe("HamiltonTracker: flush and shutdown", () => {
     }
   });
 });
+
+describe("HamiltonTracker: memory bounded in bytes", () => {
+  /** A nested 20×20×20 result of distinct 200-character strings: a summary of about 2 MB. */
+  function nested(seed: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (let a = 0; a < 20; a++) {
+      const mid: Record<string, unknown> = {};
+      for (let b = 0; b < 20; b++) {
+        const leaf: Record<string, string> = {};
+        for (let c = 0; c < 20; c++) leaf[`k${c}`] = `${seed}.${a}.${b}.${c}:`.padEnd(200, "y");
+        mid[`m${b}`] = leaf;
+      }
+      out[`o${a}`] = mid;
+    }
+    return out;
+  }
+
+  it("measures a large summary within a factor of its JSON size", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    const dr = new Builder().withModules({ big: () => nested(1) }).withAdapters(t).build();
+    await dr.execute(["big"], { inputs: {} });
+    const queued = t.stats.queuedBytes + t.stats.inFlightBytes;
+    await t.flush();
+    const json = sink.records.reduce((sum, r) => sum + JSON.stringify(r).length, 0);
+    expect(json).toBeGreaterThan(1_000_000);
+    expect(queued).toBeGreaterThan(json / 2);
+    expect(queued).toBeLessThan(json * 2);
+  });
+
+  it("keeps the queue under queueByteBudget with a sink that is down, and the heap with it", async () => {
+    // A collected heap before and after: --expose-gc, set at run time.
+    (await import("node:v8")).setFlagsFromString("--expose-gc");
+    const gc = (await import("node:vm")).runInNewContext("gc") as () => void;
+    const sink = new MemorySink();
+    sink.mode = "fail";
+    const budget = 16_000_000;
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const t = tracker(sink, { queueByteBudget: budget, retryInitialDelayMs: 3_600_000, retryMaxDelayMs: 3_600_000, onError: () => {} });
+    try {
+      let seed = 0;
+      const dr = new Builder().withModules({ big: () => nested(seed++) }).withAdapters(t).build();
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      for (let run = 0; run < 40; run++) {
+        await dr.execute(["big"], { inputs: {} });
+        expect(t.stats.queuedBytes + t.stats.inFlightBytes).toBeLessThanOrEqual(budget);
+      }
+      gc();
+      const grown = process.memoryUsage().heapUsed - before;
+      // 40 summaries of ~2 MB were made (80 MB); at most the budget's worth is held.
+      expect(t.stats.dropped).toBeGreaterThan(20);
+      expect(grown).toBeLessThan(3 * budget);
+      expect(warn.mock.calls.some((c) => String(c[0]).includes("queueByteBudget"))).toBe(true);
+    } finally {
+      await t.shutdown({ timeoutMs: 1 });
+      warn.mockRestore();
+    }
+  });
+});

@@ -17,8 +17,9 @@ import {
   type ResolvedTrackerOptions,
   type TrackerErrorContext,
 } from "./options.js";
-import type { RunRecord, TrackerSink, ValueSummary } from "./records.js";
-import { errorInfo, summarize, summarizeRecord } from "./summarize.js";
+import type { ErrorInfo, RunRecord, TrackerSink, ValueSummary } from "./records.js";
+import { NODE_RECORD_BYTES, type SizeMeter } from "./record-size.js";
+import { errorInfo, summarizeMetered, summarizeRecord } from "./summarize.js";
 import { buildTemplate } from "./template.js";
 
 /** Options of {@link HamiltonTracker.flush}. */
@@ -75,6 +76,8 @@ export class HamiltonTracker implements LifecycleAdapter {
   readonly #warned = new Set<string>();
   readonly #versions = new Map<string, GraphIds>();
   readonly #runs = new Map<string, RunRecord>();
+  /** Reused by the node hooks to measure a summary while it is built. */
+  readonly #meter: SizeMeter = { bytes: 0 };
   #closed = false;
   #shutdown: Promise<DeliveryReport> | undefined;
 
@@ -85,17 +88,20 @@ export class HamiltonTracker implements LifecycleAdapter {
     this.#onError = options.onError ?? ((error, context) => this.#warnOnce(error, context));
     this.#queue = new DeliveryQueue(this.sink, this.options.projectId, {
       capacity: this.options.queueCapacity,
+      byteBudget: this.options.queueByteBudget,
       batchSize: this.options.batchSize,
       flushIntervalMs: this.options.flushIntervalMs,
       retryInitialDelayMs: this.options.retryInitialDelayMs,
       retryMaxDelayMs: this.options.retryMaxDelayMs,
       sinkTimeoutMs: this.options.sinkTimeoutMs,
       onWriteError: (error, info) => this.#report(error, info.willRetry ? "write" : "rejected"),
-      onFirstDrop: (capacity) =>
+      onFirstDrop: (bound) =>
         console.warn(
-          `[hamilton-ts/tracker] More than ${capacity} node records are waiting for the sink (is it down or slow?): ` +
+          (bound === "capacity"
+            ? `[hamilton-ts/tracker] More than ${this.options.queueCapacity} node records are waiting for the sink (is it down or slow?): `
+            : `[hamilton-ts/tracker] The records waiting for the sink (is it down or slow?) are estimated at more than ${this.options.queueByteBudget} bytes: `) +
             `dropping the oldest node updates from now on; run and template records are kept. ` +
-            `tracker.stats.dropped counts them; raise queueCapacity to keep more. This is reported once.`,
+            `tracker.stats.dropped counts them; raise ${bound === "capacity" ? "queueCapacity" : "queueByteBudget"} to keep more. This is reported once.`,
         ),
     });
   }
@@ -170,7 +176,7 @@ export class HamiltonTracker implements LifecycleAdapter {
         warnings: undefined,
         traceId: stringOrUndefined(event.attributes[SHARED_TRACE_ID]),
         spanId: stringOrUndefined(event.attributes[SHARED_SPAN_ID]),
-      });
+      }, NODE_RECORD_BYTES);
     } catch (error) {
       this.#report(error, "beforeNodeExecution");
     }
@@ -187,6 +193,10 @@ export class HamiltonTracker implements LifecycleAdapter {
       const ok = event.success;
       const attributes = event.attributes;
       const warnings = event.warnings;
+      const meter = this.#meter;
+      meter.bytes = NODE_RECORD_BYTES;
+      const error = ok ? undefined : errorInfo(event.error, this.options.summaryLimits);
+      if (error !== undefined) meter.bytes += errorBytes(error);
       this.#queue.push({
         type: "node_run",
         runId: event.runId,
@@ -197,12 +207,12 @@ export class HamiltonTracker implements LifecycleAdapter {
         startTime: endTime - event.durationMs,
         endTime,
         durationMs: event.durationMs,
-        result: ok ? (this.options.captureDataStatistics ? summarize(event.result, this.options.summaryLimits, event.node.name) : DISABLED) : undefined,
-        error: ok ? undefined : errorInfo(event.error, this.options.summaryLimits),
+        result: ok ? (this.options.captureDataStatistics ? summarizeMetered(event.result, this.options.summaryLimits, event.node.name, meter) : DISABLED) : undefined,
+        error,
         warnings: warnings !== undefined && warnings.length > 0 ? [...warnings] : undefined,
         traceId: stringOrUndefined(attributes[SHARED_TRACE_ID]),
         spanId: stringOrUndefined(attributes[SHARED_SPAN_ID]),
-      });
+      }, meter.bytes);
     } catch (error) {
       this.#report(error, "afterNodeExecution");
     }
@@ -332,6 +342,11 @@ export class HamiltonTracker implements LifecycleAdapter {
     else what = `failed in ${context} (${cause}); the pipeline is unaffected`;
     console.warn(`[hamilton-ts/tracker] HamiltonTracker ${what}. Further such messages are not shown; pass onError to see them all.`);
   }
+}
+
+/** Estimated bytes of an error's description (its texts dominate). */
+function errorBytes(error: ErrorInfo): number {
+  return 64 + error.type.length + error.message.length + (error.stack?.length ?? 0) + (error.cause === undefined ? 0 : errorBytes(error.cause));
 }
 
 function stringOrUndefined(value: unknown): string | undefined {

@@ -26,6 +26,46 @@ const dataflow = {
   d: ({ b, c }: { b: number; c: number[] }) => b + c.length,
 };
 
+describe("FileSink: recovery", () => {
+  it("recovers when its directory is deleted: makes it again, with its templates, and writes on", async () => {
+    const store = join(dir, "store");
+    const sink = new FileSink({ dir: store });
+    await sink.write("p", [templateRecord(), runRecord("r1"), runRecord("r1", "SUCCESS")]);
+    await rm(store, { recursive: true, force: true });
+    // The same sink, later runs of the same graph version (its template is not sent again).
+    await sink.write("p", [runRecord("r2"), nodeRecord("r2", "a"), runRecord("r2", "SUCCESS")]);
+    const { templates, runs } = await readFileStore(store);
+    expect(templates.map((t) => t.template.graphVersion)).toEqual(["v1"]);
+    expect(runs.map((r) => [r.runId, r.finished, r.nodes.length])).toEqual([["r2", true, 1]]);
+  });
+
+  it("recovers when only a run directory is deleted", async () => {
+    const sink = new FileSink({ dir });
+    await sink.write("p", [runRecord("r1")]);
+    await rm(join(dir, "p", "runs"), { recursive: true, force: true });
+    await sink.write("p", [runRecord("r1", "SUCCESS")]);
+    const { runs } = await readFileStore(dir);
+    expect(runs.map((r) => r.run.status)).toEqual(["SUCCESS"]);
+  });
+
+  it("delivers through a tracker after the store was deleted mid-process", async () => {
+    const store = join(dir, "store");
+    const tracker = new HamiltonTracker({ projectId: "p", username: "u", dagName: "d", sink: new FileSink({ dir: store }), retryInitialDelayMs: 1 });
+    const dr = new Builder().withModules(dataflow).withAdapters(tracker).build();
+    await dr.execute(["d"], { inputs: { seed: 1 } });
+    expect((await tracker.flush()).complete).toBe(true);
+    await rm(store, { recursive: true, force: true });
+    await dr.execute(["d"], { inputs: { seed: 2 } });
+    const report = await tracker.shutdown({ timeoutMs: 5_000 });
+    expect(report).toMatchObject({ complete: true, rejected: 0 });
+    expect(tracker.stats.failedWrites).toBe(0);
+    const { templates, runs } = await readFileStore(store);
+    expect(templates).toHaveLength(1);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.finished).toBe(true);
+  });
+});
+
 describe("FileSink: layout", () => {
   it("writes one template file per graph version and one JSON-lines file per run, in order", async () => {
     const sink = new FileSink({ dir });

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { access, mkdir, open, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { toFileName } from "./file-names.js";
 import type { DagTemplateRecord, ProjectId, TrackerRecord, TrackerSink } from "./records.js";
 
@@ -39,8 +39,10 @@ export class FileSink implements TrackerSink {
   /** The absolute directory of the store. */
   readonly dir: string;
   readonly #fsync: boolean;
+  /** Directories made; forgotten when a write finds one gone (see {@link write}). */
   readonly #dirs = new Set<string>();
-  readonly #templates = new Set<string>();
+  /** Templates written, by path: kept to write them again if their directory is deleted. */
+  readonly #templates = new Map<string, DagTemplateRecord>();
 
   constructor(options: FileSinkOptions = {}) {
     this.dir = resolve(options.dir ?? ".hamilton-ts");
@@ -52,8 +54,24 @@ export class FileSink implements TrackerSink {
     return join(this.dir, toFileName(String(projectId)), "runs", `${toFileName(runId)}.jsonl`);
   }
 
-  /** Appends the records to their runs' files and writes new templates. */
+  /**
+   * Appends the records to their runs' files and writes new templates. When a directory of the
+   * store has disappeared (deleted while the process runs), it is made again, with the templates
+   * this sink wrote there, and the write is tried once more; lines the failed try had already
+   * appended may then appear twice, which readers fold (records are snapshots).
+   */
   async write(projectId: ProjectId, records: readonly TrackerRecord[]): Promise<void> {
+    try {
+      await this.#write(projectId, records);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException | null)?.code !== "ENOENT") throw error;
+      this.#dirs.clear();
+      await this.#restoreTemplates();
+      await this.#write(projectId, records);
+    }
+  }
+
+  async #write(projectId: ProjectId, records: readonly TrackerRecord[]): Promise<void> {
     const projectDir = join(this.dir, toFileName(String(projectId)));
     const runsDir = join(projectDir, "runs");
     await this.#mkdir(runsDir);
@@ -98,7 +116,21 @@ export class FileSink implements TrackerSink {
     const path = join(dir, `${toFileName(template.graphVersion)}.json`);
     if (this.#templates.has(path)) return;
     await this.#mkdir(dir);
-    // Write-then-rename: a reader never sees half a template.
+    await this.#writeTemplateFile(path, template);
+    this.#templates.set(path, template);
+  }
+
+  /** Writes again the templates whose files are gone (their directory was deleted). */
+  async #restoreTemplates(): Promise<void> {
+    for (const [path, template] of this.#templates) {
+      const dir = dirname(path);
+      await this.#mkdir(dir);
+      if (!(await exists(path))) await this.#writeTemplateFile(path, template);
+    }
+  }
+
+  /** Write-then-rename: a reader never sees half a template. */
+  async #writeTemplateFile(path: string, template: DagTemplateRecord): Promise<void> {
     const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
     try {
       await writeFile(tmp, `${JSON.stringify(template)}\n`, "utf8");
@@ -107,12 +139,20 @@ export class FileSink implements TrackerSink {
       await rm(tmp, { force: true }).catch(() => {});
       throw error;
     }
-    this.#templates.add(path);
   }
 
   async #mkdir(dir: string): Promise<void> {
     if (this.#dirs.has(dir)) return;
     await mkdir(dir, { recursive: true });
     this.#dirs.add(dir);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
   }
 }

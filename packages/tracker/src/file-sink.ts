@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { access, mkdir, open, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { toFileName } from "./file-names.js";
+import { isHashedName, PROJECT_FILE, toFileName } from "./file-names.js";
 import type { DagTemplateRecord, ProjectId, TrackerRecord, TrackerSink } from "./records.js";
 
 /** Options of {@link FileSink}. */
@@ -33,7 +33,8 @@ const MAX_OPEN_FILES = 16;
  * `SUCCESS`/`FAILURE` record is a later line. After a crash mid-run the file is still readable and
  * the run visibly not finished (a torn last line is skipped by the reader). One file per run means
  * concurrent runs, trackers and processes never interleave partial lines. Ids are made safe as
- * file names (see `toFileName`).
+ * file names (see `toFileName`); an id too long for a file name is named by a readable prefix and
+ * a hash (a project's id is then kept in `<project>/project.json`).
  */
 export class FileSink implements TrackerSink {
   /** The absolute directory of the store. */
@@ -72,9 +73,15 @@ export class FileSink implements TrackerSink {
   }
 
   async #write(projectId: ProjectId, records: readonly TrackerRecord[]): Promise<void> {
-    const projectDir = join(this.dir, toFileName(String(projectId)));
+    const projectName = toFileName(String(projectId));
+    const projectDir = join(this.dir, projectName);
     const runsDir = join(projectDir, "runs");
-    await this.#mkdir(runsDir);
+    if (!this.#dirs.has(runsDir)) {
+      await mkdir(runsDir, { recursive: true });
+      // A long project id is not in its directory's name: it is kept beside it for readers.
+      if (isHashedName(projectName)) await writeFile(join(projectDir, PROJECT_FILE), `${JSON.stringify({ projectId: String(projectId) })}\n`, "utf8");
+      this.#dirs.add(runsDir);
+    }
     const runs = new Map<string, { lines: string[]; final: boolean }>();
     for (const record of records) {
       if (record.type === "dag_template") {

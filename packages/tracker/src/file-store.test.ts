@@ -1,10 +1,12 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Builder } from "@hamilton-ts/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { nodeRecord, runRecord } from "../test/records.js";
+import { nodeRecord, runRecord, templateRecord } from "../test/records.js";
 import { FileSink } from "./file-sink.js";
 import { readFileStore } from "./file-store.js";
+import { HamiltonTracker } from "./tracker.js";
 import { nodeRunKey } from "./records.js";
 
 let dir: string;
@@ -24,7 +26,7 @@ describe("nodeRunKey", () => {
 
 describe("readFileStore", () => {
   it("reads a missing directory as empty", async () => {
-    await expect(readFileStore(join(dir, "nothing-here"))).resolves.toEqual({ templates: [], runs: [], skippedLines: 0 });
+    await expect(readFileStore(join(dir, "nothing-here"))).resolves.toEqual({ templates: [], runs: [], skippedLines: 0, skippedFiles: [] });
   });
 
   it("folds repeated lines (a retried batch): a final record is never replaced by RUNNING", async () => {
@@ -62,5 +64,53 @@ describe("readFileStore", () => {
     await sink.write("b", [runRecord("other")]);
     expect((await readFileStore(dir, { projectId: "a" })).runs.map((r) => r.runId)).toEqual(["early", "late"]);
     expect((await readFileStore(dir)).runs).toHaveLength(3);
+  });
+
+  it("skips and reports what is not a store file instead of throwing", async () => {
+    const sink = new FileSink({ dir });
+    await sink.write("p", [templateRecord(), runRecord("r"), runRecord("r", "SUCCESS")]);
+    // Stray names: not encodings (a bare %), a folder named like a run file, like a template.
+    await writeFile(join(dir, "traces 100%.jsonl"), "{}\n");
+    await writeFile(join(dir, "p", "runs", "traces 100%.jsonl"), "{}\n");
+    await mkdir(join(dir, "p", "runs", "x.jsonl"));
+    await mkdir(join(dir, "p", "templates", "y.json"));
+    await writeFile(join(dir, "p", "runs", "notes.txt"), "hello\n");
+    await mkdir(join(dir, "50%"));
+    const store = await readFileStore(dir);
+    expect(store.runs.map((r) => [r.runId, r.run.status])).toEqual([["r", "SUCCESS"]]);
+    expect(store.templates).toHaveLength(1);
+    const skipped = Object.fromEntries(store.skippedFiles.map((f) => [f.path.slice(dir.length + 1), f.reason]));
+    expect(skipped).toEqual({
+      "50%": "not a store folder name",
+      [join("p", "runs", "traces 100%.jsonl")]: "not a store file name (<runId>.jsonl)",
+      [join("p", "runs", "x.jsonl")]: "a folder, not a file",
+      [join("p", "runs", "notes.txt")]: "not a store file name (<runId>.jsonl)",
+      [join("p", "templates", "y.json")]: "a folder, not a file",
+    });
+  });
+
+  it.each([
+    ["a 300-character project id and run id", "p".repeat(300), "r".repeat(300), "v".repeat(300)],
+    ["ids of 30 emoji", "🚀".repeat(30), "🧪".repeat(30), "🔖".repeat(30)],
+  ])("stores and reads back %s under safe names", async (_what, projectId, runId, graphVersion) => {
+    const sink = new FileSink({ dir });
+    await sink.write(projectId, [templateRecord({ graphVersion }), runRecord(runId, "RUNNING", { graphVersion }), nodeRecord(runId, "a"), runRecord(runId, "SUCCESS", { graphVersion })]);
+    const store = await readFileStore(dir);
+    expect(store.skippedFiles).toEqual([]);
+    expect(store.templates).toEqual([{ projectId, template: expect.objectContaining({ graphVersion }) }]);
+    expect(store.runs.map((r) => [r.projectId, r.runId, r.finished, r.nodes.length])).toEqual([[projectId, runId, true, 1]]);
+    expect((await readFileStore(dir, { projectId })).runs).toHaveLength(1);
+    for (const name of await readdir(dir)) expect(Buffer.byteLength(name)).toBeLessThan(255);
+  });
+
+  it("delivers a run of a tracker with a 300-character projectId (it used to fail with ENAMETOOLONG forever)", async () => {
+    const projectId = "q".repeat(300);
+    const tracker = new HamiltonTracker({ projectId, username: "u", dagName: "d", sink: new FileSink({ dir }) });
+    const dr = new Builder().withModules({ a: () => 1 }).withAdapters(tracker).build();
+    await dr.execute(["a"], { inputs: {} });
+    const report = await tracker.shutdown({ timeoutMs: 5_000 });
+    expect(report.complete).toBe(true);
+    expect(tracker.stats.failedWrites).toBe(0);
+    expect((await readFileStore(dir)).runs.map((r) => r.projectId)).toEqual([projectId]);
   });
 });

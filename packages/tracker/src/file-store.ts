@@ -1,6 +1,7 @@
+import type { Dirent } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { fromFileName, toFileName } from "./file-names.js";
+import { fromFileName, isHashedName, PROJECT_FILE, toFileName } from "./file-names.js";
 import { nodeRunKey, type DagTemplateRecord, type NodeRunRecord, type RunRecord } from "./records.js";
 
 /** A DAG template read from a {@link FileSink} store. */
@@ -36,6 +37,21 @@ export interface FileStoreContents {
    * killed mid-write.
    */
   readonly skippedLines: number;
+  /**
+   * Files and folders of the store that are not store files and were passed over, with why: a
+   * file in `runs/` or `templates/` whose name is not an encoded id (`traces 100%.jsonl`), a
+   * folder where a file should be (`x.jsonl/`), a file that could not be read. Plain files in the
+   * store's root are not listed: other tools may keep files there.
+   */
+  readonly skippedFiles: readonly SkippedFile[];
+}
+
+/** A file or folder {@link readFileStore} passed over. */
+export interface SkippedFile {
+  /** Its absolute path. */
+  readonly path: string;
+  /** Why it is not read, e.g. `not a store file name`, `a folder, not a file`, `EACCES: permission denied ...`. */
+  readonly reason: string;
 }
 
 /** Options of {@link readFileStore}. */
@@ -44,15 +60,35 @@ export interface ReadFileStoreOptions {
   readonly projectId?: string | number;
 }
 
-async function list(dir: string): Promise<string[]> {
+async function list(dir: string): Promise<Dirent[]> {
   try {
-    return await readdir(dir);
+    return await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    // A missing folder, or a plain file where a project folder could be (other tools, such as the
-    // demo's trace file, may share the store's root): nothing to read there.
+    // A missing folder, or a plain file where a folder could be: nothing to read there.
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return [];
     throw error;
+  }
+}
+
+function byName(a: Dirent, b: Dirent): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === "EISDIR") return "a folder, not a file";
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The project id a project folder is named after; for a hashed name, from its `project.json`. */
+async function projectIdOf(folder: string, name: string): Promise<string | undefined> {
+  if (!isHashedName(name)) return fromFileName(name);
+  try {
+    const stored = (JSON.parse(await readFile(join(folder, PROJECT_FILE), "utf8")) as { projectId?: unknown } | null)?.projectId;
+    return typeof stored === "string" ? stored : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -65,7 +101,7 @@ function supersedes(current: RunRecord | NodeRunRecord, next: RunRecord | NodeRu
   return !(next.status === "RUNNING" && current.status !== "RUNNING");
 }
 
-function foldRun(projectId: string, fileRunId: string, text: string): { run: StoredRun | undefined; skipped: number } {
+function foldRun(projectId: string, fileRunId: string | undefined, text: string): { run: StoredRun | undefined; skipped: number } {
   let run: RunRecord | undefined;
   const nodes = new Map<string, NodeRunRecord>();
   let skipped = 0;
@@ -96,7 +132,7 @@ function foldRun(projectId: string, fileRunId: string, text: string): { run: Sto
   }
   if (run === undefined) return { run: undefined, skipped: skipped + records };
   return {
-    run: { projectId, runId: run.runId ?? fileRunId, run, finished: run.status !== "RUNNING", nodes: [...nodes.values()], records },
+    run: { projectId, runId: typeof run.runId === "string" ? run.runId : (fileRunId ?? ""), run, finished: run.status !== "RUNNING", nodes: [...nodes.values()], records },
     skipped,
   };
 }
@@ -113,33 +149,70 @@ function foldRun(projectId: string, fileRunId: string, text: string): { run: Sto
  */
 export async function readFileStore(dir = ".hamilton-ts", options: ReadFileStoreOptions = {}): Promise<FileStoreContents> {
   const root = resolve(dir);
-  const projects =
-    options.projectId === undefined ? await list(root) : [toFileName(String(options.projectId))];
   const templates: StoredTemplate[] = [];
   const runs: StoredRun[] = [];
+  const skippedFiles: SkippedFile[] = [];
   let skippedLines = 0;
-  for (const projectName of projects.sort()) {
-    const projectId = fromFileName(projectName);
+  const skip = (path: string, reason: string) => skippedFiles.push({ path, reason });
+
+  const projects: { name: string; projectId: string }[] = [];
+  if (options.projectId !== undefined) {
+    projects.push({ name: toFileName(String(options.projectId)), projectId: String(options.projectId) });
+  } else {
+    for (const entry of (await list(root)).sort(byName)) {
+      // Plain files in the root belong to other tools (a trace file, say): not the store's.
+      if (!entry.isDirectory()) continue;
+      const projectId = await projectIdOf(join(root, entry.name), entry.name);
+      if (projectId === undefined) skip(join(root, entry.name), isHashedName(entry.name) ? `no readable ${PROJECT_FILE} with the project's id` : "not a store folder name");
+      else projects.push({ name: entry.name, projectId });
+    }
+  }
+
+  for (const { name: projectName, projectId } of projects) {
     const templateDir = join(root, projectName, "templates");
-    for (const name of (await list(templateDir)).sort()) {
-      if (!name.endsWith(".json")) continue;
+    for (const entry of (await list(templateDir)).sort(byName)) {
+      const path = join(templateDir, entry.name);
+      // A template being written (write-then-rename) is not one yet.
+      if (entry.name.endsWith(".tmp")) continue;
+      if (!entry.name.endsWith(".json") || fromFileName(entry.name.slice(0, -".json".length)) === undefined && !isHashedName(entry.name)) {
+        skip(path, "not a store file name (<graphVersion>.json)");
+        continue;
+      }
+      let text: string;
       try {
-        const template = JSON.parse(await readFile(join(templateDir, name), "utf8")) as DagTemplateRecord;
-        if (template.type === "dag_template") templates.push({ projectId, template });
+        text = await readFile(path, "utf8");
+      } catch (error) {
+        skip(path, reasonOf(error));
+        continue;
+      }
+      try {
+        const template = JSON.parse(text) as DagTemplateRecord | null;
+        if (template?.type === "dag_template") templates.push({ projectId, template });
         else skippedLines++;
       } catch {
         skippedLines++;
       }
     }
     const runDir = join(root, projectName, "runs");
-    for (const name of await list(runDir)) {
-      if (!name.endsWith(".jsonl")) continue;
-      const text = await readFile(join(runDir, name), "utf8");
-      const { run, skipped } = foldRun(projectId, fromFileName(name.slice(0, -".jsonl".length)), text);
+    for (const entry of await list(runDir)) {
+      const path = join(runDir, entry.name);
+      const fileRunId = entry.name.endsWith(".jsonl") ? fromFileName(entry.name.slice(0, -".jsonl".length)) : undefined;
+      if (fileRunId === undefined && !(entry.name.endsWith(".jsonl") && isHashedName(entry.name))) {
+        skip(path, "not a store file name (<runId>.jsonl)");
+        continue;
+      }
+      let text: string;
+      try {
+        text = await readFile(path, "utf8");
+      } catch (error) {
+        skip(path, reasonOf(error));
+        continue;
+      }
+      const { run, skipped } = foldRun(projectId, fileRunId, text);
       skippedLines += skipped;
       if (run !== undefined) runs.push(run);
     }
   }
   runs.sort((a, b) => a.run.startTime - b.run.startTime || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
-  return { templates, runs, skippedLines };
+  return { templates, runs, skippedLines, skippedFiles };
 }

@@ -12,7 +12,7 @@ export type { DeliveryReport, DeliveryStats } from "./delivery-queue.js";
 export { FileSink } from "./file-sink.js";
 export type { FileSinkOptions } from "./file-sink.js";
 export { readFileStore } from "./file-store.js";
-export type { FileStoreContents, ReadFileStoreOptions, StoredRun, StoredTemplate } from "./file-store.js";
+export type { FileStoreContents, ReadFileStoreOptions, SkippedFile, StoredRun, StoredTemplate } from "./file-store.js";
 export { HamiltonUIClient } from "./hamilton-ui-client.js";
 export type { HamiltonUIClientOptions } from "./hamilton-ui-client.js";
 export { nodeRunKey } from "./records.js";

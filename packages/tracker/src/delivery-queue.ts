@@ -25,7 +25,25 @@ export interface DeliveryQueueOptions {
   readonly onWriteError: (error: unknown, info: WriteErrorInfo) => void;
   /** Called once, when the first node record is dropped: by the record count or by the byte budget. */
   readonly onFirstDrop: (bound: "capacity" | "bytes") => void;
+  /**
+   * True while nothing is going on that the records belong to (the tracker: no run in progress).
+   * A write that has been in flight for {@link IDLE_WRITE_LIMIT_MS} while the queue is idle and
+   * no `flush()` is awaited is abandoned (see {@link DeliveryQueue}). Default: always idle.
+   */
+  readonly isIdle?: () => boolean;
+  /**
+   * Called when the process is about to exit (`beforeExit`) with records still undelivered after
+   * the exit attempt: `shutdown()` was not called. Default: nothing.
+   */
+  readonly onExitUndelivered?: (report: DeliveryReport) => void;
 }
+
+/**
+ * How long a write may stay in flight while the queue is idle and nobody awaits a flush, before
+ * it is abandoned (aborted, to be retried): a script that ends without `shutdown()` is not kept
+ * alive longer than this by a sink that does not answer.
+ */
+export const IDLE_WRITE_LIMIT_MS = 2_000;
 
 /** About one failed `sink.write`. */
 export interface WriteErrorInfo {
@@ -254,12 +272,38 @@ export class DeliveryQueue {
     };
   }
 
-  /** Called at process `beforeExit`: one attempt to send what is left (once per quiet period). */
+  /**
+   * Called at process `beforeExit` (nothing else keeps the process alive). A write in flight
+   * then cannot finish (its sink holds nothing that could settle it): it is abandoned. The first
+   * time, what is left gets one more attempt (bounded like any idle write, see
+   * {@link IDLE_WRITE_LIMIT_MS}); the next time — or when an idle write was already abandoned —
+   * what is still undelivered is reported (`onExitUndelivered`) and the queue lets the process go.
+   */
   exitFlush(): void {
-    if (this.#exitFlushed || this.#aborted) return;
-    this.#exitFlushed = true;
-    this.requestFlush();
-    this.#wake?.();
+    if (this.#aborted) return;
+    this.#writeAbort?.abort(
+      new TrackerError("SINK_TIMEOUT", "The process is exiting (HamiltonTracker.shutdown() was not called): the write in flight was abandoned.", { retryable: true }),
+    );
+    if (!this.#exitFlushed) {
+      this.#exitFlushed = true;
+      // On the next turn, once the abandoned write has failed: retry at once rather than after
+      // the backoff. The immediate (referenced) also brings the next `beforeExit`, which reports.
+      setImmediate(() => {
+        this.requestFlush();
+        this.#wake?.();
+      });
+      return;
+    }
+    const report = this.report();
+    unregister(this);
+    this.#registered = false;
+    if (report.undelivered.length > 0) {
+      try {
+        this.#options.onExitUndelivered?.(report);
+      } catch {
+        // A reporting callback must not stop the exit.
+      }
+    }
   }
 
   #queued(): number {
@@ -413,6 +457,7 @@ export class DeliveryQueue {
     const controller = new AbortController();
     this.#writeAbort = controller;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let watchdog: ReturnType<typeof setInterval> | undefined;
     try {
       const limit = new Promise<never>((_, reject) => {
         const timeoutMs = this.#options.sinkTimeoutMs;
@@ -429,9 +474,24 @@ export class DeliveryQueue {
         controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
       });
       limit.catch(() => {});
+      // Checked every IDLE_WRITE_LIMIT_MS, unref'd: fires while the sink's own handles (a socket)
+      // keep the process alive, and abandons the write once nothing else is going on.
+      watchdog = setInterval(() => {
+        if (this.#waiters.length > 0 || !(this.#options.isIdle?.() ?? true)) return;
+        this.#exitFlushed = true;
+        controller.abort(
+          new TrackerError(
+            "SINK_TIMEOUT",
+            `The tracker's sink did not finish writing ${batch.length} records within ${IDLE_WRITE_LIMIT_MS} ms while no run was in progress ` +
+              `and no flush() was awaited; the write was abandoned (so it cannot keep an ending process alive) and will be retried.`,
+          ),
+        );
+      }, IDLE_WRITE_LIMIT_MS);
+      watchdog.unref();
       await Promise.race([this.#sink.write(this.#projectId, batch, { signal: controller.signal }), limit]);
     } finally {
       clearTimeout(timer);
+      clearInterval(watchdog);
       this.#writeAbort = undefined;
     }
   }

@@ -51,6 +51,12 @@ describe("HamiltonTracker options", () => {
     ["queueCapacity", { queueCapacity: 0 }, /option "queueCapacity" is 0; expected a positive integer/],
     ["batchSize", { batchSize: 2.5 }, /option "batchSize" is 2\.5; expected a positive integer/],
     ["summaryLimits", { summaryLimits: { maxItems: -1 } }, /option "summaryLimits\.maxItems" is -1; expected a number ≥ 0/],
+    ["sinkTimeoutMs", { sinkTimeoutMs: 2 ** 31 }, /option "sinkTimeoutMs" is 2147483648; expected at most 2147483647 ms \(about 24\.8 days\), the longest delay a Node timer supports: a longer one fires after 1 ms/],
+    ["flushIntervalMs", { flushIntervalMs: 1e12 }, /option "flushIntervalMs" is 1000000000000; expected at most 2147483647 ms/],
+    ["retryInitialDelayMs", { retryInitialDelayMs: 2 ** 31 }, /option "retryInitialDelayMs" is 2147483648; expected at most 2147483647 ms/],
+    ["retryMaxDelayMs", { retryMaxDelayMs: 2 ** 40 }, /option "retryMaxDelayMs" is 1099511627776; expected at most 2147483647 ms/],
+    ["queueByteBudget", { queueByteBudget: 0 }, /option "queueByteBudget" is 0; expected a positive integer/],
+    ["queueCapacity", { queueCapacity: Infinity }, /option "queueCapacity" is Infinity; expected a positive integer/],
     ["options", null, /option "options" is null; expected an object: new HamiltonTracker\(\{ projectId, username, dagName \}\)/],
   ])("rejects a bad %s with INVALID_OPTION saying what to pass", (_name, over, message) => {
     const options = over === null ? (null as never) : { ...base, ...over };
@@ -62,5 +68,19 @@ describe("HamiltonTracker options", () => {
     }
     expect(error).toMatchObject({ code: "INVALID_OPTION", name: "TrackerError" });
     expect((error as Error).message).toMatch(message);
+  });
+});
+
+describe("flush() and shutdown() timeouts", () => {
+  it("accepts the longest timer, and rejects a timeoutMs no timer can wait, with INVALID_OPTION, leaving the tracker running", async () => {
+    const sink = new MemorySink();
+    const t = new HamiltonTracker({ projectId: 1, username: "u", dagName: "d", sink, sinkTimeoutMs: 2 ** 31 - 1 });
+    for (const bad of [2 ** 31, -1, Number.NaN, "10" as never]) {
+      await expect(t.flush({ timeoutMs: bad })).rejects.toMatchObject({ code: "INVALID_OPTION", message: expect.stringMatching(/HamiltonTracker\.flush\(\): option "timeoutMs" is .*; expected a number of milliseconds from 0 to 2147483647/) });
+      await expect(t.shutdown({ timeoutMs: bad })).rejects.toMatchObject({ code: "INVALID_OPTION", message: expect.stringMatching(/HamiltonTracker\.shutdown\(\): option "timeoutMs"/) });
+    }
+    await expect(t.flush({ timeoutMs: 0 })).resolves.toMatchObject({ complete: true });
+    await expect(t.shutdown({ timeoutMs: 1000 })).resolves.toMatchObject({ complete: true });
+    expect(sink.closed).toBe(1);
   });
 });

@@ -46,7 +46,11 @@ export interface HamiltonTrackerOptions {
   readonly retryInitialDelayMs?: number;
   /** Longest delay between retries. Default: 10,000 ms. */
   readonly retryMaxDelayMs?: number;
-  /** A sink write that has not settled after this long is aborted and retried. Default: 30,000 ms. */
+  /**
+   * A sink write that has not settled after this long is aborted and retried. Default: 30,000 ms.
+   * This and the other delays (`flushIntervalMs`, `retryInitialDelayMs`, `retryMaxDelayMs`) are at
+   * most 2,147,483,647 ms, the longest a Node timer can wait.
+   */
   readonly sinkTimeoutMs?: number;
   /**
    * Receives the tracker's own problems: `write` (a failed sink write, to be retried),
@@ -91,13 +95,47 @@ function invalid(option: string, received: unknown, expected: string): TrackerEr
   });
 }
 
+/**
+ * The longest delay a Node timer supports: 2³¹ − 1 ms (about 24.8 days). A longer one fires
+ * after 1 ms (with a warning), so a huge timeout would mean no wait at all.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 function positiveInt(options: HamiltonTrackerOptions, key: keyof HamiltonTrackerOptions, fallback: number): number {
   const value = options[key];
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
     throw invalid(key, value, "a positive integer (or leave it out for the default)");
   }
   return value;
+}
+
+/** A delay in milliseconds that a Node timer can wait. */
+function timerMs(options: HamiltonTrackerOptions, key: keyof HamiltonTrackerOptions, fallback: number): number {
+  const value = positiveInt(options, key, fallback);
+  if (value > MAX_TIMER_MS) {
+    throw invalid(key, value, `at most ${MAX_TIMER_MS} ms (about 24.8 days), the longest delay a Node timer supports: a longer one fires after 1 ms`);
+  }
+  return value;
+}
+
+/**
+ * Checks the `timeoutMs` of `flush()` or `shutdown()`: a number of milliseconds from 0 to
+ * {@link MAX_TIMER_MS}, or undefined.
+ * @throws TrackerError `INVALID_OPTION` naming the method.
+ */
+export function checkTimeout(method: "flush" | "shutdown", timeoutMs: unknown): number | undefined {
+  if (timeoutMs === undefined) return undefined;
+  if (typeof timeoutMs !== "number" || !(timeoutMs >= 0) || timeoutMs > MAX_TIMER_MS) {
+    const shown = typeof timeoutMs === "string" ? JSON.stringify(timeoutMs) : String(timeoutMs);
+    throw new TrackerError(
+      "INVALID_OPTION",
+      `HamiltonTracker.${method}(): option "timeoutMs" is ${shown}; expected a number of milliseconds from 0 to ${MAX_TIMER_MS} ` +
+        `(the longest delay a Node timer supports), or leave it out${method === "flush" ? " to wait until delivered" : " for the default (10,000)"}.`,
+      { retryable: false },
+    );
+  }
+  return timeoutMs;
 }
 
 /** Checks the options and fills in the defaults; throws `INVALID_OPTION` naming the bad option. */
@@ -130,8 +168,8 @@ export function resolveOptions(options: HamiltonTrackerOptions): ResolvedTracker
   for (const [key, value] of Object.entries(summaryLimits)) {
     if (typeof value !== "number" || !(value >= 0)) throw invalid(`summaryLimits.${key}`, value, "a number ≥ 0");
   }
-  const retryInitialDelayMs = positiveInt(options, "retryInitialDelayMs", 200);
-  const retryMaxDelayMs = positiveInt(options, "retryMaxDelayMs", 10_000);
+  const retryInitialDelayMs = timerMs(options, "retryInitialDelayMs", 200);
+  const retryMaxDelayMs = timerMs(options, "retryMaxDelayMs", 10_000);
   return {
     projectId,
     username,
@@ -142,9 +180,9 @@ export function resolveOptions(options: HamiltonTrackerOptions): ResolvedTracker
     queueCapacity: positiveInt(options, "queueCapacity", 20_000),
     queueByteBudget: positiveInt(options, "queueByteBudget", 64 * 1024 * 1024),
     batchSize: positiveInt(options, "batchSize", 100),
-    flushIntervalMs: positiveInt(options, "flushIntervalMs", 1_000),
+    flushIntervalMs: timerMs(options, "flushIntervalMs", 1_000),
     retryInitialDelayMs,
     retryMaxDelayMs: Math.max(retryMaxDelayMs, retryInitialDelayMs),
-    sinkTimeoutMs: positiveInt(options, "sinkTimeoutMs", 30_000),
+    sinkTimeoutMs: timerMs(options, "sinkTimeoutMs", 30_000),
   };
 }

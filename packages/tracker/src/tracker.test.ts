@@ -1,3 +1,6 @@
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Builder, collect, NodeExecutionError, parallelize } from "@hamilton-ts/core";
 import type { LifecycleAdapter, NodeExecutionResultEvent } from "@hamilton-ts/lifecycle";
 import OpenAI from "openai";
@@ -541,4 +544,44 @@ describe("HamiltonTracker: memory bounded in bytes", () => {
       warn.mockRestore();
     }
   });
+});
+
+describe("HamiltonTracker: a script that forgets shutdown()", () => {
+  const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+  /** Runs test/forgotten-shutdown.mjs; resolves with its output, exit code and the ms from its "done" to its exit. */
+  function runScript(mode: "pending" | "socket") {
+    const child = spawn(process.execPath, [join("test", "forgotten-shutdown.mjs"), mode], { cwd: packageDir, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let doneAt: number | undefined;
+    child.stdout.setEncoding("utf8").on("data", (text: string) => {
+      stdout += text;
+      if (doneAt === undefined && stdout.includes("done\n")) doneAt = performance.now();
+    });
+    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+    // A safety net only: the assertions are on how it ends.
+    const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    return new Promise<{ code: number | null; stdout: string; stderr: string; afterDoneMs: number }>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", (code) => {
+        clearTimeout(killer);
+        resolve({ code, stdout, stderr, afterDoneMs: doneAt === undefined ? NaN : performance.now() - doneAt });
+      });
+    });
+  }
+
+  it.each(["pending", "socket"] as const)(
+    "exits on its own and reports what it did not deliver, with a sink whose write never settles (%s)",
+    async (mode) => {
+      const { code, stdout, stderr, afterDoneMs } = await runScript(mode);
+      expect(stdout).toContain("done\n");
+      expect(stdout).toContain("write 7");
+      expect(code).toBe(0);
+      expect(stderr).toContain("The process is exiting without HamiltonTracker.shutdown(): 7 records of 1 runs were not delivered");
+      // About 2 s for a write that holds the process (the sink's own 30 s timeout used to be waited out, then more).
+      expect(afterDoneMs).toBeLessThan(10_000);
+    },
+    70_000,
+  );
 });

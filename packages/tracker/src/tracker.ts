@@ -8,10 +8,11 @@ import type {
   NodeExecutionResultEvent,
 } from "@hamilton-ts/lifecycle";
 import { SHARED_SPAN_ID, SHARED_TRACE_ID } from "@hamilton-ts/lifecycle";
-import { DeliveryQueue, type DeliveryReport, type DeliveryStats } from "./delivery-queue.js";
+import { DeliveryQueue, IDLE_WRITE_LIMIT_MS, type DeliveryReport, type DeliveryStats } from "./delivery-queue.js";
 import { describeError } from "./errors.js";
 import { FileSink } from "./file-sink.js";
 import {
+  checkTimeout,
   resolveOptions,
   type HamiltonTrackerOptions,
   type ResolvedTrackerOptions,
@@ -95,6 +96,14 @@ export class HamiltonTracker implements LifecycleAdapter {
       retryMaxDelayMs: this.options.retryMaxDelayMs,
       sinkTimeoutMs: this.options.sinkTimeoutMs,
       onWriteError: (error, info) => this.#report(error, info.willRetry ? "write" : "rejected"),
+      // No run in progress: a write that hangs then may be all that keeps an ending script alive.
+      isIdle: () => this.#runs.size === 0,
+      onExitUndelivered: (report) =>
+        console.warn(
+          `[hamilton-ts/tracker] The process is exiting without HamiltonTracker.shutdown(): ${describeUndelivered(report)} were not delivered` +
+            (report.lastError !== undefined ? ` (last sink error: ${describeError(report.lastError)})` : "") +
+            `. Call \`await tracker.shutdown()\` before the script ends to deliver them (writes in flight are abandoned after ${IDLE_WRITE_LIMIT_MS} ms otherwise).`,
+        ),
       onFirstDrop: (bound) =>
         console.warn(
           (bound === "capacity"
@@ -220,20 +229,34 @@ export class HamiltonTracker implements LifecycleAdapter {
 
   /**
    * Sends everything queued so far and resolves once the sink has it (failed writes are retried),
-   * or after `timeoutMs`. Never rejects; the report says what is still undelivered.
+   * or after `timeoutMs`. Never rejects for a delivery problem (the report says what is still
+   * undelivered); rejects with `INVALID_OPTION` for a `timeoutMs` that is not 0 to 2³¹ − 1 ms.
    */
   flush(options: FlushOptions = {}): Promise<DeliveryReport> {
-    return this.#queue.flush(options.timeoutMs);
+    let timeoutMs: number | undefined;
+    try {
+      timeoutMs = checkTimeout("flush", options?.timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#queue.flush(timeoutMs);
   }
 
   /**
    * Delivers what is queued (within `timeoutMs`, default 10 s), closes the sink and stops the
-   * tracker: later events are ignored. Never rejects: resolves with a report of what could not be
+   * tracker: later events are ignored. Rejects only with `INVALID_OPTION` for a `timeoutMs` that is
+   * not 0 to 2³¹ − 1 ms (the tracker is then not shut down). Otherwise resolves with a report of what could not be
    * delivered (also logged with `console.warn` when anything is left). Calling it again returns
    * the same report.
    */
   shutdown(options: ShutdownOptions = {}): Promise<DeliveryReport> {
-    this.#shutdown ??= this.#doShutdown(options.timeoutMs ?? 10_000);
+    let timeoutMs: number | undefined;
+    try {
+      timeoutMs = checkTimeout("shutdown", options?.timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#shutdown ??= this.#doShutdown(timeoutMs ?? 10_000);
     return this.#shutdown;
   }
 
@@ -259,9 +282,8 @@ export class HamiltonTracker implements LifecycleAdapter {
       }
     }
     if (!report.complete || report.rejected > 0 || report.dropped > 0) {
-      const runs = new Set(report.undelivered.map((r) => (r.type === "dag_template" ? undefined : r.runId)).filter(Boolean));
       console.warn(
-        `[hamilton-ts/tracker] shutdown: ${report.undelivered.length} records of ${runs.size} runs could not be delivered ` +
+        `[hamilton-ts/tracker] shutdown: ${describeUndelivered(report)} could not be delivered ` +
           `within ${timeoutMs} ms` +
           (report.dropped > 0 ? `; ${report.dropped} node records were dropped because the queue was full` : "") +
           (report.rejected > 0 ? `; ${report.rejected} records were rejected by the sink` : "") +
@@ -342,6 +364,13 @@ export class HamiltonTracker implements LifecycleAdapter {
     else what = `failed in ${context} (${cause}); the pipeline is unaffected`;
     console.warn(`[hamilton-ts/tracker] HamiltonTracker ${what}. Further such messages are not shown; pass onError to see them all.`);
   }
+}
+
+/** `N records of M runs`, of a report's undelivered records. */
+function describeUndelivered(report: DeliveryReport): string {
+  const runs = new Set<string>();
+  for (const record of report.undelivered) if (record.type !== "dag_template") runs.add(record.runId);
+  return `${report.undelivered.length} records of ${runs.size} runs`;
 }
 
 /** Estimated bytes of an error's description (its texts dominate). */

@@ -196,8 +196,13 @@ export interface NodeRunRecord {
   readonly result: ValueSummary | undefined;
   /** The node's own error with its stack, for a `FAILURE`. */
   readonly error: ErrorInfo | undefined;
-  /** Non-fatal problems the engine found with the result. */
+  /**
+   * Non-fatal problems reported for this node run (`ctx.warn`, `checkOutput` with `importance:
+   * "warn"`): at most the first 100, each redacted and cut to 2,000 characters.
+   */
   readonly warnings: readonly string[] | undefined;
+  /** Warnings past the first 100, counted and not kept. */
+  readonly warningsDropped?: number | undefined;
   /** The OpenTelemetry trace id another adapter left in the node event's `attributes.trace_id`. */
   readonly traceId: string | undefined;
   /** The OpenTelemetry span id another adapter left in the node event's `attributes.span_id`. */

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Builder, collect, NodeExecutionError, parallelize } from "@hamilton-ts/core";
+import { Builder, collect, NodeExecutionError, parallelize, type NodeContext } from "@hamilton-ts/core";
 import type { LifecycleAdapter, NodeExecutionResultEvent } from "@hamilton-ts/lifecycle";
 import OpenAI from "openai";
 import { describe, expect, it, vi } from "vitest";
@@ -584,4 +584,116 @@ describe("HamiltonTracker: a script that forgets shutdown()", () => {
     },
     70_000,
   );
+});
+
+describe("HamiltonTracker: no secret leaves by an error, a log line or a warning", () => {
+  const KEY = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+  const SECRET_TEXT = `request failed: Authorization: Bearer ${KEY}`;
+
+  /** A sink whose errors echo a secret, the way an HTTP error excerpt can. */
+  class EchoingSink extends MemorySink {
+    retryable = true;
+    override async write(...args: Parameters<MemorySink["write"]>): Promise<void> {
+      if (this.mode === "fail") {
+        this.attempts++;
+        throw Object.assign(new Error(SECRET_TEXT, { cause: new Error(`key ${KEY}`) }), { retryable: this.retryable, excerpt: KEY });
+      }
+      return super.write(...args);
+    }
+  }
+
+  it("onError gets the sink's errors redacted, for retried and rejected writes", async () => {
+    const sink = new EchoingSink();
+    sink.mode = "fail";
+    const seen: { error: unknown; context: string }[] = [];
+    const t = tracker(sink, { onError: (error, context) => seen.push({ error, context }) });
+    const dr = new Builder().withModules(dataflow).withConfig({ model: "m" }).withAdapters(t).build();
+    await dr.execute(["words"], { inputs: { topic: "x" } });
+    await until(() => seen.length >= 2, "two failed writes");
+    sink.retryable = false;
+    await until(() => seen.some((s) => s.context === "rejected"), "a rejected write");
+    for (const { error } of seen) {
+      const e = error as Error & { excerpt: string };
+      expect(`${e.message} ${e.stack} ${e.excerpt} ${(e.cause as Error).message}`).not.toContain(KEY);
+      expect(e.message).toContain("[REDACTED]");
+    }
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    await t.shutdown({ timeoutMs: 1 });
+    warn.mockRestore();
+  });
+
+  it("the default warnings, shutdown's warning and the reports' lastError are redacted", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const sink = new EchoingSink();
+      sink.mode = "fail";
+      const t = tracker(sink);
+      const dr = new Builder().withModules(dataflow).withConfig({ model: "m" }).withAdapters(t).build();
+      await dr.execute(["words"], { inputs: { topic: "x" } });
+      const flushed = await t.flush({ timeoutMs: 50 });
+      sink.retryable = false;
+      const report = await t.shutdown({ timeoutMs: 200 });
+      expect(warn.mock.calls.length).toBeGreaterThanOrEqual(2);
+      const logged = warn.mock.calls.map((c) => c.map(String).join(" ")).join("\n");
+      expect(logged).toContain("[REDACTED]");
+      expect(logged).not.toContain(KEY);
+      for (const r of [flushed, report]) {
+        const e = r.lastError as Error & { excerpt: string };
+        expect(e).toBeInstanceOf(Error);
+        expect(`${e.message} ${e.stack} ${e.excerpt} ${(e.cause as Error).message}`).not.toContain(KEY);
+      }
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("error records of a node and of the run hold no secret (message, stack, cause; thrown strings too)", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    const dr = new Builder()
+      .withModules({
+        a: () => {
+          throw new Error(SECRET_TEXT, { cause: new Error(`cause with ${KEY}`) });
+        },
+        b: () => {
+          throw `thrown string with Bearer ${KEY}`;
+        },
+        c: ({ a, b }: { a: number; b: number }) => a + b,
+      })
+      .withAdapters(t)
+      .build();
+    await expect(dr.execute(["c"], { inputs: {} })).rejects.toThrow();
+    await t.flush();
+    const text = JSON.stringify(sink.records);
+    expect(nodesOf(sink.records).filter((r) => r.status === "FAILURE").length).toBeGreaterThanOrEqual(1);
+    expect(runsOf(sink.records).at(-1)!.error).toBeDefined();
+    expect(text).toContain("[REDACTED]");
+    expect(text).not.toContain(KEY);
+    await t.shutdown();
+  });
+
+  it("warnings are redacted, at most 100 per node run, each at most 2,000 characters, the rest counted", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    const dr = new Builder()
+      .withModules({
+        noisy: (_: unknown, ctx: NodeContext) => {
+          ctx.warn(`checked with key ${KEY}`);
+          for (let i = 1; i < 150; i++) ctx.warn(`warning ${i} `.padEnd(5_000, "w"));
+          return 1;
+        },
+      })
+      .withAdapters(t)
+      .build();
+    await dr.execute(["noisy"], { inputs: {} });
+    await t.flush();
+    const done = nodesOf(sink.records, "noisy").find((r) => r.status === "SUCCESS")!;
+    expect(done.warnings).toHaveLength(100);
+    expect(done.warningsDropped).toBe(50);
+    expect(done.warnings![0]).toBe("checked with key [REDACTED]");
+    expect(done.warnings!.every((w) => w.length <= 2_000)).toBe(true);
+    expect(done.warnings![1]!.endsWith("…")).toBe(true);
+    expect(JSON.stringify(sink.records)).not.toContain(KEY);
+    await t.shutdown();
+  });
 });

@@ -9,7 +9,7 @@ import type {
 } from "@hamilton-ts/lifecycle";
 import { SHARED_SPAN_ID, SHARED_TRACE_ID } from "@hamilton-ts/lifecycle";
 import { DeliveryQueue, IDLE_WRITE_LIMIT_MS, type DeliveryReport, type DeliveryStats } from "./delivery-queue.js";
-import { describeError } from "./errors.js";
+import { describeError, redactError } from "./errors.js";
 import { FileSink } from "./file-sink.js";
 import {
   checkTimeout,
@@ -20,7 +20,7 @@ import {
 } from "./options.js";
 import type { ErrorInfo, RunRecord, TrackerSink, ValueSummary } from "./records.js";
 import { NODE_RECORD_BYTES, type SizeMeter } from "./record-size.js";
-import { errorInfo, summarizeMetered, summarizeRecord } from "./summarize.js";
+import { errorInfo, redactHead, summarizeMetered, summarizeRecord } from "./summarize.js";
 import { buildTemplate } from "./template.js";
 
 /** Options of {@link HamiltonTracker.flush}. */
@@ -45,6 +45,11 @@ interface GraphIds {
 }
 
 const DISABLED: ValueSummary = Object.freeze({ kind: "disabled" });
+
+/** Warnings kept per node run; the rest are counted in `warningsDropped`. */
+export const MAX_WARNINGS = 100;
+/** Characters kept of one warning (a cut one ends with `…`). */
+export const MAX_WARNING_LENGTH = 2_000;
 
 /**
  * A lifecycle adapter that records every run of a dataflow, Hamilton-UI style: the DAG template
@@ -183,6 +188,7 @@ export class HamiltonTracker implements LifecycleAdapter {
         result: undefined,
         error: undefined,
         warnings: undefined,
+        warningsDropped: undefined,
         traceId: stringOrUndefined(event.attributes[SHARED_TRACE_ID]),
         spanId: stringOrUndefined(event.attributes[SHARED_SPAN_ID]),
       }, NODE_RECORD_BYTES);
@@ -206,6 +212,13 @@ export class HamiltonTracker implements LifecycleAdapter {
       meter.bytes = NODE_RECORD_BYTES;
       const error = ok ? undefined : errorInfo(event.error, this.options.summaryLimits);
       if (error !== undefined) meter.bytes += errorBytes(error);
+      let kept: string[] | undefined;
+      let warningsDropped: number | undefined;
+      if (warnings !== undefined && warnings.length > 0) {
+        kept = boundWarnings(warnings);
+        warningsDropped = warnings.length > kept.length ? warnings.length - kept.length : undefined;
+        for (const warning of kept) meter.bytes += warning.length + 4;
+      }
       this.#queue.push({
         type: "node_run",
         runId: event.runId,
@@ -218,7 +231,8 @@ export class HamiltonTracker implements LifecycleAdapter {
         durationMs: event.durationMs,
         result: ok ? (this.options.captureDataStatistics ? summarizeMetered(event.result, this.options.summaryLimits, event.node.name, meter) : DISABLED) : undefined,
         error,
-        warnings: warnings !== undefined && warnings.length > 0 ? [...warnings] : undefined,
+        warnings: kept,
+        warningsDropped,
         traceId: stringOrUndefined(attributes[SHARED_TRACE_ID]),
         spanId: stringOrUndefined(attributes[SHARED_SPAN_ID]),
       }, meter.bytes);
@@ -239,7 +253,7 @@ export class HamiltonTracker implements LifecycleAdapter {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#queue.flush(timeoutMs);
+    return this.#queue.flush(timeoutMs).then(redactReport);
   }
 
   /**
@@ -263,7 +277,7 @@ export class HamiltonTracker implements LifecycleAdapter {
   async #doShutdown(timeoutMs: number): Promise<DeliveryReport> {
     this.#closed = true;
     const started = Date.now();
-    const report = await this.#queue.close(timeoutMs);
+    const report = redactReport(await this.#queue.close(timeoutMs));
     if (typeof this.sink.close === "function") {
       const left = Math.max(1, timeoutMs - (Date.now() - started));
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -347,7 +361,8 @@ export class HamiltonTracker implements LifecycleAdapter {
 
   #report(error: unknown, context: TrackerErrorContext): void {
     try {
-      this.#onError(error, context);
+      // Secrets in a sink's or a hook's error (an echoed header, a key in a URL) stay here.
+      this.#onError(redactError(error), context);
     } catch {
       // A reporting callback that throws must not reach the pipeline.
     }
@@ -364,6 +379,27 @@ export class HamiltonTracker implements LifecycleAdapter {
     else what = `failed in ${context} (${cause}); the pipeline is unaffected`;
     console.warn(`[hamilton-ts/tracker] HamiltonTracker ${what}. Further such messages are not shown; pass onError to see them all.`);
   }
+}
+
+/** The report with its `lastError` redacted (see `redactError`). */
+function redactReport(report: DeliveryReport): DeliveryReport {
+  return report.lastError === undefined ? report : { ...report, lastError: redactError(report.lastError) };
+}
+
+/**
+ * At most {@link MAX_WARNINGS} warnings, each redacted (the lifecycle rule) and cut to
+ * {@link MAX_WARNING_LENGTH} characters.
+ */
+function boundWarnings(warnings: readonly string[]): string[] {
+  const n = Math.min(warnings.length, MAX_WARNINGS);
+  const kept = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const warning = warnings[i];
+    const text = typeof warning === "string" ? warning : `a warning that is not a string (${typeof warning})`;
+    const head = redactHead(text, MAX_WARNING_LENGTH);
+    kept[i] = head.truncated ? `${head.text.slice(0, MAX_WARNING_LENGTH - 1)}…` : head.text;
+  }
+  return kept;
 }
 
 /** `N records of M runs`, of a report's undelivered records. */

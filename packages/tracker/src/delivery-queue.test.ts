@@ -313,3 +313,49 @@ describe("DeliveryQueue: byte budget", () => {
     expect(sink.batches.at(-1)).toHaveLength(1);
   });
 });
+
+describe("DeliveryQueue: records set aside by a non-retryable error", () => {
+  /** A sink that always rejects, for good, a batch holding the node `poison`, and stores the others. */
+  class PoisonSink extends MemorySink {
+    override async write(...args: Parameters<MemorySink["write"]>): Promise<void> {
+      if (args[1].some((r) => r.type === "node_run" && r.node === "poison")) {
+        this.attempts++;
+        throw Object.assign(new Error("400: cannot store this batch"), { retryable: false });
+      }
+      return super.write(...args);
+    }
+  }
+
+  it("sets a rejected batch aside, moves on to the next ones, and reports exactly what it set aside", async () => {
+    const sink = new PoisonSink();
+    const { q, errors } = queue(sink, { batchSize: 2 });
+    const poisoned = [nodeRecord("r", "poison"), nodeRecord("r", "a")];
+    const later = [nodeRecord("r", "b"), nodeRecord("r", "c"), runRecord("r", "SUCCESS")];
+    for (const r of [...poisoned, ...later]) q.push(r);
+    const report = await q.flush();
+    expect(report).toMatchObject({ complete: true, rejected: 2, undelivered: [] });
+    expect(report.rejectedRecords).toEqual(poisoned);
+    expect(sink.records).toEqual(later);
+    expect(sink.attempts).toBe(3);
+    expect(errors.map((e) => e.willRetry)).toEqual([false]);
+    expect(q.stats).toMatchObject({ rejected: 2, delivered: 3 });
+  });
+
+  it("keeps only the last rejected records (1,000, and an eighth of the byte budget), counting all", async () => {
+    const sink = new MemorySink();
+    sink.mode = "reject";
+    const { q } = queue(sink, { batchSize: 100, capacity: 10_000 });
+    const records = Array.from({ length: 1_500 }, (_, i) => nodeRecord("r", `n${i}`));
+    for (const r of records) q.push(r);
+    const report = await q.flush();
+    expect(report.rejected).toBe(1_500);
+    expect(report.rejectedRecords).toEqual(records.slice(500));
+
+    const { q: small } = queue(sink, { byteBudget: 120_000 });
+    for (let i = 0; i < 20; i++) small.push(nodeRecord("r", `big${i}`, "SUCCESS", { result: { kind: "string", length: 4000, preview: "x".repeat(4000), truncated: false } }));
+    const smallReport = await small.flush();
+    expect(smallReport.rejected).toBe(20);
+    // ~4 kB each, an eighth of the budget is 15 kB: the last three.
+    expect(smallReport.rejectedRecords.map((r) => (r as { node: string }).node)).toEqual(["big17", "big18", "big19"]);
+  });
+});

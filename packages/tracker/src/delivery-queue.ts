@@ -45,6 +45,9 @@ export interface DeliveryQueueOptions {
  */
 export const IDLE_WRITE_LIMIT_MS = 2_000;
 
+/** Rejected records kept for {@link DeliveryReport.rejectedRecords}. */
+export const MAX_REJECTED_RECORDS = 1_000;
+
 /** About one failed `sink.write`. */
 export interface WriteErrorInfo {
   /** 1 for the first try of this batch. */
@@ -65,6 +68,13 @@ export interface DeliveryReport {
   readonly dropped: number;
   /** Records discarded so far because the sink rejected them with a non-retryable error. */
   readonly rejected: number;
+  /**
+   * The last records the sink rejected (non-retryable errors), oldest first: at most
+   * {@link MAX_REJECTED_RECORDS}, and at most an eighth of the byte budget (older ones are let go
+   * first; {@link rejected} counts them all). Send them elsewhere, or inspect them, to recover
+   * exactly what was not delivered.
+   */
+  readonly rejectedRecords: readonly TrackerRecord[];
   /** The sink's last error, if any write ever failed. */
   readonly lastError: unknown;
 }
@@ -126,6 +136,10 @@ export class DeliveryQueue {
 
   #inFlight: readonly TrackerRecord[] | undefined;
   #inFlightBytes = 0;
+  /** The estimated size of each record in flight. */
+  #inFlightSizes: readonly number[] = [];
+  /** The last records the sink rejected, for the report. */
+  readonly #rejectedRecords = new Fifo<TrackerRecord>();
   /** Sequence number of the first record in flight. */
   #inFlightSeq = 0;
   /** Records with a lower sequence number must be sent without waiting for a full batch. */
@@ -253,6 +267,7 @@ export class DeliveryQueue {
       undelivered,
       dropped: this.#dropped,
       rejected: this.#rejected,
+      rejectedRecords: this.#rejectedRecords.entries().map((entry) => entry[0]),
       lastError: this.#lastError,
     };
   }
@@ -341,6 +356,14 @@ export class DeliveryQueue {
     if (this.#dropped++ === 0) this.#options.onFirstDrop(bound);
   }
 
+  /** Keeps the rejected batch for the report, within its bounds (count and an eighth of the byte budget). */
+  #setAside(batch: readonly TrackerRecord[]): void {
+    const kept = this.#rejectedRecords;
+    const maxBytes = this.#options.byteBudget / 8;
+    for (let i = 0; i < batch.length; i++) kept.push(batch[i]!, 0, this.#inFlightSizes[i] ?? 0);
+    while (kept.size > MAX_REJECTED_RECORDS || (kept.size > 1 && kept.bytes > maxBytes)) kept.shift();
+  }
+
   /** Drops the oldest node records until what is held fits the byte budget (or no node record is left). */
   #dropForBytes(): void {
     const budget = this.#options.byteBudget;
@@ -353,8 +376,9 @@ export class DeliveryQueue {
    * Takes up to `batchSize` queued records, oldest first, and at most a quarter of the byte budget
    * (at least one record); returns them, their bytes and the first one's sequence number.
    */
-  #take(): { batch: TrackerRecord[]; bytes: number; firstSeq: number } {
+  #take(): { batch: TrackerRecord[]; sizes: number[]; bytes: number; firstSeq: number } {
     const batch: TrackerRecord[] = [];
+    const sizes: number[] = [];
     const maxBytes = this.#options.byteBudget / 4;
     let bytes = 0;
     const firstSeq = Math.min(this.#nodes.peekSeq(), this.#others.peekSeq());
@@ -366,9 +390,10 @@ export class DeliveryQueue {
       const size = from.peekBytes();
       if (batch.length > 0 && bytes + size > maxBytes) break;
       bytes += size;
+      sizes.push(size);
       batch.push(from.shift());
     }
-    return { batch, bytes, firstSeq };
+    return { batch, sizes, bytes, firstSeq };
   }
 
   #shouldSend(): boolean {
@@ -386,14 +411,16 @@ export class DeliveryQueue {
     }
     try {
       while (!this.#aborted && this.#shouldSend()) {
-        const { batch, bytes, firstSeq } = this.#take();
+        const { batch, sizes, bytes, firstSeq } = this.#take();
         this.#inFlight = batch;
         this.#inFlightBytes = bytes;
+        this.#inFlightSizes = sizes;
         this.#inFlightSeq = firstSeq;
         await this.#deliver(batch);
         if (this.#aborted) return;
         this.#inFlight = undefined;
         this.#inFlightBytes = 0;
+        this.#inFlightSizes = [];
         this.#resolveWaiters();
       }
       this.#resolveWaiters();
@@ -443,7 +470,9 @@ export class DeliveryQueue {
           // A reporting callback must not stop delivery.
         }
         if (!willRetry) {
+          // Set aside (reported), and the queue goes on with the next batch.
           this.#rejected += batch.length;
+          this.#setAside(batch);
           return;
         }
         // Full jitter on the upper half: retries of many trackers do not synchronise.

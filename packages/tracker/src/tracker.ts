@@ -300,7 +300,7 @@ export class HamiltonTracker implements LifecycleAdapter {
         `[hamilton-ts/tracker] shutdown: ${describeUndelivered(report)} could not be delivered ` +
           `within ${timeoutMs} ms` +
           (report.dropped > 0 ? `; ${report.dropped} node records were dropped because the queue was full` : "") +
-          (report.rejected > 0 ? `; ${report.rejected} records were rejected by the sink` : "") +
+          (report.rejected > 0 ? `; ${report.rejected} records were rejected by the sink (the report's rejectedRecords has the last ${report.rejectedRecords.length})` : "") +
           (report.lastError !== undefined ? `. Last sink error: ${describeError(report.lastError)}` : "") +
           `. The returned report lists the undelivered records.`,
       );

@@ -136,6 +136,9 @@ export class DeliveryQueue {
 
   #inFlight: readonly TrackerRecord[] | undefined;
   #inFlightBytes = 0;
+  /** Estimated bytes of the records held: queued and in flight. */
+  #heldBytes = 0;
+  readonly #byteBudget: number;
   /** The estimated size of each record in flight. */
   #inFlightSizes: readonly number[] = [];
   /** The last records the sink rejected, for the report. */
@@ -165,6 +168,7 @@ export class DeliveryQueue {
     this.#sink = sink;
     this.#projectId = projectId;
     this.#options = options;
+    this.#byteBudget = options.byteBudget;
   }
 
   /**
@@ -179,7 +183,7 @@ export class DeliveryQueue {
     } else {
       this.#others.push(record, this.#pushed++, bytes);
     }
-    if (this.#nodes.bytes + this.#others.bytes + this.#inFlightBytes > this.#options.byteBudget) this.#dropForBytes();
+    if ((this.#heldBytes += bytes) > this.#byteBudget) this.#dropForBytes();
     this.#exitFlushed = false;
     if (!this.#registered && !this.#aborted) {
       this.#registered = true;
@@ -352,6 +356,7 @@ export class DeliveryQueue {
   }
 
   #dropOldestNode(bound: "capacity" | "bytes"): void {
+    this.#heldBytes -= this.#nodes.peekBytes();
     this.#nodes.shift();
     if (this.#dropped++ === 0) this.#options.onFirstDrop(bound);
   }
@@ -366,8 +371,8 @@ export class DeliveryQueue {
 
   /** Drops the oldest node records until what is held fits the byte budget (or no node record is left). */
   #dropForBytes(): void {
-    const budget = this.#options.byteBudget;
-    while (this.#nodes.size > 0 && this.#nodes.bytes + this.#others.bytes + this.#inFlightBytes > budget) {
+    const budget = this.#byteBudget;
+    while (this.#nodes.size > 0 && this.#heldBytes > budget) {
       this.#dropOldestNode("bytes");
     }
   }
@@ -419,6 +424,7 @@ export class DeliveryQueue {
         await this.#deliver(batch);
         if (this.#aborted) return;
         this.#inFlight = undefined;
+        this.#heldBytes -= bytes;
         this.#inFlightBytes = 0;
         this.#inFlightSizes = [];
         this.#resolveWaiters();

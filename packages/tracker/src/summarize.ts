@@ -24,8 +24,9 @@ export interface SummaryLimits {
   /**
    * Time one summary may take, in milliseconds; parts not reached become
    * `{ kind: "truncated", reason: "time" }`. The clock is read before every object, array and
-   * string, so one summary overruns it by at most one such step (listing one object's keys, the
-   * statistics of one numeric array, redacting one string's preview). Default 5.
+   * string longer than 256 characters, so one summary overruns it by at most one such step
+   * (listing one object's keys, the statistics of one numeric array, redacting one string's
+   * preview) plus the short strings of one container. Default 5.
    */
   readonly timeBudgetMs: number;
   /** Characters of an error message kept. Default 2,000. */
@@ -55,6 +56,9 @@ const FALSE_SUMMARY: ValueSummary = Object.freeze({ kind: "primitive", type: "bo
 const DEPTH_SUMMARY: ValueSummary = Object.freeze({ kind: "truncated", reason: "depth" });
 const TIME_SUMMARY: ValueSummary = Object.freeze({ kind: "truncated", reason: "time" });
 
+/** Strings longer than this read the clock before they are redacted (shorter ones are cheap). */
+const CLOCKED_STRING_LENGTH = 256;
+
 const BINARY_VIEWS = new Set(["Uint8Array", "Uint8ClampedArray", "Int8Array", "BigInt64Array", "BigUint64Array", "DataView"]);
 
 /**
@@ -80,6 +84,9 @@ const SET_VALUES = Set.prototype.values;
 const MAP_SIZE = Object.getOwnPropertyDescriptor(Map.prototype, "size")!.get!;
 const SET_SIZE = Object.getOwnPropertyDescriptor(Set.prototype, "size")!.get!;
 const DATE_TIME = Date.prototype.getTime;
+// Annex B, in every engine: the getter of an own or inherited accessor, found without allocating
+// a descriptor (cheaper than Object.getOwnPropertyDescriptor on the common path, a data property).
+const LOOKUP_GETTER = (Object.prototype as { __lookupGetter__(key: string): unknown }).__lookupGetter__;
 const DATE_ISO = Date.prototype.toISOString;
 
 /**
@@ -199,7 +206,8 @@ class Summarizer {
   }
 
   string(value: string): ValueSummary {
-    if (this.#outOfTime()) return TIME_SUMMARY;
+    // Short strings cost little to redact: only longer ones read the clock.
+    if (value.length > CLOCKED_STRING_LENGTH && this.#outOfTime()) return TIME_SUMMARY;
     const { text: preview, truncated } = redactHead(value, this.limits.maxStringPreview);
     this.bytes += preview.length + 32;
     return { kind: "string", length: value.length, preview, truncated };
@@ -287,10 +295,10 @@ class Summarizer {
       this.bytes += stored.length + 4;
       let summary: ValueSummary;
       if (isSecretKey(key)) summary = REDACTED_SUMMARY;
-      else {
-        const descriptor = Object.getOwnPropertyDescriptor(value, key);
-        summary = descriptor === undefined ? UNDEFINED_SUMMARY : "value" in descriptor ? this.value(descriptor.value, depth + 1) : accessor(stored, descriptor);
-      }
+      else if (LOOKUP_GETTER.call(value, key) === undefined) {
+        // The own key has no getter: reading it runs no code (a setter-only accessor reads as undefined).
+        summary = this.value((value as Record<string, unknown>)[key], depth + 1);
+      } else summary = accessor(stored, Object.getOwnPropertyDescriptor(value, key) ?? {});
       define(entries, stored, summary);
     }
     return { kind: "object", type, size: Math.min(keys.length, this.limits.maxCountKeys), entries, truncated: keys.length > n };

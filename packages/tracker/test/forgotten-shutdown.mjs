@@ -3,6 +3,7 @@
 // a sink that never answers, and ends. argv[2] is the sink's way of not answering:
 // - "pending": a write that never settles and holds nothing (the process could end at once);
 // - "socket": a write that holds the process alive until it is aborted, like an unanswered fetch.
+// - "failing": a write that fails at once, with a secret in its error (an echoed header).
 // It prints "done" when the script's own work is over.
 const mode = process.argv[2];
 const { createViteServer } = await import("vitest/node");
@@ -22,6 +23,9 @@ await server.close();
 const sink = {
   write(_projectId, records, { signal }) {
     process.stdout.write(`write ${records.length}\n`);
+    if (mode === "failing") {
+      return Promise.reject(new Error("HTTP 401: Authorization: Bearer sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"));
+    }
     return new Promise((_resolve, reject) => {
       const keepAlive = mode === "socket" ? setInterval(() => {}, 1_000) : undefined;
       signal.addEventListener("abort", () => {

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Builder, NodeExecutionError } from "@hamilton-ts/core";
+import { SHARED_SPAN_ID, SHARED_TRACE_ID, type LifecycleAdapter } from "@hamilton-ts/lifecycle";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeHamiltonUI } from "../test/hamilton-ui-server.js";
 import { nodeRecord, runRecord, templateRecord, until } from "../test/records.js";
@@ -202,6 +203,45 @@ describe("HamiltonUIClient: the protocol", () => {
     } finally {
       warn.mockRestore();
     }
+  });
+});
+
+/** The demo's order: a tracer-like adapter (as OpenTelemetryTracer) puts the span ids in the event before the tracker. */
+const tracerLike: LifecycleAdapter = {
+  wrapNodeExecution(event, next) {
+    event.attributes[SHARED_TRACE_ID] = "0af7651916cd43dd8448eb211c80319c";
+    event.attributes[SHARED_SPAN_ID] = event.node.name.padEnd(16, "0").slice(0, 16);
+    return next();
+  },
+};
+
+describe("HamiltonUIClient: each attribute once, against a backend that inserts without upserting", () => {
+  it("a node slower than the flush interval: its RUNNING update carries no attribute, its final one carries trace and result once", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    const tracker = new HamiltonTracker({ projectId: 1, username: USER, dagName: "slow", sink: client, flushIntervalMs: 5, retryInitialDelayMs: 5, retryMaxDelayMs: 20, onError: () => {} });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const dr = new Builder()
+      .withModules({ a: () => 1, slow: async ({ a }: { a: number }) => (await released, a + 1) })
+      .withAdapters(tracerLike, tracker)
+      .build();
+    const running = dr.execute(["slow"]);
+    // The RUNNING update of `slow` is delivered while the node still runs.
+    await ui.waitUntil(() => [...ui.runs.values()].some((r) => r.nodes.get("slow")?.status === "RUNNING"));
+    release();
+    expect(await running).toEqual({ slow: 2 });
+    const report = await tracker.flush({ timeoutMs: 5_000 });
+    expect(report.complete).toBe(true);
+    expect(report.rejected).toBe(0);
+    expect(ui.duplicateAttributeErrors).toBe(0);
+    const run = [...ui.runs.values()][0]!;
+    expect(run.status).toBe("SUCCESS");
+    expect(run.nodes.get("slow")!.status).toBe("SUCCESS");
+    expect([...run.attributes.keys()].sort()).toEqual(["a/result_summary", "a/trace", "slow/result_summary", "slow/trace"]);
+    const sent = ui.requests.filter((r) => r.path === "/api/v1/dag_runs_bulk").flatMap((r) => (r.body as { attributes: { node_name: string; name: string }[] }).attributes);
+    expect(sent.map((a) => `${a.node_name}/${a.name}`).sort()).toEqual(["a/result_summary", "a/trace", "slow/result_summary", "slow/trace"]);
+    expect(run.attributes.get("slow/trace")!["value"]).toEqual({ type: "dict", value: { trace_id: "0af7651916cd43dd8448eb211c80319c", span_id: "slow000000000000" } });
+    await tracker.shutdown();
   });
 });
 

@@ -109,6 +109,12 @@ describe("node updates", () => {
     ]);
     expect(nodeAttributes(nodeRecord("r", "b", "RUNNING"))).toEqual([]);
   });
+
+  it("a RUNNING record has no attributes, even with trace ids; the final record has the trace once", () => {
+    const ids = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331" };
+    expect(nodeAttributes(nodeRecord("r", "b", "RUNNING", ids))).toEqual([]);
+    expect(nodeAttributes(nodeRecord("r", "b", "SUCCESS", ids)).map((a) => a.name)).toEqual(["result_summary", "trace"]);
+  });
 });
 
 describe("run and template bodies", () => {

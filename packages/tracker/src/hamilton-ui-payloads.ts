@@ -165,8 +165,14 @@ export interface NodeAttribute extends AttributeBody {
   readonly attribute_role: "result_summary" | "error";
 }
 
-/** The attributes of a node record: its result summary or its error, and its trace link. */
+/**
+ * The attributes of a node record: its result summary or its error, and its trace link — for the
+ * final record only. The backend inserts attributes under a unique (name, node_name, dag_run), so
+ * each is sent exactly once per node run: a `RUNNING` record has none (as in the Python SDK), even
+ * when the tracer has already left the trace ids on it.
+ */
 export function nodeAttributes(record: NodeRunRecord): NodeAttribute[] {
+  if (record.status === "RUNNING") return [];
   const nodeName = nodeRunKey(record);
   const out: NodeAttribute[] = [];
   if (record.status === "SUCCESS" && record.result !== undefined) {

@@ -3,11 +3,12 @@ import type { AddressInfo } from "node:net";
 import { Builder, NodeExecutionError } from "@hamilton-ts/core";
 import { SHARED_SPAN_ID, SHARED_TRACE_ID, type LifecycleAdapter } from "@hamilton-ts/lifecycle";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeHamiltonUI } from "../test/hamilton-ui-server.js";
+import { FakeHamiltonUI, type LoggedRequest } from "../test/hamilton-ui-server.js";
 import { nodeRecord, runRecord, templateRecord, until } from "../test/records.js";
 import { TrackerError } from "./errors.js";
 import { HamiltonUIClient } from "./hamilton-ui-client.js";
 import type { SinkWriteOptions } from "./records.js";
+import type { HamiltonTrackerOptions } from "./options.js";
 import { HamiltonTracker } from "./tracker.js";
 
 const USER = "me@example.com";
@@ -304,6 +305,115 @@ describe("HamiltonUIClient: a server that fails", () => {
     await runMany(dr, 40);
     expect((await tracker.shutdown()).complete).toBe(true);
     expectEverythingDelivered(40);
+  });
+});
+
+describe("HamiltonUIClient: delivery a backend that inserts without upserting cannot wedge", () => {
+  const isBulk = (r: LoggedRequest) => r.method === "PUT" && r.path === "/api/v1/dag_runs_bulk";
+  const sentAttributes = () =>
+    ui.requests.filter(isBulk).flatMap((r) => (r.body as { attributes: { node_name: string; name: string }[] }).attributes.map((a) => `${r.query.get("dag_run_id")}:${a.node_name}/${a.name}`));
+
+  function trackerWith(errors: { error: unknown; context: string }[] = [], extra: Partial<HamiltonTrackerOptions> = {}) {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    const tracker = new HamiltonTracker({
+      projectId: 1,
+      username: USER,
+      dagName: "qa",
+      sink: client,
+      retryInitialDelayMs: 5,
+      retryMaxDelayMs: 20,
+      onError: (error, context) => void errors.push({ error, context }),
+      ...extra,
+    });
+    return { client, tracker, dr: new Builder().withModules(dataflow).withAdapters(tracerLike, tracker).build() };
+  }
+
+  function expectRunsComplete(n: number) {
+    expect(ui.problems).toEqual([]);
+    expect(ui.runs.size).toBe(n);
+    for (const run of ui.runs.values()) {
+      expect(run.status).toBe("SUCCESS");
+      expect([...run.nodes.values()].map((x) => `${x.node_name}:${x.status}`).sort()).toEqual(["answer:SUCCESS", "length:SUCCESS", "question:SUCCESS"]);
+      expect(run.attributes.size).toBe(6);
+    }
+    // No attribute was ever sent twice.
+    const sent = sentAttributes();
+    expect(new Set(sent).size).toBe(sent.length);
+    expect(ui.duplicateAttributeErrors).toBe(0);
+  }
+
+  for (const [what, fault] of [
+    ["a 503 after commit", { status: 503 }],
+    ["a reset connection after commit", { reset: true }],
+  ] as const) {
+    it(`a stored bulk whose answer is lost (${what}) is not stored again; the run finishes and the next one follows`, async () => {
+      const { tracker, dr } = trackerWith();
+      ui.inject(isBulk, fault);
+      await dr.execute(["length"], { inputs: { topic: "a", apiKey: "k" } });
+      await dr.execute(["length"], { inputs: { topic: "b", apiKey: "k" } });
+      const report = await tracker.flush({ timeoutMs: 5_000 });
+      expect(report).toMatchObject({ complete: true, rejected: 0 });
+      expect(tracker.stats.failedWrites).toBeGreaterThan(0);
+      expectRunsComplete(2);
+      await tracker.shutdown();
+    });
+  }
+
+  it("an attribute the database keeps refusing is set aside and reported; its run and the runs behind it are delivered", async () => {
+    const errors: { error: unknown; context: string }[] = [];
+    const { tracker, dr } = trackerWith(errors);
+    ui.poison = (a) => a["node_name"] === "question" && a["name"] === "result_summary" && JSON.stringify(a).includes("poisoned");
+    await dr.execute(["length"], { inputs: { topic: "poisoned", apiKey: "k" } });
+    await dr.execute(["length"], { inputs: { topic: "fine", apiKey: "k" } });
+    const report = await tracker.flush({ timeoutMs: 5_000 });
+    expect(report.complete).toBe(true);
+    expect(report.rejected).toBeGreaterThan(0);
+    expect(ui.runs.size).toBe(2);
+    const [poisoned, fine] = [...ui.runs.values()];
+    for (const run of [poisoned!, fine!]) {
+      expect(run.status).toBe("SUCCESS");
+      expect([...run.nodes.values()].every((x) => x.status === "SUCCESS")).toBe(true);
+    }
+    // Everything but the refused attribute is stored.
+    expect([...poisoned!.attributes.keys()].sort()).toEqual(["answer/result_summary", "answer/trace", "length/result_summary", "length/trace", "question/trace"]);
+    expect(fine!.attributes.size).toBe(6);
+    const rejected = errors.filter((e) => e.context === "rejected");
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.error).toMatchObject({ code: "HTTP_ERROR", retryable: false, status: 500 });
+    expect((rejected[0]!.error as Error).message).toMatch(
+      new RegExp(`set aside and the rest was delivered: run [\\w-]+ \\(dag_run ${poisoned!.id}\\): attribute "result_summary" of node "question"\\. Last answer: .*DataError`),
+    );
+    expect(ui.duplicateAttributeErrors).toBe(0);
+    await tracker.shutdown();
+  });
+
+  it("a server that is down (connection refused) for many retries loses nothing", async () => {
+    const { tracker, dr } = trackerWith();
+    await dr.execute(["length"], { inputs: { topic: "a", apiKey: "k" } });
+    await tracker.flush();
+    await ui.stop();
+    await dr.execute(["length"], { inputs: { topic: "b", apiKey: "k" } });
+    await until(() => tracker.stats.failedWrites >= 8, "eight refused writes");
+    await ui.start();
+    const report = await tracker.flush({ timeoutMs: 5_000 });
+    expect(report).toMatchObject({ complete: true, rejected: 0 });
+    expectRunsComplete(2);
+    await tracker.shutdown();
+  });
+
+  it("a gateway answering 502/503/504 for many retries loses nothing", async () => {
+    const { tracker, dr } = trackerWith();
+    await dr.execute(["length"], { inputs: { topic: "a", apiKey: "k" } });
+    await tracker.flush();
+    for (const status of [502, 503, 504]) {
+      ui.inject(isBulk, { status }, 3);
+    }
+    await dr.execute(["length"], { inputs: { topic: "b", apiKey: "k" } });
+    const report = await tracker.flush({ timeoutMs: 5_000 });
+    expect(report).toMatchObject({ complete: true, rejected: 0 });
+    expect(tracker.stats.failedWrites).toBeGreaterThanOrEqual(9);
+    expectRunsComplete(2);
+    await tracker.shutdown();
   });
 });
 

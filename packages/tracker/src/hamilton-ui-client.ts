@@ -1,5 +1,6 @@
 import { TrackerError } from "./errors.js";
 import {
+  ATTRIBUTE_TYPES,
   nodeAttributes,
   runCreateBody,
   runEndBody,
@@ -44,20 +45,71 @@ export interface HamiltonUIClientOptions {
 /** Runs remembered (run id → dag_run id) for late records; older ones are forgotten. */
 const MAX_REMEMBERED_RUNS = 10_000;
 
+/**
+ * HTTP 500-class answers an update may get, each after the client checked what the server
+ * stored, before it is set aside (reported, not retried) so the queue moves on.
+ */
+const MAX_REFUSALS = 3;
+
+/** Largest response body read; a larger one is not the Hamilton UI's. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
 interface TemplateState {
   readonly id: number;
   readonly dependencies: ReadonlyMap<string, readonly string[]>;
 }
 
 interface RunState {
+  readonly runId: string;
   readonly dagRunId: number;
   readonly template: TemplateState;
+  /** Attribute keys (`node\0name`) the server has stored: never sent again. */
+  readonly stored: Set<string>;
+  /** Attribute keys sent whose answer was lost: checked on the server before they are sent again. */
+  readonly uncertain: Set<string>;
+  /** Failed sends per item key (`task\0node\0status` or `node\0name`); refusals count to {@link MAX_REFUSALS}. */
+  readonly failures: Map<string, { failed: number; refused: number }>;
+  /** Items given up on: never sent again. */
+  readonly setAside: Set<string>;
+  /** Bytes of attributes sent for this run: bounds the read that checks them. */
+  sentBytes: number;
 }
 
-interface Bulk {
-  readonly run: RunState;
-  readonly tasks: Map<string, TaskUpdate>;
-  readonly attributes: Map<string, NodeAttribute>;
+/** One entry of a bulk: a task update or an attribute, under the key the server makes unique. */
+interface BulkItem {
+  readonly key: string;
+  readonly task?: TaskUpdate;
+  readonly attribute?: NodeAttribute;
+}
+
+/** Errors of requests that never reached the server (connection refused): nothing can be stored. */
+const unsent = new WeakSet<object>();
+
+function describeItem(item: BulkItem): string {
+  return item.attribute !== undefined ? `attribute "${item.attribute.name}" of node "${item.attribute.node_name}"` : `task update of node "${item.task!.node_name}"`;
+}
+
+/**
+ * A response's text, at most `maxBytes` of it: the rest is not read (the stream is cancelled), so
+ * a huge answer cannot fill the memory.
+ */
+async function readText(response: Response, maxBytes: number): Promise<{ text: string; tooLong: boolean }> {
+  if (response.body === null) return { text: "", tooLong: false };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.byteLength > maxBytes) {
+      chunks.push(value.subarray(0, maxBytes - size));
+      await reader.cancel().catch(() => {});
+      return { text: Buffer.concat(chunks).toString("utf8"), tooLong: true };
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  return { text: Buffer.concat(chunks).toString("utf8"), tooLong: false };
 }
 
 function idOf(body: unknown, what: string, url: string): number {
@@ -91,6 +143,10 @@ export class HamiltonUIClient implements TrackerSink {
   readonly #verified = new Map<string, Promise<void>>();
   readonly #templates = new Map<string, TemplateState>();
   readonly #runs = new Map<string, RunState>();
+  /** Records fully delivered (or set aside): skipped when their batch is retried. */
+  readonly #done = new WeakSet<TrackerRecord>();
+  /** Updates set aside since the last write reported them. */
+  readonly #setAside: { what: string; error: string; status: number | undefined }[] = [];
   #orphansWarned = false;
 
   /** @throws TrackerError `INVALID_OPTION` for a missing username or an invalid URL. */
@@ -162,71 +218,179 @@ export class HamiltonUIClient implements TrackerSink {
     return dagRunId === undefined ? undefined : `${this.uiUrl}/dashboard/project/${encodeURIComponent(String(projectId))}/runs/${dagRunId}`;
   }
 
-  /** Sends a batch of records (see the class description for the calls). */
+  /**
+   * Sends a batch of records (see the class description for the calls). Progress is kept across
+   * retries of the same batch: what the server acknowledged is not sent again.
+   */
   async write(projectId: ProjectId, records: readonly TrackerRecord[], options?: SinkWriteOptions): Promise<void> {
     const signal = options?.signal;
     await this.verify(projectId, signal);
-    const bulks = new Map<string, Bulk>();
+    const bulks = new Map<string, NodeRunRecord[]>();
     for (const record of records) {
+      if (this.#done.has(record)) continue;
       switch (record.type) {
         case "dag_template":
           await this.#ensureTemplate(projectId, record, signal);
+          this.#done.add(record);
           break;
-        case "run":
-          await this.#ensureRun(projectId, record, signal);
+        case "run": {
+          const run = await this.#ensureRun(projectId, record, signal);
           if (record.status !== "RUNNING") {
             // The run's node updates go first: the UI then shows the final run with its nodes.
-            const bulk = bulks.get(record.runId);
-            if (bulk !== undefined) {
+            const nodes = bulks.get(record.runId);
+            if (nodes !== undefined) {
               bulks.delete(record.runId);
-              await this.#sendBulk(bulk, signal);
+              await this.#sendBulk(run, nodes, signal);
             }
-            const dagRunId = this.#runs.get(record.runId)!.dagRunId;
-            await this.#request("PUT", `/dag_runs/${dagRunId}/`, runEndBody(record), signal);
+            await this.#request("PUT", `/dag_runs/${run.dagRunId}/`, runEndBody(record), signal);
+            // Nothing of this run comes after its final record: forget what was sent.
+            run.stored.clear();
+            run.uncertain.clear();
+            run.failures.clear();
+            run.setAside.clear();
           }
+          this.#done.add(record);
           break;
-        case "node_run":
-          this.#addToBulk(bulks, record);
+        }
+        case "node_run": {
+          let nodes = bulks.get(record.runId);
+          if (nodes === undefined) bulks.set(record.runId, (nodes = []));
+          nodes.push(record);
           break;
+        }
       }
     }
-    for (const bulk of bulks.values()) await this.#sendBulk(bulk, signal);
+    for (const [runId, nodes] of bulks) {
+      const run = this.#runs.get(runId);
+      if (run === undefined) this.#orphans(runId, nodes);
+      else await this.#sendBulk(run, nodes, signal);
+    }
+    if (this.#setAside.length > 0) {
+      const items = this.#setAside.splice(0);
+      const last = items[items.length - 1]!;
+      throw new TrackerError(
+        "HTTP_ERROR",
+        `HamiltonUIClient: the Hamilton UI refused ${items.length === 1 ? "an update" : `${items.length} updates`} again and again ` +
+          `after the client had checked what it stored, so ${items.length === 1 ? "it was" : "they were"} set aside and the rest was delivered: ` +
+          `${items.map((i) => i.what).join("; ")}. Last answer: ${last.error}`,
+        { retryable: false, status: last.status },
+      );
+    }
   }
 
   /** Nothing to release (fetch pools its own connections). */
   async close(): Promise<void> {}
 
-  #addToBulk(bulks: Map<string, Bulk>, record: NodeRunRecord): void {
-    let bulk = bulks.get(record.runId);
-    if (bulk === undefined) {
-      const run = this.#runs.get(record.runId);
-      if (run === undefined) {
-        if (!this.#orphansWarned) {
-          this.#orphansWarned = true;
-          console.warn(
-            `[hamilton-ts/tracker] HamiltonUIClient: node records of run ${record.runId} arrived, but the run was never created in the ` +
-              `Hamilton UI (its start record was rejected earlier); they are skipped. This is reported once.`,
-          );
-        }
-        return;
-      }
-      bulk = { run, tasks: new Map(), attributes: new Map() };
-      bulks.set(record.runId, bulk);
-    }
-    const update = taskUpdate(record, bulk.run.template.dependencies.get(record.node) ?? []);
-    const previous = bulk.tasks.get(update.node_name);
-    // Merged per node, later keys win (as the Python SDK does within a batch).
-    bulk.tasks.set(update.node_name, previous === undefined ? update : { ...previous, ...update });
-    for (const attribute of nodeAttributes(record)) bulk.attributes.set(`${attribute.node_name}\0${attribute.name}`, attribute);
+  #orphans(runId: string, nodes: readonly NodeRunRecord[]): void {
+    for (const record of nodes) this.#done.add(record);
+    if (this.#orphansWarned) return;
+    this.#orphansWarned = true;
+    console.warn(
+      `[hamilton-ts/tracker] HamiltonUIClient: node records of run ${runId} arrived, but the run was never created in the ` +
+        `Hamilton UI (its start record was rejected earlier); they are skipped. This is reported once.`,
+    );
   }
 
-  async #sendBulk(bulk: Bulk, signal: AbortSignal | undefined): Promise<void> {
-    await this.#request(
-      "PUT",
-      `/dag_runs_bulk?dag_run_id=${bulk.run.dagRunId}`,
-      { attributes: [...bulk.attributes.values()], task_updates: [...bulk.tasks.values()] },
-      signal,
-    );
+  /**
+   * Sends a run's node records as `PUT /dag_runs_bulk`: task updates (upserted by the server, so
+   * safe to repeat) merged per node, and attributes (inserted: a repeat is HTTP 500), each only if
+   * the server has not stored it. After an answer was lost, the server is asked what it stored
+   * before anything is sent again; items the server keeps refusing are sent one per request, and
+   * set aside after {@link MAX_REFUSALS} refusals.
+   */
+  async #sendBulk(run: RunState, records: readonly NodeRunRecord[], signal: AbortSignal | undefined): Promise<void> {
+    const tasks = new Map<string, TaskUpdate>();
+    const attributes = new Map<string, NodeAttribute>();
+    for (const record of records) {
+      if (this.#done.has(record)) continue;
+      const update = taskUpdate(record, run.template.dependencies.get(record.node) ?? []);
+      const previous = tasks.get(update.node_name);
+      // Merged per node, later keys win (as the Python SDK does within a batch).
+      tasks.set(update.node_name, previous === undefined ? update : { ...previous, ...update });
+      for (const attribute of nodeAttributes(record)) attributes.set(`${attribute.node_name}\0${attribute.name}`, attribute);
+    }
+    let items: BulkItem[] = [
+      // A task update is keyed with its status: the final update is new after the RUNNING one was stored.
+      ...[...tasks.values()].map((task) => ({ key: `task\0${task.node_name}\0${task.status}`, task })),
+      ...[...attributes].map(([key, attribute]) => ({ key, attribute })),
+    ].filter((item) => !run.stored.has(item.key) && !run.setAside.has(item.key));
+    const retried = items.some((item) => run.failures.has(item.key) || run.uncertain.has(item.key));
+    if (retried) {
+      // Some of these were sent before and the answer was lost: ask what the server has.
+      await this.#checkStored(run, signal);
+      items = items.filter((item) => !run.stored.has(item.key));
+    }
+    // Items the server refused before go one per request: one bad value must not hold back the rest.
+    const fresh = items.filter((item) => (run.failures.get(item.key)?.refused ?? 0) === 0);
+    const groups = [fresh, ...items.filter((item) => !fresh.includes(item)).map((item) => [item])].filter((g) => g.length > 0);
+    for (const group of groups) await this.#putBulk(run, group, retried, signal);
+    for (const record of records) this.#done.add(record);
+  }
+
+  async #putBulk(run: RunState, group: readonly BulkItem[], checked: boolean, signal: AbortSignal | undefined): Promise<void> {
+    const attributes = group.flatMap((item) => (item.attribute === undefined ? [] : [item.attribute]));
+    const body = { attributes, task_updates: group.flatMap((item) => (item.task === undefined ? [] : [item.task])) };
+    if (attributes.length > 0) run.sentBytes += JSON.stringify(attributes).length;
+    try {
+      await this.#request("PUT", `/dag_runs_bulk?dag_run_id=${run.dagRunId}`, body, signal);
+    } catch (error) {
+      if (unsent.has(error as object)) throw error;
+      const status = TrackerError.isInstance(error) ? error.status : undefined;
+      const refused = status !== undefined && status < 600 && !(status >= 502 && status <= 504) && !(status === 408 || status === 429);
+      for (const item of group) {
+        if (item.attribute !== undefined) run.uncertain.add(item.key);
+        const count = run.failures.get(item.key) ?? { failed: 0, refused: 0 };
+        count.failed++;
+        // A refusal counts once the server was seen healthy enough to answer the check before it;
+        // a 4xx answer (other than 408/429) is final at once.
+        if (refused && (checked || (status! >= 400 && status! < 500))) count.refused++;
+        run.failures.set(item.key, count);
+      }
+      const final = status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
+      const single = group.length === 1 ? group[0]! : undefined;
+      if (single !== undefined && (final || run.failures.get(single.key)!.refused >= MAX_REFUSALS)) {
+        run.setAside.add(single.key);
+        run.uncertain.delete(single.key);
+        this.#setAside.push({
+          what: `run ${run.runId} (dag_run ${run.dagRunId}): ${describeItem(single)}`,
+          // The answer, without the advice to wait for a retry that will not come.
+          error: (error instanceof Error ? error.message : String(error)).replace(/ (The records are kept and retried|The request was refused as invalid).*$/, ""),
+          status,
+        });
+        return;
+      }
+      throw error;
+    }
+    for (const item of group) {
+      run.stored.add(item.key);
+      run.uncertain.delete(item.key);
+      run.failures.delete(item.key);
+    }
+  }
+
+  /**
+   * Asks the server which of the run's uncertain attributes it stored
+   * (`GET /dag_runs/{id}?attr=<type>…`): those are marked stored, the others are sent again.
+   */
+  async #checkStored(run: RunState, signal: AbortSignal | undefined): Promise<void> {
+    if (run.uncertain.size === 0) {
+      // Only task updates failed before: one cheap read tells whether the server is up again.
+      await this.#request("GET", `/dag_runs/${run.dagRunId}`, undefined, signal);
+      return;
+    }
+    const query = new URLSearchParams(ATTRIBUTE_TYPES.map((type): [string, string] => ["attr", type]));
+    // The answer echoes what this client sent for the run: read as much as that, and no more.
+    const found = await this.#request("GET", `/dag_runs/${run.dagRunId}?${query.toString()}`, undefined, signal, undefined, MAX_RESPONSE_BYTES + 2 * run.sentBytes);
+    const stored = new Set<string>();
+    for (const dagRun of Array.isArray(found) ? found : []) {
+      for (const node of (dagRun as { node_runs?: unknown }).node_runs as { attributes?: { node_name?: unknown; name?: unknown }[] }[] ?? []) {
+        for (const attribute of node.attributes ?? []) stored.add(`${String(attribute.node_name)}\0${String(attribute.name)}`);
+      }
+    }
+    for (const key of run.uncertain) {
+      if (stored.has(key)) run.stored.add(key);
+    }
+    run.uncertain.clear();
   }
 
   async #ensureTemplate(projectId: ProjectId, template: DagTemplateRecord, signal: AbortSignal | undefined): Promise<TemplateState> {
@@ -282,7 +446,7 @@ export class HamiltonUIClient implements TrackerSink {
     }
     const path = `/dag_runs?dag_template_id=${template.id}`;
     const dagRunId = idOf(await this.#request("POST", path, runCreateBody(run), signal), "a new dag run", this.#api + path);
-    const state: RunState = { dagRunId, template };
+    const state: RunState = { runId: run.runId, dagRunId, template, stored: new Set(), uncertain: new Set(), failures: new Map(), setAside: new Set(), sentBytes: 0 };
     this.#runs.set(run.runId, state);
     if (this.#runs.size > MAX_REMEMBERED_RUNS) this.#runs.delete(this.#runs.keys().next().value!);
     return state;
@@ -294,6 +458,7 @@ export class HamiltonUIClient implements TrackerSink {
     body: unknown,
     signal: AbortSignal | undefined,
     check?: "phone_home" | "project",
+    maxBytes = MAX_RESPONSE_BYTES,
   ): Promise<unknown> {
     const url = this.#api + path;
     const headers: Record<string, string> = { accept: "application/json", "x-api-user": this.#username };
@@ -303,6 +468,7 @@ export class HamiltonUIClient implements TrackerSink {
     const combined = signal === undefined ? timeout : AbortSignal.any([timeout, signal]);
     let status: number;
     let text: string;
+    let tooLong: boolean;
     try {
       const response = await fetch(url, {
         method,
@@ -311,7 +477,7 @@ export class HamiltonUIClient implements TrackerSink {
         signal: combined,
       });
       status = response.status;
-      text = await response.text();
+      ({ text, tooLong } = await readText(response, maxBytes));
     } catch (cause) {
       if (signal?.aborted) throw signal.reason ?? cause;
       if (timeout.aborted) {
@@ -323,14 +489,24 @@ export class HamiltonUIClient implements TrackerSink {
         );
       }
       const code = (cause as { cause?: { code?: unknown } }).cause?.code;
-      throw new TrackerError(
+      const error = new TrackerError(
         "SINK_UNAVAILABLE",
         `${method} ${url}: could not reach the Hamilton UI (${typeof code === "string" ? code : String(cause)}). ` +
           `Is it running at ${this.baseUrl}? The records are kept and retried.`,
         { cause },
       );
+      // Refused or unresolvable: the request never reached a server, so nothing was stored.
+      if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN") unsent.add(error);
+      throw error;
     }
     if (status < 200 || status >= 300) throw this.#httpError(method, url, status, text, check);
+    if (tooLong) {
+      throw new TrackerError(
+        "BAD_RESPONSE",
+        `${method} ${url}: the answer is larger than ${maxBytes} bytes; the client reads no more. Is baseUrl the Hamilton UI's API server?`,
+        { status, retryable: false },
+      );
+    }
     if (text.trim() === "") return null;
     try {
       return JSON.parse(text) as unknown;

@@ -158,6 +158,9 @@ function stackLines(error: ErrorInfo): string[] {
   return lines;
 }
 
+/** Every attribute `type` this client sends (to read them back with `GET /dag_runs/{id}?attr=…`). */
+export const ATTRIBUTE_TYPES: readonly string[] = ["primitive", "unsupported", "dict", "dagworks_describe", "error", "observability_failure"];
+
 /** One node attribute, as `PUT /dag_runs_bulk` expects it. */
 export interface NodeAttribute extends AttributeBody {
   readonly node_name: string;

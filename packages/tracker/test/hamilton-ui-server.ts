@@ -102,6 +102,11 @@ export class FakeHamiltonUI {
   duplicateAttributeErrors = 0;
   mode: FailureMode = "none";
   /**
+   * Attributes the database refuses (as Postgres refuses a NUL character in JSON): a bulk holding
+   * one answers HTTP 500 after its task updates were stored, and stores none of its attributes.
+   */
+  poison: ((attribute: Record<string, unknown>) => boolean) | undefined;
+  /**
    * Answers a request instead of the server (return true when it did), e.g. with a redirect or a
    * huge body. Called after the request is logged.
    */
@@ -335,6 +340,7 @@ export class FakeHamiltonUI {
           return json(500, { detail: `IntegrityError: duplicate key value violates unique constraint (name, node_name, dag_run)=(${key}, ${run.id})` });
         }
         keys.add(key);
+        if (this.poison?.(a)) return json(500, { detail: `DataError: unsupported Unicode escape sequence (${key})` });
       }
       for (const a of b.attributes) run.attributes.set(`${String(a["node_name"])}/${String(a["name"])}`, a);
       return json(200, null);

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Builder, NodeExecutionError } from "@hamilton-ts/core";
 import { SHARED_SPAN_ID, SHARED_TRACE_ID, type LifecycleAdapter } from "@hamilton-ts/lifecycle";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeHamiltonUI, type LoggedRequest } from "../test/hamilton-ui-server.js";
+import { FakeHamiltonUI, Gate, type LoggedRequest } from "../test/hamilton-ui-server.js";
 import { nodeRecord, runRecord, templateRecord, until } from "../test/records.js";
 import { TrackerError } from "./errors.js";
 import { HamiltonUIClient } from "./hamilton-ui-client.js";
@@ -413,6 +413,104 @@ describe("HamiltonUIClient: delivery a backend that inserts without upserting ca
     expect(report).toMatchObject({ complete: true, rejected: 0 });
     expect(tracker.stats.failedWrites).toBeGreaterThanOrEqual(9);
     expectRunsComplete(2);
+    await tracker.shutdown();
+  });
+});
+
+describe("HamiltonUIClient: a slow server is caught up with", () => {
+  const isCreate = (r: LoggedRequest) => r.method === "POST" && r.path === "/api/v1/dag_runs";
+  let gate: Gate;
+  beforeEach(() => {
+    gate = new Gate();
+  });
+  afterEach(() => {
+    gate.open();
+  });
+
+  function expectEachOnce() {
+    expect(ui.problems).toEqual([]);
+    for (const run of ui.runs.values()) {
+      expect(run.status).toBe("SUCCESS");
+      expect([...run.nodes.values()].every((x) => x.status === "SUCCESS")).toBe(true);
+      expect(run.attributes.size).toBe(3);
+    }
+    // Every run was created once, and no acknowledged request was sent again.
+    const tags = [...ui.runs.values()].map((r) => (r.body["tags"] as Record<string, string>)["hamilton_ts_run_id"]);
+    expect(new Set(tags).size).toBe(tags.length);
+    const ends = ui.calls().filter((c) => /^PUT \/api\/v1\/dag_runs\/\d+\/$/.test(c));
+    expect(new Set(ends).size).toBe(ends.length);
+    expect(ui.duplicateAttributeErrors).toBe(0);
+  }
+
+  it("a run whose create answer was lost (connection reset) is found by its run id tag, not created twice", async () => {
+    const { tracker, dr, runIds } = setup();
+    ui.inject(isCreate, { reset: true });
+    await dr.execute(["length"], { inputs: { topic: "a", apiKey: "k" } });
+    await dr.execute(["length"], { inputs: { topic: "b", apiKey: "k" } });
+    expect(await tracker.flush({ timeoutMs: 5_000 })).toMatchObject({ complete: true, rejected: 0 });
+    expect(ui.runs.size).toBe(2);
+    expect(ui.calls()).toContain("GET /api/v1/dag_runs/latest/");
+    expectEachOnce();
+    const tagged = [...ui.runs.values()].map((r) => (r.body["tags"] as Record<string, string>)["hamilton_ts_run_id"]);
+    expect(tagged).toEqual(runIds);
+    await tracker.shutdown();
+  });
+
+  it("a create answered too late (a request timeout) is looked up; only what was not acknowledged is sent again", async () => {
+    const { tracker, dr } = setup({ timeoutMs: 150 });
+    // The third run's create is stored at once, but its answer is held past the client's timeout.
+    let creates = 0;
+    ui.inject((r) => isCreate(r) && ++creates === 3, { hold: gate });
+    for (let i = 0; i < 5; i++) await dr.execute(["length"], { inputs: { topic: `t${i}`, apiKey: "k" } });
+    expect(await tracker.flush({ timeoutMs: 5_000 })).toMatchObject({ complete: true, rejected: 0 });
+    expect(gate.waiting).toBe(1);
+    expect(ui.runs.size).toBe(5);
+    expect(ui.calls().filter((c) => c === "POST /api/v1/dag_runs")).toHaveLength(5);
+    expectEachOnce();
+    await tracker.shutdown();
+  });
+
+  it("a create the server processes after the client looked for it: the duplicate is closed with the run's status, and tagged", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER, timeoutMs: 150 });
+    const tracker = new HamiltonTracker({ projectId: 1, username: USER, dagName: "qa", sink: client, flushIntervalMs: 5, retryInitialDelayMs: 5, retryMaxDelayMs: 20, onError: () => {} });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const dr = new Builder()
+      .withModules({ a: async () => (await released, 1) })
+      .withAdapters(tracker)
+      .build();
+    ui.inject(isCreate, { delay: gate });
+    const running = dr.execute(["a"]);
+    // The first create times out unprocessed, the lookup finds nothing, the second create is stored.
+    await ui.waitFor(isCreate, 2);
+    await ui.waitUntil(() => ui.runs.size === 1);
+    gate.open();
+    await ui.waitUntil(() => ui.runs.size === 2);
+    release();
+    await running;
+    expect(await tracker.flush({ timeoutMs: 5_000 })).toMatchObject({ complete: true, rejected: 0 });
+    const [kept, duplicate] = [...ui.runs.values()];
+    expect(kept!.status).toBe("SUCCESS");
+    expect(kept!.nodes.get("a")!.status).toBe("SUCCESS");
+    expect(duplicate!.status).toBe("SUCCESS");
+    expect(duplicate!.body["tags"]).toMatchObject({ hamilton_ts_duplicate_of: String(kept!.id) });
+    expect(duplicate!.nodes.size).toBe(0);
+    await tracker.shutdown();
+  });
+
+  it("a write the tracker gives up on (sinkTimeoutMs) keeps its progress: the retry sends only the rest", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    const tracker = new HamiltonTracker({ projectId: 1, username: USER, dagName: "qa", sink: client, sinkTimeoutMs: 300, flushIntervalMs: 60_000, retryInitialDelayMs: 5, retryMaxDelayMs: 20, onError: () => {} });
+    const dr = new Builder().withModules(dataflow).withAdapters(tracker).build();
+    // The second run's bulk is stored, but answered only after the write was abandoned.
+    let bulks = 0;
+    ui.inject((r) => r.path === "/api/v1/dag_runs_bulk" && ++bulks === 2, { hold: gate });
+    await Promise.all(Array.from({ length: 4 }, (_, i) => dr.execute(["length"], { inputs: { topic: `t${i}`, apiKey: "k" } })));
+    expect(await tracker.flush({ timeoutMs: 5_000 })).toMatchObject({ complete: true, rejected: 0 });
+    expect(tracker.stats.failedWrites).toBeGreaterThan(0);
+    expect(ui.runs.size).toBe(4);
+    expect(ui.calls().filter((c) => c === "POST /api/v1/dag_runs")).toHaveLength(4);
+    expectEachOnce();
     await tracker.shutdown();
   });
 });

@@ -2,6 +2,7 @@ import { TrackerError } from "./errors.js";
 import {
   ATTRIBUTE_TYPES,
   nodeAttributes,
+  RUN_ID_TAG,
   runCreateBody,
   runEndBody,
   taskUpdate,
@@ -51,6 +52,10 @@ const MAX_REMEMBERED_RUNS = 10_000;
  */
 const MAX_REFUSALS = 3;
 
+/** Runs per page, and pages at most, of the search for a run whose create answer was lost. */
+const LOOKUP_PAGE = 10;
+const LOOKUP_PAGES = 10;
+
 /** Largest response body read; a larger one is not the Hamilton UI's. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
@@ -73,6 +78,8 @@ interface RunState {
   readonly setAside: Set<string>;
   /** Bytes of attributes sent for this run: bounds the read that checks them. */
   sentBytes: number;
+  /** True when a create of this run was once sent without an answer: a duplicate may exist. */
+  readonly lostCreate: boolean;
 }
 
 /** One entry of a bulk: a task update or an attribute, under the key the server makes unique. */
@@ -128,8 +135,15 @@ function idOf(body: unknown, what: string, url: string): number {
  * per node, result summaries and errors as attributes) and `PUT /dag_runs/{id}/` when it ends.
  * Every request carries `x-api-user` and `x-api-key`.
  *
- * The project must exist in the UI (create it there first). A retried batch is safe: the client
- * remembers template and run ids and the server upserts node runs.
+ * The project must exist in the UI (create it there first).
+ *
+ * The backend inserts node attributes under a unique (name, node_name, dag_run) and creates a run
+ * per `POST`, so a blind retry would fail forever or create runs twice. The client therefore sends
+ * each attribute once (with the node's final update), keeps its progress across retries of a batch,
+ * checks what the server stored after an answer was lost (`GET /dag_runs/{id}?attr=…`, and
+ * `GET /dag_runs/latest/` for a run create, found by its `hamilton_ts_run_id` tag), and sets aside —
+ * reporting it as a non-retryable error — an update the server keeps refusing, so the rest of the
+ * batch and the batches behind it are delivered.
  */
 export class HamiltonUIClient implements TrackerSink {
   /** The API server, e.g. `http://localhost:8241`. */
@@ -145,6 +159,8 @@ export class HamiltonUIClient implements TrackerSink {
   readonly #runs = new Map<string, RunState>();
   /** Records fully delivered (or set aside): skipped when their batch is retried. */
   readonly #done = new WeakSet<TrackerRecord>();
+  /** Runs whose create was sent but not answered: looked up before they are created again. */
+  readonly #lostCreates = new Set<string>();
   /** Updates set aside since the last write reported them. */
   readonly #setAside: { what: string; error: string; status: number | undefined }[] = [];
   #orphansWarned = false;
@@ -243,6 +259,7 @@ export class HamiltonUIClient implements TrackerSink {
               await this.#sendBulk(run, nodes, signal);
             }
             await this.#request("PUT", `/dag_runs/${run.dagRunId}/`, runEndBody(record), signal);
+            if (run.lostCreate) await this.#closeDuplicates(run, record, signal);
             // Nothing of this run comes after its final record: forget what was sent.
             run.stored.clear();
             run.uncertain.clear();
@@ -444,12 +461,64 @@ export class HamiltonUIClient implements TrackerSink {
       }
       template = { id, dependencies: new Map() };
     }
-    const path = `/dag_runs?dag_template_id=${template.id}`;
-    const dagRunId = idOf(await this.#request("POST", path, runCreateBody(run), signal), "a new dag run", this.#api + path);
-    const state: RunState = { runId: run.runId, dagRunId, template, stored: new Set(), uncertain: new Set(), failures: new Map(), setAside: new Set(), sentBytes: 0 };
+    const lost = this.#lostCreates.has(run.runId);
+    let dagRunId = lost ? (await this.#findRuns(template.id, run.runId, signal)).at(-1) : undefined;
+    if (dagRunId === undefined) {
+      const path = `/dag_runs?dag_template_id=${template.id}`;
+      try {
+        dagRunId = idOf(await this.#request("POST", path, runCreateBody(run), signal), "a new dag run", this.#api + path);
+      } catch (error) {
+        // The server may have created the run and the answer was lost: look for it before creating again.
+        if (!unsent.has(error as object) && !(TrackerError.isInstance(error) && !error.retryable)) this.#lostCreates.add(run.runId);
+        throw error;
+      }
+    }
+    this.#lostCreates.delete(run.runId);
+    const state: RunState = {
+      runId: run.runId,
+      dagRunId,
+      template,
+      stored: new Set(),
+      uncertain: new Set(),
+      failures: new Map(),
+      setAside: new Set(),
+      sentBytes: 0,
+      lostCreate: lost,
+    };
     this.#runs.set(run.runId, state);
     if (this.#runs.size > MAX_REMEMBERED_RUNS) this.#runs.delete(this.#runs.keys().next().value!);
     return state;
+  }
+
+  /**
+   * The dag_run ids tagged with `runId` (newest first) among the template's latest runs
+   * (`GET /dag_runs/latest/`): the run whose create answer was lost, if the server created it.
+   */
+  async #findRuns(templateId: number, runId: string, signal: AbortSignal | undefined): Promise<number[]> {
+    const found: number[] = [];
+    for (let page = 0; page < LOOKUP_PAGES; page++) {
+      const path = `/dag_runs/latest/?dag_template_id=${templateId}&limit=${LOOKUP_PAGE}&offset=${page * LOOKUP_PAGE}`;
+      // Each run in the answer carries its inputs, as this client sent them: allow for that.
+      const runs = await this.#request("GET", path, undefined, signal, undefined, MAX_RESPONSE_BYTES * (1 + LOOKUP_PAGE));
+      if (!Array.isArray(runs)) break;
+      for (const candidate of runs as { id?: unknown; tags?: Record<string, unknown> | null }[]) {
+        if (candidate.tags?.[RUN_ID_TAG] === runId && typeof candidate.id === "number") found.push(candidate.id);
+      }
+      if (runs.length < LOOKUP_PAGE) break;
+    }
+    return found;
+  }
+
+  /**
+   * After the end of a run whose create answer was once lost: a create the server processed only
+   * after the client had looked for it made a duplicate. It is closed with the run's final status
+   * and tagged `hamilton_ts_duplicate_of`, so it does not stay RUNNING.
+   */
+  async #closeDuplicates(run: RunState, end: RunRecord, signal: AbortSignal | undefined): Promise<void> {
+    for (const id of await this.#findRuns(run.template.id, run.runId, signal)) {
+      if (id === run.dagRunId) continue;
+      await this.#request("PUT", `/dag_runs/${id}/`, { ...runEndBody(end), upsert_tags: { hamilton_ts_duplicate_of: String(run.dagRunId) } }, signal);
+    }
   }
 
   async #request(

@@ -120,7 +120,7 @@ describe("node updates", () => {
 describe("run and template bodies", () => {
   it("run bodies carry start time, tags, displayable inputs, outputs and status", () => {
     const run = runRecord("r", "RUNNING", { tags: { t: "1" }, inputs: { q: summarize("why") } });
-    expect(runCreateBody(run)).toEqual({ run_start_time: runTime(run.startTime), tags: { t: "1" }, inputs: { q: "why" }, outputs: ["c"], run_status: "RUNNING" });
+    expect(runCreateBody(run)).toEqual({ run_start_time: runTime(run.startTime), tags: { t: "1", hamilton_ts_run_id: run.runId }, inputs: { q: "why" }, outputs: ["c"], run_status: "RUNNING" });
     expect(runEndBody(runRecord("r", "FAILURE"))).toEqual({ run_status: "FAILURE", run_end_time: runTime(1_700_000_001_000) });
   });
 

@@ -226,11 +226,18 @@ export function taskUpdate(record: NodeRunRecord, dependencies: readonly string[
   };
 }
 
-/** Body of `POST /dag_runs?dag_template_id=T`. */
+/**
+ * The run tag that carries the tracker's run id. With it a client whose `POST /dag_runs` answer
+ * was lost finds the run it created (`GET /dag_runs/latest/`) instead of creating it twice; in the
+ * UI it links a run to the run id in traces and logs.
+ */
+export const RUN_ID_TAG = "hamilton_ts_run_id";
+
+/** Body of `POST /dag_runs?dag_template_id=T`; its tags carry the run id ({@link RUN_ID_TAG}). */
 export function runCreateBody(run: RunRecord): Record<string, unknown> {
   return {
     run_start_time: runTime(run.startTime),
-    tags: run.tags,
+    tags: { ...run.tags, [RUN_ID_TAG]: run.runId },
     inputs: displayRecord(run.inputs),
     outputs: run.finalVars,
     run_status: "RUNNING",

@@ -52,9 +52,10 @@ export type FailureMode = "none" | "hang" | number;
 /**
  * What happens to the answer of a request that matched an {@link inject}ed fault, after the
  * server processed (and stored) it: a status instead of the real answer, a destroyed socket,
- * or the answer held until `gate.open()`.
+ * or the answer held until `gate.open()`. Or `delay`: the request is processed only once the gate
+ * opens (a server still busy with a request its client has given up on).
  */
-export type Fault = { readonly status: number } | { readonly reset: true } | { readonly hold: Gate };
+export type Fault = { readonly status: number } | { readonly reset: true } | { readonly hold: Gate } | { readonly delay: Gate };
 
 /** An answer held by a `hold` fault; the test opens it (or `stop()` drops it). */
 export class Gate {
@@ -225,10 +226,14 @@ export class FakeHamiltonUI {
     this.requests.push(request);
     try {
       if (this.intercept?.(request, res)) return;
-      const answer = this.#route(request, req);
       const injected = this.#injected.find((i) => i.times > 0 && i.match(request));
-      if (injected !== undefined) {
-        injected.times--;
+      if (injected !== undefined) injected.times--;
+      if (injected !== undefined && "delay" in injected.fault) {
+        injected.fault.delay.waiting++;
+        await injected.fault.delay.wait();
+      }
+      const answer = this.#route(request, req);
+      if (injected !== undefined && !("delay" in injected.fault)) {
         const fault = injected.fault;
         if ("status" in fault) return void res.writeHead(fault.status, { "content-type": "application/json" }).end('{"detail":"lost"}');
         if ("reset" in fault) return void res.destroy();
@@ -351,6 +356,9 @@ export class FakeHamiltonUI {
       const b = body as Record<string, unknown>;
       run.status = String(b["run_status"]);
       run.endTime = String(b["run_end_time"]);
+      if (b["upsert_tags"] !== undefined && b["upsert_tags"] !== null) {
+        run.body = { ...run.body, tags: { ...(run.body["tags"] as object), ...(b["upsert_tags"] as object) } };
+      }
       return json(200, { id: run.id, run_status: run.status });
     }
     this.problems.push(`unknown route ${method} ${path}`);

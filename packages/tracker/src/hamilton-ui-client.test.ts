@@ -246,6 +246,53 @@ describe("HamiltonUIClient: each attribute once, against a backend that inserts 
   });
 });
 
+describe("HamiltonUIClient: summaries as the Hamilton UI shows them", () => {
+  const long = "word ".repeat(2_000);
+  const values = {
+    text: () => long,
+    list: () => Array.from({ length: 60 }, (_, i) => `item ${i}`),
+    dict: () => Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`k${i}`, { nested: { deeper: [i, `v${i}`] } }])),
+    nothing: () => null,
+    missing: () => undefined,
+  };
+  async function resultsWith(options: Partial<HamiltonTrackerOptions> = {}) {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    const tracker = new HamiltonTracker({ projectId: 1, username: USER, dagName: "values", sink: client, onError: () => {}, ...options });
+    const dr = new Builder().withModules(values).withAdapters(tracker).build();
+    await dr.execute(["text", "list", "dict", "nothing", "missing"]);
+    await tracker.shutdown();
+    const run = [...ui.runs.values()].at(-1)!;
+    return (node: string) => run.attributes.get(`${node}/result_summary`)!;
+  }
+
+  it("uses the Python SDK's capture limits: whole strings, 50 list items, 100 dict keys, nested values kept", async () => {
+    // A time budget a loaded machine cannot exhaust (this test checks content); the other limits are the client's.
+    const result = await resultsWith({ summaryLimits: { timeBudgetMs: 60_000 } });
+    expect(result("text")["value"]).toEqual({ type: "string", value: long });
+    const list = (result("list")["value"] as { value: string[] }).value;
+    expect(list).toHaveLength(51);
+    expect(list.slice(0, 2)).toEqual(["item 0", "item 1"]);
+    expect(list[50]).toBe("... truncated ...");
+    const dict = (result("dict")["value"] as { value: Record<string, unknown> }).value;
+    expect(Object.keys(dict)).toHaveLength(101);
+    expect(dict["k99"]).toEqual({ nested: { deeper: [99, "v99"] } });
+    expect(dict["__truncated__"]).toBe("20 more keys");
+  });
+
+  it("null and undefined results are unsupported with their type name, as the Python SDK sends None", async () => {
+    const result = await resultsWith();
+    expect(result("nothing")).toMatchObject({ type: "unsupported", schema_version: 1, value: { unsupported_type: "null" } });
+    expect(result("missing")).toMatchObject({ type: "unsupported", schema_version: 1, value: { unsupported_type: "undefined" } });
+  });
+
+  it("the tracker's summaryLimits option overrides the client's limits", async () => {
+    const result = await resultsWith({ summaryLimits: { maxStringPreview: 10, maxItems: 3 } });
+    expect(result("text")["value"]).toEqual({ type: "string", value: `${long.slice(0, 10)}…` });
+    expect((result("list")["value"] as { value: string[] }).value).toHaveLength(4);
+    expect(Object.keys((result("dict")["value"] as { value: object }).value)).toHaveLength(101);
+  });
+});
+
 describe("HamiltonUIClient: a server that fails", () => {
   async function runMany(dr: ReturnType<typeof setup>["dr"], n: number) {
     const results = await Promise.all(

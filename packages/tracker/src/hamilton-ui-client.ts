@@ -19,6 +19,7 @@ import type {
   TrackerRecord,
   TrackerSink,
 } from "./records.js";
+import type { SummaryLimits } from "./summarize.js";
 
 /** Options of {@link HamiltonUIClient}. */
 export interface HamiltonUIClientOptions {
@@ -42,6 +43,18 @@ export interface HamiltonUIClientOptions {
    */
   readonly uiUrl?: string;
 }
+
+/**
+ * The summary limits of Hamilton's Python SDK (`hamilton_sdk/tracking/constants.py`): whole
+ * strings (up to 100,000 characters), 50 list items, 100 dict keys; nested values are summarised
+ * with the same limits, down to 10 levels.
+ */
+export const HAMILTON_UI_SUMMARY_LIMITS: Readonly<Partial<SummaryLimits>> = Object.freeze({
+  maxStringPreview: 100_000,
+  maxItems: 50,
+  maxKeys: 100,
+  maxDepth: 10,
+});
 
 /** Runs remembered (run id → dag_run id) for late records; older ones are forgotten. */
 const MAX_REMEMBERED_RUNS = 10_000;
@@ -150,6 +163,11 @@ export class HamiltonUIClient implements TrackerSink {
   readonly baseUrl: string;
   /** The UI's web address, for run links. */
   readonly uiUrl: string;
+  /**
+   * Summary limits the tracker uses for this sink: {@link HAMILTON_UI_SUMMARY_LIMITS}, the Python
+   * SDK's. The tracker's `summaryLimits` option overrides them.
+   */
+  readonly summaryLimits: Partial<SummaryLimits> = HAMILTON_UI_SUMMARY_LIMITS;
   readonly #api: string;
   readonly #username: string;
   readonly #apiKey: string | undefined;

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Builder, NodeExecutionError } from "@hamilton-ts/core";
 import { SHARED_SPAN_ID, SHARED_TRACE_ID, type LifecycleAdapter } from "@hamilton-ts/lifecycle";
@@ -631,6 +631,90 @@ describe("HamiltonUIClient: errors", () => {
     expect(() => new HamiltonUIClient({ baseUrl: ui.baseUrl, username: "" })).toThrow(/option "username" is ""; expected the user's email/);
     expect(() => new HamiltonUIClient({ baseUrl: "not a url", username: USER })).toThrow(/option "baseUrl" is "not a url", not a URL; expected e\.g\. "http:\/\/localhost:8241"/);
     expect(() => new HamiltonUIClient({ baseUrl: ui.baseUrl, username: USER, timeoutMs: 0 })).toThrow(/option "timeoutMs" is 0; expected a positive number/);
+  });
+
+  it("a redirect is not followed: x-api-key never reaches the other address, and the error names its host and port", async () => {
+    const seen: IncomingMessage["headers"][] = [];
+    const other: Server = createServer((req, res) => {
+      seen.push(req.headers);
+      res.writeHead(200, { "content-type": "application/json" }).end('{"success":true,"id":1}');
+    });
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    const otherPort = (other.address() as AddressInfo).port;
+    try {
+      for (const status of [301, 307, 308]) {
+        ui.intercept = (_request, res) => {
+          res.writeHead(status, { location: `http://localhost:${otherPort}/api/v1/phone_home` }).end();
+          return true;
+        };
+        const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+        const error = await client.write(1, [templateRecord()], noSignal).catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: "HTTP_ERROR", retryable: false, status });
+        expect((error as Error).message).toContain(`answered HTTP ${status}, a redirect to localhost, port ${otherPort} (http://localhost:${otherPort})`);
+        expect((error as Error).message).toMatch(/does not follow redirects/);
+      }
+      expect(seen).toEqual([]);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
+  it("reads at most 1 MB of an answer: a huge body is refused, not held in memory", async () => {
+    let written = 0;
+    ui.intercept = (_request, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = () => {
+        // 64 MB in all, unless the client stops reading first.
+        while (written < 64 * 1024 * 1024 && !res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end();
+      };
+      pump();
+      return true;
+    };
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    const error = await client.verify(1).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "BAD_RESPONSE", retryable: false, status: 200 });
+    expect((error as Error).message).toMatch(/phone_home: the answer is larger than 1048576 bytes; the client reads no more/);
+    await until(() => ui.requests.length === 1, "the request");
+    // The client cancelled the body: the server could not write more than a small part of it.
+    expect(written).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  it("an error answer that echoes the key is redacted in the error", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    await client.verify(1);
+    ui.intercept = (_request, res) => {
+      res.writeHead(500, { "content-type": "text/plain" }).end(`${"x".repeat(250)} header Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123456789 key sk-proj-AAAABBBBCCCCDDDDEEEEFFFF`);
+      return true;
+    };
+    const error = await client.write(1, [templateRecord()], noSignal).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "HTTP_ERROR", retryable: true, status: 500 });
+    const message = (error as Error).message;
+    expect(message).toContain("[REDACTED]");
+    expect(message).not.toMatch(/abcdefghijklmnop|AAAABBBB/);
+  });
+
+  it("INVALID_OPTION: a baseUrl with a user and password is refused without repeating the password", () => {
+    for (const baseUrl of ["http://admin:hunter2-secret@127.0.0.1:8241", "http://admin:hunter2-secret@:bad"]) {
+      let error: unknown;
+      try {
+        new HamiltonUIClient({ baseUrl, username: USER });
+      } catch (e) {
+        error = e;
+      }
+      expect(TrackerError.isInstance(error)).toBe(true);
+      expect(error).toMatchObject({ code: "INVALID_OPTION", retryable: false });
+      expect((error as Error).message).toMatch(/option "baseUrl"/);
+      expect((error as Error).message).not.toMatch(/hunter2/);
+    }
+    expect(() => new HamiltonUIClient({ baseUrl: "http://admin:pw@127.0.0.1:8241", username: USER })).toThrow(
+      /option "baseUrl" \(http:\/\/127\.0\.0\.1:8241\) holds a user name or password; remove them from the URL and pass the key as option apiKey/,
+    );
+    expect(() => new HamiltonUIClient({ baseUrl: ui.baseUrl, uiUrl: "https://u:hunter2@ui.example", username: USER })).toThrow(/option "uiUrl" \(https:\/\/ui\.example:443\) holds a user name or password/);
   });
 
   it("accepts a baseUrl with or without /api/v1 and a trailing slash; leaves x-api-key out without a key", async () => {

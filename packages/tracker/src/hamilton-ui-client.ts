@@ -1,3 +1,4 @@
+import { redactText } from "@hamilton-ts/lifecycle";
 import { TrackerError } from "./errors.js";
 import {
   ATTRIBUTE_TYPES,
@@ -132,10 +133,56 @@ async function readText(response: Response, maxBytes: number): Promise<{ text: s
   return { text: Buffer.concat(chunks).toString("utf8"), tooLong: false };
 }
 
+/**
+ * The start of a server's answer for an error message: redacted (an error page can echo the
+ * request's key) before it is cut, and from a bounded slice, so redaction stays cheap.
+ */
+function excerpt(text: string, length: number): string {
+  const redacted = redactText(text.slice(0, length + 2_000));
+  return redacted.length > length ? `${redacted.slice(0, length)}…` : redacted;
+}
+
+/** `"http://h:p"` of a URL: where a request would go, without path, query or credentials. */
+function originOf(url: URL): string {
+  const port = url.port || (url.protocol === "https:" ? "443" : url.protocol === "http:" ? "80" : "");
+  return `${url.protocol}//${url.hostname}${port ? `:${port}` : ""}`;
+}
+
+/** An option's text with anything between `//` and `@` hidden: a URL's user and password. */
+function hideUserinfo(text: string): string {
+  return text.replace(/\/\/[^/?#]*@/g, "//***@");
+}
+
+/**
+ * Parses a URL option. A URL with a user or password is refused: fetch cannot send it, and the
+ * password would end up in every log line that names the URL.
+ */
+function parseUrl(option: "baseUrl" | "uiUrl", text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch (cause) {
+    throw new TrackerError(
+      "INVALID_OPTION",
+      `HamiltonUIClient: option "${option}" is ${JSON.stringify(hideUserinfo(String(text)))}, not a URL; expected e.g. "http://localhost:8241".`,
+      { cause, retryable: false },
+    );
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new TrackerError(
+      "INVALID_OPTION",
+      `HamiltonUIClient: option "${option}" (${originOf(url)}) holds a user name or password; remove them from the URL ` +
+        `and pass the key as option apiKey (sent as x-api-key) and the user as option username (sent as x-api-user).`,
+      { retryable: false },
+    );
+  }
+  return url;
+}
+
 function idOf(body: unknown, what: string, url: string): number {
   const id = (body as { id?: unknown } | null)?.id;
   if (typeof id !== "number") {
-    throw new TrackerError("BAD_RESPONSE", `${url} answered ${JSON.stringify(body)?.slice(0, 200)} for ${what}; expected {"id": <number>}. Is baseUrl the Hamilton UI's API server?`);
+    throw new TrackerError("BAD_RESPONSE", `${url} answered ${excerpt(JSON.stringify(body) ?? "", 200)} for ${what}; expected {"id": <number>}. Is baseUrl the Hamilton UI's API server?`);
   }
   return id;
 }
@@ -183,7 +230,10 @@ export class HamiltonUIClient implements TrackerSink {
   readonly #setAside: { what: string; error: string; status: number | undefined }[] = [];
   #orphansWarned = false;
 
-  /** @throws TrackerError `INVALID_OPTION` for a missing username or an invalid URL. */
+  /**
+   * @throws TrackerError `INVALID_OPTION` for a missing username, an invalid URL, or a URL with a
+   * user or password in it (the message does not repeat them).
+   */
   constructor(options: HamiltonUIClientOptions) {
     const baseUrl = options?.baseUrl ?? process.env["HAMILTON_API_URL"] ?? "http://localhost:8241";
     if (typeof options?.username !== "string" || options.username.length === 0) {
@@ -193,16 +243,7 @@ export class HamiltonUIClient implements TrackerSink {
         { retryable: false },
       );
     }
-    let url: URL;
-    try {
-      url = new URL(baseUrl);
-    } catch (cause) {
-      throw new TrackerError(
-        "INVALID_OPTION",
-        `HamiltonUIClient: option "baseUrl" is ${JSON.stringify(baseUrl)}, not a URL; expected e.g. "http://localhost:8241".`,
-        { cause, retryable: false },
-      );
-    }
+    const url = parseUrl("baseUrl", baseUrl);
     const timeoutMs = options.timeoutMs ?? 10_000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw new TrackerError("INVALID_OPTION", `HamiltonUIClient: option "timeoutMs" is ${String(timeoutMs)}; expected a positive number of milliseconds.`, {
@@ -211,7 +252,8 @@ export class HamiltonUIClient implements TrackerSink {
     }
     this.baseUrl = url.href.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
     this.#api = `${this.baseUrl}/api/v1`;
-    this.uiUrl = (options.uiUrl ?? process.env["HAMILTON_UI_URL"] ?? this.baseUrl).replace(/\/+$/, "");
+    const uiUrl = options.uiUrl ?? process.env["HAMILTON_UI_URL"];
+    this.uiUrl = uiUrl === undefined ? this.baseUrl : parseUrl("uiUrl", uiUrl).href.replace(/\/+$/, "");
     this.#username = options.username;
     this.#apiKey = options.apiKey ?? process.env["HAMILTON_API_KEY"];
     this.#timeoutMs = timeoutMs;
@@ -556,14 +598,18 @@ export class HamiltonUIClient implements TrackerSink {
     let status: number;
     let text: string;
     let tooLong: boolean;
+    let location: string | null;
     try {
       const response = await fetch(url, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: combined,
+        // Never follow a redirect: the next address would get x-api-key and the run's data.
+        redirect: "manual",
       });
       status = response.status;
+      location = response.headers.get("location");
       ({ text, tooLong } = await readText(response, maxBytes));
     } catch (cause) {
       if (signal?.aborted) throw signal.reason ?? cause;
@@ -586,6 +632,7 @@ export class HamiltonUIClient implements TrackerSink {
       if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN") unsent.add(error);
       throw error;
     }
+    if (status >= 300 && status < 400) throw this.#redirectError(method, url, status, location);
     if (status < 200 || status >= 300) throw this.#httpError(method, url, status, text, check);
     if (tooLong) {
       throw new TrackerError(
@@ -598,15 +645,34 @@ export class HamiltonUIClient implements TrackerSink {
     try {
       return JSON.parse(text) as unknown;
     } catch (cause) {
-      throw new TrackerError("BAD_RESPONSE", `${method} ${url}: the answer is not JSON (${text.slice(0, 200)}). Is baseUrl the Hamilton UI's API server?`, {
+      throw new TrackerError("BAD_RESPONSE", `${method} ${url}: the answer is not JSON (${excerpt(text, 200)}). Is baseUrl the Hamilton UI's API server?`, {
         cause,
         status,
       });
     }
   }
 
+  #redirectError(method: string, url: string, status: number, location: string | null): TrackerError {
+    let target = "an address it did not give";
+    if (location !== null) {
+      try {
+        const to = new URL(location, url);
+        target = `${to.hostname}, port ${to.port || (to.protocol === "https:" ? "443" : "80")} (${originOf(to)}${to.origin === new URL(url).origin ? ", the same server" : ""})`;
+      } catch {
+        target = "an address that is not a URL";
+      }
+    }
+    return new TrackerError(
+      "HTTP_ERROR",
+      `${method} ${url}: the Hamilton UI answered HTTP ${status}, a redirect to ${target}. The client does not follow redirects, ` +
+        `so that x-api-key and the run's data never go to another address: set baseUrl to the address the Hamilton UI's API ` +
+        `answers at. These records are discarded.`,
+      { status, retryable: false },
+    );
+  }
+
   #httpError(method: string, url: string, status: number, text: string, check: "phone_home" | "project" | undefined): TrackerError {
-    const excerpt = text.slice(0, 300);
+    const answer = excerpt(text, 300);
     if (status === 401 || status === 403 || (check === "phone_home" && status >= 400 && status < 500)) {
       return new TrackerError(
         "UNAUTHORIZED",
@@ -625,7 +691,7 @@ export class HamiltonUIClient implements TrackerSink {
     const retryable = status >= 500 || status === 408 || status === 429;
     return new TrackerError(
       "HTTP_ERROR",
-      `${method} ${url}: the Hamilton UI answered HTTP ${status}${excerpt ? ` (${excerpt})` : ""}. ` +
+      `${method} ${url}: the Hamilton UI answered HTTP ${status}${answer ? ` (${answer})` : ""}. ` +
         (retryable ? "The records are kept and retried." : "The request was refused as invalid; these records are discarded."),
       { status, retryable },
     );

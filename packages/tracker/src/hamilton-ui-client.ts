@@ -90,10 +90,12 @@ interface RunState {
   readonly failures: Map<string, { failed: number; refused: number }>;
   /** Items given up on: never sent again. */
   readonly setAside: Set<string>;
-  /** Bytes of attributes sent for this run: bounds the read that checks them. */
+  /** Bytes of bulks sent for this run: bounds the read that checks what was stored. */
   sentBytes: number;
   /** True when a create of this run was once sent without an answer: a duplicate may exist. */
   readonly lostCreate: boolean;
+  /** True once the server acknowledged the run's end. */
+  ended: boolean;
 }
 
 /** One entry of a bulk: a task update or an attribute, under the key the server makes unique. */
@@ -318,7 +320,10 @@ export class HamiltonUIClient implements TrackerSink {
               bulks.delete(record.runId);
               await this.#sendBulk(run, nodes, signal);
             }
-            await this.#request("PUT", `/dag_runs/${run.dagRunId}/`, runEndBody(record), signal);
+            if (!run.ended) {
+              await this.#request("PUT", `/dag_runs/${run.dagRunId}/`, runEndBody(record), signal);
+              run.ended = true;
+            }
             if (run.lostCreate) await this.#closeDuplicates(run, record, signal);
             // Nothing of this run comes after its final record: forget what was sent.
             run.stored.clear();
@@ -407,9 +412,11 @@ export class HamiltonUIClient implements TrackerSink {
   async #putBulk(run: RunState, group: readonly BulkItem[], checked: boolean, signal: AbortSignal | undefined): Promise<void> {
     const attributes = group.flatMap((item) => (item.attribute === undefined ? [] : [item.attribute]));
     const body = { attributes, task_updates: group.flatMap((item) => (item.task === undefined ? [] : [item.task])) };
-    if (attributes.length > 0) run.sentBytes += JSON.stringify(attributes).length;
+    const text = JSON.stringify(body);
+    // The check after a lost answer reads back the run's node runs and attributes: what this client sent.
+    run.sentBytes += Buffer.byteLength(text);
     try {
-      await this.#request("PUT", `/dag_runs_bulk?dag_run_id=${run.dagRunId}`, body, signal);
+      await this.#request("PUT", `/dag_runs_bulk?dag_run_id=${run.dagRunId}`, text, signal);
     } catch (error) {
       if (unsent.has(error as object)) throw error;
       const status = TrackerError.isInstance(error) ? error.status : undefined;
@@ -451,8 +458,8 @@ export class HamiltonUIClient implements TrackerSink {
    */
   async #checkStored(run: RunState, signal: AbortSignal | undefined): Promise<void> {
     if (run.uncertain.size === 0) {
-      // Only task updates failed before: one cheap read tells whether the server is up again.
-      await this.#request("GET", `/dag_runs/${run.dagRunId}`, undefined, signal);
+      // Only task updates failed before: one cheap read tells whether the server answers again.
+      await this.#request("GET", "/phone_home", undefined, signal);
       return;
     }
     const query = new URLSearchParams(ATTRIBUTE_TYPES.map((type): [string, string] => ["attr", type]));
@@ -544,6 +551,7 @@ export class HamiltonUIClient implements TrackerSink {
       setAside: new Set(),
       sentBytes: 0,
       lostCreate: lost,
+      ended: false,
     };
     this.#runs.set(run.runId, state);
     if (this.#runs.size > MAX_REMEMBERED_RUNS) this.#runs.delete(this.#runs.keys().next().value!);
@@ -603,7 +611,8 @@ export class HamiltonUIClient implements TrackerSink {
       const response = await fetch(url, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        // A string is a body already serialised by the caller.
+        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
         signal: combined,
         // Never follow a redirect: the next address would get x-api-key and the run's data.
         redirect: "manual",

@@ -293,6 +293,22 @@ describe("HamiltonUIClient: summaries as the Hamilton UI shows them", () => {
   });
 });
 
+describe("HamiltonUIClient: a node retried by the engine", () => {
+  it("its second attempt sends only the attributes the first did not store (same node name, one run)", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    const ids = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331" };
+    await client.write(1, [templateRecord(), runRecord("r1")], noSignal);
+    const failed = nodeRecord("r1", "c", "FAILURE", { ...ids, error: { type: "Error", message: "flaky", stack: undefined, cause: undefined } });
+    await client.write(1, [nodeRecord("r1", "c", "RUNNING", ids), failed], noSignal);
+    await client.write(1, [nodeRecord("r1", "c", "RUNNING", { ...ids, attempt: 2 }), nodeRecord("r1", "c", "SUCCESS", { ...ids, attempt: 2, spanId: "c7ad6b7169203331" }), runRecord("r1", "SUCCESS")], noSignal);
+    const run = ui.runs.get(client.dagRunId("r1")!)!;
+    expect(ui.duplicateAttributeErrors).toBe(0);
+    expect(run.status).toBe("SUCCESS");
+    expect(run.nodes.get("c")!.status).toBe("SUCCESS");
+    expect([...run.attributes.keys()].sort()).toEqual(["c/result_summary", "c/stack_trace", "c/trace"]);
+  });
+});
+
 describe("HamiltonUIClient: a server that fails", () => {
   async function runMany(dr: ReturnType<typeof setup>["dr"], n: number) {
     const results = await Promise.all(

@@ -450,6 +450,27 @@ describe("HamiltonUIClient: delivery a backend that inserts without upserting ca
     await tracker.shutdown();
   });
 
+  it("an attribute refused as invalid (HTTP 422) is set aside at once; the attributes sent with it are stored", async () => {
+    const errors: { error: unknown; context: string }[] = [];
+    const { tracker, dr } = trackerWith(errors);
+    ui.poisonStatus = 422;
+    ui.poison = (a) => a["node_name"] === "answer" && a["name"] === "result_summary";
+    await dr.execute(["length"], { inputs: { topic: "a", apiKey: "k" } });
+    await dr.execute(["length"], { inputs: { topic: "b", apiKey: "k" } });
+    const report = await tracker.flush({ timeoutMs: 5_000 });
+    expect(report.complete).toBe(true);
+    expect(tracker.stats.rejected).toBeGreaterThan(0);
+    for (const run of ui.runs.values()) {
+      expect(run.status).toBe("SUCCESS");
+      expect([...run.attributes.keys()].sort()).toEqual(["answer/trace", "length/result_summary", "length/trace", "question/result_summary", "question/trace"]);
+    }
+    // Reported once per write: each set-aside attribute is named once, with the answer.
+    const messages = errors.filter((e) => e.context === "rejected").map((e) => (e.error as Error).message);
+    expect(messages.join("\n").match(/attribute "result_summary" of node "answer"/g)).toHaveLength(2);
+    expect(messages[0]).toMatch(/refused (an update|2 updates) \(as invalid, or with HTTP 500 3 times after the client had checked what it stored\).*Last answer: .*HTTP 422/);
+    await tracker.shutdown();
+  });
+
   it("a server that is down (connection refused) for many retries loses nothing", async () => {
     const { tracker, dr } = trackerWith();
     await dr.execute(["length"], { inputs: { topic: "a", apiKey: "k" } });

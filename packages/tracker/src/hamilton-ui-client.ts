@@ -1,5 +1,5 @@
 import { redactText } from "@hamilton-ts/lifecycle";
-import { TrackerError } from "./errors.js";
+import { isRetryable, TrackerError } from "./errors.js";
 import {
   ATTRIBUTE_TYPES,
   nodeAttributes,
@@ -352,8 +352,9 @@ export class HamiltonUIClient implements TrackerSink {
       const last = items[items.length - 1]!;
       throw new TrackerError(
         "HTTP_ERROR",
-        `HamiltonUIClient: the Hamilton UI refused ${items.length === 1 ? "an update" : `${items.length} updates`} again and again ` +
-          `after the client had checked what it stored, so ${items.length === 1 ? "it was" : "they were"} set aside and the rest was delivered: ` +
+        `HamiltonUIClient: the Hamilton UI refused ${items.length === 1 ? "an update" : `${items.length} updates`} (as invalid, or with ` +
+          `HTTP 500 ${MAX_REFUSALS} times after the client had checked what it stored), so ${items.length === 1 ? "it was" : "they were"} ` +
+          `set aside and the rest was delivered: ` +
           `${items.map((i) => i.what).join("; ")}. Last answer: ${last.error}`,
         { retryable: false, status: last.status },
       );
@@ -405,11 +406,19 @@ export class HamiltonUIClient implements TrackerSink {
     // Items the server refused before go one per request: one bad value must not hold back the rest.
     const fresh = items.filter((item) => (run.failures.get(item.key)?.refused ?? 0) === 0);
     const groups = [fresh, ...items.filter((item) => !fresh.includes(item)).map((item) => [item])].filter((g) => g.length > 0);
-    for (const group of groups) await this.#putBulk(run, group, retried, signal);
+    for (const group of groups) {
+      if (await this.#putBulk(run, group, retried, signal)) {
+        for (const item of group) await this.#putBulk(run, [item], retried, signal);
+      }
+    }
     for (const record of records) this.#done.add(record);
   }
 
-  async #putBulk(run: RunState, group: readonly BulkItem[], checked: boolean, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * One `PUT /dag_runs_bulk`. Returns true when the server refused the group as invalid (a 4xx)
+   * and it must be sent again item by item, to find the one it refuses.
+   */
+  async #putBulk(run: RunState, group: readonly BulkItem[], checked: boolean, signal: AbortSignal | undefined): Promise<boolean> {
     const attributes = group.flatMap((item) => (item.attribute === undefined ? [] : [item.attribute]));
     const body = { attributes, task_updates: group.flatMap((item) => (item.task === undefined ? [] : [item.task])) };
     const text = JSON.stringify(body);
@@ -419,29 +428,29 @@ export class HamiltonUIClient implements TrackerSink {
       await this.#request("PUT", `/dag_runs_bulk?dag_run_id=${run.dagRunId}`, text, signal);
     } catch (error) {
       if (unsent.has(error as object)) throw error;
-      const status = TrackerError.isInstance(error) ? error.status : undefined;
-      const refused = status !== undefined && status < 600 && !(status >= 502 && status <= 504) && !(status === 408 || status === 429);
+      const http = TrackerError.isInstance(error) && error.code === "HTTP_ERROR" ? error.status : undefined;
+      // Refused as invalid (a 4xx other than 408/429): nothing of it was stored.
+      const invalid = http !== undefined && http >= 400 && http < 500 && http !== 408 && http !== 429;
+      // Other errors that are not retried (credentials, a redirect, an answer too large) concern every request alike.
+      if (!invalid && !isRetryable(error)) throw error;
+      if (invalid) {
+        if (group.length > 1) return true;
+        this.#putAside(run, group[0]!, error, http);
+        return false;
+      }
+      // Ambiguous (5xx, a timeout, a reset): the server may have stored the attributes.
+      // A 500-class answer counts as a refusal once the server was seen answering the check before it.
+      const refusal = http !== undefined && http >= 500 && !(http >= 502 && http <= 504) && checked;
       for (const item of group) {
         if (item.attribute !== undefined) run.uncertain.add(item.key);
         const count = run.failures.get(item.key) ?? { failed: 0, refused: 0 };
         count.failed++;
-        // A refusal counts once the server was seen healthy enough to answer the check before it;
-        // a 4xx answer (other than 408/429) is final at once.
-        if (refused && (checked || (status! >= 400 && status! < 500))) count.refused++;
+        if (refusal) count.refused++;
         run.failures.set(item.key, count);
       }
-      const final = status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
-      const single = group.length === 1 ? group[0]! : undefined;
-      if (single !== undefined && (final || run.failures.get(single.key)!.refused >= MAX_REFUSALS)) {
-        run.setAside.add(single.key);
-        run.uncertain.delete(single.key);
-        this.#setAside.push({
-          what: `run ${run.runId} (dag_run ${run.dagRunId}): ${describeItem(single)}`,
-          // The answer, without the advice to wait for a retry that will not come.
-          error: (error instanceof Error ? error.message : String(error)).replace(/ (The records are kept and retried|The request was refused as invalid).*$/, ""),
-          status,
-        });
-        return;
+      if (group.length === 1 && run.failures.get(group[0]!.key)!.refused >= MAX_REFUSALS) {
+        this.#putAside(run, group[0]!, error, http);
+        return false;
       }
       throw error;
     }
@@ -450,6 +459,19 @@ export class HamiltonUIClient implements TrackerSink {
       run.uncertain.delete(item.key);
       run.failures.delete(item.key);
     }
+    return false;
+  }
+
+  /** Gives up on one item: it is never sent again, and the write reports it. */
+  #putAside(run: RunState, item: BulkItem, error: unknown, status: number | undefined): void {
+    run.setAside.add(item.key);
+    run.uncertain.delete(item.key);
+    this.#setAside.push({
+      what: `run ${run.runId} (dag_run ${run.dagRunId}): ${describeItem(item)}`,
+      // The answer, without the advice to wait for a retry that will not come.
+      error: (error instanceof Error ? error.message : String(error)).replace(/ (The records are kept and retried|The request was refused as invalid).*$/, ""),
+      status,
+    });
   }
 
   /**

@@ -107,6 +107,8 @@ export class FakeHamiltonUI {
    * one answers HTTP 500 after its task updates were stored, and stores none of its attributes.
    */
   poison: ((attribute: Record<string, unknown>) => boolean) | undefined;
+  /** The status of a bulk holding a {@link poison}ed attribute: 500 (a database error), or e.g. 422. */
+  poisonStatus = 500;
   /**
    * Answers a request instead of the server (return true when it did), e.g. with a redirect or a
    * huge body. Called after the request is logged.
@@ -345,7 +347,7 @@ export class FakeHamiltonUI {
           return json(500, { detail: `IntegrityError: duplicate key value violates unique constraint (name, node_name, dag_run)=(${key}, ${run.id})` });
         }
         keys.add(key);
-        if (this.poison?.(a)) return json(500, { detail: `DataError: unsupported Unicode escape sequence (${key})` });
+        if (this.poison?.(a)) return json(this.poisonStatus, { detail: `DataError: unsupported Unicode escape sequence (${key})` });
       }
       for (const a of b.attributes) run.attributes.set(`${String(a["node_name"])}/${String(a["name"])}`, a);
       return json(200, null);

@@ -1,5 +1,5 @@
-import { redactText } from "@hamilton-ts/lifecycle";
 import { isRetryable, TrackerError } from "./errors.js";
+import { excerpt, HamiltonUIHttp, isUnsent, MAX_RESPONSE_BYTES, parseUrl } from "./hamilton-ui-http.js";
 import {
   ATTRIBUTE_TYPES,
   nodeAttributes,
@@ -70,9 +70,6 @@ const MAX_REFUSALS = 3;
 const LOOKUP_PAGE = 10;
 const LOOKUP_PAGES = 10;
 
-/** Largest response body read; a larger one is not the Hamilton UI's. */
-const MAX_RESPONSE_BYTES = 1024 * 1024;
-
 interface TemplateState {
   readonly id: number;
   readonly dependencies: ReadonlyMap<string, readonly string[]>;
@@ -105,80 +102,8 @@ interface BulkItem {
   readonly attribute?: NodeAttribute;
 }
 
-/** Errors of requests that never reached the server (connection refused): nothing can be stored. */
-const unsent = new WeakSet<object>();
-
 function describeItem(item: BulkItem): string {
   return item.attribute !== undefined ? `attribute "${item.attribute.name}" of node "${item.attribute.node_name}"` : `task update of node "${item.task!.node_name}"`;
-}
-
-/**
- * A response's text, at most `maxBytes` of it: the rest is not read (the stream is cancelled), so
- * a huge answer cannot fill the memory.
- */
-async function readText(response: Response, maxBytes: number): Promise<{ text: string; tooLong: boolean }> {
-  if (response.body === null) return { text: "", tooLong: false };
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (size + value.byteLength > maxBytes) {
-      chunks.push(value.subarray(0, maxBytes - size));
-      await reader.cancel().catch(() => {});
-      return { text: Buffer.concat(chunks).toString("utf8"), tooLong: true };
-    }
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  return { text: Buffer.concat(chunks).toString("utf8"), tooLong: false };
-}
-
-/**
- * The start of a server's answer for an error message: redacted (an error page can echo the
- * request's key) before it is cut, and from a bounded slice, so redaction stays cheap.
- */
-function excerpt(text: string, length: number): string {
-  const redacted = redactText(text.slice(0, length + 2_000));
-  return redacted.length > length ? `${redacted.slice(0, length)}…` : redacted;
-}
-
-/** `"http://h:p"` of a URL: where a request would go, without path, query or credentials. */
-function originOf(url: URL): string {
-  const port = url.port || (url.protocol === "https:" ? "443" : url.protocol === "http:" ? "80" : "");
-  return `${url.protocol}//${url.hostname}${port ? `:${port}` : ""}`;
-}
-
-/** An option's text with anything between `//` and `@` hidden: a URL's user and password. */
-function hideUserinfo(text: string): string {
-  return text.replace(/\/\/[^/?#]*@/g, "//***@");
-}
-
-/**
- * Parses a URL option. A URL with a user or password is refused: fetch cannot send it, and the
- * password would end up in every log line that names the URL.
- */
-function parseUrl(option: "baseUrl" | "uiUrl", text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch (cause) {
-    throw new TrackerError(
-      "INVALID_OPTION",
-      `HamiltonUIClient: option "${option}" is ${JSON.stringify(hideUserinfo(String(text)))}, not a URL; expected e.g. "http://localhost:8241".`,
-      { cause, retryable: false },
-    );
-  }
-  if (url.username !== "" || url.password !== "") {
-    throw new TrackerError(
-      "INVALID_OPTION",
-      `HamiltonUIClient: option "${option}" (${originOf(url)}) holds a user name or password; remove them from the URL ` +
-        `and pass the key as option apiKey (sent as x-api-key) and the user as option username (sent as x-api-user).`,
-      { retryable: false },
-    );
-  }
-  return url;
 }
 
 function idOf(body: unknown, what: string, url: string): number {
@@ -217,10 +142,7 @@ export class HamiltonUIClient implements TrackerSink {
    * SDK's. The tracker's `summaryLimits` option overrides them.
    */
   readonly summaryLimits: Partial<SummaryLimits> = HAMILTON_UI_SUMMARY_LIMITS;
-  readonly #api: string;
-  readonly #username: string;
-  readonly #apiKey: string | undefined;
-  readonly #timeoutMs: number;
+  readonly #http: HamiltonUIHttp;
   readonly #verified = new Map<string, Promise<void>>();
   readonly #templates = new Map<string, TemplateState>();
   readonly #runs = new Map<string, RunState>();
@@ -253,12 +175,14 @@ export class HamiltonUIClient implements TrackerSink {
       });
     }
     this.baseUrl = url.href.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
-    this.#api = `${this.baseUrl}/api/v1`;
     const uiUrl = options.uiUrl ?? process.env["HAMILTON_UI_URL"];
     this.uiUrl = uiUrl === undefined ? this.baseUrl : parseUrl("uiUrl", uiUrl).href.replace(/\/+$/, "");
-    this.#username = options.username;
-    this.#apiKey = options.apiKey ?? process.env["HAMILTON_API_KEY"];
-    this.#timeoutMs = timeoutMs;
+    this.#http = new HamiltonUIHttp({
+      baseUrl: this.baseUrl,
+      username: options.username,
+      apiKey: options.apiKey ?? process.env["HAMILTON_API_KEY"],
+      timeoutMs,
+    });
   }
 
   /**
@@ -278,8 +202,8 @@ export class HamiltonUIClient implements TrackerSink {
   }
 
   async #verify(projectId: string, signal: AbortSignal | undefined): Promise<void> {
-    await this.#request("GET", "/phone_home", undefined, signal, "phone_home");
-    await this.#request("GET", `/projects/${encodeURIComponent(projectId)}`, undefined, signal, "project");
+    await this.#http.request("GET", "/phone_home", undefined, signal, "phone_home");
+    await this.#http.request("GET", `/projects/${encodeURIComponent(projectId)}`, undefined, signal, "project");
   }
 
   /** The Hamilton UI's dag_run id of a run this client has created, if any. */
@@ -321,7 +245,7 @@ export class HamiltonUIClient implements TrackerSink {
               await this.#sendBulk(run, nodes, signal);
             }
             if (!run.ended) {
-              await this.#request("PUT", `/dag_runs/${run.dagRunId}/`, runEndBody(record), signal);
+              await this.#http.request("PUT", `/dag_runs/${run.dagRunId}/`, runEndBody(record), signal);
               run.ended = true;
             }
             if (run.lostCreate) await this.#closeDuplicates(run, record, signal);
@@ -425,9 +349,9 @@ export class HamiltonUIClient implements TrackerSink {
     // The check after a lost answer reads back the run's node runs and attributes: what this client sent.
     run.sentBytes += Buffer.byteLength(text);
     try {
-      await this.#request("PUT", `/dag_runs_bulk?dag_run_id=${run.dagRunId}`, text, signal);
+      await this.#http.request("PUT", `/dag_runs_bulk?dag_run_id=${run.dagRunId}`, text, signal);
     } catch (error) {
-      if (unsent.has(error as object)) throw error;
+      if (isUnsent(error)) throw error;
       const http = TrackerError.isInstance(error) && error.code === "HTTP_ERROR" ? error.status : undefined;
       // Refused as invalid (a 4xx other than 408/429): nothing of it was stored.
       const invalid = http !== undefined && http >= 400 && http < 500 && http !== 408 && http !== 429;
@@ -481,12 +405,12 @@ export class HamiltonUIClient implements TrackerSink {
   async #checkStored(run: RunState, signal: AbortSignal | undefined): Promise<void> {
     if (run.uncertain.size === 0) {
       // Only task updates failed before: one cheap read tells whether the server answers again.
-      await this.#request("GET", "/phone_home", undefined, signal);
+      await this.#http.request("GET", "/phone_home", undefined, signal);
       return;
     }
     const query = new URLSearchParams(ATTRIBUTE_TYPES.map((type): [string, string] => ["attr", type]));
     // The answer echoes what this client sent for the run: read as much as that, and no more.
-    const found = await this.#request("GET", `/dag_runs/${run.dagRunId}?${query.toString()}`, undefined, signal, undefined, MAX_RESPONSE_BYTES + 2 * run.sentBytes);
+    const found = await this.#http.request("GET", `/dag_runs/${run.dagRunId}?${query.toString()}`, undefined, signal, undefined, MAX_RESPONSE_BYTES + 2 * run.sentBytes);
     const stored = new Set<string>();
     for (const dagRun of Array.isArray(found) ? found : []) {
       for (const node of (dagRun as { node_runs?: unknown }).node_runs as { attributes?: { node_name?: unknown; name?: unknown }[] }[] ?? []) {
@@ -506,7 +430,7 @@ export class HamiltonUIClient implements TrackerSink {
     let id = await this.#findTemplate(projectId, template.dagHash, template.codeHash, template.dagName, signal);
     if (id === undefined) {
       const path = `/dag_templates?project_id=${encodeURIComponent(String(projectId))}`;
-      id = idOf(await this.#request("POST", path, templateBody(template), signal), "a new DAG template", this.#api + path);
+      id = idOf(await this.#http.request("POST", path, templateBody(template), signal), "a new DAG template", this.#http.url(path));
     }
     const state: TemplateState = { id, dependencies: new Map(template.nodes.map((n) => [n.name, n.dependencies])) };
     this.#templates.set(key, state);
@@ -529,8 +453,8 @@ export class HamiltonUIClient implements TrackerSink {
       ["dag_name", dagName],
     ]);
     const path = `/dag_templates/exists/?${query.toString()}`;
-    const found = await this.#request("GET", path, undefined, signal);
-    return found === null ? undefined : idOf(found, "an existing DAG template", this.#api + path);
+    const found = await this.#http.request("GET", path, undefined, signal);
+    return found === null ? undefined : idOf(found, "an existing DAG template", this.#http.url(path));
   }
 
   async #ensureRun(projectId: ProjectId, run: RunRecord, signal: AbortSignal | undefined): Promise<RunState> {
@@ -555,10 +479,10 @@ export class HamiltonUIClient implements TrackerSink {
     if (dagRunId === undefined) {
       const path = `/dag_runs?dag_template_id=${template.id}`;
       try {
-        dagRunId = idOf(await this.#request("POST", path, runCreateBody(run), signal), "a new dag run", this.#api + path);
+        dagRunId = idOf(await this.#http.request("POST", path, runCreateBody(run), signal), "a new dag run", this.#http.url(path));
       } catch (error) {
         // The server may have created the run and the answer was lost: look for it before creating again.
-        if (!unsent.has(error as object) && !(TrackerError.isInstance(error) && !error.retryable)) this.#lostCreates.add(run.runId);
+        if (!isUnsent(error) && !(TrackerError.isInstance(error) && !error.retryable)) this.#lostCreates.add(run.runId);
         throw error;
       }
     }
@@ -589,7 +513,7 @@ export class HamiltonUIClient implements TrackerSink {
     for (let page = 0; page < LOOKUP_PAGES; page++) {
       const path = `/dag_runs/latest/?dag_template_id=${templateId}&limit=${LOOKUP_PAGE}&offset=${page * LOOKUP_PAGE}`;
       // Each run in the answer carries its inputs, as this client sent them: allow for that.
-      const runs = await this.#request("GET", path, undefined, signal, undefined, MAX_RESPONSE_BYTES * (1 + LOOKUP_PAGE));
+      const runs = await this.#http.request("GET", path, undefined, signal, undefined, MAX_RESPONSE_BYTES * (1 + LOOKUP_PAGE));
       if (!Array.isArray(runs)) break;
       for (const candidate of runs as { id?: unknown; tags?: Record<string, unknown> | null }[]) {
         if (candidate.tags?.[RUN_ID_TAG] === runId && typeof candidate.id === "number") found.push(candidate.id);
@@ -607,124 +531,7 @@ export class HamiltonUIClient implements TrackerSink {
   async #closeDuplicates(run: RunState, end: RunRecord, signal: AbortSignal | undefined): Promise<void> {
     for (const id of await this.#findRuns(run.template.id, run.runId, signal)) {
       if (id === run.dagRunId) continue;
-      await this.#request("PUT", `/dag_runs/${id}/`, { ...runEndBody(end), upsert_tags: { hamilton_ts_duplicate_of: String(run.dagRunId) } }, signal);
+      await this.#http.request("PUT", `/dag_runs/${id}/`, { ...runEndBody(end), upsert_tags: { hamilton_ts_duplicate_of: String(run.dagRunId) } }, signal);
     }
-  }
-
-  async #request(
-    method: "GET" | "POST" | "PUT",
-    path: string,
-    body: unknown,
-    signal: AbortSignal | undefined,
-    check?: "phone_home" | "project",
-    maxBytes = MAX_RESPONSE_BYTES,
-  ): Promise<unknown> {
-    const url = this.#api + path;
-    const headers: Record<string, string> = { accept: "application/json", "x-api-user": this.#username };
-    if (this.#apiKey !== undefined) headers["x-api-key"] = this.#apiKey;
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const combined = signal === undefined ? timeout : AbortSignal.any([timeout, signal]);
-    let status: number;
-    let text: string;
-    let tooLong: boolean;
-    let location: string | null;
-    try {
-      const response = await fetch(url, {
-        method,
-        headers,
-        // A string is a body already serialised by the caller.
-        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-        signal: combined,
-        // Never follow a redirect: the next address would get x-api-key and the run's data.
-        redirect: "manual",
-      });
-      status = response.status;
-      location = response.headers.get("location");
-      ({ text, tooLong } = await readText(response, maxBytes));
-    } catch (cause) {
-      if (signal?.aborted) throw signal.reason ?? cause;
-      if (timeout.aborted) {
-        throw new TrackerError(
-          "SINK_TIMEOUT",
-          `${method} ${url}: the Hamilton UI did not answer within ${this.#timeoutMs} ms. The records are kept and retried; ` +
-            `raise timeoutMs if the server is just slow.`,
-          { cause },
-        );
-      }
-      const code = (cause as { cause?: { code?: unknown } }).cause?.code;
-      const error = new TrackerError(
-        "SINK_UNAVAILABLE",
-        `${method} ${url}: could not reach the Hamilton UI (${typeof code === "string" ? code : String(cause)}). ` +
-          `Is it running at ${this.baseUrl}? The records are kept and retried.`,
-        { cause },
-      );
-      // Refused or unresolvable: the request never reached a server, so nothing was stored.
-      if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN") unsent.add(error);
-      throw error;
-    }
-    if (status >= 300 && status < 400) throw this.#redirectError(method, url, status, location);
-    if (status < 200 || status >= 300) throw this.#httpError(method, url, status, text, check);
-    if (tooLong) {
-      throw new TrackerError(
-        "BAD_RESPONSE",
-        `${method} ${url}: the answer is larger than ${maxBytes} bytes; the client reads no more. Is baseUrl the Hamilton UI's API server?`,
-        { status, retryable: false },
-      );
-    }
-    if (text.trim() === "") return null;
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (cause) {
-      throw new TrackerError("BAD_RESPONSE", `${method} ${url}: the answer is not JSON (${excerpt(text, 200)}). Is baseUrl the Hamilton UI's API server?`, {
-        cause,
-        status,
-      });
-    }
-  }
-
-  #redirectError(method: string, url: string, status: number, location: string | null): TrackerError {
-    let target = "an address it did not give";
-    if (location !== null) {
-      try {
-        const to = new URL(location, url);
-        target = `${to.hostname}, port ${to.port || (to.protocol === "https:" ? "443" : "80")} (${originOf(to)}${to.origin === new URL(url).origin ? ", the same server" : ""})`;
-      } catch {
-        target = "an address that is not a URL";
-      }
-    }
-    return new TrackerError(
-      "HTTP_ERROR",
-      `${method} ${url}: the Hamilton UI answered HTTP ${status}, a redirect to ${target}. The client does not follow redirects, ` +
-        `so that x-api-key and the run's data never go to another address: set baseUrl to the address the Hamilton UI's API ` +
-        `answers at. These records are discarded.`,
-      { status, retryable: false },
-    );
-  }
-
-  #httpError(method: string, url: string, status: number, text: string, check: "phone_home" | "project" | undefined): TrackerError {
-    const answer = excerpt(text, 300);
-    if (status === 401 || status === 403 || (check === "phone_home" && status >= 400 && status < 500)) {
-      return new TrackerError(
-        "UNAUTHORIZED",
-        `${method} ${url}: the Hamilton UI refused user "${this.#username}" (HTTP ${status}). Check the username and the API key ` +
-          `(option apiKey or $HAMILTON_API_KEY).`,
-        { status, retryable: false },
-      );
-    }
-    if (check === "project" && status >= 400 && status < 500) {
-      return new TrackerError(
-        "PROJECT_NOT_FOUND",
-        `${method} ${url}: the Hamilton UI has no such project (HTTP ${status}). Create the project in the UI first and pass its id as projectId.`,
-        { status, retryable: false },
-      );
-    }
-    const retryable = status >= 500 || status === 408 || status === 429;
-    return new TrackerError(
-      "HTTP_ERROR",
-      `${method} ${url}: the Hamilton UI answered HTTP ${status}${answer ? ` (${answer})` : ""}. ` +
-        (retryable ? "The records are kept and retried." : "The request was refused as invalid; these records are discarded."),
-      { status, retryable },
-    );
   }
 }

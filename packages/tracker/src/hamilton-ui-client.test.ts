@@ -749,9 +749,17 @@ describe("HamiltonUIClient: errors", () => {
       expect((error as Error).message).not.toMatch(/hunter2/);
     }
     expect(() => new HamiltonUIClient({ baseUrl: "http://admin:pw@127.0.0.1:8241", username: USER })).toThrow(
-      /option "baseUrl" \(http:\/\/127\.0\.0\.1:8241\) holds a user name or password; remove them from the URL and pass the key as option apiKey/,
+      /option "baseUrl", http:\/\/127\.0\.0\.1:8241, holds a user name or password; remove them from the URL and pass the key as option apiKey/,
     );
-    expect(() => new HamiltonUIClient({ baseUrl: ui.baseUrl, uiUrl: "https://u:hunter2@ui.example", username: USER })).toThrow(/option "uiUrl" \(https:\/\/ui\.example:443\) holds a user name or password/);
+    expect(() => new HamiltonUIClient({ baseUrl: ui.baseUrl, uiUrl: "https://u:hunter2@ui.example", username: USER })).toThrow(/option "uiUrl", https:\/\/ui\.example:443, holds a user name or password/);
+    const saved = process.env["HAMILTON_API_URL"];
+    process.env["HAMILTON_API_URL"] = "http://admin:hunter2@127.0.0.1:8241";
+    try {
+      expect(() => new HamiltonUIClient({ username: USER })).toThrow(/option "baseUrl" \(from \$HAMILTON_API_URL\), http:\/\/127\.0\.0\.1:8241, holds a user name/);
+    } finally {
+      if (saved === undefined) delete process.env["HAMILTON_API_URL"];
+      else process.env["HAMILTON_API_URL"] = saved;
+    }
   });
 
   it("accepts a baseUrl with or without /api/v1 and a trailing slash; leaves x-api-key out without a key", async () => {

@@ -167,7 +167,7 @@ export class HamiltonUIClient implements TrackerSink {
         { retryable: false },
       );
     }
-    const url = parseUrl("baseUrl", baseUrl);
+    const url = parseUrl("baseUrl", baseUrl, options?.baseUrl === undefined && process.env["HAMILTON_API_URL"] !== undefined ? "$HAMILTON_API_URL" : undefined);
     const timeoutMs = options.timeoutMs ?? 10_000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw new TrackerError("INVALID_OPTION", `HamiltonUIClient: option "timeoutMs" is ${String(timeoutMs)}; expected a positive number of milliseconds.`, {
@@ -176,7 +176,7 @@ export class HamiltonUIClient implements TrackerSink {
     }
     this.baseUrl = url.href.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
     const uiUrl = options.uiUrl ?? process.env["HAMILTON_UI_URL"];
-    this.uiUrl = uiUrl === undefined ? this.baseUrl : parseUrl("uiUrl", uiUrl).href.replace(/\/+$/, "");
+    this.uiUrl = uiUrl === undefined ? this.baseUrl : parseUrl("uiUrl", uiUrl, options.uiUrl === undefined ? "$HAMILTON_UI_URL" : undefined).href.replace(/\/+$/, "");
     this.#http = new HamiltonUIHttp({
       baseUrl: this.baseUrl,
       username: options.username,

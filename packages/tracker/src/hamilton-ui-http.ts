@@ -61,24 +61,25 @@ function hideUserinfo(text: string): string {
 }
 
 /**
- * Parses a URL option. A URL with a user or password is refused: fetch cannot send it, and the
- * password would end up in every log line that names the URL.
+ * Parses a URL option: `option` names it in errors (`baseUrl`), `source` says where its value came
+ * from when not from the option (`$HAMILTON_API_URL`). A URL with a user or password is refused:
+ * fetch cannot send it, and the password would end up in every log line that names the URL.
  */
-export function parseUrl(option: "baseUrl" | "uiUrl", text: string): URL {
+export function parseUrl(option: string, text: string, source?: string): URL {
+  const name = `option "${option}"${source === undefined ? "" : ` (from ${source})`}`;
   let url: URL;
   try {
     url = new URL(text);
   } catch (cause) {
-    throw new TrackerError(
-      "INVALID_OPTION",
-      `HamiltonUIClient: option "${option}" is ${JSON.stringify(hideUserinfo(String(text)))}, not a URL; expected e.g. "http://localhost:8241".`,
-      { cause, retryable: false },
-    );
+    throw new TrackerError("INVALID_OPTION", `HamiltonUIClient: ${name} is ${JSON.stringify(hideUserinfo(String(text)))}, not a URL; expected e.g. "http://localhost:8241".`, {
+      cause,
+      retryable: false,
+    });
   }
   if (url.username !== "" || url.password !== "") {
     throw new TrackerError(
       "INVALID_OPTION",
-      `HamiltonUIClient: option "${option}" (${originOf(url)}) holds a user name or password; remove them from the URL ` +
+      `HamiltonUIClient: ${name}, ${originOf(url)}, holds a user name or password; remove them from the URL ` +
         `and pass the key as option apiKey (sent as x-api-key) and the user as option username (sent as x-api-user).`,
       { retryable: false },
     );

@@ -1,12 +1,14 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Builder, NodeExecutionError } from "@hamilton-ts/core";
+import { SHARED_SPAN_ID, SHARED_TRACE_ID, type LifecycleAdapter } from "@hamilton-ts/lifecycle";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeHamiltonUI } from "../test/hamilton-ui-server.js";
+import { FakeHamiltonUI, Gate, type LoggedRequest } from "../test/hamilton-ui-server.js";
 import { nodeRecord, runRecord, templateRecord, until } from "../test/records.js";
 import { TrackerError } from "./errors.js";
 import { HamiltonUIClient } from "./hamilton-ui-client.js";
 import type { SinkWriteOptions } from "./records.js";
+import type { HamiltonTrackerOptions } from "./options.js";
 import { HamiltonTracker } from "./tracker.js";
 
 const USER = "me@example.com";
@@ -205,6 +207,108 @@ describe("HamiltonUIClient: the protocol", () => {
   });
 });
 
+/** The demo's order: a tracer-like adapter (as OpenTelemetryTracer) puts the span ids in the event before the tracker. */
+const tracerLike: LifecycleAdapter = {
+  wrapNodeExecution(event, next) {
+    event.attributes[SHARED_TRACE_ID] = "0af7651916cd43dd8448eb211c80319c";
+    event.attributes[SHARED_SPAN_ID] = event.node.name.padEnd(16, "0").slice(0, 16);
+    return next();
+  },
+};
+
+describe("HamiltonUIClient: each attribute once, against a backend that inserts without upserting", () => {
+  it("a node slower than the flush interval: its RUNNING update carries no attribute, its final one carries trace and result once", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    const tracker = new HamiltonTracker({ projectId: 1, username: USER, dagName: "slow", sink: client, flushIntervalMs: 5, retryInitialDelayMs: 5, retryMaxDelayMs: 20, onError: () => {} });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const dr = new Builder()
+      .withModules({ a: () => 1, slow: async ({ a }: { a: number }) => (await released, a + 1) })
+      .withAdapters(tracerLike, tracker)
+      .build();
+    const running = dr.execute(["slow"]);
+    // The RUNNING update of `slow` is delivered while the node still runs.
+    await ui.waitUntil(() => [...ui.runs.values()].some((r) => r.nodes.get("slow")?.status === "RUNNING"));
+    release();
+    expect(await running).toEqual({ slow: 2 });
+    const report = await tracker.flush({ timeoutMs: 5_000 });
+    expect(report.complete).toBe(true);
+    expect(report.rejected).toBe(0);
+    expect(ui.duplicateAttributeErrors).toBe(0);
+    const run = [...ui.runs.values()][0]!;
+    expect(run.status).toBe("SUCCESS");
+    expect(run.nodes.get("slow")!.status).toBe("SUCCESS");
+    expect([...run.attributes.keys()].sort()).toEqual(["a/result_summary", "a/trace", "slow/result_summary", "slow/trace"]);
+    const sent = ui.requests.filter((r) => r.path === "/api/v1/dag_runs_bulk").flatMap((r) => (r.body as { attributes: { node_name: string; name: string }[] }).attributes);
+    expect(sent.map((a) => `${a.node_name}/${a.name}`).sort()).toEqual(["a/result_summary", "a/trace", "slow/result_summary", "slow/trace"]);
+    expect(run.attributes.get("slow/trace")!["value"]).toEqual({ type: "dict", value: { trace_id: "0af7651916cd43dd8448eb211c80319c", span_id: "slow000000000000" } });
+    await tracker.shutdown();
+  });
+});
+
+describe("HamiltonUIClient: summaries as the Hamilton UI shows them", () => {
+  const long = "word ".repeat(2_000);
+  const values = {
+    text: () => long,
+    list: () => Array.from({ length: 60 }, (_, i) => `item ${i}`),
+    dict: () => Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`k${i}`, { nested: { deeper: [i, `v${i}`] } }])),
+    nothing: () => null,
+    missing: () => undefined,
+  };
+  async function resultsWith(options: Partial<HamiltonTrackerOptions> = {}) {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    const tracker = new HamiltonTracker({ projectId: 1, username: USER, dagName: "values", sink: client, onError: () => {}, ...options });
+    const dr = new Builder().withModules(values).withAdapters(tracker).build();
+    await dr.execute(["text", "list", "dict", "nothing", "missing"]);
+    await tracker.shutdown();
+    const run = [...ui.runs.values()].at(-1)!;
+    return (node: string) => run.attributes.get(`${node}/result_summary`)!;
+  }
+
+  it("uses the Python SDK's capture limits: whole strings, 50 list items, 100 dict keys, nested values kept", async () => {
+    // A time budget a loaded machine cannot exhaust (this test checks content); the other limits are the client's.
+    const result = await resultsWith({ summaryLimits: { timeBudgetMs: 60_000 } });
+    expect(result("text")["value"]).toEqual({ type: "string", value: long });
+    const list = (result("list")["value"] as { value: string[] }).value;
+    expect(list).toHaveLength(51);
+    expect(list.slice(0, 2)).toEqual(["item 0", "item 1"]);
+    expect(list[50]).toBe("... truncated ...");
+    const dict = (result("dict")["value"] as { value: Record<string, unknown> }).value;
+    expect(Object.keys(dict)).toHaveLength(101);
+    expect(dict["k99"]).toEqual({ nested: { deeper: [99, "v99"] } });
+    expect(dict["__truncated__"]).toBe("20 more keys");
+  });
+
+  it("null and undefined results are unsupported with their type name, as the Python SDK sends None", async () => {
+    const result = await resultsWith();
+    expect(result("nothing")).toMatchObject({ type: "unsupported", schema_version: 1, value: { unsupported_type: "null" } });
+    expect(result("missing")).toMatchObject({ type: "unsupported", schema_version: 1, value: { unsupported_type: "undefined" } });
+  });
+
+  it("the tracker's summaryLimits option overrides the client's limits", async () => {
+    const result = await resultsWith({ summaryLimits: { maxStringPreview: 10, maxItems: 3 } });
+    expect(result("text")["value"]).toEqual({ type: "string", value: `${long.slice(0, 10)}…` });
+    expect((result("list")["value"] as { value: string[] }).value).toHaveLength(4);
+    expect(Object.keys((result("dict")["value"] as { value: object }).value)).toHaveLength(101);
+  });
+});
+
+describe("HamiltonUIClient: a node retried by the engine", () => {
+  it("its second attempt sends only the attributes the first did not store (same node name, one run)", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    const ids = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331" };
+    await client.write(1, [templateRecord(), runRecord("r1")], noSignal);
+    const failed = nodeRecord("r1", "c", "FAILURE", { ...ids, error: { type: "Error", message: "flaky", stack: undefined, cause: undefined } });
+    await client.write(1, [nodeRecord("r1", "c", "RUNNING", ids), failed], noSignal);
+    await client.write(1, [nodeRecord("r1", "c", "RUNNING", { ...ids, attempt: 2 }), nodeRecord("r1", "c", "SUCCESS", { ...ids, attempt: 2, spanId: "c7ad6b7169203331" }), runRecord("r1", "SUCCESS")], noSignal);
+    const run = ui.runs.get(client.dagRunId("r1")!)!;
+    expect(ui.duplicateAttributeErrors).toBe(0);
+    expect(run.status).toBe("SUCCESS");
+    expect(run.nodes.get("c")!.status).toBe("SUCCESS");
+    expect([...run.attributes.keys()].sort()).toEqual(["c/result_summary", "c/stack_trace", "c/trace"]);
+  });
+});
+
 describe("HamiltonUIClient: a server that fails", () => {
   async function runMany(dr: ReturnType<typeof setup>["dr"], n: number) {
     const results = await Promise.all(
@@ -264,6 +368,234 @@ describe("HamiltonUIClient: a server that fails", () => {
     await runMany(dr, 40);
     expect((await tracker.shutdown()).complete).toBe(true);
     expectEverythingDelivered(40);
+  });
+});
+
+describe("HamiltonUIClient: delivery a backend that inserts without upserting cannot wedge", () => {
+  const isBulk = (r: LoggedRequest) => r.method === "PUT" && r.path === "/api/v1/dag_runs_bulk";
+  const sentAttributes = () =>
+    ui.requests.filter(isBulk).flatMap((r) => (r.body as { attributes: { node_name: string; name: string }[] }).attributes.map((a) => `${r.query.get("dag_run_id")}:${a.node_name}/${a.name}`));
+
+  function trackerWith(errors: { error: unknown; context: string }[] = [], extra: Partial<HamiltonTrackerOptions> = {}) {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    const tracker = new HamiltonTracker({
+      projectId: 1,
+      username: USER,
+      dagName: "qa",
+      sink: client,
+      retryInitialDelayMs: 5,
+      retryMaxDelayMs: 20,
+      onError: (error, context) => void errors.push({ error, context }),
+      ...extra,
+    });
+    return { client, tracker, dr: new Builder().withModules(dataflow).withAdapters(tracerLike, tracker).build() };
+  }
+
+  function expectRunsComplete(n: number) {
+    expect(ui.problems).toEqual([]);
+    expect(ui.runs.size).toBe(n);
+    for (const run of ui.runs.values()) {
+      expect(run.status).toBe("SUCCESS");
+      expect([...run.nodes.values()].map((x) => `${x.node_name}:${x.status}`).sort()).toEqual(["answer:SUCCESS", "length:SUCCESS", "question:SUCCESS"]);
+      expect(run.attributes.size).toBe(6);
+    }
+    // No attribute was ever sent twice.
+    const sent = sentAttributes();
+    expect(new Set(sent).size).toBe(sent.length);
+    expect(ui.duplicateAttributeErrors).toBe(0);
+  }
+
+  for (const [what, fault] of [
+    ["a 503 after commit", { status: 503 }],
+    ["a reset connection after commit", { reset: true }],
+  ] as const) {
+    it(`a stored bulk whose answer is lost (${what}) is not stored again; the run finishes and the next one follows`, async () => {
+      const { tracker, dr } = trackerWith();
+      ui.inject(isBulk, fault);
+      await dr.execute(["length"], { inputs: { topic: "a", apiKey: "k" } });
+      await dr.execute(["length"], { inputs: { topic: "b", apiKey: "k" } });
+      const report = await tracker.flush({ timeoutMs: 5_000 });
+      expect(report).toMatchObject({ complete: true, rejected: 0 });
+      expect(tracker.stats.failedWrites).toBeGreaterThan(0);
+      expectRunsComplete(2);
+      await tracker.shutdown();
+    });
+  }
+
+  it("an attribute the database keeps refusing is set aside and reported; its run and the runs behind it are delivered", async () => {
+    const errors: { error: unknown; context: string }[] = [];
+    const { tracker, dr } = trackerWith(errors);
+    ui.poison = (a) => a["node_name"] === "question" && a["name"] === "result_summary" && JSON.stringify(a).includes("poisoned");
+    await dr.execute(["length"], { inputs: { topic: "poisoned", apiKey: "k" } });
+    await dr.execute(["length"], { inputs: { topic: "fine", apiKey: "k" } });
+    const report = await tracker.flush({ timeoutMs: 5_000 });
+    expect(report.complete).toBe(true);
+    expect(report.rejected).toBeGreaterThan(0);
+    expect(ui.runs.size).toBe(2);
+    const [poisoned, fine] = [...ui.runs.values()];
+    for (const run of [poisoned!, fine!]) {
+      expect(run.status).toBe("SUCCESS");
+      expect([...run.nodes.values()].every((x) => x.status === "SUCCESS")).toBe(true);
+    }
+    // Everything but the refused attribute is stored.
+    expect([...poisoned!.attributes.keys()].sort()).toEqual(["answer/result_summary", "answer/trace", "length/result_summary", "length/trace", "question/trace"]);
+    expect(fine!.attributes.size).toBe(6);
+    const rejected = errors.filter((e) => e.context === "rejected");
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.error).toMatchObject({ code: "HTTP_ERROR", retryable: false, status: 500 });
+    expect((rejected[0]!.error as Error).message).toMatch(
+      new RegExp(`set aside and the rest was delivered: run [\\w-]+ \\(dag_run ${poisoned!.id}\\): attribute "result_summary" of node "question"\\. Last answer: .*DataError`),
+    );
+    expect(ui.duplicateAttributeErrors).toBe(0);
+    await tracker.shutdown();
+  });
+
+  it("an attribute refused as invalid (HTTP 422) is set aside at once; the attributes sent with it are stored", async () => {
+    const errors: { error: unknown; context: string }[] = [];
+    const { tracker, dr } = trackerWith(errors);
+    ui.poisonStatus = 422;
+    ui.poison = (a) => a["node_name"] === "answer" && a["name"] === "result_summary";
+    await dr.execute(["length"], { inputs: { topic: "a", apiKey: "k" } });
+    await dr.execute(["length"], { inputs: { topic: "b", apiKey: "k" } });
+    const report = await tracker.flush({ timeoutMs: 5_000 });
+    expect(report.complete).toBe(true);
+    expect(tracker.stats.rejected).toBeGreaterThan(0);
+    for (const run of ui.runs.values()) {
+      expect(run.status).toBe("SUCCESS");
+      expect([...run.attributes.keys()].sort()).toEqual(["answer/trace", "length/result_summary", "length/trace", "question/result_summary", "question/trace"]);
+    }
+    // Reported once per write: each set-aside attribute is named once, with the answer.
+    const messages = errors.filter((e) => e.context === "rejected").map((e) => (e.error as Error).message);
+    expect(messages.join("\n").match(/attribute "result_summary" of node "answer"/g)).toHaveLength(2);
+    expect(messages[0]).toMatch(/refused (an update|2 updates) \(as invalid, or with HTTP 500 3 times after the client had checked what it stored\).*Last answer: .*HTTP 422/);
+    await tracker.shutdown();
+  });
+
+  it("a server that is down (connection refused) for many retries loses nothing", async () => {
+    const { tracker, dr } = trackerWith();
+    await dr.execute(["length"], { inputs: { topic: "a", apiKey: "k" } });
+    await tracker.flush();
+    await ui.stop();
+    await dr.execute(["length"], { inputs: { topic: "b", apiKey: "k" } });
+    await until(() => tracker.stats.failedWrites >= 8, "eight refused writes");
+    await ui.start();
+    const report = await tracker.flush({ timeoutMs: 5_000 });
+    expect(report).toMatchObject({ complete: true, rejected: 0 });
+    expectRunsComplete(2);
+    await tracker.shutdown();
+  });
+
+  it("a gateway answering 502/503/504 for many retries loses nothing", async () => {
+    const { tracker, dr } = trackerWith();
+    await dr.execute(["length"], { inputs: { topic: "a", apiKey: "k" } });
+    await tracker.flush();
+    for (const status of [502, 503, 504]) {
+      ui.inject(isBulk, { status }, 3);
+    }
+    await dr.execute(["length"], { inputs: { topic: "b", apiKey: "k" } });
+    const report = await tracker.flush({ timeoutMs: 5_000 });
+    expect(report).toMatchObject({ complete: true, rejected: 0 });
+    expect(tracker.stats.failedWrites).toBeGreaterThanOrEqual(9);
+    expectRunsComplete(2);
+    await tracker.shutdown();
+  });
+});
+
+describe("HamiltonUIClient: a slow server is caught up with", () => {
+  const isCreate = (r: LoggedRequest) => r.method === "POST" && r.path === "/api/v1/dag_runs";
+  let gate: Gate;
+  beforeEach(() => {
+    gate = new Gate();
+  });
+  afterEach(() => {
+    gate.open();
+  });
+
+  function expectEachOnce() {
+    expect(ui.problems).toEqual([]);
+    for (const run of ui.runs.values()) {
+      expect(run.status).toBe("SUCCESS");
+      expect([...run.nodes.values()].every((x) => x.status === "SUCCESS")).toBe(true);
+      expect(run.attributes.size).toBe(3);
+    }
+    // Every run was created once, and no acknowledged request was sent again.
+    const tags = [...ui.runs.values()].map((r) => (r.body["tags"] as Record<string, string>)["hamilton_ts_run_id"]);
+    expect(new Set(tags).size).toBe(tags.length);
+    const ends = ui.calls().filter((c) => /^PUT \/api\/v1\/dag_runs\/\d+\/$/.test(c));
+    expect(new Set(ends).size).toBe(ends.length);
+    expect(ui.duplicateAttributeErrors).toBe(0);
+  }
+
+  it("a run whose create answer was lost (connection reset) is found by its run id tag, not created twice", async () => {
+    const { tracker, dr, runIds } = setup();
+    ui.inject(isCreate, { reset: true });
+    await dr.execute(["length"], { inputs: { topic: "a", apiKey: "k" } });
+    await dr.execute(["length"], { inputs: { topic: "b", apiKey: "k" } });
+    expect(await tracker.flush({ timeoutMs: 5_000 })).toMatchObject({ complete: true, rejected: 0 });
+    expect(ui.runs.size).toBe(2);
+    expect(ui.calls()).toContain("GET /api/v1/dag_runs/latest/");
+    expectEachOnce();
+    const tagged = [...ui.runs.values()].map((r) => (r.body["tags"] as Record<string, string>)["hamilton_ts_run_id"]);
+    expect(tagged).toEqual(runIds);
+    await tracker.shutdown();
+  });
+
+  it("a create answered too late (a request timeout) is looked up; only what was not acknowledged is sent again", async () => {
+    const { tracker, dr } = setup({ timeoutMs: 150 });
+    // The third run's create is stored at once, but its answer is held past the client's timeout.
+    let creates = 0;
+    ui.inject((r) => isCreate(r) && ++creates === 3, { hold: gate });
+    for (let i = 0; i < 5; i++) await dr.execute(["length"], { inputs: { topic: `t${i}`, apiKey: "k" } });
+    expect(await tracker.flush({ timeoutMs: 5_000 })).toMatchObject({ complete: true, rejected: 0 });
+    expect(gate.waiting).toBe(1);
+    expect(ui.runs.size).toBe(5);
+    expect(ui.calls().filter((c) => c === "POST /api/v1/dag_runs")).toHaveLength(5);
+    expectEachOnce();
+    await tracker.shutdown();
+  });
+
+  it("a create the server processes after the client looked for it: the duplicate is closed with the run's status, and tagged", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER, timeoutMs: 150 });
+    const tracker = new HamiltonTracker({ projectId: 1, username: USER, dagName: "qa", sink: client, flushIntervalMs: 5, retryInitialDelayMs: 5, retryMaxDelayMs: 20, onError: () => {} });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const dr = new Builder()
+      .withModules({ a: async () => (await released, 1) })
+      .withAdapters(tracker)
+      .build();
+    ui.inject(isCreate, { delay: gate });
+    const running = dr.execute(["a"]);
+    // The first create times out unprocessed, the lookup finds nothing, the second create is stored.
+    await ui.waitFor(isCreate, 2);
+    await ui.waitUntil(() => ui.runs.size === 1);
+    gate.open();
+    await ui.waitUntil(() => ui.runs.size === 2);
+    release();
+    await running;
+    expect(await tracker.flush({ timeoutMs: 5_000 })).toMatchObject({ complete: true, rejected: 0 });
+    const [kept, duplicate] = [...ui.runs.values()];
+    expect(kept!.status).toBe("SUCCESS");
+    expect(kept!.nodes.get("a")!.status).toBe("SUCCESS");
+    expect(duplicate!.status).toBe("SUCCESS");
+    expect(duplicate!.body["tags"]).toMatchObject({ hamilton_ts_duplicate_of: String(kept!.id) });
+    expect(duplicate!.nodes.size).toBe(0);
+    await tracker.shutdown();
+  });
+
+  it("a write the tracker gives up on (sinkTimeoutMs) keeps its progress: the retry sends only the rest", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    const tracker = new HamiltonTracker({ projectId: 1, username: USER, dagName: "qa", sink: client, sinkTimeoutMs: 300, flushIntervalMs: 60_000, retryInitialDelayMs: 5, retryMaxDelayMs: 20, onError: () => {} });
+    const dr = new Builder().withModules(dataflow).withAdapters(tracker).build();
+    // The second run's bulk is stored, but answered only after the write was abandoned.
+    let bulks = 0;
+    ui.inject((r) => r.path === "/api/v1/dag_runs_bulk" && ++bulks === 2, { hold: gate });
+    await Promise.all(Array.from({ length: 4 }, (_, i) => dr.execute(["length"], { inputs: { topic: `t${i}`, apiKey: "k" } })));
+    expect(await tracker.flush({ timeoutMs: 5_000 })).toMatchObject({ complete: true, rejected: 0 });
+    expect(tracker.stats.failedWrites).toBeGreaterThan(0);
+    expect(ui.runs.size).toBe(4);
+    expect(ui.calls().filter((c) => c === "POST /api/v1/dag_runs")).toHaveLength(4);
+    expectEachOnce();
+    await tracker.shutdown();
   });
 });
 
@@ -336,6 +668,98 @@ describe("HamiltonUIClient: errors", () => {
     expect(() => new HamiltonUIClient({ baseUrl: ui.baseUrl, username: "" })).toThrow(/option "username" is ""; expected the user's email/);
     expect(() => new HamiltonUIClient({ baseUrl: "not a url", username: USER })).toThrow(/option "baseUrl" is "not a url", not a URL; expected e\.g\. "http:\/\/localhost:8241"/);
     expect(() => new HamiltonUIClient({ baseUrl: ui.baseUrl, username: USER, timeoutMs: 0 })).toThrow(/option "timeoutMs" is 0; expected a positive number/);
+  });
+
+  it("a redirect is not followed: x-api-key never reaches the other address, and the error names its host and port", async () => {
+    const seen: IncomingMessage["headers"][] = [];
+    const other: Server = createServer((req, res) => {
+      seen.push(req.headers);
+      res.writeHead(200, { "content-type": "application/json" }).end('{"success":true,"id":1}');
+    });
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    const otherPort = (other.address() as AddressInfo).port;
+    try {
+      for (const status of [301, 307, 308]) {
+        ui.intercept = (_request, res) => {
+          res.writeHead(status, { location: `http://localhost:${otherPort}/api/v1/phone_home` }).end();
+          return true;
+        };
+        const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+        const error = await client.write(1, [templateRecord()], noSignal).catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: "HTTP_ERROR", retryable: false, status });
+        expect((error as Error).message).toContain(`answered HTTP ${status}, a redirect to localhost, port ${otherPort} (http://localhost:${otherPort})`);
+        expect((error as Error).message).toMatch(/does not follow redirects/);
+      }
+      expect(seen).toEqual([]);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
+  it("reads at most 1 MB of an answer: a huge body is refused, not held in memory", async () => {
+    let written = 0;
+    ui.intercept = (_request, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = () => {
+        // 64 MB in all, unless the client stops reading first.
+        while (written < 64 * 1024 * 1024 && !res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end();
+      };
+      pump();
+      return true;
+    };
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    const error = await client.verify(1).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "BAD_RESPONSE", retryable: false, status: 200 });
+    expect((error as Error).message).toMatch(/phone_home: the answer is larger than 1048576 bytes; the client reads no more/);
+    await until(() => ui.requests.length === 1, "the request");
+    // The client cancelled the body: the server could not write more than a small part of it.
+    expect(written).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  it("an error answer that echoes the key is redacted in the error", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    await client.verify(1);
+    ui.intercept = (_request, res) => {
+      res.writeHead(500, { "content-type": "text/plain" }).end(`${"x".repeat(250)} header Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123456789 key sk-proj-AAAABBBBCCCCDDDDEEEEFFFF`);
+      return true;
+    };
+    const error = await client.write(1, [templateRecord()], noSignal).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "HTTP_ERROR", retryable: true, status: 500 });
+    const message = (error as Error).message;
+    expect(message).toContain("[REDACTED]");
+    expect(message).not.toMatch(/abcdefghijklmnop|AAAABBBB/);
+  });
+
+  it("INVALID_OPTION: a baseUrl with a user and password is refused without repeating the password", () => {
+    for (const baseUrl of ["http://admin:hunter2-secret@127.0.0.1:8241", "http://admin:hunter2-secret@:bad"]) {
+      let error: unknown;
+      try {
+        new HamiltonUIClient({ baseUrl, username: USER });
+      } catch (e) {
+        error = e;
+      }
+      expect(TrackerError.isInstance(error)).toBe(true);
+      expect(error).toMatchObject({ code: "INVALID_OPTION", retryable: false });
+      expect((error as Error).message).toMatch(/option "baseUrl"/);
+      expect((error as Error).message).not.toMatch(/hunter2/);
+    }
+    expect(() => new HamiltonUIClient({ baseUrl: "http://admin:pw@127.0.0.1:8241", username: USER })).toThrow(
+      /option "baseUrl", http:\/\/127\.0\.0\.1:8241, holds a user name or password; remove them from the URL and pass the key as option apiKey/,
+    );
+    expect(() => new HamiltonUIClient({ baseUrl: ui.baseUrl, uiUrl: "https://u:hunter2@ui.example", username: USER })).toThrow(/option "uiUrl", https:\/\/ui\.example:443, holds a user name or password/);
+    const saved = process.env["HAMILTON_API_URL"];
+    process.env["HAMILTON_API_URL"] = "http://admin:hunter2@127.0.0.1:8241";
+    try {
+      expect(() => new HamiltonUIClient({ username: USER })).toThrow(/option "baseUrl" \(from \$HAMILTON_API_URL\), http:\/\/127\.0\.0\.1:8241, holds a user name/);
+    } finally {
+      if (saved === undefined) delete process.env["HAMILTON_API_URL"];
+      else process.env["HAMILTON_API_URL"] = saved;
+    }
   });
 
   it("accepts a baseUrl with or without /api/v1 and a trailing slash; leaves x-api-key out without a key", async () => {

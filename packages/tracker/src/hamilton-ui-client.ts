@@ -1,6 +1,9 @@
-import { TrackerError } from "./errors.js";
+import { isRetryable, TrackerError } from "./errors.js";
+import { excerpt, HamiltonUIHttp, isUnsent, MAX_RESPONSE_BYTES, parseUrl } from "./hamilton-ui-http.js";
 import {
+  ATTRIBUTE_TYPES,
   nodeAttributes,
+  RUN_ID_TAG,
   runCreateBody,
   runEndBody,
   taskUpdate,
@@ -17,6 +20,7 @@ import type {
   TrackerRecord,
   TrackerSink,
 } from "./records.js";
+import type { SummaryLimits } from "./summarize.js";
 
 /** Options of {@link HamiltonUIClient}. */
 export interface HamiltonUIClientOptions {
@@ -41,8 +45,30 @@ export interface HamiltonUIClientOptions {
   readonly uiUrl?: string;
 }
 
+/**
+ * The summary limits of Hamilton's Python SDK (`hamilton_sdk/tracking/constants.py`): whole
+ * strings (up to 100,000 characters), 50 list items, 100 dict keys; nested values are summarised
+ * with the same limits, down to 10 levels.
+ */
+export const HAMILTON_UI_SUMMARY_LIMITS: Readonly<Partial<SummaryLimits>> = Object.freeze({
+  maxStringPreview: 100_000,
+  maxItems: 50,
+  maxKeys: 100,
+  maxDepth: 10,
+});
+
 /** Runs remembered (run id → dag_run id) for late records; older ones are forgotten. */
 const MAX_REMEMBERED_RUNS = 10_000;
+
+/**
+ * HTTP 500-class answers an update may get, each after the client checked what the server
+ * stored, before it is set aside (reported, not retried) so the queue moves on.
+ */
+const MAX_REFUSALS = 3;
+
+/** Runs per page, and pages at most, of the search for a run whose create answer was lost. */
+const LOOKUP_PAGE = 10;
+const LOOKUP_PAGES = 10;
 
 interface TemplateState {
   readonly id: number;
@@ -50,20 +76,40 @@ interface TemplateState {
 }
 
 interface RunState {
+  readonly runId: string;
   readonly dagRunId: number;
   readonly template: TemplateState;
+  /** Attribute keys (`node\0name`) the server has stored: never sent again. */
+  readonly stored: Set<string>;
+  /** Attribute keys sent whose answer was lost: checked on the server before they are sent again. */
+  readonly uncertain: Set<string>;
+  /** Failed sends per item key (`task\0node\0status` or `node\0name`); refusals count to {@link MAX_REFUSALS}. */
+  readonly failures: Map<string, { failed: number; refused: number }>;
+  /** Items given up on: never sent again. */
+  readonly setAside: Set<string>;
+  /** Bytes of bulks sent for this run: bounds the read that checks what was stored. */
+  sentBytes: number;
+  /** True when a create of this run was once sent without an answer: a duplicate may exist. */
+  readonly lostCreate: boolean;
+  /** True once the server acknowledged the run's end. */
+  ended: boolean;
 }
 
-interface Bulk {
-  readonly run: RunState;
-  readonly tasks: Map<string, TaskUpdate>;
-  readonly attributes: Map<string, NodeAttribute>;
+/** One entry of a bulk: a task update or an attribute, under the key the server makes unique. */
+interface BulkItem {
+  readonly key: string;
+  readonly task?: TaskUpdate;
+  readonly attribute?: NodeAttribute;
+}
+
+function describeItem(item: BulkItem): string {
+  return item.attribute !== undefined ? `attribute "${item.attribute.name}" of node "${item.attribute.node_name}"` : `task update of node "${item.task!.node_name}"`;
 }
 
 function idOf(body: unknown, what: string, url: string): number {
   const id = (body as { id?: unknown } | null)?.id;
   if (typeof id !== "number") {
-    throw new TrackerError("BAD_RESPONSE", `${url} answered ${JSON.stringify(body)?.slice(0, 200)} for ${what}; expected {"id": <number>}. Is baseUrl the Hamilton UI's API server?`);
+    throw new TrackerError("BAD_RESPONSE", `${url} answered ${excerpt(JSON.stringify(body) ?? "", 200)} for ${what}; expected {"id": <number>}. Is baseUrl the Hamilton UI's API server?`);
   }
   return id;
 }
@@ -76,24 +122,42 @@ function idOf(body: unknown, what: string, url: string): number {
  * per node, result summaries and errors as attributes) and `PUT /dag_runs/{id}/` when it ends.
  * Every request carries `x-api-user` and `x-api-key`.
  *
- * The project must exist in the UI (create it there first). A retried batch is safe: the client
- * remembers template and run ids and the server upserts node runs.
+ * The project must exist in the UI (create it there first).
+ *
+ * The backend inserts node attributes under a unique (name, node_name, dag_run) and creates a run
+ * per `POST`, so a blind retry would fail forever or create runs twice. The client therefore sends
+ * each attribute once (with the node's final update), keeps its progress across retries of a batch,
+ * checks what the server stored after an answer was lost (`GET /dag_runs/{id}?attr=…`, and
+ * `GET /dag_runs/latest/` for a run create, found by its `hamilton_ts_run_id` tag), and sets aside —
+ * reporting it as a non-retryable error — an update the server keeps refusing, so the rest of the
+ * batch and the batches behind it are delivered.
  */
 export class HamiltonUIClient implements TrackerSink {
   /** The API server, e.g. `http://localhost:8241`. */
   readonly baseUrl: string;
   /** The UI's web address, for run links. */
   readonly uiUrl: string;
-  readonly #api: string;
-  readonly #username: string;
-  readonly #apiKey: string | undefined;
-  readonly #timeoutMs: number;
+  /**
+   * Summary limits the tracker uses for this sink: {@link HAMILTON_UI_SUMMARY_LIMITS}, the Python
+   * SDK's. The tracker's `summaryLimits` option overrides them.
+   */
+  readonly summaryLimits: Partial<SummaryLimits> = HAMILTON_UI_SUMMARY_LIMITS;
+  readonly #http: HamiltonUIHttp;
   readonly #verified = new Map<string, Promise<void>>();
   readonly #templates = new Map<string, TemplateState>();
   readonly #runs = new Map<string, RunState>();
+  /** Records fully delivered (or set aside): skipped when their batch is retried. */
+  readonly #done = new WeakSet<TrackerRecord>();
+  /** Runs whose create was sent but not answered: looked up before they are created again. */
+  readonly #lostCreates = new Set<string>();
+  /** Updates set aside since the last write reported them. */
+  readonly #setAside: { what: string; error: string; status: number | undefined }[] = [];
   #orphansWarned = false;
 
-  /** @throws TrackerError `INVALID_OPTION` for a missing username or an invalid URL. */
+  /**
+   * @throws TrackerError `INVALID_OPTION` for a missing username, an invalid URL, or a URL with a
+   * user or password in it (the message does not repeat them).
+   */
   constructor(options: HamiltonUIClientOptions) {
     const baseUrl = options?.baseUrl ?? process.env["HAMILTON_API_URL"] ?? "http://localhost:8241";
     if (typeof options?.username !== "string" || options.username.length === 0) {
@@ -103,16 +167,7 @@ export class HamiltonUIClient implements TrackerSink {
         { retryable: false },
       );
     }
-    let url: URL;
-    try {
-      url = new URL(baseUrl);
-    } catch (cause) {
-      throw new TrackerError(
-        "INVALID_OPTION",
-        `HamiltonUIClient: option "baseUrl" is ${JSON.stringify(baseUrl)}, not a URL; expected e.g. "http://localhost:8241".`,
-        { cause, retryable: false },
-      );
-    }
+    const url = parseUrl("baseUrl", baseUrl, options?.baseUrl === undefined && process.env["HAMILTON_API_URL"] !== undefined ? "$HAMILTON_API_URL" : undefined);
     const timeoutMs = options.timeoutMs ?? 10_000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw new TrackerError("INVALID_OPTION", `HamiltonUIClient: option "timeoutMs" is ${String(timeoutMs)}; expected a positive number of milliseconds.`, {
@@ -120,11 +175,14 @@ export class HamiltonUIClient implements TrackerSink {
       });
     }
     this.baseUrl = url.href.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
-    this.#api = `${this.baseUrl}/api/v1`;
-    this.uiUrl = (options.uiUrl ?? process.env["HAMILTON_UI_URL"] ?? this.baseUrl).replace(/\/+$/, "");
-    this.#username = options.username;
-    this.#apiKey = options.apiKey ?? process.env["HAMILTON_API_KEY"];
-    this.#timeoutMs = timeoutMs;
+    const uiUrl = options.uiUrl ?? process.env["HAMILTON_UI_URL"];
+    this.uiUrl = uiUrl === undefined ? this.baseUrl : parseUrl("uiUrl", uiUrl, options.uiUrl === undefined ? "$HAMILTON_UI_URL" : undefined).href.replace(/\/+$/, "");
+    this.#http = new HamiltonUIHttp({
+      baseUrl: this.baseUrl,
+      username: options.username,
+      apiKey: options.apiKey ?? process.env["HAMILTON_API_KEY"],
+      timeoutMs,
+    });
   }
 
   /**
@@ -144,8 +202,8 @@ export class HamiltonUIClient implements TrackerSink {
   }
 
   async #verify(projectId: string, signal: AbortSignal | undefined): Promise<void> {
-    await this.#request("GET", "/phone_home", undefined, signal, "phone_home");
-    await this.#request("GET", `/projects/${encodeURIComponent(projectId)}`, undefined, signal, "project");
+    await this.#http.request("GET", "/phone_home", undefined, signal, "phone_home");
+    await this.#http.request("GET", `/projects/${encodeURIComponent(projectId)}`, undefined, signal, "project");
   }
 
   /** The Hamilton UI's dag_run id of a run this client has created, if any. */
@@ -162,71 +220,207 @@ export class HamiltonUIClient implements TrackerSink {
     return dagRunId === undefined ? undefined : `${this.uiUrl}/dashboard/project/${encodeURIComponent(String(projectId))}/runs/${dagRunId}`;
   }
 
-  /** Sends a batch of records (see the class description for the calls). */
+  /**
+   * Sends a batch of records (see the class description for the calls). Progress is kept across
+   * retries of the same batch: what the server acknowledged is not sent again.
+   */
   async write(projectId: ProjectId, records: readonly TrackerRecord[], options?: SinkWriteOptions): Promise<void> {
     const signal = options?.signal;
     await this.verify(projectId, signal);
-    const bulks = new Map<string, Bulk>();
+    const bulks = new Map<string, NodeRunRecord[]>();
     for (const record of records) {
+      if (this.#done.has(record)) continue;
       switch (record.type) {
         case "dag_template":
           await this.#ensureTemplate(projectId, record, signal);
+          this.#done.add(record);
           break;
-        case "run":
-          await this.#ensureRun(projectId, record, signal);
+        case "run": {
+          const run = await this.#ensureRun(projectId, record, signal);
           if (record.status !== "RUNNING") {
             // The run's node updates go first: the UI then shows the final run with its nodes.
-            const bulk = bulks.get(record.runId);
-            if (bulk !== undefined) {
+            const nodes = bulks.get(record.runId);
+            if (nodes !== undefined) {
               bulks.delete(record.runId);
-              await this.#sendBulk(bulk, signal);
+              await this.#sendBulk(run, nodes, signal);
             }
-            const dagRunId = this.#runs.get(record.runId)!.dagRunId;
-            await this.#request("PUT", `/dag_runs/${dagRunId}/`, runEndBody(record), signal);
+            if (!run.ended) {
+              await this.#http.request("PUT", `/dag_runs/${run.dagRunId}/`, runEndBody(record), signal);
+              run.ended = true;
+            }
+            if (run.lostCreate) await this.#closeDuplicates(run, record, signal);
+            // Nothing of this run comes after its final record: forget what was sent.
+            run.stored.clear();
+            run.uncertain.clear();
+            run.failures.clear();
+            run.setAside.clear();
           }
+          this.#done.add(record);
           break;
-        case "node_run":
-          this.#addToBulk(bulks, record);
+        }
+        case "node_run": {
+          let nodes = bulks.get(record.runId);
+          if (nodes === undefined) bulks.set(record.runId, (nodes = []));
+          nodes.push(record);
           break;
+        }
       }
     }
-    for (const bulk of bulks.values()) await this.#sendBulk(bulk, signal);
+    for (const [runId, nodes] of bulks) {
+      const run = this.#runs.get(runId);
+      if (run === undefined) this.#orphans(runId, nodes);
+      else await this.#sendBulk(run, nodes, signal);
+    }
+    if (this.#setAside.length > 0) {
+      const items = this.#setAside.splice(0);
+      const last = items[items.length - 1]!;
+      throw new TrackerError(
+        "HTTP_ERROR",
+        `HamiltonUIClient: the Hamilton UI refused ${items.length === 1 ? "an update" : `${items.length} updates`} (as invalid, or with ` +
+          `HTTP 500 ${MAX_REFUSALS} times after the client had checked what it stored), so ${items.length === 1 ? "it was" : "they were"} ` +
+          `set aside and the rest was delivered: ` +
+          `${items.map((i) => i.what).join("; ")}. Last answer: ${last.error}`,
+        { retryable: false, status: last.status },
+      );
+    }
   }
 
   /** Nothing to release (fetch pools its own connections). */
   async close(): Promise<void> {}
 
-  #addToBulk(bulks: Map<string, Bulk>, record: NodeRunRecord): void {
-    let bulk = bulks.get(record.runId);
-    if (bulk === undefined) {
-      const run = this.#runs.get(record.runId);
-      if (run === undefined) {
-        if (!this.#orphansWarned) {
-          this.#orphansWarned = true;
-          console.warn(
-            `[hamilton-ts/tracker] HamiltonUIClient: node records of run ${record.runId} arrived, but the run was never created in the ` +
-              `Hamilton UI (its start record was rejected earlier); they are skipped. This is reported once.`,
-          );
-        }
-        return;
-      }
-      bulk = { run, tasks: new Map(), attributes: new Map() };
-      bulks.set(record.runId, bulk);
-    }
-    const update = taskUpdate(record, bulk.run.template.dependencies.get(record.node) ?? []);
-    const previous = bulk.tasks.get(update.node_name);
-    // Merged per node, later keys win (as the Python SDK does within a batch).
-    bulk.tasks.set(update.node_name, previous === undefined ? update : { ...previous, ...update });
-    for (const attribute of nodeAttributes(record)) bulk.attributes.set(`${attribute.node_name}\0${attribute.name}`, attribute);
+  #orphans(runId: string, nodes: readonly NodeRunRecord[]): void {
+    for (const record of nodes) this.#done.add(record);
+    if (this.#orphansWarned) return;
+    this.#orphansWarned = true;
+    console.warn(
+      `[hamilton-ts/tracker] HamiltonUIClient: node records of run ${runId} arrived, but the run was never created in the ` +
+        `Hamilton UI (its start record was rejected earlier); they are skipped. This is reported once.`,
+    );
   }
 
-  async #sendBulk(bulk: Bulk, signal: AbortSignal | undefined): Promise<void> {
-    await this.#request(
-      "PUT",
-      `/dag_runs_bulk?dag_run_id=${bulk.run.dagRunId}`,
-      { attributes: [...bulk.attributes.values()], task_updates: [...bulk.tasks.values()] },
-      signal,
-    );
+  /**
+   * Sends a run's node records as `PUT /dag_runs_bulk`: task updates (upserted by the server, so
+   * safe to repeat) merged per node, and attributes (inserted: a repeat is HTTP 500), each only if
+   * the server has not stored it. After an answer was lost, the server is asked what it stored
+   * before anything is sent again; items the server keeps refusing are sent one per request, and
+   * set aside after {@link MAX_REFUSALS} refusals.
+   */
+  async #sendBulk(run: RunState, records: readonly NodeRunRecord[], signal: AbortSignal | undefined): Promise<void> {
+    const tasks = new Map<string, TaskUpdate>();
+    const attributes = new Map<string, NodeAttribute>();
+    for (const record of records) {
+      if (this.#done.has(record)) continue;
+      const update = taskUpdate(record, run.template.dependencies.get(record.node) ?? []);
+      const previous = tasks.get(update.node_name);
+      // Merged per node, later keys win (as the Python SDK does within a batch).
+      tasks.set(update.node_name, previous === undefined ? update : { ...previous, ...update });
+      for (const attribute of nodeAttributes(record)) attributes.set(`${attribute.node_name}\0${attribute.name}`, attribute);
+    }
+    let items: BulkItem[] = [
+      // A task update is keyed with its status: the final update is new after the RUNNING one was stored.
+      ...[...tasks.values()].map((task) => ({ key: `task\0${task.node_name}\0${task.status}`, task })),
+      ...[...attributes].map(([key, attribute]) => ({ key, attribute })),
+    ].filter((item) => !run.stored.has(item.key) && !run.setAside.has(item.key));
+    const retried = items.some((item) => run.failures.has(item.key) || run.uncertain.has(item.key));
+    if (retried) {
+      // Some of these were sent before and the answer was lost: ask what the server has.
+      await this.#checkStored(run, signal);
+      items = items.filter((item) => !run.stored.has(item.key));
+    }
+    // Items the server refused before go one per request: one bad value must not hold back the rest.
+    const fresh = items.filter((item) => (run.failures.get(item.key)?.refused ?? 0) === 0);
+    const groups = [fresh, ...items.filter((item) => !fresh.includes(item)).map((item) => [item])].filter((g) => g.length > 0);
+    for (const group of groups) {
+      if (await this.#putBulk(run, group, retried, signal)) {
+        for (const item of group) await this.#putBulk(run, [item], retried, signal);
+      }
+    }
+    for (const record of records) this.#done.add(record);
+  }
+
+  /**
+   * One `PUT /dag_runs_bulk`. Returns true when the server refused the group as invalid (a 4xx)
+   * and it must be sent again item by item, to find the one it refuses.
+   */
+  async #putBulk(run: RunState, group: readonly BulkItem[], checked: boolean, signal: AbortSignal | undefined): Promise<boolean> {
+    const attributes = group.flatMap((item) => (item.attribute === undefined ? [] : [item.attribute]));
+    const body = { attributes, task_updates: group.flatMap((item) => (item.task === undefined ? [] : [item.task])) };
+    const text = JSON.stringify(body);
+    // The check after a lost answer reads back the run's node runs and attributes: what this client sent.
+    run.sentBytes += Buffer.byteLength(text);
+    try {
+      await this.#http.request("PUT", `/dag_runs_bulk?dag_run_id=${run.dagRunId}`, text, signal);
+    } catch (error) {
+      if (isUnsent(error)) throw error;
+      const http = TrackerError.isInstance(error) && error.code === "HTTP_ERROR" ? error.status : undefined;
+      // Refused as invalid (a 4xx other than 408/429): nothing of it was stored.
+      const invalid = http !== undefined && http >= 400 && http < 500 && http !== 408 && http !== 429;
+      // Other errors that are not retried (credentials, a redirect, an answer too large) concern every request alike.
+      if (!invalid && !isRetryable(error)) throw error;
+      if (invalid) {
+        if (group.length > 1) return true;
+        this.#putAside(run, group[0]!, error, http);
+        return false;
+      }
+      // Ambiguous (5xx, a timeout, a reset): the server may have stored the attributes.
+      // A 500-class answer counts as a refusal once the server was seen answering the check before it.
+      const refusal = http !== undefined && http >= 500 && !(http >= 502 && http <= 504) && checked;
+      for (const item of group) {
+        if (item.attribute !== undefined) run.uncertain.add(item.key);
+        const count = run.failures.get(item.key) ?? { failed: 0, refused: 0 };
+        count.failed++;
+        if (refusal) count.refused++;
+        run.failures.set(item.key, count);
+      }
+      if (group.length === 1 && run.failures.get(group[0]!.key)!.refused >= MAX_REFUSALS) {
+        this.#putAside(run, group[0]!, error, http);
+        return false;
+      }
+      throw error;
+    }
+    for (const item of group) {
+      run.stored.add(item.key);
+      run.uncertain.delete(item.key);
+      run.failures.delete(item.key);
+    }
+    return false;
+  }
+
+  /** Gives up on one item: it is never sent again, and the write reports it. */
+  #putAside(run: RunState, item: BulkItem, error: unknown, status: number | undefined): void {
+    run.setAside.add(item.key);
+    run.uncertain.delete(item.key);
+    this.#setAside.push({
+      what: `run ${run.runId} (dag_run ${run.dagRunId}): ${describeItem(item)}`,
+      // The answer, without the advice to wait for a retry that will not come.
+      error: (error instanceof Error ? error.message : String(error)).replace(/ (The records are kept and retried|The request was refused as invalid).*$/, ""),
+      status,
+    });
+  }
+
+  /**
+   * Asks the server which of the run's uncertain attributes it stored
+   * (`GET /dag_runs/{id}?attr=<type>…`): those are marked stored, the others are sent again.
+   */
+  async #checkStored(run: RunState, signal: AbortSignal | undefined): Promise<void> {
+    if (run.uncertain.size === 0) {
+      // Only task updates failed before: one cheap read tells whether the server answers again.
+      await this.#http.request("GET", "/phone_home", undefined, signal);
+      return;
+    }
+    const query = new URLSearchParams(ATTRIBUTE_TYPES.map((type): [string, string] => ["attr", type]));
+    // The answer echoes what this client sent for the run: read as much as that, and no more.
+    const found = await this.#http.request("GET", `/dag_runs/${run.dagRunId}?${query.toString()}`, undefined, signal, undefined, MAX_RESPONSE_BYTES + 2 * run.sentBytes);
+    const stored = new Set<string>();
+    for (const dagRun of Array.isArray(found) ? found : []) {
+      for (const node of (dagRun as { node_runs?: unknown }).node_runs as { attributes?: { node_name?: unknown; name?: unknown }[] }[] ?? []) {
+        for (const attribute of node.attributes ?? []) stored.add(`${String(attribute.node_name)}\0${String(attribute.name)}`);
+      }
+    }
+    for (const key of run.uncertain) {
+      if (stored.has(key)) run.stored.add(key);
+    }
+    run.uncertain.clear();
   }
 
   async #ensureTemplate(projectId: ProjectId, template: DagTemplateRecord, signal: AbortSignal | undefined): Promise<TemplateState> {
@@ -236,7 +430,7 @@ export class HamiltonUIClient implements TrackerSink {
     let id = await this.#findTemplate(projectId, template.dagHash, template.codeHash, template.dagName, signal);
     if (id === undefined) {
       const path = `/dag_templates?project_id=${encodeURIComponent(String(projectId))}`;
-      id = idOf(await this.#request("POST", path, templateBody(template), signal), "a new DAG template", this.#api + path);
+      id = idOf(await this.#http.request("POST", path, templateBody(template), signal), "a new DAG template", this.#http.url(path));
     }
     const state: TemplateState = { id, dependencies: new Map(template.nodes.map((n) => [n.name, n.dependencies])) };
     this.#templates.set(key, state);
@@ -259,8 +453,8 @@ export class HamiltonUIClient implements TrackerSink {
       ["dag_name", dagName],
     ]);
     const path = `/dag_templates/exists/?${query.toString()}`;
-    const found = await this.#request("GET", path, undefined, signal);
-    return found === null ? undefined : idOf(found, "an existing DAG template", this.#api + path);
+    const found = await this.#http.request("GET", path, undefined, signal);
+    return found === null ? undefined : idOf(found, "an existing DAG template", this.#http.url(path));
   }
 
   async #ensureRun(projectId: ProjectId, run: RunRecord, signal: AbortSignal | undefined): Promise<RunState> {
@@ -280,91 +474,64 @@ export class HamiltonUIClient implements TrackerSink {
       }
       template = { id, dependencies: new Map() };
     }
-    const path = `/dag_runs?dag_template_id=${template.id}`;
-    const dagRunId = idOf(await this.#request("POST", path, runCreateBody(run), signal), "a new dag run", this.#api + path);
-    const state: RunState = { dagRunId, template };
+    const lost = this.#lostCreates.has(run.runId);
+    let dagRunId = lost ? (await this.#findRuns(template.id, run.runId, signal)).at(-1) : undefined;
+    if (dagRunId === undefined) {
+      const path = `/dag_runs?dag_template_id=${template.id}`;
+      try {
+        dagRunId = idOf(await this.#http.request("POST", path, runCreateBody(run), signal), "a new dag run", this.#http.url(path));
+      } catch (error) {
+        // The server may have created the run and the answer was lost: look for it before creating again.
+        if (!isUnsent(error) && !(TrackerError.isInstance(error) && !error.retryable)) this.#lostCreates.add(run.runId);
+        throw error;
+      }
+    }
+    this.#lostCreates.delete(run.runId);
+    const state: RunState = {
+      runId: run.runId,
+      dagRunId,
+      template,
+      stored: new Set(),
+      uncertain: new Set(),
+      failures: new Map(),
+      setAside: new Set(),
+      sentBytes: 0,
+      lostCreate: lost,
+      ended: false,
+    };
     this.#runs.set(run.runId, state);
     if (this.#runs.size > MAX_REMEMBERED_RUNS) this.#runs.delete(this.#runs.keys().next().value!);
     return state;
   }
 
-  async #request(
-    method: "GET" | "POST" | "PUT",
-    path: string,
-    body: unknown,
-    signal: AbortSignal | undefined,
-    check?: "phone_home" | "project",
-  ): Promise<unknown> {
-    const url = this.#api + path;
-    const headers: Record<string, string> = { accept: "application/json", "x-api-user": this.#username };
-    if (this.#apiKey !== undefined) headers["x-api-key"] = this.#apiKey;
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const combined = signal === undefined ? timeout : AbortSignal.any([timeout, signal]);
-    let status: number;
-    let text: string;
-    try {
-      const response = await fetch(url, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: combined,
-      });
-      status = response.status;
-      text = await response.text();
-    } catch (cause) {
-      if (signal?.aborted) throw signal.reason ?? cause;
-      if (timeout.aborted) {
-        throw new TrackerError(
-          "SINK_TIMEOUT",
-          `${method} ${url}: the Hamilton UI did not answer within ${this.#timeoutMs} ms. The records are kept and retried; ` +
-            `raise timeoutMs if the server is just slow.`,
-          { cause },
-        );
+  /**
+   * The dag_run ids tagged with `runId` (newest first) among the template's latest runs
+   * (`GET /dag_runs/latest/`): the run whose create answer was lost, if the server created it.
+   */
+  async #findRuns(templateId: number, runId: string, signal: AbortSignal | undefined): Promise<number[]> {
+    const found: number[] = [];
+    for (let page = 0; page < LOOKUP_PAGES; page++) {
+      const path = `/dag_runs/latest/?dag_template_id=${templateId}&limit=${LOOKUP_PAGE}&offset=${page * LOOKUP_PAGE}`;
+      // Each run in the answer carries its inputs, as this client sent them: allow for that.
+      const runs = await this.#http.request("GET", path, undefined, signal, undefined, MAX_RESPONSE_BYTES * (1 + LOOKUP_PAGE));
+      if (!Array.isArray(runs)) break;
+      for (const candidate of runs as { id?: unknown; tags?: Record<string, unknown> | null }[]) {
+        if (candidate.tags?.[RUN_ID_TAG] === runId && typeof candidate.id === "number") found.push(candidate.id);
       }
-      const code = (cause as { cause?: { code?: unknown } }).cause?.code;
-      throw new TrackerError(
-        "SINK_UNAVAILABLE",
-        `${method} ${url}: could not reach the Hamilton UI (${typeof code === "string" ? code : String(cause)}). ` +
-          `Is it running at ${this.baseUrl}? The records are kept and retried.`,
-        { cause },
-      );
+      if (runs.length < LOOKUP_PAGE) break;
     }
-    if (status < 200 || status >= 300) throw this.#httpError(method, url, status, text, check);
-    if (text.trim() === "") return null;
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (cause) {
-      throw new TrackerError("BAD_RESPONSE", `${method} ${url}: the answer is not JSON (${text.slice(0, 200)}). Is baseUrl the Hamilton UI's API server?`, {
-        cause,
-        status,
-      });
-    }
+    return found;
   }
 
-  #httpError(method: string, url: string, status: number, text: string, check: "phone_home" | "project" | undefined): TrackerError {
-    const excerpt = text.slice(0, 300);
-    if (status === 401 || status === 403 || (check === "phone_home" && status >= 400 && status < 500)) {
-      return new TrackerError(
-        "UNAUTHORIZED",
-        `${method} ${url}: the Hamilton UI refused user "${this.#username}" (HTTP ${status}). Check the username and the API key ` +
-          `(option apiKey or $HAMILTON_API_KEY).`,
-        { status, retryable: false },
-      );
+  /**
+   * After the end of a run whose create answer was once lost: a create the server processed only
+   * after the client had looked for it made a duplicate. It is closed with the run's final status
+   * and tagged `hamilton_ts_duplicate_of`, so it does not stay RUNNING.
+   */
+  async #closeDuplicates(run: RunState, end: RunRecord, signal: AbortSignal | undefined): Promise<void> {
+    for (const id of await this.#findRuns(run.template.id, run.runId, signal)) {
+      if (id === run.dagRunId) continue;
+      await this.#http.request("PUT", `/dag_runs/${id}/`, { ...runEndBody(end), upsert_tags: { hamilton_ts_duplicate_of: String(run.dagRunId) } }, signal);
     }
-    if (check === "project" && status >= 400 && status < 500) {
-      return new TrackerError(
-        "PROJECT_NOT_FOUND",
-        `${method} ${url}: the Hamilton UI has no such project (HTTP ${status}). Create the project in the UI first and pass its id as projectId.`,
-        { status, retryable: false },
-      );
-    }
-    const retryable = status >= 500 || status === 408 || status === 429;
-    return new TrackerError(
-      "HTTP_ERROR",
-      `${method} ${url}: the Hamilton UI answered HTTP ${status}${excerpt ? ` (${excerpt})` : ""}. ` +
-        (retryable ? "The records are kept and retried." : "The request was refused as invalid; these records are discarded."),
-      { status, retryable },
-    );
   }
 }

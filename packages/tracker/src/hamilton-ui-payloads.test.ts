@@ -59,10 +59,52 @@ describe("resultSummaryBody", () => {
     class Client {}
     expect(resultSummaryBody(summarize(new Client()), "n")).toMatchObject({ type: "unsupported", schema_version: 1, value: { unsupported_type: "Client" } });
     expect(resultSummaryBody({ kind: "observability_failure", message: "Error: x" }, "n")).toEqual({
-      type: "observability_failure",
-      schema_version: 3,
+      type: "primitive",
+      schema_version: 1,
       value: { type: "string", value: "Failed to process result: Error: x" },
     });
+  });
+
+  it("sends null and undefined as unsupported with the type name, as the Python SDK sends None", () => {
+    for (const value of [null, undefined]) {
+      const type = value === null ? "null" : "undefined";
+      expect(resultSummaryBody(summarize(value), "n")).toEqual({
+        type: "unsupported",
+        schema_version: 1,
+        value: { unsupported_type: type, action: expect.stringContaining("no data summary") },
+      });
+    }
+  });
+
+  it("sends only (type, schema_version) pairs the UI's result-summary views render, in the shapes they read", () => {
+    // The views of ui/frontend/src/components/dashboard/Runs/Task/result-summaries (apache/hamilton):
+    // Primitive1View calls value.toString(); Dict2View gives value.value to a JSON viewer (an object);
+    // Unsupported1View shows unsupported_type and action; DAGWorksDescribe3View reads columns by base_data_type.
+    const renderable = (body: { type: string; schema_version: number; value: unknown }): string | undefined => {
+      const value = body.value as Record<string, unknown>;
+      switch (`${body.type}/${body.schema_version}`) {
+        case "primitive/1":
+          return value["value"] === null || value["value"] === undefined ? "primitive with no value" : typeof value["type"] === "string" ? undefined : "primitive without type";
+        case "dict/2":
+          return typeof value["value"] === "object" && value["value"] !== null ? undefined : `dict/2 with ${typeof value["value"]} value`;
+        case "unsupported/1":
+          return typeof value["unsupported_type"] === "string" && typeof value["action"] === "string" ? undefined : "unsupported without type/action";
+        case "dagworks_describe/3":
+          return Object.values(value).every((c) => ["numeric", "category", "boolean", "datetime", "str", "unhandled"].includes((c as { base_data_type: string }).base_data_type))
+            ? undefined
+            : "unknown base_data_type";
+        default:
+          return `no view for ${body.type}/${body.schema_version}`;
+      }
+    };
+    class Client {}
+    const values: unknown[] = [null, undefined, 1, NaN, "s", true, 10n, Symbol("s"), new Date(0), new Date(Number.NaN), [1, 2], [1, "a"], { a: 1 }, new Map([["k", 1]]), new Set([1]), new Error("e"), Buffer.from("ab"), new Uint8Array(2), Math.max, new Client(), [], {}];
+    const summaries = [...values.map((v) => summarize(v)), { kind: "redacted" } as const, { kind: "truncated", reason: "time" } as const, { kind: "disabled" } as const, { kind: "observability_failure", message: "x" } as const];
+    const problems = summaries.flatMap((summary) => {
+      const problem = renderable(resultSummaryBody(summary, "n"));
+      return problem === undefined ? [] : [`${summary.kind}: ${problem}`];
+    });
+    expect(problems).toEqual([]);
   });
 });
 
@@ -109,12 +151,18 @@ describe("node updates", () => {
     ]);
     expect(nodeAttributes(nodeRecord("r", "b", "RUNNING"))).toEqual([]);
   });
+
+  it("a RUNNING record has no attributes, even with trace ids; the final record has the trace once", () => {
+    const ids = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331" };
+    expect(nodeAttributes(nodeRecord("r", "b", "RUNNING", ids))).toEqual([]);
+    expect(nodeAttributes(nodeRecord("r", "b", "SUCCESS", ids)).map((a) => a.name)).toEqual(["result_summary", "trace"]);
+  });
 });
 
 describe("run and template bodies", () => {
   it("run bodies carry start time, tags, displayable inputs, outputs and status", () => {
     const run = runRecord("r", "RUNNING", { tags: { t: "1" }, inputs: { q: summarize("why") } });
-    expect(runCreateBody(run)).toEqual({ run_start_time: runTime(run.startTime), tags: { t: "1" }, inputs: { q: "why" }, outputs: ["c"], run_status: "RUNNING" });
+    expect(runCreateBody(run)).toEqual({ run_start_time: runTime(run.startTime), tags: { t: "1", hamilton_ts_run_id: run.runId }, inputs: { q: "why" }, outputs: ["c"], run_status: "RUNNING" });
     expect(runEndBody(runRecord("r", "FAILURE"))).toEqual({ run_status: "FAILURE", run_end_time: runTime(1_700_000_001_000) });
   });
 
@@ -129,5 +177,32 @@ describe("run and template bodies", () => {
       expect(artifact.path).toBe(body.code_log.files[0]!.path);
     }
     expect(body.code_artifacts.map((a) => a.name)).toEqual(["a", "c"]);
+  });
+
+  it("a node tagged with its module gets a module-qualified code artifact in its module's virtual file", () => {
+    const base = templateRecord();
+    const template = {
+      ...base,
+      nodes: [{ ...base.nodes[0]!, tags: { module: "loaders" } }, { ...base.nodes[1]!, tags: { module: "features" } }, { ...base.nodes[1]!, name: "d", functionName: "d", dependencies: ["c"] }],
+    };
+    const body = templateBody(template) as {
+      nodes: { name: string; tags: Record<string, string>; code_artifact_pointers: string[] }[];
+      code_artifacts: { name: string; start: number; end: number; path: string }[];
+      code_log: { files: { path: string; contents: string }[] };
+    };
+    expect(body.code_artifacts.map((a) => [a.name, a.path])).toEqual([
+      ["loaders.a", "hamilton-ts/loaders.ts"],
+      ["features.c", "hamilton-ts/features.ts"],
+      ["d", "hamilton-ts/dag.ts"],
+    ]);
+    expect(body.nodes.map((n) => [n.name, n.code_artifact_pointers, n.tags["module"]])).toEqual([
+      ["a", ["loaders.a"], "loaders"],
+      ["c", ["features.c"], "features"],
+      ["d", ["d"], undefined],
+    ]);
+    for (const artifact of body.code_artifacts) {
+      const contents = body.code_log.files.find((f) => f.path === artifact.path)!.contents.split("\n");
+      expect(contents.slice(artifact.start, artifact.end).join("\n")).toBe(template.nodes.find((n) => artifact.name.endsWith(n.functionName))!.source);
+    }
   });
 });

@@ -2,7 +2,7 @@
  * The tracker's records as the Hamilton UI's tracking API expects them (the payload shapes of the
  * Python SDK, observed on the wire). Pure functions, no I/O.
  */
-import type { DagTemplateRecord, ErrorInfo, NodeRunRecord, RunRecord, ValueSummary } from "./records.js";
+import type { DagTemplateRecord, ErrorInfo, NodeRunRecord, NodeTemplate, RunRecord, ValueSummary } from "./records.js";
 import { nodeRunKey } from "./records.js";
 
 /** What the UI shows where a Python type would be: TypeScript types do not exist at run time. */
@@ -89,17 +89,42 @@ export interface AttributeBody {
   readonly value: unknown;
 }
 
-/** Maps a result summary to the UI's attribute types (`primitive`, `dict`, `dagworks_describe`, ...). */
+/** What the UI's `unsupported` view shows as the action for a value without a summary. */
+const NO_SUMMARY = "hamilton-ts sends no data summary for this value (as Hamilton's Python SDK for None and unknown types).";
+
+/** A `primitive`/1 string: the UI shows it with `value.toString()`, so the value is never null. */
+function primitiveString(type: string, value: string): AttributeBody {
+  return { type: "primitive", schema_version: 1, value: { type, value } };
+}
+
+function unsupported(type: string, action = NO_SUMMARY): AttributeBody {
+  return { type: "unsupported", schema_version: 1, value: { unsupported_type: type, action } };
+}
+
+/**
+ * Maps a result summary to an attribute the Hamilton UI's result-summary views render
+ * (`ui/frontend/src/components/dashboard/Runs/Task/result-summaries/` in apache/hamilton): only
+ * `primitive`/1 with a non-null value (shown with `toString()`), `unsupported`/1, `dict`/2 with an
+ * object or array value (a JSON viewer), and `dagworks_describe`/3. `null` and `undefined` are
+ * `unsupported` with the type name, as the Python SDK sends `None`.
+ */
 export function resultSummaryBody(summary: ValueSummary, column: string): AttributeBody {
   switch (summary.kind) {
     case "primitive":
+      if (summary.value === null) return unsupported(summary.type);
       return { type: "primitive", schema_version: 1, value: { type: summary.type, value: summary.value } };
     case "string":
-      return { type: "primitive", schema_version: 1, value: { type: "string", value: displayValue(summary) } };
+      return primitiveString("string", displayValue(summary) as string);
     case "date":
-      return { type: "primitive", schema_version: 1, value: { type: "Date", value: summary.value } };
+      return primitiveString("Date", summary.value ?? "Invalid Date");
     case "disabled":
-      return { type: "primitive", schema_version: 1, value: { type: "string", value: "RESULT SUMMARY DISABLED" } };
+      return primitiveString("string", "RESULT SUMMARY DISABLED");
+    case "redacted":
+      return primitiveString("string", "[REDACTED]");
+    case "truncated":
+      return primitiveString("string", "... truncated ...");
+    case "error":
+      return primitiveString(summary.type, `${summary.type}: ${summary.message}`);
     case "numeric_array": {
       const histogram: Record<string, number> = {};
       for (const bin of summary.histogram) histogram[`(${shortNumber(bin.lo)}, ${shortNumber(bin.hi)}]`] = bin.count;
@@ -126,28 +151,20 @@ export function resultSummaryBody(summary: ValueSummary, column: string): Attrib
       };
     }
     case "instance":
-      return {
-        type: "unsupported",
-        schema_version: 1,
-        value: {
-          unsupported_type: summary.type,
-          action: "hamilton-ts records class instances by type name only: their fields can hold credentials.",
-        },
-      };
+      return unsupported(summary.type, "hamilton-ts records class instances by type name only: their fields can hold credentials.");
+    case "binary":
+      return unsupported(summary.type, `${summary.byteLength} bytes; hamilton-ts does not send binary contents.`);
+    case "function":
+      return unsupported("function", `function ${summary.name}`);
     case "observability_failure":
-      return {
-        type: "observability_failure",
-        schema_version: 3,
-        value: { type: "string", value: `Failed to process result: ${summary.message}` },
-      };
+      // The UI renders no `observability_failure` view: show the message as a string.
+      return primitiveString("string", `Failed to process result: ${summary.message}`);
     case "array":
       return { type: "dict", schema_version: 2, value: { type: "Array", value: displayValue(summary) } };
     case "set":
       return { type: "dict", schema_version: 2, value: { type: "Set", value: displayValue(summary) } };
     case "object":
       return { type: "dict", schema_version: 2, value: { type: summary.type, value: displayValue(summary) } };
-    default:
-      return { type: "dict", schema_version: 2, value: { type: summary.kind, value: displayValue(summary) } };
   }
 }
 
@@ -158,6 +175,9 @@ function stackLines(error: ErrorInfo): string[] {
   return lines;
 }
 
+/** Every attribute `type` this client sends (to read them back with `GET /dag_runs/{id}?attr=…`). */
+export const ATTRIBUTE_TYPES: readonly string[] = ["primitive", "unsupported", "dict", "dagworks_describe", "error"];
+
 /** One node attribute, as `PUT /dag_runs_bulk` expects it. */
 export interface NodeAttribute extends AttributeBody {
   readonly node_name: string;
@@ -165,8 +185,14 @@ export interface NodeAttribute extends AttributeBody {
   readonly attribute_role: "result_summary" | "error";
 }
 
-/** The attributes of a node record: its result summary or its error, and its trace link. */
+/**
+ * The attributes of a node record: its result summary or its error, and its trace link — for the
+ * final record only. The backend inserts attributes under a unique (name, node_name, dag_run), so
+ * each is sent exactly once per node run: a `RUNNING` record has none (as in the Python SDK), even
+ * when the tracer has already left the trace ids on it.
+ */
 export function nodeAttributes(record: NodeRunRecord): NodeAttribute[] {
+  if (record.status === "RUNNING") return [];
   const nodeName = nodeRunKey(record);
   const out: NodeAttribute[] = [];
   if (record.status === "SUCCESS" && record.result !== undefined) {
@@ -217,11 +243,18 @@ export function taskUpdate(record: NodeRunRecord, dependencies: readonly string[
   };
 }
 
-/** Body of `POST /dag_runs?dag_template_id=T`. */
+/**
+ * The run tag that carries the tracker's run id. With it a client whose `POST /dag_runs` answer
+ * was lost finds the run it created (`GET /dag_runs/latest/`) instead of creating it twice; in the
+ * UI it links a run to the run id in traces and logs.
+ */
+export const RUN_ID_TAG = "hamilton_ts_run_id";
+
+/** Body of `POST /dag_runs?dag_template_id=T`; its tags carry the run id ({@link RUN_ID_TAG}). */
 export function runCreateBody(run: RunRecord): Record<string, unknown> {
   return {
     run_start_time: runTime(run.startTime),
-    tags: run.tags,
+    tags: { ...run.tags, [RUN_ID_TAG]: run.runId },
     inputs: displayRecord(run.inputs),
     outputs: run.finalVars,
     run_status: "RUNNING",
@@ -233,29 +266,51 @@ export function runEndBody(run: RunRecord): Record<string, unknown> {
   return { run_status: run.status, run_end_time: runTime(run.endTime ?? Date.now()) };
 }
 
-/** Body of `POST /dag_templates?project_id=P`. */
+/** The node tag that names a node's module, as Hamilton's driver sets it on every function node. */
+export const MODULE_TAG = "module";
+
+/** A node's module: its `module` tag, when it is a non-empty string. */
+function moduleOf(node: NodeTemplate): string | undefined {
+  const module = node.tags[MODULE_TAG];
+  return typeof module === "string" && module.length > 0 ? module : undefined;
+}
+
+/**
+ * Body of `POST /dag_templates?project_id=P`. A node tagged `module` (see {@link MODULE_TAG}) gets
+ * a module-qualified code artifact (`module.fn`, as the Python SDK names them) in a virtual file of
+ * its module, so the UI groups nodes by module.
+ */
 export function templateBody(template: DagTemplateRecord): Record<string, unknown> {
   // The UI shows code from `code_log` files; hamilton-ts knows functions, not files, so it
-  // sends one virtual file with every node function, and code artifacts pointing into it.
-  const path = `hamilton-ts/${template.dagName}.ts`;
-  const functions = new Map<string, { start: number; end: number }>();
-  const parts: string[] = [];
-  let line = 0;
+  // sends one virtual file per module (one for nodes without a module) with the node functions,
+  // and code artifacts pointing into them.
+  const defaultPath = `hamilton-ts/${template.dagName}.ts`;
+  const artifactOf = (node: NodeTemplate) => {
+    const module = moduleOf(node);
+    return module === undefined ? node.functionName : `${module}.${node.functionName}`;
+  };
+  const files = new Map<string, { parts: string[]; line: number }>();
+  const functions = new Map<string, { path: string; start: number; end: number }>();
   for (const node of template.nodes) {
-    if (node.classification === "input" || node.source.length === 0 || functions.has(node.functionName)) continue;
+    const name = artifactOf(node);
+    if (node.classification === "input" || node.source.length === 0 || functions.has(name)) continue;
+    const module = moduleOf(node);
+    const path = module === undefined ? defaultPath : `hamilton-ts/${module}.ts`;
+    let file = files.get(path);
+    if (file === undefined) files.set(path, (file = { parts: [], line: 0 }));
     const header = `// node: ${node.functionName}\n`;
     const source = `${node.source}\n\n`;
-    const start = line + 1;
+    const start = file.line + 1;
     const count = node.source.split("\n").length;
-    functions.set(node.functionName, { start, end: start + count });
-    parts.push(header, source);
-    line += 1 + count + 1;
+    functions.set(name, { path, start, end: start + count });
+    file.parts.push(header, source);
+    file.line += 1 + count + 1;
   }
   const consumers = new Map<string, string[]>();
   for (const node of template.nodes) {
     for (const dep of node.dependencies) {
       const list = consumers.get(dep) ?? [];
-      if (!list.includes(node.functionName)) list.push(node.functionName);
+      if (!list.includes(artifactOf(node))) list.push(artifactOf(node));
       consumers.set(dep, list);
     }
   }
@@ -277,7 +332,7 @@ export function templateBody(template: DagTemplateRecord): Record<string, unknow
       documentation: node.documentation,
       tags: node.tags,
       classifications: [node.classification],
-      code_artifact_pointers: node.classification === "input" ? (consumers.get(node.name) ?? []) : [node.functionName],
+      code_artifact_pointers: node.classification === "input" ? (consumers.get(node.name) ?? []) : [artifactOf(node)],
       dependencies: node.dependencies,
       dependency_specs: node.dependencies.map(() => ({ type_name: UNKNOWN_TYPE })),
       dependency_specs_type: "python_type",
@@ -286,11 +341,11 @@ export function templateBody(template: DagTemplateRecord): Record<string, unknow
     code_artifacts: [...functions].map(([name, span]) => ({
       name,
       type: "p_function",
-      path,
+      path: span.path,
       start: span.start,
       end: span.end,
       url: "Error: No repository to link to.",
     })),
-    code_log: { files: [{ path, contents: parts.join("") }] },
+    code_log: { files: files.size === 0 ? [{ path: defaultPath, contents: "" }] : [...files].map(([path, file]) => ({ path, contents: file.parts.join("") })) },
   };
 }

@@ -164,7 +164,8 @@ export function resolveOptions(options: HamiltonTrackerOptions): ResolvedTracker
   }
   const capture = options.captureDataStatistics ?? true;
   if (typeof capture !== "boolean") throw invalid("captureDataStatistics", capture, "true or false");
-  const summaryLimits = { ...DEFAULT_SUMMARY_LIMITS, ...options.summaryLimits };
+  // The sink's limits (e.g. the Hamilton UI's capture limits) over the defaults; the option over both.
+  const summaryLimits = { ...DEFAULT_SUMMARY_LIMITS, ...options.sink?.summaryLimits, ...options.summaryLimits };
   for (const [key, value] of Object.entries(summaryLimits)) {
     if (typeof value !== "number" || !(value >= 0)) throw invalid(`summaryLimits.${key}`, value, "a number ≥ 0");
   }

@@ -7,6 +7,8 @@
  * by its final one). Times are milliseconds since the Unix epoch.
  */
 
+import type { SummaryLimits } from "./summarize.js";
+
 /** A Hamilton UI project id (the UI uses integers; a local store accepts any string). */
 export type ProjectId = string | number;
 
@@ -238,10 +240,17 @@ export interface SinkWriteOptions {
  *   storing a record twice must be harmless (records are snapshots; keep the latest per key).
  * - Do not modify the records; they are shared.
  * - `close` (optional) is called once by `HamiltonTracker.shutdown()` after the last write.
+ * - `summaryLimits` (optional) are the summary limits the sink's viewer wants; the tracker's own
+ *   `summaryLimits` option overrides them key by key.
  */
 export interface TrackerSink {
   write(projectId: ProjectId, records: readonly TrackerRecord[], options: SinkWriteOptions): Promise<void>;
   close?(): Promise<void>;
+  /**
+   * Summary limits for this sink's records, over the tracker's defaults and under its
+   * `summaryLimits` option. `HamiltonUIClient` sets the Python SDK's capture limits here.
+   */
+  readonly summaryLimits?: Partial<SummaryLimits>;
 }
 
 /** The key under which a node record replaces earlier ones: `taskId-node`, or the node's name. */

@@ -13,6 +13,10 @@
  * - `MISSING_INPUTS`: required external inputs were not provided.
  * - `NODE_FAILED`: a node threw or rejected; the node's own error is the `cause`.
  * - `ABORTED`: the run's `signal` fired.
+ * - `ABANDONED`: a node did not stop within the grace period after its run stopped, and the run
+ *   gave up on it (in the node's after-event); also an adapter's graph-level hook that did not
+ *   settle in time after a stop, and a node attempt a wrapper started after the stop.
+ * - `TOO_MANY_ITEMS`: a `parallelize` node produced more items than `withMaxFanOutItems` allows.
  * - `INVALID_ARGUMENT`: an API was called with a value of the wrong kind.
  * - `DATA_VALIDATION`: a node's result failed a `checkOutput` of importance `fail`.
  */
@@ -29,6 +33,8 @@ export type HamiltonErrorCode =
   | "MISSING_INPUTS"
   | "NODE_FAILED"
   | "ABORTED"
+  | "ABANDONED"
+  | "TOO_MANY_ITEMS"
   | "INVALID_ARGUMENT"
   | "DATA_VALIDATION";
 

@@ -97,9 +97,11 @@ describe("Driver.execute", () => {
       .withModules({ a: ({ x }: { x: number }) => x, b: ({ a }: { a: number }) => a })
       .withConfig({ x: 1 })
       .build();
-    const unknown = await rejection(dr.execute(["b"], { overrides: { aa: 1 } as never }));
+    const unknown = await rejection(dr.execute(["b"], { overrides: { A: 1 } as never }));
     expect(unknown.code).toBe("UNKNOWN_OVERRIDES");
-    expect(unknown.message).toMatch(/did you mean "a"/);
+    expect(unknown.message).toMatch(/did you mean "a"/); // differs only in case
+    const noise = await rejection(dr.execute(["b"], { overrides: { c: 1 } as never }));
+    expect(noise.message).not.toMatch(/did you mean/); // a short name is close to every short name
     const computed = await rejection(dr.execute(["b"], { inputs: { a: 2 } as never }));
     expect(computed.code).toBe("INVALID_INPUTS");
     expect(computed.message).toMatch(/pass it in overrides/);

@@ -13,7 +13,7 @@ import { makePlan, type Plan } from "./plan.js";
 import { abortError, Run, RunScope } from "./run.js";
 import type { CheckWiring, DepsOfModules, InputsOf, OutputsOf, Simplify } from "./types.js";
 import { EMPTY } from "./values.js";
-import { renderExecution, type VisualizationFormat } from "./visualize.js";
+import { renderExecution, renderGraph, type VisualizationFormat } from "./visualize.js";
 
 /** Options of {@link Driver.execute}. */
 export interface ExecuteOptions<N = Record<string, unknown>, I = Record<string, unknown>> {
@@ -228,6 +228,17 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
   }
 
   /**
+   * Draws the whole dataflow — every node and external input, fan-outs included — as Mermaid
+   * (default) or Graphviz DOT text (Hamilton's `display_all_functions`). Needs no inputs.
+   *
+   * @example
+   * console.log(dr.visualize({ format: "dot" }));
+   */
+  visualize(options: VisualizeGraphOptions = {}): string {
+    return renderGraph(this.#graph.nodes, checkFormat(options.format, "visualize"));
+  }
+
+  /**
    * Draws what an execute with these arguments would run, as Mermaid (default) or Graphviz DOT
    * text: requested outputs, computed nodes, inputs and overrides look different. Validates like
    * {@link execute} (missing inputs are an error).
@@ -236,10 +247,7 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
     finalVars: readonly K[],
     options: VisualizeOptions<N, I> = {},
   ): string {
-    const format = options.format ?? "mermaid";
-    if (format !== "mermaid" && format !== "dot") {
-      throw new HamiltonError("INVALID_ARGUMENT", `visualizeExecution: format must be "mermaid" or "dot", got ${JSON.stringify(format)}.`);
-    }
+    const format = checkFormat(options.format, "visualizeExecution");
     const { plan } = this.#prepare(finalVars, options);
     return renderExecution(plan, format);
   }
@@ -290,6 +298,14 @@ interface Prepared {
   readonly overrides: Readonly<Record<string, unknown>>;
 }
 
+
+function checkFormat(format: unknown, where: string): VisualizationFormat {
+  if (format === undefined) return "mermaid";
+  if (format !== "mermaid" && format !== "dot") {
+    throw new HamiltonError("INVALID_ARGUMENT", `${where}: format must be "mermaid" or "dot", got ${JSON.stringify(format)}.`);
+  }
+  return format;
+}
 
 /** Checks an execute's `signal`: AbortSignal-like, or none (`undefined`/`null`). */
 function checkSignal(signal: unknown): AbortSignalLike | undefined {
@@ -402,6 +418,12 @@ export class Builder<N = {}, D = {}> {
    */
   withConfig<C extends Readonly<Record<string, unknown>>>(config: C): Builder<Omit<N, keyof C> & C, D> {
     checkRecord(config, "withConfig(config)", "config");
+    if (Object.hasOwn(config, "__proto__")) {
+      throw new HamiltonError(
+        "INVALID_ARGUMENT",
+        `withConfig(config): a config key cannot be "__proto__", the one name JavaScript objects treat specially. Rename it.`,
+      );
+    }
     return this.#with({ config: { ...this.#state.config, ...config } });
   }
 

@@ -382,9 +382,10 @@ describe("parallelize and collect", () => {
     const dr = new Builder()
       .withModules({
         item: parallelize(() => [1, 2, 3]),
-        checked: async ({ item }: { item: number }) => {
-          await sleep(item * 5);
+        checked: async ({ item }: { item: number }, ctx: NodeContext) => {
           if (item === 1) throw new Error("item 1 is bad");
+          // The others stop when the run does.
+          await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve()));
           return item;
         },
         all: collect(({ checked }: { checked: number[] }) => checked),
@@ -398,7 +399,7 @@ describe("parallelize and collect", () => {
     expect(error.nodeName).toBe("checked");
     expect(error.taskId).toBe("item[0]");
     expect(error.message).toBe('Node "checked" (task item[0]) failed: item 1 is bad');
-    await sleep(40);
+    // execute settled after every item's events and the run's: no waiting needed.
     expect(events.at(-1)).toBe("run false");
     expect(events.filter((e) => e.startsWith("checked@"))).toHaveLength(3);
     expect(events).not.toContain("all@-:true");

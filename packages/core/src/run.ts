@@ -346,13 +346,15 @@ export class Run {
     }
     const kwargs = this.#kwargs(slot, node, undefined);
     let result: unknown;
+    let thenable: boolean;
     try {
       result = this.#call(node, kwargs);
+      thenable = isThenable(result); // a `then` getter that throws fails the node too
     } catch (error) {
       this.#fail(node, error);
       return;
     }
-    if (isThenable(result)) this.#track(result, slot, node, true);
+    if (thenable) this.#track(result as PromiseLike<unknown>, slot, node, true);
     else this.#complete(slot, result);
   }
 
@@ -376,10 +378,15 @@ export class Run {
 
   /** Calls a node, through the adapters when there are node hooks. */
   #call(node: GraphNode, kwargs: Record<string, unknown>): unknown {
+    const adapters = this.#scope.adapters;
+    if (adapters === undefined) return node.fn!(kwargs, node.usesContext ? this.#context(node, NO_WARN) : undefined);
+    return this.#callThrough(adapters, node, kwargs);
+  }
+
+  /** Calls a node through the adapters' node hooks; an asynchronous node can be given up. */
+  #callThrough(adapters: AdapterSet, node: GraphNode, kwargs: Record<string, unknown>): unknown {
     const scope = this.#scope;
     const fn = node.fn!;
-    const adapters = scope.adapters;
-    if (adapters === undefined) return fn(kwargs, node.usesContext ? this.#context(node, NO_WARN) : undefined);
     const taskId = this.#init.taskId;
     return adapters.runNode({ runId: scope.runId, node: node.info, kwargs, taskId }, (warn) => {
       // A wrapper that calls next() again after the stop (a retry) must not start the node anew.

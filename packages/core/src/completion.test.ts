@@ -173,6 +173,24 @@ describe("structured completion", () => {
     expect(timers()).toBe(before);
   });
 
+  it("keeps the process alive while it waits for a straggler (its grace timer is not unref'd)", async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const release = deferred<number>();
+    const dr = new Builder()
+      .withModules({ stubborn: () => release.promise })
+      .withGracePeriod(60_000)
+      .build();
+    const before = timers();
+    const controller = new AbortController();
+    const run = dr.execute(["stubborn"], { signal: controller.signal });
+    controller.abort();
+    // getActiveResourcesInfo lists only what keeps the event loop alive: an unref'd timer is not there.
+    expect(timers()).toBe(before + 1);
+    release.resolve(1); // the straggler settles: the run ends without waiting for the timer
+    await expect(run).rejects.toMatchObject({ code: "ABORTED" });
+    expect(timers()).toBe(before);
+  });
+
   it("rejects a bad grace period", () => {
     expect(() => new Builder().withGracePeriod(-1)).toThrow(/withGracePeriod\(ms\): ms must be a finite number ≥ 0/);
     expect(() => new Builder().withGracePeriod(Number.NaN)).toThrow(HamiltonError);

@@ -309,6 +309,24 @@ describe("parallelize and collect", () => {
     expect(started).toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
 
+  it("starts thousands of waiting items in item order under a limit, each once", async () => {
+    const started: number[] = [];
+    const dr = new Builder()
+      .withModules({
+        item: parallelize(({ n }: { n: number }) => Array.from({ length: n }, (_, i) => i)),
+        work: async ({ item }: { item: number }) => {
+          started.push(item);
+          await null;
+          return item;
+        },
+        all: collect(({ work }: { work: number[] }) => work.length),
+      })
+      .withMaxConcurrency(7)
+      .build();
+    expect(await dr.execute(["all"], { inputs: { n: 5000 } })).toEqual({ all: 5000 });
+    expect(started).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+  });
+
   it("accepts iterables and async iterables, and an empty fan-out", async () => {
     const mod = (make: (n: number) => Iterable<number> | AsyncIterable<number>) => ({
       item: parallelize(({ n }: { n: number }) => make(n)),

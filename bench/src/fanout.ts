@@ -7,6 +7,9 @@
  *   `total = collect(sum of c)` over 10,000 items (1,000 with `--quick`). The plain baseline runs
  *   the same three functions per item in a loop, with kwargs objects, and sums.
  * - io: the same with `a` awaiting a 20 ms timer, 1,000 items, no concurrency limit.
+ * - limit: the same with `a` asynchronous (no timer) under `withMaxConcurrency(100)`, at 25,000
+ *   and 400,000 items: the per-item cost must not grow with the number of items waiting for a
+ *   slot (it grew 4.5× from 25k to 400k when a freed slot walked the waiting runs).
  */
 import { Builder, collect, parallelize } from "@hamilton-ts/core";
 import type { LifecycleAdapter } from "@hamilton-ts/lifecycle";
@@ -37,10 +40,10 @@ const b = ({ a }: { a: number }) => a * 2;
 const c = ({ b }: { b: number }) => b - 1;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function dataflow(io: boolean) {
+function dataflow(io: boolean, asyncA = false) {
   return {
     item: parallelize(({ n }: { n: number }) => Array.from({ length: n }, (_, i) => i)),
-    a: io ? async ({ item }: { item: number }) => (await sleep(20), item + 1) : a,
+    a: io ? async ({ item }: { item: number }) => (await sleep(20), item + 1) : asyncA ? async ({ item }: { item: number }) => item + 1 : a,
     b,
     c,
     total: collect(({ c }: { c: number[] }) => {
@@ -76,10 +79,15 @@ async function plainIo(n: number): Promise<number> {
   return s;
 }
 
-function engine(io: boolean, n: number, adapters: LifecycleAdapter[]): () => Promise<unknown> {
-  const dr = new Builder().withModules(dataflow(io)).withAdapters(...adapters).build();
+function engine(io: boolean, n: number, adapters: LifecycleAdapter[], limit?: number): () => Promise<unknown> {
+  let builder = new Builder().withModules(dataflow(io, limit !== undefined)).withAdapters(...adapters);
+  if (limit !== undefined) builder = builder.withMaxConcurrency(limit);
+  const dr = builder.build();
   return () => dr.execute(["total"], { inputs: { n } }).then((out) => out.total);
 }
+
+/** Item counts of the limited fan-out: its per-item cost must be the same at both. */
+export const LIMIT_ITEMS = [25_000, 400_000] as const;
 
 
 /** The CPU-bound fan-out (plain, engine, tracer, tracker) and the I/O-bound one (plain, engine). */
@@ -139,6 +147,22 @@ export async function fanoutSuite(options: Options): Promise<FanoutFigure[]> {
     push("fanout-io/plain", "plain: Promise.all over the items", base, items, undefined, 20);
     log("fanout-io engine…");
     push("fanout-io/engine", "engine, no limit", await measure({ run: engine(true, items, []), check: ioCheck }, ioPlan), items, base, 20);
+  }
+  if (selected(options, "fanout-limit/")) {
+    for (const items of LIMIT_ITEMS) {
+      const limitCheck = (value: unknown) => {
+        if (value !== expected(items)) throw new Error(`limited fan-out ${items}: got ${String(value)}, expected ${expected(items)}.`);
+      };
+      log(`fanout-limit ${items} async items under withMaxConcurrency(100)…`);
+      const limitPlan = items > 100_000 ? { warmup: 1, runs: 3 } : options.quick ? { warmup: 2, runs: 5 } : { warmup: 3, runs: 7 };
+      push(
+        `fanout-limit/${items}`,
+        "engine, withMaxConcurrency(100), a async",
+        await measure({ run: engine(false, items, [], 100), check: limitCheck }, limitPlan),
+        items,
+        undefined,
+      );
+    }
   }
   return figures;
 }

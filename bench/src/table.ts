@@ -98,7 +98,7 @@ export function renderResults(results: Results): string {
       table(
         ["case", "variant", "items", "run ms (median)", "µs/item", "over plain µs/item", "per block node µs", "least possible ms", "peak heap MB"],
         results.fanout.map((r) => [
-          r.id.startsWith("fanout-io") ? "I/O: a awaits 20 ms" : "CPU",
+          r.id.startsWith("fanout-io") ? "I/O: a awaits 20 ms" : r.id.startsWith("fanout-limit") ? "limit 100: a async" : "CPU",
           r.label,
           size(r.items),
           ms(r.stats.medianMs),

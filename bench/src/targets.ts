@@ -11,6 +11,8 @@ export const FAN_LINEAR = 2;
 export const TRACER_RATIO = 1.3;
 export const TRACKER_US = 3;
 export const IO_MS = 100;
+/** The limited fan-out's per-item cost at 400k items over its cost at 25k. */
+export const LIMIT_LINEAR = 1.5;
 
 const mark = (ok: boolean | undefined) => (ok === undefined ? "–" : ok ? "✓" : "✗");
 const f = (n: number | undefined, digits = 2) => (n === undefined ? "n/a" : n.toFixed(digits));
@@ -165,6 +167,18 @@ export function checkTargets(results: Results): TargetCheck[] {
       figure: `${f(ioItems.stats.medianMs, 1)} ms`,
       limit: `< ${IO_MS} ms`,
       ok: ioItems.stats.medianMs < IO_MS,
+    });
+  }
+  const small = results.fanout.find((r) => r.id === "fanout-limit/25000");
+  const large = results.fanout.find((r) => r.id === "fanout-limit/400000");
+  if (small && large) {
+    const perItem = (r: typeof small) => (r.stats.medianMs * 1000) / r.items;
+    const ratio = perItem(large) / perItem(small);
+    checks.push({
+      name: "dynamic fan-out under withMaxConcurrency(100): µs/item at 400k over 25k",
+      figure: `${f(perItem(small))} → ${f(perItem(large))} µs/item (${f(ratio)}×)`,
+      limit: `≤ ${LIMIT_LINEAR}×`,
+      ok: ratio <= LIMIT_LINEAR,
     });
   }
   return checks;

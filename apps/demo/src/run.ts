@@ -35,9 +35,6 @@ export const FINAL_VARS = ["universalTruth", "digest"] as const;
 /** The name of the dataflow in traces (workflow) and in the tracker (DAG). */
 export const DAG_NAME = "hamilton-ts-demo";
 
-/** Longest wait for a failed run's other nodes to finish before flushing anyway. */
-const SETTLE_TIMEOUT_MS = 10_000;
-
 /** What to check when spans could not be exported, per destination. */
 const EXPORT_HINTS = {
   otlp: "Is the collector (or Jaeger) running and listening for OTLP/HTTP there? Unset OTEL_EXPORTER_OTLP_ENDPOINT to write spans to a local file instead.",
@@ -80,7 +77,7 @@ export async function run(ctx: RunContext): Promise<number> {
     const dr = new Builder()
       .withModules(dataflow)
       .withAdapters(
-        // Outermost: tells when the run, and every adapter with it, is completely done.
+        // Notes each run's id and, once the tracer made the run span, its trace id.
         runInfo,
         // Then the tracer: it leaves each node's trace and span ids for the adapters after it.
         new OpenTelemetryTracer({ workflowName: DAG_NAME, recordInputs: config.recordContent, recordOutputs: config.recordContent }),
@@ -98,10 +95,10 @@ export async function run(ctx: RunContext): Promise<number> {
     } catch (error) {
       failure = error;
     }
-    // A failed run rejects at once; its other nodes, the run span and the tracker's final record
-    // come a moment later. Wait for them, then flush, so what the report points at is there.
+    // execute settles once the run is over for every adapter, failed or aborted too (the engine's
+    // structured completion): the run span and the tracker's final record exist now. Flush them,
+    // so what the report points at is there.
     const ids = runInfo.last;
-    if (ids) await Promise.race([ids.settled, new Promise((resolve) => setTimeout(resolve, SETTLE_TIMEOUT_MS).unref())]);
     const [exportError, delivery] = await Promise.all([telemetry.flush(), tracking.flush()]);
 
     if (results) {

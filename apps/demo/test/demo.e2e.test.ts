@@ -10,7 +10,7 @@ import { startHamiltonUI } from "./hamilton-ui.js";
 import type { FakeHamiltonUI } from "./hamilton-ui.js";
 import { readTraceFile, startOtlpReceiver } from "./otlp.js";
 import type { OtlpReceiver, OtlpSpan } from "./otlp.js";
-import { runDemo } from "./spawn-demo.js";
+import { runDemo, signalDemo } from "./spawn-demo.js";
 
 const TEST_TIMEOUT = 50_000;
 /** The node runs of one demo run: nine nodes, one of them once per follow-up question (three). */
@@ -291,11 +291,12 @@ describe("the demo, interrupted", () => {
   it("on SIGINT, still writes the run's trace and tracker records, then exits 130", { timeout: TEST_TIMEOUT }, async () => {
     let sent = false;
     const result = await runDemo({ DEMO_OUTPUT_DIR: dir }, {
-      // Interrupt once the LLM nodes have started (the streamed joke takes most of a second).
+      // Interrupt once the LLM nodes have started (the streamed joke takes most of a second): an
+      // event in the output, not a time. The signal goes to the demo's own process, as Ctrl-C does.
       onStdout: (text, child) => {
         if (!sent && text.includes("▶ joke")) {
           sent = true;
-          child.kill("SIGINT");
+          signalDemo(child, "SIGINT");
         }
       },
     });

@@ -1,5 +1,6 @@
 /** Runs the demo's real start command in a child process, as a user would. */
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -64,4 +65,38 @@ export function runDemo(env: Record<string, string>, options: { onStdout?: (text
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/**
+ * Sends `signal` to the demo itself: the node process running `src/main.ts` under `tsx`, as a
+ * terminal's Ctrl-C reaches it. Signalling the `tsx` parent instead is not the same under load:
+ * `tsx` relays the signal and, if the child has not confirmed it within 30 ms, kills the child with
+ * SIGKILL and exits 130 on its own, so the demo never gets to stop cleanly. Falls back to the
+ * parent when no such child is found (not Linux, say).
+ */
+export function signalDemo(child: ReturnType<typeof spawn>, signal: NodeJS.Signals): void {
+  const parent = child.pid;
+  const targets: number[] = [];
+  if (parent !== undefined) {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+    } catch {
+      // No /proc: fall back below.
+    }
+    for (const name of entries) {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        if (ppid === parent && readFileSync(`/proc/${name}/cmdline`, "utf8").includes("src/main.ts")) targets.push(Number(name));
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+  }
+  if (targets.length === 0) {
+    child.kill(signal);
+    return;
+  }
+  for (const pid of targets) process.kill(pid, signal);
 }

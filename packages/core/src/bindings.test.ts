@@ -309,6 +309,24 @@ describe("parallelize and collect", () => {
     expect(started).toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
 
+  it("starts thousands of waiting items in item order under a limit, each once", async () => {
+    const started: number[] = [];
+    const dr = new Builder()
+      .withModules({
+        item: parallelize(({ n }: { n: number }) => Array.from({ length: n }, (_, i) => i)),
+        work: async ({ item }: { item: number }) => {
+          started.push(item);
+          await null;
+          return item;
+        },
+        all: collect(({ work }: { work: number[] }) => work.length),
+      })
+      .withMaxConcurrency(7)
+      .build();
+    expect(await dr.execute(["all"], { inputs: { n: 5000 } })).toEqual({ all: 5000 });
+    expect(started).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+  });
+
   it("accepts iterables and async iterables, and an empty fan-out", async () => {
     const mod = (make: (n: number) => Iterable<number> | AsyncIterable<number>) => ({
       item: parallelize(({ n }: { n: number }) => make(n)),
@@ -382,9 +400,10 @@ describe("parallelize and collect", () => {
     const dr = new Builder()
       .withModules({
         item: parallelize(() => [1, 2, 3]),
-        checked: async ({ item }: { item: number }) => {
-          await sleep(item * 5);
+        checked: async ({ item }: { item: number }, ctx: NodeContext) => {
           if (item === 1) throw new Error("item 1 is bad");
+          // The others stop when the run does.
+          await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve()));
           return item;
         },
         all: collect(({ checked }: { checked: number[] }) => checked),
@@ -398,7 +417,7 @@ describe("parallelize and collect", () => {
     expect(error.nodeName).toBe("checked");
     expect(error.taskId).toBe("item[0]");
     expect(error.message).toBe('Node "checked" (task item[0]) failed: item 1 is bad');
-    await sleep(40);
+    // execute settled after every item's events and the run's: no waiting needed.
     expect(events.at(-1)).toBe("run false");
     expect(events.filter((e) => e.startsWith("checked@"))).toHaveLength(3);
     expect(events).not.toContain("all@-:true");

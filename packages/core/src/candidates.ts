@@ -1,5 +1,5 @@
 import type { BuildProblem } from "./errors.js";
-import { configMatches, specOf } from "./modifiers.js";
+import { configMatches, describeRule, specOf } from "./modifiers.js";
 
 /** One exported function that will become one or more nodes. */
 export interface Candidate {
@@ -7,6 +7,8 @@ export interface Candidate {
   readonly name: string;
   readonly exportName: string;
   readonly value: Function;
+  /** The position of its module in `withModules(...)`. */
+  readonly moduleIndex: number;
 }
 
 /**
@@ -18,8 +20,11 @@ export function collectCandidates(
   config: Readonly<Record<string, unknown>>,
   allowModuleOverrides: boolean,
   problems: BuildProblem[],
+  unmatched?: Map<string, string[]>,
 ): Candidate[] {
   const chosen = new Map<string, Candidate>();
+  // Every variant seen, matching or not, by node name: "rawText__txt (when format = "txt")".
+  const seenVariants = new Map<string, string[]>();
   const variants = new Map<string, Candidate[]>();
   modules.forEach((module, moduleIndex) => {
     if (module === null || (typeof module !== "object" && typeof module !== "function")) {
@@ -37,10 +42,13 @@ export function collectCandidates(
       if (typeof value !== "function") continue;
       const spec = specOf(value);
       let name = exportName;
-      const candidate = { name, exportName, value };
+      const candidate = { name, exportName, value, moduleIndex };
       if (spec?.configWhen !== undefined) {
         const cut = exportName.lastIndexOf("__");
         if (cut > 0) name = exportName.slice(0, cut);
+        const seen = seenVariants.get(name) ?? [];
+        seen.push(`"${exportName}" (when ${describeRule(spec.configWhen)})`);
+        seenVariants.set(name, seen);
         if (!configMatches(spec.configWhen, config)) continue;
         const list = variants.get(name) ?? [];
         list.push({ ...candidate, name });
@@ -53,8 +61,8 @@ export function collectCandidates(
           code: "DUPLICATE_NODE",
           node: name,
           message: seenHere.has(name)
-            ? `Node "${name}" is defined twice in module #${moduleIndex} ("${existing.exportName}" and "${exportName}"). Rename one of them.`
-            : `Node "${name}" is defined in more than one module ("${existing.exportName}" and "${exportName}" of module #${moduleIndex}). Rename one, or call allowModuleOverrides() to let the later module win.`,
+            ? `Node "${name}" is defined twice in module #${moduleIndex} of withModules(...): by export "${existing.exportName}" and by export "${exportName}". Rename one of them.`
+            : `Node "${name}" is defined in two modules: by export "${existing.exportName}" of module #${existing.moduleIndex} and by export "${exportName}" of module #${moduleIndex} (modules counted from 0 in withModules(...)). Rename one, or call allowModuleOverrides() to let the later module win.`,
         });
       }
       seenHere.add(name);
@@ -69,6 +77,9 @@ export function collectCandidates(
         message: `${list.length} variants of node "${name}" match the config (${list.map((c) => `"${c.exportName}"`).join(", ")}); exactly one may. Make their configWhen conditions exclusive.`,
       });
     }
+  }
+  if (unmatched !== undefined) {
+    for (const [name, list] of seenVariants) if (!chosen.has(name)) unmatched.set(name, list);
   }
   return [...chosen.values()];
 }

@@ -97,9 +97,11 @@ describe("Driver.execute", () => {
       .withModules({ a: ({ x }: { x: number }) => x, b: ({ a }: { a: number }) => a })
       .withConfig({ x: 1 })
       .build();
-    const unknown = await rejection(dr.execute(["b"], { overrides: { aa: 1 } as never }));
+    const unknown = await rejection(dr.execute(["b"], { overrides: { A: 1 } as never }));
     expect(unknown.code).toBe("UNKNOWN_OVERRIDES");
-    expect(unknown.message).toMatch(/did you mean "a"/);
+    expect(unknown.message).toMatch(/did you mean "a"/); // differs only in case
+    const noise = await rejection(dr.execute(["b"], { overrides: { c: 1 } as never }));
+    expect(noise.message).not.toMatch(/did you mean/); // a short name is close to every short name
     const computed = await rejection(dr.execute(["b"], { inputs: { a: 2 } as never }));
     expect(computed.code).toBe("INVALID_INPUTS");
     expect(computed.message).toMatch(/pass it in overrides/);
@@ -190,7 +192,7 @@ describe("Driver.execute", () => {
     const dr = new Builder()
       .withModules({
         failing: async () => {
-          await sleep(5);
+          await null; // after `sibling` has started (both start in the same pass)
           throw new Error("first failure");
         },
         sibling: async (_: unknown, ctx: NodeContext) => {
@@ -203,28 +205,31 @@ describe("Driver.execute", () => {
       .build();
     const error = await rejection(dr.execute(["both"]));
     expect((error as NodeExecutionError).nodeName).toBe("failing");
-    await sleep(1);
+    // execute settled only after `sibling` did: no waiting needed.
     expect(siblingSawAbort).toBe(error);
   });
 
-  it("rejects promptly with ABORTED, even while a node ignores the signal", async () => {
+  it("rejects with ABORTED after the grace period, even while a node ignores the signal", async () => {
     const controller = new AbortController();
+    let release!: () => void;
     let finished = false;
     const dr = new Builder()
       .withModules({
         stubborn: async () => {
-          await sleep(200);
+          await new Promise<void>((resolve) => (release = resolve)); // ignores its signal
           finished = true;
           return 1;
         },
       })
+      .withGracePeriod(10)
       .build();
     const pending = dr.execute(["stubborn"], { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error("user pressed Ctrl-C")), 10);
+    controller.abort(new Error("user pressed Ctrl-C"));
     const error = await rejection(pending);
     expect(error.code).toBe("ABORTED");
     expect(error.message).toMatch(/user pressed Ctrl-C/);
     expect(finished).toBe(false);
+    release();
     const already = await rejection(dr.execute(["stubborn"], { signal: AbortSignal.abort() }));
     expect(already.code).toBe("ABORTED");
   });

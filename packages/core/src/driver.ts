@@ -13,7 +13,7 @@ import { makePlan, type Plan } from "./plan.js";
 import { abortError, Run, RunScope } from "./run.js";
 import type { CheckWiring, DepsOfModules, InputsOf, OutputsOf, Simplify } from "./types.js";
 import { EMPTY } from "./values.js";
-import { renderExecution, type VisualizationFormat } from "./visualize.js";
+import { renderExecution, renderGraph, type VisualizationFormat } from "./visualize.js";
 
 /** Options of {@link Driver.execute}. */
 export interface ExecuteOptions<N = Record<string, unknown>, I = Record<string, unknown>> {
@@ -25,10 +25,30 @@ export interface ExecuteOptions<N = Record<string, unknown>, I = Record<string, 
   /** Values that replace nodes: an overridden node does not run, nor does what only it needed. */
   overrides?: Partial<N>;
   /**
-   * Cancels the run: `execute` rejects at once with an `ABORTED` error, no new node starts, and
-   * nodes see the abort through their context's `signal`.
+   * Cancels the run: no new node starts, nodes see the abort through their context's `signal`,
+   * and `execute` rejects with an `ABORTED` error once the nodes still running have stopped or
+   * been given up ({@link Builder.withGracePeriod}). Anything AbortSignal-like works (an
+   * `aborted` flag and `addEventListener`, e.g. from another realm or a polyfill); `null` or
+   * `undefined` mean no signal.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike | null;
+}
+
+/**
+ * What `execute` needs of a `signal`: the `AbortSignal` shape, so that signals from other realms
+ * and polyfills work too.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener?(type: "abort", listener: () => void): void;
+}
+
+/** Options of {@link Driver.visualize}. */
+export interface VisualizeGraphOptions {
+  /** `mermaid` (default) or Graphviz `dot`. */
+  format?: VisualizationFormat;
 }
 
 /** Options of {@link Driver.visualizeExecution}. */
@@ -42,6 +62,15 @@ export interface VisualizeOptions<N = Record<string, unknown>, I = Record<string
 export type TagFilter = Readonly<Record<string, string | readonly string[] | null>>;
 
 const PLAN_CACHE_SIZE = 128;
+const DEFAULT_GRACE_MS = 100;
+const DEFAULT_MAX_ITEMS = 10_000_000;
+
+/** The run limits a driver passes to each execute. */
+interface DriverLimits {
+  readonly maxConcurrency: number;
+  readonly gracePeriodMs: number;
+  readonly maxFanOutItems: number;
+}
 
 /**
  * Runs a built dataflow. One driver may run many executes at once: every run keeps its own state.
@@ -54,14 +83,18 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
   readonly #adapters: AdapterSet;
   readonly #nodeAdapters: AdapterSet | undefined;
   readonly #maxConcurrency: number;
+  readonly #graceMs: number;
+  readonly #maxItems: number;
   readonly #plans = new Map<string, Plan>();
 
   /** @internal Use {@link Builder.build}. */
-  constructor(graph: Graph, adapters: AdapterSet, maxConcurrency: number) {
+  constructor(graph: Graph, adapters: AdapterSet, limits: DriverLimits) {
     this.#graph = graph;
     this.#adapters = adapters;
     this.#nodeAdapters = adapters.hasNodeHooks ? adapters : undefined;
-    this.#maxConcurrency = maxConcurrency;
+    this.#maxConcurrency = limits.maxConcurrency;
+    this.#graceMs = limits.gracePeriodMs;
+    this.#maxItems = limits.maxFanOutItems;
   }
 
   /** The graph as adapters see it: nodes (external inputs included), versions, config. */
@@ -74,25 +107,33 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
    * requested. Only their ancestors run, each once; independent asynchronous nodes run
    * concurrently (within `withMaxConcurrency`).
    *
-   * Rejects with a `HamiltonError`: `UNKNOWN_OUTPUTS`, `UNKNOWN_OVERRIDES`, `INVALID_INPUTS` or
-   * `MISSING_INPUTS` before anything runs; `NODE_FAILED` (a `NodeExecutionError` whose `cause` is the
-   * node's own error) when a node throws; `ABORTED` when `signal` fires. On failure or abort it
-   * rejects at once, even if other nodes are still running; adapters still get those nodes' events,
-   * and the run's own after-event last.
+   * Rejects with a `HamiltonError`: `INVALID_ARGUMENT`, `UNKNOWN_OUTPUTS`, `UNKNOWN_OVERRIDES`,
+   * `INVALID_INPUTS` or `MISSING_INPUTS` before anything runs; `NODE_FAILED` (a
+   * `NodeExecutionError` whose `cause` is the node's own error) when a node throws; `ABORTED` when
+   * `signal` fires.
+   *
+   * Structured completion: when it settles, every node it started has settled or been given up,
+   * and every adapter has had every node's after-event and the run's. On failure or abort the
+   * nodes still running see their context's `signal` fire and get the grace period
+   * ({@link Builder.withGracePeriod}) to stop; those still running then are given up (their
+   * after-event carries an `ABANDONED` error, their later results are ignored). So cleanup in a
+   * `finally` after `await execute(...)` sees the whole run recorded.
    */
   execute<const K extends keyof AllVariables<N, I> & string>(
     finalVars: readonly K[],
     options: ExecuteOptions<N, I> = {},
   ): Promise<Simplify<{ [P in K]: AllVariables<N, I>[P] }>> {
+    type Out = Simplify<{ [P in K]: AllVariables<N, I>[P] }>;
     let prepared: Prepared;
+    let signal: AbortSignalLike | undefined;
     try {
       prepared = this.#prepare(finalVars, options);
+      signal = checkSignal(options.signal);
     } catch (error) {
       return Promise.reject(error);
     }
-    const signal = options.signal;
     if (signal?.aborted) return Promise.reject(abortError(signal.reason));
-    const scope = new RunScope(randomUUID(), this.#nodeAdapters, this.#maxConcurrency);
+    const scope = new RunScope(randomUUID(), this.#nodeAdapters, this.#maxConcurrency, this.#graceMs, this.#maxItems);
     const run = new Run(scope, {
       plan: prepared.plan,
       finalVars,
@@ -100,29 +141,54 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
       overrides: prepared.overrides,
       taskId: undefined,
     });
-    type Out = Simplify<{ [P in K]: AllVariables<N, I>[P] }>;
+    const graphHooks = this.#adapters.hasGraphHooks;
+    let onAbort: (() => void) | undefined;
+    const listen = (s: AbortSignalLike): void => {
+      onAbort = () => scope.stop(abortError(s.reason));
+      s.addEventListener("abort", onAbort, { once: true });
+    };
     const work = (): Record<string, unknown> | Promise<Record<string, unknown>> => {
       const out = run.start();
-      if (!(out instanceof Promise) || signal === undefined) return out;
-      // Only a run with work in flight can be aborted: a synchronous one has finished already.
-      const onAbort = () => scope.stop(abortError(signal.reason));
-      signal.addEventListener("abort", onAbort, { once: true });
+      if (!(out instanceof Promise)) return out;
+      // Without graph hooks, only a run with work in flight can be aborted: a synchronous one has
+      // finished already, so the listener is added only now.
+      if (signal !== undefined && onAbort === undefined) listen(signal);
       // A node's synchronous part may itself have aborted the signal before the listener existed.
-      if (signal.aborted) onAbort();
-      return out.finally(() => signal.removeEventListener("abort", onAbort));
+      if (signal?.aborted) onAbort!();
+      if (scope.stopped && scope.pending === 0) return out;
+      // Once the scope gives up on what still runs (after the grace period), settle even if
+      // something (a node without hooks, a hanging node wrapper) never does; the stragglers'
+      // after-events, delivered as the give-up's microtasks run, come first.
+      return new Promise<Record<string, unknown>>((resolve, reject) => {
+        out.then(resolve, reject);
+        scope.onGiveUp = () => setImmediate(() => reject(scope.error));
+      });
     };
     return new Promise<Out>((resolve, reject) => {
-      scope.onEarly = reject;
-      if (!this.#adapters.hasGraphHooks) {
+      const done = (value: unknown): void => {
+        scope.settled();
+        if (onAbort !== undefined) signal!.removeEventListener?.("abort", onAbort);
+        // An abort that came while only after-run work was pending still makes the run aborted.
+        if (scope.stopped) reject(scope.error);
+        else resolve(value as Out);
+      };
+      const failed = (error: unknown): void => {
+        scope.settled();
+        if (onAbort !== undefined) signal!.removeEventListener?.("abort", onAbort);
+        reject(scope.stopped ? scope.error : error);
+      };
+      if (!graphHooks) {
         try {
           const out = work();
-          if (out instanceof Promise) out.then(resolve as (v: unknown) => void, reject);
-          else resolve(out as Out);
+          if (out instanceof Promise) out.then(done, failed);
+          else done(out);
         } catch (error) {
-          reject(error);
+          failed(error);
         }
         return;
       }
+      // Graph hooks can hang before the run starts or after it ends: listen from the start.
+      if (signal !== undefined) listen(signal);
       this.#adapters
         .runGraph(
           {
@@ -134,8 +200,9 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
             executionPath: prepared.plan.executionPath,
           },
           work,
+          scope.bound,
         )
-        .then(resolve as (v: unknown) => void, reject);
+        .then(done, failed);
     });
   }
 
@@ -161,6 +228,17 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
   }
 
   /**
+   * Draws the whole dataflow — every node and external input, fan-outs included — as Mermaid
+   * (default) or Graphviz DOT text (Hamilton's `display_all_functions`). Needs no inputs.
+   *
+   * @example
+   * console.log(dr.visualize({ format: "dot" }));
+   */
+  visualize(options: VisualizeGraphOptions = {}): string {
+    return renderGraph(this.#graph.nodes, checkFormat(options.format, "visualize"));
+  }
+
+  /**
    * Draws what an execute with these arguments would run, as Mermaid (default) or Graphviz DOT
    * text: requested outputs, computed nodes, inputs and overrides look different. Validates like
    * {@link execute} (missing inputs are an error).
@@ -169,10 +247,7 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
     finalVars: readonly K[],
     options: VisualizeOptions<N, I> = {},
   ): string {
-    const format = options.format ?? "mermaid";
-    if (format !== "mermaid" && format !== "dot") {
-      throw new HamiltonError("INVALID_ARGUMENT", `visualizeExecution: format must be "mermaid" or "dot", got ${JSON.stringify(format)}.`);
-    }
+    const format = checkFormat(options.format, "visualizeExecution");
     const { plan } = this.#prepare(finalVars, options);
     return renderExecution(plan, format);
   }
@@ -188,7 +263,7 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
     let inputs = rawInputs;
     const configKeys = Object.keys(config);
     if (configKeys.length > 0) {
-      const clash = configKeys.filter((k) => k in rawInputs);
+      const clash = configKeys.filter((k) => Object.hasOwn(rawInputs, k));
       if (clash.length > 0) {
         throw new HamiltonError(
           "INVALID_INPUTS",
@@ -202,7 +277,8 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
     const provided = new Set<string>();
     for (const key of Object.keys(inputs)) if (graph.byName.has(key)) provided.add(key);
     const overrideNames = Object.keys(overrides);
-    const key = `${finalVars.join("\u0000")}\u0001${overrideNames.join("\u0000")}\u0001${[...provided].join("\u0000")}`;
+    // JSON keeps the three lists apart whatever their names contain (a name may hold any character).
+    const key = JSON.stringify([finalVars, overrideNames, [...provided]]);
     let plan = this.#plans.get(key);
     if (plan === undefined) {
       plan = makePlan(graph, finalVars, overrideNames, provided);
@@ -223,9 +299,48 @@ interface Prepared {
 }
 
 
+function checkFormat(format: unknown, where: string): VisualizationFormat {
+  if (format === undefined) return "mermaid";
+  if (format !== "mermaid" && format !== "dot") {
+    throw new HamiltonError("INVALID_ARGUMENT", `${where}: format must be "mermaid" or "dot", got ${JSON.stringify(format)}.`);
+  }
+  return format;
+}
+
+/** Checks an execute's `signal`: AbortSignal-like, or none (`undefined`/`null`). */
+function checkSignal(signal: unknown): AbortSignalLike | undefined {
+  if (signal === undefined || signal === null) return undefined;
+  if (
+    typeof signal !== "object" ||
+    typeof (signal as { aborted?: unknown }).aborted !== "boolean" ||
+    typeof (signal as { addEventListener?: unknown }).addEventListener !== "function"
+  ) {
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `execute(..., { signal }): signal must be an AbortSignal (anything with an "aborted" flag and addEventListener), ` +
+        `got ${describe(signal)}. Pass controller.signal of an AbortController, or leave it out.`,
+    );
+  }
+  return signal as AbortSignalLike;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return `an object (${(value as object).constructor?.name ?? "no prototype"})`;
+  return typeof value;
+}
+
 /** Checks that `what`, given at `where`, is a record (or absent). */
 function checkRecord(value: unknown, where: string, what: string): Readonly<Record<string, unknown>> {
   if (value === undefined) return EMPTY;
+  if (value instanceof Map) {
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `${where}: ${what} must be an object of name → value, got a Map (its entries would be ignored). ` +
+        `Pass Object.fromEntries(map) instead.`,
+    );
+  }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new HamiltonError(
       "INVALID_ARGUMENT",
@@ -237,8 +352,8 @@ function checkRecord(value: unknown, where: string, what: string): Readonly<Reco
 
 function matchesTags(tags: Readonly<Record<string, TagValue>>, filter: TagFilter): boolean {
   for (const [key, wanted] of Object.entries(filter)) {
-    const actual = tags[key];
-    if (actual === undefined) return false;
+    if (!Object.hasOwn(tags, key)) return false;
+    const actual = tags[key]!;
     if (wanted === null) continue;
     const have = typeof actual === "string" ? [actual] : actual;
     const want = typeof wanted === "string" ? [wanted] : wanted;
@@ -253,6 +368,8 @@ export interface BuilderState {
   readonly config: Readonly<Record<string, unknown>>;
   readonly adapters: readonly LifecycleAdapter[];
   readonly maxConcurrency: number;
+  readonly gracePeriodMs: number;
+  readonly maxFanOutItems: number;
   readonly allowModuleOverrides: boolean;
   readonly onAdapterError: AdapterErrorHandler | undefined;
 }
@@ -273,6 +390,8 @@ export class Builder<N = {}, D = {}> {
       config: {},
       adapters: [],
       maxConcurrency: Number.POSITIVE_INFINITY,
+      gracePeriodMs: DEFAULT_GRACE_MS,
+      maxFanOutItems: DEFAULT_MAX_ITEMS,
       allowModuleOverrides: false,
       onAdapterError: undefined,
     };
@@ -299,6 +418,12 @@ export class Builder<N = {}, D = {}> {
    */
   withConfig<C extends Readonly<Record<string, unknown>>>(config: C): Builder<Omit<N, keyof C> & C, D> {
     checkRecord(config, "withConfig(config)", "config");
+    if (Object.hasOwn(config, "__proto__")) {
+      throw new HamiltonError(
+        "INVALID_ARGUMENT",
+        `withConfig(config): a config key cannot be "__proto__", the one name JavaScript objects treat specially. Rename it.`,
+      );
+    }
     return this.#with({ config: { ...this.#state.config, ...config } });
   }
 
@@ -320,6 +445,40 @@ export class Builder<N = {}, D = {}> {
       );
     }
     return this.#with({ maxConcurrency: limit });
+  }
+
+  /**
+   * How long, in milliseconds, a run that stopped (a node failed, or the signal fired) waits for
+   * the nodes still running before giving up on them (default 100). Nodes see the stop through
+   * their context's `signal`; one that has not settled when the time is up gets an after-event
+   * with an `ABANDONED` error, and whatever it returns later is ignored — but it keeps running
+   * (its own child spans or warnings may arrive after the run's end). After a stop, each
+   * adapter's graph-level hook gets the same time, one adapter at a time. `0` waits for nothing
+   * (the events are still delivered).
+   */
+  withGracePeriod(ms: number): Builder<N, D> {
+    if (!(Number.isFinite(ms) && ms >= 0)) {
+      throw new HamiltonError(
+        "INVALID_ARGUMENT",
+        `withGracePeriod(ms): ms must be a finite number ≥ 0 (milliseconds), got ${String(ms)}.`,
+      );
+    }
+    return this.#with({ gracePeriodMs: ms });
+  }
+
+  /**
+   * Caps how many items one `parallelize` node may produce (default 10,000,000; arrays count
+   * too). A source that goes past it fails its node with a `TOO_MANY_ITEMS` error instead of
+   * filling the memory: a guard against sources that never end.
+   */
+  withMaxFanOutItems(n: number): Builder<N, D> {
+    if (!(Number.isInteger(n) && n >= 0) && n !== Number.POSITIVE_INFINITY) {
+      throw new HamiltonError(
+        "INVALID_ARGUMENT",
+        `withMaxFanOutItems(n): n must be a whole number ≥ 0 (or Infinity), got ${String(n)}.`,
+      );
+    }
+    return this.#with({ maxFanOutItems: n });
   }
 
   /** Lets a later module's node replace an earlier module's node of the same name. */
@@ -357,6 +516,10 @@ export class Builder<N = {}, D = {}> {
     }));
     if (adapterProblems.length > 0) throw new GraphBuildError(adapterProblems);
     void adapters.afterGraphConstruction(graph.info);
-    return new Driver(graph, adapters, state.maxConcurrency);
+    return new Driver(graph, adapters, {
+      maxConcurrency: state.maxConcurrency,
+      gracePeriodMs: state.gracePeriodMs,
+      maxFanOutItems: state.maxFanOutItems,
+    });
   }
 }

@@ -13,6 +13,10 @@
  * - `MISSING_INPUTS`: required external inputs were not provided.
  * - `NODE_FAILED`: a node threw or rejected; the node's own error is the `cause`.
  * - `ABORTED`: the run's `signal` fired.
+ * - `ABANDONED`: a node did not stop within the grace period after its run stopped, and the run
+ *   gave up on it (in the node's after-event); also an adapter's graph-level hook that did not
+ *   settle in time after a stop, and a node attempt a wrapper started after the stop.
+ * - `TOO_MANY_ITEMS`: a `parallelize` node produced more items than `withMaxFanOutItems` allows.
  * - `INVALID_ARGUMENT`: an API was called with a value of the wrong kind.
  * - `DATA_VALIDATION`: a node's result failed a `checkOutput` of importance `fail`.
  */
@@ -29,6 +33,8 @@ export type HamiltonErrorCode =
   | "MISSING_INPUTS"
   | "NODE_FAILED"
   | "ABORTED"
+  | "ABANDONED"
+  | "TOO_MANY_ITEMS"
   | "INVALID_ARGUMENT"
   | "DATA_VALIDATION";
 
@@ -91,6 +97,10 @@ export class GraphBuildError extends HamiltonError {
 export interface MissingInput {
   readonly name: string;
   readonly neededBy: readonly string[];
+  /** Node names close to `name` (a misspelt dependency becomes an external input). */
+  readonly didYouMean?: readonly string[];
+  /** When `name` is a node whose `configWhen*` variants all declined the config: each variant and its condition. */
+  readonly variants?: readonly string[];
 }
 
 /** `execute` was called without some required inputs; all of them are listed. */
@@ -98,7 +108,18 @@ export class MissingInputsError extends HamiltonError {
   readonly missing: readonly MissingInput[];
 
   constructor(missing: readonly MissingInput[]) {
-    const list = missing.map((m) => `"${m.name}" (needed by ${m.neededBy.map((n) => `"${n}"`).join(", ")})`);
+    const list = missing.map((m) => {
+      let text = `"${m.name}" (needed by ${m.neededBy.map((n) => `"${n}"`).join(", ")}`;
+      if (m.variants !== undefined && m.variants.length > 0) {
+        text +=
+          `; it is a node whose configWhen variants all decline the config: ${m.variants.join(", ")}. ` +
+          `Set the config so that one matches, or pass "${m.name}" as an input`;
+      }
+      if (m.didYouMean !== undefined && m.didYouMean.length > 0) {
+        text += `; did you mean ${m.didYouMean.map((n) => `"${n}"`).join(" or ")}?`;
+      }
+      return `${text})`;
+    });
     super(
       "MISSING_INPUTS",
       `Missing required input${missing.length === 1 ? "" : "s"}: ${list.join(", ")}. ` +
@@ -129,17 +150,27 @@ export class NodeExecutionError extends HamiltonError {
   }
 }
 
-/** Suggests the closest names for a misspelt one (edit distance), best first. */
+/**
+ * Suggests the closest names for a misspelt one, best first: names that differ only in case or
+ * `_` (`spend_mean` for `spendMean`), then by edit distance up to a third of the name's length
+ * (so a short name, where every other short name is close, gets no noise).
+ */
 export function suggest(name: string, candidates: Iterable<string>, max = 3): string[] {
-  const limit = Math.max(2, Math.floor(name.length / 3));
+  const limit = Math.floor(name.length / 3);
   const scored: Array<[string, number]> = [];
-  const lower = name.toLowerCase();
+  const plain = normalize(name);
   for (const candidate of candidates) {
-    const d = distance(lower, candidate.toLowerCase());
+    if (candidate === name) continue;
+    const d = distance(plain, normalize(candidate));
     if (d <= limit) scored.push([candidate, d]);
   }
   scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
   return scored.slice(0, max).map(([c]) => c);
+}
+
+/** Lower case, without `_`: how Python and TypeScript spellings of one name meet. */
+function normalize(name: string): string {
+  return name.toLowerCase().replaceAll("_", "");
 }
 
 function distance(a: string, b: string): number {

@@ -89,6 +89,8 @@ describe("building a graph", () => {
     const error = buildError(() => new Builder().withModules(first, second).build());
     expect(error.code).toBe("DUPLICATE_NODE");
     expect(error.message).toMatch(/allowModuleOverrides/);
+    // Both places are named: which export of which module.
+    expect(error.message).toContain('Node "value" is defined in two modules: by export "value" of module #0 and by export "value" of module #1');
     const dr = new Builder().withModules(first, second).allowModuleOverrides().build();
     expect(await dr.execute(["value"])).toEqual({ value: 2 });
   });

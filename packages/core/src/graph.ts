@@ -56,6 +56,11 @@ export interface Graph {
   readonly byName: ReadonlyMap<string, GraphNode>;
   readonly config: Readonly<Record<string, unknown>>;
   readonly info: GraphInfo;
+  /**
+   * Names of nodes that only `configWhen*` variants define and none of which matched the config,
+   * with each variant and its condition (for the message when such a name is missing at execute).
+   */
+  readonly unmatchedVariants: ReadonlyMap<string, readonly string[]>;
 }
 
 function sha256(text: string): string {
@@ -134,7 +139,8 @@ export function buildGraph(
   const { config } = options;
 
   // 1. Functions → nodes, modifiers applied.
-  const candidates = collectCandidates(modules, config, options.allowModuleOverrides, problems);
+  const unmatchedVariants = new Map<string, string[]>();
+  const candidates = collectCandidates(modules, config, options.allowModuleOverrides, problems, unmatchedVariants);
   const drafts: Draft[] = [];
   const origins = new Map<string, string>();
   for (const candidate of candidates) {
@@ -167,6 +173,21 @@ export function buildGraph(
         code: "CYCLE",
         node: draft.name,
         message: `Node "${draft.name}" depends on itself: ${draft.name} -> ${draft.name}.`,
+      });
+    }
+  }
+
+  // "__proto__" cannot be a key of the plain objects names are looked up in (kwargs, inputs):
+  // assigning it would set a prototype instead of a value.
+  for (const draft of drafts) {
+    if (draft.name === "__proto__" || draft.deps.some((d) => d.name === "__proto__")) {
+      problems.push({
+        code: "INVALID_NODE",
+        node: draft.name,
+        message:
+          draft.name === "__proto__"
+            ? `A node cannot be named "__proto__" (${draft.origin}): it is the one name JavaScript objects treat specially. Rename it.`
+            : `Node "${draft.name}" (${draft.origin}) has a dependency named "__proto__", the one name JavaScript objects treat specially. Rename the parameter (or bind it with inject(...)).`,
       });
     }
   }
@@ -242,7 +263,7 @@ export function buildGraph(
   if (problems.length > 0) return { graph: undefined, problems };
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const info = new GraphInfoImpl(nodes, byName, config);
-  return { graph: { nodes, byName, config, info }, problems };
+  return { graph: { nodes, byName, config, info, unmatchedVariants }, problems };
 }
 
 type MutableGraphNode = { -readonly [K in keyof GraphNode]: GraphNode[K] };

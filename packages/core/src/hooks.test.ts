@@ -2,6 +2,7 @@ import type { LifecycleAdapter } from "@hamilton-ts/lifecycle";
 import { describe, expect, it, vi } from "vitest";
 import { Builder } from "./driver.js";
 import { HamiltonError } from "./errors.js";
+import type { NodeContext } from "./modifiers.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -83,17 +84,20 @@ describe("lifecycle hooks", () => {
     ]);
   });
 
-  it("settle execute at once on failure, then deliver the remaining node events before the run's", async () => {
+  it("on failure, deliver the remaining node events and the run's before execute settles", async () => {
     const log: string[] = [];
+    let slowStarted!: () => void;
+    const started = new Promise<void>((r) => (slowStarted = r));
     const dr = new Builder()
       .withModules({
         fast: async () => {
-          await sleep(2);
+          await started;
           throw new Error("fast failure");
         },
-        slow: async () => {
-          await sleep(40);
-          return "slow done";
+        slow: (_: unknown, ctx: NodeContext) => {
+          slowStarted();
+          // Honours its signal: stops when the run does.
+          return new Promise<string>((resolve) => ctx.signal.addEventListener("abort", () => resolve("slow done")));
         },
         both: ({ fast, slow }: { fast: string; slow: string }) => fast + slow,
       })
@@ -101,15 +105,14 @@ describe("lifecycle hooks", () => {
       .build();
     await expect(dr.execute(["both"])).rejects.toMatchObject({ nodeName: "fast" });
     log.push("execute rejected");
-    await sleep(80);
     expect(log).toEqual([
       "beforeGraph final=both path=fast,slow,both",
       "before fast kwargs={}",
       "before slow kwargs={}",
       "after fast error=fast failure",
-      "execute rejected",
       'after slow result="slow done"',
       'afterGraph success=false error=Node "fast" failed: fast failure',
+      "execute rejected",
     ]);
   });
 
@@ -128,24 +131,23 @@ describe("lifecycle hooks", () => {
     expect(log.at(-1)).toMatch(/^afterGraph success=false/);
   });
 
-  it("keep the run's after-event last on abort too", async () => {
+  it("keep the run's after-event last on abort too, giving up on a node that ignores its signal", async () => {
     const log: string[] = [];
     const controller = new AbortController();
     const dr = new Builder()
-      .withModules({
-        ignoring: async () => {
-          await sleep(30);
-          return 1;
-        },
-      })
+      .withModules({ ignoring: () => new Promise(() => undefined) })
       .withAdapters(recorder(log))
+      .withGracePeriod(10)
       .build();
     const run = dr.execute(["ignoring"], { signal: controller.signal });
-    setTimeout(() => controller.abort(), 5);
+    controller.abort();
     await expect(run).rejects.toMatchObject({ code: "ABORTED" });
     log.push("execute rejected");
-    await sleep(50);
-    expect(log.slice(-3)).toEqual(["execute rejected", "after ignoring result=1", "afterGraph success=false error=The run was aborted: This operation was aborted."]);
+    expect(log.slice(-3)).toEqual([
+      'after ignoring error=Node "ignoring" did not stop within the grace period of 10 ms after the run stopped, so the run gave up on it; whatever it does later is ignored. Make it honour its context\'s signal, or raise Builder.withGracePeriod(ms).',
+      "afterGraph success=false error=The run was aborted: This operation was aborted.",
+      "execute rejected",
+    ]);
   });
 
   it("isolate a throwing observer: the result is unchanged and the error is reported", async () => {

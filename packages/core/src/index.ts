@@ -6,11 +6,20 @@
  * every run and node.
  */
 export { Builder, Driver } from "./driver.js";
-export type { AllVariables, BuilderState, ExecuteOptions, TagFilter, VisualizeOptions } from "./driver.js";
-export { node, tag, configWhen } from "./modifiers.js";
+export type {
+  AbortSignalLike,
+  AllVariables,
+  BuilderState,
+  ExecuteOptions,
+  TagFilter,
+  VisualizeGraphOptions,
+  VisualizeOptions,
+} from "./driver.js";
+export { node, tag, configWhen, configWhenIn, configWhenNot, configWhenNotIn } from "./modifiers.js";
 export type {
   Binding,
   ConfigConditions,
+  ConfigMode,
   ConfigWhenFn,
   GroupBinding,
   NodeContext,

@@ -27,6 +27,18 @@ export type ConfigConditions =
   | Readonly<Record<string, unknown>>
   | ((config: Readonly<Record<string, unknown>>) => boolean);
 
+/**
+ * How a variant's conditions are read: Hamilton's `config.when` (`when`), `config.when_not`
+ * (`whenNot`), `config.when_in` (`whenIn`) and `config.when_not_in` (`whenNotIn`).
+ */
+export type ConfigMode = "when" | "whenNot" | "whenIn" | "whenNotIn";
+
+/** The conditions a `configWhen*` modifier attached, with how to read them. */
+export interface ConfigRule {
+  readonly mode: ConfigMode;
+  readonly conditions: ConfigConditions;
+}
+
 /** Metadata that `node`, `tag` and `configWhen` attach to a function. */
 export interface NodeSpec {
   /** The function the engine calls with `(dependencies, context)`. */
@@ -37,7 +49,7 @@ export interface NodeSpec {
   readonly tags: Readonly<Record<string, TagValue>>;
   readonly doc: string | undefined;
   /** Conditions on the config; the node exists only when they hold. */
-  readonly configWhen: ConfigConditions | undefined;
+  readonly configWhen: ConfigRule | undefined;
   /** `extractFields`: one more node per field of the result. */
   readonly fields?: readonly string[] | undefined;
   /** `inject`: parameters bound to values, other nodes or groups. */
@@ -209,32 +221,113 @@ export function tag<F extends Function>(tags: Readonly<Record<string, TagValue>>
 
 /**
  * Includes the node only when the config matches (Hamilton's `@config.when`). A value must equal
- * the config's; an array lists accepted values; a function decides from the whole config.
+ * the config's; an array lists accepted values (like {@link configWhenIn}); a function decides
+ * from the whole config.
  *
  * Variants of one node are exported under `name__variant` names: the suffix is stripped, and
- * exactly one variant per name may match the config.
+ * exactly one variant per name may match the config. When none does, the node is absent, and a
+ * node that needs it reports the variants and their conditions.
  *
  * @example
  * export const model__fast = configWhen({ quality: "fast" }, () => "gpt-4o-mini");
  * export const model__best = configWhen({ quality: ["best", "max"] }, () => "gpt-4o");
  */
 export function configWhen<F extends Function>(conditions: ConfigConditions, fn: F): ConfigWhenFn<F> {
-  if (typeof conditions !== "function" && (typeof conditions !== "object" || conditions === null)) {
-    throw new HamiltonError(
-      "INVALID_ARGUMENT",
-      `configWhen(conditions, fn): conditions must be an object like { key: value } or a predicate (config) => boolean.`,
-    );
-  }
-  checkFunction(fn, "configWhen(conditions, fn)");
-  return attach(fn, { configWhen: conditions }) as ConfigWhenFn<F>;
+  return configRule("when", "configWhen", conditions, fn);
 }
 
-/** True when the config satisfies the conditions. */
-export function configMatches(conditions: ConfigConditions, config: Readonly<Record<string, unknown>>): boolean {
+/**
+ * Includes the node only when, for every key, the config's value differs from the one given
+ * (Hamilton's `@config.when_not`); an array lists values the config must not have. A key absent
+ * from the config differs from any value.
+ *
+ * @example
+ * export const cache__disk = configWhenNot({ env: "test" }, () => new DiskCache());
+ * export const cache__memory = configWhen({ env: "test" }, () => new Map());
+ */
+export function configWhenNot<F extends Function>(conditions: Readonly<Record<string, unknown>>, fn: F): ConfigWhenFn<F> {
+  return configRule("whenNot", "configWhenNot", conditions, fn);
+}
+
+/**
+ * Includes the node only when, for every key, the config's value is one of the values listed
+ * (Hamilton's `@config.when_in`).
+ *
+ * @example
+ * export const model__big = configWhenIn({ quality: ["best", "max"] }, () => "gpt-4o");
+ */
+export function configWhenIn<F extends Function>(conditions: Readonly<Record<string, readonly unknown[]>>, fn: F): ConfigWhenFn<F> {
+  return configRule("whenIn", "configWhenIn", conditions, fn);
+}
+
+/**
+ * Includes the node only when, for every key, the config's value is none of the values listed
+ * (Hamilton's `@config.when_not_in`).
+ *
+ * @example
+ * export const model__small = configWhenNotIn({ quality: ["best", "max"] }, () => "gpt-4o-mini");
+ */
+export function configWhenNotIn<F extends Function>(
+  conditions: Readonly<Record<string, readonly unknown[]>>,
+  fn: F,
+): ConfigWhenFn<F> {
+  return configRule("whenNotIn", "configWhenNotIn", conditions, fn);
+}
+
+function configRule<F extends Function>(mode: ConfigMode, api: string, conditions: unknown, fn: F): ConfigWhenFn<F> {
+  const where = `${api}(conditions, fn)`;
+  const predicateOk = mode === "when" && typeof conditions === "function";
+  if (!predicateOk && (typeof conditions !== "object" || conditions === null || Array.isArray(conditions))) {
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `${where}: conditions must be an object like { key: ${mode === "whenIn" || mode === "whenNotIn" ? "[value, ...]" : "value"} }` +
+        `${mode === "when" ? " or a predicate (config) => boolean" : ""}.`,
+    );
+  }
+  if ((mode === "whenIn" || mode === "whenNotIn") && typeof conditions === "object") {
+    for (const [key, values] of Object.entries(conditions as object)) {
+      if (!Array.isArray(values)) {
+        throw new HamiltonError(
+          "INVALID_ARGUMENT",
+          `${where}: the value of "${key}" must be an array of values, got ${values === null ? "null" : typeof values}. ` +
+            `For a single value use ${mode === "whenIn" ? "configWhen" : "configWhenNot"}.`,
+        );
+      }
+    }
+  }
+  checkFunction(fn, where);
+  return attach(fn, { configWhen: { mode, conditions: conditions as ConfigConditions } }) as ConfigWhenFn<F>;
+}
+
+/** True when the config satisfies the rule. */
+export function configMatches(rule: ConfigRule, config: Readonly<Record<string, unknown>>): boolean {
+  const { mode, conditions } = rule;
   if (typeof conditions === "function") return conditions(config);
   for (const [key, expected] of Object.entries(conditions)) {
-    const actual = config[key];
-    if (Array.isArray(expected) ? !expected.includes(actual) : !Object.is(actual, expected)) return false;
+    const actual = Object.hasOwn(config, key) ? config[key] : undefined;
+    const hit = Array.isArray(expected) ? expected.includes(actual) : Object.is(actual, expected);
+    if ((mode === "when" || mode === "whenIn") !== hit) return false;
   }
   return true;
+}
+
+/** The rule in words, for messages: `format = "txt"`, `quality in ["best", "max"]`, … */
+export function describeRule(rule: ConfigRule): string {
+  const { mode, conditions } = rule;
+  if (typeof conditions === "function") return "a predicate over the config";
+  const negate = mode === "whenNot" || mode === "whenNotIn";
+  const parts = Object.entries(conditions).map(([key, expected]) =>
+    Array.isArray(expected)
+      ? `${key} ${negate ? "not in" : "in"} [${expected.map((v) => show(v)).join(", ")}]`
+      : `${key} ${negate ? "≠" : "="} ${show(expected)}`,
+  );
+  return parts.length === 0 ? "always" : parts.join(" and ");
+}
+
+function show(value: unknown): string {
+  try {
+    return typeof value === "string" ? JSON.stringify(value) : String(value);
+  } catch {
+    return typeof value;
+  }
 }

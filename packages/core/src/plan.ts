@@ -216,9 +216,19 @@ function plan(
     if (!isComputed[s] && !givenSlots[s] && !missing.has(name)) missing.set(name, ["(requested as an output)"]);
   }
   if (missing.size > 0) {
+    const computed = graph.nodes.filter((n) => n.fn !== undefined).map((n) => n.name);
     const list: MissingInput[] = [...missing]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([name, neededBy]) => ({ name, neededBy: neededBy.sort() }));
+      .map(([name, neededBy]) => {
+        const variants = graph.unmatchedVariants.get(name);
+        const didYouMean = variants === undefined ? suggest(name, computed, 2) : [];
+        return {
+          name,
+          neededBy: neededBy.sort(),
+          ...(didYouMean.length > 0 ? { didYouMean } : {}),
+          ...(variants !== undefined ? { variants } : {}),
+        };
+      });
     throw new MissingInputsError(list);
   }
 

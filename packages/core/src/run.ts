@@ -13,31 +13,107 @@ export function abortError(reason: unknown): HamiltonError {
 
 const NO_WARN = (): void => undefined;
 
+/** The error a node gets in its after-event when the run gives up on it (see {@link RunScope}). */
+export function abandonedError(name: string, taskId: string | undefined, graceMs: number): HamiltonError {
+  return new HamiltonError(
+    "ABANDONED",
+    `Node "${name}"${taskId === undefined ? "" : ` (task ${taskId})`} did not stop within the grace period of ${graceMs} ms ` +
+      `after the run stopped, so the run gave up on it; whatever it does later is ignored. ` +
+      `Make it honour its context's signal, or raise Builder.withGracePeriod(ms).`,
+  );
+}
+
+/** The error of a node attempt started after the run stopped (a retrying wrapper's, say). */
+function refusedError(name: string, taskId: string | undefined): HamiltonError {
+  return new HamiltonError(
+    "ABANDONED",
+    `Node "${name}"${taskId === undefined ? "" : ` (task ${taskId})`} was not run: the run has already stopped. ` +
+      `A wrapper that retries must not call next() again once the run has stopped.`,
+  );
+}
+
+/** The error a graph-level hook's promise gets when it does not settle in time after a stop. */
+function lateHookError(graceMs: number): HamiltonError {
+  return new HamiltonError(
+    "ABANDONED",
+    `An adapter's graph-level hook did not settle within the grace period of ${graceMs} ms after the run stopped; ` +
+      `the run went on without it.`,
+  );
+}
+
+/** An asynchronous node in flight, as the run can give up on it (only with node hooks). */
+class Straggler {
+  readonly name: string;
+  readonly taskId: string | undefined;
+  readonly #set: Set<Straggler>;
+  resolve!: (value: unknown) => void;
+  reject!: (error: unknown) => void;
+
+  constructor(set: Set<Straggler>, name: string, taskId: string | undefined) {
+    this.#set = set;
+    this.name = name;
+    this.taskId = taskId;
+  }
+
+  ok = (value: unknown): void => {
+    this.#set.delete(this);
+    this.resolve(value);
+  };
+
+  failed = (error: unknown): void => {
+    this.#set.delete(this);
+    this.reject(error);
+  };
+}
+
 /**
  * What one execute call shares between its main run and the item runs of its fan-outs: the id,
- * the adapters, the concurrency limit, and whether (and why) it stopped.
+ * the adapters, the limits, and whether (and why) it stopped.
+ *
+ * Structured completion: when the run stops (a node failed, or the signal fired) nodes see their
+ * signal fire, and the scope starts one grace timer. Nodes still running when it fires are given
+ * up: with node hooks, each one's promise (the innermost one, inside the wrappers) rejects with
+ * an `ABANDONED` error, so every adapter still gets its after-event; then {@link onGiveUp} lets
+ * the caller settle even if something still hangs. The timer is not `unref`'d (a node that never
+ * settles must not let the process exit with `execute` pending) and is cleared by {@link settled}.
  */
 export class RunScope {
   readonly runId: string;
   /** The driver's adapters, or undefined when none has a node hook (then nodes are called directly). */
   readonly adapters: AdapterSet | undefined;
   readonly maxConcurrency: number;
+  /** How long running nodes (and each graph-level hook) may take to stop after a stop, in ms. */
+  readonly graceMs: number;
+  /** The most items one fan-out may have. */
+  readonly maxItems: number;
   stopped = false;
   error: unknown;
+  /** True once the grace period after the stop has passed and the stragglers were given up. */
+  gaveUp = false;
   /** Asynchronous nodes in flight, across the main run and item runs (what the limit counts). */
   active = 0;
   /** Promises in flight of any kind (nodes and fan-outs): while there are any, events are still to come. */
   pending = 0;
-  /** Called with the error when the run stops while work is still in flight. */
-  onEarly: ((error: unknown) => void) | undefined;
-  /** Runs waiting for a slot, first come first served (each at most once). */
-  readonly #waiting = new Set<Run>();
+  /** Called once when the scope gives up on what still runs. */
+  onGiveUp: (() => void) | undefined;
+  /**
+   * Runs waiting for a slot, first come first served: an array read from a head index, so that a
+   * freed slot costs O(1) however many runs wait (a fan-out under a limit stays linear).
+   */
+  #waiting: Run[] = [];
+  #waitHead = 0;
   #controller: AbortController | undefined;
+  #stopListeners: Set<() => void> | undefined;
+  #stragglers: Set<Straggler> | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #settled = false;
 
-  constructor(runId: string, adapters: AdapterSet | undefined, maxConcurrency: number) {
+  constructor(runId: string, adapters: AdapterSet | undefined, maxConcurrency: number, graceMs: number, maxItems: number) {
     this.runId = runId;
     this.adapters = adapters;
     this.maxConcurrency = maxConcurrency;
+    this.graceMs = graceMs;
+    this.maxItems = maxItems;
   }
 
   /** The signal nodes see: fires on abort and on the run's failure. Created on first use. */
@@ -54,13 +130,103 @@ export class RunScope {
     this.stopped = true;
     this.error = error;
     this.#controller?.abort(error);
-    // Settle the caller now if work is still in flight; its events follow before the run's.
-    if (this.pending > 0) this.onEarly?.(error);
+    if (!this.#settled) {
+      if (this.graceMs === 0) this.#giveUp();
+      else this.#timer = setTimeout(() => this.#giveUp(), this.graceMs);
+    }
+    const listeners = this.#stopListeners;
+    if (listeners !== undefined) for (const listener of listeners) listener();
   }
+
+  /** Calls `listener` when the run stops (not if it already has); returns what removes it. */
+  onStop(listener: () => void): () => void {
+    const listeners = (this.#stopListeners ??= new Set());
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
+  /** The execute call has settled: nothing more to give up. */
+  settled(): void {
+    this.#settled = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #giveUp(): void {
+    this.#timer = undefined;
+    if (this.gaveUp || this.#settled) return;
+    this.gaveUp = true;
+    const stragglers = this.#stragglers;
+    if (stragglers !== undefined) {
+      for (const s of [...stragglers]) s.failed(abandonedError(s.name, s.taskId, this.graceMs));
+    }
+    this.onGiveUp?.();
+  }
+
+  /**
+   * An asynchronous node's value as the adapters see it: the value itself, resolved once through
+   * `Promise.resolve`, unless the run gives up on the node first (then an `ABANDONED` error).
+   */
+  abandonable(value: PromiseLike<unknown>, name: string, taskId: string | undefined): Promise<unknown> {
+    if (this.gaveUp) return Promise.reject(abandonedError(name, taskId, this.graceMs));
+    const set = (this.#stragglers ??= new Set());
+    const straggler = new Straggler(set, name, taskId);
+    const out = new Promise<unknown>((resolve, reject) => {
+      straggler.resolve = resolve;
+      straggler.reject = reject;
+    });
+    set.add(straggler);
+    Promise.resolve(value).then(straggler.ok, straggler.failed);
+    return out;
+  }
+
+  /** The error of a node attempt that starts after the stop. */
+  refused(name: string, taskId: string | undefined): HamiltonError {
+    return refusedError(name, taskId);
+  }
+
+  /**
+   * Bounds a graph-level hook's promise: once the run has stopped, it gets {@link graceMs} to
+   * settle, counted from the stop (or from the call, if later) — or, for a wrapper, from when
+   * what its `next()` returned settled — then rejects with an `ABANDONED` error. Before a stop it
+   * is awaited as long as it takes.
+   */
+  bound = <T>(promise: Promise<T>, inside?: () => Promise<unknown> | undefined): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let over = false;
+      const startTimer = (): void => {
+        if (!over) timer = setTimeout(() => reject(lateHookError(this.graceMs)), this.graceMs);
+      };
+      const expire = (): void => {
+        const first = inside?.();
+        if (first === undefined) startTimer();
+        else first.then(startTimer, startTimer);
+      };
+      const off = this.stopped ? undefined : this.onStop(expire);
+      if (off === undefined) expire();
+      const done = (): void => {
+        over = true;
+        off?.();
+        if (timer !== undefined) clearTimeout(timer);
+      };
+      promise.then(
+        (value) => {
+          done();
+          resolve(value);
+        },
+        (error: unknown) => {
+          done();
+          reject(error);
+        },
+      );
+    });
 
   /** A run that could not start a node for lack of a slot waits here. */
   wait(run: Run): void {
-    this.#waiting.add(run);
+    if (run.waiting) return;
+    run.waiting = true;
+    this.#waiting.push(run);
   }
 
   /**
@@ -69,11 +235,21 @@ export class RunScope {
    * per freed slot made it O(N²).
    */
   freed(): void {
-    for (const run of this.#waiting) {
+    const waiting = this.#waiting;
+    while (this.#waitHead < waiting.length) {
       // A stopped scope lets every waiting run drain; otherwise only as many as can start.
       if (!this.stopped && this.active >= this.maxConcurrency) return;
-      this.#waiting.delete(run);
-      run.pump(); // may wait again (re-added at the end) if it took the last slot and has more
+      const run = waiting[this.#waitHead]!;
+      waiting[this.#waitHead++] = undefined as unknown as Run;
+      if (this.#waitHead === waiting.length) {
+        waiting.length = 0;
+        this.#waitHead = 0;
+      } else if (this.#waitHead >= 1024 && this.#waitHead * 2 >= waiting.length) {
+        waiting.splice(0, this.#waitHead);
+        this.#waitHead = 0;
+      }
+      run.waiting = false;
+      run.pump(); // may wait again (appended at the end) if it took the last slot and has more
     }
   }
 }
@@ -107,6 +283,8 @@ export class Run {
   #finished = false;
   #settle: { resolve: (v: Record<string, unknown>) => void; reject: (e: unknown) => void } | undefined;
   #blocks: Map<number, Promise<Record<string, unknown>[]>> | undefined;
+  /** True while this run is in its scope's waiting queue. */
+  waiting = false;
 
   constructor(scope: RunScope, init: RunInit) {
     this.#scope = scope;
@@ -168,13 +346,15 @@ export class Run {
     }
     const kwargs = this.#kwargs(slot, node, undefined);
     let result: unknown;
+    let thenable: boolean;
     try {
       result = this.#call(node, kwargs);
+      thenable = isThenable(result); // a `then` getter that throws fails the node too
     } catch (error) {
       this.#fail(node, error);
       return;
     }
-    if (isThenable(result)) this.#track(result, slot, node, true);
+    if (thenable) this.#track(result as PromiseLike<unknown>, slot, node, true);
     else this.#complete(slot, result);
   }
 
@@ -190,20 +370,31 @@ export class Run {
       else if (a === PER_ITEM) {
         const name = names[k]!;
         kwargs[name] = items!.map((r) => r[name]);
-      }
+      } else kwargs[names[k]!] = undefined; // an own undefined: the default applies, not Object.prototype's
+
     }
     return kwargs;
   }
 
   /** Calls a node, through the adapters when there are node hooks. */
   #call(node: GraphNode, kwargs: Record<string, unknown>): unknown {
+    const adapters = this.#scope.adapters;
+    if (adapters === undefined) return node.fn!(kwargs, node.usesContext ? this.#context(node, NO_WARN) : undefined);
+    return this.#callThrough(adapters, node, kwargs);
+  }
+
+  /** Calls a node through the adapters' node hooks; an asynchronous node can be given up. */
+  #callThrough(adapters: AdapterSet, node: GraphNode, kwargs: Record<string, unknown>): unknown {
     const scope = this.#scope;
     const fn = node.fn!;
-    const adapters = scope.adapters;
-    if (adapters === undefined) return fn(kwargs, node.usesContext ? this.#context(node, NO_WARN) : undefined);
-    return adapters.runNode({ runId: scope.runId, node: node.info, kwargs, taskId: this.#init.taskId }, (warn) =>
-      fn(kwargs, node.usesContext ? this.#context(node, warn) : undefined),
-    );
+    const taskId = this.#init.taskId;
+    return adapters.runNode({ runId: scope.runId, node: node.info, kwargs, taskId }, (warn) => {
+      // A wrapper that calls next() again after the stop (a retry) must not start the node anew.
+      if (scope.stopped) throw scope.refused(node.name, taskId);
+      const out = fn(kwargs, node.usesContext ? this.#context(node, warn) : undefined);
+      // Given up at the innermost call, so that every wrapper and observer sees the after-event.
+      return isThenable(out) ? scope.abandonable(out, node.name, taskId) : out;
+    });
   }
 
   #context(node: GraphNode, warn: (message: string) => void): NodeContext {
@@ -216,7 +407,8 @@ export class Run {
     this.#inflight++;
     scope.pending++;
     if (countsAgainstLimit) scope.active++;
-    result.then(
+    // Through the platform: a thenable is resolved once, and a `then` that throws is a rejection.
+    Promise.resolve(result).then(
       (value) => {
         this.#inflight--;
         scope.pending--;
@@ -258,7 +450,8 @@ export class Run {
     const scope = this.#scope;
     if (scope.stopped) return;
     // A failure inside a fan-out already names its node; a collect node passes it on unchanged.
-    if (error instanceof NodeExecutionError && error.taskId !== undefined && node.kind === "collect") {
+    // So does a failure of its parallelize node's source, met while the collect node pulls it.
+    if (node.kind === "collect" && error instanceof NodeExecutionError && (error.taskId !== undefined || error.nodeName !== node.name)) {
       scope.stop(error);
       return;
     }
@@ -295,7 +488,14 @@ export class Run {
   }
 
   async #runBlock(block: BlockPlan, source: unknown): Promise<Record<string, unknown>[]> {
-    const items = await materialize(source, block.expandName);
+    let items: readonly unknown[];
+    try {
+      items = await materialize(source, block.expandName, this.#scope);
+    } catch (error) {
+      // The source's failure is the parallelize node's (an abort is the run's own error).
+      if (this.#scope.stopped && error === this.#scope.error) throw error;
+      throw new NodeExecutionError(block.expandName, error, this.#init.taskId);
+    }
     const shared: Record<string, unknown> = {};
     for (const [name, slot] of block.outer) shared[name] = this.#values[slot];
     const runs: Array<Record<string, unknown> | Promise<Record<string, unknown>>> = [];
@@ -323,19 +523,132 @@ export class Run {
   }
 }
 
-/** The items of a parallelize node's result: an array, an iterable or an async iterable. */
-async function materialize(source: unknown, name: string): Promise<readonly unknown[]> {
-  if (Array.isArray(source)) return source;
+/** How many items of a synchronous iterator are taken before letting other work (an abort) in. */
+const SLICE = 4096;
+
+/** The error of a fan-out with more items than `withMaxFanOutItems` allows. */
+function tooManyItems(name: string, max: number): HamiltonError {
+  return new HamiltonError(
+    "TOO_MANY_ITEMS",
+    `parallelize node "${name}" produced more than ${max} items (the limit of Builder.withMaxFanOutItems). ` +
+      `If it should, raise the limit; if not, its source does not end.`,
+  );
+}
+
+/**
+ * The items of a parallelize node's result: an array, an iterable or an async iterable, at most
+ * `scope.maxItems` of them. Iterators stop being pulled when the run stops: a synchronous one is
+ * drained in slices with a macrotask between them, an asynchronous one is closed (`return()`,
+ * not awaited behind its pending `next()`) as soon as the stop comes.
+ */
+function materialize(source: unknown, name: string, scope: RunScope): Promise<readonly unknown[]> | readonly unknown[] {
+  const max = scope.maxItems;
+  if (Array.isArray(source)) {
+    if (source.length > max) throw tooManyItems(name, max);
+    return source;
+  }
   if (source !== null && typeof source === "object") {
     if (Symbol.asyncIterator in source) {
-      const out: unknown[] = [];
-      for await (const item of source as AsyncIterable<unknown>) out.push(item);
-      return out;
+      return pullAsync((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), name, scope);
     }
-    if (Symbol.iterator in source) return Array.from(source as Iterable<unknown>);
+    if (Symbol.iterator in source) return pullSync((source as Iterable<unknown>)[Symbol.iterator](), name, scope);
   }
   throw new HamiltonError(
     "NODE_FAILED",
     `parallelize node "${name}" returned ${source === null ? "null" : typeof source}; it must return an array, an iterable or an async iterable of items.`,
   );
+}
+
+/** Closes an iterator that will not be pulled any more; its own errors are not the run's. */
+function close(it: Iterator<unknown> | AsyncIterator<unknown>): void {
+  try {
+    const out: unknown = it.return?.();
+    if (isThenable(out)) Promise.resolve(out).then(undefined, () => undefined);
+  } catch {
+    // Closing is best effort.
+  }
+}
+
+function pullSync(it: Iterator<unknown>, name: string, scope: RunScope): Promise<readonly unknown[]> {
+  const max = scope.maxItems;
+  const out: unknown[] = [];
+  return new Promise((resolve, reject) => {
+    const slice = (): void => {
+      try {
+        for (let n = 0; n < SLICE; n++) {
+          const step = it.next();
+          if (step.done) {
+            resolve(out);
+            return;
+          }
+          if (out.length >= max) {
+            close(it);
+            reject(tooManyItems(name, max));
+            return;
+          }
+          out.push(step.value);
+        }
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      if (scope.stopped) {
+        close(it);
+        reject(scope.error);
+        return;
+      }
+      setImmediate(slice);
+    };
+    slice();
+  });
+}
+
+function pullAsync(it: AsyncIterator<unknown>, name: string, scope: RunScope): Promise<readonly unknown[]> {
+  const max = scope.maxItems;
+  const out: unknown[] = [];
+  return new Promise((resolve, reject) => {
+    let over = false;
+    const end = (): boolean => {
+      if (over) return false;
+      over = true;
+      off();
+      return true;
+    };
+    const off = scope.onStop(() => {
+      if (!end()) return;
+      close(it);
+      reject(scope.error);
+    });
+    const failed = (error: unknown): void => {
+      if (end()) reject(error);
+    };
+    const step = (result: IteratorResult<unknown>): void => {
+      if (over) return;
+      if (result.done) {
+        end();
+        resolve(out);
+        return;
+      }
+      if (out.length >= max) {
+        end();
+        close(it);
+        reject(tooManyItems(name, max));
+        return;
+      }
+      out.push(result.value);
+      pull();
+    };
+    const pull = (): void => {
+      try {
+        Promise.resolve(it.next()).then(step, failed);
+      } catch (error) {
+        failed(error);
+      }
+    };
+    if (scope.stopped) {
+      end();
+      close(it);
+      reject(scope.error);
+    } else pull();
+  });
 }

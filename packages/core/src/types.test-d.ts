@@ -6,7 +6,7 @@ import { expectTypeOf } from "vitest";
 import { Builder } from "./driver.js";
 import { collect, extractFields, inject, parallelize, parameterize, source, value } from "./bindings.js";
 import { checkOutput } from "./check-output.js";
-import { configWhen, node, tag } from "./modifiers.js";
+import { configWhen, configWhenIn, configWhenNot, configWhenNotIn, node, tag } from "./modifiers.js";
 import { subdag } from "./subdag.js";
 import type { NodeContext } from "./modifiers.js";
 
@@ -83,6 +83,7 @@ function wiring() {
 }
 
 // Modifiers keep the types: configWhen variants lose their suffix, node() and tag() keep the function's.
+void configForms;
 async function modifiers() {
   const d = new Builder()
     .withModules({
@@ -96,6 +97,21 @@ async function modifiers() {
   expectTypeOf(out).toEqualTypeOf<{ model: "gpt-4o-mini" | "gpt-4o"; summary: number; tagged: boolean }>();
   // @ts-expect-error — the variant names are not nodes
   await d.execute(["model__fast"]);
+}
+
+// Hamilton's other config forms type like configWhen: the suffix is stripped, the in-forms take arrays.
+async function configForms() {
+  const d = new Builder()
+    .withModules({
+      cache__disk: configWhenNot({ env: "test" }, () => "disk" as const),
+      cache__memory: configWhenIn({ env: ["test", "ci"] }, () => "memory" as const),
+      limit__small: configWhenNotIn({ env: ["prod"] }, () => 1),
+    })
+    .build();
+  const out = await d.execute(["cache", "limit"]);
+  expectTypeOf(out).toEqualTypeOf<{ cache: "disk" | "memory"; limit: 1 }>();
+  // @ts-expect-error — configWhenIn takes arrays of values
+  configWhenIn({ env: "test" }, () => 1);
 }
 
 // Config values are inputs, typed from the config.

@@ -1,6 +1,9 @@
 /** Small value helpers shared by the engine's modules (not exported from the package). */
 
-/** True for promises and any other object with a `then` method (what `await` would unwrap). */
+/**
+ * True for promises and any other object with a `then` method (what `await` would unwrap). Reading
+ * `then` may throw (a getter): callers call this where a throw fails the node.
+ */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&

@@ -1,3 +1,4 @@
+import type { GraphNode } from "./graph.js";
 import { PER_ITEM, slotList, type Plan } from "./plan.js";
 
 /** Output format of `visualizeExecution`. */
@@ -46,6 +47,28 @@ export function renderExecution(plan: Plan, format: VisualizationFormat): string
   }
   const list: Item[] = [...items].map(([name, role]) => ({ name, role }));
   const pairs = [...edges].map((e) => e.split("\u0000") as [string, string]);
+  return format === "dot" ? dot(list, pairs) : mermaid(list, pairs);
+}
+
+/**
+ * Renders the whole graph, as Hamilton's `display_all_functions` does: every node and external
+ * input, with fan-outs drawn like in {@link renderExecution}; no outputs, inputs or overrides are
+ * needed.
+ */
+export function renderGraph(nodes: readonly GraphNode[], format: VisualizationFormat): string {
+  const list: Item[] = nodes.map((n) => ({
+    name: n.name,
+    role:
+      n.fn === undefined
+        ? "input"
+        : n.kind === "expand" || n.kind === "collect"
+          ? n.kind
+          : n.block !== -1
+            ? "per-item"
+            : "transform",
+  }));
+  const pairs: [string, string][] = [];
+  for (const n of nodes) for (const d of n.depIndex) pairs.push([nodes[d]!.name, n.name]);
   return format === "dot" ? dot(list, pairs) : mermaid(list, pairs);
 }
 

@@ -226,6 +226,32 @@ describe("AdapterSet", () => {
     ]);
   });
 
+  it("applies a bound to each graph observer's promise and to each wrapper, so one hanging adapter does not starve the others", async () => {
+    const log: string[] = [];
+    const reported: string[] = [];
+    const late = new Error("late");
+    // A bound that gives up on every hook at once: what the engine's does after a stop and its grace period.
+    const bound = <T>(p: Promise<T>, inside?: () => Promise<unknown> | undefined): Promise<T> => {
+      void p.catch(() => undefined);
+      const first = inside?.();
+      return (first ?? Promise.resolve()).then(
+        () => Promise.reject(late),
+        () => Promise.reject(late),
+      );
+    };
+    const set = new AdapterSet(
+      [
+        { wrapGraphExecution: (_e, next) => next().catch((e: unknown) => (log.push(`outer next: ${(e as Error).message}`), Promise.reject(e))) },
+        { name: "hangs", wrapGraphExecution: (_e, next) => next().then(() => new Promise(() => undefined)), afterGraphExecution: () => new Promise(() => undefined) } as LifecycleAdapter,
+        { afterGraphExecution: () => void log.push("last adapter's afterGraph") },
+      ],
+      { onAdapterError: (error, info) => void reported.push(`${info.adapterName}.${info.hook}: ${(error as Error).message}`) },
+    );
+    await expect(set.runGraph(graphInit, () => ({ a: 1 }), bound)).rejects.toBe(late);
+    expect(log).toEqual(["last adapter's afterGraph", "outer next: late"]);
+    expect(reported).toEqual(["hangs.afterGraphExecution: late"]);
+  });
+
   it("completes the graph event with the outcome of a failed run and rejects with the run's error", async () => {
     const seen: unknown[] = [];
     const set = new AdapterSet([{ afterGraphExecution: (e) => void seen.push([e.success, e.error, e.results]) }]);

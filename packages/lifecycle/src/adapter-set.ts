@@ -32,6 +32,14 @@ export interface ValidationProblem {
   readonly message: string;
 }
 
+/**
+ * Bounds a graph-level hook's promise: settles like `promise`, or rejects once the run has stopped
+ * and the engine's grace period has passed since the stop — or, for a wrapper, since what its
+ * `next()` returned settled (`inside` gives that promise, if `next()` was called): each adapter
+ * gets its own grace period (see {@link AdapterSet.runGraph}).
+ */
+export type HookBound = <T>(promise: Promise<T>, inside?: () => Promise<unknown> | undefined) => Promise<T>;
+
 /** What the engine knows when a graph run starts; see {@link GraphExecutionEvent}. */
 export type GraphRunInit = Omit<GraphExecutionEvent, "attributes">;
 
@@ -191,7 +199,13 @@ export class AdapterSet {
    * Calls each observer in adapter order. Returns undefined when all were synchronous, else a
    * promise that settles (never rejects) once the asynchronous ones have, in order.
    */
-  #notify<E>(entries: readonly ObserverEntry<E>[], hook: ObserverHookName, event: E, from = 0): Promise<void> | undefined {
+  #notify<E>(
+    entries: readonly ObserverEntry<E>[],
+    hook: ObserverHookName,
+    event: E,
+    from = 0,
+    bound?: HookBound,
+  ): Promise<void> | undefined {
     for (let i = from; i < entries.length; i++) {
       const entry = entries[i]!;
       let out: unknown;
@@ -202,11 +216,12 @@ export class AdapterSet {
         continue;
       }
       if (isThenable(out)) {
-        return Promise.resolve(out).then(
-          () => this.#notify(entries, hook, event, i + 1),
+        const settled = Promise.resolve(out);
+        return (bound === undefined ? settled : bound(settled)).then(
+          () => this.#notify(entries, hook, event, i + 1, bound),
           (error: unknown) => {
             this.#report(error, entry, hook);
-            return this.#notify(entries, hook, event, i + 1);
+            return this.#notify(entries, hook, event, i + 1, bound);
           },
         );
       }
@@ -250,10 +265,17 @@ export class AdapterSet {
    * Runs one graph execution through the adapters: wrappers (first adapter outermost), then
    * `beforeGraphExecution`, `work()`, `afterGraphExecution`. Resolves with the results (as a
    * wrapper may have transformed them) or rejects with the run's error.
+   *
+   * `bound`, when given, is applied to the promise of every asynchronous graph observer and of
+   * every wrapper: the engine uses it to give each adapter's hook its own grace period once the
+   * run has stopped, so one hanging adapter cannot keep the others from their events nor hold
+   * the run. A bounded observer that runs out of time is reported like one that rejected; a
+   * wrapper that does makes the `next()` of the wrapper outside it reject.
    */
   runGraph(
     init: GraphRunInit,
     work: (event: GraphExecutionEvent) => MaybePromise<Record<string, unknown>>,
+    bound?: HookBound,
   ): Promise<Record<string, unknown>> {
     const event: Mutable<GraphExecutionResultEvent> = {
       ...init,
@@ -264,7 +286,7 @@ export class AdapterSet {
       durationMs: 0,
     };
     const inner = async (): Promise<Record<string, unknown>> => {
-      const before = this.#notify(this.#beforeGraph, "beforeGraphExecution", event);
+      const before = this.#notify(this.#beforeGraph, "beforeGraphExecution", event, 0, bound);
       if (before) await before;
       const t0 = performance.now();
       let results: Record<string, unknown> | undefined;
@@ -278,12 +300,12 @@ export class AdapterSet {
       event.success = failure === undefined;
       event.error = failure?.error;
       event.results = results;
-      const after = this.#notify(this.#afterGraph, "afterGraphExecution", event);
+      const after = this.#notify(this.#afterGraph, "afterGraphExecution", event, 0, bound);
       if (after) await after;
       if (failure) throw failure.error;
       return results!;
     };
-    return this.#wrapGraphAt(0, event, inner);
+    return this.#wrapGraphAt(0, event, inner, bound);
   }
 
   /**
@@ -388,9 +410,18 @@ export class AdapterSet {
     i: number,
     event: GraphExecutionEvent,
     inner: () => Promise<Record<string, unknown>>,
+    bound?: HookBound,
   ): Promise<Record<string, unknown>> {
     if (i === this.#wrapGraph.length) return promiseOf(inner);
     const adapter = this.#wrapGraph[i]!;
-    return promiseOf(() => adapter.wrapGraphExecution!(event, () => this.#wrapGraphAt(i + 1, event, inner)));
+    if (bound === undefined) {
+      return promiseOf(() => adapter.wrapGraphExecution!(event, () => this.#wrapGraphAt(i + 1, event, inner)));
+    }
+    let inside: Promise<Record<string, unknown>> | undefined;
+    const next = (): Promise<Record<string, unknown>> => (inside = this.#wrapGraphAt(i + 1, event, inner, bound));
+    return bound(
+      promiseOf(() => adapter.wrapGraphExecution!(event, next)),
+      () => inside,
+    );
   }
 }

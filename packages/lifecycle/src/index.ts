@@ -24,5 +24,5 @@ export type {
 } from "./types.js";
 export { AdapterSet, adapterName } from "./adapter-set.js";
 export { SHARED_SPAN_ID, SHARED_TRACE_ID } from "./shared-attributes.js";
-export { isSecretKey, REDACTED, redactText } from "./redact.js";
+export { isSecretKey, REDACTED, redactHead, redactText } from "./redact.js";
 export type { AdapterSetOptions, GraphRunInit, NodeRunInit, ValidationProblem } from "./adapter-set.js";

@@ -650,3 +650,40 @@ describe("OpenTelemetryTracer never exports a secret, with default options", () 
     expect(warning.attributes!["hamilton.warning.message"]).toBe(`${"w".repeat(100)}…`);
   });
 });
+
+describe("OpenTelemetryTracer recording cost", () => {
+  it("bounds the work of recording by maxValueLength: a 2e6-number array into 10 nodes costs about what not recording costs", async () => {
+    const big = Array.from({ length: 2_000_000 }, (_, i) => i / 7);
+    const modules: Record<string, (kw: { x: number[] }) => number[]> = {};
+    for (let i = 0; i < 10; i++) modules[`n${i}`] = ({ x }) => x;
+    const names = Object.keys(modules);
+    const driver = (record: boolean) =>
+      new Builder()
+        .withModules(modules)
+        .withAdapters(new OpenTelemetryTracer({ recordInputs: record, recordOutputs: record }))
+        .build();
+    const plain = driver(false);
+    const recording = driver(true);
+    const time = async (dr: ReturnType<typeof driver>): Promise<number> => {
+      let best = Infinity;
+      for (let r = 0; r < 5; r++) {
+        exporter.reset();
+        const t0 = performance.now();
+        await dr.execute(names as never, { inputs: { x: big } } as never);
+        best = Math.min(best, performance.now() - t0);
+      }
+      return best;
+    };
+    await time(plain);
+    await time(recording);
+    const without = await time(plain);
+    const withRecording = await time(recording);
+    // 10 node inputs, 10 node outputs, the run's inputs and results: 22 values of 2e6 numbers,
+    // each cut at 4,096 characters as it is written.
+    const n3 = one("n3");
+    expect(String(n3.attributes["traceloop.entity.output"])).toHaveLength(4097);
+    expect(String(n3.attributes["traceloop.entity.input"]).startsWith('{"args":[],"kwargs":{"x":[0,0.14285714285714285,')).toBe(true);
+    // Not recording takes well under a millisecond here: 1 ms is the floor of the baseline.
+    expect(withRecording / Math.max(without, 1)).toBeLessThan(10);
+  });
+});

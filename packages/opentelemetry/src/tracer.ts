@@ -20,7 +20,7 @@ import {
   SHARED_TRACE_ID,
 } from "./attribute-names.js";
 import type { OpenTelemetryTracerOptions } from "./options.js";
-import { className, toJsonAttribute, truncate } from "./serialize.js";
+import { className, serializeBounded, toJsonAttribute, truncate } from "./serialize.js";
 import { NodeAttributesCache, runAttributes, workflowAttributes } from "./span-attributes.js";
 
 const DEFAULT_TRACER_NAME = "@hamilton-ts/opentelemetry";
@@ -174,7 +174,8 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
   readonly #recordInputs: boolean;
   readonly #recordOutputs: boolean;
   readonly #maxValueLength: number;
-  readonly #serialize: (value: unknown) => string;
+  /** The user's serializer; undefined: the default, bounded by maxValueLength as it writes. */
+  readonly #serialize: ((value: unknown) => string) | undefined;
   readonly #runAttributes: OpenTelemetryTracerOptions["runAttributes"];
   readonly #nodeAttributes: NodeAttributesCache;
   readonly #workflowAttributes: Attributes;
@@ -192,7 +193,7 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
     this.#recordInputs = options.recordInputs === true;
     this.#recordOutputs = options.recordOutputs === true;
     this.#maxValueLength = options.maxValueLength ?? DEFAULT_MAX_VALUE_LENGTH;
-    this.#serialize = options.serialize ?? toJsonAttribute;
+    this.#serialize = options.serialize === toJsonAttribute ? undefined : options.serialize;
     this.#runAttributes = options.runAttributes;
     this.#nodeAttributes = new NodeAttributesCache(this.#workflowName);
     this.#workflowAttributes = workflowAttributes(this.#workflowName);
@@ -210,11 +211,13 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
   readonly #describeThrown = (value: unknown): string => {
     if (typeof value === "string") return redactAndCut(value, this.#maxValueLength);
     const recorded = this.#record(value);
-    return this.#serialize === toJsonAttribute ? recorded : redactAndCut(recorded, this.#maxValueLength);
+    return this.#serialize === undefined ? recorded : redactAndCut(recorded, this.#maxValueLength);
   };
 
   /** A recorded value as an attribute string; never throws (a span must always end). */
   #record(value: unknown): string {
+    // The default serializer stops once it has written one character more than is kept.
+    if (this.#serialize === undefined) return truncate(serializeBounded(value, this.#maxValueLength + 1), this.#maxValueLength);
     let text: string;
     try {
       text = this.#serialize(value);

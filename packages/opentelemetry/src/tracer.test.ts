@@ -651,6 +651,25 @@ describe("OpenTelemetryTracer never exports a secret, with default options", () 
   });
 });
 
+describe("OpenTelemetryTracer warning limits", () => {
+  it("records at most 100 warning events per node run and counts the rest", async () => {
+    exporter.reset();
+    const dr = new Builder()
+      .withModules({
+        noisy: (_: unknown, ctx: NodeContext) => {
+          for (let i = 0; i < 5_000; i++) ctx.warn(`row ${i} out of range`);
+          return 1;
+        },
+      })
+      .withAdapters(new OpenTelemetryTracer())
+      .build();
+    await dr.execute(["noisy"]);
+    const noisy = one("noisy");
+    expect(noisy.events.filter((e) => e.name === "hamilton.node.warning")).toHaveLength(100);
+    expect(noisy.attributes["hamilton.node.warnings_dropped"]).toBe(4_900);
+  });
+});
+
 describe("OpenTelemetryTracer recording cost", () => {
   it("bounds the work of recording by maxValueLength: a 2e6-number array into 10 nodes costs about what not recording costs", async () => {
     const big = Array.from({ length: 2_000_000 }, (_, i) => i / 7);

@@ -1,6 +1,6 @@
 import { INVALID_TRACEID, SpanStatusCode, context, trace } from "@opentelemetry/api";
 import type { Attributes, Context, Exception, Span, Tracer } from "@opentelemetry/api";
-import { redactHead } from "@hamilton-ts/lifecycle";
+import { MAX_NODE_WARNINGS, redactHead } from "@hamilton-ts/lifecycle";
 import type {
   GraphExecutionEvent,
   LifecycleAdapter,
@@ -14,6 +14,7 @@ import {
   ATTR_TRACELOOP_ENTITY_INPUT,
   ATTR_TRACELOOP_ENTITY_OUTPUT,
   ATTR_WARNING_MESSAGE,
+  ATTR_WARNINGS_DROPPED,
   ERROR_TYPE_OTHER,
   EVENT_WARNING,
   SHARED_SPAN_ID,
@@ -120,15 +121,18 @@ function recordFailure(span: Span, error: unknown, describe: (value: unknown) =>
 
 /**
  * Ends a node span, first adding what the completed event tells: the attempt number (a retrying
- * wrapper outside the tracer counts attempts up inside next()) and warnings as span events,
- * redacted and cut to `max` characters. The wrapper's event is the after-event too: one object
+ * wrapper outside the tracer counts attempts up inside next()) and warnings as span events (at
+ * most 100, redacted and cut to `max` characters; the rest counted in an attribute). The wrapper's event is the after-event too: one object
  * per node run, now completed.
  */
 function endNodeSpan(span: Span, event: NodeExecutionEvent, max: number): void {
   if (event.attempt > 1) span.setAttribute(ATTR_NODE_ATTEMPT, event.attempt);
   const warnings = (event as Partial<NodeExecutionResultEvent>).warnings;
   if (warnings !== undefined) {
-    for (const warning of warnings) span.addEvent(EVENT_WARNING, { [ATTR_WARNING_MESSAGE]: redactAndCut(String(warning), max) });
+    const kept = Math.min(warnings.length, MAX_NODE_WARNINGS);
+    for (let i = 0; i < kept; i++) span.addEvent(EVENT_WARNING, { [ATTR_WARNING_MESSAGE]: redactAndCut(String(warnings[i]), max) });
+    const dropped = warnings.length - kept + ((event as Partial<NodeExecutionResultEvent>).warningsDropped ?? 0);
+    if (dropped > 0) span.setAttribute(ATTR_WARNINGS_DROPPED, dropped);
   }
   span.end();
 }

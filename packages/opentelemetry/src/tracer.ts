@@ -128,13 +128,16 @@ function recordFailure(span: Span, error: unknown, describe: (value: unknown) =>
 function endNodeSpan(span: Span, event: NodeExecutionEvent, max: number): void {
   if (event.attempt > 1) span.setAttribute(ATTR_NODE_ATTEMPT, event.attempt);
   const warnings = (event as Partial<NodeExecutionResultEvent>).warnings;
-  if (warnings !== undefined) {
-    const kept = Math.min(warnings.length, MAX_NODE_WARNINGS);
-    for (let i = 0; i < kept; i++) span.addEvent(EVENT_WARNING, { [ATTR_WARNING_MESSAGE]: redactAndCut(String(warnings[i]), max) });
-    const dropped = warnings.length - kept + ((event as Partial<NodeExecutionResultEvent>).warningsDropped ?? 0);
-    if (dropped > 0) span.setAttribute(ATTR_WARNINGS_DROPPED, dropped);
-  }
+  if (warnings !== undefined) recordWarnings(span, warnings, event as Partial<NodeExecutionResultEvent>, max);
   span.end();
+}
+
+/** Warnings as span events (off the per-node path: most node runs have none). */
+function recordWarnings(span: Span, warnings: readonly string[], event: Partial<NodeExecutionResultEvent>, max: number): void {
+  const kept = Math.min(warnings.length, MAX_NODE_WARNINGS);
+  for (let i = 0; i < kept; i++) span.addEvent(EVENT_WARNING, { [ATTR_WARNING_MESSAGE]: redactAndCut(String(warnings[i]), max) });
+  const dropped = warnings.length - kept + (event.warningsDropped ?? 0);
+  if (dropped > 0) span.setAttribute(ATTR_WARNINGS_DROPPED, dropped);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

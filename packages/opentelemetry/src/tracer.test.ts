@@ -622,6 +622,19 @@ describe("OpenTelemetryTracer never exports a secret, with default options", () 
     });
   }
 
+  it.each(SHAPES)("recorded inputs and outputs (node and run spans), when asked: %s", async (text, secret) => {
+    exporter.reset();
+    const dr = new Builder()
+      .withModules({ echo: ({ note }: { note: string }) => ({ said: `echo: ${note}` }) })
+      .withAdapters(new OpenTelemetryTracer({ recordInputs: true, recordOutputs: true }))
+      .build();
+    await dr.execute(["echo"], { inputs: { note: text } });
+    const out = exported();
+    expect(out).not.toContain(secret);
+    expect(String(one("echo").attributes["traceloop.entity.input"])).toContain("[REDACTED]");
+    expect(String(one("hamilton.run").attributes["traceloop.entity.output"])).toContain("[REDACTED]");
+  });
+
   it("keeps the error readable: type, the message around the secret, a redacted stack", async () => {
     await exportOf((text) => { throw new TypeError(`call failed: ${text}`); }, "login failed, password: hunter2-5ecret");
     const leaky = one("leaky");

@@ -216,6 +216,11 @@ function pastGap(text: string, from: number, end: number): number {
   return k > from ? k : -1;
 }
 
+/** Whether the character at `at` is one of `chars` (false past the end of the text). */
+function oneOf(text: string, at: number, chars: string): boolean {
+  return at < text.length && chars.includes(text.charAt(at));
+}
+
 /**
  * Known credential formats starting at `i` (a word boundary): OpenAI/Anthropic-style `sk-` keys,
  * GitHub tokens, AWS access key ids, Slack tokens, Google API keys, `Bearer <token>`, and
@@ -227,7 +232,7 @@ function knownFormat(text: string, i: number, end: number): number {
       return text.startsWith("sk-", i) ? keyRun(text, i, i + 3, end, KEY_CHARS, 16) : -1;
     case 103: // g
       if (text.startsWith("github_pat_", i)) return keyRun(text, i, i + 11, end, WORD, 20);
-      if (text.charCodeAt(i + 1) === 104 && "pousr".includes(text.charAt(i + 2)) && text.charCodeAt(i + 3) === 95) {
+      if (text.charCodeAt(i + 1) === 104 && oneOf(text, i + 2, "pousr") && text.charCodeAt(i + 3) === 95) {
         return keyRun(text, i, i + 4, end, ALNUM, 20);
       }
       return -1;
@@ -239,7 +244,7 @@ function knownFormat(text: string, i: number, end: number): number {
       }
       return text.startsWith("AIza", i) ? keyRun(text, i, i + 4, end, KEY_CHARS, 30) : -1;
     case 120: // x
-      return text.startsWith("xox", i) && "abprs".includes(text.charAt(i + 3)) && text.charCodeAt(i + 4) === C_MINUS
+      return text.startsWith("xox", i) && oneOf(text, i + 3, "abprs") && text.charCodeAt(i + 4) === C_MINUS
         ? keyRun(text, i, i + 5, end, ALNUM_DASH, 10)
         : -1;
     case 66: // B

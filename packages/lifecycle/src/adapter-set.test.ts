@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { AdapterSet, adapterName } from "./adapter-set.js";
-import type { GraphInfo, LifecycleAdapter, NodeExecutionEvent, NodeInfo } from "./types.js";
+import type { GraphInfo, LifecycleAdapter, NodeExecutionEvent, NodeExecutionResultEvent, NodeInfo } from "./types.js";
+import { MAX_NODE_WARNINGS, MAX_WARNING_LENGTH } from "./warning-limits.js";
 
 const node: NodeInfo = {
   name: "a",
@@ -469,5 +470,52 @@ describe("AdapterSet", () => {
     class MyTracer {}
     expect(adapterName(new MyTracer() as LifecycleAdapter, 0)).toBe("MyTracer");
     expect(adapterName({}, 3)).toBe("adapter #3");
+  });
+});
+
+describe("AdapterSet warning limits", () => {
+  const init = { runId: "r1", node: { name: "n" } as NodeInfo, kwargs: {}, taskId: undefined };
+
+  it("keeps at most 100 warnings per node run, each cut to 2,000 characters, and counts the rest", () => {
+    let seen: NodeExecutionResultEvent | undefined;
+    const set = new AdapterSet([{ afterNodeExecution: (e) => void (seen = { ...e }) }]);
+    set.runNode(init, (warn) => {
+      for (let i = 0; i < 50_000; i++) warn(`warning ${i} ${"x".repeat(1_000)}`);
+      warn("y".repeat(10_000));
+      return 1;
+    });
+    expect(seen!.warnings).toHaveLength(MAX_NODE_WARNINGS);
+    expect(seen!.warnings![99]).toBe(`warning 99 ${"x".repeat(1_000)}`);
+    expect(seen!.warningsDropped).toBe(50_001 - 100);
+
+    set.runNode(init, (warn) => {
+      warn("z".repeat(10_000));
+      return 1;
+    });
+    expect(seen!.warnings).toEqual([`${"z".repeat(MAX_WARNING_LENGTH - 1)}…`]);
+    expect(seen!.warningsDropped).toBe(0);
+  });
+
+  it("starts each attempt of a retried node with no warnings and none dropped", async () => {
+    const dropped: Array<number | undefined> = [];
+    const retry: LifecycleAdapter = {
+      wrapNodeExecution: async (_e, next) => {
+        try {
+          return await next();
+        } catch {
+          return next();
+        }
+      },
+    };
+    const set = new AdapterSet([retry, { afterNodeExecution: (e) => void dropped.push(e.warningsDropped) }]);
+    let attempt = 0;
+    await set.runNode(init, (warn) => {
+      if (attempt++ === 0) {
+        for (let i = 0; i < 150; i++) warn("w");
+        throw new Error("first attempt fails");
+      }
+      return 1;
+    });
+    expect(dropped).toEqual([50, 0]);
   });
 });

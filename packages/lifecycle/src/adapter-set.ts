@@ -12,6 +12,7 @@ import type {
   NodeInfo,
   ObserverHookName,
 } from "./types.js";
+import { cutWarning, MAX_NODE_WARNINGS } from "./warning-limits.js";
 
 /** Options of {@link AdapterSet}. */
 export interface AdapterSetOptions {
@@ -330,10 +331,13 @@ export class AdapterSet {
       error: undefined,
       durationMs: 0,
       warnings: undefined,
+      warningsDropped: 0,
     };
     let calls = 0;
     const warn = (message: string): void => {
-      (event.warnings ??= []).push(message);
+      const warnings = (event.warnings ??= []);
+      if (warnings.length < MAX_NODE_WARNINGS) warnings.push(cutWarning(message));
+      else event.warningsDropped = (event.warningsDropped ?? 0) + 1;
     };
     const attempt = (): unknown => {
       // Wrappers see attempt 1 before they call next(); each further call of next() counts one more.
@@ -343,6 +347,7 @@ export class AdapterSet {
       event.error = undefined;
       event.durationMs = 0;
       event.warnings = undefined;
+      event.warningsDropped = 0;
       const before = this.#notify(this.#beforeNode, "beforeNodeExecution", event);
       if (before) return before.then(() => this.#invoke(event, work, warn));
       return this.#invoke(event, work, warn);

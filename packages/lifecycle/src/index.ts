@@ -24,5 +24,6 @@ export type {
 } from "./types.js";
 export { AdapterSet, adapterName } from "./adapter-set.js";
 export { SHARED_SPAN_ID, SHARED_TRACE_ID } from "./shared-attributes.js";
-export { isSecretKey, REDACTED, redactText } from "./redact.js";
+export { isSecretKey, REDACTED, redactHead, redactText } from "./redact.js";
+export { cutWarning, MAX_NODE_WARNINGS, MAX_WARNING_LENGTH } from "./warning-limits.js";
 export type { AdapterSetOptions, GraphRunInit, NodeRunInit, ValidationProblem } from "./adapter-set.js";

@@ -136,8 +136,16 @@ export interface NodeExecutionResultEvent extends NodeExecutionEvent {
    * observers: when no adapter has one, the engine skips the clock and this stays 0.
    */
   readonly durationMs: number;
-  /** Non-fatal problems found with the result (e.g. data-quality warnings). */
+  /**
+   * Non-fatal problems found with the result (e.g. data-quality warnings). At most 100 per node
+   * run (per attempt), each cut to 2,000 characters (`MAX_NODE_WARNINGS`, `MAX_WARNING_LENGTH`).
+   */
   readonly warnings: readonly string[] | undefined;
+  /**
+   * How many warnings were dropped because the node run had already reported 100: 0 (or
+   * undefined, in an event an adapter made itself) when none were.
+   */
+  readonly warningsDropped?: number;
 }
 
 /**

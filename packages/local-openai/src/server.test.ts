@@ -1,3 +1,5 @@
+import { connect } from "node:net";
+import type { Socket } from "node:net";
 import { APIError, BadRequestError, OpenAI, RateLimitError } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { startLocalOpenAI } from "./server.js";
@@ -279,5 +281,49 @@ describe("startLocalOpenAI", () => {
       .catch((e: unknown) => e);
     expect((error as APIError).status).toBe(500);
     expect((error as APIError).message).toContain("The failWith function's result must be { status: <400-599>");
+  });
+});
+
+describe("startLocalOpenAI bounds", () => {
+  /** Opens a raw TCP connection to the server; resolves once it is connected. */
+  async function openSocket(): Promise<Socket> {
+    const socket = connect(server!.port, "127.0.0.1");
+    await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+    return socket;
+  }
+  const closed = (socket: Socket): Promise<void> => new Promise((resolve) => socket.once("close", () => resolve()));
+
+  it("keeps only the last 100 requests, and counts them all", async () => {
+    const { server } = await start();
+    for (let i = 0; i < 130; i++) {
+      const res = await fetch(`${server.baseURL}/models/m${i}`, { method: "GET" });
+      await res.arrayBuffer();
+    }
+    expect(server.requestCount).toBe(130);
+    expect(server.requests).toHaveLength(100);
+    expect(server.requests[0]!.path).toBe("/v1/models/m30");
+    expect(server.requests[99]!.path).toBe("/v1/models/m129");
+  });
+
+  it("closes a connection that trickles a request and never completes it", async () => {
+    await start({ requestTimeoutMs: 50 });
+    const trickling = await openSocket();
+    trickling.write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    const silent = await openSocket();
+    const halfBody = await openSocket();
+    halfBody.write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"model\":");
+    // Each resolves only when the server closes the connection.
+    await Promise.all([closed(trickling), closed(silent), closed(halfBody)]);
+  });
+
+  it("does not count the time the server takes to answer", async () => {
+    const { client } = await start({ requestTimeoutMs: 20, latencyMs: 200 });
+    const reply = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: DIV }] });
+    expect(reply.choices[0]?.message.content).toContain("display: flex");
+  });
+
+  it("explains a bad requestTimeoutMs", async () => {
+    await expect(startLocalOpenAI({ requestTimeoutMs: 0 })).rejects.toThrow(/requestTimeoutMs must be a number of milliseconds above 0 and at most 2147483647/);
+    await expect(startLocalOpenAI({ requestTimeoutMs: 2 ** 31 })).rejects.toThrow(RangeError);
   });
 });

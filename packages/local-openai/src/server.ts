@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { defaultAnswer, lastUserMessage } from "./answers.js";
 import { completionBody, makeReply, streamChunks } from "./completion.js";
@@ -14,6 +14,12 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const DEFAULT_MODELS = ["gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "o4-mini"];
 /** Delay between streamed chunks when the request has a non-zero latency. */
 const DEFAULT_CHUNK_DELAY_MS = 10;
+/** How many recent requests `requests` keeps. */
+const KEPT_REQUESTS = 100;
+/** Time a connection has to send a whole request. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Longest timer Node runs as asked (a longer one fires after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The default latency: 40–120 ms, the same for the same last user message. */
 export function defaultLatencyMs(request: ChatCompletionRequest): number {
@@ -22,7 +28,7 @@ export function defaultLatencyMs(request: ChatCompletionRequest): number {
 
 function checkOptions(options: LocalOpenAIOptions): void {
   const where = "startLocalOpenAI";
-  const { port, latencyMs, chunkDelayMs, answer, failWith, models } = options;
+  const { port, latencyMs, chunkDelayMs, answer, failWith, models, requestTimeoutMs } = options;
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new RangeError(`${where}: port must be an integer from 0 to 65535 (0 picks a free port), got ${String(port)}.`);
   }
@@ -38,6 +44,11 @@ function checkOptions(options: LocalOpenAIOptions): void {
     throw new TypeError(`${where}: answer must be a function (request) => string, got ${typeof answer}.`);
   }
   if (failWith !== undefined && typeof failWith !== "function") checkFailure(failWith, `${where}: failWith`);
+  if (requestTimeoutMs !== undefined && !(typeof requestTimeoutMs === "number" && requestTimeoutMs > 0 && requestTimeoutMs <= MAX_TIMER_MS)) {
+    throw new RangeError(
+      `${where}: requestTimeoutMs must be a number of milliseconds above 0 and at most ${MAX_TIMER_MS} (Node's timer limit), got ${String(requestTimeoutMs)}.`,
+    );
+  }
   if (models !== undefined && (!Array.isArray(models) || models.some((m) => typeof m !== "string"))) {
     throw new TypeError(`${where}: models must be an array of model id strings, e.g. ["gpt-4o-mini"].`);
   }
@@ -77,6 +88,35 @@ async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
   }
 }
 
+/**
+ * Closes a connection that has not sent a whole request within `ms`: armed when the connection
+ * opens and after each response, disarmed once a request has been read.
+ */
+class RequestDeadline {
+  #timer: NodeJS.Timeout | undefined;
+  readonly #socket: Socket;
+  readonly #ms: number;
+
+  constructor(socket: Socket, ms: number) {
+    this.#socket = socket;
+    this.#ms = ms;
+    socket.once("close", () => this.disarm());
+    this.arm();
+  }
+
+  arm(): void {
+    this.disarm();
+    if (this.#socket.destroyed) return;
+    this.#timer = setTimeout(() => this.#socket.destroy(), this.#ms);
+    this.#timer.unref();
+  }
+
+  disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -101,6 +141,9 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
   const models = options.models ?? DEFAULT_MODELS;
   const answer = options.answer ?? defaultAnswer;
   const requests: RecordedRequest[] = [];
+  let requestCount = 0;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const deadlines = new WeakMap<Socket, RequestDeadline>();
   const startedAt = Math.floor(Date.now() / 1000);
   let counter = 0;
 
@@ -169,7 +212,10 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
       }
       throw error;
     }
+    deadlines.get(req.socket)?.disarm(); // the request is in: answering it takes the server's time
     const parsed = parseJson(text);
+    requestCount++;
+    if (requests.length >= KEPT_REQUESTS) requests.shift();
     requests.push({ method, path, headers: req.headers, body: parsed.ok ? parsed.value : text });
 
     if (path === "/v1/chat/completions" && method === "POST") {
@@ -205,11 +251,15 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
     // Aborted when the response closes: the client went away, or close() cut every connection.
     const done = new AbortController();
     res.on("close", () => done.abort());
+    // Kept alive after the response, the connection has the same time again to send its next request.
+    res.on("finish", () => deadlines.get(req.socket)?.arm());
     route(req, res, done.signal).catch((error: unknown) => {
       if (!res.headersSent) sendError(res, { status: 500, message: `The local OpenAI server failed: ${describe(error)}` });
       else res.destroy();
     });
   });
+
+  server.on("connection", (socket: Socket) => deadlines.set(socket, new RequestDeadline(socket, requestTimeoutMs)));
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
@@ -225,6 +275,9 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
     baseURL: `http://${hostInUrl}:${port}/v1`,
     port,
     requests,
+    get requestCount() {
+      return requestCount;
+    },
     close() {
       closed ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

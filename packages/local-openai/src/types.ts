@@ -81,6 +81,13 @@ export interface LocalOpenAIOptions {
   readonly failWith?: InjectedFailure | ((request: ChatCompletionRequest) => InjectedFailure | undefined);
   /** The model ids `GET /v1/models` lists. Default: a few common OpenAI chat models. Any model name is accepted by chat completions. */
   readonly models?: readonly string[];
+  /**
+   * Milliseconds a connection may take to send a whole request (headers and body), counted from
+   * when it opens and again after each response: a connection that has not completed a request
+   * in time is closed (a client that opens sockets and trickles bytes cannot hold them open).
+   * Default 10,000. The time the server itself takes to answer does not count.
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 /** One request the server received, in arrival order. */
@@ -100,8 +107,13 @@ export interface LocalOpenAI {
   readonly baseURL: string;
   /** The port the server listens on. */
   readonly port: number;
-  /** Every request received so far, in arrival order (live: it grows as requests arrive). */
+  /**
+   * The last 100 requests received, in arrival order (live: it grows as requests arrive, and the
+   * oldest is dropped once there are 100, so bodies of up to 10 MB each cannot pile up).
+   */
   readonly requests: readonly RecordedRequest[];
+  /** How many requests were received in all, including those no longer in {@link requests}. */
+  readonly requestCount: number;
   /**
    * Stops the server: pending and streaming responses are cut off, connections are closed.
    * Resolves when the port is free. Calling it again is harmless.

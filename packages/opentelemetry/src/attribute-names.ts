@@ -34,6 +34,8 @@ export const ATTR_NODE_ATTEMPT = "hamilton.node.attempt";
 export const EVENT_WARNING = "hamilton.node.warning";
 /** The warning's text, on a {@link EVENT_WARNING} event. */
 export const ATTR_WARNING_MESSAGE = "hamilton.warning.message";
+/** Node span attribute: how many warnings of the node run were not recorded (over the 100 kept). */
+export const ATTR_WARNINGS_DROPPED = "hamilton.node.warnings_dropped";
 
 // --- OpenTelemetry semantic conventions (stable) -------------------------------------------
 /** semconv `code.function.name`: the function the node came from. */

@@ -40,13 +40,17 @@ export interface OpenTelemetryTracerOptions {
    */
   readonly recordOutputs?: boolean;
   /**
-   * Longest recorded input or output, in characters; longer JSON is cut and ends with `…`.
-   * Default 4096: backends truncate or reject bigger attributes anyway.
+   * Longest recorded input or output, error message or warning, in characters; longer text is
+   * cut and ends with `…` (a stack trace: 4 × this). Default 4096: backends truncate or reject
+   * bigger attributes anyway. With the default `serialize`, it bounds the work of recording too:
+   * writing stops at the limit, so a huge value costs what its head costs.
    */
   readonly maxValueLength?: number;
   /**
    * Turns a recorded value into a string. Default: {@link toJsonAttribute} (JSON, with secrets
-   * redacted and class instances named, not walked).
+   * redacted, class instances named — not walked, their `toJSON` not called — and getters not
+   * run), written only up to `maxValueLength`. A serializer of your own runs on the whole value
+   * and its text is cut afterwards.
    */
   readonly serialize?: (value: unknown) => string;
   /**

@@ -1,6 +1,6 @@
 import { isSecretKey } from "@hamilton-ts/lifecycle";
 import { describe, expect, it } from "vitest";
-import { toJsonAttribute, truncate } from "./serialize.js";
+import { serializeBounded, toJsonAttribute, truncate } from "./serialize.js";
 
 describe("toJsonAttribute", () => {
   it("writes plain data as JSON", () => {
@@ -65,6 +65,69 @@ describe("toJsonAttribute", () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expect(toJsonAttribute(cyclic)).toMatch(/^\[unserializable: Converting circular structure to JSON/);
+  });
+});
+
+describe("toJsonAttribute and class instances with toJSON", () => {
+  it("names a URL, a Buffer and a class whose toJSON returns a key, without calling toJSON", () => {
+    class KeyHolder {
+      toJSON(): string {
+        return "opaque-internal-credential-42";
+      }
+    }
+    const text = toJsonAttribute({
+      url: new URL("https://admin:pw-5ecret@db.example.com/app"),
+      buffer: Buffer.from("buffer-bytes-5ecret"),
+      holder: new KeyHolder(),
+      at: new Date("2024-01-02T03:04:05.000Z"),
+    });
+    expect(text).toBe('{"url":"[URL]","buffer":"[Buffer]","holder":"[KeyHolder]","at":"2024-01-02T03:04:05.000Z"}');
+    expect(toJsonAttribute(new URL("https://admin:pw@example.com"))).toBe('"[URL]"');
+  });
+
+  it("reads own data properties only: a getter is not run", () => {
+    let calls = 0;
+    const value = { plain: 1, get computed() {
+      calls++;
+      return "sk-abcdefghijklmnopqrstuvwx";
+    } };
+    expect(toJsonAttribute(value)).toBe('{"plain":1}');
+    expect(calls).toBe(0);
+  });
+
+  it("redacts URL passwords and values after secret names inside recorded strings", () => {
+    expect(toJsonAttribute({ dsn: "postgres://admin:pw@db/app", log: "password: hunter2" })).toBe(
+      '{"dsn":"postgres://admin:[REDACTED]@db/app","log":"password: [REDACTED]"}',
+    );
+  });
+});
+
+describe("serializeBounded", () => {
+  it("writes the same JSON as toJsonAttribute, cut at the limit", () => {
+    const value = { a: [1, 2, 3], b: "text", c: { d: null } };
+    const whole = toJsonAttribute(value);
+    expect(serializeBounded(value, 1_000)).toBe(whole);
+    expect(serializeBounded(value, 10)).toBe(whole.slice(0, 10));
+  });
+
+  it("cuts a long string before redacting and escaping it", () => {
+    expect(serializeBounded({ s: "x".repeat(1_000_000) }, 20)).toBe(`{"s":"${"x".repeat(14)}`);
+  });
+
+  it("does work bounded by the limit, not by the size of the value", () => {
+    const huge = Array.from({ length: 2_000_000 }, (_, i) => i * 1.5);
+    const small = huge.slice(0, 2_000);
+    const time = (value: unknown): number => {
+      let best = Infinity;
+      for (let r = 0; r < 5; r++) {
+        const t0 = performance.now();
+        for (let k = 0; k < 20; k++) serializeBounded(value, 4_097);
+        best = Math.min(best, performance.now() - t0);
+      }
+      return best;
+    };
+    time(small);
+    expect(time(huge) / time(small)).toBeLessThan(5);
   });
 });
 

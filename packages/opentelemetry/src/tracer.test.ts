@@ -3,6 +3,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-tr
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { Builder, NodeExecutionError, node, tag } from "@hamilton-ts/core";
+import type { NodeContext } from "@hamilton-ts/core";
 import { AdapterSet } from "@hamilton-ts/lifecycle";
 import type { LifecycleAdapter, NodeExecutionEvent, NodeExecutionResultEvent, SharedAttributes } from "@hamilton-ts/lifecycle";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -568,5 +569,153 @@ describe("OpenTelemetryTracer options", () => {
     expect(await tracer.wrapNodeExecution(event, async () => 5)).toBe(5);
     expect(one("item items[0]").attributes["hamilton.node.task_id"]).toBe("items[0]");
     expect(event.attributes.span_id).toBe(idOf(one("item items[0]")));
+  });
+});
+
+describe("OpenTelemetryTracer never exports a secret, with default options", () => {
+  // The README's shapes plus URL userinfo, `password: …` and Basic auth: [text with the secret, the secret].
+  const SHAPES: ReadonlyArray<readonly [string, string]> = [
+    ["key sk-proj-abcdefghijklmnop1234 here", "abcdefghijklmnop1234"],
+    ["Authorization: Bearer abc.def.ghi123", "abc.def.ghi123"],
+    ["ghp_abcdefghijklmnopqrstuvwxyz0123", "abcdefghijklmnopqrstuvwxyz0123"],
+    ["AKIAABCDEFGHIJKLMNOP", "ABCDEFGHIJKLMNOP"],
+    [`client({ apiKey: "k-5ecret-literal" })`, "k-5ecret-literal"],
+    ["GET /x?token=tok-5ecret&page=2", "tok-5ecret"],
+    ["connect postgres://admin:pg-5ecret@db.internal:5432/app", "pg-5ecret"],
+    ["login failed, password: hunter2-5ecret", "hunter2-5ecret"],
+    ["Authorization: Basic YWRtaW46aHVudGVyMi01ZWNyZXQ=", "YWRtaW46aHVudGVyMi01ZWNyZXQ="],
+  ];
+
+  /** Everything a span exporter sends for the finished spans, as one text. */
+  function exported(): string {
+    return JSON.stringify(
+      spans().map((s) => ({ name: s.name, attributes: s.attributes, status: s.status, events: s.events.map((e) => [e.name, e.attributes]) })),
+    );
+  }
+
+  /** Runs a one-node graph whose node does `body`, and returns what was exported. */
+  async function exportOf(body: (text: string, ctx: { warn(message: string): void }) => unknown, text: string): Promise<string> {
+    exporter.reset();
+    const dr = new Builder()
+      .withModules({ leaky: (_: unknown, ctx: NodeContext) => body(text, ctx) })
+      .withAdapters(new OpenTelemetryTracer())
+      .build();
+    await dr.execute(["leaky"]).catch(() => undefined);
+    expect(named("hamilton.run")).toHaveLength(1);
+    return exported();
+  }
+
+  const exits: ReadonlyArray<readonly [string, (text: string, ctx: { warn(message: string): void }) => unknown]> = [
+    ["an Error thrown by a sync node (status, exception event, stack, run span)", (text) => { throw new Error(`call failed: ${text}`); }],
+    ["an Error rejected by an async node", async (text) => { await Promise.resolve(); throw new TypeError(`call failed: ${text}`); }],
+    ["a thrown string (node span and the run's NodeExecutionError)", (text) => { throw `call failed: ${text}`; }], // eslint-disable-line no-throw-literal
+    ["a thrown object", (text) => { throw { detail: text }; }], // eslint-disable-line no-throw-literal
+    ["an Error whose code holds the text", (text) => { throw Object.assign(new Error("failed"), { code: text }); }],
+    ["a warning", (text, ctx) => { ctx.warn(`check failed: ${text}`); return 1; }],
+  ];
+
+  for (const [exit, body] of exits) {
+    it.each(SHAPES)(`${exit}: %s`, async (text, secret) => {
+      const out = await exportOf(body, text);
+      expect(out).not.toContain(secret);
+      expect(out).toContain("[REDACTED]");
+    });
+  }
+
+  it.each(SHAPES)("recorded inputs and outputs (node and run spans), when asked: %s", async (text, secret) => {
+    exporter.reset();
+    const dr = new Builder()
+      .withModules({ echo: ({ note }: { note: string }) => ({ said: `echo: ${note}` }) })
+      .withAdapters(new OpenTelemetryTracer({ recordInputs: true, recordOutputs: true }))
+      .build();
+    await dr.execute(["echo"], { inputs: { note: text } });
+    const out = exported();
+    expect(out).not.toContain(secret);
+    expect(String(one("echo").attributes["traceloop.entity.input"])).toContain("[REDACTED]");
+    expect(String(one("hamilton.run").attributes["traceloop.entity.output"])).toContain("[REDACTED]");
+  });
+
+  it("keeps the error readable: type, the message around the secret, a redacted stack", async () => {
+    await exportOf((text) => { throw new TypeError(`call failed: ${text}`); }, "login failed, password: hunter2-5ecret");
+    const leaky = one("leaky");
+    expect(leaky.status.message).toBe("call failed: login failed, password: [REDACTED]");
+    expect(leaky.events[0]!.attributes).toMatchObject({ "exception.type": "TypeError", "exception.message": "call failed: login failed, password: [REDACTED]" });
+    expect(String(leaky.events[0]!.attributes!["exception.stacktrace"])).toMatch(/^TypeError: call failed: login failed, password: \[REDACTED\]\n\s+at /);
+    expect(one("hamilton.run").status.message).toBe('Node "leaky" failed: call failed: login failed, password: [REDACTED]');
+  });
+
+  it("cuts a long error message and stack, and each warning, to maxValueLength", async () => {
+    exporter.reset();
+    const dr = new Builder()
+      .withModules({
+        long: (_: unknown, ctx: NodeContext) => {
+          ctx.warn("w".repeat(500));
+          throw new Error("m".repeat(10_000));
+        },
+      })
+      .withAdapters(new OpenTelemetryTracer({ maxValueLength: 100 }))
+      .build();
+    await dr.execute(["long"]).catch(() => undefined);
+    const long = one("long");
+    expect(long.status.message).toBe(`${"m".repeat(100)}…`);
+    const [exception, warning] = [long.events.find((e) => e.name === "exception")!, long.events.find((e) => e.name === "hamilton.node.warning")!];
+    expect(String(exception.attributes!["exception.stacktrace"])).toHaveLength(401);
+    expect(warning.attributes!["hamilton.warning.message"]).toBe(`${"w".repeat(100)}…`);
+  });
+});
+
+describe("OpenTelemetryTracer warning limits", () => {
+  it("records at most 100 warning events per node run and counts the rest", async () => {
+    exporter.reset();
+    const dr = new Builder()
+      .withModules({
+        noisy: (_: unknown, ctx: NodeContext) => {
+          for (let i = 0; i < 5_000; i++) ctx.warn(`row ${i} out of range`);
+          return 1;
+        },
+      })
+      .withAdapters(new OpenTelemetryTracer())
+      .build();
+    await dr.execute(["noisy"]);
+    const noisy = one("noisy");
+    expect(noisy.events.filter((e) => e.name === "hamilton.node.warning")).toHaveLength(100);
+    expect(noisy.attributes["hamilton.node.warnings_dropped"]).toBe(4_900);
+  });
+});
+
+describe("OpenTelemetryTracer recording cost", () => {
+  it("bounds the work of recording by maxValueLength: a 2e6-number array into 10 nodes costs about what not recording costs", async () => {
+    const big = Array.from({ length: 2_000_000 }, (_, i) => i / 7);
+    const modules: Record<string, (kw: { x: number[] }) => number[]> = {};
+    for (let i = 0; i < 10; i++) modules[`n${i}`] = ({ x }) => x;
+    const names = Object.keys(modules);
+    const driver = (record: boolean) =>
+      new Builder()
+        .withModules(modules)
+        .withAdapters(new OpenTelemetryTracer({ recordInputs: record, recordOutputs: record }))
+        .build();
+    const plain = driver(false);
+    const recording = driver(true);
+    const time = async (dr: ReturnType<typeof driver>): Promise<number> => {
+      let best = Infinity;
+      for (let r = 0; r < 5; r++) {
+        exporter.reset();
+        const t0 = performance.now();
+        await dr.execute(names as never, { inputs: { x: big } } as never);
+        best = Math.min(best, performance.now() - t0);
+      }
+      return best;
+    };
+    await time(plain);
+    await time(recording);
+    const without = await time(plain);
+    const withRecording = await time(recording);
+    // 10 node inputs, 10 node outputs, the run's inputs and results: 22 values of 2e6 numbers,
+    // each cut at 4,096 characters as it is written.
+    const n3 = one("n3");
+    expect(String(n3.attributes["traceloop.entity.output"])).toHaveLength(4097);
+    expect(String(n3.attributes["traceloop.entity.input"]).startsWith('{"args":[],"kwargs":{"x":[0,0.14285714285714285,')).toBe(true);
+    // Not recording takes well under a millisecond here: 1 ms is the floor of the baseline.
+    expect(withRecording / Math.max(without, 1)).toBeLessThan(10);
   });
 });

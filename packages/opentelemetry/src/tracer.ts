@@ -1,6 +1,6 @@
 import { INVALID_TRACEID, SpanStatusCode, context, trace } from "@opentelemetry/api";
-import type { Attributes, Context, Span, Tracer } from "@opentelemetry/api";
-import { redactText } from "@hamilton-ts/lifecycle";
+import type { Attributes, Context, Exception, Span, Tracer } from "@opentelemetry/api";
+import { MAX_NODE_WARNINGS, redactHead } from "@hamilton-ts/lifecycle";
 import type {
   GraphExecutionEvent,
   LifecycleAdapter,
@@ -14,19 +14,22 @@ import {
   ATTR_TRACELOOP_ENTITY_INPUT,
   ATTR_TRACELOOP_ENTITY_OUTPUT,
   ATTR_WARNING_MESSAGE,
+  ATTR_WARNINGS_DROPPED,
   ERROR_TYPE_OTHER,
   EVENT_WARNING,
   SHARED_SPAN_ID,
   SHARED_TRACE_ID,
 } from "./attribute-names.js";
 import type { OpenTelemetryTracerOptions } from "./options.js";
-import { className, toJsonAttribute, truncate } from "./serialize.js";
+import { className, serializeBounded, toJsonAttribute, truncate } from "./serialize.js";
 import { NodeAttributesCache, runAttributes, workflowAttributes } from "./span-attributes.js";
 
 const DEFAULT_TRACER_NAME = "@hamilton-ts/opentelemetry";
 const DEFAULT_GRAPH_SPAN_NAME = "hamilton.run";
 const DEFAULT_WORKFLOW_NAME = "hamilton";
 const DEFAULT_MAX_VALUE_LENGTH = 4096;
+/** A stack trace keeps up to this many times `maxValueLength` characters (its frames matter). */
+const STACK_LENGTH_FACTOR = 4;
 
 function checkOptions(options: OpenTelemetryTracerOptions): void {
   const where = "new OpenTelemetryTracer(options)";
@@ -72,14 +75,41 @@ function errorType(error: Error): string {
   return name === "Object" ? "Error" : name;
 }
 
+/** A text redacted by the shared rule and cut to `max` characters (a cut marked with `…`). */
+function redactAndCut(text: string, max: number): string {
+  const head = redactHead(text, max);
+  return head.truncated ? `${head.text}…` : head.text;
+}
+
+/** A property of a thrown value read as text, or undefined; a throwing getter reads as undefined. */
+function textProperty(error: Error, key: "message" | "stack"): string | undefined {
+  try {
+    const value: unknown = error[key];
+    return value === undefined || value === null ? undefined : String(value);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Records a failure on a span: exception event, ERROR status with the message, `error.type`. A
- * thrown value that is not an Error is described by `describe` (serialized, redacted, truncated).
+ * Records a failure on a span: exception event, ERROR status with the message, `error.type`.
+ * Everything written is redacted by the shared rule and cut: the message to `max` characters,
+ * the stack to {@link STACK_LENGTH_FACTOR} times that. A thrown value that is not an Error is
+ * described by `describe` (serialized, redacted, truncated).
  */
-function recordFailure(span: Span, error: unknown, describe: (value: unknown) => string): void {
+function recordFailure(span: Span, error: unknown, describe: (value: unknown) => string, max: number): void {
   if (error instanceof Error) {
-    span.recordException(error);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    const message = redactAndCut(textProperty(error, "message") ?? "", max);
+    const stack = textProperty(error, "stack");
+    const code = (error as { code?: unknown }).code;
+    const exception: Exception = {
+      name: error.name,
+      message,
+      ...(stack !== undefined ? { stack: redactAndCut(stack, max * STACK_LENGTH_FACTOR) } : {}),
+      ...(typeof code === "string" || typeof code === "number" ? { code: typeof code === "string" ? redactAndCut(code, max) : code } : {}),
+    };
+    span.recordException(exception);
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
     span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
     return;
   }
@@ -91,16 +121,23 @@ function recordFailure(span: Span, error: unknown, describe: (value: unknown) =>
 
 /**
  * Ends a node span, first adding what the completed event tells: the attempt number (a retrying
- * wrapper outside the tracer counts attempts up inside next()) and warnings as span events. The
- * wrapper's event is the after-event too: one object per node run, now completed.
+ * wrapper outside the tracer counts attempts up inside next()) and warnings as span events (at
+ * most 100, redacted and cut to `max` characters; the rest counted in an attribute). The wrapper's event is the after-event too: one object
+ * per node run, now completed.
  */
-function endNodeSpan(span: Span, event: NodeExecutionEvent): void {
+function endNodeSpan(span: Span, event: NodeExecutionEvent, max: number): void {
   if (event.attempt > 1) span.setAttribute(ATTR_NODE_ATTEMPT, event.attempt);
   const warnings = (event as Partial<NodeExecutionResultEvent>).warnings;
-  if (warnings !== undefined) {
-    for (const warning of warnings) span.addEvent(EVENT_WARNING, { [ATTR_WARNING_MESSAGE]: warning });
-  }
+  if (warnings !== undefined) recordWarnings(span, warnings, event as Partial<NodeExecutionResultEvent>, max);
   span.end();
+}
+
+/** Warnings as span events (off the per-node path: most node runs have none). */
+function recordWarnings(span: Span, warnings: readonly string[], event: Partial<NodeExecutionResultEvent>, max: number): void {
+  const kept = Math.min(warnings.length, MAX_NODE_WARNINGS);
+  for (let i = 0; i < kept; i++) span.addEvent(EVENT_WARNING, { [ATTR_WARNING_MESSAGE]: redactAndCut(String(warnings[i]), max) });
+  const dropped = warnings.length - kept + (event.warningsDropped ?? 0);
+  if (dropped > 0) span.setAttribute(ATTR_WARNINGS_DROPPED, dropped);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -144,7 +181,8 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
   readonly #recordInputs: boolean;
   readonly #recordOutputs: boolean;
   readonly #maxValueLength: number;
-  readonly #serialize: (value: unknown) => string;
+  /** The user's serializer; undefined: the default, bounded by maxValueLength as it writes. */
+  readonly #serialize: ((value: unknown) => string) | undefined;
   readonly #runAttributes: OpenTelemetryTracerOptions["runAttributes"];
   readonly #nodeAttributes: NodeAttributesCache;
   readonly #workflowAttributes: Attributes;
@@ -162,7 +200,7 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
     this.#recordInputs = options.recordInputs === true;
     this.#recordOutputs = options.recordOutputs === true;
     this.#maxValueLength = options.maxValueLength ?? DEFAULT_MAX_VALUE_LENGTH;
-    this.#serialize = options.serialize ?? toJsonAttribute;
+    this.#serialize = options.serialize === toJsonAttribute ? undefined : options.serialize;
     this.#runAttributes = options.runAttributes;
     this.#nodeAttributes = new NodeAttributesCache(this.#workflowName);
     this.#workflowAttributes = workflowAttributes(this.#workflowName);
@@ -173,12 +211,20 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
     return this.#runs.size;
   }
 
-  /** A thrown non-Error as a status message: a string as is, anything else as recorded; redacted, truncated. */
-  readonly #describeThrown = (value: unknown): string =>
-    typeof value === "string" ? truncate(redactText(value), this.#maxValueLength) : this.#record(value);
+  /**
+   * A thrown non-Error as a status message: a string as is, anything else as recorded; redacted
+   * (a custom serializer's text too), truncated.
+   */
+  readonly #describeThrown = (value: unknown): string => {
+    if (typeof value === "string") return redactAndCut(value, this.#maxValueLength);
+    const recorded = this.#record(value);
+    return this.#serialize === undefined ? recorded : redactAndCut(recorded, this.#maxValueLength);
+  };
 
   /** A recorded value as an attribute string; never throws (a span must always end). */
   #record(value: unknown): string {
+    // The default serializer stops once it has written one character more than is kept.
+    if (this.#serialize === undefined) return truncate(serializeBounded(value, this.#maxValueLength + 1), this.#maxValueLength);
     let text: string;
     try {
       text = this.#serialize(value);
@@ -207,7 +253,7 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
       if (this.#recordOutputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_OUTPUT, this.#record(results));
       return results;
     } catch (error) {
-      recordFailure(span, error, this.#describeThrown);
+      recordFailure(span, error, this.#describeThrown, this.#maxValueLength);
       throw error;
     } finally {
       this.#runs.delete(event.runId);
@@ -235,16 +281,16 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
       if (this.#recordInputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_INPUT, this.#record({ args: [], kwargs: event.kwargs }));
       out = context.with(trace.setSpan(parent, span), next);
     } catch (error) {
-      recordFailure(span, error, this.#describeThrown);
-      endNodeSpan(span, event);
+      recordFailure(span, error, this.#describeThrown, this.#maxValueLength);
+      endNodeSpan(span, event, this.#maxValueLength);
       throw error;
     }
     if (isThenable(out)) {
       return Promise.resolve(out).then(
         (value) => this.#succeed(span, event, value),
         (error: unknown) => {
-          recordFailure(span, error, this.#describeThrown);
-          endNodeSpan(span, event);
+          recordFailure(span, error, this.#describeThrown, this.#maxValueLength);
+          endNodeSpan(span, event, this.#maxValueLength);
           throw error;
         },
       );
@@ -266,7 +312,7 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
 
   #succeed(span: Span, event: NodeExecutionEvent, value: unknown): unknown {
     if (this.#recordOutputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_OUTPUT, this.#record(value));
-    endNodeSpan(span, event);
+    endNodeSpan(span, event, this.#maxValueLength);
     return value;
   }
 }

@@ -7,7 +7,7 @@ import type {
   NodeExecutionEvent,
   NodeExecutionResultEvent,
 } from "@hamilton-ts/lifecycle";
-import { SHARED_SPAN_ID, SHARED_TRACE_ID } from "@hamilton-ts/lifecycle";
+import { MAX_NODE_WARNINGS, MAX_WARNING_LENGTH, SHARED_SPAN_ID, SHARED_TRACE_ID } from "@hamilton-ts/lifecycle";
 import { DeliveryQueue, IDLE_WRITE_LIMIT_MS, type DeliveryReport, type DeliveryStats } from "./delivery-queue.js";
 import { describeError, redactError } from "./errors.js";
 import { FileSink } from "./file-sink.js";
@@ -45,11 +45,6 @@ interface GraphIds {
 }
 
 const DISABLED: ValueSummary = Object.freeze({ kind: "disabled" });
-
-/** Warnings kept per node run; the rest are counted in `warningsDropped`. */
-export const MAX_WARNINGS = 100;
-/** Characters kept of one warning (a cut one ends with `…`). */
-export const MAX_WARNING_LENGTH = 2_000;
 
 /**
  * A lifecycle adapter that records every run of a dataflow, Hamilton-UI style: the DAG template
@@ -213,12 +208,14 @@ export class HamiltonTracker implements LifecycleAdapter {
       const error = ok ? undefined : errorInfo(event.error, this.options.summaryLimits);
       if (error !== undefined) meter.bytes += errorBytes(error);
       let kept: string[] | undefined;
-      let warningsDropped: number | undefined;
+      // Warnings the engine dropped (past its own cap) plus those cut here.
+      let dropped = event.warningsDropped ?? 0;
       if (warnings !== undefined && warnings.length > 0) {
         kept = boundWarnings(warnings);
-        warningsDropped = warnings.length > kept.length ? warnings.length - kept.length : undefined;
+        dropped += warnings.length - kept.length;
         for (const warning of kept) meter.bytes += warning.length + 4;
       }
+      const warningsDropped = dropped > 0 ? dropped : undefined;
       this.#queue.push({
         type: "node_run",
         runId: event.runId,
@@ -387,11 +384,11 @@ function redactReport(report: DeliveryReport): DeliveryReport {
 }
 
 /**
- * At most {@link MAX_WARNINGS} warnings, each redacted (the lifecycle rule) and cut to
+ * At most {@link MAX_NODE_WARNINGS} warnings, each redacted (the lifecycle rule) and cut to
  * {@link MAX_WARNING_LENGTH} characters.
  */
 function boundWarnings(warnings: readonly string[]): string[] {
-  const n = Math.min(warnings.length, MAX_WARNINGS);
+  const n = Math.min(warnings.length, MAX_NODE_WARNINGS);
   const kept = new Array<string>(n);
   for (let i = 0; i < n; i++) {
     const warning = warnings[i];

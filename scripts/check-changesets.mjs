@@ -46,7 +46,10 @@ const problems = [];
 
 function git(args) {
   try {
-    return { ok: true, out: execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim() };
+    return {
+      ok: true,
+      out: execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim(),
+    };
   } catch (error) {
     return { ok: false, out: String(error.stderr ?? error.message).trim() };
   }
@@ -82,11 +85,18 @@ try {
 }
 if (process.argv.includes("--release")) {
   const pending = plan.changesets.map((c) => `.changeset/${c.id}.md`);
-  if (pending.length > 0) problems.push(`pending changesets (${pending.join(", ")}): run \`pnpm version-packages\`, review and commit the versions and CHANGELOGs, then release.`);
-  for (const p of packages) if (p.version === "0.0.0") problems.push(`${p.name} is still 0.0.0: it has never been versioned; run \`pnpm version-packages\` first.`);
+  if (pending.length > 0)
+    problems.push(
+      `pending changesets (${pending.join(", ")}): run \`pnpm version-packages\`, review and commit the versions and CHANGELOGs, then release.`,
+    );
+  for (const p of packages)
+    if (p.version === "0.0.0")
+      problems.push(`${p.name} is still 0.0.0: it has never been versioned; run \`pnpm version-packages\` first.`);
   for (const problem of problems) console.error(`check-changesets --release: ${problem}`);
   if (problems.length > 0) process.exit(1);
-  console.log(`check-changesets --release: ok, no pending changesets; publishing ${packages.map((p) => `${p.name}@${p.version}`).join(", ")} where not yet on npm`);
+  console.log(
+    `check-changesets --release: ok, no pending changesets; publishing ${packages.map((p) => `${p.name}@${p.version}`).join(", ")} where not yet on npm`,
+  );
   process.exit(0);
 }
 for (const release of plan.releases) {
@@ -109,23 +119,35 @@ for (const p of packages) {
 }
 
 // 2. Per-change coverage against the merge base.
-const base = process.env.CHANGESET_BASE || (git(["rev-parse", "--verify", "--quiet", "origin/main"]).ok ? "origin/main" : "");
+const base =
+  process.env.CHANGESET_BASE || (git(["rev-parse", "--verify", "--quiet", "origin/main"]).ok ? "origin/main" : "");
 if (!base) {
-  console.log("check-changesets: no base to compare with (no origin/main, CHANGESET_BASE unset): skipped the per-change check.");
+  console.log(
+    "check-changesets: no base to compare with (no origin/main, CHANGESET_BASE unset): skipped the per-change check.",
+  );
 } else {
   const mergeBase = git(["merge-base", base, "HEAD"]);
   if (!mergeBase.ok) {
-    problems.push(`cannot find the merge base of ${base} and HEAD (${mergeBase.out || "no common commit"}). In a shallow clone, fetch the history first (git fetch --unshallow, or fetch-depth: 0).`);
+    problems.push(
+      `cannot find the merge base of ${base} and HEAD (${mergeBase.out || "no common commit"}). In a shallow clone, fetch the history first (git fetch --unshallow, or fetch-depth: 0).`,
+    );
   } else {
     const changed = new Set(
-      [...git(["diff", "--name-only", "--no-renames", mergeBase.out]).out.split("\n"), ...git(["ls-files", "--others", "--exclude-standard"]).out.split("\n")].filter(Boolean),
+      [
+        ...git(["diff", "--name-only", "--no-renames", mergeBase.out]).out.split("\n"),
+        ...git(["ls-files", "--others", "--exclude-standard"]).out.split("\n"),
+      ].filter(Boolean),
     );
     if (changed.size === 0) {
       console.log(`check-changesets: nothing changed since ${base} (${mergeBase.out.slice(0, 12)}): nothing to check.`);
     } else {
       const isReleaseFile = matcher(config.changedFilePatterns ?? ["**"]);
       const changedChangesets = new Set(
-        [...changed].filter((f) => /^\.changeset\/[^/]+\.md$/.test(f) && f !== ".changeset/README.md" && existsSync(join(root, f))).map((f) => f.slice(".changeset/".length, -".md".length)),
+        [...changed]
+          .filter(
+            (f) => /^\.changeset\/[^/]+\.md$/.test(f) && f !== ".changeset/README.md" && existsSync(join(root, f)),
+          )
+          .map((f) => f.slice(".changeset/".length, -".md".length)),
       );
       const inDiff = plan.changesets.filter((c) => changedChangesets.has(c.id));
       const covered = new Set(inDiff.flatMap((c) => c.releases.map((r) => r.name)));
@@ -134,19 +156,28 @@ if (!base) {
       for (const p of packages) {
         const files = [...changed].filter((f) => f.startsWith(`${p.rel}/`)).map((f) => f.slice(p.rel.length + 1));
         if (files.includes("CHANGELOG.md")) continue; // released by this change (changeset version)
-        const releaseFiles = files.filter((f) => isReleaseFile(f) && (f !== "package.json" || manifestChanged(p.rel, mergeBase.out)));
+        const releaseFiles = files.filter(
+          (f) => isReleaseFile(f) && (f !== "package.json" || manifestChanged(p.rel, mergeBase.out)),
+        );
         if (releaseFiles.length > 0 && !covered.has(p.name)) missing.push({ p, releaseFiles });
       }
       if (missing.length > 0 && emptyChangeset) {
-        console.log(`check-changesets: .changeset/${emptyChangeset.id}.md is an empty changeset: ${missing.map((m) => m.p.name).join(", ")} changed without a release, as declared.`);
+        console.log(
+          `check-changesets: .changeset/${emptyChangeset.id}.md is an empty changeset: ${missing.map((m) => m.p.name).join(", ")} changed without a release, as declared.`,
+        );
       } else if (missing.length > 0) {
         for (const { p, releaseFiles } of missing) {
-          const list = releaseFiles.slice(0, 5).join(", ") + (releaseFiles.length > 5 ? `, … (${releaseFiles.length} files)` : "");
-          problems.push(`${p.name} changed since ${base} (${list}) but no changeset added or edited since then names it. Run \`pnpm changeset\`, select ${p.name}, pick the bump and describe the change (or \`pnpm changeset --empty\` if it needs no release).`);
+          const list =
+            releaseFiles.slice(0, 5).join(", ") + (releaseFiles.length > 5 ? `, … (${releaseFiles.length} files)` : "");
+          problems.push(
+            `${p.name} changed since ${base} (${list}) but no changeset added or edited since then names it. Run \`pnpm changeset\`, select ${p.name}, pick the bump and describe the change (or \`pnpm changeset --empty\` if it needs no release).`,
+          );
         }
       } else {
         const n = [...covered].length;
-        console.log(`check-changesets: every changed published package since ${base} has a changeset (${inDiff.length} changeset(s) in the diff, covering ${n} package(s)).`);
+        console.log(
+          `check-changesets: every changed published package since ${base} has a changeset (${inDiff.length} changeset(s) in the diff, covering ${n} package(s)).`,
+        );
       }
     }
   }

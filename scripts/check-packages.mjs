@@ -52,15 +52,25 @@ function checkManifest(packed, versions) {
   const m = packed.manifest;
   for (const field of DEP_FIELDS) {
     for (const [dep, range] of Object.entries(m[field] ?? {})) {
-      if (/^(workspace|catalog):/.test(range)) problems.push(`${field}.${dep} is still "${range}" in the tarball: pack with pnpm (pnpm pack / changeset publish), not npm.`);
+      if (/^(workspace|catalog):/.test(range))
+        problems.push(
+          `${field}.${dep} is still "${range}" in the tarball: pack with pnpm (pnpm pack / changeset publish), not npm.`,
+        );
       if (field !== "devDependencies" && versions.has(dep) && range !== `^${versions.get(dep)}`) {
-        problems.push(`${field}.${dep} is "${range}" but the ${dep} packed beside it is ${versions.get(dep)}: declare it as "workspace:^" so it becomes "^${versions.get(dep)}".`);
+        problems.push(
+          `${field}.${dep} is "${range}" but the ${dep} packed beside it is ${versions.get(dep)}: declare it as "workspace:^" so it becomes "^${versions.get(dep)}".`,
+        );
       }
     }
   }
-  if (m.type !== "module") problems.push(`"type" is ${JSON.stringify(m.type)}; these packages are ESM only: set "type": "module".`);
-  if (m.sideEffects !== false) problems.push(`"sideEffects" is ${JSON.stringify(m.sideEffects)}; set it to false (no module has side effects on import).`);
-  if (typeof m.engines?.node !== "string") problems.push(`no "engines.node": declare the supported Node versions (">=20.6").`);
+  if (m.type !== "module")
+    problems.push(`"type" is ${JSON.stringify(m.type)}; these packages are ESM only: set "type": "module".`);
+  if (m.sideEffects !== false)
+    problems.push(
+      `"sideEffects" is ${JSON.stringify(m.sideEffects)}; set it to false (no module has side effects on import).`,
+    );
+  if (typeof m.engines?.node !== "string")
+    problems.push(`no "engines.node": declare the supported Node versions (">=20.6").`);
   if (typeof m.license !== "string") problems.push(`no "license": set "Apache-2.0" like the workspace.`);
   const dot = m.exports?.["."];
   if (typeof dot !== "object" || dot === null) {
@@ -72,7 +82,9 @@ function checkManifest(packed, versions) {
     }
   }
   if (m.name.startsWith("@") && m.publishConfig?.access !== "public") {
-    problems.push(`no "publishConfig": { "access": "public" }: a scoped package is published private (and fails without a paid plan) otherwise.`);
+    problems.push(
+      `no "publishConfig": { "access": "public" }: a scoped package is published private (and fails without a paid plan) otherwise.`,
+    );
   }
   return problems;
 }
@@ -81,14 +93,21 @@ function checkFiles(packed) {
   const problems = [];
   const files = new Set(packed.files);
   for (const required of ["README.md", "LICENSE", "package.json", "dist/index.js", "dist/index.d.ts"]) {
-    if (!files.has(required)) problems.push(`the tarball has no ${required}${required === "LICENSE" ? " (copy the root LICENSE into the package)" : ""}.`);
+    if (!files.has(required))
+      problems.push(
+        `the tarball has no ${required}${required === "LICENSE" ? " (copy the root LICENSE into the package)" : ""}.`,
+      );
   }
   for (const file of files) {
     const js = file.match(/^dist\/(.+)\.js$/);
     if (js && files.has("src/index.ts") && !files.has(`src/${js[1]}.ts`)) {
-      problems.push(`${file} has no src/${js[1]}.ts in the tarball: stale build output (tsc -b keeps the output of removed or excluded modules). Run \`pnpm clean:build && pnpm build\`.`);
+      problems.push(
+        `${file} has no src/${js[1]}.ts in the tarball: stale build output (tsc -b keeps the output of removed or excluded modules). Run \`pnpm clean:build && pnpm build\`.`,
+      );
     } else if (/\.test(-d)?\.(ts|js)$|\.test\.d\.ts$|(^|\/)fixtures\//.test(file)) {
-      problems.push(`the tarball contains ${file}: tests and fixtures are not published; exclude them in "files" and in tsconfig.json.`);
+      problems.push(
+        `the tarball contains ${file}: tests and fixtures are not published; exclude them in "files" and in tsconfig.json.`,
+      );
     }
     if (!js) continue;
     for (const companion of [`dist/${js[1]}.d.ts`, `dist/${js[1]}.js.map`]) {
@@ -109,7 +128,9 @@ function checkImports(packed) {
       const name = packageOf(specifier);
       if (!declared.has(name)) {
         const where = m.devDependencies?.[name] ? ` (it is only a devDependency)` : "";
-        problems.push(`${file} imports "${specifier}" but ${name} is not in dependencies or peerDependencies${where}: consumers would not get it installed.`);
+        problems.push(
+          `${file} imports "${specifier}" but ${name} is not in dependencies or peerDependencies${where}: consumers would not get it installed.`,
+        );
       }
     }
   }
@@ -120,12 +141,18 @@ async function runPublint(packed) {
   const data = readFileSync(packed.tarball);
   const tarball = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
   const { messages, pkg } = await publint({ pack: { tarball }, strict: true, level: "suggestion" });
-  return messages.map((message) => `publint ${message.type}: ${formatMessage(message, pkg, { color: false }) ?? message.code}`);
+  return messages.map(
+    (message) => `publint ${message.type}: ${formatMessage(message, pkg, { color: false }) ?? message.code}`,
+  );
 }
 
 function runAttw(packed) {
   try {
-    run(join(root, "node_modules", ".bin", "attw"), [packed.tarball, "--profile", "esm-only", "--format", "ascii", "--no-color", "--no-emoji"], { cwd: root });
+    run(
+      join(root, "node_modules", ".bin", "attw"),
+      [packed.tarball, "--profile", "esm-only", "--format", "ascii", "--no-color", "--no-emoji"],
+      { cwd: root },
+    );
     return [];
   } catch (error) {
     return [`attw --profile esm-only found problems:\n${String(error.message).split("\n").slice(1).join("\n")}`];
@@ -141,9 +168,17 @@ try {
   const packedAll = packAll(packages, dest);
   const versions = new Map(packedAll.map((p) => [p.name, p.version]));
   for (const packed of packedAll) {
-    const problems = [...checkManifest(packed, versions), ...checkFiles(packed), ...checkImports(packed), ...(await runPublint(packed)), ...runAttw(packed)];
+    const problems = [
+      ...checkManifest(packed, versions),
+      ...checkFiles(packed),
+      ...checkImports(packed),
+      ...(await runPublint(packed)),
+      ...runAttw(packed),
+    ];
     if (problems.length === 0) {
-      console.log(`ok   ${packed.name}@${packed.version}: ${packed.files.length} files; publint --strict, attw (esm-only), manifest, files, imports clean`);
+      console.log(
+        `ok   ${packed.name}@${packed.version}: ${packed.files.length} files; publint --strict, attw (esm-only), manifest, files, imports clean`,
+      );
     } else {
       failed++;
       console.log(`FAIL ${packed.name}@${packed.version} (${packed.rel}):`);

@@ -13,7 +13,16 @@
 //      api-floor.ts, so the peer range cannot claim versions the tracer does not work with.
 // Usage: `pnpm build && node scripts/consumer-test.mjs [--keep]` (CI runs it from .ci/run; --keep
 // leaves the temporary directory for inspection). Needs the npm registry. Exit code 1 on failure.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
@@ -38,7 +47,8 @@ function installedVersion(name, from) {
       if (pkg.name === name) return pkg.version;
     }
     const up = dirname(dir);
-    if (up === dir) throw new Error(`consumer-test: cannot find the installed version of ${name} (from ${from}); run pnpm install.`);
+    if (up === dir)
+      throw new Error(`consumer-test: cannot find the installed version of ${name} (from ${from}); run pnpm install.`);
     dir = up;
   }
 }
@@ -51,7 +61,12 @@ const REGISTRY_DEPS = [
   `@opentelemetry/sdk-trace-base@${installedVersion("@opentelemetry/sdk-trace-base", "packages/opentelemetry")}`,
   `@opentelemetry/context-async-hooks@${installedVersion(
     "@opentelemetry/context-async-hooks",
-    relative(root, dirname(createRequire(join(root, "packages/opentelemetry/package.json")).resolve("@opentelemetry/sdk-trace-node"))),
+    relative(
+      root,
+      dirname(
+        createRequire(join(root, "packages/opentelemetry/package.json")).resolve("@opentelemetry/sdk-trace-node"),
+      ),
+    ),
   )}`,
   typescript,
   typesNode,
@@ -63,7 +78,10 @@ const step = (message) => console.log(`[consumer-test ${((Date.now() - started) 
 
 function npmProject(dir, name) {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "package.json"), `${JSON.stringify({ name, version: "1.0.0", private: true, type: "module" }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, "package.json"),
+    `${JSON.stringify({ name, version: "1.0.0", private: true, type: "module" }, null, 2)}\n`,
+  );
 }
 
 function npmInstall(dir, specs) {
@@ -90,14 +108,22 @@ const work = mkdtempSync(join(tmpdir(), "hamilton-ts-consumer-"));
 let failed = false;
 try {
   assertBuilt(packages);
-  if (!relative(root, work).startsWith("..")) throw new Error(`the temporary directory ${work} is inside the workspace ${root}; set TMPDIR to a directory outside it.`);
+  if (!relative(root, work).startsWith(".."))
+    throw new Error(
+      `the temporary directory ${work} is inside the workspace ${root}; set TMPDIR to a directory outside it.`,
+    );
   step(`packing ${packages.length} packages into ${work}`);
   const packed = packAll(packages, join(work, "packs"));
   for (const p of packed) {
-    const internal = Object.entries({ ...p.manifest.dependencies, ...p.manifest.peerDependencies }).map(([dep, range]) => `${dep}@${range}`);
+    const internal = Object.entries({ ...p.manifest.dependencies, ...p.manifest.peerDependencies }).map(
+      ([dep, range]) => `${dep}@${range}`,
+    );
     step(`  ${relative(work, p.tarball)}${internal.length ? `  (${internal.join(", ")})` : ""}`);
     const leftover = internal.filter((d) => /@(workspace|catalog):/.test(d));
-    if (leftover.length > 0) throw new Error(`${p.name}'s packed package.json still has ${leftover.join(", ")}: the tarball is not installable outside the workspace.`);
+    if (leftover.length > 0)
+      throw new Error(
+        `${p.name}'s packed package.json still has ${leftover.join(", ")}: the tarball is not installable outside the workspace.`,
+      );
   }
 
   // 2-4. The full consumer: every package, both adapters, the SDK.
@@ -109,11 +135,17 @@ try {
   const nodeModules = join(project, "node_modules");
   for (const name of [...packed.map((p) => p.name), "@opentelemetry/api"]) {
     const copies = copiesOf(nodeModules, name);
-    if (copies.length !== 1) throw new Error(`expected one installed copy of ${name}, found ${copies.length}: ${copies.join(", ") || "none"}. Internal ranges or peer ranges do not match the packed versions.`);
+    if (copies.length !== 1)
+      throw new Error(
+        `expected one installed copy of ${name}, found ${copies.length}: ${copies.join(", ") || "none"}. Internal ranges or peer ranges do not match the packed versions.`,
+      );
   }
   for (const p of packed) {
     const installed = JSON.parse(readFileSync(join(nodeModules, p.name, "package.json"), "utf8")).version;
-    if (installed !== p.version) throw new Error(`${p.name}@${installed} was installed instead of the packed ${p.version} (fetched from the registry?).`);
+    if (installed !== p.version)
+      throw new Error(
+        `${p.name}@${installed} was installed instead of the packed ${p.version} (fetched from the registry?).`,
+      );
   }
   step("one copy of each @hamilton-ts package and of @opentelemetry/api, all from the tarballs");
   step("running app.mjs (dataflow with OpenTelemetryTracer + HamiltonTracker/FileSink)");
@@ -126,14 +158,27 @@ try {
   const otel = packed.find((p) => p.name === "@hamilton-ts/opentelemetry");
   const peer = otel?.manifest.peerDependencies?.["@opentelemetry/api"];
   const floor = peer?.match(/^[\^~]?(\d+\.\d+\.\d+)$/)?.[1];
-  if (!floor) throw new Error(`@hamilton-ts/opentelemetry's peer range for @opentelemetry/api is ${JSON.stringify(peer)}; expected a single ^x.y.z range to test its floor.`);
+  if (!floor)
+    throw new Error(
+      `@hamilton-ts/opentelemetry's peer range for @opentelemetry/api is ${JSON.stringify(peer)}; expected a single ^x.y.z range to test its floor.`,
+    );
   const floorProject = join(work, "api-floor");
   npmProject(floorProject, "hamilton-ts-api-floor");
   for (const file of ["api-floor.mjs", "api-floor.ts"]) copyFileSync(join(fixtures, file), join(floorProject, file));
-  writeFileSync(join(floorProject, "tsconfig.json"), readFileSync(join(fixtures, "tsconfig.json"), "utf8").replace('"types.ts"', '"api-floor.ts"'));
-  const floorPackages = packed.filter((p) => ["@hamilton-ts/lifecycle", "@hamilton-ts/core", "@hamilton-ts/opentelemetry"].includes(p.name));
+  writeFileSync(
+    join(floorProject, "tsconfig.json"),
+    readFileSync(join(fixtures, "tsconfig.json"), "utf8").replace('"types.ts"', '"api-floor.ts"'),
+  );
+  const floorPackages = packed.filter((p) =>
+    ["@hamilton-ts/lifecycle", "@hamilton-ts/core", "@hamilton-ts/opentelemetry"].includes(p.name),
+  );
   step(`api floor: npm install with @opentelemetry/api@${floor} (peer range ${peer})`);
-  npmInstall(floorProject, [...floorPackages.map((p) => p.tarball), `@opentelemetry/api@${floor}`, typescript, typesNode]);
+  npmInstall(floorProject, [
+    ...floorPackages.map((p) => p.tarball),
+    `@opentelemetry/api@${floor}`,
+    typescript,
+    typesNode,
+  ]);
   console.log(run("node", ["api-floor.mjs"], { cwd: floorProject }).trim());
   run(join(floorProject, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], { cwd: floorProject });
   step(`api floor: api-floor.ts type-checks against @opentelemetry/api ${floor}`);

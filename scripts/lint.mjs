@@ -43,7 +43,9 @@ if (existsSync(join(root, "src", "index.ts")) === false && isLibrary) {
 }
 if (problems.length > 0) {
   console.error(problems.join("\n"));
-  console.error(`\n${problems.length} lint problem${problems.length === 1 ? "" : "s"} in ${JSON.parse(readFileSync(join(root, "package.json"), "utf8")).name}`);
+  console.error(
+    `\n${problems.length} lint problem${problems.length === 1 ? "" : "s"} in ${JSON.parse(readFileSync(join(root, "package.json"), "utf8")).name}`,
+  );
   process.exit(1);
 }
 console.log(`lint: ${files.length} files clean`);

@@ -25,8 +25,6 @@ export function tracer(): LifecycleAdapter {
   return new OpenTelemetryTracer({ tracer: otel().tracer });
 }
 
-
-
 /**
  * The least a tracing adapter can do: a run span, and per node a span started under it, made
  * current around the node and ended — the raw OTel baseline's work, no attributes, through the

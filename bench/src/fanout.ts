@@ -43,7 +43,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 function dataflow(io: boolean, asyncA = false) {
   return {
     item: parallelize(({ n }: { n: number }) => Array.from({ length: n }, (_, i) => i)),
-    a: io ? async ({ item }: { item: number }) => (await sleep(20), item + 1) : asyncA ? async ({ item }: { item: number }) => item + 1 : a,
+    a: io
+      ? async ({ item }: { item: number }) => (await sleep(20), item + 1)
+      : asyncA
+        ? async ({ item }: { item: number }) => item + 1
+        : a,
     b,
     c,
     total: collect(({ c }: { c: number[] }) => {
@@ -89,7 +93,6 @@ function engine(io: boolean, n: number, adapters: LifecycleAdapter[], limit?: nu
 /** Item counts of the limited fan-out: its per-item cost must be the same at both. */
 export const LIMIT_ITEMS = [25_000, 400_000] as const;
 
-
 /** The CPU-bound fan-out (plain, engine, tracer, tracker) and the I/O-bound one (plain, engine). */
 export async function fanoutSuite(options: Options): Promise<FanoutFigure[]> {
   const n = options.quick ? 1_000 : 10_000;
@@ -105,7 +108,10 @@ export async function fanoutSuite(options: Options): Promise<FanoutFigure[]> {
       label,
       items,
       stats,
-      overUsPerItem: base && id !== "fanout/plain" && id !== "fanout-io/plain" ? ((stats.medianMs - base.medianMs) * 1000) / items : undefined,
+      overUsPerItem:
+        base && id !== "fanout/plain" && id !== "fanout-io/plain"
+          ? ((stats.medianMs - base.medianMs) * 1000) / items
+          : undefined,
       idealMs,
     });
   };
@@ -114,7 +120,13 @@ export async function fanoutSuite(options: Options): Promise<FanoutFigure[]> {
     plainStats = await measure({ run: () => plain(n), check }, plan);
     push("fanout/plain", "plain: 3 calls per item in a loop", plainStats, n, undefined);
     log("fanout engine…");
-    push("fanout/engine", "engine, no adapter", await measure({ run: engine(false, n, []), check }, plan), n, plainStats);
+    push(
+      "fanout/engine",
+      "engine, no adapter",
+      await measure({ run: engine(false, n, []), check }, plan),
+      n,
+      plainStats,
+    );
     log("fanout otel…");
     const sdk = otel();
     const spans = 1 + 1 + BLOCK * n + 1; // run, item, a/b/c per item, total
@@ -146,15 +158,24 @@ export async function fanoutSuite(options: Options): Promise<FanoutFigure[]> {
     const base = await measure({ run: () => plainIo(items), check: ioCheck }, ioPlan);
     push("fanout-io/plain", "plain: Promise.all over the items", base, items, undefined, 20);
     log("fanout-io engine…");
-    push("fanout-io/engine", "engine, no limit", await measure({ run: engine(true, items, []), check: ioCheck }, ioPlan), items, base, 20);
+    push(
+      "fanout-io/engine",
+      "engine, no limit",
+      await measure({ run: engine(true, items, []), check: ioCheck }, ioPlan),
+      items,
+      base,
+      20,
+    );
   }
   if (selected(options, "fanout-limit/")) {
     for (const items of LIMIT_ITEMS) {
       const limitCheck = (value: unknown) => {
-        if (value !== expected(items)) throw new Error(`limited fan-out ${items}: got ${String(value)}, expected ${expected(items)}.`);
+        if (value !== expected(items))
+          throw new Error(`limited fan-out ${items}: got ${String(value)}, expected ${expected(items)}.`);
       };
       log(`fanout-limit ${items} async items under withMaxConcurrency(100)…`);
-      const limitPlan = items > 100_000 ? { warmup: 1, runs: 3 } : options.quick ? { warmup: 2, runs: 5 } : { warmup: 3, runs: 7 };
+      const limitPlan =
+        items > 100_000 ? { warmup: 1, runs: 3 } : options.quick ? { warmup: 2, runs: 5 } : { warmup: 3, runs: 7 };
       push(
         `fanout-limit/${items}`,
         "engine, withMaxConcurrency(100), a async",

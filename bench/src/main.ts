@@ -27,7 +27,12 @@ async function main(): Promise<void> {
       platform: `${os.platform()} ${os.release()}`,
       date: new Date().toISOString().slice(0, 10),
     },
-    options: { quick: options.quick, only: options.only ?? null, adaptersAt100k: options.adaptersAtLargest, sizes: options.sizes },
+    options: {
+      quick: options.quick,
+      only: options.only ?? null,
+      adaptersAt100k: options.adaptersAtLargest,
+      sizes: options.sizes,
+    },
     build: buildSuite(options),
     execute: await executeSuite(options, notes),
     io: await ioSuite(options),

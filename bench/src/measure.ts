@@ -28,7 +28,9 @@ export interface Plan {
 const gc: () => void =
   (globalThis as { gc?: () => void }).gc ??
   (() => {
-    throw new Error("The bench needs a collectable heap: run it with `node --expose-gc dist/main.js` (pnpm bench does).");
+    throw new Error(
+      "The bench needs a collectable heap: run it with `node --expose-gc dist/main.js` (pnpm bench does).",
+    );
   });
 
 /** Runs a full collection (twice, so objects freed by finalizers go too). */

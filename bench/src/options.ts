@@ -35,7 +35,8 @@ export function parseOptions(argv: readonly string[]): Options {
     else if (arg === "--no-adapters-at-100k") adaptersAtLargest = false;
     else if (arg === "--only") {
       only = argv[++i];
-      if (only === undefined || only.startsWith("--")) throw new Error(`--only needs a substring, e.g. --only chain.\n${USAGE}`);
+      if (only === undefined || only.startsWith("--"))
+        throw new Error(`--only needs a substring, e.g. --only chain.\n${USAGE}`);
     } else if (arg.startsWith("--only=")) only = arg.slice("--only=".length);
     else throw new Error(`Unknown option ${JSON.stringify(arg)}.\n${USAGE}`);
   }
@@ -57,7 +58,13 @@ export function parseOptions(argv: readonly string[]): Options {
           ? { warmup: 3, runs: 5 }
           : { warmup: 20, runs: size <= 1_000 ? 31 : size <= 10_000 ? 15 : 5 },
     buildPlan: (size) =>
-      quick ? { warmup: 1, runs: 3 } : size <= 1_000 ? { warmup: 5, runs: 11 } : size <= 10_000 ? { warmup: 2, runs: 7 } : { warmup: 0, runs: 3 },
+      quick
+        ? { warmup: 1, runs: 3 }
+        : size <= 1_000
+          ? { warmup: 5, runs: 11 }
+          : size <= 10_000
+            ? { warmup: 2, runs: 7 }
+            : { warmup: 0, runs: 3 },
   };
 }
 

@@ -42,7 +42,9 @@ export function otel(): OtelSetup {
       const got = exporter.getFinishedSpans().length;
       exporter.reset();
       if (got !== expectedSpans) {
-        throw new Error(`OpenTelemetry exported ${got} spans, expected ${expectedSpans}: spans were dropped or missing.`);
+        throw new Error(
+          `OpenTelemetry exported ${got} spans, expected ${expectedSpans}: spans were dropped or missing.`,
+        );
       }
     },
     shutdown: () => provider.shutdown(),

@@ -67,7 +67,13 @@ function shape(
   for (const def of defs) {
     const fn = compile(def.source);
     module[def.name] = fn;
-    steps.push({ name: def.name, fn, deps: def.deps, depSlots: def.deps.map((d) => slot.get(d)!), Kwargs: kwargsConstructor() });
+    steps.push({
+      name: def.name,
+      fn,
+      deps: def.deps,
+      depSlots: def.deps.map((d) => slot.get(d)!),
+      Kwargs: kwargsConstructor(),
+    });
     slot.set(def.name, slot.size);
   }
   return { kind, nodes: defs.length, module, steps, inputs, finalVar: defs[defs.length - 1]!.name, expected };

@@ -21,7 +21,9 @@ export function log(message: string): void {
 function checker(shape: Shape): (value: unknown) => void {
   return (value) => {
     if (value !== shape.expected) {
-      throw new Error(`${shape.kind} ${shape.nodes}: got ${String(value)}, expected ${shape.expected} — the run computed the wrong value.`);
+      throw new Error(
+        `${shape.kind} ${shape.nodes}: got ${String(value)}, expected ${shape.expected} — the run computed the wrong value.`,
+      );
     }
   };
 }
@@ -56,7 +58,9 @@ export async function executeSuite(options: Options, notes: string[]): Promise<E
   let skippedLargest = false;
   for (const kind of SHAPES) {
     for (const size of options.sizes) {
-      const chosen = new Set(VARIANTS.filter((v) => selected(options, `execute/${kind}/${size}/${v.id}`)).map((v) => v.id));
+      const chosen = new Set(
+        VARIANTS.filter((v) => selected(options, `execute/${kind}/${size}/${v.id}`)).map((v) => v.id),
+      );
       if (chosen.size === 0) continue;
       // The ratios need their references: plain and engine always, raw OTel (and the bare-span
       // adapter, which splits the tracer's cost) for the tracer.
@@ -78,7 +82,8 @@ export async function executeSuite(options: Options, notes: string[]): Promise<E
         collect();
         const runner = await variant.prepare(shape);
         log(`execute ${kind} ${size} ${variant.id}…`);
-        const subject = runner.after === undefined ? { run: runner.run, check } : { run: runner.run, after: runner.after, check };
+        const subject =
+          runner.after === undefined ? { run: runner.run, check } : { run: runner.run, after: runner.after, check };
         const stats = await measure(subject, options.executePlan(size, variant.adapter));
         await runner.dispose?.();
         if (variant.id === "plain") plain = stats;

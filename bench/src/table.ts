@@ -46,7 +46,20 @@ export function renderResults(results: Results): string {
     out.push("");
     out.push(
       table(
-        ["shape", "nodes", "variant", "run ms", "µs/node", "over plain µs/node", "× plain", "adapter µs/node", "× engine", "tracker flush ms", "peak heap MB", "target"],
+        [
+          "shape",
+          "nodes",
+          "variant",
+          "run ms",
+          "µs/node",
+          "over plain µs/node",
+          "× plain",
+          "adapter µs/node",
+          "× engine",
+          "tracker flush ms",
+          "peak heap MB",
+          "target",
+        ],
         results.execute.map((r) =>
           r.stats === undefined
             ? [r.shape, size(r.nodes), r.label, `skipped: ${r.skipped ?? ""}`, "", "", "", "", "", "", "", ""]
@@ -96,9 +109,23 @@ export function renderResults(results: Results): string {
     out.push("");
     out.push(
       table(
-        ["case", "variant", "items", "run ms (median)", "µs/item", "over plain µs/item", "per block node µs", "least possible ms", "peak heap MB"],
+        [
+          "case",
+          "variant",
+          "items",
+          "run ms (median)",
+          "µs/item",
+          "over plain µs/item",
+          "per block node µs",
+          "least possible ms",
+          "peak heap MB",
+        ],
         results.fanout.map((r) => [
-          r.id.startsWith("fanout-io") ? "I/O: a awaits 20 ms" : r.id.startsWith("fanout-limit") ? "limit 100: a async" : "CPU",
+          r.id.startsWith("fanout-io")
+            ? "I/O: a awaits 20 ms"
+            : r.id.startsWith("fanout-limit")
+              ? "limit 100: a async"
+              : "CPU",
           r.label,
           size(r.items),
           ms(r.stats.medianMs),
@@ -120,8 +147,24 @@ export function renderResults(results: Results): string {
     out.push("");
     out.push(
       table(
-        ["runs × nodes", "heap before MB", `heap after ${d.runs >> 2} runs MB`, `heap after ${d.runs} runs MB`, "total ms", "note"],
-        [[`${d.runs} × ${size(d.nodesPerRun)}`, n(d.heapBeforeMB, 1), n(d.heapQuarterMB, 1), n(d.heapAfterMB, 1), ms(d.totalMs), d.note]],
+        [
+          "runs × nodes",
+          "heap before MB",
+          `heap after ${d.runs >> 2} runs MB`,
+          `heap after ${d.runs} runs MB`,
+          "total ms",
+          "note",
+        ],
+        [
+          [
+            `${d.runs} × ${size(d.nodesPerRun)}`,
+            n(d.heapBeforeMB, 1),
+            n(d.heapQuarterMB, 1),
+            n(d.heapAfterMB, 1),
+            ms(d.totalMs),
+            d.note,
+          ],
+        ],
         [false, true, true, true, true, false],
       ),
     );

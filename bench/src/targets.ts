@@ -31,14 +31,16 @@ export function tracerRatio(
 /** The target beside one execute row, e.g. `≤ 1 µs ✓`; "" when none applies. */
 export function perRow(results: Results, row: ExecuteFigure): string {
   if (row.stats === undefined) return "";
-  if (row.variant === "engine" && row.overUsPerNode !== undefined) return `≤ ${ENGINE_US} µs ${mark(row.overUsPerNode <= ENGINE_US)}`;
+  if (row.variant === "engine" && row.overUsPerNode !== undefined)
+    return `≤ ${ENGINE_US} µs ${mark(row.overUsPerNode <= ENGINE_US)}`;
   if (row.variant === "otel") {
     const ratio = tracerRatio(results, row);
     const same = tracerRatio(results, row, "raw-otel-attrs");
     const context = same === undefined ? "" : ` (${f(same)}× raw + attrs)`;
     return ratio === undefined ? "" : `${f(ratio)}× raw ≤ ${TRACER_RATIO}× ${mark(ratio <= TRACER_RATIO)}${context}`;
   }
-  if (row.variant === "tracker" && row.adapterUsPerNode !== undefined) return `≤ ${TRACKER_US} µs ${mark(row.adapterUsPerNode <= TRACKER_US)}`;
+  if (row.variant === "tracker" && row.adapterUsPerNode !== undefined)
+    return `≤ ${TRACKER_US} µs ${mark(row.adapterUsPerNode <= TRACKER_US)}`;
   return "";
 }
 
@@ -72,7 +74,9 @@ export function checkTargets(results: Results): TargetCheck[] {
     });
   }
 
-  const fanSizes = results.execute.filter((r) => r.shape === "fan" && r.variant === "engine" && r.stats).map((r) => r.size);
+  const fanSizes = results.execute
+    .filter((r) => r.shape === "fan" && r.variant === "engine" && r.stats)
+    .map((r) => r.size);
   if (fanSizes.length >= 2) {
     // Linear = the engine's time grows no faster than the plain calls' own time on the same
     // shape: plain calls themselves cost more per node at 100k (CPU caches, a 100,000-key
@@ -98,9 +102,27 @@ export function checkTargets(results: Results): TargetCheck[] {
   // raw spans with the tracer's 7 attributes (the least any tracer that sets them can cost), and
   // the bare-span adapter (the raw spans' work through the engine's hooks, no attributes).
   const references = [
-    { variant: "raw-otel", row: "otel", name: "tracer vs raw OTel, %s (per-node span cost)", limit: `≤ ${TRACER_RATIO}×`, target: true },
-    { variant: "raw-otel-attrs", row: "otel", name: "(context) tracer vs raw OTel with the same 7 attributes, %s", limit: "no target", target: false },
-    { variant: "raw-otel", row: "span", name: "(context) bare-span adapter vs raw OTel, %s: the hooks and the run, no attributes", limit: "no target", target: false },
+    {
+      variant: "raw-otel",
+      row: "otel",
+      name: "tracer vs raw OTel, %s (per-node span cost)",
+      limit: `≤ ${TRACER_RATIO}×`,
+      target: true,
+    },
+    {
+      variant: "raw-otel-attrs",
+      row: "otel",
+      name: "(context) tracer vs raw OTel with the same 7 attributes, %s",
+      limit: "no target",
+      target: false,
+    },
+    {
+      variant: "raw-otel",
+      row: "span",
+      name: "(context) bare-span adapter vs raw OTel, %s: the hooks and the run, no attributes",
+      limit: "no target",
+      target: false,
+    },
   ] as const;
   for (const reference of references) {
     for (const shape of ["chain", "fan"]) {

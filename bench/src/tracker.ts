@@ -18,7 +18,11 @@ export interface TrackerKit {
 }
 
 /** A tracker with the bench's identity; `queueCapacity` undefined = the tracker's default. */
-export function newTracker(sink: TrackerSink, queueCapacity?: number, onError?: (error: unknown) => void): HamiltonTracker {
+export function newTracker(
+  sink: TrackerSink,
+  queueCapacity?: number,
+  onError?: (error: unknown) => void,
+): HamiltonTracker {
   return new HamiltonTracker({
     projectId: "bench",
     username: "bench@hamilton-ts",

@@ -34,7 +34,16 @@ export interface Variant {
   prepare(shape: Shape): Promise<Runner>;
 }
 
-export type VariantId = "plain" | "raw-otel" | "raw-otel-attrs" | "engine" | "noop" | "span" | "otel" | "tracker" | "both";
+export type VariantId =
+  | "plain"
+  | "raw-otel"
+  | "raw-otel-attrs"
+  | "engine"
+  | "noop"
+  | "span"
+  | "otel"
+  | "tracker"
+  | "both";
 
 const syncOnly = (shape: Shape) => shape.kind !== "io";
 
@@ -44,7 +53,8 @@ function engine(shape: Shape, adapters: readonly LifecycleAdapter[], maxConcurre
   const dr = builder.build();
   const finalVars = [shape.finalVar];
   const options = { inputs: shape.inputs };
-  return () => dr.execute(finalVars as never[], options).then((out) => (out as Record<string, unknown>)[shape.finalVar]);
+  return () =>
+    dr.execute(finalVars as never[], options).then((out) => (out as Record<string, unknown>)[shape.finalVar]);
 }
 
 /** The engine on an I/O shape, with an optional concurrency limit. */

@@ -15,6 +15,9 @@ const dr = new Builder()
   .build();
 const out = await dr.execute(["b"]);
 if (out.b !== 2) throw new Error(`api floor: unexpected result ${JSON.stringify(out)}`);
-if (seen.length !== 2 || seen.some((id) => id !== undefined)) throw new Error(`api floor: span ids left without an SDK: ${JSON.stringify(seen)}`);
-const { version } = JSON.parse(readFileSync(new URL("./node_modules/@opentelemetry/api/package.json", import.meta.url), "utf8"));
+if (seen.length !== 2 || seen.some((id) => id !== undefined))
+  throw new Error(`api floor: span ids left without an SDK: ${JSON.stringify(seen)}`);
+const { version } = JSON.parse(
+  readFileSync(new URL("./node_modules/@opentelemetry/api/package.json", import.meta.url), "utf8"),
+);
 console.log(`api floor: ok with @opentelemetry/api ${version} (no SDK)`);

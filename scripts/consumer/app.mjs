@@ -27,7 +27,12 @@ const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProces
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 trace.setGlobalTracerProvider(provider);
 
-const tracker = new HamiltonTracker({ projectId: "consumer", username: "ci@example.com", dagName: "prices", sink: new FileSink({ dir: storeDir }) });
+const tracker = new HamiltonTracker({
+  projectId: "consumer",
+  username: "ci@example.com",
+  dagName: "prices",
+  sink: new FileSink({ dir: storeDir }),
+});
 const adapters = [new OpenTelemetryTracer(), tracker];
 
 const dataflow = {
@@ -42,21 +47,38 @@ const dataflow = {
   },
   summary: ({ sorted, total }) => `${sorted.join(",")} = ${total}`,
 };
-const dr = new Builder().withModules(dataflow).withAdapters(...adapters).build();
+const dr = new Builder()
+  .withModules(dataflow)
+  .withAdapters(...adapters)
+  .build();
 const out = await dr.execute(["summary", "total"], { inputs: { discount: 0.5 } });
-check(JSON.stringify(out) === JSON.stringify({ summary: "1,2,3 = 3", total: 3 }), `unexpected results ${JSON.stringify(out)}`);
+check(
+  JSON.stringify(out) === JSON.stringify({ summary: "1,2,3 = 3", total: 3 }),
+  `unexpected results ${JSON.stringify(out)}`,
+);
 
 // A failing run: the node's own error, wrapped in the installed copy's NodeExecutionError.
 const failing = new Builder()
-  .withModules({ seed: () => 1, explode: ({ seed }) => { throw new Error(`kaboom ${seed}`); } })
+  .withModules({
+    seed: () => 1,
+    explode: ({ seed }) => {
+      throw new Error(`kaboom ${seed}`);
+    },
+  })
   .withAdapters(...adapters)
   .build();
 const failure = await failing.execute(["explode"]).then(
   () => undefined,
   (error) => error,
 );
-check(failure instanceof NodeExecutionError && failure instanceof HamiltonError, `the failing run rejected with ${failure}, not a NodeExecutionError`);
-check(failure.code === "NODE_FAILED" && failure.nodeName === "explode" && failure.cause?.message === "kaboom 1", `unexpected failure ${failure.code} ${failure.nodeName} ${failure.cause?.message}`);
+check(
+  failure instanceof NodeExecutionError && failure instanceof HamiltonError,
+  `the failing run rejected with ${failure}, not a NodeExecutionError`,
+);
+check(
+  failure.code === "NODE_FAILED" && failure.nodeName === "explode" && failure.cause?.message === "kaboom 1",
+  `unexpected failure ${failure.code} ${failure.nodeName} ${failure.cause?.message}`,
+);
 
 const report = await tracker.shutdown();
 await provider.forceFlush();
@@ -78,7 +100,10 @@ for (const name of ["prices", "sorted", "total", "summary"]) {
   check(parentOf(span) === idOf(okRun), `span "${name}" is not a child of the run span`);
   check(span.spanContext().traceId === okRun.spanContext().traceId, `span "${name}" is in another trace`);
 }
-check(parentOf(byName.get("pricing-service")) === idOf(byName.get("total")), `"pricing-service" is not nested under the "total" node span`);
+check(
+  parentOf(byName.get("pricing-service")) === idOf(byName.get("total")),
+  `"pricing-service" is not nested under the "total" node span`,
+);
 check(byName.get("explode")?.status.code === SpanStatusCode.ERROR, `the "explode" span has no ERROR status`);
 
 // FileSink records: find the run files wherever the store keeps them, keep the latest snapshot.
@@ -90,22 +115,48 @@ function filesUnder(dir) {
 }
 const records = filesUnder(storeDir)
   .filter((f) => f.endsWith(".jsonl") || f.endsWith(".json"))
-  .flatMap((f) => readFileSync(f, "utf8").split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line)));
+  .flatMap((f) =>
+    readFileSync(f, "utf8")
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => JSON.parse(line)),
+  );
 const latest = new Map();
-for (const r of records) latest.set(r.type === "node_run" ? `${r.runId}/${r.node}` : r.type === "run" ? r.runId : `template/${r.graphVersion}`, r);
+for (const r of records)
+  latest.set(
+    r.type === "node_run" ? `${r.runId}/${r.node}` : r.type === "run" ? r.runId : `template/${r.graphVersion}`,
+    r,
+  );
 const runs = [...latest.values()].filter((r) => r.type === "run");
 const okRunId = okRun.attributes[ATTR_RUN_ID];
 const okRecord = runs.find((r) => r.runId === okRunId);
-check(okRecord, `no FileSink run record for run ${okRunId} (the run span's ${ATTR_RUN_ID}); runs: ${runs.map((r) => r.runId).join(", ")}`);
+check(
+  okRecord,
+  `no FileSink run record for run ${okRunId} (the run span's ${ATTR_RUN_ID}); runs: ${runs.map((r) => r.runId).join(", ")}`,
+);
 check(okRecord.status === "SUCCESS", `the run record's status is ${okRecord.status}`);
-check(runs.some((r) => r.runId === failedRun.attributes[ATTR_RUN_ID] && r.status === "FAILURE"), "no FAILURE run record for the failing run");
-check([...latest.values()].some((r) => r.type === "dag_template" && r.dagName === "prices"), "no DAG template record");
+check(
+  runs.some((r) => r.runId === failedRun.attributes[ATTR_RUN_ID] && r.status === "FAILURE"),
+  "no FAILURE run record for the failing run",
+);
+check(
+  [...latest.values()].some((r) => r.type === "dag_template" && r.dagName === "prices"),
+  "no DAG template record",
+);
 for (const name of ["prices", "sorted", "total", "summary"]) {
   const node = latest.get(`${okRunId}/${name}`);
   check(node?.status === "SUCCESS", `node record "${name}": ${node ? node.status : "missing"}`);
-  check(node.traceId === okRun.spanContext().traceId && node.spanId === idOf(byName.get(name)), `node record "${name}" does not link to its span (trace ${node.traceId}, span ${node.spanId})`);
+  check(
+    node.traceId === okRun.spanContext().traceId && node.spanId === idOf(byName.get(name)),
+    `node record "${name}" does not link to its span (trace ${node.traceId}, span ${node.spanId})`,
+  );
 }
 const exploded = latest.get(`${failedRun.attributes[ATTR_RUN_ID]}/explode`);
-check(exploded?.status === "FAILURE" && String(exploded.error?.message).includes("kaboom 1"), `node record "explode": ${JSON.stringify(exploded)}`);
+check(
+  exploded?.status === "FAILURE" && String(exploded.error?.message).includes("kaboom 1"),
+  `node record "explode": ${JSON.stringify(exploded)}`,
+);
 
-console.log(`consumer app: ok (results ${JSON.stringify(out)}; ${spans.length} spans; ${records.length} FileSink records; tracker report ${JSON.stringify(report)})`);
+console.log(
+  `consumer app: ok (results ${JSON.stringify(out)}; ${spans.length} spans; ${records.length} FileSink records; tracker report ${JSON.stringify(report)})`,
+);

@@ -11,7 +11,8 @@ import { trace } from "@opentelemetry/api";
 
 const dataflow = {
   prices: () => [3, 1, 2],
-  total: async ({ prices, discount }: { prices: number[]; discount: number }) => prices.reduce((a, b) => a + b, 0) * discount,
+  total: async ({ prices, discount }: { prices: number[]; discount: number }) =>
+    prices.reduce((a, b) => a + b, 0) * discount,
   summary: ({ prices, total }: { prices: number[]; total: number }) => `${prices.length} items, ${total}`,
 };
 
@@ -36,7 +37,12 @@ const dr = new Builder()
   .withModules(dataflow)
   .withAdapters(
     new OpenTelemetryTracer(tracerOptions),
-    new HamiltonTracker({ projectId: "consumer", username: "ci", dagName: "prices", sink: new FileSink({ dir: ".hamilton-ts" }) }),
+    new HamiltonTracker({
+      projectId: "consumer",
+      username: "ci",
+      dagName: "prices",
+      sink: new FileSink({ dir: ".hamilton-ts" }),
+    }),
     new HamiltonTracker({ projectId: 1, username: "ci", dagName: "prices", sink: memorySink }),
     timings,
   )

@@ -30,11 +30,18 @@ export function publishablePackages() {
 /** Runs a command, returning stdout; on failure throws with the command, its exit code and stderr. */
 export function run(command, args, options = {}) {
   try {
-    return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20, ...options });
+    return execFileSync(command, args, {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      maxBuffer: 64 << 20,
+      ...options,
+    });
   } catch (error) {
     const where = options.cwd ? ` (in ${options.cwd})` : "";
     const output = [error.stdout, error.stderr].filter(Boolean).join("\n").trim();
-    throw new Error(`\`${command} ${args.join(" ")}\`${where} failed with exit code ${error.status ?? "?"}${output ? `:\n${output}` : ""}`);
+    throw new Error(
+      `\`${command} ${args.join(" ")}\`${where} failed with exit code ${error.status ?? "?"}${output ? `:\n${output}` : ""}`,
+    );
   }
 }
 
@@ -45,7 +52,9 @@ export function run(command, args, options = {}) {
 export function assertBuilt(packages) {
   const unbuilt = packages.filter((p) => !existsSync(join(p.dir, "dist", "index.js")));
   if (unbuilt.length > 0) {
-    throw new Error(`Not built: ${unbuilt.map((p) => p.rel).join(", ")} has no dist/index.js. Run \`pnpm build\` at the workspace root first.`);
+    throw new Error(
+      `Not built: ${unbuilt.map((p) => p.rel).join(", ")} has no dist/index.js. Run \`pnpm build\` at the workspace root first.`,
+    );
   }
 }
 
@@ -62,6 +71,14 @@ export function packAll(packages, dest) {
     mkdirSync(unpacked, { recursive: true });
     run("tar", ["-xzf", info.filename, "-C", unpacked, "--strip-components=1"]);
     const manifest = JSON.parse(readFileSync(join(unpacked, "package.json"), "utf8"));
-    return { name: p.name, version: p.version, rel: p.rel, tarball: info.filename, unpacked, files: info.files.map((f) => f.path).sort(), manifest };
+    return {
+      name: p.name,
+      version: p.version,
+      rel: p.rel,
+      tarball: info.filename,
+      unpacked,
+      files: info.files.map((f) => f.path).sort(),
+      manifest,
+    };
   });
 }

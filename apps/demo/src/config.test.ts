@@ -40,7 +40,10 @@ describe("readConfig without any keys", () => {
   });
 
   it("records local runs under HAMILTON_USERNAME when set, else the login name", () => {
-    expect(read({ HAMILTON_USERNAME: "ada@example.com" }).tracker).toMatchObject({ kind: "file", username: "ada@example.com" });
+    expect(read({ HAMILTON_USERNAME: "ada@example.com" }).tracker).toMatchObject({
+      kind: "file",
+      username: "ada@example.com",
+    });
   });
 
   it("stops recording content with TRACELOOP_TRACE_CONTENT=false, as Traceloop does", () => {
@@ -113,12 +116,18 @@ describe("readConfig LLM", () => {
   });
 
   it("rejects an OPENAI_BASE_URL that is not a URL", () => {
-    expect(errorOf({ OPENAI_API_KEY: "sk-x", OPENAI_BASE_URL: "api.openai.com" }).message).toContain("OPENAI_BASE_URL is \"api.openai.com\"");
+    expect(errorOf({ OPENAI_API_KEY: "sk-x", OPENAI_BASE_URL: "api.openai.com" }).message).toContain(
+      'OPENAI_BASE_URL is "api.openai.com"',
+    );
   });
 });
 
 describe("readConfig tracker", () => {
-  const ui = { HAMILTON_API_URL: "http://localhost:8241/", HAMILTON_USERNAME: "me@example.com", HAMILTON_PROJECT_ID: "3" };
+  const ui = {
+    HAMILTON_API_URL: "http://localhost:8241/",
+    HAMILTON_USERNAME: "me@example.com",
+    HAMILTON_PROJECT_ID: "3",
+  };
 
   it("HAMILTON_API_URL selects the Hamilton UI", () => {
     expect(read({ ...ui, HAMILTON_API_KEY: "hk" }).tracker).toEqual({
@@ -129,7 +138,10 @@ describe("readConfig tracker", () => {
       projectId: 3,
       uiUrl: "http://localhost:8241",
     });
-    expect(read({ ...ui, HAMILTON_UI_URL: "http://localhost:8242" }).tracker).toMatchObject({ apiKey: undefined, uiUrl: "http://localhost:8242" });
+    expect(read({ ...ui, HAMILTON_UI_URL: "http://localhost:8242" }).tracker).toMatchObject({
+      apiKey: undefined,
+      uiUrl: "http://localhost:8242",
+    });
   });
 
   it("needs a username with HAMILTON_API_URL", () => {
@@ -148,6 +160,8 @@ describe("readConfig tracker", () => {
   });
 
   it("rejects a HAMILTON_API_URL that is not a URL", () => {
-    expect(errorOf({ ...ui, HAMILTON_API_URL: "ftp://x" }).message).toBe('HAMILTON_API_URL is "ftp://x": only http:// and https:// URLs work here.');
+    expect(errorOf({ ...ui, HAMILTON_API_URL: "ftp://x" }).message).toBe(
+      'HAMILTON_API_URL is "ftp://x": only http:// and https:// URLs work here.',
+    );
   });
 });

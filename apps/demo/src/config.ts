@@ -80,7 +80,11 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string): DemoConfig {
   const traceloopKey = get("TRACELOOP_API_KEY");
   const otlpEndpoint = get("OTEL_EXPORTER_OTLP_ENDPOINT");
   if (traceloopKey) {
-    traces = { kind: "traceloop", apiKey: traceloopKey, baseUrl: httpUrl("TRACELOOP_BASE_URL", get("TRACELOOP_BASE_URL") ?? TRACELOOP_DEFAULT_BASE_URL) };
+    traces = {
+      kind: "traceloop",
+      apiKey: traceloopKey,
+      baseUrl: httpUrl("TRACELOOP_BASE_URL", get("TRACELOOP_BASE_URL") ?? TRACELOOP_DEFAULT_BASE_URL),
+    };
   } else if (otlpEndpoint) {
     const endpoint = httpUrl("OTEL_EXPORTER_OTLP_ENDPOINT", otlpEndpoint);
     traces = { kind: "otlp", endpoint, tracesUrl: `${endpoint}/v1/traces` }; // httpUrl strips the trailing slash
@@ -94,7 +98,8 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string): DemoConfig {
     if (failLlm) notes.push("DEMO_FAIL_LLM only affects the local LLM server; ignored because OPENAI_API_KEY is set.");
   } else {
     llm = { kind: "local", fail: failLlm };
-    if (get("OPENAI_BASE_URL")) notes.push("OPENAI_BASE_URL is ignored without OPENAI_API_KEY: using the local LLM server.");
+    if (get("OPENAI_BASE_URL"))
+      notes.push("OPENAI_BASE_URL is ignored without OPENAI_API_KEY: using the local LLM server.");
   }
 
   let tracker: TrackerDestination;
@@ -125,7 +130,12 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string): DemoConfig {
       uiUrl: httpUrl("HAMILTON_UI_URL", get("HAMILTON_UI_URL") ?? api),
     };
   } else {
-    tracker = { kind: "file", dir: outputDir, projectId: LOCAL_PROJECT_ID, username: get("HAMILTON_USERNAME") ?? localUser() };
+    tracker = {
+      kind: "file",
+      dir: outputDir,
+      projectId: LOCAL_PROJECT_ID,
+      username: get("HAMILTON_USERNAME") ?? localUser(),
+    };
   }
 
   const recordContent = (get("TRACELOOP_TRACE_CONTENT") ?? "true").toLowerCase() !== "false";
@@ -159,7 +169,9 @@ function httpUrl(name: string, value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new DemoConfigError(`${name} is ${JSON.stringify(value)}, which is not a URL: use e.g. http://localhost:4318.`);
+    throw new DemoConfigError(
+      `${name} is ${JSON.stringify(value)}, which is not a URL: use e.g. http://localhost:4318.`,
+    );
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new DemoConfigError(`${name} is ${JSON.stringify(value)}: only http:// and https:// URLs work here.`);

@@ -4,7 +4,16 @@ import type { ChatCompletionRequest, LocalOpenAI } from "@hamilton-ts/local-open
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as dataflow from "./dataflow.js";
-import { cssSnippet, digest, followUpAnswer, followUpQuestions, haiku, joke, llmClient, universalTruth } from "./dataflow.js";
+import {
+  cssSnippet,
+  digest,
+  followUpAnswer,
+  followUpQuestions,
+  haiku,
+  joke,
+  llmClient,
+  universalTruth,
+} from "./dataflow.js";
 import { FOLLOW_UP_QUESTIONS } from "./prompts.js";
 
 let server: LocalOpenAI;
@@ -19,7 +28,10 @@ beforeAll(async () => {
       await gate?.(request);
       return defaultAnswer(request);
     },
-    failWith: (request) => (request.model === "broken-model" ? { status: 400, message: "The model `broken-model` does not exist" } : undefined),
+    failWith: (request) =>
+      request.model === "broken-model"
+        ? { status: 400, message: "The model `broken-model` does not exist" }
+        : undefined,
   });
   client = new OpenAI({ apiKey: "test", baseURL: server.baseURL, maxRetries: 0 });
 });
@@ -88,7 +100,9 @@ describe("the other LLM nodes", () => {
 
 describe("plain nodes", () => {
   it("cssSnippet takes the CSS code block out of the answer", () => {
-    expect(cssSnippet({ universalTruth: "Do this:\n\n```css\n.a { margin: 0 auto; }\n```\nDone." })).toBe(".a { margin: 0 auto; }");
+    expect(cssSnippet({ universalTruth: "Do this:\n\n```css\n.a { margin: 0 auto; }\n```\nDone." })).toBe(
+      ".a { margin: 0 auto; }",
+    );
   });
 
   it("cssSnippet falls back to the whole answer when it has no code block", () => {
@@ -106,7 +120,10 @@ describe("plain nodes", () => {
       cssSnippet: ".p { display: grid; }",
       haiku: "a\nb\nc",
       joke: "A joke.",
-      followUpAnswers: [{ question: "Q1?", answer: "First. Second." }, { question: "Q2?", answer: "No end" }],
+      followUpAnswers: [
+        { question: "Q1?", answer: "First. Second." },
+        { question: "Q2?", answer: "No end" },
+      ],
     });
     expect(text).toBe(
       [
@@ -144,7 +161,9 @@ describe("the whole dataflow", () => {
     expect(arrived).toBe(expected);
     expect(truth).toContain("display: flex");
     expect(text).toContain("## A joke\nWhy do programmers prefer dark mode?");
-    expect(text).toContain("- **Who was the first person to walk on the moon?** Neil Armstrong was the first person to walk on the Moon");
+    expect(text).toContain(
+      "- **Who was the first person to walk on the moon?** Neil Armstrong was the first person to walk on the Moon",
+    );
   });
 
   it("fails with a NodeExecutionError naming the node whose LLM call failed", async () => {

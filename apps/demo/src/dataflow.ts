@@ -53,10 +53,15 @@ export async function universalTruth(
   { llmClient, model = DEFAULT_MODEL }: { llmClient: OpenAI; model?: string },
   ctx?: NodeContext,
 ): Promise<string> {
-  return chat(llmClient, model, [
-    { role: "system", content: ORACLE_SYSTEM_PROMPT },
-    { role: "user", content: UNIVERSAL_TRUTH_PROMPT },
-  ], ctx?.signal);
+  return chat(
+    llmClient,
+    model,
+    [
+      { role: "system", content: ORACLE_SYSTEM_PROMPT },
+      { role: "user", content: UNIVERSAL_TRUTH_PROMPT },
+    ],
+    ctx?.signal,
+  );
 }
 
 /** The CSS code block of the oracle's answer (the whole answer when it has none). Plain code. */
@@ -100,21 +105,37 @@ export const followUpQuestion = parallelize(
 
 /** One question and its answer (runs once per question, as its own node run and span). */
 export async function followUpAnswer(
-  { llmClient, followUpQuestion, model = DEFAULT_MODEL }: { llmClient: OpenAI; followUpQuestion: string; model?: string },
+  {
+    llmClient,
+    followUpQuestion,
+    model = DEFAULT_MODEL,
+  }: { llmClient: OpenAI; followUpQuestion: string; model?: string },
   ctx?: NodeContext,
 ): Promise<FollowUp> {
-  const answer = await chat(llmClient, model, [
-    { role: "system", content: ORACLE_SYSTEM_PROMPT },
-    { role: "user", content: followUpQuestion },
-  ], ctx?.signal);
+  const answer = await chat(
+    llmClient,
+    model,
+    [
+      { role: "system", content: ORACLE_SYSTEM_PROMPT },
+      { role: "user", content: followUpQuestion },
+    ],
+    ctx?.signal,
+  );
   return { question: followUpQuestion, answer };
 }
 
 /** Gathers the fan-out: every question with its answer, in question order. */
-export const followUpAnswers = collect(({ followUpAnswer }: { followUpAnswer: FollowUp[] }): FollowUp[] => followUpAnswer);
+export const followUpAnswers = collect(
+  ({ followUpAnswer }: { followUpAnswer: FollowUp[] }): FollowUp[] => followUpAnswer,
+);
 
 /** The join: every answer in one short markdown digest. Plain code, no LLM. */
-export function digest({ cssSnippet, haiku, joke, followUpAnswers }: {
+export function digest({
+  cssSnippet,
+  haiku,
+  joke,
+  followUpAnswers,
+}: {
   cssSnippet: string;
   haiku: string;
   joke: string;

@@ -13,7 +13,12 @@ beforeEach(async () => {
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
 interface OtlpLine {
-  resourceSpans: { scopeSpans: { scope: { name: string }; spans: { traceId: string; spanId: string; parentSpanId?: string; name: string }[] }[] }[];
+  resourceSpans: {
+    scopeSpans: {
+      scope: { name: string };
+      spans: { traceId: string; spanId: string; parentSpanId?: string; name: string }[];
+    }[];
+  }[];
 }
 
 describe("JsonLinesFileExporter", () => {

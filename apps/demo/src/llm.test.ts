@@ -17,7 +17,10 @@ describe("startLlm", () => {
       expect(llm.baseURL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
       expect(llm.description).toContain("local OpenAI-compatible server");
       const client = new OpenAI({ apiKey: "x", baseURL: llm.baseURL });
-      const reply = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: UNIVERSAL_TRUTH_PROMPT }] });
+      const reply = await client.chat.completions.create({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: UNIVERSAL_TRUTH_PROMPT }],
+      });
       expect(reply.choices[0]?.message.content).toContain("flex");
       expect(reply.usage?.total_tokens).toBeGreaterThan(0);
     } finally {
@@ -31,12 +34,21 @@ describe("startLlm", () => {
       expect(llm.description).toContain("fails the universalTruth request (DEMO_FAIL_LLM)");
       const client = new OpenAI({ apiKey: "x", baseURL: llm.baseURL, maxRetries: 0 });
       const failed = await client.chat.completions
-        .create({ model: "gpt-4o-mini", messages: [{ role: "system", content: ORACLE_SYSTEM_PROMPT }, { role: "user", content: UNIVERSAL_TRUTH_PROMPT }] })
+        .create({
+          model: "gpt-4o-mini",
+          messages: [
+            { role: "system", content: ORACLE_SYSTEM_PROMPT },
+            { role: "user", content: UNIVERSAL_TRUTH_PROMPT },
+          ],
+        })
         .catch((e: unknown) => e);
       expect(failed).toBeInstanceOf(OpenAI.APIError);
       expect((failed as InstanceType<typeof OpenAI.APIError>).status).toBe(500);
       expect((failed as Error).message).toBe(`500 ${SIMULATED_FAILURE.message}`);
-      const ok = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: JOKE_PROMPT }] });
+      const ok = await client.chat.completions.create({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: JOKE_PROMPT }],
+      });
       expect(ok.choices[0]?.message.content).toContain("bugs");
     } finally {
       await llm.close();

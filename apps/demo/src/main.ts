@@ -37,7 +37,9 @@ let interrupted: NodeJS.Signals | undefined;
 const onSignal = (signal: NodeJS.Signals): void => {
   if (interrupted) process.exit(signal === "SIGINT" ? 130 : 143);
   interrupted = signal;
-  process.stderr.write(`\n${style.yellow(`${signal}: stopping the run and flushing traces and records… (again to quit at once)`)}\n`);
+  process.stderr.write(
+    `\n${style.yellow(`${signal}: stopping the run and flushing traces and records… (again to quit at once)`)}\n`,
+  );
   abort.abort(new Error(`interrupted by ${signal}`));
 };
 process.on("SIGINT", onSignal);

@@ -32,20 +32,31 @@ const modules = {
 describe("ProgressReporter, plain lines", () => {
   it("writes a start and an end line per node run, with the time since the run started and the duration", async () => {
     const out = sink();
-    const dr = new Builder().withModules(modules).withAdapters(new ProgressReporter({ out, live: false, now: ticking() })).build();
+    const dr = new Builder()
+      .withModules(modules)
+      .withAdapters(new ProgressReporter({ out, live: false, now: ticking() }))
+      .build();
     expect(await dr.execute(["total"])).toEqual({ total: 66 });
     const lines = out.text().split("\n").filter(Boolean);
     expect(lines).toHaveLength(10); // base, item, 2 × scaled, total: a start and an end each
     expect(lines[0]).toMatch(/^ {2}\+0\.\d{3}s {2}▶ base$/);
     expect(lines[1]).toMatch(/^ {2}\+0\.\d{3}s {2}✓ base {32} \d+\.\d ms$/);
-    expect(lines.filter((l) => l.includes("▶ scaled item[")).map((l) => l.replace(/^.*▶ /, "")).sort()).toEqual(["scaled item[0]", "scaled item[1]"]);
+    expect(
+      lines
+        .filter((l) => l.includes("▶ scaled item["))
+        .map((l) => l.replace(/^.*▶ /, ""))
+        .sort(),
+    ).toEqual(["scaled item[0]", "scaled item[1]"]);
     expect(lines.at(-1)).toMatch(/✓ total/);
     expect(out.text()).not.toContain("\u001b"); // no colours unless asked for
   });
 
   it("shows a failing node's error on one line", async () => {
     const out = sink();
-    const dr = new Builder().withModules(modules).withAdapters(new ProgressReporter({ out, live: false, now: ticking() })).build();
+    const dr = new Builder()
+      .withModules(modules)
+      .withAdapters(new ProgressReporter({ out, live: false, now: ticking() }))
+      .build();
     await expect(dr.execute(["broken"])).rejects.toThrow();
     expect(out.text()).toMatch(/✗ broken {30} \d+\.\d ms {2}bad base 2\n$/);
   });
@@ -65,27 +76,42 @@ describe("ProgressReporter, live view", () => {
   it("redraws every node in place and ends with the final state; fan-out tasks follow the node that fans out", async () => {
     const out = sink(120);
     // A long frame interval: the only frames are the first and the last.
-    const dr = new Builder().withModules(modules).withAdapters(new ProgressReporter({ out, live: true, frameMs: 60_000, now: ticking() })).build();
+    const dr = new Builder()
+      .withModules(modules)
+      .withAdapters(new ProgressReporter({ out, live: true, frameMs: 60_000, now: ticking() }))
+      .build();
     await dr.execute(["total"]);
     const frames = out.chunks;
     expect(frames).toHaveLength(2);
     // The first frame lists the plan, all pending; later frames first move the cursor back up.
     // (Per-item nodes are not in the plan: their tasks appear after the node that fans out.)
-    expect(stripAnsi(frames[0]!).split("\n").filter(Boolean).map((l) => l.trim())).toEqual([
-      "· base",
-      "· item",
-      "· total",
-      expect.stringMatching(/elapsed$/),
-    ]);
+    expect(
+      stripAnsi(frames[0]!)
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.trim()),
+    ).toEqual(["· base", "· item", "· total", expect.stringMatching(/elapsed$/)]);
     expect(frames.at(-1)).toMatch(/^\u001b\[4A/); // up over the first frame: 3 nodes and the clock line
-    const last = stripAnsi(frames.at(-1)!).split("\n").filter(Boolean).map((l) => l.trim());
-    expect(last.slice(0, -1).map((l) => l.replace(/\s+\d.*$/, ""))).toEqual(["✓ base", "✓ item", "✓ scaled item[0]", "✓ scaled item[1]", "✓ total"]);
+    const last = stripAnsi(frames.at(-1)!)
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.trim());
+    expect(last.slice(0, -1).map((l) => l.replace(/\s+\d.*$/, ""))).toEqual([
+      "✓ base",
+      "✓ item",
+      "✓ scaled item[0]",
+      "✓ scaled item[1]",
+      "✓ total",
+    ]);
     expect(last.at(-1)).toMatch(/elapsed$/);
   });
 
   it("cuts lines to the terminal width so redraws never wrap", async () => {
     const out = sink(40);
-    const dr = new Builder().withModules(modules).withAdapters(new ProgressReporter({ out, live: true, now: ticking() })).build();
+    const dr = new Builder()
+      .withModules(modules)
+      .withAdapters(new ProgressReporter({ out, live: true, now: ticking() }))
+      .build();
     await expect(dr.execute(["broken"])).rejects.toThrow();
     const last = stripAnsi(out.chunks.at(-1)!).split("\n").filter(Boolean);
     for (const line of last) expect(line.length).toBeLessThanOrEqual(39);

@@ -73,7 +73,9 @@ export class ProgressReporter implements LifecycleAdapter {
   }
 
   beforeGraphExecution(event: GraphExecutionEvent): void {
-    const entries = event.executionPath.map((name): Entry => ({ key: name, label: name, state: "pending", startedAt: 0, durationMs: 0, error: "" }));
+    const entries = event.executionPath.map(
+      (name): Entry => ({ key: name, label: name, state: "pending", startedAt: 0, durationMs: 0, error: "" }),
+    );
     const view: RunView = { startedAt: this.#now(), entries, timer: undefined, drawnLines: 0, frame: 0 };
     this.#runs.set(event.runId, view);
     if (this.#live) {

@@ -52,7 +52,15 @@ describe("layout helpers", () => {
   });
 
   it("rows aligns labels", () => {
-    expect(rows([["LLM", "local"], ["tracker", "file"]], createStyle(false))).toEqual(["  LLM      local", "  tracker  file"]);
+    expect(
+      rows(
+        [
+          ["LLM", "local"],
+          ["tracker", "file"],
+        ],
+        createStyle(false),
+      ),
+    ).toEqual(["  LLM      local", "  tracker  file"]);
   });
 
   it("indent indents every non-empty line", () => {

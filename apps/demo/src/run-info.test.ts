@@ -18,17 +18,27 @@ const fakeTracer = (log: string[]): LifecycleAdapter => ({
 describe("RunInfo", () => {
   it("records each run's id and the trace id an inner adapter left in the run's attributes", async () => {
     const info = new RunInfo();
-    const dr = new Builder().withModules({ a: () => 1 }).withAdapters(info, fakeTracer([])).build();
+    const dr = new Builder()
+      .withModules({ a: () => 1 })
+      .withAdapters(info, fakeTracer([]))
+      .build();
     await dr.execute(["a"]);
     await dr.execute(["a"]);
     expect(info.runs).toHaveLength(2);
-    expect(info.last).toMatchObject({ runId: expect.stringMatching(/^[0-9a-f-]{36}$/), traceId: "0af7651916cd43dd8448eb211c80319c" });
+    expect(info.last).toMatchObject({
+      runId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+    });
     expect(info.runs[0]!.runId).not.toBe(info.runs[1]!.runId);
   });
 
   it("has no trace id without a tracer", async () => {
     const info = new RunInfo();
-    await new Builder().withModules({ a: () => 1 }).withAdapters(info).build().execute(["a"]);
+    await new Builder()
+      .withModules({ a: () => 1 })
+      .withAdapters(info)
+      .build()
+      .execute(["a"]);
     expect(info.last?.traceId).toBeUndefined();
   });
 

@@ -38,7 +38,8 @@ export const DAG_NAME = "hamilton-ts-demo";
 /** What to check when spans could not be exported, per destination. */
 const EXPORT_HINTS = {
   otlp: "Is the collector (or Jaeger) running and listening for OTLP/HTTP there? Unset OTEL_EXPORTER_OTLP_ENDPOINT to write spans to a local file instead.",
-  traceloop: "Check TRACELOOP_API_KEY (and TRACELOOP_BASE_URL) and the network; unset TRACELOOP_API_KEY to write spans to a local file instead.",
+  traceloop:
+    "Check TRACELOOP_API_KEY (and TRACELOOP_BASE_URL) and the network; unset TRACELOOP_API_KEY to write spans to a local file instead.",
   file: "Check that the folder is writable, or set DEMO_OUTPUT_DIR to one that is.",
 } as const;
 
@@ -48,7 +49,9 @@ export async function run(ctx: RunContext): Promise<number> {
   const cwd = process.cwd();
   const path = (p: string): string => displayPath(p, cwd);
 
-  print(`${s.bold("hamilton-ts demo")} ${s.dim("· an LLM dataflow, traced by OpenTelemetry and recorded by the tracker, side by side")}`);
+  print(
+    `${s.bold("hamilton-ts demo")} ${s.dim("· an LLM dataflow, traced by OpenTelemetry and recorded by the tracker, side by side")}`,
+  );
   for (const note of config.notes) print(s.yellow(`  note: ${note}`));
 
   let llm: LlmEndpoint | undefined;
@@ -62,15 +65,20 @@ export async function run(ctx: RunContext): Promise<number> {
       ctx.fail(`The tracker cannot use the Hamilton UI: ${error.message}`);
       return 2;
     }
-    const traceDestination = config.traces.kind === "file" ? `OTLP JSON lines → ${path(config.traces.path)}` : telemetry.description;
-    const trackerDestination = config.tracker.kind === "file" ? `local store (FileSink) → ${path(config.tracker.dir)}` : tracking.description;
+    const traceDestination =
+      config.traces.kind === "file" ? `OTLP JSON lines → ${path(config.traces.path)}` : telemetry.description;
+    const trackerDestination =
+      config.tracker.kind === "file" ? `local store (FileSink) → ${path(config.tracker.dir)}` : tracking.description;
     print(
       "",
-      ...rows([
-        ["LLM", llm.description],
-        ["traces", traceDestination],
-        ["tracker", trackerDestination],
-      ], s),
+      ...rows(
+        [
+          ["LLM", llm.description],
+          ["traces", traceDestination],
+          ["tracker", trackerDestination],
+        ],
+        s,
+      ),
     );
 
     const runInfo = new RunInfo();
@@ -80,14 +88,20 @@ export async function run(ctx: RunContext): Promise<number> {
         // Notes each run's id and, once the tracer made the run span, its trace id.
         runInfo,
         // Then the tracer: it leaves each node's trace and span ids for the adapters after it.
-        new OpenTelemetryTracer({ workflowName: DAG_NAME, recordInputs: config.recordContent, recordOutputs: config.recordContent }),
+        new OpenTelemetryTracer({
+          workflowName: DAG_NAME,
+          recordInputs: config.recordContent,
+          recordOutputs: config.recordContent,
+        }),
         tracking.tracker,
         new ProgressReporter({ out: process.stdout, live: process.stdout.isTTY === true, style: s }),
       )
       .build();
     const inputs = { openaiBaseUrl: llm.baseURL, model: config.model };
 
-    print(heading(`Running ${FINAL_VARS.join(" and ")} ${s.dim(`(model ${config.model}; LLM nodes run concurrently)`)}`, s));
+    print(
+      heading(`Running ${FINAL_VARS.join(" and ")} ${s.dim(`(model ${config.model}; LLM nodes run concurrently)`)}`, s),
+    );
     let results: { universalTruth: string; digest: string } | undefined;
     let failure: unknown;
     try {
@@ -102,7 +116,12 @@ export async function run(ctx: RunContext): Promise<number> {
     const [exportError, delivery] = await Promise.all([telemetry.flush(), tracking.flush()]);
 
     if (results) {
-      print(heading("universalTruth", s), ...indent(results.universalTruth), heading("digest", s), ...indent(results.digest));
+      print(
+        heading("universalTruth", s),
+        ...indent(results.universalTruth),
+        heading("digest", s),
+        ...indent(results.digest),
+      );
     }
 
     const spans = telemetry.spans().filter((span) => ids?.traceId === undefined || span.traceId === ids.traceId);
@@ -131,7 +150,9 @@ export async function run(ctx: RunContext): Promise<number> {
     print("```mermaid", dr.visualizeExecution(FINAL_VARS, { inputs }).trimEnd(), "```");
 
     if (failure !== undefined && ctx.signal.aborted) {
-      ctx.fail("Interrupted: the run stopped before it finished. The trace and the tracker recorded what ran (status ERROR / FAILURE).");
+      ctx.fail(
+        "Interrupted: the run stopped before it finished. The trace and the tracker recorded what ran (status ERROR / FAILURE).",
+      );
       return 1;
     }
     if (failure !== undefined) {

@@ -4,7 +4,13 @@ import { describe, expect, it } from "vitest";
 import { fromReadableSpan, renderTraceTree } from "./trace-tree.js";
 import type { TreeSpan } from "./trace-tree.js";
 
-const span = (spanId: string, parentSpanId: string | undefined, name: string, startMs: number, extra: Partial<TreeSpan> = {}): TreeSpan => ({
+const span = (
+  spanId: string,
+  parentSpanId: string | undefined,
+  name: string,
+  startMs: number,
+  extra: Partial<TreeSpan> = {},
+): TreeSpan => ({
   traceId: "t",
   spanId,
   parentSpanId,
@@ -19,7 +25,12 @@ const span = (spanId: string, parentSpanId: string | undefined, name: string, st
 
 describe("renderTraceTree", () => {
   it("draws run → nodes → LLM calls, siblings in start order, with model and tokens", () => {
-    const llm = { "gen_ai.request.model": "gpt-4o-mini", "gen_ai.response.model": "gpt-4o-mini-2024", "gen_ai.usage.input_tokens": 28, "gen_ai.usage.output_tokens": 87 };
+    const llm = {
+      "gen_ai.request.model": "gpt-4o-mini",
+      "gen_ai.response.model": "gpt-4o-mini-2024",
+      "gen_ai.usage.input_tokens": 28,
+      "gen_ai.usage.output_tokens": 87,
+    };
     const lines = renderTraceTree([
       span("c1", "b", "chat gpt-4o-mini", 3, { attributes: llm, durationMs: 98 }),
       span("b", "a", "universalTruth", 2),
@@ -60,7 +71,14 @@ describe("fromReadableSpan", () => {
     child.end();
     parent.end();
     const [childSpan, parentSpan] = memory.getFinishedSpans().map(fromReadableSpan);
-    expect(childSpan).toMatchObject({ name: "child", parentSpanId: parentSpan!.spanId, traceId: parentSpan!.traceId, attributes: { k: 1 }, error: true, statusMessage: "bad" });
+    expect(childSpan).toMatchObject({
+      name: "child",
+      parentSpanId: parentSpan!.spanId,
+      traceId: parentSpan!.traceId,
+      attributes: { k: 1 },
+      error: true,
+      statusMessage: "bad",
+    });
     expect(parentSpan).toMatchObject({ name: "parent", parentSpanId: undefined, error: false });
     expect(childSpan!.durationMs).toBeGreaterThanOrEqual(0);
     expect(childSpan!.startMs).toBeGreaterThan(1.7e12);

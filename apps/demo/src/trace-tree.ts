@@ -75,7 +75,8 @@ function describe(span: TreeSpan, style: Style, isRoot: boolean): string {
     const input = a["gen_ai.usage.input_tokens"] ?? a["gen_ai.usage.prompt_tokens"];
     const output = a["gen_ai.usage.output_tokens"] ?? a["gen_ai.usage.completion_tokens"];
     parts.push(`model ${String(model)}`);
-    if (input !== undefined || output !== undefined) parts.push(`${String(input ?? "?")} in / ${String(output ?? "?")} out tokens`);
+    if (input !== undefined || output !== undefined)
+      parts.push(`${String(input ?? "?")} in / ${String(output ?? "?")} out tokens`);
   }
   if (span.error) parts.push(style.red(`✗ ${span.statusMessage ?? "error"}`));
   return parts.join(style.dim("  ·  "));

@@ -41,10 +41,20 @@ describe("startTracking, Hamilton UI", () => {
     const ui = await startHamiltonUI(5);
     try {
       const tracking = await startTracking(
-        { kind: "hamilton-ui", apiUrl: ui.url, apiKey: "k", username: "ada@example.com", projectId: 5, uiUrl: "http://ui.example" },
+        {
+          kind: "hamilton-ui",
+          apiUrl: ui.url,
+          apiKey: "k",
+          username: "ada@example.com",
+          projectId: 5,
+          uiUrl: "http://ui.example",
+        },
         { dagName: "t" },
       );
-      expect(ui.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /api/v1/phone_home", "GET /api/v1/projects/5"]);
+      expect(ui.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        "GET /api/v1/phone_home",
+        "GET /api/v1/projects/5",
+      ]);
       expect(tracking.description).toBe(`Hamilton UI at ${ui.url} (project 5, user ada@example.com)`);
       const runId = await runOnce(tracking.tracker);
       expect(tracking.where(runId)).toBe(`run ${runId} (not created in the Hamilton UI: see the warnings above)`);
@@ -60,11 +70,20 @@ describe("startTracking, Hamilton UI", () => {
     const ui = await startHamiltonUI(5);
     try {
       const error = await startTracking(
-        { kind: "hamilton-ui", apiUrl: ui.url, apiKey: undefined, username: "ada@example.com", projectId: 6, uiUrl: ui.url },
+        {
+          kind: "hamilton-ui",
+          apiUrl: ui.url,
+          apiKey: undefined,
+          username: "ada@example.com",
+          projectId: 6,
+          uiUrl: ui.url,
+        },
         { dagName: "t" },
       ).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TrackingSetupError);
-      expect((error as Error).message).toContain("the Hamilton UI has no such project (HTTP 404). Create the project in the UI first");
+      expect((error as Error).message).toContain(
+        "the Hamilton UI has no such project (HTTP 404). Create the project in the UI first",
+      );
     } finally {
       await ui.close();
     }
@@ -74,10 +93,19 @@ describe("startTracking, Hamilton UI", () => {
     const ui = await startHamiltonUI(5);
     await ui.close(); // the port is free again: nothing listens there
     const error = await startTracking(
-      { kind: "hamilton-ui", apiUrl: ui.url, apiKey: undefined, username: "ada@example.com", projectId: 5, uiUrl: ui.url },
+      {
+        kind: "hamilton-ui",
+        apiUrl: ui.url,
+        apiKey: undefined,
+        username: "ada@example.com",
+        projectId: 5,
+        uiUrl: ui.url,
+      },
       { dagName: "t" },
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrackingSetupError);
-    expect((error as Error).message).toContain(`could not reach the Hamilton UI (ECONNREFUSED). Is it running at ${ui.url}?`);
+    expect((error as Error).message).toContain(
+      `could not reach the Hamilton UI (ECONNREFUSED). Is it running at ${ui.url}?`,
+    );
   });
 });

@@ -31,7 +31,10 @@ const FLUSH_TIMEOUT_MS = 10_000;
  * Creates the tracker. For a Hamilton UI it first checks the credentials and the project, so a
  * wrong setting fails before the run with a message that says which.
  */
-export async function startTracking(destination: TrackerDestination, options: { dagName: string; tags?: Record<string, string> }): Promise<Tracking> {
+export async function startTracking(
+  destination: TrackerDestination,
+  options: { dagName: string; tags?: Record<string, string> },
+): Promise<Tracking> {
   let sink: HamiltonUIClient | FileSink;
   let description: string;
   let where: (runId: string) => string;

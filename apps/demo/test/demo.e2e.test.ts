@@ -29,7 +29,14 @@ const NODE_RUNS = [
   "universalTruth",
 ];
 /** The nodes that call the LLM (and so have a chat span), by node span name. */
-const LLM_NODE_SPANS = ["followUpAnswer followUpQuestion[0]", "followUpAnswer followUpQuestion[1]", "followUpAnswer followUpQuestion[2]", "haiku", "joke", "universalTruth"];
+const LLM_NODE_SPANS = [
+  "followUpAnswer followUpQuestion[0]",
+  "followUpAnswer followUpQuestion[1]",
+  "followUpAnswer followUpQuestion[2]",
+  "haiku",
+  "joke",
+  "universalTruth",
+];
 const FAILURE_MESSAGE = "500 The server had an error while processing your request. (Simulated by DEMO_FAIL_LLM.)";
 
 let dir: string;
@@ -64,7 +71,10 @@ function checkChatSpans(spans: OtlpSpan[], nodes: Map<string, OtlpSpan>, llmNode
   for (const name of llmNodes) {
     const node = nodes.get(name)!;
     const chats = spans.filter((s) => isChat(s) && s.parentSpanId === node.spanId);
-    expect(chats.map((s) => s.name), `chat span of ${name}`).toEqual(["chat gpt-4o-mini"]);
+    expect(
+      chats.map((s) => s.name),
+      `chat span of ${name}`,
+    ).toEqual(["chat gpt-4o-mini"]);
     expect(chats[0]!.attributes["gen_ai.request.model"]).toBe("gpt-4o-mini");
     expect(chats[0]!.attributes["gen_ai.usage.output_tokens"]).toBeGreaterThan(0);
   }
@@ -73,7 +83,9 @@ function checkChatSpans(spans: OtlpSpan[], nodes: Map<string, OtlpSpan>, llmNode
 const nodeRunName = (n: StoredRun["nodes"][number]) => (n.taskId === undefined ? n.node : `${n.node} ${n.taskId}`);
 
 describe("the demo, embedded mode (no keys, no network)", () => {
-  it("exits 0; the trace file and the tracker store hold the same run, linked node by node", { timeout: TEST_TIMEOUT }, async () => {
+  it("exits 0; the trace file and the tracker store hold the same run, linked node by node", {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
     const result = await runDemo({ DEMO_OUTPUT_DIR: dir });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
@@ -138,12 +150,18 @@ describe("the demo, pointed at an OTLP endpoint and a Hamilton UI", () => {
 
     // The OTLP receiver got the whole trace, as JSON, and nothing else.
     expect(otlp.requests.length).toBeGreaterThan(0);
-    for (const request of otlp.requests) expect(request).toMatchObject({ method: "POST", path: "/v1/traces", contentType: expect.stringContaining("application/json") });
+    for (const request of otlp.requests)
+      expect(request).toMatchObject({
+        method: "POST",
+        path: "/v1/traces",
+        contentType: expect.stringContaining("application/json"),
+      });
     const { root, nodes } = checkTrace(otlp.spans, NODE_RUNS);
     checkChatSpans(otlp.spans, nodes, LLM_NODE_SPANS);
 
     // The Hamilton UI got the template, the run (started, then SUCCESS) and every node run.
-    for (const request of ui.requests) expect(request.headers).toMatchObject({ "x-api-user": "ada@example.com", "x-api-key": "test-key" });
+    for (const request of ui.requests)
+      expect(request.headers).toMatchObject({ "x-api-user": "ada@example.com", "x-api-key": "test-key" });
     const calls = ui.requests.map((r) => `${r.method} ${r.path}`);
     expect(calls.slice(0, 2)).toEqual(["GET /api/v1/phone_home", "GET /api/v1/projects/3"]);
     expect(calls).toContain("POST /api/v1/dag_templates");
@@ -154,7 +172,10 @@ describe("the demo, pointed at an OTLP endpoint and a Hamilton UI", () => {
 
     const bulks = ui.requests.filter((r) => r.path === "/api/v1/dag_runs_bulk");
     expect(bulks.every((r) => r.query.get("dag_run_id") === String(ui.dagRunId))).toBe(true);
-    type Bulk = { task_updates: { node_name: string; status: string }[]; attributes: { node_name: string; name: string; value: { value: { trace_id: string; span_id: string } } }[] };
+    type Bulk = {
+      task_updates: { node_name: string; status: string }[];
+      attributes: { node_name: string; name: string; value: { value: { trace_id: string; span_id: string } } }[];
+    };
     const final = new Map<string, string>();
     const links = new Map<string, { trace_id: string; span_id: string }>();
     for (const bulk of bulks.map((r) => r.body as Bulk)) {
@@ -171,7 +192,9 @@ describe("the demo, pointed at an OTLP endpoint and a Hamilton UI", () => {
     expect(links.size).toBe(NODE_RUNS.length);
   });
 
-  it("stops before running, with a readable message and exit code 2, when the Hamilton UI has no such project", { timeout: TEST_TIMEOUT }, async () => {
+  it("stops before running, with a readable message and exit code 2, when the Hamilton UI has no such project", {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
     const result = await runDemo({
       DEMO_OUTPUT_DIR: dir,
       HAMILTON_API_URL: ui.url,
@@ -186,10 +209,17 @@ describe("the demo, pointed at an OTLP endpoint and a Hamilton UI", () => {
 });
 
 describe("the demo, with OPENAI_API_KEY", () => {
-  it("calls the API at OPENAI_BASE_URL with the key and DEMO_MODEL instead of starting its own server", { timeout: TEST_TIMEOUT }, async () => {
+  it("calls the API at OPENAI_BASE_URL with the key and DEMO_MODEL instead of starting its own server", {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
     const api = await startLocalOpenAI({ latencyMs: 0 }); // stands in for the real API
     try {
-      const result = await runDemo({ DEMO_OUTPUT_DIR: dir, OPENAI_API_KEY: "sk-test-key", OPENAI_BASE_URL: api.baseURL, DEMO_MODEL: "gpt-4.1-mini" });
+      const result = await runDemo({
+        DEMO_OUTPUT_DIR: dir,
+        OPENAI_API_KEY: "sk-test-key",
+        OPENAI_BASE_URL: api.baseURL,
+        DEMO_MODEL: "gpt-4.1-mini",
+      });
       expect(result.stderr).toBe("");
       expect(result.code).toBe(0);
       expect(result.stdout).toContain(`LLM      OpenAI API at ${api.baseURL}`);
@@ -209,20 +239,38 @@ describe("the demo, with OPENAI_API_KEY", () => {
 });
 
 describe("the demo, pointed at Traceloop", () => {
-  it("sends the spans with the API key to TRACELOOP_BASE_URL (here a local receiver), as OTLP protobuf", { timeout: TEST_TIMEOUT }, async () => {
+  it("sends the spans with the API key to TRACELOOP_BASE_URL (here a local receiver), as OTLP protobuf", {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
     const receiver = await startOtlpReceiver();
     try {
-      const result = await runDemo({ DEMO_OUTPUT_DIR: dir, TRACELOOP_API_KEY: "tl-test-key", TRACELOOP_BASE_URL: receiver.endpoint });
+      const result = await runDemo({
+        DEMO_OUTPUT_DIR: dir,
+        TRACELOOP_API_KEY: "tl-test-key",
+        TRACELOOP_BASE_URL: receiver.endpoint,
+      });
       expect(result.stderr).toBe("");
       expect(result.code).toBe(0);
       expect(result.stdout).toContain(`traces   Traceloop at ${receiver.endpoint}`);
       expect(receiver.requests.length).toBeGreaterThan(0);
       for (const request of receiver.requests) {
-        expect(request).toMatchObject({ method: "POST", path: "/v1/traces", contentType: "application/x-protobuf", authorization: "Bearer tl-test-key" });
+        expect(request).toMatchObject({
+          method: "POST",
+          path: "/v1/traces",
+          contentType: "application/x-protobuf",
+          authorization: "Bearer tl-test-key",
+        });
       }
       // Protobuf keeps strings as they are: the run, node and chat spans are in there.
       const bodies = Buffer.concat(receiver.requests.map((r) => r.body)).toString("latin1");
-      for (const name of ["hamilton.run", "universalTruth", "chat gpt-4o-mini", "traceloop.workflow.name", "hamilton-ts-demo"]) expect(bodies).toContain(name);
+      for (const name of [
+        "hamilton.run",
+        "universalTruth",
+        "chat gpt-4o-mini",
+        "traceloop.workflow.name",
+        "hamilton-ts-demo",
+      ])
+        expect(bodies).toContain(name);
     } finally {
       await receiver.close();
     }
@@ -230,7 +278,9 @@ describe("the demo, pointed at Traceloop", () => {
 });
 
 describe("the demo, when its spans cannot be exported", () => {
-  it("still shows the run, says the spans were not exported and why, and exits 1", { timeout: TEST_TIMEOUT }, async () => {
+  it("still shows the run, says the spans were not exported and why, and exits 1", {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
     const otlp = await startOtlpReceiver({ failWith: 400 }); // 400: not retried by the exporter
     try {
       const result = await runDemo({ DEMO_OUTPUT_DIR: dir, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint });
@@ -238,7 +288,9 @@ describe("the demo, when its spans cannot be exported", () => {
       expect(otlp.requests.length).toBeGreaterThan(0);
       expect(result.stdout).toContain("The trace (19 spans");
       expect(result.stdout).toContain(`✗ OTLP/HTTP (JSON) to ${otlp.endpoint}/v1/traces: not exported (`);
-      expect(result.stderr).toContain(`✗ The run succeeded, but its spans could not be exported (OTLP/HTTP (JSON) to ${otlp.endpoint}/v1/traces): `);
+      expect(result.stderr).toContain(
+        `✗ The run succeeded, but its spans could not be exported (OTLP/HTTP (JSON) to ${otlp.endpoint}/v1/traces): `,
+      );
       expect(result.stderr).toContain("Is the collector (or Jaeger) running and listening for OTLP/HTTP there?");
       // The tracker was not affected.
       expect((await readFileStore(dir, { projectId: "demo" })).runs[0]?.run.status).toBe("SUCCESS");
@@ -249,7 +301,9 @@ describe("the demo, when its spans cannot be exported", () => {
 });
 
 describe("the demo, when the LLM fails", () => {
-  it("shows the error in the trace and the tracker, and exits non-zero with a readable message", { timeout: TEST_TIMEOUT }, async () => {
+  it("shows the error in the trace and the tracker, and exits non-zero with a readable message", {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
     const result = await runDemo({ DEMO_OUTPUT_DIR: dir, DEMO_FAIL_LLM: "1" });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`✗ The run failed: node "universalTruth" failed: ${FAILURE_MESSAGE}`);
@@ -273,33 +327,51 @@ describe("the demo, when the LLM fails", () => {
     expect(run.run.status).toBe("FAILURE");
     expect(run.run.error?.message).toContain(FAILURE_MESSAGE);
     const failed = run.nodes.find((n) => n.node === "universalTruth")!;
-    expect(failed).toMatchObject({ status: "FAILURE", error: { message: FAILURE_MESSAGE }, traceId: root.traceId, spanId: node.spanId });
+    expect(failed).toMatchObject({
+      status: "FAILURE",
+      error: { message: FAILURE_MESSAGE },
+      traceId: root.traceId,
+      spanId: node.spanId,
+    });
     expect(run.nodes.filter((n) => n.status === "FAILURE").map((n) => n.node)).toEqual(["universalTruth"]);
   });
 });
 
 describe("the demo, misconfigured", () => {
-  it("says which variable is wrong and how to fix it, and exits 2 without running", { timeout: TEST_TIMEOUT }, async () => {
-    const result = await runDemo({ DEMO_OUTPUT_DIR: dir, HAMILTON_API_URL: "http://127.0.0.1:8241", HAMILTON_PROJECT_ID: "1" });
+  it("says which variable is wrong and how to fix it, and exits 2 without running", {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const result = await runDemo({
+      DEMO_OUTPUT_DIR: dir,
+      HAMILTON_API_URL: "http://127.0.0.1:8241",
+      HAMILTON_PROJECT_ID: "1",
+    });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toContain("✗ Configuration: HAMILTON_API_URL is set but HAMILTON_USERNAME is not: set HAMILTON_USERNAME");
+    expect(result.stderr).toContain(
+      "✗ Configuration: HAMILTON_API_URL is set but HAMILTON_USERNAME is not: set HAMILTON_USERNAME",
+    );
   });
 });
 
 describe("the demo, interrupted", () => {
-  it("on SIGINT, still writes the run's trace and tracker records, then exits 130", { timeout: TEST_TIMEOUT }, async () => {
+  it("on SIGINT, still writes the run's trace and tracker records, then exits 130", {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
     let sent = false;
-    const result = await runDemo({ DEMO_OUTPUT_DIR: dir }, {
-      // Interrupt once the LLM nodes have started (the streamed joke takes most of a second): an
-      // event in the output, not a time. The signal goes to the demo's own process, as Ctrl-C does.
-      onStdout: (text, child) => {
-        if (!sent && text.includes("▶ joke")) {
-          sent = true;
-          signalDemo(child, "SIGINT");
-        }
+    const result = await runDemo(
+      { DEMO_OUTPUT_DIR: dir },
+      {
+        // Interrupt once the LLM nodes have started (the streamed joke takes most of a second): an
+        // event in the output, not a time. The signal goes to the demo's own process, as Ctrl-C does.
+        onStdout: (text, child) => {
+          if (!sent && text.includes("▶ joke")) {
+            sent = true;
+            signalDemo(child, "SIGINT");
+          }
+        },
       },
-    });
+    );
     expect(sent).toBe(true);
     expect(result.code).toBe(130);
     expect(result.stderr).toContain("SIGINT: stopping the run and flushing traces and records");

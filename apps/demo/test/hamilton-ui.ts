@@ -43,7 +43,13 @@ export async function startHamiltonUI(projectId: number): Promise<FakeHamiltonUI
       } catch {
         body = text;
       }
-      requests.push({ method: req.method ?? "", path: url.pathname, query: url.searchParams, headers: req.headers, body });
+      requests.push({
+        method: req.method ?? "",
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+      });
       const reply = (status: number, value: unknown) => {
         res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
       };

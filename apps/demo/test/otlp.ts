@@ -95,7 +95,13 @@ export interface OtlpReceiver {
   /** Spans received as JSON at `/v1/traces`. */
   readonly spans: OtlpSpan[];
   /** Every request: method, path, content type, authorization header and raw body. */
-  readonly requests: { method: string; path: string; contentType: string; authorization: string | undefined; body: Buffer }[];
+  readonly requests: {
+    method: string;
+    path: string;
+    contentType: string;
+    authorization: string | undefined;
+    body: Buffer;
+  }[];
   close(): Promise<void>;
 }
 
@@ -109,13 +115,21 @@ export async function startOtlpReceiver(options: { failWith?: number } = {}): Pr
     req.on("end", () => {
       const path = (req.url ?? "").split("?")[0]!;
       const contentType = String(req.headers["content-type"] ?? "");
-      requests.push({ method: req.method ?? "", path, contentType, authorization: req.headers.authorization, body: Buffer.concat(chunks) });
+      requests.push({
+        method: req.method ?? "",
+        path,
+        contentType,
+        authorization: req.headers.authorization,
+        body: Buffer.concat(chunks),
+      });
       if (req.method !== "POST" || path !== "/v1/traces") {
         res.writeHead(404).end();
         return;
       }
       if (options.failWith !== undefined) {
-        res.writeHead(options.failWith, { "content-type": "application/json" }).end(JSON.stringify({ code: 3, message: "rejected by the test" }));
+        res
+          .writeHead(options.failWith, { "content-type": "application/json" })
+          .end(JSON.stringify({ code: 3, message: "rejected by the test" }));
         return;
       }
       if (contentType.includes("json")) {

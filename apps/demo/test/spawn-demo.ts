@@ -42,14 +42,21 @@ const MODE_VARIABLES = [
  * with `env` added to a clean copy of this process's environment. `onStdout` sees output as it
  * comes (to send a signal at the right moment, say).
  */
-export function runDemo(env: Record<string, string>, options: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number } = {}): Promise<DemoRun> {
+export function runDemo(
+  env: Record<string, string>,
+  options: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number } = {},
+): Promise<DemoRun> {
   const base = { ...process.env };
   for (const name of MODE_VARIABLES) delete base[name];
-  const child = spawn(join(DEMO_DIR, "node_modules", ".bin", "tsx"), ["--conditions=@hamilton-ts/source", "src/main.ts"], {
-    cwd: DEMO_DIR,
-    env: { ...base, NO_COLOR: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    join(DEMO_DIR, "node_modules", ".bin", "tsx"),
+    ["--conditions=@hamilton-ts/source", "src/main.ts"],
+    {
+      cwd: DEMO_DIR,
+      env: { ...base, NO_COLOR: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (text: string) => {
@@ -88,7 +95,8 @@ export function signalDemo(child: ReturnType<typeof spawn>, signal: NodeJS.Signa
       try {
         const stat = readFileSync(`/proc/${name}/stat`, "utf8");
         const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-        if (ppid === parent && readFileSync(`/proc/${name}/cmdline`, "utf8").includes("src/main.ts")) targets.push(Number(name));
+        if (ppid === parent && readFileSync(`/proc/${name}/cmdline`, "utf8").includes("src/main.ts"))
+          targets.push(Number(name));
       } catch {
         // The process ended meanwhile.
       }

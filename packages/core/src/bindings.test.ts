@@ -8,7 +8,6 @@ import { HamiltonError, type NodeExecutionError } from "./errors.js";
 import { tag, type NodeContext } from "./modifiers.js";
 import { subdag } from "./subdag.js";
 
-
 describe("extractFields", () => {
   it("adds one node per field, read from the object the function returns", async () => {
     const dr = new Builder()
@@ -28,7 +27,11 @@ describe("extractFields", () => {
       mean: 3,
       stats: { mean: 3, max: 6 },
     });
-    expect(dr.listAvailableVariables({ tagFilter: { owner: "bi" } }).map((n) => n.name)).toEqual(["max", "mean", "stats"]);
+    expect(dr.listAvailableVariables({ tagFilter: { owner: "bi" } }).map((n) => n.name)).toEqual([
+      "max",
+      "mean",
+      "stats",
+    ]);
     expect(dr.graph.node("max")).toMatchObject({ dependencies: ["stats"], functionName: "stats" });
   });
 
@@ -36,7 +39,9 @@ describe("extractFields", () => {
     const dr = new Builder().withModules({ obj: extractFields(["a", "b"], () => ({ a: 1 })) }).build();
     const error = (await dr.execute(["b"]).catch((e: unknown) => e)) as NodeExecutionError;
     expect(error.nodeName).toBe("b");
-    expect((error.cause as Error).message).toMatch(/node "obj" returned an object without this field, so field "b" cannot be read/);
+    expect((error.cause as Error).message).toMatch(
+      /node "obj" returned an object without this field, so field "b" cannot be read/,
+    );
   });
 
   it("rejects fields that clash with other nodes, naming the function", () => {
@@ -44,7 +49,9 @@ describe("extractFields", () => {
       new Builder().withModules({ stats: extractFields(["mean"], () => ({ mean: 1 })), mean: () => 2 }).build(),
     );
     expect(error.code).toBe("DUPLICATE_NODE");
-    expect(error.message).toMatch(/Node "mean" is produced twice: by field "mean" of "stats" \(extractFields\) and by "mean"/);
+    expect(error.message).toMatch(
+      /Node "mean" is produced twice: by field "mean" of "stats" \(extractFields\) and by "mean"/,
+    );
   });
 
   it("rejects bad field lists", () => {
@@ -83,7 +90,10 @@ describe("parameterize, inject, value, source, group", () => {
         doc: inject({ parts: group(source("intro"), value("--"), source("body")) }, ({ parts }: { parts: string[] }) =>
           parts.join(" "),
         ),
-        meta: inject({ m: group({ first: source("intro"), n: value(2) }) }, ({ m }: { m: Record<string, unknown> }) => m),
+        meta: inject(
+          { m: group({ first: source("intro"), n: value(2) }) },
+          ({ m }: { m: Record<string, unknown> }) => m,
+        ),
       })
       .build();
     expect(await dr.execute(["doc", "meta"])).toEqual({ doc: "intro -- body", meta: { first: "intro", n: 2 } });
@@ -97,11 +107,15 @@ describe("parameterize, inject, value, source, group", () => {
         .build(),
     );
     expect(error.code).toBe("INVALID_NODE");
-    expect(error.message).toMatch(/"greet" \(parameterize "hi"\) binds "nme", which is not a parameter of the function \(its parameters: name\)/);
+    expect(error.message).toMatch(
+      /"greet" \(parameterize "hi"\) binds "nme", which is not a parameter of the function \(its parameters: name\)/,
+    );
   });
 
   it("rejects malformed bindings at once", () => {
-    expect(() => inject({ a: 3 as never }, ({ a }: { a: number }) => a)).toThrow(/must be bound with value\(...\), source\(...\) or group\(...\)/);
+    expect(() => inject({ a: 3 as never }, ({ a }: { a: number }) => a)).toThrow(
+      /must be bound with value\(...\), source\(...\) or group\(...\)/,
+    );
     expect(() => parameterize({}, () => 1)).toThrow(/non-empty object/);
     expect(() => source("")).toThrow(/must be a node name/);
     expect(() => group(group(value(1)) as never)).toThrow(/expected value\(...\) or source\(...\)/);
@@ -111,8 +125,14 @@ describe("parameterize, inject, value, source, group", () => {
     const dr = new Builder()
       .withModules({
         x: () => 1,
-        named: inject({ y: value(2) }, ({ x, y }: { x: number; y: number }, ctx: NodeContext) => `${ctx.nodeName}:${x + y}`),
-        variants: parameterize({ p1: { k: value("a") }, p2: { k: value("b") } }, ({ k }: { k: string }, ctx: NodeContext) => `${ctx.nodeName}=${k}`),
+        named: inject(
+          { y: value(2) },
+          ({ x, y }: { x: number; y: number }, ctx: NodeContext) => `${ctx.nodeName}:${x + y}`,
+        ),
+        variants: parameterize(
+          { p1: { k: value("a") }, p2: { k: value("b") } },
+          ({ k }: { k: string }, ctx: NodeContext) => `${ctx.nodeName}=${k}`,
+        ),
       })
       .build();
     expect(await dr.execute(["named", "p1", "p2"])).toEqual({ named: "named:3", p1: "p1=a", p2: "p2=b" });
@@ -142,7 +162,10 @@ describe("checkOutput", () => {
     const dr = new Builder()
       .withModules({
         sync: checkOutput(z.number().max(10), () => 3),
-        lazy: checkOutput((v: number) => v === 5 || `got ${String(v)}`, () => thenable as unknown as Promise<number>),
+        lazy: checkOutput(
+          (v: number) => v === 5 || `got ${String(v)}`,
+          () => thenable as unknown as Promise<number>,
+        ),
       })
       .withAdapters({
         aroundNodeExecution: (e, next) => {
@@ -160,7 +183,10 @@ describe("checkOutput", () => {
     const dr = new Builder()
       .withModules({
         a: checkOutput(z.string().min(2), async () => "ok"),
-        b: checkOutput((n: number) => n > 0, () => 5),
+        b: checkOutput(
+          (n: number) => n > 0,
+          () => 5,
+        ),
       })
       .build();
     expect(await dr.execute(["a", "b"])).toEqual({ a: "ok", b: 5 });
@@ -172,9 +198,13 @@ describe("checkOutput", () => {
       const warnings: Array<readonly string[] | undefined> = [];
       const dr = new Builder()
         .withModules({
-          summary: checkOutput((s: string) => s.length < 5 || `summary is ${s.length} characters long`, () => "far too long", {
-            importance: "warn",
-          }),
+          summary: checkOutput(
+            (s: string) => s.length < 5 || `summary is ${s.length} characters long`,
+            () => "far too long",
+            {
+              importance: "warn",
+            },
+          ),
         })
         .withAdapters({ afterNodeExecution: (e) => void warnings.push(e.warnings) })
         .build();
@@ -193,7 +223,13 @@ describe("checkOutput", () => {
 
   it("rejects something that is neither a Standard Schema nor a predicate", () => {
     expect(() => checkOutput({ parse: () => 1 } as never, () => 1)).toThrow(/must be a Standard Schema/);
-    expect(() => checkOutput(() => true, () => 1, { importance: "maybe" as never })).toThrow(/"warn" or "fail"/);
+    expect(() =>
+      checkOutput(
+        () => true,
+        () => 1,
+        { importance: "maybe" as never },
+      ),
+    ).toThrow(/"warn" or "fail"/);
   });
 });
 
@@ -223,7 +259,9 @@ describe("subdag", () => {
       "tiny.words",
     ]);
     expect(await dr.execute(["english", "tiny.summary"])).toEqual({ english: "THE QUICK", "tiny.summary": "a" });
-    expect(await dr.execute(["english.summary"], { inputs: { maxWords: 3 } })).toEqual({ "english.summary": "the quick brown" });
+    expect(await dr.execute(["english.summary"], { inputs: { maxWords: 3 } })).toEqual({
+      "english.summary": "the quick brown",
+    });
     expect(dr.graph.node("english.words")!.tags).toEqual({ "hamilton.subdag": "english" });
   });
 
@@ -261,7 +299,9 @@ describe("parallelize and collect", () => {
           return `${prefix}${url}`;
         },
         length: ({ page }: { page: string }) => page.length,
-        pages: collect(({ page, length }: { page: string[]; length: number[] }) => page.map((p, i) => `${p}:${length[i]}`)),
+        pages: collect(({ page, length }: { page: string[]; length: number[] }) =>
+          page.map((p, i) => `${p}:${length[i]}`),
+        ),
         count: ({ pages }: { pages: string[] }) => pages.length,
       })
       .build();
@@ -342,11 +382,32 @@ describe("parallelize and collect", () => {
         yield i;
       }
     };
-    expect(await new Builder().withModules(mod(gen)).build().execute(["all"], { inputs: { n: 4 } })).toEqual({ all: [0, 1, 4, 9] });
-    expect(await new Builder().withModules(mod(agen)).build().execute(["all"], { inputs: { n: 3 } })).toEqual({ all: [0, 1, 4] });
-    expect(await new Builder().withModules(mod(gen)).build().execute(["all"], { inputs: { n: 0 } })).toEqual({ all: [] });
-    const bad = await new Builder().withModules(mod((() => 42) as never)).build().execute(["all"], { inputs: { n: 1 } }).catch((e: unknown) => e);
-    expect((bad as Error).message).toMatch(/parallelize node "item" returned number; it must return an array, an iterable or an async iterable/);
+    expect(
+      await new Builder()
+        .withModules(mod(gen))
+        .build()
+        .execute(["all"], { inputs: { n: 4 } }),
+    ).toEqual({ all: [0, 1, 4, 9] });
+    expect(
+      await new Builder()
+        .withModules(mod(agen))
+        .build()
+        .execute(["all"], { inputs: { n: 3 } }),
+    ).toEqual({ all: [0, 1, 4] });
+    expect(
+      await new Builder()
+        .withModules(mod(gen))
+        .build()
+        .execute(["all"], { inputs: { n: 0 } }),
+    ).toEqual({ all: [] });
+    const bad = await new Builder()
+      .withModules(mod((() => 42) as never))
+      .build()
+      .execute(["all"], { inputs: { n: 1 } })
+      .catch((e: unknown) => e);
+    expect((bad as Error).message).toMatch(
+      /parallelize node "item" returned number; it must return an array, an iterable or an async iterable/,
+    );
   });
 
   it("runs items concurrently within the driver's limit", async () => {
@@ -430,7 +491,9 @@ describe("parallelize and collect", () => {
         factor: () => (calls.push("factor"), 10),
         item: parallelize(() => [1, 2, 3]),
         scaled: ({ item, factor }: { item: number; factor: number }) => item * factor,
-        total: collect(({ scaled, factor }: { scaled: number[]; factor: number }) => scaled.reduce((a, b) => a + b, 0) / factor),
+        total: collect(
+          ({ scaled, factor }: { scaled: number[]; factor: number }) => scaled.reduce((a, b) => a + b, 0) / factor,
+        ),
       })
       .build();
     expect(await dr.execute(["total"])).toEqual({ total: 6 });
@@ -438,8 +501,12 @@ describe("parallelize and collect", () => {
   });
 
   it("reports fan-out misuse at build, naming the node", () => {
-    const noParallelize = buildError(() => new Builder().withModules({ a: () => [1], all: collect(({ a }: { a: number[] }) => a) }).build());
-    expect(noParallelize.message).toMatch(/"all" is a collect node, but none of its dependencies \(a\) comes from a parallelize node/);
+    const noParallelize = buildError(() =>
+      new Builder().withModules({ a: () => [1], all: collect(({ a }: { a: number[] }) => a) }).build(),
+    );
+    expect(noParallelize.message).toMatch(
+      /"all" is a collect node, but none of its dependencies \(a\) comes from a parallelize node/,
+    );
 
     const nested = buildError(() =>
       new Builder()
@@ -450,7 +517,9 @@ describe("parallelize and collect", () => {
         })
         .build(),
     );
-    expect(nested.message).toMatch(/"inner" starts a fan-out inside the fan-out of "outer": nested fan-outs are not supported/);
+    expect(nested.message).toMatch(
+      /"inner" starts a fan-out inside the fan-out of "outer": nested fan-outs are not supported/,
+    );
 
     const dangling = buildError(() =>
       new Builder()
@@ -462,12 +531,18 @@ describe("parallelize and collect", () => {
         })
         .build(),
     );
-    expect(dangling.message).toMatch(/"unused" runs once per item of the fan-out "item", but no collect node gathers it/);
+    expect(dangling.message).toMatch(
+      /"unused" runs once per item of the fan-out "item", but no collect node gathers it/,
+    );
   });
 
   it("refuses to return a per-item node on its own", async () => {
     const dr = new Builder()
-      .withModules({ item: parallelize(() => [1]), double: ({ item }: { item: number }) => item * 2, all: collect(({ double }: { double: number[] }) => double) })
+      .withModules({
+        item: parallelize(() => [1]),
+        double: ({ item }: { item: number }) => item * 2,
+        all: collect(({ double }: { double: number[] }) => double),
+      })
       .build();
     await expect(dr.execute(["double"])).rejects.toThrow(/"double" runs once per item of a fan-out/);
   });

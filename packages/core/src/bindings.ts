@@ -1,5 +1,13 @@
 import { HamiltonError } from "./errors.js";
-import { attach, checkFunction, specOf, type Binding, type GroupBinding, type SourceBinding, type ValueBinding } from "./modifiers.js";
+import {
+  attach,
+  checkFunction,
+  specOf,
+  type Binding,
+  type GroupBinding,
+  type SourceBinding,
+  type ValueBinding,
+} from "./modifiers.js";
 import type { CollectBrand, ExpandBrand, FieldsBrand, InjectBrand, ParameterizeBrand } from "./types.js";
 
 /** Binds a parameter to a literal value (Hamilton's `value`). */
@@ -34,7 +42,9 @@ export function group(
 }
 
 function isBinding(x: unknown): x is Binding {
-  return typeof x === "object" && x !== null && ["value", "source", "group"].includes((x as { kind?: string }).kind ?? "");
+  return (
+    typeof x === "object" && x !== null && ["value", "source", "group"].includes((x as { kind?: string }).kind ?? "")
+  );
 }
 
 function checkLeaf(b: unknown, where: string): void {
@@ -45,7 +55,10 @@ function checkLeaf(b: unknown, where: string): void {
 
 function checkBindings(bindings: unknown, where: string): asserts bindings is Record<string, Binding> {
   if (typeof bindings !== "object" || bindings === null) {
-    throw new HamiltonError("INVALID_ARGUMENT", `${where}: expected an object of parameter → value(...) | source(...) | group(...).`);
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `${where}: expected an object of parameter → value(...) | source(...) | group(...).`,
+    );
   }
   for (const [param, b] of Object.entries(bindings)) {
     if (!isBinding(b)) {
@@ -95,7 +108,8 @@ export function parameterize<
       `parameterize(variants, fn): variants must be a non-empty object of node name → { parameter: value(...) | source(...) }.`,
     );
   }
-  for (const [name, bindings] of Object.entries(variants)) checkBindings(bindings, `parameterize(...) variant "${name}"`);
+  for (const [name, bindings] of Object.entries(variants))
+    checkBindings(bindings, `parameterize(...) variant "${name}"`);
   checkFunction(fn, "parameterize(variants, fn)");
   return attach(fn, { parameterize: variants }) as F & ParameterizeBrand<S>;
 }
@@ -107,12 +121,19 @@ export function parameterize<
  * @example
  * export const stats = extractFields(["mean", "max"], ({ xs }: { xs: number[] }) => ({ mean: avg(xs), max: Math.max(...xs) }));
  */
-export function extractFields<const K extends string, F extends Function>(fields: readonly K[], fn: F): F & FieldsBrand<K> {
+export function extractFields<const K extends string, F extends Function>(
+  fields: readonly K[],
+  fn: F,
+): F & FieldsBrand<K> {
   if (!Array.isArray(fields) || fields.length === 0 || !fields.every((f) => typeof f === "string" && f.length > 0)) {
-    throw new HamiltonError("INVALID_ARGUMENT", `extractFields(fields, fn): fields must be a non-empty array of field names, e.g. ["mean", "max"].`);
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `extractFields(fields, fn): fields must be a non-empty array of field names, e.g. ["mean", "max"].`,
+    );
   }
   const dup = fields.find((f, i) => fields.indexOf(f) !== i);
-  if (dup !== undefined) throw new HamiltonError("INVALID_ARGUMENT", `extractFields(fields, fn): field "${dup}" is listed twice.`);
+  if (dup !== undefined)
+    throw new HamiltonError("INVALID_ARGUMENT", `extractFields(fields, fn): field "${dup}" is listed twice.`);
   checkFunction(fn, "extractFields(fields, fn)");
   return attach(fn, { fields: [...fields] }) as F & FieldsBrand<K>;
 }

@@ -10,9 +10,7 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
   readonly "~standard": {
     readonly version: 1;
     readonly vendor: string;
-    readonly validate: (
-      value: unknown,
-    ) => StandardSchemaResult<Output> | Promise<StandardSchemaResult<Output>>;
+    readonly validate: (value: unknown) => StandardSchemaResult<Output> | Promise<StandardSchemaResult<Output>>;
     readonly types?: { readonly input: Input; readonly output: Output } | undefined;
   };
 }
@@ -66,7 +64,8 @@ function predicateCheck(predicate: OutputPredicate<unknown>): OutputCheck["valid
   return (value) => {
     const out = predicate(value);
     if (out === true) return [];
-    if (out === false) return [`the value does not satisfy ${predicate.name ? `"${predicate.name}"` : "the predicate"}`];
+    if (out === false)
+      return [`the value does not satisfy ${predicate.name ? `"${predicate.name}"` : "the predicate"}`];
     return typeof out === "string" ? [out] : [...out];
   };
 }
@@ -87,7 +86,10 @@ export function checkOutput<F extends (...args: never[]) => unknown>(
 ): F {
   const importance = options.importance ?? "fail";
   if (importance !== "warn" && importance !== "fail") {
-    throw new HamiltonError("INVALID_ARGUMENT", `checkOutput(..., { importance }): importance must be "warn" or "fail", got ${JSON.stringify(importance)}.`);
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `checkOutput(..., { importance }): importance must be "warn" or "fail", got ${JSON.stringify(importance)}.`,
+    );
   }
   let validate: OutputCheck["validate"];
   let description: string;

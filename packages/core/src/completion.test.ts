@@ -20,7 +20,9 @@ const aborted = (signal: AbortSignal) =>
 function recorder(log: string[]): LifecycleAdapter {
   return {
     afterNodeExecution: (e) =>
-      void log.push(`after ${e.node.name}${e.taskId ? `@${e.taskId}` : ""} ${e.success ? "ok" : `error=${(e.error as HamiltonError).code ?? (e.error as Error).message}`}`),
+      void log.push(
+        `after ${e.node.name}${e.taskId ? `@${e.taskId}` : ""} ${e.success ? "ok" : `error=${(e.error as HamiltonError).code ?? (e.error as Error).message}`}`,
+      ),
     afterGraphExecution: (e) => void log.push(`afterGraph success=${e.success}`),
   };
 }
@@ -46,7 +48,11 @@ describe("structured completion", () => {
       })
       .withAdapters(recorder(log))
       .build();
-    await expect(dr.execute(["all"])).rejects.toMatchObject({ code: "NODE_FAILED", nodeName: "work", taskId: "item[0]" });
+    await expect(dr.execute(["all"])).rejects.toMatchObject({
+      code: "NODE_FAILED",
+      nodeName: "work",
+      taskId: "item[0]",
+    });
     log.push("execute rejected");
     expect(log.at(-2)).toBe("afterGraph success=false");
     expect(log.at(-1)).toBe("execute rejected");
@@ -98,7 +104,9 @@ describe("structured completion", () => {
     await expect(run).rejects.toMatchObject({ code: "ABORTED" });
     expect(HamiltonError.isInstance(seen)).toBe(true);
     expect((seen as HamiltonError).code).toBe("ABANDONED");
-    expect((seen as Error).message).toMatch(/Node "hangs" did not stop within the grace period of 5 ms.*withGracePeriod/);
+    expect((seen as Error).message).toMatch(
+      /Node "hangs" did not stop within the grace period of 5 ms.*withGracePeriod/,
+    );
   });
 
   it("refuses a retry wrapper's next() once the run has stopped", async () => {
@@ -235,7 +243,9 @@ describe("abort and graph-level hooks", () => {
         } as LifecycleAdapter,
         recorder(log),
       )
-      .withAdapterErrorHandler((error, info) => errors.push(`${info.adapterName}.${info.hook}: ${(error as HamiltonError).code}`))
+      .withAdapterErrorHandler((error, info) =>
+        errors.push(`${info.adapterName}.${info.hook}: ${(error as HamiltonError).code}`),
+      )
       .withGracePeriod(10)
       .build();
     const controller = new AbortController();
@@ -257,7 +267,10 @@ describe("abort and graph-level hooks", () => {
         },
       })
       .withAdapters(
-        { wrapGraphExecution: (_e, next) => next().catch((e: unknown) => (outer.push(`outer saw ${(e as HamiltonError).code}`), Promise.reject(e))) },
+        {
+          wrapGraphExecution: (_e, next) =>
+            next().catch((e: unknown) => (outer.push(`outer saw ${(e as HamiltonError).code}`), Promise.reject(e))),
+        },
         { wrapGraphExecution: (_e, next) => next().catch(() => new Promise(() => undefined)) }, // never settles after a failure
       )
       .withGracePeriod(10)
@@ -325,7 +338,10 @@ describe("abort reaches a parallelize source", () => {
       }),
     };
     const log: string[] = [];
-    const dr = new Builder().withModules(fanOut(() => source)).withAdapters(recorder(log)).build();
+    const dr = new Builder()
+      .withModules(fanOut(() => source))
+      .withAdapters(recorder(log))
+      .build();
     await expect(dr.execute(["all"], { signal: controller.signal })).rejects.toMatchObject({ code: "ABORTED" });
     expect(closed).toBe(true);
     expect(pulled).toBe(3);
@@ -412,14 +428,30 @@ describe("abort reaches a parallelize source", () => {
     function* endless() {
       for (let i = 0; ; i++) yield i;
     }
-    const sync = await new Builder().withModules(fanOut(endless)).withMaxFanOutItems(10_000).build().execute(["all"]).catch((e: unknown) => e);
+    const sync = await new Builder()
+      .withModules(fanOut(endless))
+      .withMaxFanOutItems(10_000)
+      .build()
+      .execute(["all"])
+      .catch((e: unknown) => e);
     expect(((sync as Error).cause as HamiltonError).code).toBe("TOO_MANY_ITEMS");
     async function* endlessAsync() {
       for (let i = 0; ; i++) yield i;
     }
-    const asyncOne = await new Builder().withModules(fanOut(endlessAsync)).withMaxFanOutItems(100).build().execute(["all"]).catch((e: unknown) => e);
+    const asyncOne = await new Builder()
+      .withModules(fanOut(endlessAsync))
+      .withMaxFanOutItems(100)
+      .build()
+      .execute(["all"])
+      .catch((e: unknown) => e);
     expect(((asyncOne as Error).cause as HamiltonError).code).toBe("TOO_MANY_ITEMS");
-    expect(await new Builder().withModules(fanOut(() => [1, 2, 3])).withMaxFanOutItems(3).build().execute(["all"])).toEqual({ all: [2, 4, 6] });
+    expect(
+      await new Builder()
+        .withModules(fanOut(() => [1, 2, 3]))
+        .withMaxFanOutItems(3)
+        .build()
+        .execute(["all"]),
+    ).toEqual({ all: [2, 4, 6] });
     expect(() => new Builder().withMaxFanOutItems(1.5)).toThrow(/withMaxFanOutItems\(n\): n must be a whole number/);
   });
 });

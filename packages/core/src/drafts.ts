@@ -54,7 +54,11 @@ export function expandCandidate(candidate: Candidate, context: Context): Draft[]
   const call = fn as NodeCall;
   const drafts: Draft[] = [];
   const variants: Array<[string, Readonly<Record<string, Binding>>, string]> = spec.parameterize
-    ? Object.entries(spec.parameterize).map(([name, b]) => [name, { ...(spec.bindings ?? {}), ...b }, `"${candidate.exportName}" (parameterize "${name}")`])
+    ? Object.entries(spec.parameterize).map(([name, b]) => [
+        name,
+        { ...(spec.bindings ?? {}), ...b },
+        `"${candidate.exportName}" (parameterize "${name}")`,
+      ])
     : [[candidate.name, spec.bindings ?? {}, `"${candidate.exportName}"`]];
   for (const [name, bindings, origin] of variants) {
     const bound = bind(signature.dependencies, bindings, call, origin, context.problems);
@@ -97,7 +101,8 @@ function signatureOf(
   fn: Function,
   context: Context,
 ): { dependencies: readonly DependencyDecl[]; usesContext: boolean } | undefined {
-  if (spec?.dependencies !== undefined) return { dependencies: spec.dependencies, usesContext: spec.usesContext ?? true };
+  if (spec?.dependencies !== undefined)
+    return { dependencies: spec.dependencies, usesContext: spec.usesContext ?? true };
   const signature = readSignature(fn);
   if (signature.ok) return signature;
   const hint = signature.reason.includes("class")
@@ -180,7 +185,8 @@ export function bind(
         if (b.name in from) to[p.name] = from[b.name];
       });
     } else {
-      const leaf = (x: Binding, from: Record<string, unknown>) => (x.kind === "value" ? x.value : x.kind === "source" ? from[x.name] : undefined);
+      const leaf = (x: Binding, from: Record<string, unknown>) =>
+        x.kind === "value" ? x.value : x.kind === "source" ? from[x.name] : undefined;
       if (Array.isArray(b.items)) {
         const items = b.items as readonly Binding[];
         for (const x of items) if (x.kind === "source") need(x.name, false);

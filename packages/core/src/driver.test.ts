@@ -6,7 +6,6 @@ import { node, type NodeContext } from "./modifiers.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
 describe("Driver.execute", () => {
   it("runs only the ancestors of the requested outputs, each once, and returns exactly those keys in order", async () => {
     const calls: string[] = [];
@@ -40,7 +39,9 @@ describe("Driver.execute", () => {
 
   it("returns an input requested as an output, and config values as inputs", async () => {
     const dr = new Builder()
-      .withModules({ greeting: ({ name, punctuation }: { name: string; punctuation: string }) => `hi ${name}${punctuation}` })
+      .withModules({
+        greeting: ({ name, punctuation }: { name: string; punctuation: string }) => `hi ${name}${punctuation}`,
+      })
       .withConfig({ punctuation: "!" })
       .build();
     expect(await dr.execute(["greeting", "name", "punctuation"], { inputs: { name: "ada" } })).toEqual({
@@ -119,7 +120,9 @@ describe("Driver.execute", () => {
     expect(notArray.code).toBe("INVALID_ARGUMENT");
     expect(notArray.message).toMatch(/finalVars must be an array of node names/);
     expect(() => dr.validateExecution("a" as never)).toThrow(/finalVars must be an array/);
-    expect(() => new Builder().withConfig([1] as never)).toThrow(/^withConfig\(config\): config must be an object of name → value, got an array/);
+    expect(() => new Builder().withConfig([1] as never)).toThrow(
+      /^withConfig\(config\): config must be an object of name → value, got an array/,
+    );
   });
 
   it("runs independent async nodes concurrently", async () => {
@@ -330,7 +333,9 @@ describe("Driver introspection", () => {
     expect(dr.listAvailableVariables().map((n) => n.name)).toEqual(["raw", "report", "total", "weight"]);
     expect(tagged.listAvailableVariables({ tagFilter: { owner: "growth" } }).map((n) => n.name)).toEqual(["a", "c"]);
     expect(tagged.listAvailableVariables({ tagFilter: { stage: null } }).map((n) => n.name)).toEqual(["a"]);
-    expect(tagged.listAvailableVariables({ tagFilter: { owner: ["bi"], stage: "raw" } }).map((n) => n.name)).toEqual([]);
+    expect(tagged.listAvailableVariables({ tagFilter: { owner: ["bi"], stage: "raw" } }).map((n) => n.name)).toEqual(
+      [],
+    );
   });
 
   it("draws an execution in Mermaid with inputs, overrides and outputs distinguished", () => {

@@ -254,7 +254,10 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
 
   #prepare(finalVars: readonly string[], options: Omit<ExecuteOptions, "signal">): Prepared {
     if (!Array.isArray(finalVars)) {
-      throw new HamiltonError("INVALID_ARGUMENT", `execute(finalVars, ...): finalVars must be an array of node names, e.g. ["universalTruth"].`);
+      throw new HamiltonError(
+        "INVALID_ARGUMENT",
+        `execute(finalVars, ...): finalVars must be an array of node names, e.g. ["universalTruth"].`,
+      );
     }
     const graph = this.#graph;
     const config = graph.config;
@@ -298,11 +301,13 @@ interface Prepared {
   readonly overrides: Readonly<Record<string, unknown>>;
 }
 
-
 function checkFormat(format: unknown, where: string): VisualizationFormat {
   if (format === undefined) return "mermaid";
   if (format !== "mermaid" && format !== "dot") {
-    throw new HamiltonError("INVALID_ARGUMENT", `${where}: format must be "mermaid" or "dot", got ${JSON.stringify(format)}.`);
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `${where}: format must be "mermaid" or "dot", got ${JSON.stringify(format)}.`,
+    );
   }
   return format;
 }

@@ -4,7 +4,6 @@ import { buildError } from "./fixtures/errors.js";
 import { HamiltonError } from "./errors.js";
 import { configWhen, node, tag } from "./modifiers.js";
 
-
 describe("building a graph", () => {
   it("takes every function-valued, non-_ property as a node and infers external inputs", () => {
     const dr = new Builder()
@@ -90,7 +89,9 @@ describe("building a graph", () => {
     expect(error.code).toBe("DUPLICATE_NODE");
     expect(error.message).toMatch(/allowModuleOverrides/);
     // Both places are named: which export of which module.
-    expect(error.message).toContain('Node "value" is defined in two modules: by export "value" of module #0 and by export "value" of module #1');
+    expect(error.message).toContain(
+      'Node "value" is defined in two modules: by export "value" of module #0 and by export "value" of module #1',
+    );
     const dr = new Builder().withModules(first, second).allowModuleOverrides().build();
     expect(await dr.execute(["value"])).toEqual({ value: 2 });
   });
@@ -115,7 +116,10 @@ describe("building a graph", () => {
     const error = buildError(() =>
       new Builder()
         .withModules({
-          model__a: configWhen(() => true, () => "a"),
+          model__a: configWhen(
+            () => true,
+            () => "a",
+          ),
           model__b: configWhen({ x: 1 }, () => "b"),
         })
         .withConfig({ x: 1 })
@@ -126,16 +130,19 @@ describe("building a graph", () => {
   });
 
   it("rejects a config key that names a node", () => {
-    const error = buildError(() => new Builder().withModules({ a: () => 1 }).withConfig({ a: 2 }).build());
+    const error = buildError(() =>
+      new Builder()
+        .withModules({ a: () => 1 })
+        .withConfig({ a: 2 })
+        .build(),
+    );
     expect(error.code).toBe("CONFIG_CONFLICT");
     expect(error.message).toMatch(/Config key "a" has the name of a node/);
   });
 
   it("rejects classes and modules that are not objects", () => {
     class Helper {}
-    const error = buildError(() =>
-      new Builder().withModules({ Helper }, null as unknown as object).build(),
-    );
+    const error = buildError(() => new Builder().withModules({ Helper }, null as unknown as object).build());
     expect(error.problems.map((p) => p.message).join("\n")).toMatch(/it is a class.*Prefix the export with _/);
     expect(error.problems.map((p) => p.message).join("\n")).toMatch(/Module #1 is null/);
   });
@@ -178,10 +185,17 @@ describe("building a graph", () => {
     const dr = new Builder()
       .withModules({
         raw: tag({ owner: "data", pii: ["email", "name"] }, () => [1, 2]),
-        total: node(["raw"], ({ raw }: { raw: number[] }) => raw.length, { doc: "How many rows.", tags: { owner: "bi" } }),
+        total: node(["raw"], ({ raw }: { raw: number[] }) => raw.length, {
+          doc: "How many rows.",
+          tags: { owner: "bi" },
+        }),
       })
       .build();
     expect(dr.graph.node("raw")!.tags).toEqual({ owner: "data", pii: ["email", "name"] });
-    expect(dr.graph.node("total")).toMatchObject({ tags: { owner: "bi" }, documentation: "How many rows.", dependencies: ["raw"] });
+    expect(dr.graph.node("total")).toMatchObject({
+      tags: { owner: "bi" },
+      documentation: "How many rows.",
+      dependencies: ["raw"],
+    });
   });
 });

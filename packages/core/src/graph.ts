@@ -97,7 +97,11 @@ class GraphInfoImpl implements GraphInfo {
   readonly nodes: readonly NodeInfo[];
   readonly #byName: ReadonlyMap<string, GraphNode>;
 
-  constructor(graphNodes: readonly GraphNode[], byName: ReadonlyMap<string, GraphNode>, readonly config: Readonly<Record<string, unknown>>) {
+  constructor(
+    graphNodes: readonly GraphNode[],
+    byName: ReadonlyMap<string, GraphNode>,
+    readonly config: Readonly<Record<string, unknown>>,
+  ) {
     this.nodes = graphNodes.map((n) => n.info).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     this.#byName = byName;
   }
@@ -215,7 +219,23 @@ export function buildGraph(
   const nodes: GraphNode[] = all.map((d, i) => {
     if (typeof d === "string") {
       const info = new NodeInfoImpl(d, [], [], {}, true, "input", "", "", d);
-      return { index: i, name: d, kind: "input", fn: undefined, usesContext: false, depNames: [], depOptional: [], depIndex: [], consumers: consumers[i]!, info, planDeps: [], expand: -1, perItem: [], block: -1, Kwargs: INPUT_KWARGS };
+      return {
+        index: i,
+        name: d,
+        kind: "input",
+        fn: undefined,
+        usesContext: false,
+        depNames: [],
+        depOptional: [],
+        depIndex: [],
+        consumers: consumers[i]!,
+        info,
+        planDeps: [],
+        expand: -1,
+        perItem: [],
+        block: -1,
+        Kwargs: INPUT_KWARGS,
+      };
     }
     const info = new NodeInfoImpl(
       d.name,
@@ -304,7 +324,9 @@ function wireFanOuts(nodes: MutableGraphNode[], problems: BuildProblem[]): void 
   for (const c of nodes) {
     if (c.kind !== "collect") continue;
     const perItem = c.depIndex.map((d) => blockOf[d]! !== -1 || nodes[d]!.kind === "expand");
-    const fanOuts = new Set(c.depIndex.filter((_, k) => perItem[k]).map((d) => (nodes[d]!.kind === "expand" ? d : blockOf[d]!)));
+    const fanOuts = new Set(
+      c.depIndex.filter((_, k) => perItem[k]).map((d) => (nodes[d]!.kind === "expand" ? d : blockOf[d]!)),
+    );
     if (fanOuts.size === 0) {
       problems.push({
         code: "INVALID_NODE",

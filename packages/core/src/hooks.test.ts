@@ -58,7 +58,12 @@ describe("lifecycle hooks", () => {
     await dr.execute(["b"], { inputs: { x: 3 }, overrides: { a: 4 } });
     const [before, node, after] = events as [Record<string, unknown>, Record<string, unknown>, Record<string, unknown>];
     expect(before.runId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(before).toMatchObject({ finalVars: ["b"], inputs: { env: "test", x: 3 }, overrides: { a: 4 }, executionPath: ["b"] });
+    expect(before).toMatchObject({
+      finalVars: ["b"],
+      inputs: { env: "test", x: 3 },
+      overrides: { a: 4 },
+      executionPath: ["b"],
+    });
     expect(before.graph).toBe(dr.graph);
     expect(node).toMatchObject({ runId: before.runId, node: "b" });
     expect(after).toMatchObject({ runId: before.runId, success: true, results: { b: 4 } });
@@ -232,7 +237,10 @@ describe("lifecycle hooks", () => {
         },
       })
       .build();
-    await expect(strict.execute(["a"])).rejects.toMatchObject({ code: "NODE_FAILED", cause: { message: "policy says no" } });
+    await expect(strict.execute(["a"])).rejects.toMatchObject({
+      code: "NODE_FAILED",
+      cause: { message: "policy says no" },
+    });
   });
 
   it("show every attempt of a retrying wrapper", async () => {
@@ -258,7 +266,9 @@ describe("lifecycle hooks", () => {
             }
           },
         },
-        { afterNodeExecution: (e) => void log.push(`${e.attempt}:${e.success ? e.result : (e.error as Error).message}`) },
+        {
+          afterNodeExecution: (e) => void log.push(`${e.attempt}:${e.success ? e.result : (e.error as Error).message}`),
+        },
       )
       .build();
     expect(await dr.execute(["flaky"])).toEqual({ flaky: "ok" });
@@ -296,7 +306,10 @@ describe("lifecycle hooks", () => {
 
   it("do not run for validation errors, which reject before the run starts", async () => {
     const log: string[] = [];
-    const dr = new Builder().withModules({ a: ({ x }: { x: number }) => x }).withAdapters(recorder(log)).build();
+    const dr = new Builder()
+      .withModules({ a: ({ x }: { x: number }) => x })
+      .withAdapters(recorder(log))
+      .build();
     const error = await dr.execute(["a"]).catch((e: unknown) => e);
     expect(HamiltonError.isInstance(error) && error.code).toBe("MISSING_INPUTS");
     expect(log).toEqual([]);

@@ -29,7 +29,9 @@ describe("names that Object.prototype has", () => {
       .withModules({ out: ({ constructor: c, toString: t }: { constructor: string; toString: string }) => `${c}/${t}` })
       .withConfig({ constructor: "from config" })
       .build();
-    expect(await dr.execute(["out"], { inputs: { toString: "from inputs" } })).toEqual({ out: "from config/from inputs" });
+    expect(await dr.execute(["out"], { inputs: { toString: "from inputs" } })).toEqual({
+      out: "from config/from inputs",
+    });
     await expect(dr.execute(["out"])).rejects.toMatchObject({ code: "MISSING_INPUTS" });
   });
 
@@ -38,7 +40,9 @@ describe("names that Object.prototype has", () => {
     expect(build).toThrow(GraphBuildError);
     expect(build).toThrow(/Node "f" \("f"\) has a dependency named "__proto__".*Rename the parameter/);
     const outputs = JSON.parse('{"__proto__": {}}') as Record<string, Record<string, never>>;
-    expect(() => new Builder().withModules({ f: parameterize(outputs, () => 1) }).build()).toThrow(/A node cannot be named "__proto__"/);
+    expect(() => new Builder().withModules({ f: parameterize(outputs, () => 1) }).build()).toThrow(
+      /A node cannot be named "__proto__"/,
+    );
     const config = JSON.parse('{"__proto__": 1}') as Record<string, unknown>;
     expect(() => new Builder().withConfig(config)).toThrow(/a config key cannot be "__proto__"/);
   });
@@ -46,9 +50,7 @@ describe("names that Object.prototype has", () => {
 
 describe("the plan cache", () => {
   it("never confuses two requests, whatever characters the names hold", async () => {
-    const dr = new Builder()
-      .withModules({ x: () => "X", y: () => "Y" })
-      .build();
+    const dr = new Builder().withModules({ x: () => "X", y: () => "Y" }).build();
     expect(await dr.execute(["x", "y"])).toEqual({ x: "X", y: "Y" });
     await expect(dr.execute(["x\u0000y"] as never)).rejects.toMatchObject({ code: "UNKNOWN_OUTPUTS" });
     expect(await dr.execute(["y"], { overrides: { x: "o" as never } })).toEqual({ y: "Y" });
@@ -76,7 +78,10 @@ describe("bad arguments to execute", () => {
       reason: "polyfilled stop",
       addEventListener: (_type: "abort", listener: () => void) => void listeners.push(listener),
     };
-    const slow = new Builder().withModules({ a: () => new Promise(() => undefined) }).withGracePeriod(0).build();
+    const slow = new Builder()
+      .withModules({ a: () => new Promise(() => undefined) })
+      .withGracePeriod(0)
+      .build();
     const run = slow.execute(["a"], { signal: polyfill });
     polyfill.aborted = true;
     for (const l of listeners) l();
@@ -86,7 +91,9 @@ describe("bad arguments to execute", () => {
   it("reject a Map of inputs, overrides or config instead of ignoring it", async () => {
     const inputs = await dr.execute(["a"], { inputs: new Map([["x", 1]]) as never }).catch((e: unknown) => e);
     expect(inputs).toMatchObject({ code: "INVALID_ARGUMENT" });
-    expect((inputs as Error).message).toMatch(/inputs must be an object of name → value, got a Map.*Object\.fromEntries\(map\)/);
+    expect((inputs as Error).message).toMatch(
+      /inputs must be an object of name → value, got a Map.*Object\.fromEntries\(map\)/,
+    );
     const overrides = await dr.execute(["a"], { overrides: new Map([["a", 5]]) as never }).catch((e: unknown) => e);
     expect(overrides).toMatchObject({ code: "INVALID_ARGUMENT" });
     expect(() => new Builder().withConfig(new Map() as never)).toThrow(/config must be an object.*got a Map/);

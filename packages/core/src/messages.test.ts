@@ -70,15 +70,20 @@ describe("config variants", () => {
       cache__memory: configWhen({ env: "test" }, () => "memory"),
       both: ({ model, cache }: { model: string; cache: string }) => `${model}+${cache}`,
     };
-    const run = (config: Record<string, unknown>) => new Builder().withModules(mod).withConfig(config).build().execute(["both"]);
+    const run = (config: Record<string, unknown>) =>
+      new Builder().withModules(mod).withConfig(config).build().execute(["both"]);
     expect(await run({ quality: "best", env: "test" })).toEqual({ both: "big+memory" });
     expect(await run({ quality: "fast", env: "prod" })).toEqual({ both: "small+disk" });
     expect(await run({ quality: "max" })).toEqual({ both: "big+disk" }); // an absent key differs from any value
   });
 
   it("check their arguments", () => {
-    expect(() => configWhenIn({ quality: "best" } as never, () => 1)).toThrow(/the value of "quality" must be an array of values.*use configWhen/);
-    expect(() => configWhenNot((() => true) as never, () => 1)).toThrow(/configWhenNot\(conditions, fn\): conditions must be an object/);
+    expect(() => configWhenIn({ quality: "best" } as never, () => 1)).toThrow(
+      /the value of "quality" must be an array of values.*use configWhen/,
+    );
+    expect(() => configWhenNot((() => true) as never, () => 1)).toThrow(
+      /configWhenNot\(conditions, fn\): conditions must be an object/,
+    );
     expect(() => configWhenNotIn({ a: [1] }, 42 as never)).toThrow(/expects a function/);
   });
 });

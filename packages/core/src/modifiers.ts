@@ -245,7 +245,10 @@ export function configWhen<F extends Function>(conditions: ConfigConditions, fn:
  * export const cache__disk = configWhenNot({ env: "test" }, () => new DiskCache());
  * export const cache__memory = configWhen({ env: "test" }, () => new Map());
  */
-export function configWhenNot<F extends Function>(conditions: Readonly<Record<string, unknown>>, fn: F): ConfigWhenFn<F> {
+export function configWhenNot<F extends Function>(
+  conditions: Readonly<Record<string, unknown>>,
+  fn: F,
+): ConfigWhenFn<F> {
   return configRule("whenNot", "configWhenNot", conditions, fn);
 }
 
@@ -256,7 +259,10 @@ export function configWhenNot<F extends Function>(conditions: Readonly<Record<st
  * @example
  * export const model__big = configWhenIn({ quality: ["best", "max"] }, () => "gpt-4o");
  */
-export function configWhenIn<F extends Function>(conditions: Readonly<Record<string, readonly unknown[]>>, fn: F): ConfigWhenFn<F> {
+export function configWhenIn<F extends Function>(
+  conditions: Readonly<Record<string, readonly unknown[]>>,
+  fn: F,
+): ConfigWhenFn<F> {
   return configRule("whenIn", "configWhenIn", conditions, fn);
 }
 

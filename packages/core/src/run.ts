@@ -108,7 +108,13 @@ export class RunScope {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #settled = false;
 
-  constructor(runId: string, adapters: AdapterSet | undefined, maxConcurrency: number, graceMs: number, maxItems: number) {
+  constructor(
+    runId: string,
+    adapters: AdapterSet | undefined,
+    maxConcurrency: number,
+    graceMs: number,
+    maxItems: number,
+  ) {
     this.runId = runId;
     this.adapters = adapters;
     this.maxConcurrency = maxConcurrency;
@@ -371,7 +377,6 @@ export class Run {
         const name = names[k]!;
         kwargs[name] = items!.map((r) => r[name]);
       } else kwargs[names[k]!] = undefined; // an own undefined: the default applies, not Object.prototype's
-
     }
     return kwargs;
   }
@@ -451,7 +456,11 @@ export class Run {
     if (scope.stopped) return;
     // A failure inside a fan-out already names its node; a collect node passes it on unchanged.
     // So does a failure of its parallelize node's source, met while the collect node pulls it.
-    if (node.kind === "collect" && error instanceof NodeExecutionError && (error.taskId !== undefined || error.nodeName !== node.name)) {
+    if (
+      node.kind === "collect" &&
+      error instanceof NodeExecutionError &&
+      (error.taskId !== undefined || error.nodeName !== node.name)
+    ) {
       scope.stop(error);
       return;
     }

@@ -36,10 +36,16 @@ export function subdag<const Ms extends readonly object[], const NS extends stri
 ): (() => never) & SubdagBrand<Ms, NS, false>;
 export function subdag(modules: readonly object[], options: SubdagOptions = {}, fn?: Function): Function {
   if (!Array.isArray(modules) || modules.length === 0) {
-    throw new HamiltonError("INVALID_ARGUMENT", `subdag(modules, options, fn?): modules must be a non-empty array of module objects.`);
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `subdag(modules, options, fn?): modules must be a non-empty array of module objects.`,
+    );
   }
   if (options.namespace !== undefined && !/^[A-Za-z_$][\w$]*$/.test(options.namespace)) {
-    throw new HamiltonError("INVALID_ARGUMENT", `subdag(...): namespace must be an identifier, got ${JSON.stringify(options.namespace)}.`);
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `subdag(...): namespace must be an identifier, got ${JSON.stringify(options.namespace)}.`,
+    );
   }
   if (fn !== undefined) checkFunction(fn, "subdag(modules, options, fn)");
   const target = fn ?? NO_FINAL_NODE;

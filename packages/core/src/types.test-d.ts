@@ -132,7 +132,11 @@ async function config() {
 async function fields() {
   const d = new Builder()
     .withModules({
-      stats: extractFields(["mean", "label"], ({ xs }: { xs: number[] }) => ({ mean: xs[0] ?? 0, label: "x", extra: true })),
+      stats: extractFields(["mean", "label"], ({ xs }: { xs: number[] }) => ({
+        mean: xs[0] ?? 0,
+        label: "x",
+        extra: true,
+      })),
       doubled: ({ mean }: { mean: number }) => mean * 2,
     })
     .build();
@@ -195,16 +199,27 @@ async function fanOut() {
 
 // checkOutput keeps the function's type; subdag nodes are namespaced.
 async function checksAndSubdags() {
-  const inner = { words: ({ text }: { text: string }) => text.split(" "), count: ({ words }: { words: string[] }) => words.length };
+  const inner = {
+    words: ({ text }: { text: string }) => text.split(" "),
+    count: ({ words }: { words: string[] }) => words.length,
+  };
   const d = new Builder()
     .withModules({
-      checked: checkOutput((n: number) => n > 0, () => 5),
+      checked: checkOutput(
+        (n: number) => n > 0,
+        () => 5,
+      ),
       article: subdag([inner], { inputs: { text: value("a b") } }, ({ count }: { count: number }) => count > 1),
       other: subdag([inner], { namespace: "ns", inputs: { text: value("c") } }),
     })
     .build();
   const out = await d.execute(["checked", "article", "article.count", "ns.words"]);
-  expectTypeOf(out).toEqualTypeOf<{ checked: number; article: boolean; "article.count": number; "ns.words": string[] }>();
+  expectTypeOf(out).toEqualTypeOf<{
+    checked: number;
+    article: boolean;
+    "article.count": number;
+    "ns.words": string[];
+  }>();
   // @ts-expect-error — a subdag without a final function is not a node itself
   await d.execute(["other"]);
 }

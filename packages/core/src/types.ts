@@ -56,22 +56,29 @@ export type ElementOf<T> = T extends readonly (infer E)[]
       ? E
       : unknown;
 
-type IsNodeKey<M, K extends keyof M> = K extends string ? (K extends `_${string}` ? false : M[K] extends AnyFn ? true : false) : false;
+type IsNodeKey<M, K extends keyof M> = K extends string
+  ? K extends `_${string}`
+    ? false
+    : M[K] extends AnyFn
+      ? true
+      : false
+  : false;
 
 /** The node name(s) an export produces (besides extracted fields and subdag nodes). */
-type NodeNames<M, K extends keyof M> = IsNodeKey<M, K> extends true
-  ? M[K] extends ParameterizeBrand<infer S>
-    ? keyof S & string
-    : M[K] extends SubdagBrand<any, any, infer Final>
-      ? Final extends true
-        ? K
-        : never
-      : M[K] extends ConfigWhenBrand
-        ? K extends `${infer Base}__${string}`
-          ? Base
+type NodeNames<M, K extends keyof M> =
+  IsNodeKey<M, K> extends true
+    ? M[K] extends ParameterizeBrand<infer S>
+      ? keyof S & string
+      : M[K] extends SubdagBrand<any, any, infer Final>
+        ? Final extends true
+          ? K
+          : never
+        : M[K] extends ConfigWhenBrand
+          ? K extends `${infer Base}__${string}`
+            ? Base
+            : K
           : K
-        : K
-  : never;
+    : never;
 
 /** The dependencies object a node function declares (its first parameter), or `{}`. */
 export type DepsOf<F> = F extends (deps: infer P, ...rest: any[]) => any
@@ -96,13 +103,14 @@ type BoundDeps<Deps, B> = Omit<Deps, keyof B> & {
 /** A collect node's per-item dependencies arrive as arrays: accept an item or an array for wiring. */
 type CollectDeps<Deps> = { [P in keyof Deps]: Deps[P] | ElementOf<Deps[P]> };
 
-type NodeDeps<F, _Name> = F extends SubdagBrand<any, any, any>
-  ? {}
-  : F extends InjectBrand<infer B>
+type NodeDeps<F, _Name> =
+  F extends SubdagBrand<any, any, any>
+    ? {}
+    : F extends InjectBrand<infer B>
       ? BoundDeps<DepsOf<F>, B>
-    : F extends CollectBrand
-      ? CollectDeps<DepsOf<F>>
-      : DepsOf<F>;
+      : F extends CollectBrand
+        ? CollectDeps<DepsOf<F>>
+        : DepsOf<F>;
 
 type FieldOutputs<M> = UnionToIntersection<
   {
@@ -121,7 +129,8 @@ type SubdagOutputs<M> = UnionToIntersection<
 >;
 
 /** Node name → output type, for one module (modifiers' nodes included). */
-export type ModuleOutputs<M> = { [K in keyof M as NodeNames<M, K>]: SeenOutput<M[K]> } & FieldOutputs<M> & SubdagOutputs<M>;
+export type ModuleOutputs<M> = { [K in keyof M as NodeNames<M, K>]: SeenOutput<M[K]> } & FieldOutputs<M> &
+  SubdagOutputs<M>;
 
 /** Node name → dependencies object, for one module. */
 export type ModuleDeps<M> = {

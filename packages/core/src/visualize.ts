@@ -42,7 +42,8 @@ export function renderExecution(plan: Plan, format: VisualizationFormat): string
     for (const slot of inner.compute) {
       const n = inner.slotNode[slot]!;
       if (!items.has(n.name)) items.set(n.name, "per-item");
-      for (const a of slotList(inner.argSlots, slot)) if (a >= 0) edges.add(`${inner.slotNode[a]!.name}\u0000${n.name}`);
+      for (const a of slotList(inner.argSlots, slot))
+        if (a >= 0) edges.add(`${inner.slotNode[a]!.name}\u0000${n.name}`);
     }
   }
   const list: Item[] = [...items].map(([name, role]) => ({ name, role }));

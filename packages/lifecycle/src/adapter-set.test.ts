@@ -106,7 +106,17 @@ describe("AdapterSet", () => {
         return 7;
       });
       expect(value).toBe(7);
-      expect(log).toEqual(["A:in", "B:in", "A:before", "B:before", "work", "A:after:true", "B:after:true", "B:out", "A:out"]);
+      expect(log).toEqual([
+        "A:in",
+        "B:in",
+        "A:before",
+        "B:before",
+        "work",
+        "A:after:true",
+        "B:after:true",
+        "B:out",
+        "A:out",
+      ]);
     });
 
     it("hands an asynchronous node's promise through, and settles after it", async () => {
@@ -242,11 +252,21 @@ describe("AdapterSet", () => {
     };
     const set = new AdapterSet(
       [
-        { wrapGraphExecution: (_e, next) => next().catch((e: unknown) => (log.push(`outer next: ${(e as Error).message}`), Promise.reject(e))) },
-        { name: "hangs", wrapGraphExecution: (_e, next) => next().then(() => new Promise(() => undefined)), afterGraphExecution: () => new Promise(() => undefined) } as LifecycleAdapter,
+        {
+          wrapGraphExecution: (_e, next) =>
+            next().catch((e: unknown) => (log.push(`outer next: ${(e as Error).message}`), Promise.reject(e))),
+        },
+        {
+          name: "hangs",
+          wrapGraphExecution: (_e, next) => next().then(() => new Promise(() => undefined)),
+          afterGraphExecution: () => new Promise(() => undefined),
+        } as LifecycleAdapter,
         { afterGraphExecution: () => void log.push("last adapter's afterGraph") },
       ],
-      { onAdapterError: (error, info) => void reported.push(`${info.adapterName}.${info.hook}: ${(error as Error).message}`) },
+      {
+        onAdapterError: (error, info) =>
+          void reported.push(`${info.adapterName}.${info.hook}: ${(error as Error).message}`),
+      },
     );
     await expect(set.runGraph(graphInit, () => ({ a: 1 }), bound)).rejects.toBe(late);
     expect(log).toEqual(["last adapter's afterGraph", "outer next: late"]);
@@ -281,7 +301,10 @@ describe("AdapterSet", () => {
     );
     await expect(Promise.resolve(set.runNode(init, () => "ok"))).resolves.toBe("ok");
     expect(onAdapterError).toHaveBeenCalledTimes(2);
-    expect(onAdapterError.mock.calls[0]![1]).toMatchObject({ adapterName: "sync-thrower", hook: "beforeNodeExecution" });
+    expect(onAdapterError.mock.calls[0]![1]).toMatchObject({
+      adapterName: "sync-thrower",
+      hook: "beforeNodeExecution",
+    });
     expect(onAdapterError.mock.calls[1]![1]).toMatchObject({ adapterName: "adapter #1", hook: "afterNodeExecution" });
   });
 

@@ -162,17 +162,15 @@ export class AdapterSet {
     );
     this.#wrapGraph = unique.filter((a) => typeof a.wrapGraphExecution === "function");
     this.hasNodeHooks = this.#beforeNode.length + this.#afterNode.length + this.#wrapNode.length > 0;
-    this.hasGraphHooks =
-      this.#beforeGraph.length + this.#afterGraph.length + this.#wrapGraph.length > 0;
+    this.hasGraphHooks = this.#beforeGraph.length + this.#afterGraph.length + this.#wrapGraph.length > 0;
   }
 
-  #observers<K extends ObserverHookName>(
-    hook: K,
-  ): ObserverEntry<Parameters<NonNullable<LifecycleAdapter[K]>>[0]>[] {
+  #observers<K extends ObserverHookName>(hook: K): ObserverEntry<Parameters<NonNullable<LifecycleAdapter[K]>>[0]>[] {
     const out: ObserverEntry<Parameters<NonNullable<LifecycleAdapter[K]>>[0]>[] = [];
     for (const [index, adapter] of this.adapters.entries()) {
       const fn = adapter[hook];
-      if (typeof fn === "function") out.push({ adapter, index, fn: fn as unknown as Observer<Parameters<NonNullable<LifecycleAdapter[K]>>[0]> });
+      if (typeof fn === "function")
+        out.push({ adapter, index, fn: fn as unknown as Observer<Parameters<NonNullable<LifecycleAdapter[K]>>[0]> });
     }
     return out;
   }
@@ -366,7 +364,8 @@ export class AdapterSet {
     if (i === this.#wrapNode.length) return innermost();
     const { adapter, around } = this.#wrapNode[i]!;
     // The innermost wrapper's next() is the attempt itself: one closure and one call fewer per node.
-    const inside = i + 1 === this.#wrapNode.length ? innermost : (): unknown => this.#wrapNodeAt(i + 1, event, innermost);
+    const inside =
+      i + 1 === this.#wrapNode.length ? innermost : (): unknown => this.#wrapNodeAt(i + 1, event, innermost);
     if (around) return adapter.aroundNodeExecution!(event, inside);
     // A wrapper may also return a plain value (e.g. a cache hit that skips next()).
     return promiseOf(() => adapter.wrapNodeExecution!(event, () => promiseOf(inside)));

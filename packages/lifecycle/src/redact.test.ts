@@ -3,19 +3,48 @@ import { isSecretKey, redactHead, redactText } from "./redact.js";
 
 describe("isSecretKey", () => {
   it.each([
-    "apiKey", "api_key", "API_KEY", "OPENAI_API_KEY", "x-api-key", "apikey", "token", "accessToken", "refresh_token",
-    "password", "dbPassword", "passwd", "authorization", "Authorization", "secret", "clientSecret", "AWS_SECRET_ACCESS_KEY",
-    "privateKey", "credentials", "cookie", "api key",
+    "apiKey",
+    "api_key",
+    "API_KEY",
+    "OPENAI_API_KEY",
+    "x-api-key",
+    "apikey",
+    "token",
+    "accessToken",
+    "refresh_token",
+    "password",
+    "dbPassword",
+    "passwd",
+    "authorization",
+    "Authorization",
+    "secret",
+    "clientSecret",
+    "AWS_SECRET_ACCESS_KEY",
+    "privateKey",
+    "credentials",
+    "cookie",
+    "api key",
   ])("%s looks like a secret", (key) => {
     expect(isSecretKey(key)).toBe(true);
   });
 
-  it.each(["maxTokens", "max_tokens", "total_tokens", "promptTokens", "tokenCount", "token_usage", "passwordLength", "question", "model", "keyword", "monkey", "author", "passage"])(
-    "%s does not",
-    (key) => {
-      expect(isSecretKey(key)).toBe(false);
-    },
-  );
+  it.each([
+    "maxTokens",
+    "max_tokens",
+    "total_tokens",
+    "promptTokens",
+    "tokenCount",
+    "token_usage",
+    "passwordLength",
+    "question",
+    "model",
+    "keyword",
+    "monkey",
+    "author",
+    "passage",
+  ])("%s does not", (key) => {
+    expect(isSecretKey(key)).toBe(false);
+  });
 });
 
 describe("redactText", () => {
@@ -30,7 +59,7 @@ describe("redactText", () => {
     const source = `() => new OpenAI({ apiKey: "abc123", baseURL: "http://x" })`;
     expect(redactText(source)).toBe(`() => new OpenAI({ apiKey: "[REDACTED]", baseURL: "http://x" })`);
     expect(redactText(`const password = 'hunter2';`)).toBe(`const password = '[REDACTED]';`);
-    expect(redactText("{\"api_key\": \"v\"}")).toBe("{\"api_key\": \"[REDACTED]\"}");
+    expect(redactText('{"api_key": "v"}')).toBe('{"api_key": "[REDACTED]"}');
     expect(redactText("GET /x?token=abc&page=2")).toBe("GET /x?token=[REDACTED]&page=2");
   });
 
@@ -54,19 +83,27 @@ describe("redactText gaps", () => {
   });
 
   it("redacts an unquoted value after a secret name and a colon, and password=…", () => {
-    expect(redactText("login failed, password: hunter2 (user bob)")).toBe("login failed, password: [REDACTED] (user bob)");
+    expect(redactText("login failed, password: hunter2 (user bob)")).toBe(
+      "login failed, password: [REDACTED] (user bob)",
+    );
     expect(redactText("password=hunter2")).toBe("password=[REDACTED]");
     expect(redactText("x-api-key: abc123\nhost: example.com")).toBe("x-api-key: [REDACTED]\nhost: example.com");
     expect(redactText("DB_PASSWORD=hunter2 PORT=5432")).toBe("DB_PASSWORD=[REDACTED] PORT=5432");
-    expect(redactText(`{"error": "{\\"api_key\\": \\"k-123\\"}"}`)).toBe(`{"error": "{\\"api_key\\": \\"[REDACTED]\\"}"}`);
+    expect(redactText(`{"error": "{\\"api_key\\": \\"k-123\\"}"}`)).toBe(
+      `{"error": "{\\"api_key\\": \\"[REDACTED]\\"}"}`,
+    );
   });
 
   it("redacts Authorization headers with any scheme, Basic included", () => {
     expect(redactText("Authorization: Basic YWRtaW46aHVudGVyMg==")).toBe("Authorization: [REDACTED]");
-    expect(redactText("authorization: basic YWRtaW46aHVudGVyMg==\r\naccept: */*")).toBe("authorization: [REDACTED]\r\naccept: */*");
+    expect(redactText("authorization: basic YWRtaW46aHVudGVyMg==\r\naccept: */*")).toBe(
+      "authorization: [REDACTED]\r\naccept: */*",
+    );
     expect(redactText("sent Basic YWRtaW46aHVudGVyMg== to the proxy")).toBe("sent [REDACTED] to the proxy");
     // Prose is not credentials.
-    expect(redactText("Basic usage: call Basic understanding first")).toBe("Basic usage: call Basic understanding first");
+    expect(redactText("Basic usage: call Basic understanding first")).toBe(
+      "Basic usage: call Basic understanding first",
+    );
   });
 
   it("leaves measures of secrets alone, as isSecretKey does", () => {

@@ -465,7 +465,8 @@ function scan(text: string, end: number, openEnd: boolean): string {
  * A trigger any redactable text contains, case-insensitively: a literal alternation (no
  * quantifier over the text), so checking costs one linear pass with no backtracking.
  */
-const QUICK_CHECK = /sk-|gh[pousr]_|github_pat_|AKIA|xox|AIza|bearer|basic|pass|secret|token|key|auth|cred|cookie|:\/\//i;
+const QUICK_CHECK =
+  /sk-|gh[pousr]_|github_pat_|AKIA|xox|AIza|bearer|basic|pass|secret|token|key|auth|cred|cookie|:\/\//i;
 
 /**
  * Replaces secret-looking parts of a text with `[REDACTED]`:
@@ -503,7 +504,9 @@ const HEAD_MARGIN = 256;
  */
 export function redactHead(text: string, maxLength: number): { readonly text: string; readonly truncated: boolean } {
   if (!(Number.isInteger(maxLength) && maxLength >= 0)) {
-    throw new RangeError(`redactHead(text, maxLength): maxLength must be a non-negative integer, got ${String(maxLength)}.`);
+    throw new RangeError(
+      `redactHead(text, maxLength): maxLength must be a non-negative integer, got ${String(maxLength)}.`,
+    );
   }
   const window = Math.min(text.length, maxLength + HEAD_MARGIN);
   const head = window === text.length ? text : text.slice(0, window);

@@ -45,7 +45,10 @@ describe("defaultAnswer", () => {
       messages: [
         { role: "user", content: "first" },
         { role: "assistant", content: "reply" },
-        { role: "user", content: [{ type: "text", text: "tell me a" }, { type: "image_url" }, { type: "text", text: "joke" }] },
+        {
+          role: "user",
+          content: [{ type: "text", text: "tell me a" }, { type: "image_url" }, { type: "text", text: "joke" }],
+        },
       ],
     };
     expect(lastUserMessage(request)).toBe("tell me a\njoke");

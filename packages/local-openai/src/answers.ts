@@ -12,7 +12,10 @@ interface Topic {
 
 const TOPICS: readonly Topic[] = [
   {
-    when: [["center*", "centre*"], ["div*", "css", "html", "element*", "text", "image"]],
+    when: [
+      ["center*", "centre*"],
+      ["div*", "css", "html", "element*", "text", "image"],
+    ],
     answer:
       "To center a `<div>` horizontally and vertically, make its parent a flex container:\n\n" +
       "```css\n.parent {\n  display: flex;\n  justify-content: center;\n  align-items: center;\n  min-height: 100vh;\n}\n```\n\n" +
@@ -39,13 +42,11 @@ const TOPICS: readonly Topic[] = [
   },
   {
     when: [["haiku*"]],
-    answer:
-      "Functions name their needs,\nthe graph draws itself in light —\nspans bloom, one by one.",
+    answer: "Functions name their needs,\nthe graph draws itself in light —\nspans bloom, one by one.",
   },
   {
     when: [["joke*"]],
-    answer:
-      "Why do programmers prefer dark mode? Because light attracts bugs.",
+    answer: "Why do programmers prefer dark mode? Because light attracts bugs.",
   },
   {
     when: [["dataflow*", "hamilton", "dag", "dags"]],
@@ -76,9 +77,12 @@ const TOPICS: readonly Topic[] = [
 
 /** Generic replies for prompts no topic matches; one is picked by a hash of the prompt. */
 const FALLBACKS: readonly ((topic: string) => string)[] = [
-  (t) => `Here is a short take on "${t}": start with the simplest approach that works, check it against a concrete example, then refine it where the results fall short.`,
-  (t) => `Good question. For "${t}", the key is to break the problem into small steps, make each one easy to verify, and keep what you learn along the way.`,
-  (t) => `In short: "${t}" depends on your constraints. Write down what must be true at the end, try the most direct route first, and measure before you optimise.`,
+  (t) =>
+    `Here is a short take on "${t}": start with the simplest approach that works, check it against a concrete example, then refine it where the results fall short.`,
+  (t) =>
+    `Good question. For "${t}", the key is to break the problem into small steps, make each one easy to verify, and keep what you learn along the way.`,
+  (t) =>
+    `In short: "${t}" depends on your constraints. Write down what must be true at the end, try the most direct route first, and measure before you optimise.`,
 ];
 
 /** The text of the last user message of a request (`""` when there is none). */

@@ -89,8 +89,11 @@ export function streamChunks(identity: ResponseIdentity, request: ChatCompletion
   const chunks: object[] = [];
   const pieces = splitForStreaming(reply.content);
   for (let index = 0; index < choiceCount(request); index++) {
-    chunks.push(chunk({ index, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }));
-    for (const content of pieces) chunks.push(chunk({ index, delta: { content }, logprobs: null, finish_reason: null }));
+    chunks.push(
+      chunk({ index, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }),
+    );
+    for (const content of pieces)
+      chunks.push(chunk({ index, delta: { content }, logprobs: null, finish_reason: null }));
     chunks.push(chunk({ index, delta: {}, logprobs: null, finish_reason: reply.finishReason }));
   }
   if (includeUsage) chunks.push({ ...base, choices: [], usage: usageFor(request, reply) });

@@ -107,7 +107,11 @@ describe("startLocalOpenAI", () => {
     const { server, client } = await start({ answer: (request) => `model ${request.model} says: ${"x".repeat(100)}` });
     const full = await client.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "q" }] });
     expect(full.choices[0]?.message.content).toMatch(/^model tiny says: x{100}$/);
-    const cut = await client.chat.completions.create({ model: "tiny", max_tokens: 3, messages: [{ role: "user", content: "q" }] });
+    const cut = await client.chat.completions.create({
+      model: "tiny",
+      max_tokens: 3,
+      messages: [{ role: "user", content: "q" }],
+    });
     expect(cut.choices[0]?.message.content).toBe("model tiny s");
     expect(cut.choices[0]?.finish_reason).toBe("length");
     expect(cut.usage?.completion_tokens).toBe(3);
@@ -116,7 +120,11 @@ describe("startLocalOpenAI", () => {
 
   it("returns n choices and counts each in the usage", async () => {
     const { client } = await start();
-    const reply = await client.chat.completions.create({ model: "m", n: 2, messages: [{ role: "user", content: "capital of France?" }] });
+    const reply = await client.chat.completions.create({
+      model: "m",
+      n: 2,
+      messages: [{ role: "user", content: "capital of France?" }],
+    });
     expect(reply.choices.map((c) => c.index)).toEqual([0, 1]);
     const content = reply.choices[1]?.message.content ?? "";
     expect(content).toContain("Paris");
@@ -126,7 +134,11 @@ describe("startLocalOpenAI", () => {
   it("works with the default latency and chunk delay", async () => {
     server = await startLocalOpenAI();
     const client = new OpenAI({ apiKey: "k", baseURL: server.baseURL, maxRetries: 0 });
-    const stream = await client.chat.completions.create({ model: "m", stream: true, messages: [{ role: "user", content: "tell me a joke" }] });
+    const stream = await client.chat.completions.create({
+      model: "m",
+      stream: true,
+      messages: [{ role: "user", content: "tell me a joke" }],
+    });
     let text = "";
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
     expect(text).toBe("Why do programmers prefer dark mode? Because light attracts bugs.");
@@ -150,7 +162,9 @@ describe("startLocalOpenAI", () => {
   it("injects failures chosen per request, streaming ones included", async () => {
     const { client } = await start({
       failWith: (request) =>
-        request.model === "broken" ? { status: 503, message: "The engine is overloaded", type: "server_error", code: "overloaded" } : undefined,
+        request.model === "broken"
+          ? { status: 503, message: "The engine is overloaded", type: "server_error", code: "overloaded" }
+          : undefined,
     });
     const ok = await client.chat.completions.create({ model: "fine", messages: [{ role: "user", content: "hi" }] });
     expect(ok.choices[0]?.message.content).toContain("Hello");
@@ -166,7 +180,9 @@ describe("startLocalOpenAI", () => {
   it("rejects a request without a model or messages with 400 in OpenAI's shape", async () => {
     const { server, client } = await start();
     const noModel = await client.chat.completions
-      .create({ messages: [{ role: "user", content: "hi" }] } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming)
+      .create({
+        messages: [{ role: "user", content: "hi" }],
+      } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming)
       .catch((e: unknown) => e);
     expect(noModel).toBeInstanceOf(BadRequestError);
     expect((noModel as APIError).error).toMatchObject({ type: "invalid_request_error", param: "model" });
@@ -264,14 +280,20 @@ describe("startLocalOpenAI", () => {
 
   it("explains bad options", async () => {
     await expect(startLocalOpenAI({ port: -1 })).rejects.toThrow(/port must be an integer from 0 to 65535/);
-    await expect(startLocalOpenAI({ latencyMs: -5 })).rejects.toThrow(/latencyMs must be a finite number of milliseconds >= 0/);
-    await expect(startLocalOpenAI({ failWith: { status: 200, message: "ok" } })).rejects.toThrow(/failWith must be \{ status: <400-599>/);
+    await expect(startLocalOpenAI({ latencyMs: -5 })).rejects.toThrow(
+      /latencyMs must be a finite number of milliseconds >= 0/,
+    );
+    await expect(startLocalOpenAI({ failWith: { status: 200, message: "ok" } })).rejects.toThrow(
+      /failWith must be \{ status: <400-599>/,
+    );
     await expect(startLocalOpenAI({ answer: "hi" as never })).rejects.toThrow(/answer must be a function/);
   });
 
   it("reports a port already in use", async () => {
     const { server: first } = await start();
-    await expect(startLocalOpenAI({ port: first.port })).rejects.toThrow(/could not listen on 127\.0\.0\.1:\d+: .*EADDRINUSE.*Use port 0/);
+    await expect(startLocalOpenAI({ port: first.port })).rejects.toThrow(
+      /could not listen on 127\.0\.0\.1:\d+: .*EADDRINUSE.*Use port 0/,
+    );
   });
 
   it("reports a failWith function that returns a malformed failure", async () => {
@@ -311,19 +333,24 @@ describe("startLocalOpenAI bounds", () => {
     trickling.write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n");
     const silent = await openSocket();
     const halfBody = await openSocket();
-    halfBody.write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"model\":");
+    halfBody.write('POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"model":');
     // Each resolves only when the server closes the connection.
     await Promise.all([closed(trickling), closed(silent), closed(halfBody)]);
   });
 
   it("does not count the time the server takes to answer", async () => {
     const { client } = await start({ requestTimeoutMs: 20, latencyMs: 200 });
-    const reply = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: DIV }] });
+    const reply = await client.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: DIV }],
+    });
     expect(reply.choices[0]?.message.content).toContain("display: flex");
   });
 
   it("explains a bad requestTimeoutMs", async () => {
-    await expect(startLocalOpenAI({ requestTimeoutMs: 0 })).rejects.toThrow(/requestTimeoutMs must be a number of milliseconds above 0 and at most 2147483647/);
+    await expect(startLocalOpenAI({ requestTimeoutMs: 0 })).rejects.toThrow(
+      /requestTimeoutMs must be a number of milliseconds above 0 and at most 2147483647/,
+    );
     await expect(startLocalOpenAI({ requestTimeoutMs: 2 ** 31 })).rejects.toThrow(RangeError);
   });
 });

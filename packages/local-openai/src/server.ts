@@ -6,7 +6,13 @@ import { defaultAnswer, lastUserMessage } from "./answers.js";
 import { completionBody, makeReply, streamChunks } from "./completion.js";
 import { checkFailure, sendError, sendJson } from "./errors.js";
 import { hashString } from "./tokens.js";
-import type { ChatCompletionRequest, InjectedFailure, LocalOpenAI, LocalOpenAIOptions, RecordedRequest } from "./types.js";
+import type {
+  ChatCompletionRequest,
+  InjectedFailure,
+  LocalOpenAI,
+  LocalOpenAIOptions,
+  RecordedRequest,
+} from "./types.js";
 import { validateChatRequest } from "./validate.js";
 
 /** Largest request body accepted (OpenAI's own limit is of the same order). */
@@ -30,11 +36,22 @@ function checkOptions(options: LocalOpenAIOptions): void {
   const where = "startLocalOpenAI";
   const { port, latencyMs, chunkDelayMs, answer, failWith, models, requestTimeoutMs } = options;
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    throw new RangeError(`${where}: port must be an integer from 0 to 65535 (0 picks a free port), got ${String(port)}.`);
+    throw new RangeError(
+      `${where}: port must be an integer from 0 to 65535 (0 picks a free port), got ${String(port)}.`,
+    );
   }
-  for (const [name, value] of [["latencyMs", latencyMs], ["chunkDelayMs", chunkDelayMs]] as const) {
-    if (value !== undefined && typeof value !== "function" && !(typeof value === "number" && Number.isFinite(value) && value >= 0)) {
-      throw new RangeError(`${where}: ${name} must be a finite number of milliseconds >= 0, got ${String(value)}. Use 0 for no delay.`);
+  for (const [name, value] of [
+    ["latencyMs", latencyMs],
+    ["chunkDelayMs", chunkDelayMs],
+  ] as const) {
+    if (
+      value !== undefined &&
+      typeof value !== "function" &&
+      !(typeof value === "number" && Number.isFinite(value) && value >= 0)
+    ) {
+      throw new RangeError(
+        `${where}: ${name} must be a finite number of milliseconds >= 0, got ${String(value)}. Use 0 for no delay.`,
+      );
     }
   }
   if (typeof chunkDelayMs === "function") {
@@ -44,7 +61,10 @@ function checkOptions(options: LocalOpenAIOptions): void {
     throw new TypeError(`${where}: answer must be a function (request) => string, got ${typeof answer}.`);
   }
   if (failWith !== undefined && typeof failWith !== "function") checkFailure(failWith, `${where}: failWith`);
-  if (requestTimeoutMs !== undefined && !(typeof requestTimeoutMs === "number" && requestTimeoutMs > 0 && requestTimeoutMs <= MAX_TIMER_MS)) {
+  if (
+    requestTimeoutMs !== undefined &&
+    !(typeof requestTimeoutMs === "number" && requestTimeoutMs > 0 && requestTimeoutMs <= MAX_TIMER_MS)
+  ) {
     throw new RangeError(
       `${where}: requestTimeoutMs must be a number of milliseconds above 0 and at most ${MAX_TIMER_MS} (Node's timer limit), got ${String(requestTimeoutMs)}.`,
     );
@@ -183,7 +203,10 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
       });
     }
     const reply = makeReply(content, request);
-    const identity = { id: `chatcmpl-local${String(++counter).padStart(6, "0")}`, created: Math.floor(Date.now() / 1000) };
+    const identity = {
+      id: `chatcmpl-local${String(++counter).padStart(6, "0")}`,
+      created: Math.floor(Date.now() / 1000),
+    };
     if (request.stream !== true) return sendJson(res, 200, completionBody(identity, request, reply));
 
     const chunkDelay = options.chunkDelayMs ?? (latency > 0 ? DEFAULT_CHUNK_DELAY_MS : 0);
@@ -222,13 +245,17 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
       if (!parsed.ok) {
         return sendError(res, {
           status: 400,
-          message: "We could not parse the JSON body of your request. The API expects a JSON payload (content-type: application/json), but what was sent was not valid JSON.",
+          message:
+            "We could not parse the JSON body of your request. The API expects a JSON payload (content-type: application/json), but what was sent was not valid JSON.",
         });
       }
       return chat(parsed.value, res, signal);
     }
     if (path === "/v1/models" && method === "GET") {
-      return sendJson(res, 200, { object: "list", data: models.map((id) => ({ id, object: "model", created: startedAt, owned_by: "local-openai" })) });
+      return sendJson(res, 200, {
+        object: "list",
+        data: models.map((id) => ({ id, object: "model", created: startedAt, owned_by: "local-openai" })),
+      });
     }
     const modelId = /^\/v1\/models\/(.+)$/.exec(path)?.[1];
     if (modelId !== undefined && method === "GET") {
@@ -238,8 +265,17 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
       } catch {
         id = modelId; // a malformed escape names no model: answer 404 like any unknown id
       }
-      if (models.includes(id)) return sendJson(res, 200, { id, object: "model", created: startedAt, owned_by: "local-openai" });
-      return sendError(res, { status: 404, message: `The model '${id}' does not exist or you do not have access to it.`, code: "model_not_found" }, "model");
+      if (models.includes(id))
+        return sendJson(res, 200, { id, object: "model", created: startedAt, owned_by: "local-openai" });
+      return sendError(
+        res,
+        {
+          status: 404,
+          message: `The model '${id}' does not exist or you do not have access to it.`,
+          code: "model_not_found",
+        },
+        "model",
+      );
     }
     return sendError(res, {
       status: 404,
@@ -254,7 +290,8 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
     // Kept alive after the response, the connection has the same time again to send its next request.
     res.on("finish", () => deadlines.get(req.socket)?.arm());
     route(req, res, done.signal).catch((error: unknown) => {
-      if (!res.headersSent) sendError(res, { status: 500, message: `The local OpenAI server failed: ${describe(error)}` });
+      if (!res.headersSent)
+        sendError(res, { status: 500, message: `The local OpenAI server failed: ${describe(error)}` });
       else res.destroy();
     });
   });
@@ -263,7 +300,12 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
-      reject(new Error(`startLocalOpenAI could not listen on ${host}:${options.port ?? 0}: ${error.message}. Use port 0 to pick a free port.`, { cause: error }));
+      reject(
+        new Error(
+          `startLocalOpenAI could not listen on ${host}:${options.port ?? 0}: ${error.message}. Use port 0 to pick a free port.`,
+          { cause: error },
+        ),
+      );
     });
     server.listen(options.port ?? 0, host, () => resolve());
   });

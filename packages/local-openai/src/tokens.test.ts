@@ -10,7 +10,12 @@ describe("token estimates", () => {
 
   it("adds 4 tokens per message and 2 priming tokens to the prompt", () => {
     expect(countPromptTokens([{ role: "user", content: "abcdefgh" }])).toBe(2 + 4 + 2);
-    expect(countPromptTokens([{ role: "assistant", content: null }, { role: "user", content: [{ type: "text", text: "abcd" }] }])).toBe(2 + 4 + 4 + 1);
+    expect(
+      countPromptTokens([
+        { role: "assistant", content: null },
+        { role: "user", content: [{ type: "text", text: "abcd" }] },
+      ]),
+    ).toBe(2 + 4 + 4 + 1);
   });
 
   it("cuts a text to a number of tokens", () => {

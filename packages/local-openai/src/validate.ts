@@ -26,7 +26,11 @@ function typeName(value: unknown): string {
 }
 
 function isOptionalPositiveInteger(value: unknown, max = Number.MAX_SAFE_INTEGER): boolean {
-  return value === undefined || value === null || (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= max);
+  return (
+    value === undefined ||
+    value === null ||
+    (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= max)
+  );
 }
 
 /**
@@ -40,7 +44,7 @@ export function validateChatRequest(body: unknown): Valid | Invalid {
   const request = body as Record<string, unknown>;
   if (typeof request.model !== "string" || request.model.length === 0) {
     return invalid(
-      "you must provide a model parameter (a non-empty string such as \"gpt-4o-mini\").",
+      'you must provide a model parameter (a non-empty string such as "gpt-4o-mini").',
       "model",
       request.model === undefined ? "missing_required_parameter" : "invalid_type",
     );
@@ -84,11 +88,19 @@ export function validateChatRequest(body: unknown): Valid | Invalid {
   }
   for (const param of ["max_tokens", "max_completion_tokens"] as const) {
     if (!isOptionalPositiveInteger(request[param])) {
-      return invalid(`Invalid '${param}': expected an integer of at least 1, but got ${JSON.stringify(request[param])}.`, param, "invalid_value");
+      return invalid(
+        `Invalid '${param}': expected an integer of at least 1, but got ${JSON.stringify(request[param])}.`,
+        param,
+        "invalid_value",
+      );
     }
   }
   if (!isOptionalPositiveInteger(request.n, 128)) {
-    return invalid(`Invalid 'n': expected an integer from 1 to 128, but got ${JSON.stringify(request.n)}.`, "n", "invalid_value");
+    return invalid(
+      `Invalid 'n': expected an integer from 1 to 128, but got ${JSON.stringify(request.n)}.`,
+      "n",
+      "invalid_value",
+    );
   }
   return { ok: true, request: request as ChatCompletionRequest };
 }

@@ -15,9 +15,9 @@ describe("toJsonAttribute", () => {
       apiKey = "sk-live";
       baseURL = "https://api.openai.com/v1";
     }
-    expect(toJsonAttribute({ client: new OpenAI(), m: new Map([[1, 2]]), s: new Set([1]), f: function load() {} })).toBe(
-      '{"client":"[OpenAI]","m":"[Map size=1]","s":"[Set size=1]","f":"[Function load]"}',
-    );
+    expect(
+      toJsonAttribute({ client: new OpenAI(), m: new Map([[1, 2]]), s: new Set([1]), f: function load() {} }),
+    ).toBe('{"client":"[OpenAI]","m":"[Map size=1]","s":"[Set size=1]","f":"[Function load]"}');
   });
 
   it("redacts keys that look like secrets, not token counts, by the rule the tracker uses", () => {
@@ -48,11 +48,14 @@ describe("toJsonAttribute", () => {
       tokenCount: 7,
     });
     // One rule: every key the tracker treats as secret, the tracer does too.
-    for (const key of Object.keys(value)) expect(JSON.parse(toJsonAttribute({ [key]: "x" }))[key] === "[REDACTED]").toBe(isSecretKey(key));
+    for (const key of Object.keys(value))
+      expect(JSON.parse(toJsonAttribute({ [key]: "x" }))[key] === "[REDACTED]").toBe(isSecretKey(key));
   });
 
   it("redacts known key formats inside recorded strings", () => {
-    expect(toJsonAttribute({ note: "use sk-abcdefghijklmnopqrstuvwx for it" })).toBe('{"note":"use [REDACTED] for it"}');
+    expect(toJsonAttribute({ note: "use sk-abcdefghijklmnopqrstuvwx for it" })).toBe(
+      '{"note":"use [REDACTED] for it"}',
+    );
   });
 
   it("writes bigints, symbols and errors readably", () => {
@@ -87,10 +90,13 @@ describe("toJsonAttribute and class instances with toJSON", () => {
 
   it("reads own data properties only: a getter is not run", () => {
     let calls = 0;
-    const value = { plain: 1, get computed() {
-      calls++;
-      return "sk-abcdefghijklmnopqrstuvwx";
-    } };
+    const value = {
+      plain: 1,
+      get computed() {
+        calls++;
+        return "sk-abcdefghijklmnopqrstuvwx";
+      },
+    };
     expect(toJsonAttribute(value)).toBe('{"plain":1}');
     expect(calls).toBe(0);
   });

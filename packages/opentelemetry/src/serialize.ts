@@ -86,7 +86,8 @@ class BoundedJsonWriter {
     if (object instanceof Error) {
       return this.#object({ name: String(object.name), message: String(object.message) }, depth);
     }
-    if (object instanceof Map || object instanceof Set) return this.#string(`[${className(object)} size=${object.size}]`);
+    if (object instanceof Map || object instanceof Set)
+      return this.#string(`[${className(object)} size=${object.size}]`);
     // A class instance (an API client, a connection, a URL, a Buffer…) is named, never walked and
     // its toJSON never called: it can hold secrets.
     return this.#string(`[${className(object)}]`);

@@ -53,17 +53,15 @@ describe("node span attributes", () => {
 describe("run span attributes", () => {
   it("name inputs and overrides, never their values; the workflow is Traceloop's", () => {
     const graph = { version: "g1" } as GraphInfo;
-    const attributes = runAttributes(
-      {
-        runId: "r-1",
-        graph,
-        finalVars: ["summary"],
-        inputs: { text: "secret text" },
-        overrides: { model: "gpt-4o" },
-        executionPath: ["summary"],
-        attributes: {},
-      },
-    );
+    const attributes = runAttributes({
+      runId: "r-1",
+      graph,
+      finalVars: ["summary"],
+      inputs: { text: "secret text" },
+      overrides: { model: "gpt-4o" },
+      executionPath: ["summary"],
+      attributes: {},
+    });
     expect({ ...attributes, ...workflowAttributes("wf") }).toEqual({
       "hamilton.run_id": "r-1",
       "hamilton.graph.version": "g1",

@@ -30,7 +30,10 @@ let client: OpenAI;
 beforeAll(async () => {
   server = await startLocalOpenAI({
     latencyMs: 0,
-    failWith: (request) => (request.model === "missing-model" ? { status: 404, message: "The model `missing-model` does not exist" } : undefined),
+    failWith: (request) =>
+      request.model === "missing-model"
+        ? { status: 404, message: "The model `missing-model` does not exist" }
+        : undefined,
   });
   client = new OpenAI({ apiKey: "test-key", baseURL: server.baseURL, maxRetries: 0 });
 });
@@ -97,7 +100,10 @@ describe("OpenTelemetryTracer with Traceloop and the openai client", () => {
     expect(parentName(one("universalTruth"))).toBe("hamilton.run");
     expect(parentName(one("hamilton.run"))).toBe("ROOT");
     expect(new Set(spans().map((s) => s.spanContext().traceId)).size).toBe(1);
-    expect(chat.attributes).toMatchObject({ "gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.input_tokens": expect.any(Number) });
+    expect(chat.attributes).toMatchObject({
+      "gen_ai.request.model": "gpt-4o-mini",
+      "gen_ai.usage.input_tokens": expect.any(Number),
+    });
     expect(one("hamilton.run").attributes).toMatchObject({
       "traceloop.span.kind": "workflow",
       "traceloop.workflow.name": "universal-truth",
@@ -111,7 +117,15 @@ describe("OpenTelemetryTracer with Traceloop and the openai client", () => {
 
   it("carries Traceloop association properties set around execute onto the run's spans", async () => {
     const dr = new Builder()
-      .withModules({ greet: async () => (await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hello" }] })).id })
+      .withModules({
+        greet: async () =>
+          (
+            await client.chat.completions.create({
+              model: "gpt-4o-mini",
+              messages: [{ role: "user", content: "hello" }],
+            })
+          ).id,
+      })
       .withAdapters(new OpenTelemetryTracer())
       .build();
     await traceloop.withAssociationProperties({ user_id: "u-42" }, () => dr.execute(["greet"]));
@@ -135,7 +149,10 @@ describe("OpenTelemetryTracer with Traceloop and the openai client", () => {
     expect(error).toBeInstanceOf(NodeExecutionError);
     await traceloop.forceFlush();
     const answer = one("answer");
-    expect(answer.status).toEqual({ code: SpanStatusCode.ERROR, message: expect.stringContaining("The model `missing-model` does not exist") });
+    expect(answer.status).toEqual({
+      code: SpanStatusCode.ERROR,
+      message: expect.stringContaining("The model `missing-model` does not exist"),
+    });
     expect(answer.attributes["error.type"]).toBe("NotFoundError");
     expect(one("hamilton.run").status.code).toBe(SpanStatusCode.ERROR);
   });

@@ -5,7 +5,12 @@ import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { Builder, NodeExecutionError, node, tag } from "@hamilton-ts/core";
 import type { NodeContext } from "@hamilton-ts/core";
 import { AdapterSet } from "@hamilton-ts/lifecycle";
-import type { LifecycleAdapter, NodeExecutionEvent, NodeExecutionResultEvent, SharedAttributes } from "@hamilton-ts/lifecycle";
+import type {
+  LifecycleAdapter,
+  NodeExecutionEvent,
+  NodeExecutionResultEvent,
+  SharedAttributes,
+} from "@hamilton-ts/lifecycle";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { OpenTelemetryTracer } from "./tracer.js";
 
@@ -90,20 +95,24 @@ describe("OpenTelemetryTracer span tree", () => {
     expect(one("b").status.code).toBe(SpanStatusCode.UNSET);
     // The ids are left in the shared event attributes for other adapters.
     expect(seen.run).toEqual({ trace_id: run.spanContext().traceId, span_id: idOf(run) });
-    expect(seen.node).toEqual(["a", "b", "c"].map((n) => ({ trace_id: run.spanContext().traceId, span_id: idOf(one(n)) })));
+    expect(seen.node).toEqual(
+      ["a", "b", "c"].map((n) => ({ trace_id: run.spanContext().traceId, span_id: idOf(one(n)) })),
+    );
   });
 
   it("traces a diamond whose branches run concurrently, each branch parenting its own spans", async () => {
     const bothRunning = barrier(2);
-    const branch = (label: string) => async ({ a }: { a: number }) => {
-      await bothRunning(); // b and c are both in flight here
-      return appTracer.startActiveSpan(`work in ${label}`, async (span) => {
-        await new Promise((r) => setImmediate(r));
-        appTracer.startSpan(`nested in ${label}`).end(); // implicit parent: the active span
-        span.end();
-        return a + 1;
-      });
-    };
+    const branch =
+      (label: string) =>
+      async ({ a }: { a: number }) => {
+        await bothRunning(); // b and c are both in flight here
+        return appTracer.startActiveSpan(`work in ${label}`, async (span) => {
+          await new Promise((r) => setImmediate(r));
+          appTracer.startSpan(`nested in ${label}`).end(); // implicit parent: the active span
+          span.end();
+          return a + 1;
+        });
+      };
     const dr = new Builder()
       .withModules({ a: () => 1, b: branch("b"), c: branch("c"), d: ({ b, c }: { b: number; c: number }) => b + c })
       .withAdapters(new OpenTelemetryTracer())
@@ -148,7 +157,11 @@ describe("OpenTelemetryTracer span tree", () => {
     const runs = named("hamilton.run");
     expect(runs).toHaveLength(50);
     const runById = new Map(runs.map((r) => [idOf(r), r]));
-    const nodeById = new Map(spans().filter((s) => ["a", "b", "c", "d"].includes(s.name)).map((s) => [idOf(s), s]));
+    const nodeById = new Map(
+      spans()
+        .filter((s) => ["a", "b", "c", "d"].includes(s.name))
+        .map((s) => [idOf(s), s]),
+    );
     expect(nodeById.size).toBe(200);
     for (const nodeSpan of nodeById.values()) {
       const run = runById.get(parentId(nodeSpan)!);
@@ -167,7 +180,10 @@ describe("OpenTelemetryTracer span tree", () => {
   });
 
   it("parents the run span to the span current when execute is called", async () => {
-    const dr = new Builder().withModules({ a: () => 1 }).withAdapters(new OpenTelemetryTracer()).build();
+    const dr = new Builder()
+      .withModules({ a: () => 1 })
+      .withAdapters(new OpenTelemetryTracer())
+      .build();
     await appTracer.startActiveSpan("http request", async (span) => {
       await dr.execute(["a"]);
       span.end();
@@ -176,7 +192,10 @@ describe("OpenTelemetryTracer span tree", () => {
   });
 
   it("nests an execute started inside a node under that node's span", async () => {
-    const inner = new Builder().withModules({ x: () => 2 }).withAdapters(new OpenTelemetryTracer({ graphSpanName: "inner" })).build();
+    const inner = new Builder()
+      .withModules({ x: () => 2 })
+      .withAdapters(new OpenTelemetryTracer({ graphSpanName: "inner" }))
+      .build();
     const outer = new Builder()
       .withModules({ y: async () => (await inner.execute(["x"])).x * 10 })
       .withAdapters(new OpenTelemetryTracer({ graphSpanName: "outer" }))
@@ -254,9 +273,9 @@ describe("OpenTelemetryTracer failures", () => {
     const b = one("b");
     expect(b.status).toEqual({ code: SpanStatusCode.ERROR, message: "boom in b (a=1)" });
     expect(b.attributes["error.type"]).toBe("BoomError");
-    expect(b.events.map((e) => [e.name, e.attributes?.["exception.type"], e.attributes?.["exception.message"]])).toEqual([
-      ["exception", "BoomError", "boom in b (a=1)"],
-    ]);
+    expect(
+      b.events.map((e) => [e.name, e.attributes?.["exception.type"], e.attributes?.["exception.message"]]),
+    ).toEqual([["exception", "BoomError", "boom in b (a=1)"]]);
     expect(String(b.events[0]!.attributes?.["exception.stacktrace"])).toContain("boom in b");
     const run = one("hamilton.run");
     expect(run.status.code).toBe(SpanStatusCode.ERROR);
@@ -348,7 +367,10 @@ describe("OpenTelemetryTracer failures", () => {
     controller.abort(new Error("user went away"));
     await expect(out).rejects.toThrow(/aborted: user went away/);
     await vi.waitFor(() => expect(named("hamilton.run")).toHaveLength(1));
-    expect(one("hamilton.run").status).toMatchObject({ code: SpanStatusCode.ERROR, message: expect.stringContaining("user went away") });
+    expect(one("hamilton.run").status).toMatchObject({
+      code: SpanStatusCode.ERROR,
+      message: expect.stringContaining("user went away"),
+    });
     expect(one("a").status.code).toBe(SpanStatusCode.ERROR);
   });
 });
@@ -359,10 +381,13 @@ describe("OpenTelemetryTracer with other adapters", () => {
     const activeInObservers: string[] = [];
     const outer: LifecycleAdapter = {
       wrapGraphExecution: (_e, next) => outerTracer.startActiveSpan("outer run", (s) => next().finally(() => s.end())),
-      wrapNodeExecution: (e, next) => outerTracer.startActiveSpan(`outer ${e.node.name}`, (s) => next().finally(() => s.end())),
+      wrapNodeExecution: (e, next) =>
+        outerTracer.startActiveSpan(`outer ${e.node.name}`, (s) => next().finally(() => s.end())),
       beforeNodeExecution: (e) => {
         // Observers run inside all wrappers: the active span is the tracer's node span.
-        activeInObservers.push(trace.getActiveSpan()?.spanContext().spanId === e.attributes.span_id ? "node span" : "other");
+        activeInObservers.push(
+          trace.getActiveSpan()?.spanContext().spanId === e.attributes.span_id ? "node span" : "other",
+        );
       },
     };
     const dr = new Builder()
@@ -431,7 +456,10 @@ describe("OpenTelemetryTracer with other adapters", () => {
         (e as { warnings: string[] | undefined }).warnings = ["result looks stale"];
       },
     };
-    const dr = new Builder().withModules({ a: () => 1 }).withAdapters(new OpenTelemetryTracer(), checker).build();
+    const dr = new Builder()
+      .withModules({ a: () => 1 })
+      .withAdapters(new OpenTelemetryTracer(), checker)
+      .build();
     await dr.execute(["a"]);
     expect(one("a").events.map((e) => e.attributes?.["hamilton.warning.message"])).toEqual(["result looks stale"]);
   });
@@ -447,7 +475,9 @@ describe("OpenTelemetryTracer options", () => {
   it("explains other bad options", () => {
     expect(() => new OpenTelemetryTracer({ tracer: {} as never })).toThrow(/`tracer` must be an OpenTelemetry Tracer/);
     expect(() => new OpenTelemetryTracer({ tracerName: "" })).toThrow(/`tracerName` must be a non-empty string/);
-    expect(() => new OpenTelemetryTracer({ graphSpanName: "" })).toThrow(/`graphSpanName` must be a non-empty string or a function/);
+    expect(() => new OpenTelemetryTracer({ graphSpanName: "" })).toThrow(
+      /`graphSpanName` must be a non-empty string or a function/,
+    );
     expect(() => new OpenTelemetryTracer({ maxValueLength: 0 })).toThrow(/`maxValueLength` must be a positive integer/);
     expect(() => new OpenTelemetryTracer({ serialize: "json" as never })).toThrow(/`serialize` must be a function/);
     expect(() => new OpenTelemetryTracer(null as never)).toThrow(/options must be an object/);
@@ -455,8 +485,16 @@ describe("OpenTelemetryTracer options", () => {
 
   it("uses the given tracer, or the global one under tracerName", async () => {
     const modules = { a: () => 1 };
-    await new Builder().withModules(modules).withAdapters(new OpenTelemetryTracer({ tracer: provider.getTracer("given") })).build().execute(["a"]);
-    await new Builder().withModules(modules).withAdapters(new OpenTelemetryTracer({ tracerName: "named", tracerVersion: "1.2.3" })).build().execute(["a"]);
+    await new Builder()
+      .withModules(modules)
+      .withAdapters(new OpenTelemetryTracer({ tracer: provider.getTracer("given") }))
+      .build()
+      .execute(["a"]);
+    await new Builder()
+      .withModules(modules)
+      .withAdapters(new OpenTelemetryTracer({ tracerName: "named", tracerVersion: "1.2.3" }))
+      .build()
+      .execute(["a"]);
     await new Builder().withModules(modules).withAdapters(new OpenTelemetryTracer()).build().execute(["a"]);
     expect(spans().map((s) => `${s.instrumentationScope.name}@${s.instrumentationScope.version ?? ""}`)).toEqual([
       "given@",
@@ -470,7 +508,11 @@ describe("OpenTelemetryTracer options", () => {
 
   it("names the run span with graphSpanName, a string or a function of the run", async () => {
     const modules = { a: () => 1 };
-    await new Builder().withModules(modules).withAdapters(new OpenTelemetryTracer({ graphSpanName: "pipeline" })).build().execute(["a"]);
+    await new Builder()
+      .withModules(modules)
+      .withAdapters(new OpenTelemetryTracer({ graphSpanName: "pipeline" }))
+      .build()
+      .execute(["a"]);
     await new Builder()
       .withModules(modules)
       .withAdapters(new OpenTelemetryTracer({ graphSpanName: (e) => `run ${e.finalVars.join(",")}` }))
@@ -480,10 +522,17 @@ describe("OpenTelemetryTracer options", () => {
   });
 
   it("records no values by default", async () => {
-    const dr = new Builder().withModules({ a: ({ apiKey }: { apiKey: string }) => apiKey.length }).withAdapters(new OpenTelemetryTracer()).build();
+    const dr = new Builder()
+      .withModules({ a: ({ apiKey }: { apiKey: string }) => apiKey.length })
+      .withAdapters(new OpenTelemetryTracer())
+      .build();
     await dr.execute(["a"], { inputs: { apiKey: "sk-secret" } });
     for (const span of spans()) {
-      expect(Object.keys(span.attributes).filter((k) => k.startsWith("traceloop.entity.in") || k.startsWith("traceloop.entity.out"))).toEqual([]);
+      expect(
+        Object.keys(span.attributes).filter(
+          (k) => k.startsWith("traceloop.entity.in") || k.startsWith("traceloop.entity.out"),
+        ),
+      ).toEqual([]);
       expect(JSON.stringify(span.attributes)).not.toContain("sk-secret");
     }
     expect(one("hamilton.run").attributes["hamilton.inputs"]).toEqual(["apiKey"]);
@@ -496,19 +545,27 @@ describe("OpenTelemetryTracer options", () => {
     const dr = new Builder()
       .withModules({
         client: () => new Client(),
-        summary: ({ text, client }: { text: string; client: Client }) => ({ words: text.split(" ").length, via: client }),
+        summary: ({ text, client }: { text: string; client: Client }) => ({
+          words: text.split(" ").length,
+          via: client,
+        }),
         long: () => "x".repeat(100),
       })
       .withAdapters(new OpenTelemetryTracer({ recordInputs: true, recordOutputs: true, maxValueLength: 60 }))
       .build();
     await dr.execute(["summary", "long"], { inputs: { text: "a b c", token: "t-123" } });
     const summary = one("summary");
-    expect(JSON.parse(String(summary.attributes["traceloop.entity.input"]))).toEqual({ args: [], kwargs: { text: "a b c", client: "[Client]" } });
+    expect(JSON.parse(String(summary.attributes["traceloop.entity.input"]))).toEqual({
+      args: [],
+      kwargs: { text: "a b c", client: "[Client]" },
+    });
     expect(JSON.parse(String(summary.attributes["traceloop.entity.output"]))).toEqual({ words: 3, via: "[Client]" });
     expect(one("long").attributes["traceloop.entity.output"]).toBe(`"${"x".repeat(59)}…`);
     const run = one("hamilton.run");
     expect(run.attributes["traceloop.entity.input"]).toBe('{"args":[],"kwargs":{"text":"a b c","token":"[REDACTED]"}}');
-    expect(String(run.attributes["traceloop.entity.output"])).toMatch(/^\{"summary":\{"words":3,"via":"\[Client\]"\},"long":"xxx/);
+    expect(String(run.attributes["traceloop.entity.output"])).toMatch(
+      /^\{"summary":\{"words":3,"via":"\[Client\]"\},"long":"xxx/,
+    );
     expect(JSON.stringify(spans().map((s) => s.attributes))).not.toMatch(/sk-in-client|t-123/);
   });
 
@@ -543,7 +600,9 @@ describe("OpenTelemetryTracer options", () => {
     const noop = new ProxyTracerProvider().getTracer("noop"); // no delegate: a no-op tracer
     const dr = new Builder()
       .withModules({ a: () => 1, b: ({ a }: { a: number }) => a + 1 })
-      .withAdapters(new OpenTelemetryTracer({ tracer: noop }), { afterNodeExecution: (e: NodeExecutionResultEvent) => void seen.push(e.attributes) })
+      .withAdapters(new OpenTelemetryTracer({ tracer: noop }), {
+        afterNodeExecution: (e: NodeExecutionResultEvent) => void seen.push(e.attributes),
+      })
       .build();
     expect(await context.with(context.active(), () => dr.execute(["b"]))).toEqual({ b: 2 });
     expect(seen).toEqual([{}, {}]);
@@ -585,12 +644,20 @@ describe("OpenTelemetryTracer never exports a secret, with default options", () 
   /** Everything a span exporter sends for the finished spans, as one text. */
   function exported(): string {
     return JSON.stringify(
-      spans().map((s) => ({ name: s.name, attributes: s.attributes, status: s.status, events: s.events.map((e) => [e.name, e.attributes]) })),
+      spans().map((s) => ({
+        name: s.name,
+        attributes: s.attributes,
+        status: s.status,
+        events: s.events.map((e) => [e.name, e.attributes]),
+      })),
     );
   }
 
   /** Runs a one-node graph whose node does `body`, and returns what was exported. */
-  async function exportOf(body: (text: string, ctx: { warn(message: string): void }) => unknown, text: string): Promise<string> {
+  async function exportOf(
+    body: (text: string, ctx: { warn(message: string): void }) => unknown,
+    text: string,
+  ): Promise<string> {
     exporter.reset();
     const dr = new Builder()
       .withModules({ leaky: (_: unknown, ctx: NodeContext) => body(text, ctx) })
@@ -602,12 +669,44 @@ describe("OpenTelemetryTracer never exports a secret, with default options", () 
   }
 
   const exits: ReadonlyArray<readonly [string, (text: string, ctx: { warn(message: string): void }) => unknown]> = [
-    ["an Error thrown by a sync node (status, exception event, stack, run span)", (text) => { throw new Error(`call failed: ${text}`); }],
-    ["an Error rejected by an async node", async (text) => { await Promise.resolve(); throw new TypeError(`call failed: ${text}`); }],
-    ["a thrown string (node span and the run's NodeExecutionError)", (text) => { throw `call failed: ${text}`; }], // eslint-disable-line no-throw-literal
-    ["a thrown object", (text) => { throw { detail: text }; }], // eslint-disable-line no-throw-literal
-    ["an Error whose code holds the text", (text) => { throw Object.assign(new Error("failed"), { code: text }); }],
-    ["a warning", (text, ctx) => { ctx.warn(`check failed: ${text}`); return 1; }],
+    [
+      "an Error thrown by a sync node (status, exception event, stack, run span)",
+      (text) => {
+        throw new Error(`call failed: ${text}`);
+      },
+    ],
+    [
+      "an Error rejected by an async node",
+      async (text) => {
+        await Promise.resolve();
+        throw new TypeError(`call failed: ${text}`);
+      },
+    ],
+    [
+      "a thrown string (node span and the run's NodeExecutionError)",
+      (text) => {
+        throw `call failed: ${text}`;
+      },
+    ], // eslint-disable-line no-throw-literal
+    [
+      "a thrown object",
+      (text) => {
+        throw { detail: text };
+      },
+    ], // eslint-disable-line no-throw-literal
+    [
+      "an Error whose code holds the text",
+      (text) => {
+        throw Object.assign(new Error("failed"), { code: text });
+      },
+    ],
+    [
+      "a warning",
+      (text, ctx) => {
+        ctx.warn(`check failed: ${text}`);
+        return 1;
+      },
+    ],
   ];
 
   for (const [exit, body] of exits) {
@@ -632,12 +731,21 @@ describe("OpenTelemetryTracer never exports a secret, with default options", () 
   });
 
   it("keeps the error readable: type, the message around the secret, a redacted stack", async () => {
-    await exportOf((text) => { throw new TypeError(`call failed: ${text}`); }, "login failed, password: hunter2-5ecret");
+    await exportOf((text) => {
+      throw new TypeError(`call failed: ${text}`);
+    }, "login failed, password: hunter2-5ecret");
     const leaky = one("leaky");
     expect(leaky.status.message).toBe("call failed: login failed, password: [REDACTED]");
-    expect(leaky.events[0]!.attributes).toMatchObject({ "exception.type": "TypeError", "exception.message": "call failed: login failed, password: [REDACTED]" });
-    expect(String(leaky.events[0]!.attributes!["exception.stacktrace"])).toMatch(/^TypeError: call failed: login failed, password: \[REDACTED\]\n\s+at /);
-    expect(one("hamilton.run").status.message).toBe('Node "leaky" failed: call failed: login failed, password: [REDACTED]');
+    expect(leaky.events[0]!.attributes).toMatchObject({
+      "exception.type": "TypeError",
+      "exception.message": "call failed: login failed, password: [REDACTED]",
+    });
+    expect(String(leaky.events[0]!.attributes!["exception.stacktrace"])).toMatch(
+      /^TypeError: call failed: login failed, password: \[REDACTED\]\n\s+at /,
+    );
+    expect(one("hamilton.run").status.message).toBe(
+      'Node "leaky" failed: call failed: login failed, password: [REDACTED]',
+    );
   });
 
   it("cuts a long error message and stack, and each warning, to maxValueLength", async () => {
@@ -654,7 +762,10 @@ describe("OpenTelemetryTracer never exports a secret, with default options", () 
     await dr.execute(["long"]).catch(() => undefined);
     const long = one("long");
     expect(long.status.message).toBe(`${"m".repeat(100)}…`);
-    const [exception, warning] = [long.events.find((e) => e.name === "exception")!, long.events.find((e) => e.name === "hamilton.node.warning")!];
+    const [exception, warning] = [
+      long.events.find((e) => e.name === "exception")!,
+      long.events.find((e) => e.name === "hamilton.node.warning")!,
+    ];
     expect(String(exception.attributes!["exception.stacktrace"])).toHaveLength(401);
     expect(warning.attributes!["hamilton.warning.message"]).toBe(`${"w".repeat(100)}…`);
   });
@@ -710,7 +821,9 @@ describe("OpenTelemetryTracer recording cost", () => {
     // each cut at 4,096 characters as it is written.
     const n3 = one("n3");
     expect(String(n3.attributes["traceloop.entity.output"])).toHaveLength(4097);
-    expect(String(n3.attributes["traceloop.entity.input"]).startsWith('{"args":[],"kwargs":{"x":[0,0.14285714285714285,')).toBe(true);
+    expect(
+      String(n3.attributes["traceloop.entity.input"]).startsWith('{"args":[],"kwargs":{"x":[0,0.14285714285714285,'),
+    ).toBe(true);
     // Not recording takes well under a millisecond here: 1 ms is the floor of the baseline.
     expect(withRecording / Math.max(without, 1)).toBeLessThan(10);
   });

@@ -34,7 +34,9 @@ const STACK_LENGTH_FACTOR = 4;
 function checkOptions(options: OpenTelemetryTracerOptions): void {
   const where = "new OpenTelemetryTracer(options)";
   if (options === null || typeof options !== "object") {
-    throw new TypeError(`${where}: options must be an object (or omitted), got ${options === null ? "null" : typeof options}.`);
+    throw new TypeError(
+      `${where}: options must be an object (or omitted), got ${options === null ? "null" : typeof options}.`,
+    );
   }
   if (options.tracer !== undefined && options.tracerName !== undefined) {
     throw new TypeError(
@@ -43,7 +45,9 @@ function checkOptions(options: OpenTelemetryTracerOptions): void {
     );
   }
   if (options.tracer !== undefined && typeof (options.tracer as Partial<Tracer>).startSpan !== "function") {
-    throw new TypeError(`${where}: \`tracer\` must be an OpenTelemetry Tracer (with startSpan), e.g. provider.getTracer("my-app").`);
+    throw new TypeError(
+      `${where}: \`tracer\` must be an OpenTelemetry Tracer (with startSpan), e.g. provider.getTracer("my-app").`,
+    );
   }
   for (const key of ["tracerName", "workflowName"] as const) {
     const value = options[key];
@@ -52,13 +56,24 @@ function checkOptions(options: OpenTelemetryTracerOptions): void {
     }
   }
   const { graphSpanName, maxValueLength, serialize, runAttributes } = options;
-  if (graphSpanName !== undefined && typeof graphSpanName !== "function" && (typeof graphSpanName !== "string" || graphSpanName.length === 0)) {
-    throw new TypeError(`${where}: \`graphSpanName\` must be a non-empty string or a function (event) => string, got ${JSON.stringify(graphSpanName)}.`);
+  if (
+    graphSpanName !== undefined &&
+    typeof graphSpanName !== "function" &&
+    (typeof graphSpanName !== "string" || graphSpanName.length === 0)
+  ) {
+    throw new TypeError(
+      `${where}: \`graphSpanName\` must be a non-empty string or a function (event) => string, got ${JSON.stringify(graphSpanName)}.`,
+    );
   }
   if (maxValueLength !== undefined && !(Number.isInteger(maxValueLength) && maxValueLength > 0)) {
-    throw new RangeError(`${where}: \`maxValueLength\` must be a positive integer (characters), got ${String(maxValueLength)}.`);
+    throw new RangeError(
+      `${where}: \`maxValueLength\` must be a positive integer (characters), got ${String(maxValueLength)}.`,
+    );
   }
-  for (const [key, value] of [["serialize", serialize], ["runAttributes", runAttributes]] as const) {
+  for (const [key, value] of [
+    ["serialize", serialize],
+    ["runAttributes", runAttributes],
+  ] as const) {
     if (value !== undefined && typeof value !== "function") {
       throw new TypeError(`${where}: \`${key}\` must be a function, got ${typeof value}.`);
     }
@@ -106,7 +121,9 @@ function recordFailure(span: Span, error: unknown, describe: (value: unknown) =>
       name: error.name,
       message,
       ...(stack !== undefined ? { stack: redactAndCut(stack, max * STACK_LENGTH_FACTOR) } : {}),
-      ...(typeof code === "string" || typeof code === "number" ? { code: typeof code === "string" ? redactAndCut(code, max) : code } : {}),
+      ...(typeof code === "string" || typeof code === "number"
+        ? { code: typeof code === "string" ? redactAndCut(code, max) : code }
+        : {}),
     };
     span.recordException(exception);
     span.setStatus({ code: SpanStatusCode.ERROR, message });
@@ -133,9 +150,15 @@ function endNodeSpan(span: Span, event: NodeExecutionEvent, max: number): void {
 }
 
 /** Warnings as span events (off the per-node path: most node runs have none). */
-function recordWarnings(span: Span, warnings: readonly string[], event: Partial<NodeExecutionResultEvent>, max: number): void {
+function recordWarnings(
+  span: Span,
+  warnings: readonly string[],
+  event: Partial<NodeExecutionResultEvent>,
+  max: number,
+): void {
   const kept = Math.min(warnings.length, MAX_NODE_WARNINGS);
-  for (let i = 0; i < kept; i++) span.addEvent(EVENT_WARNING, { [ATTR_WARNING_MESSAGE]: redactAndCut(String(warnings[i]), max) });
+  for (let i = 0; i < kept; i++)
+    span.addEvent(EVENT_WARNING, { [ATTR_WARNING_MESSAGE]: redactAndCut(String(warnings[i]), max) });
   const dropped = warnings.length - kept + (event.warningsDropped ?? 0);
   if (dropped > 0) span.setAttribute(ATTR_WARNINGS_DROPPED, dropped);
 }
@@ -224,7 +247,8 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
   /** A recorded value as an attribute string; never throws (a span must always end). */
   #record(value: unknown): string {
     // The default serializer stops once it has written one character more than is kept.
-    if (this.#serialize === undefined) return truncate(serializeBounded(value, this.#maxValueLength + 1), this.#maxValueLength);
+    if (this.#serialize === undefined)
+      return truncate(serializeBounded(value, this.#maxValueLength + 1), this.#maxValueLength);
     let text: string;
     try {
       text = this.#serialize(value);
@@ -246,7 +270,8 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
     try {
       span.setAttributes(this.#workflowAttributes);
       shareIds(span, event.attributes);
-      if (this.#recordInputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_INPUT, this.#record({ args: [], kwargs: event.inputs }));
+      if (this.#recordInputs)
+        span.setAttribute(ATTR_TRACELOOP_ENTITY_INPUT, this.#record({ args: [], kwargs: event.inputs }));
       const runContext = trace.setSpan(parent, span);
       this.#runs.set(event.runId, runContext);
       const results = await context.with(runContext, next);
@@ -278,7 +303,8 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
       span.setAttributes(this.#nodeAttributes.get(node));
       shareIds(span, event.attributes);
       if (taskId !== undefined) span.setAttribute(ATTR_NODE_TASK_ID, taskId);
-      if (this.#recordInputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_INPUT, this.#record({ args: [], kwargs: event.kwargs }));
+      if (this.#recordInputs)
+        span.setAttribute(ATTR_TRACELOOP_ENTITY_INPUT, this.#record({ args: [], kwargs: event.kwargs }));
       out = context.with(trace.setSpan(parent, span), next);
     } catch (error) {
       recordFailure(span, error, this.#describeThrown, this.#maxValueLength);

@@ -138,7 +138,9 @@ describe("DeliveryQueue: failures", () => {
     expect(sink.signals[0]!.aborted).toBe(true);
     const first = errors[0]!.error;
     expect(TrackerError.isInstance(first) && first.code).toBe("SINK_TIMEOUT");
-    expect((first as Error).message).toMatch(/within 10 ms; the batch will be retried\. Check the sink, or raise sinkTimeoutMs/);
+    expect((first as Error).message).toMatch(
+      /within 10 ms; the batch will be retried\. Check the sink, or raise sinkTimeoutMs/,
+    );
   });
 
   it("flush({ timeout }) resolves, incomplete, while the sink is down", async () => {
@@ -258,7 +260,13 @@ describe("DeliveryQueue: close", () => {
     const sink = new MemorySink();
     sink.mode = "hang";
     const { q } = queue(sink, { batchSize: 1000 });
-    const records = [runRecord("r"), nodeRecord("r", "a"), nodeRecord("r", "b"), runRecord("r", "SUCCESS"), nodeRecord("r2", "c")];
+    const records = [
+      runRecord("r"),
+      nodeRecord("r", "a"),
+      nodeRecord("r", "b"),
+      runRecord("r", "SUCCESS"),
+      nodeRecord("r2", "c"),
+    ];
     for (const r of records) q.push(r);
     expect(q.report().undelivered).toEqual(records);
     await q.close(10);
@@ -352,7 +360,12 @@ describe("DeliveryQueue: records set aside by a non-retryable error", () => {
     expect(report.rejectedRecords).toEqual(records.slice(500));
 
     const { q: small } = queue(sink, { byteBudget: 120_000 });
-    for (let i = 0; i < 20; i++) small.push(nodeRecord("r", `big${i}`, "SUCCESS", { result: { kind: "string", length: 4000, preview: "x".repeat(4000), truncated: false } }));
+    for (let i = 0; i < 20; i++)
+      small.push(
+        nodeRecord("r", `big${i}`, "SUCCESS", {
+          result: { kind: "string", length: 4000, preview: "x".repeat(4000), truncated: false },
+        }),
+      );
     const smallReport = await small.flush();
     expect(smallReport.rejected).toBe(20);
     // ~4 kB each, an eighth of the budget is 15 kB: the last three.

@@ -226,10 +226,13 @@ export class DeliveryQueue {
         };
         this.#waiters.push(waiter);
         if (timeoutMs !== undefined) {
-          timer = setTimeout(() => {
-            this.#waiters = this.#waiters.filter((w) => w !== waiter);
-            done();
-          }, Math.max(0, timeoutMs));
+          timer = setTimeout(
+            () => {
+              this.#waiters = this.#waiters.filter((w) => w !== waiter);
+              done();
+            },
+            Math.max(0, timeoutMs),
+          );
           // Not unref'd: someone awaits this flush, and the process must live to see it settle.
         }
       });
@@ -245,7 +248,9 @@ export class DeliveryQueue {
   async close(timeoutMs: number): Promise<DeliveryReport> {
     const report = await this.flush(timeoutMs);
     this.#aborted = true;
-    this.#writeAbort?.abort(new TrackerError("SINK_TIMEOUT", `HamiltonTracker.shutdown(): gave up after ${timeoutMs} ms.`));
+    this.#writeAbort?.abort(
+      new TrackerError("SINK_TIMEOUT", `HamiltonTracker.shutdown(): gave up after ${timeoutMs} ms.`),
+    );
     this.#wake?.();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -301,7 +306,11 @@ export class DeliveryQueue {
   exitFlush(): void {
     if (this.#aborted) return;
     this.#writeAbort?.abort(
-      new TrackerError("SINK_TIMEOUT", "The process is exiting (HamiltonTracker.shutdown() was not called): the write in flight was abandoned.", { retryable: true }),
+      new TrackerError(
+        "SINK_TIMEOUT",
+        "The process is exiting (HamiltonTracker.shutdown() was not called): the write in flight was abandoned.",
+        { retryable: true },
+      ),
     );
     if (!this.#exitFlushed) {
       this.#exitFlushed = true;

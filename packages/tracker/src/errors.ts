@@ -118,7 +118,8 @@ export function redactError(error: unknown, depth = 0): unknown {
     for (const key of Reflect.ownKeys(descriptors)) {
       const descriptor = descriptors[key as string]!;
       if (!("value" in descriptor)) continue;
-      if (typeof descriptor.value === "string") descriptor.value = safeText(descriptor.value, key === "stack" ? MAX_STACK : MAX_TEXT);
+      if (typeof descriptor.value === "string")
+        descriptor.value = safeText(descriptor.value, key === "stack" ? MAX_STACK : MAX_TEXT);
       else if (key === "cause") descriptor.value = depth < 3 ? redactError(descriptor.value, depth + 1) : undefined;
     }
     return Object.create(Object.getPrototypeOf(error) as object | null, descriptors) as unknown;

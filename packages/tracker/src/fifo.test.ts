@@ -9,7 +9,10 @@ describe("Fifo", () => {
     q.push("b", 7);
     expect(q.size).toBe(2);
     expect(q.peekSeq()).toBe(3);
-    expect(q.entries()).toEqual([["a", 3], ["b", 7]]);
+    expect(q.entries()).toEqual([
+      ["a", 3],
+      ["b", 7],
+    ]);
     expect(q.shift()).toBe("a");
     expect(q.peekSeq()).toBe(7);
     expect(q.shift()).toBe("b");
@@ -35,16 +38,16 @@ describe("Fifo", () => {
   });
 });
 
-  it("releases memory when items only go through (a full queue dropping its oldest)", () => {
-    const q = new Fifo<number>();
-    for (let i = 0; i < 100; i++) q.push(i, i);
-    for (let i = 100; i < 1_000_000; i++) {
-      q.push(i, i);
-      q.shift();
-    }
-    expect(q.size).toBe(100);
-    expect(q.allocated).toBeLessThanOrEqual(2 * 100 + 1024);
-  });
+it("releases memory when items only go through (a full queue dropping its oldest)", () => {
+  const q = new Fifo<number>();
+  for (let i = 0; i < 100; i++) q.push(i, i);
+  for (let i = 100; i < 1_000_000; i++) {
+    q.push(i, i);
+    q.shift();
+  }
+  expect(q.size).toBe(100);
+  expect(q.allocated).toBeLessThanOrEqual(2 * 100 + 1024);
+});
 
 describe("Fifo: bytes", () => {
   it("keeps the sum of the sizes of the items it holds", () => {

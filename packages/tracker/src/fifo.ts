@@ -63,7 +63,8 @@ export class Fifo<T> {
   /** The items with their sequence numbers, oldest first (a copy). */
   entries(): [T, number][] {
     const out: [T, number][] = [];
-    for (let i = this.#head; i < this.#slots.length; i += 3) out.push([this.#slots[i] as T, this.#slots[i + 1] as number]);
+    for (let i = this.#head; i < this.#slots.length; i += 3)
+      out.push([this.#slots[i] as T, this.#slots[i + 1] as number]);
     return out;
   }
 }

@@ -50,7 +50,13 @@ describe("FileSink: recovery", () => {
 
   it("delivers through a tracker after the store was deleted mid-process", async () => {
     const store = join(dir, "store");
-    const tracker = new HamiltonTracker({ projectId: "p", username: "u", dagName: "d", sink: new FileSink({ dir: store }), retryInitialDelayMs: 1 });
+    const tracker = new HamiltonTracker({
+      projectId: "p",
+      username: "u",
+      dagName: "d",
+      sink: new FileSink({ dir: store }),
+      retryInitialDelayMs: 1,
+    });
     const dr = new Builder().withModules(dataflow).withAdapters(tracker).build();
     await dr.execute(["d"], { inputs: { seed: 1 } });
     expect((await tracker.flush()).complete).toBe(true);
@@ -69,7 +75,13 @@ describe("FileSink: recovery", () => {
 describe("FileSink: layout", () => {
   it("writes one template file per graph version and one JSON-lines file per run, in order", async () => {
     const sink = new FileSink({ dir });
-    const records = [templateRecord(), runRecord("r1"), nodeRecord("r1", "a", "RUNNING"), nodeRecord("r1", "a"), runRecord("r1", "SUCCESS")];
+    const records = [
+      templateRecord(),
+      runRecord("r1"),
+      nodeRecord("r1", "a", "RUNNING"),
+      nodeRecord("r1", "a"),
+      runRecord("r1", "SUCCESS"),
+    ];
     await sink.write(7, records);
     expect(await readdir(join(dir, "7"))).toEqual(["runs", "templates"]);
     expect(await readdir(join(dir, "7", "templates"))).toEqual(["v1.json"]);
@@ -86,7 +98,12 @@ describe("FileSink: layout", () => {
     await sink.write("p", [nodeRecord("r1", "a")]);
     await sink.write("p", [runRecord("r1", "FAILURE")]);
     const text = await readFile(join(dir, "p", "runs", "r1.jsonl"), "utf8");
-    expect(text.trimEnd().split("\n").map((l) => JSON.parse(l).type)).toEqual(["run", "node_run", "run"]);
+    expect(
+      text
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l).type),
+    ).toEqual(["run", "node_run", "run"]);
   });
 
   it("keeps hostile ids inside its directory", async () => {
@@ -105,7 +122,9 @@ describe("FileSink: layout", () => {
     const file = join(dir, "not-a-dir");
     await writeFile(file, "x");
     const sink = new FileSink({ dir: file });
-    await expect(sink.write("p", [runRecord("r")])).rejects.toMatchObject({ code: expect.stringMatching(/EEXIST|ENOTDIR/) });
+    await expect(sink.write("p", [runRecord("r")])).rejects.toMatchObject({
+      code: expect.stringMatching(/EEXIST|ENOTDIR/),
+    });
   });
 });
 
@@ -152,9 +171,17 @@ describe("FileSink: crash safety", () => {
 
 describe("FileSink: concurrency", () => {
   it("100 concurrent runs: every record is present afterwards", async () => {
-    const tracker = new HamiltonTracker({ projectId: "p", username: "u", dagName: "d", sink: new FileSink({ dir }), batchSize: 37 });
+    const tracker = new HamiltonTracker({
+      projectId: "p",
+      username: "u",
+      dagName: "d",
+      sink: new FileSink({ dir }),
+      batchSize: 37,
+    });
     const dr = new Builder().withModules(dataflow).withAdapters(tracker).build();
-    const results = await Promise.all(Array.from({ length: 100 }, (_, seed) => dr.execute(["d"], { inputs: { seed } })));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, seed) => dr.execute(["d"], { inputs: { seed } })),
+    );
     expect(results.map((r) => r.d)).toEqual(Array.from({ length: 100 }, (_, seed) => seed * 2 + 3));
     const report = await tracker.shutdown();
     expect(report).toMatchObject({ complete: true, dropped: 0, rejected: 0 });
@@ -168,17 +195,31 @@ describe("FileSink: concurrency", () => {
       expect(run.run.status).toBe("SUCCESS");
       // 1 RUNNING + 4 nodes × (RUNNING + SUCCESS) + 1 final.
       expect(run.records).toBe(10);
-      expect(run.nodes.map((n) => `${n.node}:${n.status}`).sort()).toEqual(["a:SUCCESS", "b:SUCCESS", "c:SUCCESS", "d:SUCCESS"]);
+      expect(run.nodes.map((n) => `${n.node}:${n.status}`).sort()).toEqual([
+        "a:SUCCESS",
+        "b:SUCCESS",
+        "c:SUCCESS",
+        "d:SUCCESS",
+      ]);
     }
     const seeds = store.runs.map((r) => (r.run.inputs["seed"] as { value: number }).value).sort((x, y) => x - y);
     expect(seeds).toEqual(Array.from({ length: 100 }, (_, i) => i));
-    const dValues = store.runs.map((r) => (r.nodes.find((n) => n.node === "d")!.result as { value: number }).value).sort((x, y) => x - y);
+    const dValues = store.runs
+      .map((r) => (r.nodes.find((n) => n.node === "d")!.result as { value: number }).value)
+      .sort((x, y) => x - y);
     expect(dValues).toEqual(results.map((r) => r.d).sort((x, y) => x - y));
   });
 
   it("two trackers (two sinks) writing one store concurrently lose nothing", async () => {
     const trackers = [0, 1].map(
-      (i) => new HamiltonTracker({ projectId: "shared", username: `u${i}`, dagName: "d", sink: new FileSink({ dir }), batchSize: 5 }),
+      (i) =>
+        new HamiltonTracker({
+          projectId: "shared",
+          username: `u${i}`,
+          dagName: "d",
+          sink: new FileSink({ dir }),
+          batchSize: 5,
+        }),
     );
     await Promise.all(
       trackers.map((t) => {

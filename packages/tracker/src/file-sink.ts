@@ -79,7 +79,12 @@ export class FileSink implements TrackerSink {
     if (!this.#dirs.has(runsDir)) {
       await mkdir(runsDir, { recursive: true });
       // A long project id is not in its directory's name: it is kept beside it for readers.
-      if (isHashedName(projectName)) await writeFile(join(projectDir, PROJECT_FILE), `${JSON.stringify({ projectId: String(projectId) })}\n`, "utf8");
+      if (isHashedName(projectName))
+        await writeFile(
+          join(projectDir, PROJECT_FILE),
+          `${JSON.stringify({ projectId: String(projectId) })}\n`,
+          "utf8",
+        );
       this.#dirs.add(runsDir);
     }
     const runs = new Map<string, { lines: string[]; final: boolean }>();

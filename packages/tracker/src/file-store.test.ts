@@ -26,7 +26,12 @@ describe("nodeRunKey", () => {
 
 describe("readFileStore", () => {
   it("reads a missing directory as empty", async () => {
-    await expect(readFileStore(join(dir, "nothing-here"))).resolves.toEqual({ templates: [], runs: [], skippedLines: 0, skippedFiles: [] });
+    await expect(readFileStore(join(dir, "nothing-here"))).resolves.toEqual({
+      templates: [],
+      runs: [],
+      skippedLines: 0,
+      skippedFiles: [],
+    });
   });
 
   it("folds repeated lines (a retried batch): a final record is never replaced by RUNNING", async () => {
@@ -43,10 +48,12 @@ describe("readFileStore", () => {
 
   it("keeps a node's latest attempt", async () => {
     const sink = new FileSink({ dir });
-    await sink.write(
-      "p",
-      [runRecord("r"), nodeRecord("r", "a", "FAILURE", { attempt: 1 }), nodeRecord("r", "a", "RUNNING", { attempt: 2 }), nodeRecord("r", "a", "SUCCESS", { attempt: 2 })],
-    );
+    await sink.write("p", [
+      runRecord("r"),
+      nodeRecord("r", "a", "FAILURE", { attempt: 1 }),
+      nodeRecord("r", "a", "RUNNING", { attempt: 2 }),
+      nodeRecord("r", "a", "SUCCESS", { attempt: 2 }),
+    ]);
     const [run] = (await readFileStore(dir)).runs;
     expect(run!.nodes).toEqual([expect.objectContaining({ attempt: 2, status: "SUCCESS" })]);
   });
@@ -60,7 +67,10 @@ describe("readFileStore", () => {
 
   it("filters by project and orders runs by start time", async () => {
     const sink = new FileSink({ dir });
-    await sink.write("a", [runRecord("late", "RUNNING", { startTime: 2 }), runRecord("early", "RUNNING", { startTime: 1 })]);
+    await sink.write("a", [
+      runRecord("late", "RUNNING", { startTime: 2 }),
+      runRecord("early", "RUNNING", { startTime: 1 }),
+    ]);
     await sink.write("b", [runRecord("other")]);
     expect((await readFileStore(dir, { projectId: "a" })).runs.map((r) => r.runId)).toEqual(["early", "late"]);
     expect((await readFileStore(dir)).runs).toHaveLength(3);
@@ -94,11 +104,18 @@ describe("readFileStore", () => {
     ["ids of 30 emoji", "🚀".repeat(30), "🧪".repeat(30), "🔖".repeat(30)],
   ])("stores and reads back %s under safe names", async (_what, projectId, runId, graphVersion) => {
     const sink = new FileSink({ dir });
-    await sink.write(projectId, [templateRecord({ graphVersion }), runRecord(runId, "RUNNING", { graphVersion }), nodeRecord(runId, "a"), runRecord(runId, "SUCCESS", { graphVersion })]);
+    await sink.write(projectId, [
+      templateRecord({ graphVersion }),
+      runRecord(runId, "RUNNING", { graphVersion }),
+      nodeRecord(runId, "a"),
+      runRecord(runId, "SUCCESS", { graphVersion }),
+    ]);
     const store = await readFileStore(dir);
     expect(store.skippedFiles).toEqual([]);
     expect(store.templates).toEqual([{ projectId, template: expect.objectContaining({ graphVersion }) }]);
-    expect(store.runs.map((r) => [r.projectId, r.runId, r.finished, r.nodes.length])).toEqual([[projectId, runId, true, 1]]);
+    expect(store.runs.map((r) => [r.projectId, r.runId, r.finished, r.nodes.length])).toEqual([
+      [projectId, runId, true, 1],
+    ]);
     expect((await readFileStore(dir, { projectId })).runs).toHaveLength(1);
     for (const name of await readdir(dir)) expect(Buffer.byteLength(name)).toBeLessThan(255);
   });
@@ -106,7 +123,10 @@ describe("readFileStore", () => {
   it("delivers a run of a tracker with a 300-character projectId (it used to fail with ENAMETOOLONG forever)", async () => {
     const projectId = "q".repeat(300);
     const tracker = new HamiltonTracker({ projectId, username: "u", dagName: "d", sink: new FileSink({ dir }) });
-    const dr = new Builder().withModules({ a: () => 1 }).withAdapters(tracker).build();
+    const dr = new Builder()
+      .withModules({ a: () => 1 })
+      .withAdapters(tracker)
+      .build();
     await dr.execute(["a"], { inputs: {} });
     const report = await tracker.shutdown({ timeoutMs: 5_000 });
     expect(report.complete).toBe(true);

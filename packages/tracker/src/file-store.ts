@@ -85,7 +85,8 @@ function reasonOf(error: unknown): string {
 async function projectIdOf(folder: string, name: string): Promise<string | undefined> {
   if (!isHashedName(name)) return fromFileName(name);
   try {
-    const stored = (JSON.parse(await readFile(join(folder, PROJECT_FILE), "utf8")) as { projectId?: unknown } | null)?.projectId;
+    const stored = (JSON.parse(await readFile(join(folder, PROJECT_FILE), "utf8")) as { projectId?: unknown } | null)
+      ?.projectId;
     return typeof stored === "string" ? stored : undefined;
   } catch {
     return undefined;
@@ -101,7 +102,11 @@ function supersedes(current: RunRecord | NodeRunRecord, next: RunRecord | NodeRu
   return !(next.status === "RUNNING" && current.status !== "RUNNING");
 }
 
-function foldRun(projectId: string, fileRunId: string | undefined, text: string): { run: StoredRun | undefined; skipped: number } {
+function foldRun(
+  projectId: string,
+  fileRunId: string | undefined,
+  text: string,
+): { run: StoredRun | undefined; skipped: number } {
   let run: RunRecord | undefined;
   const nodes = new Map<string, NodeRunRecord>();
   let skipped = 0;
@@ -132,7 +137,14 @@ function foldRun(projectId: string, fileRunId: string | undefined, text: string)
   }
   if (run === undefined) return { run: undefined, skipped: skipped + records };
   return {
-    run: { projectId, runId: typeof run.runId === "string" ? run.runId : (fileRunId ?? ""), run, finished: run.status !== "RUNNING", nodes: [...nodes.values()], records },
+    run: {
+      projectId,
+      runId: typeof run.runId === "string" ? run.runId : (fileRunId ?? ""),
+      run,
+      finished: run.status !== "RUNNING",
+      nodes: [...nodes.values()],
+      records,
+    },
     skipped,
   };
 }
@@ -147,7 +159,10 @@ function foldRun(projectId: string, fileRunId: string | undefined, text: string)
  * for (const r of runs) console.log(r.runId, r.run.status, r.nodes.map((n) => `${n.node}: ${n.status}`));
  * ```
  */
-export async function readFileStore(dir = ".hamilton-ts", options: ReadFileStoreOptions = {}): Promise<FileStoreContents> {
+export async function readFileStore(
+  dir = ".hamilton-ts",
+  options: ReadFileStoreOptions = {},
+): Promise<FileStoreContents> {
   const root = resolve(dir);
   const templates: StoredTemplate[] = [];
   const runs: StoredRun[] = [];
@@ -163,7 +178,11 @@ export async function readFileStore(dir = ".hamilton-ts", options: ReadFileStore
       // Plain files in the root belong to other tools (a trace file, say): not the store's.
       if (!entry.isDirectory()) continue;
       const projectId = await projectIdOf(join(root, entry.name), entry.name);
-      if (projectId === undefined) skip(join(root, entry.name), isHashedName(entry.name) ? `no readable ${PROJECT_FILE} with the project's id` : "not a store folder name");
+      if (projectId === undefined)
+        skip(
+          join(root, entry.name),
+          isHashedName(entry.name) ? `no readable ${PROJECT_FILE} with the project's id` : "not a store folder name",
+        );
       else projects.push({ name: entry.name, projectId });
     }
   }
@@ -174,7 +193,10 @@ export async function readFileStore(dir = ".hamilton-ts", options: ReadFileStore
       const path = join(templateDir, entry.name);
       // A template being written (write-then-rename) is not one yet.
       if (entry.name.endsWith(".tmp")) continue;
-      if (!entry.name.endsWith(".json") || fromFileName(entry.name.slice(0, -".json".length)) === undefined && !isHashedName(entry.name)) {
+      if (
+        !entry.name.endsWith(".json") ||
+        (fromFileName(entry.name.slice(0, -".json".length)) === undefined && !isHashedName(entry.name))
+      ) {
         skip(path, "not a store file name (<graphVersion>.json)");
         continue;
       }

@@ -82,7 +82,12 @@ describe("HamiltonUIClient: the protocol", () => {
     expect(exists!.query.get("dag_name")).toBe("qa");
     expect(createTemplate!.query.get("project_id")).toBe("1");
     const template = createTemplate!.body as Record<string, any>;
-    expect(template).toMatchObject({ name: "qa", template_type: "HAMILTON", tags: { env: "test" }, code_version_info_schema: 1 });
+    expect(template).toMatchObject({
+      name: "qa",
+      template_type: "HAMILTON",
+      tags: { env: "test" },
+      code_version_info_schema: 1,
+    });
     expect(template["dag_hash"]).toBe(exists!.query.get("dag_hash"));
     expect(template["code_hash"]).toBe(exists!.query.get("code_hash"));
     const answerNode = (template["nodes"] as any[]).find((n) => n.name === "answer");
@@ -92,12 +97,20 @@ describe("HamiltonUIClient: the protocol", () => {
       code_artifact_pointers: ["answer"],
       dependency_specs_type: "python_type",
     });
-    expect((template["nodes"] as any[]).find((n) => n.name === "apiKey")).toMatchObject({ classifications: ["input"], code_artifact_pointers: ["answer"] });
+    expect((template["nodes"] as any[]).find((n) => n.name === "apiKey")).toMatchObject({
+      classifications: ["input"],
+      code_artifact_pointers: ["answer"],
+    });
     expect(template["code_log"].files[0].contents).toContain("`${question} (${apiKey.length})`");
 
     expect(createRun!.query.get("dag_template_id")).toBe("7");
     const run = createRun!.body as Record<string, any>;
-    expect(run).toMatchObject({ tags: { env: "test" }, outputs: ["length"], run_status: "RUNNING", inputs: { topic: "TS", apiKey: "[REDACTED]" } });
+    expect(run).toMatchObject({
+      tags: { env: "test" },
+      outputs: ["length"],
+      run_status: "RUNNING",
+      inputs: { topic: "TS", apiKey: "[REDACTED]" },
+    });
     expect(run["run_start_time"]).toMatch(NAIVE_ISO);
     expect(JSON.stringify(ui.requests.map((r) => r.body))).not.toContain("sk-secret-key");
 
@@ -158,7 +171,10 @@ describe("HamiltonUIClient: the protocol", () => {
     await dr.execute(["length"], { inputs: { topic: "a", apiKey: "k" } });
     await dr.execute(["length"], { inputs: { topic: "b", apiKey: "k" } });
     await tracker.shutdown();
-    expect(ui.calls().filter((c) => c.includes("dag_templates"))).toEqual(["GET /api/v1/dag_templates/exists/", "POST /api/v1/dag_templates"]);
+    expect(ui.calls().filter((c) => c.includes("dag_templates"))).toEqual([
+      "GET /api/v1/dag_templates/exists/",
+      "POST /api/v1/dag_templates",
+    ]);
 
     const second = setup();
     await second.dr.execute(["length"], { inputs: { topic: "c", apiKey: "k" } });
@@ -175,20 +191,31 @@ describe("HamiltonUIClient: the protocol", () => {
       1,
       [
         nodeRecord("r1", "c", "RUNNING", { taskId: "t3" }),
-        nodeRecord("r1", "c", "SUCCESS", { taskId: "t3", traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331" }),
+        nodeRecord("r1", "c", "SUCCESS", {
+          taskId: "t3",
+          traceId: "0af7651916cd43dd8448eb211c80319c",
+          spanId: "b7ad6b7169203331",
+        }),
         runRecord("r1", "SUCCESS"),
       ],
       noSignal,
     );
     expect(ui.problems).toEqual([]);
     const run = ui.runs.get(client.dagRunId("r1")!)!;
-    expect(run.nodes.get("t3-c")).toMatchObject({ node_template_name: "c", status: "SUCCESS", realized_dependencies: ["a"] });
+    expect(run.nodes.get("t3-c")).toMatchObject({
+      node_template_name: "c",
+      status: "SUCCESS",
+      realized_dependencies: ["a"],
+    });
     expect(run.attributes.get("t3-c/trace")).toMatchObject({
       type: "dict",
       value: { type: "dict", value: { trace_id: "0af7651916cd43dd8448eb211c80319c", span_id: "b7ad6b7169203331" } },
     });
     // The bulk update for the run goes before the run's end.
-    expect(ui.calls().slice(-2)).toEqual(["PUT /api/v1/dag_runs_bulk", `PUT /api/v1/dag_runs/${client.dagRunId("r1")}/`]);
+    expect(ui.calls().slice(-2)).toEqual([
+      "PUT /api/v1/dag_runs_bulk",
+      `PUT /api/v1/dag_runs/${client.dagRunId("r1")}/`,
+    ]);
     expect(client.runUrl(1, "r1")).toBe(`${ui.baseUrl}/dashboard/project/1/runs/${client.dagRunId("r1")}`);
     expect(client.runUrl(1, "unknown")).toBeUndefined();
   });
@@ -219,7 +246,16 @@ const tracerLike: LifecycleAdapter = {
 describe("HamiltonUIClient: each attribute once, against a backend that inserts without upserting", () => {
   it("a node slower than the flush interval: its RUNNING update carries no attribute, its final one carries trace and result once", async () => {
     const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
-    const tracker = new HamiltonTracker({ projectId: 1, username: USER, dagName: "slow", sink: client, flushIntervalMs: 5, retryInitialDelayMs: 5, retryMaxDelayMs: 20, onError: () => {} });
+    const tracker = new HamiltonTracker({
+      projectId: 1,
+      username: USER,
+      dagName: "slow",
+      sink: client,
+      flushIntervalMs: 5,
+      retryInitialDelayMs: 5,
+      retryMaxDelayMs: 20,
+      onError: () => {},
+    });
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     const dr = new Builder()
@@ -238,10 +274,25 @@ describe("HamiltonUIClient: each attribute once, against a backend that inserts 
     const run = [...ui.runs.values()][0]!;
     expect(run.status).toBe("SUCCESS");
     expect(run.nodes.get("slow")!.status).toBe("SUCCESS");
-    expect([...run.attributes.keys()].sort()).toEqual(["a/result_summary", "a/trace", "slow/result_summary", "slow/trace"]);
-    const sent = ui.requests.filter((r) => r.path === "/api/v1/dag_runs_bulk").flatMap((r) => (r.body as { attributes: { node_name: string; name: string }[] }).attributes);
-    expect(sent.map((a) => `${a.node_name}/${a.name}`).sort()).toEqual(["a/result_summary", "a/trace", "slow/result_summary", "slow/trace"]);
-    expect(run.attributes.get("slow/trace")!["value"]).toEqual({ type: "dict", value: { trace_id: "0af7651916cd43dd8448eb211c80319c", span_id: "slow000000000000" } });
+    expect([...run.attributes.keys()].sort()).toEqual([
+      "a/result_summary",
+      "a/trace",
+      "slow/result_summary",
+      "slow/trace",
+    ]);
+    const sent = ui.requests
+      .filter((r) => r.path === "/api/v1/dag_runs_bulk")
+      .flatMap((r) => (r.body as { attributes: { node_name: string; name: string }[] }).attributes);
+    expect(sent.map((a) => `${a.node_name}/${a.name}`).sort()).toEqual([
+      "a/result_summary",
+      "a/trace",
+      "slow/result_summary",
+      "slow/trace",
+    ]);
+    expect(run.attributes.get("slow/trace")!["value"]).toEqual({
+      type: "dict",
+      value: { trace_id: "0af7651916cd43dd8448eb211c80319c", span_id: "slow000000000000" },
+    });
     await tracker.shutdown();
   });
 });
@@ -251,13 +302,21 @@ describe("HamiltonUIClient: summaries as the Hamilton UI shows them", () => {
   const values = {
     text: () => long,
     list: () => Array.from({ length: 60 }, (_, i) => `item ${i}`),
-    dict: () => Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`k${i}`, { nested: { deeper: [i, `v${i}`] } }])),
+    dict: () =>
+      Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`k${i}`, { nested: { deeper: [i, `v${i}`] } }])),
     nothing: () => null,
     missing: () => undefined,
   };
   async function resultsWith(options: Partial<HamiltonTrackerOptions> = {}) {
     const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
-    const tracker = new HamiltonTracker({ projectId: 1, username: USER, dagName: "values", sink: client, onError: () => {}, ...options });
+    const tracker = new HamiltonTracker({
+      projectId: 1,
+      username: USER,
+      dagName: "values",
+      sink: client,
+      onError: () => {},
+      ...options,
+    });
     const dr = new Builder().withModules(values).withAdapters(tracker).build();
     await dr.execute(["text", "list", "dict", "nothing", "missing"]);
     await tracker.shutdown();
@@ -281,8 +340,16 @@ describe("HamiltonUIClient: summaries as the Hamilton UI shows them", () => {
 
   it("null and undefined results are unsupported with their type name, as the Python SDK sends None", async () => {
     const result = await resultsWith();
-    expect(result("nothing")).toMatchObject({ type: "unsupported", schema_version: 1, value: { unsupported_type: "null" } });
-    expect(result("missing")).toMatchObject({ type: "unsupported", schema_version: 1, value: { unsupported_type: "undefined" } });
+    expect(result("nothing")).toMatchObject({
+      type: "unsupported",
+      schema_version: 1,
+      value: { unsupported_type: "null" },
+    });
+    expect(result("missing")).toMatchObject({
+      type: "unsupported",
+      schema_version: 1,
+      value: { unsupported_type: "undefined" },
+    });
   });
 
   it("the tracker's summaryLimits option overrides the client's limits", async () => {
@@ -298,9 +365,20 @@ describe("HamiltonUIClient: a node retried by the engine", () => {
     const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
     const ids = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331" };
     await client.write(1, [templateRecord(), runRecord("r1")], noSignal);
-    const failed = nodeRecord("r1", "c", "FAILURE", { ...ids, error: { type: "Error", message: "flaky", stack: undefined, cause: undefined } });
+    const failed = nodeRecord("r1", "c", "FAILURE", {
+      ...ids,
+      error: { type: "Error", message: "flaky", stack: undefined, cause: undefined },
+    });
     await client.write(1, [nodeRecord("r1", "c", "RUNNING", ids), failed], noSignal);
-    await client.write(1, [nodeRecord("r1", "c", "RUNNING", { ...ids, attempt: 2 }), nodeRecord("r1", "c", "SUCCESS", { ...ids, attempt: 2, spanId: "c7ad6b7169203331" }), runRecord("r1", "SUCCESS")], noSignal);
+    await client.write(
+      1,
+      [
+        nodeRecord("r1", "c", "RUNNING", { ...ids, attempt: 2 }),
+        nodeRecord("r1", "c", "SUCCESS", { ...ids, attempt: 2, spanId: "c7ad6b7169203331" }),
+        runRecord("r1", "SUCCESS"),
+      ],
+      noSignal,
+    );
     const run = ui.runs.get(client.dagRunId("r1")!)!;
     expect(ui.duplicateAttributeErrors).toBe(0);
     expect(run.status).toBe("SUCCESS");
@@ -322,7 +400,11 @@ describe("HamiltonUIClient: a server that fails", () => {
     expect(ui.runs.size).toBe(n);
     for (const run of ui.runs.values()) {
       expect(run.status).toBe("SUCCESS");
-      expect([...run.nodes.values()].map((x) => `${x.node_name}:${x.status}`).sort()).toEqual(["answer:SUCCESS", "length:SUCCESS", "question:SUCCESS"]);
+      expect([...run.nodes.values()].map((x) => `${x.node_name}:${x.status}`).sort()).toEqual([
+        "answer:SUCCESS",
+        "length:SUCCESS",
+        "question:SUCCESS",
+      ]);
       expect(run.attributes.size).toBe(3);
     }
   }
@@ -374,9 +456,18 @@ describe("HamiltonUIClient: a server that fails", () => {
 describe("HamiltonUIClient: delivery a backend that inserts without upserting cannot wedge", () => {
   const isBulk = (r: LoggedRequest) => r.method === "PUT" && r.path === "/api/v1/dag_runs_bulk";
   const sentAttributes = () =>
-    ui.requests.filter(isBulk).flatMap((r) => (r.body as { attributes: { node_name: string; name: string }[] }).attributes.map((a) => `${r.query.get("dag_run_id")}:${a.node_name}/${a.name}`));
+    ui.requests
+      .filter(isBulk)
+      .flatMap((r) =>
+        (r.body as { attributes: { node_name: string; name: string }[] }).attributes.map(
+          (a) => `${r.query.get("dag_run_id")}:${a.node_name}/${a.name}`,
+        ),
+      );
 
-  function trackerWith(errors: { error: unknown; context: string }[] = [], extra: Partial<HamiltonTrackerOptions> = {}) {
+  function trackerWith(
+    errors: { error: unknown; context: string }[] = [],
+    extra: Partial<HamiltonTrackerOptions> = {},
+  ) {
     const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
     const tracker = new HamiltonTracker({
       projectId: 1,
@@ -396,7 +487,11 @@ describe("HamiltonUIClient: delivery a backend that inserts without upserting ca
     expect(ui.runs.size).toBe(n);
     for (const run of ui.runs.values()) {
       expect(run.status).toBe("SUCCESS");
-      expect([...run.nodes.values()].map((x) => `${x.node_name}:${x.status}`).sort()).toEqual(["answer:SUCCESS", "length:SUCCESS", "question:SUCCESS"]);
+      expect([...run.nodes.values()].map((x) => `${x.node_name}:${x.status}`).sort()).toEqual([
+        "answer:SUCCESS",
+        "length:SUCCESS",
+        "question:SUCCESS",
+      ]);
       expect(run.attributes.size).toBe(6);
     }
     // No attribute was ever sent twice.
@@ -425,7 +520,8 @@ describe("HamiltonUIClient: delivery a backend that inserts without upserting ca
   it("an attribute the database keeps refusing is set aside and reported; its run and the runs behind it are delivered", async () => {
     const errors: { error: unknown; context: string }[] = [];
     const { tracker, dr } = trackerWith(errors);
-    ui.poison = (a) => a["node_name"] === "question" && a["name"] === "result_summary" && JSON.stringify(a).includes("poisoned");
+    ui.poison = (a) =>
+      a["node_name"] === "question" && a["name"] === "result_summary" && JSON.stringify(a).includes("poisoned");
     await dr.execute(["length"], { inputs: { topic: "poisoned", apiKey: "k" } });
     await dr.execute(["length"], { inputs: { topic: "fine", apiKey: "k" } });
     const report = await tracker.flush({ timeoutMs: 5_000 });
@@ -438,13 +534,21 @@ describe("HamiltonUIClient: delivery a backend that inserts without upserting ca
       expect([...run.nodes.values()].every((x) => x.status === "SUCCESS")).toBe(true);
     }
     // Everything but the refused attribute is stored.
-    expect([...poisoned!.attributes.keys()].sort()).toEqual(["answer/result_summary", "answer/trace", "length/result_summary", "length/trace", "question/trace"]);
+    expect([...poisoned!.attributes.keys()].sort()).toEqual([
+      "answer/result_summary",
+      "answer/trace",
+      "length/result_summary",
+      "length/trace",
+      "question/trace",
+    ]);
     expect(fine!.attributes.size).toBe(6);
     const rejected = errors.filter((e) => e.context === "rejected");
     expect(rejected).toHaveLength(1);
     expect(rejected[0]!.error).toMatchObject({ code: "HTTP_ERROR", retryable: false, status: 500 });
     expect((rejected[0]!.error as Error).message).toMatch(
-      new RegExp(`set aside and the rest was delivered: run [\\w-]+ \\(dag_run ${poisoned!.id}\\): attribute "result_summary" of node "question"\\. Last answer: .*DataError`),
+      new RegExp(
+        `set aside and the rest was delivered: run [\\w-]+ \\(dag_run ${poisoned!.id}\\): attribute "result_summary" of node "question"\\. Last answer: .*DataError`,
+      ),
     );
     expect(ui.duplicateAttributeErrors).toBe(0);
     await tracker.shutdown();
@@ -462,12 +566,20 @@ describe("HamiltonUIClient: delivery a backend that inserts without upserting ca
     expect(tracker.stats.rejected).toBeGreaterThan(0);
     for (const run of ui.runs.values()) {
       expect(run.status).toBe("SUCCESS");
-      expect([...run.attributes.keys()].sort()).toEqual(["answer/trace", "length/result_summary", "length/trace", "question/result_summary", "question/trace"]);
+      expect([...run.attributes.keys()].sort()).toEqual([
+        "answer/trace",
+        "length/result_summary",
+        "length/trace",
+        "question/result_summary",
+        "question/trace",
+      ]);
     }
     // Reported once per write: each set-aside attribute is named once, with the answer.
     const messages = errors.filter((e) => e.context === "rejected").map((e) => (e.error as Error).message);
     expect(messages.join("\n").match(/attribute "result_summary" of node "answer"/g)).toHaveLength(2);
-    expect(messages[0]).toMatch(/refused (an update|2 updates) \(as invalid, or with HTTP 500 3 times after the client had checked what it stored\).*Last answer: .*HTTP 422/);
+    expect(messages[0]).toMatch(
+      /refused (an update|2 updates) \(as invalid, or with HTTP 500 3 times after the client had checked what it stored\).*Last answer: .*HTTP 422/,
+    );
     await tracker.shutdown();
   });
 
@@ -556,7 +668,16 @@ describe("HamiltonUIClient: a slow server is caught up with", () => {
 
   it("a create the server processes after the client looked for it: the duplicate is closed with the run's status, and tagged", async () => {
     const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER, timeoutMs: 150 });
-    const tracker = new HamiltonTracker({ projectId: 1, username: USER, dagName: "qa", sink: client, flushIntervalMs: 5, retryInitialDelayMs: 5, retryMaxDelayMs: 20, onError: () => {} });
+    const tracker = new HamiltonTracker({
+      projectId: 1,
+      username: USER,
+      dagName: "qa",
+      sink: client,
+      flushIntervalMs: 5,
+      retryInitialDelayMs: 5,
+      retryMaxDelayMs: 20,
+      onError: () => {},
+    });
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     const dr = new Builder()
@@ -584,12 +705,24 @@ describe("HamiltonUIClient: a slow server is caught up with", () => {
 
   it("a write the tracker gives up on (sinkTimeoutMs) keeps its progress: the retry sends only the rest", async () => {
     const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
-    const tracker = new HamiltonTracker({ projectId: 1, username: USER, dagName: "qa", sink: client, sinkTimeoutMs: 300, flushIntervalMs: 60_000, retryInitialDelayMs: 5, retryMaxDelayMs: 20, onError: () => {} });
+    const tracker = new HamiltonTracker({
+      projectId: 1,
+      username: USER,
+      dagName: "qa",
+      sink: client,
+      sinkTimeoutMs: 300,
+      flushIntervalMs: 60_000,
+      retryInitialDelayMs: 5,
+      retryMaxDelayMs: 20,
+      onError: () => {},
+    });
     const dr = new Builder().withModules(dataflow).withAdapters(tracker).build();
     // The second run's bulk is stored, but answered only after the write was abandoned.
     let bulks = 0;
     ui.inject((r) => r.path === "/api/v1/dag_runs_bulk" && ++bulks === 2, { hold: gate });
-    await Promise.all(Array.from({ length: 4 }, (_, i) => dr.execute(["length"], { inputs: { topic: `t${i}`, apiKey: "k" } })));
+    await Promise.all(
+      Array.from({ length: 4 }, (_, i) => dr.execute(["length"], { inputs: { topic: `t${i}`, apiKey: "k" } })),
+    );
     expect(await tracker.flush({ timeoutMs: 5_000 })).toMatchObject({ complete: true, rejected: 0 });
     expect(tracker.stats.failedWrites).toBeGreaterThan(0);
     expect(ui.runs.size).toBe(4);
@@ -605,14 +738,18 @@ describe("HamiltonUIClient: errors", () => {
     const error = await client.write(1, [runRecord("r")], noSignal).catch((e: unknown) => e);
     expect(TrackerError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ code: "UNAUTHORIZED", retryable: false, status: 401 });
-    expect((error as Error).message).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/phone_home: the Hamilton UI refused user "me@example\.com" \(HTTP 401\)\. Check the username and the API key/);
+    expect((error as Error).message).toMatch(
+      /GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/phone_home: the Hamilton UI refused user "me@example\.com" \(HTTP 401\)\. Check the username and the API key/,
+    );
   });
 
   it("PROJECT_NOT_FOUND: says to create the project in the UI", async () => {
     const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
     const error = await client.verify(99).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "PROJECT_NOT_FOUND", retryable: false, status: 404 });
-    expect((error as Error).message).toMatch(/projects\/99: the Hamilton UI has no such project \(HTTP 404\)\. Create the project in the UI first/);
+    expect((error as Error).message).toMatch(
+      /projects\/99: the Hamilton UI has no such project \(HTTP 404\)\. Create the project in the UI first/,
+    );
   });
 
   it("HTTP_ERROR: 5xx is retryable, other 4xx is not", async () => {
@@ -621,7 +758,9 @@ describe("HamiltonUIClient: errors", () => {
     ui.mode = 503;
     const e503 = await client.write(1, [templateRecord()], noSignal).catch((e: unknown) => e);
     expect(e503).toMatchObject({ code: "HTTP_ERROR", retryable: true, status: 503 });
-    expect((e503 as Error).message).toMatch(/answered HTTP 503 \(\{"detail":"boom"\}\)\. The records are kept and retried\./);
+    expect((e503 as Error).message).toMatch(
+      /answered HTTP 503 \(\{"detail":"boom"\}\)\. The records are kept and retried\./,
+    );
     ui.mode = 422;
     const e422 = await client.write(1, [templateRecord()], noSignal).catch((e: unknown) => e);
     expect(e422).toMatchObject({ code: "HTTP_ERROR", retryable: false, status: 422 });
@@ -633,7 +772,9 @@ describe("HamiltonUIClient: errors", () => {
     const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
     const error = await client.verify(1).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "SINK_UNAVAILABLE", retryable: true });
-    expect((error as Error).message).toMatch(/could not reach the Hamilton UI \(ECONNREFUSED\)\. Is it running at http:\/\/127\.0\.0\.1:\d+\?/);
+    expect((error as Error).message).toMatch(
+      /could not reach the Hamilton UI \(ECONNREFUSED\)\. Is it running at http:\/\/127\.0\.0\.1:\d+\?/,
+    );
   });
 
   it("SINK_TIMEOUT: a server that does not answer within timeoutMs", async () => {
@@ -641,17 +782,24 @@ describe("HamiltonUIClient: errors", () => {
     const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER, timeoutMs: 30 });
     const error = await client.verify(1).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "SINK_TIMEOUT", retryable: true });
-    expect((error as Error).message).toMatch(/did not answer within 30 ms\. The records are kept and retried; raise timeoutMs/);
+    expect((error as Error).message).toMatch(
+      /did not answer within 30 ms\. The records are kept and retried; raise timeoutMs/,
+    );
   });
 
   it("BAD_RESPONSE: a server that is not the Hamilton UI", async () => {
     const other: Server = createServer((_req, res) => res.end("<html>hello</html>"));
     await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
     try {
-      const client = new HamiltonUIClient({ baseUrl: `http://127.0.0.1:${(other.address() as AddressInfo).port}`, username: USER });
+      const client = new HamiltonUIClient({
+        baseUrl: `http://127.0.0.1:${(other.address() as AddressInfo).port}`,
+        username: USER,
+      });
       const error = await client.verify(1).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: "BAD_RESPONSE" });
-      expect((error as Error).message).toMatch(/the answer is not JSON \(<html>hello<\/html>\)\. Is baseUrl the Hamilton UI's API server\?/);
+      expect((error as Error).message).toMatch(
+        /the answer is not JSON \(<html>hello<\/html>\)\. Is baseUrl the Hamilton UI's API server\?/,
+      );
     } finally {
       await new Promise((resolve) => other.close(resolve));
     }
@@ -659,15 +807,23 @@ describe("HamiltonUIClient: errors", () => {
 
   it("UNKNOWN_RUN: a run whose template was never sent is rejected, not retried", async () => {
     const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
-    const error = await client.write(1, [runRecord("r", "RUNNING", { graphVersion: "nope" })], noSignal).catch((e: unknown) => e);
+    const error = await client
+      .write(1, [runRecord("r", "RUNNING", { graphVersion: "nope" })], noSignal)
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "UNKNOWN_RUN", retryable: false });
     expect((error as Error).message).toMatch(/run r refers to graph version nope, whose DAG template was never sent/);
   });
 
   it("INVALID_OPTION: username, baseUrl and timeoutMs are checked up front", () => {
-    expect(() => new HamiltonUIClient({ baseUrl: ui.baseUrl, username: "" })).toThrow(/option "username" is ""; expected the user's email/);
-    expect(() => new HamiltonUIClient({ baseUrl: "not a url", username: USER })).toThrow(/option "baseUrl" is "not a url", not a URL; expected e\.g\. "http:\/\/localhost:8241"/);
-    expect(() => new HamiltonUIClient({ baseUrl: ui.baseUrl, username: USER, timeoutMs: 0 })).toThrow(/option "timeoutMs" is 0; expected a positive number/);
+    expect(() => new HamiltonUIClient({ baseUrl: ui.baseUrl, username: "" })).toThrow(
+      /option "username" is ""; expected the user's email/,
+    );
+    expect(() => new HamiltonUIClient({ baseUrl: "not a url", username: USER })).toThrow(
+      /option "baseUrl" is "not a url", not a URL; expected e\.g\. "http:\/\/localhost:8241"/,
+    );
+    expect(() => new HamiltonUIClient({ baseUrl: ui.baseUrl, username: USER, timeoutMs: 0 })).toThrow(
+      /option "timeoutMs" is 0; expected a positive number/,
+    );
   });
 
   it("a redirect is not followed: x-api-key never reaches the other address, and the error names its host and port", async () => {
@@ -687,7 +843,9 @@ describe("HamiltonUIClient: errors", () => {
         const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
         const error = await client.write(1, [templateRecord()], noSignal).catch((e: unknown) => e);
         expect(error).toMatchObject({ code: "HTTP_ERROR", retryable: false, status });
-        expect((error as Error).message).toContain(`answered HTTP ${status}, a redirect to localhost, port ${otherPort} (http://localhost:${otherPort})`);
+        expect((error as Error).message).toContain(
+          `answered HTTP ${status}, a redirect to localhost, port ${otherPort} (http://localhost:${otherPort})`,
+        );
         expect((error as Error).message).toMatch(/does not follow redirects/);
       }
       expect(seen).toEqual([]);
@@ -715,7 +873,9 @@ describe("HamiltonUIClient: errors", () => {
     const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
     const error = await client.verify(1).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "BAD_RESPONSE", retryable: false, status: 200 });
-    expect((error as Error).message).toMatch(/phone_home: the answer is larger than 1048576 bytes; the client reads no more/);
+    expect((error as Error).message).toMatch(
+      /phone_home: the answer is larger than 1048576 bytes; the client reads no more/,
+    );
     await until(() => ui.requests.length === 1, "the request");
     // The client cancelled the body: the server could not write more than a small part of it.
     expect(written).toBeLessThan(32 * 1024 * 1024);
@@ -725,7 +885,11 @@ describe("HamiltonUIClient: errors", () => {
     const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
     await client.verify(1);
     ui.intercept = (_request, res) => {
-      res.writeHead(500, { "content-type": "text/plain" }).end(`${"x".repeat(250)} header Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123456789 key sk-proj-AAAABBBBCCCCDDDDEEEEFFFF`);
+      res
+        .writeHead(500, { "content-type": "text/plain" })
+        .end(
+          `${"x".repeat(250)} header Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123456789 key sk-proj-AAAABBBBCCCCDDDDEEEEFFFF`,
+        );
       return true;
     };
     const error = await client.write(1, [templateRecord()], noSignal).catch((e: unknown) => e);
@@ -751,11 +915,15 @@ describe("HamiltonUIClient: errors", () => {
     expect(() => new HamiltonUIClient({ baseUrl: "http://admin:pw@127.0.0.1:8241", username: USER })).toThrow(
       /option "baseUrl", http:\/\/127\.0\.0\.1:8241, holds a user name or password; remove them from the URL and pass the key as option apiKey/,
     );
-    expect(() => new HamiltonUIClient({ baseUrl: ui.baseUrl, uiUrl: "https://u:hunter2@ui.example", username: USER })).toThrow(/option "uiUrl", https:\/\/ui\.example:443, holds a user name or password/);
+    expect(
+      () => new HamiltonUIClient({ baseUrl: ui.baseUrl, uiUrl: "https://u:hunter2@ui.example", username: USER }),
+    ).toThrow(/option "uiUrl", https:\/\/ui\.example:443, holds a user name or password/);
     const saved = process.env["HAMILTON_API_URL"];
     process.env["HAMILTON_API_URL"] = "http://admin:hunter2@127.0.0.1:8241";
     try {
-      expect(() => new HamiltonUIClient({ username: USER })).toThrow(/option "baseUrl" \(from \$HAMILTON_API_URL\), http:\/\/127\.0\.0\.1:8241, holds a user name/);
+      expect(() => new HamiltonUIClient({ username: USER })).toThrow(
+        /option "baseUrl" \(from \$HAMILTON_API_URL\), http:\/\/127\.0\.0\.1:8241, holds a user name/,
+      );
     } finally {
       if (saved === undefined) delete process.env["HAMILTON_API_URL"];
       else process.env["HAMILTON_API_URL"] = saved;

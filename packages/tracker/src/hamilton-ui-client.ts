@@ -103,13 +103,18 @@ interface BulkItem {
 }
 
 function describeItem(item: BulkItem): string {
-  return item.attribute !== undefined ? `attribute "${item.attribute.name}" of node "${item.attribute.node_name}"` : `task update of node "${item.task!.node_name}"`;
+  return item.attribute !== undefined
+    ? `attribute "${item.attribute.name}" of node "${item.attribute.node_name}"`
+    : `task update of node "${item.task!.node_name}"`;
 }
 
 function idOf(body: unknown, what: string, url: string): number {
   const id = (body as { id?: unknown } | null)?.id;
   if (typeof id !== "number") {
-    throw new TrackerError("BAD_RESPONSE", `${url} answered ${excerpt(JSON.stringify(body) ?? "", 200)} for ${what}; expected {"id": <number>}. Is baseUrl the Hamilton UI's API server?`);
+    throw new TrackerError(
+      "BAD_RESPONSE",
+      `${url} answered ${excerpt(JSON.stringify(body) ?? "", 200)} for ${what}; expected {"id": <number>}. Is baseUrl the Hamilton UI's API server?`,
+    );
   }
   return id;
 }
@@ -167,16 +172,30 @@ export class HamiltonUIClient implements TrackerSink {
         { retryable: false },
       );
     }
-    const url = parseUrl("baseUrl", baseUrl, options?.baseUrl === undefined && process.env["HAMILTON_API_URL"] !== undefined ? "$HAMILTON_API_URL" : undefined);
+    const url = parseUrl(
+      "baseUrl",
+      baseUrl,
+      options?.baseUrl === undefined && process.env["HAMILTON_API_URL"] !== undefined ? "$HAMILTON_API_URL" : undefined,
+    );
     const timeoutMs = options.timeoutMs ?? 10_000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw new TrackerError("INVALID_OPTION", `HamiltonUIClient: option "timeoutMs" is ${String(timeoutMs)}; expected a positive number of milliseconds.`, {
-        retryable: false,
-      });
+      throw new TrackerError(
+        "INVALID_OPTION",
+        `HamiltonUIClient: option "timeoutMs" is ${String(timeoutMs)}; expected a positive number of milliseconds.`,
+        {
+          retryable: false,
+        },
+      );
     }
     this.baseUrl = url.href.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
     const uiUrl = options.uiUrl ?? process.env["HAMILTON_UI_URL"];
-    this.uiUrl = uiUrl === undefined ? this.baseUrl : parseUrl("uiUrl", uiUrl, options.uiUrl === undefined ? "$HAMILTON_UI_URL" : undefined).href.replace(/\/+$/, "");
+    this.uiUrl =
+      uiUrl === undefined
+        ? this.baseUrl
+        : parseUrl("uiUrl", uiUrl, options.uiUrl === undefined ? "$HAMILTON_UI_URL" : undefined).href.replace(
+            /\/+$/,
+            "",
+          );
     this.#http = new HamiltonUIHttp({
       baseUrl: this.baseUrl,
       username: options.username,
@@ -217,7 +236,9 @@ export class HamiltonUIClient implements TrackerSink {
    */
   runUrl(projectId: ProjectId, runId: string): string | undefined {
     const dagRunId = this.dagRunId(runId);
-    return dagRunId === undefined ? undefined : `${this.uiUrl}/dashboard/project/${encodeURIComponent(String(projectId))}/runs/${dagRunId}`;
+    return dagRunId === undefined
+      ? undefined
+      : `${this.uiUrl}/dashboard/project/${encodeURIComponent(String(projectId))}/runs/${dagRunId}`;
   }
 
   /**
@@ -314,7 +335,8 @@ export class HamiltonUIClient implements TrackerSink {
       const previous = tasks.get(update.node_name);
       // Merged per node, later keys win (as the Python SDK does within a batch).
       tasks.set(update.node_name, previous === undefined ? update : { ...previous, ...update });
-      for (const attribute of nodeAttributes(record)) attributes.set(`${attribute.node_name}\0${attribute.name}`, attribute);
+      for (const attribute of nodeAttributes(record))
+        attributes.set(`${attribute.node_name}\0${attribute.name}`, attribute);
     }
     let items: BulkItem[] = [
       // A task update is keyed with its status: the final update is new after the RUNNING one was stored.
@@ -329,7 +351,9 @@ export class HamiltonUIClient implements TrackerSink {
     }
     // Items the server refused before go one per request: one bad value must not hold back the rest.
     const fresh = items.filter((item) => (run.failures.get(item.key)?.refused ?? 0) === 0);
-    const groups = [fresh, ...items.filter((item) => !fresh.includes(item)).map((item) => [item])].filter((g) => g.length > 0);
+    const groups = [fresh, ...items.filter((item) => !fresh.includes(item)).map((item) => [item])].filter(
+      (g) => g.length > 0,
+    );
     for (const group of groups) {
       if (await this.#putBulk(run, group, retried, signal)) {
         for (const item of group) await this.#putBulk(run, [item], retried, signal);
@@ -342,7 +366,12 @@ export class HamiltonUIClient implements TrackerSink {
    * One `PUT /dag_runs_bulk`. Returns true when the server refused the group as invalid (a 4xx)
    * and it must be sent again item by item, to find the one it refuses.
    */
-  async #putBulk(run: RunState, group: readonly BulkItem[], checked: boolean, signal: AbortSignal | undefined): Promise<boolean> {
+  async #putBulk(
+    run: RunState,
+    group: readonly BulkItem[],
+    checked: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
     const attributes = group.flatMap((item) => (item.attribute === undefined ? [] : [item.attribute]));
     const body = { attributes, task_updates: group.flatMap((item) => (item.task === undefined ? [] : [item.task])) };
     const text = JSON.stringify(body);
@@ -393,7 +422,10 @@ export class HamiltonUIClient implements TrackerSink {
     this.#setAside.push({
       what: `run ${run.runId} (dag_run ${run.dagRunId}): ${describeItem(item)}`,
       // The answer, without the advice to wait for a retry that will not come.
-      error: (error instanceof Error ? error.message : String(error)).replace(/ (The records are kept and retried|The request was refused as invalid).*$/, ""),
+      error: (error instanceof Error ? error.message : String(error)).replace(
+        / (The records are kept and retried|The request was refused as invalid).*$/,
+        "",
+      ),
       status,
     });
   }
@@ -410,11 +442,21 @@ export class HamiltonUIClient implements TrackerSink {
     }
     const query = new URLSearchParams(ATTRIBUTE_TYPES.map((type): [string, string] => ["attr", type]));
     // The answer echoes what this client sent for the run: read as much as that, and no more.
-    const found = await this.#http.request("GET", `/dag_runs/${run.dagRunId}?${query.toString()}`, undefined, signal, undefined, MAX_RESPONSE_BYTES + 2 * run.sentBytes);
+    const found = await this.#http.request(
+      "GET",
+      `/dag_runs/${run.dagRunId}?${query.toString()}`,
+      undefined,
+      signal,
+      undefined,
+      MAX_RESPONSE_BYTES + 2 * run.sentBytes,
+    );
     const stored = new Set<string>();
     for (const dagRun of Array.isArray(found) ? found : []) {
-      for (const node of (dagRun as { node_runs?: unknown }).node_runs as { attributes?: { node_name?: unknown; name?: unknown }[] }[] ?? []) {
-        for (const attribute of node.attributes ?? []) stored.add(`${String(attribute.node_name)}\0${String(attribute.name)}`);
+      for (const node of ((dagRun as { node_runs?: unknown }).node_runs as {
+        attributes?: { node_name?: unknown; name?: unknown }[];
+      }[]) ?? []) {
+        for (const attribute of node.attributes ?? [])
+          stored.add(`${String(attribute.node_name)}\0${String(attribute.name)}`);
       }
     }
     for (const key of run.uncertain) {
@@ -423,14 +465,22 @@ export class HamiltonUIClient implements TrackerSink {
     run.uncertain.clear();
   }
 
-  async #ensureTemplate(projectId: ProjectId, template: DagTemplateRecord, signal: AbortSignal | undefined): Promise<TemplateState> {
+  async #ensureTemplate(
+    projectId: ProjectId,
+    template: DagTemplateRecord,
+    signal: AbortSignal | undefined,
+  ): Promise<TemplateState> {
     const key = `${String(projectId)}\0${template.graphVersion}`;
     const known = this.#templates.get(key);
     if (known !== undefined) return known;
     let id = await this.#findTemplate(projectId, template.dagHash, template.codeHash, template.dagName, signal);
     if (id === undefined) {
       const path = `/dag_templates?project_id=${encodeURIComponent(String(projectId))}`;
-      id = idOf(await this.#http.request("POST", path, templateBody(template), signal), "a new DAG template", this.#http.url(path));
+      id = idOf(
+        await this.#http.request("POST", path, templateBody(template), signal),
+        "a new DAG template",
+        this.#http.url(path),
+      );
     }
     const state: TemplateState = { id, dependencies: new Map(template.nodes.map((n) => [n.name, n.dependencies])) };
     this.#templates.set(key, state);
@@ -479,7 +529,11 @@ export class HamiltonUIClient implements TrackerSink {
     if (dagRunId === undefined) {
       const path = `/dag_runs?dag_template_id=${template.id}`;
       try {
-        dagRunId = idOf(await this.#http.request("POST", path, runCreateBody(run), signal), "a new dag run", this.#http.url(path));
+        dagRunId = idOf(
+          await this.#http.request("POST", path, runCreateBody(run), signal),
+          "a new dag run",
+          this.#http.url(path),
+        );
       } catch (error) {
         // The server may have created the run and the answer was lost: look for it before creating again.
         if (!isUnsent(error) && !(TrackerError.isInstance(error) && !error.retryable)) this.#lostCreates.add(run.runId);
@@ -513,7 +567,14 @@ export class HamiltonUIClient implements TrackerSink {
     for (let page = 0; page < LOOKUP_PAGES; page++) {
       const path = `/dag_runs/latest/?dag_template_id=${templateId}&limit=${LOOKUP_PAGE}&offset=${page * LOOKUP_PAGE}`;
       // Each run in the answer carries its inputs, as this client sent them: allow for that.
-      const runs = await this.#http.request("GET", path, undefined, signal, undefined, MAX_RESPONSE_BYTES * (1 + LOOKUP_PAGE));
+      const runs = await this.#http.request(
+        "GET",
+        path,
+        undefined,
+        signal,
+        undefined,
+        MAX_RESPONSE_BYTES * (1 + LOOKUP_PAGE),
+      );
       if (!Array.isArray(runs)) break;
       for (const candidate of runs as { id?: unknown; tags?: Record<string, unknown> | null }[]) {
         if (candidate.tags?.[RUN_ID_TAG] === runId && typeof candidate.id === "number") found.push(candidate.id);
@@ -531,7 +592,12 @@ export class HamiltonUIClient implements TrackerSink {
   async #closeDuplicates(run: RunState, end: RunRecord, signal: AbortSignal | undefined): Promise<void> {
     for (const id of await this.#findRuns(run.template.id, run.runId, signal)) {
       if (id === run.dagRunId) continue;
-      await this.#http.request("PUT", `/dag_runs/${id}/`, { ...runEndBody(end), upsert_tags: { hamilton_ts_duplicate_of: String(run.dagRunId) } }, signal);
+      await this.#http.request(
+        "PUT",
+        `/dag_runs/${id}/`,
+        { ...runEndBody(end), upsert_tags: { hamilton_ts_duplicate_of: String(run.dagRunId) } },
+        signal,
+      );
     }
   }
 }

@@ -19,8 +19,12 @@ describe("excerpt", () => {
 describe("parseUrl", () => {
   it("accepts a plain URL and refuses one with a user or password, without repeating it", () => {
     expect(parseUrl("baseUrl", "http://127.0.0.1:8241").port).toBe("8241");
-    expect(() => parseUrl("baseUrl", "http://ada@127.0.0.1:8241")).toThrow(/option "baseUrl", http:\/\/127\.0\.0\.1:8241, holds a user name or password/);
-    expect(() => parseUrl("uiUrl", "not a url with //ada:s3cr3t@host")).toThrow(/option "uiUrl" is "not a url with \/\/\*\*\*@host", not a URL/);
+    expect(() => parseUrl("baseUrl", "http://ada@127.0.0.1:8241")).toThrow(
+      /option "baseUrl", http:\/\/127\.0\.0\.1:8241, holds a user name or password/,
+    );
+    expect(() => parseUrl("uiUrl", "not a url with //ada:s3cr3t@host")).toThrow(
+      /option "uiUrl" is "not a url with \/\/\*\*\*@host", not a URL/,
+    );
   });
 });
 
@@ -35,7 +39,12 @@ describe("HamiltonUIHttp", () => {
   });
 
   it("sends a string body as it is, and an object as JSON, with the headers", async () => {
-    const http = new HamiltonUIHttp({ baseUrl: ui.baseUrl, username: "me@example.com", apiKey: "test-key", timeoutMs: 5_000 });
+    const http = new HamiltonUIHttp({
+      baseUrl: ui.baseUrl,
+      username: "me@example.com",
+      apiKey: "test-key",
+      timeoutMs: 5_000,
+    });
     expect(await http.request("GET", "/phone_home", undefined, undefined)).toEqual({ success: true, message: "hello" });
     expect(await http.request("POST", "/dag_templates?project_id=1", '{"name":"n"}', undefined)).toEqual({ id: 7 });
     expect(ui.requests[1]!.body).toEqual({ name: "n" });
@@ -44,7 +53,12 @@ describe("HamiltonUIHttp", () => {
   });
 
   it("marks a refused connection as unsent (nothing can be stored), and a timeout as not", async () => {
-    const http = new HamiltonUIHttp({ baseUrl: ui.baseUrl, username: "me@example.com", apiKey: "test-key", timeoutMs: 50 });
+    const http = new HamiltonUIHttp({
+      baseUrl: ui.baseUrl,
+      username: "me@example.com",
+      apiKey: "test-key",
+      timeoutMs: 50,
+    });
     ui.mode = "hang";
     const timeout = await http.request("GET", "/phone_home", undefined, undefined).catch((e: unknown) => e);
     expect(timeout).toMatchObject({ code: "SINK_TIMEOUT" });

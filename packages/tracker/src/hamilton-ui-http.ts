@@ -71,10 +71,14 @@ export function parseUrl(option: string, text: string, source?: string): URL {
   try {
     url = new URL(text);
   } catch (cause) {
-    throw new TrackerError("INVALID_OPTION", `HamiltonUIClient: ${name} is ${JSON.stringify(hideUserinfo(String(text)))}, not a URL; expected e.g. "http://localhost:8241".`, {
-      cause,
-      retryable: false,
-    });
+    throw new TrackerError(
+      "INVALID_OPTION",
+      `HamiltonUIClient: ${name} is ${JSON.stringify(hideUserinfo(String(text)))}, not a URL; expected e.g. "http://localhost:8241".`,
+      {
+        cause,
+        retryable: false,
+      },
+    );
   }
   if (url.username !== "" || url.password !== "") {
     throw new TrackerError(
@@ -189,10 +193,14 @@ export class HamiltonUIHttp {
     try {
       return JSON.parse(text) as unknown;
     } catch (cause) {
-      throw new TrackerError("BAD_RESPONSE", `${method} ${url}: the answer is not JSON (${excerpt(text, 200)}). Is baseUrl the Hamilton UI's API server?`, {
-        cause,
-        status,
-      });
+      throw new TrackerError(
+        "BAD_RESPONSE",
+        `${method} ${url}: the answer is not JSON (${excerpt(text, 200)}). Is baseUrl the Hamilton UI's API server?`,
+        {
+          cause,
+          status,
+        },
+      );
     }
   }
 
@@ -215,7 +223,13 @@ export class HamiltonUIHttp {
     );
   }
 
-  #httpError(method: string, url: string, status: number, text: string, check: "phone_home" | "project" | undefined): TrackerError {
+  #httpError(
+    method: string,
+    url: string,
+    status: number,
+    text: string,
+    check: "phone_home" | "project" | undefined,
+  ): TrackerError {
     const answer = excerpt(text, 300);
     if (status === 401 || status === 403 || (check === "phone_home" && status >= 400 && status < 500)) {
       return new TrackerError(
@@ -236,7 +250,9 @@ export class HamiltonUIHttp {
     return new TrackerError(
       "HTTP_ERROR",
       `${method} ${url}: the Hamilton UI answered HTTP ${status}${answer ? ` (${answer})` : ""}. ` +
-        (retryable ? "The records are kept and retried." : "The request was refused as invalid; these records are discarded."),
+        (retryable
+          ? "The records are kept and retried."
+          : "The request was refused as invalid; these records are discarded."),
       { status, retryable },
     );
   }

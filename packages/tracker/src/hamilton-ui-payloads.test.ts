@@ -27,8 +27,16 @@ describe("times", () => {
 
 describe("resultSummaryBody", () => {
   it("maps primitives and strings to primitive/1", () => {
-    expect(resultSummaryBody(summarize(6), "n")).toEqual({ type: "primitive", schema_version: 1, value: { type: "number", value: 6 } });
-    expect(resultSummaryBody(summarize("hi"), "n")).toEqual({ type: "primitive", schema_version: 1, value: { type: "string", value: "hi" } });
+    expect(resultSummaryBody(summarize(6), "n")).toEqual({
+      type: "primitive",
+      schema_version: 1,
+      value: { type: "number", value: 6 },
+    });
+    expect(resultSummaryBody(summarize("hi"), "n")).toEqual({
+      type: "primitive",
+      schema_version: 1,
+      value: { type: "string", value: "hi" },
+    });
     expect(resultSummaryBody({ kind: "disabled" }, "n")).toEqual({
       type: "primitive",
       schema_version: 1,
@@ -41,7 +49,18 @@ describe("resultSummaryBody", () => {
     expect(body.type).toBe("dagworks_describe");
     expect(body.schema_version).toBe(3);
     const column = (body.value as Record<string, Record<string, unknown>>)["scores"]!;
-    expect(column).toMatchObject({ name: "scores", pos: 0, data_type: "number[]", base_data_type: "numeric", count: 11, missing: 0, zeros: 1, min: 0, max: 10, mean: 5 });
+    expect(column).toMatchObject({
+      name: "scores",
+      pos: 0,
+      data_type: "number[]",
+      base_data_type: "numeric",
+      count: 11,
+      missing: 0,
+      zeros: 1,
+      min: 0,
+      max: 10,
+      mean: 5,
+    });
     expect(Object.keys(column["quantiles"] as object)).toEqual(["0.1", "0.25", "0.5", "0.75", "0.9"]);
     const histogram = column["histogram"] as Record<string, number>;
     expect(Object.keys(histogram)).toHaveLength(10);
@@ -55,9 +74,17 @@ describe("resultSummaryBody", () => {
       schema_version: 2,
       value: { type: "Object", value: { a: 1, apiKey: "[REDACTED]" } },
     });
-    expect(resultSummaryBody(summarize(["a", "b"]), "n")).toEqual({ type: "dict", schema_version: 2, value: { type: "Array", value: ["a", "b"] } });
+    expect(resultSummaryBody(summarize(["a", "b"]), "n")).toEqual({
+      type: "dict",
+      schema_version: 2,
+      value: { type: "Array", value: ["a", "b"] },
+    });
     class Client {}
-    expect(resultSummaryBody(summarize(new Client()), "n")).toMatchObject({ type: "unsupported", schema_version: 1, value: { unsupported_type: "Client" } });
+    expect(resultSummaryBody(summarize(new Client()), "n")).toMatchObject({
+      type: "unsupported",
+      schema_version: 1,
+      value: { unsupported_type: "Client" },
+    });
     expect(resultSummaryBody({ kind: "observability_failure", message: "Error: x" }, "n")).toEqual({
       type: "primitive",
       schema_version: 1,
@@ -84,13 +111,25 @@ describe("resultSummaryBody", () => {
       const value = body.value as Record<string, unknown>;
       switch (`${body.type}/${body.schema_version}`) {
         case "primitive/1":
-          return value["value"] === null || value["value"] === undefined ? "primitive with no value" : typeof value["type"] === "string" ? undefined : "primitive without type";
+          return value["value"] === null || value["value"] === undefined
+            ? "primitive with no value"
+            : typeof value["type"] === "string"
+              ? undefined
+              : "primitive without type";
         case "dict/2":
-          return typeof value["value"] === "object" && value["value"] !== null ? undefined : `dict/2 with ${typeof value["value"]} value`;
+          return typeof value["value"] === "object" && value["value"] !== null
+            ? undefined
+            : `dict/2 with ${typeof value["value"]} value`;
         case "unsupported/1":
-          return typeof value["unsupported_type"] === "string" && typeof value["action"] === "string" ? undefined : "unsupported without type/action";
+          return typeof value["unsupported_type"] === "string" && typeof value["action"] === "string"
+            ? undefined
+            : "unsupported without type/action";
         case "dagworks_describe/3":
-          return Object.values(value).every((c) => ["numeric", "category", "boolean", "datetime", "str", "unhandled"].includes((c as { base_data_type: string }).base_data_type))
+          return Object.values(value).every((c) =>
+            ["numeric", "category", "boolean", "datetime", "str", "unhandled"].includes(
+              (c as { base_data_type: string }).base_data_type,
+            ),
+          )
             ? undefined
             : "unknown base_data_type";
         default:
@@ -98,8 +137,37 @@ describe("resultSummaryBody", () => {
       }
     };
     class Client {}
-    const values: unknown[] = [null, undefined, 1, NaN, "s", true, 10n, Symbol("s"), new Date(0), new Date(Number.NaN), [1, 2], [1, "a"], { a: 1 }, new Map([["k", 1]]), new Set([1]), new Error("e"), Buffer.from("ab"), new Uint8Array(2), Math.max, new Client(), [], {}];
-    const summaries = [...values.map((v) => summarize(v)), { kind: "redacted" } as const, { kind: "truncated", reason: "time" } as const, { kind: "disabled" } as const, { kind: "observability_failure", message: "x" } as const];
+    const values: unknown[] = [
+      null,
+      undefined,
+      1,
+      NaN,
+      "s",
+      true,
+      10n,
+      Symbol("s"),
+      new Date(0),
+      new Date(Number.NaN),
+      [1, 2],
+      [1, "a"],
+      { a: 1 },
+      new Map([["k", 1]]),
+      new Set([1]),
+      new Error("e"),
+      Buffer.from("ab"),
+      new Uint8Array(2),
+      Math.max,
+      new Client(),
+      [],
+      {},
+    ];
+    const summaries = [
+      ...values.map((v) => summarize(v)),
+      { kind: "redacted" } as const,
+      { kind: "truncated", reason: "time" } as const,
+      { kind: "disabled" } as const,
+      { kind: "observability_failure", message: "x" } as const,
+    ];
     const problems = summaries.flatMap((summary) => {
       const problem = renderable(resultSummaryBody(summary, "n"));
       return problem === undefined ? [] : [`${summary.kind}: ${problem}`];
@@ -110,16 +178,26 @@ describe("resultSummaryBody", () => {
 
 describe("displayValue", () => {
   it("turns summaries back into plain JSON, marking what was cut", () => {
-    expect(displayValue(summarize({ s: "x".repeat(300), d: new Date(0), e: new Error("m"), f: Math.max }, { ...L, maxStringPreview: 3 }))).toEqual({
+    expect(
+      displayValue(
+        summarize(
+          { s: "x".repeat(300), d: new Date(0), e: new Error("m"), f: Math.max },
+          { ...L, maxStringPreview: 3 },
+        ),
+      ),
+    ).toEqual({
       s: "xxx…",
       d: "1970-01-01T00:00:00.000Z",
       e: "Error: m",
       f: "<function max>",
     });
-    expect(displayValue(summarize([1, "a", { b: 2 }, 4], { ...L, maxItems: 2 }))).toEqual([1, "a", "... truncated ..."]);
+    expect(displayValue(summarize([1, "a", { b: 2 }, 4], { ...L, maxItems: 2 }))).toEqual([
+      1,
+      "a",
+      "... truncated ...",
+    ]);
   });
 });
-
 
 describe("node updates", () => {
   it("a task update per node: taskId-node name, template name, dependencies, times", () => {
@@ -137,7 +215,12 @@ describe("node updates", () => {
 
   it("a failure becomes an error attribute with the stack as lines, cause included", () => {
     const record = nodeRecord("r", "b", "FAILURE", {
-      error: { type: "Error", message: "outer", stack: "Error: outer\n    at b (x.ts:1:1)", cause: { type: "RangeError", message: "inner", stack: undefined, cause: undefined } },
+      error: {
+        type: "Error",
+        message: "outer",
+        stack: "Error: outer\n    at b (x.ts:1:1)",
+        cause: { type: "RangeError", message: "inner", stack: undefined, cause: undefined },
+      },
     });
     expect(nodeAttributes(record)).toEqual([
       {
@@ -155,21 +238,39 @@ describe("node updates", () => {
   it("a RUNNING record has no attributes, even with trace ids; the final record has the trace once", () => {
     const ids = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331" };
     expect(nodeAttributes(nodeRecord("r", "b", "RUNNING", ids))).toEqual([]);
-    expect(nodeAttributes(nodeRecord("r", "b", "SUCCESS", ids)).map((a) => a.name)).toEqual(["result_summary", "trace"]);
+    expect(nodeAttributes(nodeRecord("r", "b", "SUCCESS", ids)).map((a) => a.name)).toEqual([
+      "result_summary",
+      "trace",
+    ]);
   });
 });
 
 describe("run and template bodies", () => {
   it("run bodies carry start time, tags, displayable inputs, outputs and status", () => {
     const run = runRecord("r", "RUNNING", { tags: { t: "1" }, inputs: { q: summarize("why") } });
-    expect(runCreateBody(run)).toEqual({ run_start_time: runTime(run.startTime), tags: { t: "1", hamilton_ts_run_id: run.runId }, inputs: { q: "why" }, outputs: ["c"], run_status: "RUNNING" });
-    expect(runEndBody(runRecord("r", "FAILURE"))).toEqual({ run_status: "FAILURE", run_end_time: runTime(1_700_000_001_000) });
+    expect(runCreateBody(run)).toEqual({
+      run_start_time: runTime(run.startTime),
+      tags: { t: "1", hamilton_ts_run_id: run.runId },
+      inputs: { q: "why" },
+      outputs: ["c"],
+      run_status: "RUNNING",
+    });
+    expect(runEndBody(runRecord("r", "FAILURE"))).toEqual({
+      run_status: "FAILURE",
+      run_end_time: runTime(1_700_000_001_000),
+    });
   });
 
   it("the template's code artifacts point at the right lines of one virtual file", () => {
     const base = templateRecord();
-    const template = { ...base, nodes: [base.nodes[0]!, { ...base.nodes[1]!, source: "({ a }) => {\n  return a;\n}" }] };
-    const body = templateBody(template) as { code_artifacts: { name: string; start: number; end: number; path: string }[]; code_log: { files: { path: string; contents: string }[] } };
+    const template = {
+      ...base,
+      nodes: [base.nodes[0]!, { ...base.nodes[1]!, source: "({ a }) => {\n  return a;\n}" }],
+    };
+    const body = templateBody(template) as {
+      code_artifacts: { name: string; start: number; end: number; path: string }[];
+      code_log: { files: { path: string; contents: string }[] };
+    };
     const lines = body.code_log.files[0]!.contents.split("\n");
     for (const artifact of body.code_artifacts) {
       const node = template.nodes.find((n) => n.functionName === artifact.name)!;
@@ -183,7 +284,11 @@ describe("run and template bodies", () => {
     const base = templateRecord();
     const template = {
       ...base,
-      nodes: [{ ...base.nodes[0]!, tags: { module: "loaders" } }, { ...base.nodes[1]!, tags: { module: "features" } }, { ...base.nodes[1]!, name: "d", functionName: "d", dependencies: ["c"] }],
+      nodes: [
+        { ...base.nodes[0]!, tags: { module: "loaders" } },
+        { ...base.nodes[1]!, tags: { module: "features" } },
+        { ...base.nodes[1]!, name: "d", functionName: "d", dependencies: ["c"] },
+      ],
     };
     const body = templateBody(template) as {
       nodes: { name: string; tags: Record<string, string>; code_artifact_pointers: string[] }[];
@@ -202,7 +307,9 @@ describe("run and template bodies", () => {
     ]);
     for (const artifact of body.code_artifacts) {
       const contents = body.code_log.files.find((f) => f.path === artifact.path)!.contents.split("\n");
-      expect(contents.slice(artifact.start, artifact.end).join("\n")).toBe(template.nodes.find((n) => artifact.name.endsWith(n.functionName))!.source);
+      expect(contents.slice(artifact.start, artifact.end).join("\n")).toBe(
+        template.nodes.find((n) => artifact.name.endsWith(n.functionName))!.source,
+      );
     }
   });
 });

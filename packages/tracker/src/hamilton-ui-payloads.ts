@@ -90,7 +90,8 @@ export interface AttributeBody {
 }
 
 /** What the UI's `unsupported` view shows as the action for a value without a summary. */
-const NO_SUMMARY = "hamilton-ts sends no data summary for this value (as Hamilton's Python SDK for None and unknown types).";
+const NO_SUMMARY =
+  "hamilton-ts sends no data summary for this value (as Hamilton's Python SDK for None and unknown types).";
 
 /** A `primitive`/1 string: the UI shows it with `value.toString()`, so the value is never null. */
 function primitiveString(type: string, value: string): AttributeBody {
@@ -151,7 +152,10 @@ export function resultSummaryBody(summary: ValueSummary, column: string): Attrib
       };
     }
     case "instance":
-      return unsupported(summary.type, "hamilton-ts records class instances by type name only: their fields can hold credentials.");
+      return unsupported(
+        summary.type,
+        "hamilton-ts records class instances by type name only: their fields can hold credentials.",
+      );
     case "binary":
       return unsupported(summary.type, `${summary.byteLength} bytes; hamilton-ts does not send binary contents.`);
     case "function":
@@ -196,7 +200,12 @@ export function nodeAttributes(record: NodeRunRecord): NodeAttribute[] {
   const nodeName = nodeRunKey(record);
   const out: NodeAttribute[] = [];
   if (record.status === "SUCCESS" && record.result !== undefined) {
-    out.push({ node_name: nodeName, name: "result_summary", attribute_role: "result_summary", ...resultSummaryBody(record.result, record.node) });
+    out.push({
+      node_name: nodeName,
+      name: "result_summary",
+      attribute_role: "result_summary",
+      ...resultSummaryBody(record.result, record.node),
+    });
   }
   if (record.status === "FAILURE" && record.error !== undefined) {
     out.push({
@@ -322,7 +331,11 @@ export function templateBody(template: DagTemplateRecord): Record<string, unknow
     tags: template.tags,
     code_hash: template.codeHash,
     code_version_info_type: "git",
-    code_version_info: { git_hash: template.codeHash, git_repo: "Error: No repository to link to.", git_branch: "unknown" },
+    code_version_info: {
+      git_hash: template.codeHash,
+      git_repo: "Error: No repository to link to.",
+      git_branch: "unknown",
+    },
     code_version_info_schema: 1,
     nodes: template.nodes.map((node) => ({
       name: node.name,
@@ -346,6 +359,11 @@ export function templateBody(template: DagTemplateRecord): Record<string, unknow
       end: span.end,
       url: "Error: No repository to link to.",
     })),
-    code_log: { files: files.size === 0 ? [{ path: defaultPath, contents: "" }] : [...files].map(([path, file]) => ({ path, contents: file.parts.join("") })) },
+    code_log: {
+      files:
+        files.size === 0
+          ? [{ path: defaultPath, contents: "" }]
+          : [...files].map(([path, file]) => ({ path, contents: file.parts.join("") })),
+    },
   };
 }

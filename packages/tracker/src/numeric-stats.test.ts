@@ -25,7 +25,7 @@ describe("numericStats", () => {
   it("gives the quantiles a full sort gives, on many sizes, duplicates and signs, without reordering the input", () => {
     // A small deterministic generator (no Math.random in tests).
     let seed = 12345;
-    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (const size of [1, 2, 3, 5, 10, 11, 97, 1000, 4096]) {
       for (const spread of [3, 1000]) {
         const values = Array.from({ length: size }, () => Math.round((next() - 0.5) * spread) + 0); // + 0: no -0
@@ -67,7 +67,15 @@ describe("numericStats", () => {
 
   it("has no statistics without numbers", () => {
     expect(numericStats([null, null], 100)).toEqual({
-      count: 0, missing: 2, zeros: 0, min: null, max: null, mean: null, std: null, quantiles: null, histogram: [],
+      count: 0,
+      missing: 2,
+      zeros: 0,
+      min: null,
+      max: null,
+      mean: null,
+      std: null,
+      quantiles: null,
+      histogram: [],
     });
   });
 

@@ -89,7 +89,14 @@ export interface ResolvedTrackerOptions {
 }
 
 function invalid(option: string, received: unknown, expected: string): TrackerError {
-  const shown = typeof received === "string" ? JSON.stringify(received) : typeof received === "object" ? (received === null ? "null" : "an object") : String(received);
+  const shown =
+    typeof received === "string"
+      ? JSON.stringify(received)
+      : typeof received === "object"
+        ? received === null
+          ? "null"
+          : "an object"
+        : String(received);
   return new TrackerError("INVALID_OPTION", `HamiltonTracker: option "${option}" is ${shown}; expected ${expected}.`, {
     retryable: false,
   });
@@ -114,7 +121,11 @@ function positiveInt(options: HamiltonTrackerOptions, key: keyof HamiltonTracker
 function timerMs(options: HamiltonTrackerOptions, key: keyof HamiltonTrackerOptions, fallback: number): number {
   const value = positiveInt(options, key, fallback);
   if (value > MAX_TIMER_MS) {
-    throw invalid(key, value, `at most ${MAX_TIMER_MS} ms (about 24.8 days), the longest delay a Node timer supports: a longer one fires after 1 ms`);
+    throw invalid(
+      key,
+      value,
+      `at most ${MAX_TIMER_MS} ms (about 24.8 days), the longest delay a Node timer supports: a longer one fires after 1 ms`,
+    );
   }
   return value;
 }
@@ -144,7 +155,10 @@ export function resolveOptions(options: HamiltonTrackerOptions): ResolvedTracker
     throw invalid("options", options, "an object: new HamiltonTracker({ projectId, username, dagName })");
   }
   const { projectId, username, dagName, tags = {} } = options;
-  if (!(typeof projectId === "string" && projectId.length > 0) && !(typeof projectId === "number" && Number.isInteger(projectId))) {
+  if (
+    !(typeof projectId === "string" && projectId.length > 0) &&
+    !(typeof projectId === "number" && Number.isInteger(projectId))
+  ) {
     throw invalid("projectId", projectId, "a Hamilton UI project id (an integer) or a non-empty string");
   }
   if (typeof username !== "string" || username.length === 0) {
@@ -154,13 +168,18 @@ export function resolveOptions(options: HamiltonTrackerOptions): ResolvedTracker
     throw invalid("dagName", dagName, "a non-empty string naming the dataflow");
   }
   if (tags === null || typeof tags !== "object" || Array.isArray(tags)) {
-    throw invalid("tags", tags, "an object of string values, e.g. { team: \"search\" }");
+    throw invalid("tags", tags, 'an object of string values, e.g. { team: "search" }');
   }
   for (const [key, value] of Object.entries(tags)) {
-    if (typeof value !== "string") throw invalid(`tags.${key}`, value, "a string (tag values are strings, as in Hamilton)");
+    if (typeof value !== "string")
+      throw invalid(`tags.${key}`, value, "a string (tag values are strings, as in Hamilton)");
   }
   if (options.sink !== undefined && (options.sink === null || typeof options.sink.write !== "function")) {
-    throw invalid("sink", options.sink, "an object with a write(projectId, records) method, e.g. new FileSink() or new HamiltonUIClient({...})");
+    throw invalid(
+      "sink",
+      options.sink,
+      "an object with a write(projectId, records) method, e.g. new FileSink() or new HamiltonUIClient({...})",
+    );
   }
   const capture = options.captureDataStatistics ?? true;
   if (typeof capture !== "boolean") throw invalid("captureDataStatistics", capture, "true or false");

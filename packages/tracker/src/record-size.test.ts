@@ -5,7 +5,12 @@ import { estimateBytes } from "./record-size.js";
 describe("estimateBytes", () => {
   it("is within a small factor of the JSON length of records", () => {
     const big = { kind: "string", length: 50_000, preview: "x".repeat(50_000), truncated: false } as const;
-    for (const record of [runRecord("r"), nodeRecord("r", "a"), templateRecord(), nodeRecord("r", "a", "SUCCESS", { result: big })]) {
+    for (const record of [
+      runRecord("r"),
+      nodeRecord("r", "a"),
+      templateRecord(),
+      nodeRecord("r", "a", "SUCCESS", { result: big }),
+    ]) {
       const json = JSON.stringify(record).length;
       const estimate = estimateBytes(record);
       expect(estimate).toBeGreaterThan(json / 2);

@@ -94,7 +94,7 @@ export type ValueSummary =
       readonly items: readonly ValueSummary[];
       readonly truncated: boolean;
     }
-  | { readonly kind: "date"; /** ISO 8601, or null for an invalid date. */ readonly value: string | null }
+  | { readonly kind: "date" /** ISO 8601, or null for an invalid date. */; readonly value: string | null }
   | { readonly kind: "error"; readonly type: string; readonly message: string }
   | { readonly kind: "binary"; readonly type: string; readonly byteLength: number }
   | { readonly kind: "function"; readonly name: string }

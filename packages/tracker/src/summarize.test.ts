@@ -1,6 +1,13 @@
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SUMMARY_LIMITS, errorInfo, redactHead, summarize as summarizeWithin, summarizeRecord, type SummaryLimits } from "./summarize.js";
+import {
+  DEFAULT_SUMMARY_LIMITS,
+  errorInfo,
+  redactHead,
+  summarize as summarizeWithin,
+  summarizeRecord,
+  type SummaryLimits,
+} from "./summarize.js";
 
 // These tests check what a summary holds, so they get a time budget a loaded machine cannot
 // exhaust; the budget itself has its own test ("stops when the time budget is spent").
@@ -16,14 +23,23 @@ describe("summarize: primitives", () => {
     expect(summarize(true)).toEqual({ kind: "primitive", type: "boolean", value: true });
     expect(summarize(null)).toEqual({ kind: "primitive", type: "null", value: null });
     expect(summarize(undefined)).toEqual({ kind: "primitive", type: "undefined", value: null });
-    expect(summarize(10n ** 30n)).toEqual({ kind: "primitive", type: "bigint", value: "1000000000000000000000000000000" });
+    expect(summarize(10n ** 30n)).toEqual({
+      kind: "primitive",
+      type: "bigint",
+      value: "1000000000000000000000000000000",
+    });
     expect(summarize(Symbol("s"))).toEqual({ kind: "primitive", type: "symbol", value: "s" });
   });
 
   it("records strings by length and a bounded preview", () => {
     expect(summarize("hello")).toEqual({ kind: "string", length: 5, preview: "hello", truncated: false });
     const long = "x".repeat(1000);
-    expect(summarize(long, limits({ maxStringPreview: 10 }))).toEqual({ kind: "string", length: 1000, preview: "x".repeat(10), truncated: true });
+    expect(summarize(long, limits({ maxStringPreview: 10 }))).toEqual({
+      kind: "string",
+      length: 1000,
+      preview: "x".repeat(10),
+      truncated: true,
+    });
   });
 
   it("records functions by name", () => {
@@ -39,7 +55,13 @@ describe("summarize: collections", () => {
       length: 4,
       items: [
         { kind: "string", length: 1, preview: "a", truncated: false },
-        { kind: "object", type: "Object", size: 1, entries: { b: { kind: "primitive", type: "number", value: 1 } }, truncated: false },
+        {
+          kind: "object",
+          type: "Object",
+          size: 1,
+          entries: { b: { kind: "primitive", type: "number", value: 1 } },
+          truncated: false,
+        },
       ],
       truncated: true,
     });
@@ -67,7 +89,12 @@ describe("summarize: collections", () => {
   });
 
   it("records typed arrays of numbers as numeric arrays, byte arrays as binary", () => {
-    expect(summarize(new Float64Array([1.5, 2.5]))).toMatchObject({ kind: "numeric_array", type: "Float64Array", count: 2, mean: 2 });
+    expect(summarize(new Float64Array([1.5, 2.5]))).toMatchObject({
+      kind: "numeric_array",
+      type: "Float64Array",
+      count: 2,
+      mean: 2,
+    });
     expect(summarize(Buffer.from("abc"))).toEqual({ kind: "binary", type: "Buffer", byteLength: 3 });
     expect(summarize(new Uint8Array(5))).toEqual({ kind: "binary", type: "Uint8Array", byteLength: 5 });
     expect(summarize(new ArrayBuffer(8))).toEqual({ kind: "binary", type: "ArrayBuffer", byteLength: 8 });
@@ -103,11 +130,21 @@ describe("summarize: collections", () => {
   });
 
   it("records Maps and Sets by size and first entries", () => {
-    expect(summarize(new Map<unknown, unknown>([["a", 1], [{}, 2]]))).toEqual({
+    expect(
+      summarize(
+        new Map<unknown, unknown>([
+          ["a", 1],
+          [{}, 2],
+        ]),
+      ),
+    ).toEqual({
       kind: "object",
       type: "Map",
       size: 2,
-      entries: { a: { kind: "primitive", type: "number", value: 1 }, "[Object]": { kind: "primitive", type: "number", value: 2 } },
+      entries: {
+        a: { kind: "primitive", type: "number", value: 1 },
+        "[Object]": { kind: "primitive", type: "number", value: 2 },
+      },
       truncated: false,
     });
     expect(summarize(new Set([1, 2, 3]), limits({ maxItems: 1 }))).toEqual({
@@ -123,7 +160,15 @@ describe("summarize: collections", () => {
       kind: "object",
       type: "Object",
       size: 1,
-      entries: { a: { kind: "object", type: "Object", size: 1, entries: { b: { kind: "truncated", reason: "depth" } }, truncated: false } },
+      entries: {
+        a: {
+          kind: "object",
+          type: "Object",
+          size: 1,
+          entries: { b: { kind: "truncated", reason: "depth" } },
+          truncated: false,
+        },
+      },
       truncated: false,
     });
   });
@@ -163,13 +208,21 @@ describe("summarize: the time budget is real", () => {
     expect(summary).toBeLessThan(3 * listing + 20);
     // Listing the keys spends the budget: what comes after is cut.
     const s = summarize([big, { a: { b: 1 } }], { ...DEFAULT_SUMMARY_LIMITS, timeBudgetMs: 1 });
-    expect(s).toMatchObject({ kind: "array", items: [{ kind: "object", size: 10_000, truncated: true }, { kind: "truncated", reason: "time" }] });
+    expect(s).toMatchObject({
+      kind: "array",
+      items: [
+        { kind: "object", size: 10_000, truncated: true },
+        { kind: "truncated", reason: "time" },
+      ],
+    });
   });
 
   it("stops at the budget inside an array of hostile strings (each string counts against it)", () => {
     // Text that makes pattern-based redaction work hard.
     const hostile = "apikey".repeat(76);
-    const value = Array.from({ length: 10 }, () => Array.from({ length: 20 }, () => Array.from({ length: 10 }, () => hostile)));
+    const value = Array.from({ length: 10 }, () =>
+      Array.from({ length: 20 }, () => Array.from({ length: 10 }, () => hostile)),
+    );
     const one = time(() => summarize(hostile, DEFAULT_SUMMARY_LIMITS));
     const all = time(() => summarize(value, DEFAULT_SUMMARY_LIMITS), 3);
     // The budget is overrun by at most one step (one string), wherever the strings sit. With a
@@ -187,7 +240,10 @@ describe("summarize: the time budget is real", () => {
 
 describe("summarize: dates, errors, instances", () => {
   it("records dates as ISO strings, invalid dates as null", () => {
-    expect(summarize(new Date(Date.UTC(2024, 0, 2, 3, 4, 5)))).toEqual({ kind: "date", value: "2024-01-02T03:04:05.000Z" });
+    expect(summarize(new Date(Date.UTC(2024, 0, 2, 3, 4, 5)))).toEqual({
+      kind: "date",
+      value: "2024-01-02T03:04:05.000Z",
+    });
     expect(summarize(new Date(Number.NaN))).toEqual({ kind: "date", value: null });
   });
 
@@ -289,7 +345,11 @@ describe("summarize: failures and secrets", () => {
   });
 
   it("redacts secret-looking keys at every level", () => {
-    const s = summarize({ user: "ada", apiKey: "abc", nested: { password: "p", deeper: { access_token: "t", maxTokens: 10 } } });
+    const s = summarize({
+      user: "ada",
+      apiKey: "abc",
+      nested: { password: "p", deeper: { access_token: "t", maxTokens: 10 } },
+    });
     const text = JSON.stringify(s);
     expect(text).not.toContain('"abc"');
     expect(text).not.toMatch(/"preview":"p"|"preview":"t"/);
@@ -305,7 +365,9 @@ describe("summarize: failures and secrets", () => {
         },
       },
     });
-    expect(summarize(new Map([["Authorization", "Bearer x"]]))).toMatchObject({ entries: { Authorization: { kind: "redacted" } } });
+    expect(summarize(new Map([["Authorization", "Bearer x"]]))).toMatchObject({
+      entries: { Authorization: { kind: "redacted" } },
+    });
   });
 
   it("redacts the whole value when its own name looks like a secret", () => {
@@ -327,7 +389,10 @@ describe("summarize: failures and secrets", () => {
 describe("summarizeRecord", () => {
   it("summarises every entry, redacting by key, skipping what the caller skips", () => {
     const out = summarizeRecord({ apiKey: "k", question: "why?", model: "m" }, L, (key) => key === "model");
-    expect(out).toEqual({ apiKey: { kind: "redacted" }, question: { kind: "string", length: 4, preview: "why?", truncated: false } });
+    expect(out).toEqual({
+      apiKey: { kind: "redacted" },
+      question: { kind: "string", length: 4, preview: "why?", truncated: false },
+    });
   });
 
   it("names an entry that is a getter, and never runs it", () => {
@@ -356,7 +421,12 @@ describe("errorInfo", () => {
   });
 
   it("describes thrown non-errors", () => {
-    expect(errorInfo("plain string")).toEqual({ type: "string", message: "plain string", stack: undefined, cause: undefined });
+    expect(errorInfo("plain string")).toEqual({
+      type: "string",
+      message: "plain string",
+      stack: undefined,
+      cause: undefined,
+    });
     expect(errorInfo({ code: 1 })).toMatchObject({ type: "Object", message: "a thrown Object" });
     expect(errorInfo(null)).toMatchObject({ type: "null", message: "null" });
   });

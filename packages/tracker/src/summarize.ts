@@ -59,7 +59,14 @@ const TIME_SUMMARY: ValueSummary = Object.freeze({ kind: "truncated", reason: "t
 /** Strings longer than this read the clock before they are redacted (shorter ones are cheap). */
 const CLOCKED_STRING_LENGTH = 256;
 
-const BINARY_VIEWS = new Set(["Uint8Array", "Uint8ClampedArray", "Int8Array", "BigInt64Array", "BigUint64Array", "DataView"]);
+const BINARY_VIEWS = new Set([
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "Int8Array",
+  "BigInt64Array",
+  "BigUint64Array",
+  "DataView",
+]);
 
 /**
  * The first `max` characters of a text, redacted: redacting first means a secret cut at the
@@ -195,7 +202,8 @@ class Summarizer {
       }
       case "function": {
         const name = isProxy(value) ? undefined : dataProperty(value, "name");
-        const text = typeof name === "string" && name.length > 0 ? safeText(name, this.limits.maxStringPreview) : "anonymous";
+        const text =
+          typeof name === "string" && name.length > 0 ? safeText(name, this.limits.maxStringPreview) : "anonymous";
         this.bytes += text.length;
         return { kind: "function", name: text };
       }
@@ -220,7 +228,8 @@ class Summarizer {
     if (isProxy(value)) return { kind: "instance", type: "Proxy" };
     if (Array.isArray(value)) return this.array(value, depth);
     const proto = Object.getPrototypeOf(value) as object | null;
-    if (proto === Object.prototype || proto === null) return this.plain(value, proto === null ? "null-prototype" : "Object", depth);
+    if (proto === Object.prototype || proto === null)
+      return this.plain(value, proto === null ? "null-prototype" : "Object", depth);
     if (ArrayBuffer.isView(value)) {
       const type = typeName(value);
       if (BINARY_VIEWS.has(type) || Buffer.isBuffer(value)) {
@@ -301,7 +310,13 @@ class Summarizer {
       } else summary = accessor(stored, Object.getOwnPropertyDescriptor(value, key) ?? {});
       define(entries, stored, summary);
     }
-    return { kind: "object", type, size: Math.min(keys.length, this.limits.maxCountKeys), entries, truncated: keys.length > n };
+    return {
+      kind: "object",
+      type,
+      size: Math.min(keys.length, this.limits.maxCountKeys),
+      entries,
+      truncated: keys.length > n,
+    };
   }
 
   map(value: Map<unknown, unknown>, depth: number): ValueSummary {
@@ -310,7 +325,9 @@ class Summarizer {
     let size = 0;
     for (const [k, v] of MAP_ENTRIES.call(value)) {
       if (size >= this.limits.maxKeys) break;
-      const key = this.#key(typeof k === "object" && k !== null ? `[${typeName(k)}]` : typeof k === "function" ? "[Function]" : String(k));
+      const key = this.#key(
+        typeof k === "object" && k !== null ? `[${typeName(k)}]` : typeof k === "function" ? "[Function]" : String(k),
+      );
       this.bytes += key.length + 4;
       define(entries, key, isSecretKey(key) ? REDACTED_SUMMARY : this.value(v, depth + 1));
       size++;
@@ -331,7 +348,8 @@ class Summarizer {
 
 /** Sets `record[key]`, as an own property even for `__proto__`. */
 function define(record: Record<string, ValueSummary>, key: string, value: ValueSummary): void {
-  if (key === "__proto__") Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
   else record[key] = value;
 }
 
@@ -365,7 +383,12 @@ export function summarize(value: unknown, limits: SummaryLimits = DEFAULT_SUMMAR
  * {@link summarize}, adding the summary's estimated size to `meter.bytes` when it is more than a
  * primitive (the fast paths add nothing: their size is the caller's constant).
  */
-export function summarizeMetered(value: unknown, limits: SummaryLimits, name: string | undefined, meter: SizeMeter | undefined): ValueSummary {
+export function summarizeMetered(
+  value: unknown,
+  limits: SummaryLimits,
+  name: string | undefined,
+  meter: SizeMeter | undefined,
+): ValueSummary {
   if (name !== undefined && isSecretKey(name)) return REDACTED_SUMMARY;
   // Fast paths for the common results: no summariser object, no clock.
   switch (typeof value) {
@@ -399,7 +422,8 @@ export function summarizeRecord(
 ): Record<string, ValueSummary> {
   const out: Record<string, ValueSummary> = {};
   try {
-    if (isProxy(record)) return { __observability_failure__: { kind: "observability_failure", message: "a Proxy: not read" } };
+    if (isProxy(record))
+      return { __observability_failure__: { kind: "observability_failure", message: "a Proxy: not read" } };
     for (const key of Object.keys(record)) {
       const descriptor = Object.getOwnPropertyDescriptor(record, key);
       if (descriptor === undefined) continue;
@@ -438,6 +462,11 @@ export function errorInfo(error: unknown, limits: SummaryLimits = DEFAULT_SUMMAR
     const message = typeof error === "object" && error !== null ? `a thrown ${type}` : String(error);
     return { type, message: safeText(message, limits.maxErrorMessage), stack: undefined, cause: undefined };
   } catch (failureError) {
-    return { type: "unknown", message: safeText(`the error could not be described (${String(failureError)})`, limits.maxErrorMessage), stack: undefined, cause: undefined };
+    return {
+      type: "unknown",
+      message: safeText(`the error could not be described (${String(failureError)})`, limits.maxErrorMessage),
+      stack: undefined,
+      cause: undefined,
+    };
   }
 }

@@ -10,7 +10,10 @@ void FILE_LEVEL_SECRET;
 
 const moduleA = {
   question: () => "why?",
-  answer: tag({ team: "search" }, ({ question, model }: { question: string; model: string }) => `${model}: ${question}`),
+  answer: tag(
+    { team: "search" },
+    ({ question, model }: { question: string; model: string }) => `${model}: ${question}`,
+  ),
   summary: node(["answer"], ({ answer }: { answer: string }) => answer.length, { doc: "Length of the answer." }),
   client: () => ({ apiKey: "hard-coded-key-123" }),
 };
@@ -24,10 +27,19 @@ describe("buildTemplate", () => {
   const template = buildTemplate(graph, "qa", { env: "test" }, DEFAULT_SUMMARY_LIMITS);
 
   it("records every node, sorted, with wiring, tags, documentation and classification", () => {
-    expect(template).toMatchObject({ type: "dag_template", graphVersion: graph.version, dagName: "qa", tags: { env: "test" } });
+    expect(template).toMatchObject({
+      type: "dag_template",
+      graphVersion: graph.version,
+      dagName: "qa",
+      tags: { env: "test" },
+    });
     expect(template.nodes.map((n) => n.name)).toEqual([...template.nodes.map((n) => n.name)].sort());
     const answer = template.nodes.find((n) => n.name === "answer")!;
-    expect(answer).toMatchObject({ dependencies: ["question", "model"], classification: "transform", kind: "transform" });
+    expect(answer).toMatchObject({
+      dependencies: ["question", "model"],
+      classification: "transform",
+      kind: "transform",
+    });
     expect(answer.tags).toMatchObject({ team: "search" });
     expect(template.nodes.find((n) => n.name === "summary")!.documentation).toBe("Length of the answer.");
     expect(template.nodes.find((n) => n.name === "model")).toMatchObject({ classification: "input", source: "" });

@@ -9,7 +9,8 @@ export const MAX_SOURCE_LENGTH = 50_000;
 /** The nodes in name order; already in it (as a graph lists them), the same array. */
 function byName(nodes: readonly NodeInfo[]): readonly NodeInfo[] {
   for (let i = 1; i < nodes.length; i++) {
-    if (nodes[i - 1]!.name > nodes[i]!.name) return [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (nodes[i - 1]!.name > nodes[i]!.name)
+      return [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
   return nodes;
 }
@@ -22,7 +23,13 @@ export function dagHash(nodes: readonly NodeInfo[]): string {
   const hash = createHash("sha256");
   for (const node of byName(nodes)) {
     hash.update(
-      JSON.stringify([node.name, node.kind, node.isExternalInput, [...node.dependencies].sort(), [...node.optionalDependencies].sort()]),
+      JSON.stringify([
+        node.name,
+        node.kind,
+        node.isExternalInput,
+        [...node.dependencies].sort(),
+        [...node.optionalDependencies].sort(),
+      ]),
     );
     hash.update("\n");
   }

@@ -46,7 +46,12 @@ describe("HamiltonTracker: a successful run", () => {
     expect((await t.flush()).complete).toBe(true);
     const records = sink.records;
 
-    expect(records[0]).toMatchObject({ type: "dag_template", dagName: "qa", graphVersion: dr.graph.version, tags: { team: "search" } });
+    expect(records[0]).toMatchObject({
+      type: "dag_template",
+      dagName: "qa",
+      graphVersion: dr.graph.version,
+      tags: { team: "search" },
+    });
     expect(records.filter((r) => r.type === "dag_template")).toHaveLength(1);
 
     const [start, end] = runsOf(records);
@@ -63,13 +68,24 @@ describe("HamiltonTracker: a successful run", () => {
       endTime: undefined,
     });
     expect(Object.keys(start!.inputs)).toEqual(["topic"]);
-    expect(end).toMatchObject({ runId: start!.runId, status: "SUCCESS", startTime: start!.startTime, error: undefined });
+    expect(end).toMatchObject({
+      runId: start!.runId,
+      status: "SUCCESS",
+      startTime: start!.startTime,
+      error: undefined,
+    });
     expect(end!.endTime).toBeGreaterThanOrEqual(end!.startTime);
     expect(end!.durationMs).toBeGreaterThanOrEqual(0);
 
     for (const name of ["question", "answer", "words"]) {
       const [running, done] = nodesOf(records, name);
-      expect(running).toMatchObject({ runId: start!.runId, status: "RUNNING", attempt: 1, taskId: undefined, endTime: undefined });
+      expect(running).toMatchObject({
+        runId: start!.runId,
+        status: "RUNNING",
+        attempt: 1,
+        taskId: undefined,
+        endTime: undefined,
+      });
       expect(done).toMatchObject({ status: "SUCCESS", attempt: 1, error: undefined });
       expect(done!.durationMs).toBeGreaterThanOrEqual(0);
       expect(done!.endTime! - done!.startTime).toBeCloseTo(done!.durationMs!, 3);
@@ -119,7 +135,10 @@ describe("HamiltonTracker: a successful run", () => {
     const t = tracker(sink);
     const a = new Builder().withModules(dataflow).withAdapters(t).build();
     const b = new Builder().withModules(dataflow).withAdapters(t).build();
-    const other = new Builder().withModules({ x: () => 1 }).withAdapters(t).build();
+    const other = new Builder()
+      .withModules({ x: () => 1 })
+      .withAdapters(t)
+      .build();
     await a.execute(["question"], { inputs: { topic: "1" } });
     await b.execute(["question"], { inputs: { topic: "2" } });
     await other.execute(["x"]);
@@ -147,7 +166,12 @@ describe("HamiltonTracker: a successful run", () => {
     expect(doubled).toHaveLength(3);
     expect(new Set(doubled.map((r) => r.taskId)).size).toBe(3);
     expect(doubled.every((r) => typeof r.taskId === "string")).toBe(true);
-    expect(nodesOf(sink.records, "all").at(-1)!.result).toMatchObject({ kind: "numeric_array", count: 3, min: 2, max: 6 });
+    expect(nodesOf(sink.records, "all").at(-1)!.result).toMatchObject({
+      kind: "numeric_array",
+      count: 3,
+      min: 2,
+      max: 6,
+    });
     await t.shutdown();
   });
 });
@@ -169,7 +193,11 @@ describe("HamiltonTracker: a failing run", () => {
     expect(error).toBeInstanceOf(NodeExecutionError);
     await t.flush();
     const failed = nodesOf(sink.records, "b").at(-1)!;
-    expect(failed).toMatchObject({ status: "FAILURE", result: undefined, error: { type: "TypeError", message: "b got 2, wanted a string" } });
+    expect(failed).toMatchObject({
+      status: "FAILURE",
+      result: undefined,
+      error: { type: "TypeError", message: "b got 2, wanted a string" },
+    });
     expect(failed.error!.stack).toContain("tracker.test.ts");
     expect(nodesOf(sink.records, "a").at(-1)).toMatchObject({ status: "SUCCESS" });
     const end = runsOf(sink.records).at(-1)!;
@@ -229,7 +257,12 @@ describe("HamiltonTracker: a failing run", () => {
       .build();
     expect(await dr.execute(["flaky"])).toEqual({ flaky: "ok" });
     await t.flush();
-    expect(nodesOf(sink.records, "flaky").map((r) => `${r.attempt}:${r.status}`)).toEqual(["1:RUNNING", "1:FAILURE", "2:RUNNING", "2:SUCCESS"]);
+    expect(nodesOf(sink.records, "flaky").map((r) => `${r.attempt}:${r.status}`)).toEqual([
+      "1:RUNNING",
+      "1:FAILURE",
+      "2:RUNNING",
+      "2:SUCCESS",
+    ]);
     await t.shutdown();
   });
 });
@@ -255,14 +288,20 @@ describe("HamiltonTracker: secrets", () => {
     expect(text).not.toContain("abcdefghijklmnop");
     expect(runsOf(sink.records)[0]!.inputs).toEqual({ apiKey: { kind: "redacted" } });
     expect(nodesOf(sink.records, "llmClient").at(-1)!.result).toEqual({ kind: "instance", type: "OpenAI" });
-    expect(nodesOf(sink.records, "settings").at(-1)!.result).toMatchObject({ entries: { apiKey: { kind: "redacted" }, retries: { value: 3 } } });
+    expect(nodesOf(sink.records, "settings").at(-1)!.result).toMatchObject({
+      entries: { apiKey: { kind: "redacted" }, retries: { value: 3 } },
+    });
     await t.shutdown();
   });
 
   it("redacts secret config values in the run and the template", async () => {
     const sink = new MemorySink();
     const t = tracker(sink);
-    const dr = new Builder().withModules({ x: ({ db_password }: { db_password: string }) => db_password.length }).withConfig({ db_password: "hunter2" }).withAdapters(t).build();
+    const dr = new Builder()
+      .withModules({ x: ({ db_password }: { db_password: string }) => db_password.length })
+      .withConfig({ db_password: "hunter2" })
+      .withAdapters(t)
+      .build();
     await dr.execute(["x"]);
     await t.flush();
     expect(JSON.stringify(sink.records)).not.toContain("hunter2");
@@ -308,7 +347,11 @@ describe("HamiltonTracker: trace link", () => {
         return next();
       },
     };
-    await new Builder().withModules({ x: () => 1 }).withAdapters(odd, t).build().execute(["x"]);
+    await new Builder()
+      .withModules({ x: () => 1 })
+      .withAdapters(odd, t)
+      .build()
+      .execute(["x"]);
     await t.flush();
     expect(nodesOf(sink.records).every((r) => r.traceId === undefined && r.spanId === undefined)).toBe(true);
     await t.shutdown();
@@ -324,7 +367,11 @@ describe("HamiltonTracker: never in the pipeline's way", () => {
     await t.flush();
     expect(JSON.stringify(sink.records)).not.toContain("private topic");
     expect(runsOf(sink.records)[0]!.inputs).toEqual({ topic: { kind: "disabled" } });
-    expect(nodesOf(sink.records).filter((r) => r.status === "SUCCESS").every((r) => r.result!.kind === "disabled")).toBe(true);
+    expect(
+      nodesOf(sink.records)
+        .filter((r) => r.status === "SUCCESS")
+        .every((r) => r.result!.kind === "disabled"),
+    ).toBe(true);
     await t.shutdown();
   });
 
@@ -372,7 +419,9 @@ describe("HamiltonTracker: never in the pipeline's way", () => {
       for (let i = 0; i < 3; i++) expect(await dr.execute(["words"], { inputs: { topic: "x" } })).toEqual({ words: 5 });
       await until(() => sink.attempts >= 3, "retries");
       expect(warn).toHaveBeenCalledTimes(1);
-      expect(String(warn.mock.calls[0]![0])).toMatch(/could not deliver records to its sink \(Error: sink is down\); it keeps them and retries with backoff/);
+      expect(String(warn.mock.calls[0]![0])).toMatch(
+        /could not deliver records to its sink \(Error: sink is down\); it keeps them and retries with backoff/,
+      );
       sink.mode = "ok";
       expect((await t.flush()).complete).toBe(true);
       expect(runsOf(sink.records).filter((r) => r.status === "SUCCESS")).toHaveLength(3);
@@ -388,14 +437,20 @@ describe("HamiltonTracker: never in the pipeline's way", () => {
       const sink = new MemorySink();
       sink.mode = "reject";
       const t = tracker(sink);
-      await new Builder().withModules({ x: () => 1 }).withAdapters(t).build().execute(["x"]);
+      await new Builder()
+        .withModules({ x: () => 1 })
+        .withAdapters(t)
+        .build()
+        .execute(["x"]);
       const report = await t.flush();
       expect(report).toMatchObject({ complete: true, rejected: 5 });
       expect(String(warn.mock.calls[0]![0])).toMatch(
         /HamiltonTracker had records rejected by its sink \(Error: bad records\); they were discarded, since sending them again cannot succeed/,
       );
       t.afterNodeExecution({} as NodeExecutionResultEvent);
-      expect(String(warn.mock.calls[1]![0])).toMatch(/HamiltonTracker failed in afterNodeExecution \(TypeError: .*\); the pipeline is unaffected/);
+      expect(String(warn.mock.calls[1]![0])).toMatch(
+        /HamiltonTracker failed in afterNodeExecution \(TypeError: .*\); the pipeline is unaffected/,
+      );
       sink.mode = "ok";
       await t.shutdown();
     } finally {
@@ -417,18 +472,29 @@ describe("HamiltonTracker: never in the pipeline's way", () => {
     try {
       const sink = new MemorySink();
       sink.mode = "fail";
-      const t = tracker(sink, { queueCapacity: 10, retryInitialDelayMs: 60_000, retryMaxDelayMs: 60_000, onError: () => {} });
+      const t = tracker(sink, {
+        queueCapacity: 10,
+        retryInitialDelayMs: 60_000,
+        retryMaxDelayMs: 60_000,
+        onError: () => {},
+      });
       const dr = new Builder().withModules(dataflow).withConfig({ model: "m" }).withAdapters(t).build();
       for (let i = 0; i < 10; i++) await dr.execute(["words"], { inputs: { topic: `t${i}` } });
       expect(t.stats.dropped).toBeGreaterThan(0);
       const drops = warn.mock.calls.filter((c) => String(c[0]).includes("dropping the oldest node updates"));
       expect(drops).toHaveLength(1);
-      expect(String(drops[0]![0])).toMatch(/More than 10 node records are waiting for the sink \(is it down or slow\?\)/);
+      expect(String(drops[0]![0])).toMatch(
+        /More than 10 node records are waiting for the sink \(is it down or slow\?\)/,
+      );
       sink.mode = "ok";
       const report = await t.flush();
       expect(report.complete).toBe(true);
       expect(report.dropped).toBe(t.stats.dropped);
-      expect(runsOf(sink.records).map((r) => r.status).sort()).toEqual([...Array(10).fill("RUNNING"), ...Array(10).fill("SUCCESS")]);
+      expect(
+        runsOf(sink.records)
+          .map((r) => r.status)
+          .sort(),
+      ).toEqual([...Array(10).fill("RUNNING"), ...Array(10).fill("SUCCESS")]);
       expect(nodesOf(sink.records).length + report.dropped).toBe(10 * 3 * 2);
       await t.shutdown();
     } finally {
@@ -443,7 +509,10 @@ describe("HamiltonTracker: flush and shutdown", () => {
     try {
       const sink = new MemorySink();
       const t = tracker(sink);
-      const dr = new Builder().withModules({ x: () => 1 }).withAdapters(t).build();
+      const dr = new Builder()
+        .withModules({ x: () => 1 })
+        .withAdapters(t)
+        .build();
       await dr.execute(["x"]);
       const report = await t.shutdown();
       expect(report).toMatchObject({ complete: true, undelivered: [], dropped: 0, rejected: 0 });
@@ -454,7 +523,9 @@ describe("HamiltonTracker: flush and shutdown", () => {
       await dr.execute(["x"]);
       expect(sink.records).toHaveLength(delivered);
       expect(warn).toHaveBeenCalledTimes(1);
-      expect(String(warn.mock.calls[0]![0])).toMatch(/A run started or ended after HamiltonTracker\.shutdown\(\): it is not recorded/);
+      expect(String(warn.mock.calls[0]![0])).toMatch(
+        /A run started or ended after HamiltonTracker\.shutdown\(\): it is not recorded/,
+      );
     } finally {
       warn.mockRestore();
     }
@@ -466,7 +537,11 @@ describe("HamiltonTracker: flush and shutdown", () => {
       const sink = new MemorySink();
       sink.mode = "hang";
       const t = tracker(sink, { onError: () => {} });
-      await new Builder().withModules({ x: () => 1 }).withAdapters(t).build().execute(["x"]);
+      await new Builder()
+        .withModules({ x: () => 1 })
+        .withAdapters(t)
+        .build()
+        .execute(["x"]);
       const report = await t.shutdown({ timeoutMs: 50 });
       expect(report.complete).toBe(false);
       expect(report.undelivered.map((r) => r.type)).toEqual(["dag_template", "run", "node_run", "node_run", "run"]);
@@ -498,7 +573,10 @@ describe("HamiltonTracker: memory bounded in bytes", () => {
   it("measures a large summary within a factor of its JSON size", async () => {
     const sink = new MemorySink();
     const t = tracker(sink);
-    const dr = new Builder().withModules({ big: () => nested(1) }).withAdapters(t).build();
+    const dr = new Builder()
+      .withModules({ big: () => nested(1) })
+      .withAdapters(t)
+      .build();
     await dr.execute(["big"], { inputs: {} });
     const queued = t.stats.queuedBytes + t.stats.inFlightBytes;
     await t.flush();
@@ -516,10 +594,18 @@ describe("HamiltonTracker: memory bounded in bytes", () => {
     sink.mode = "fail";
     const budget = 16_000_000;
     const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
-    const t = tracker(sink, { queueByteBudget: budget, retryInitialDelayMs: 3_600_000, retryMaxDelayMs: 3_600_000, onError: () => {} });
+    const t = tracker(sink, {
+      queueByteBudget: budget,
+      retryInitialDelayMs: 3_600_000,
+      retryMaxDelayMs: 3_600_000,
+      onError: () => {},
+    });
     try {
       let seed = 0;
-      const dr = new Builder().withModules({ big: () => nested(seed++) }).withAdapters(t).build();
+      const dr = new Builder()
+        .withModules({ big: () => nested(seed++) })
+        .withAdapters(t)
+        .build();
       gc();
       const before = process.memoryUsage().heapUsed;
       for (let run = 0; run < 40; run++) {
@@ -544,7 +630,10 @@ describe("HamiltonTracker: a script that forgets shutdown()", () => {
 
   /** Runs test/forgotten-shutdown.mjs; resolves with its output, exit code and the ms from its "done" to its exit. */
   function runScript(mode: "pending" | "socket" | "failing") {
-    const child = spawn(process.execPath, [join("test", "forgotten-shutdown.mjs"), mode], { cwd: packageDir, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join("test", "forgotten-shutdown.mjs"), mode], {
+      cwd: packageDir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     let doneAt: number | undefined;
@@ -555,13 +644,15 @@ describe("HamiltonTracker: a script that forgets shutdown()", () => {
     child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
     // A safety net only: the assertions are on how it ends.
     const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    return new Promise<{ code: number | null; stdout: string; stderr: string; afterDoneMs: number }>((resolve, reject) => {
-      child.on("error", reject);
-      child.on("close", (code) => {
-        clearTimeout(killer);
-        resolve({ code, stdout, stderr, afterDoneMs: doneAt === undefined ? NaN : performance.now() - doneAt });
-      });
-    });
+    return new Promise<{ code: number | null; stdout: string; stderr: string; afterDoneMs: number }>(
+      (resolve, reject) => {
+        child.on("error", reject);
+        child.on("close", (code) => {
+          clearTimeout(killer);
+          resolve({ code, stdout, stderr, afterDoneMs: doneAt === undefined ? NaN : performance.now() - doneAt });
+        });
+      },
+    );
   }
 
   it.each(["pending", "socket", "failing"] as const)(
@@ -571,10 +662,13 @@ describe("HamiltonTracker: a script that forgets shutdown()", () => {
       expect(stdout).toContain("done\n");
       expect(stdout).toContain("write 7");
       expect(code).toBe(0);
-      expect(stderr).toContain("The process is exiting without HamiltonTracker.shutdown(): 7 records of 1 runs were not delivered");
+      expect(stderr).toContain(
+        "The process is exiting without HamiltonTracker.shutdown(): 7 records of 1 runs were not delivered",
+      );
       // The exit's report names the last sink error, redacted.
       expect(stderr).not.toContain("sk-proj-");
-      if (mode === "failing") expect(stderr).toMatch(/\(last sink error: Error: HTTP 401: Authorization: [^)]*\[REDACTED\][^)]*\)/);
+      if (mode === "failing")
+        expect(stderr).toMatch(/\(last sink error: Error: HTTP 401: Authorization: [^)]*\[REDACTED\][^)]*\)/);
       // About 2 s for a write that holds the process (the sink's own 30 s timeout used to be waited out, then more).
       expect(afterDoneMs).toBeLessThan(10_000);
     },
@@ -592,7 +686,10 @@ describe("HamiltonTracker: no secret leaves by an error, a log line or a warning
     override async write(...args: Parameters<MemorySink["write"]>): Promise<void> {
       if (this.mode === "fail") {
         this.attempts++;
-        throw Object.assign(new Error(SECRET_TEXT, { cause: new Error(`key ${KEY}`) }), { retryable: this.retryable, excerpt: KEY });
+        throw Object.assign(new Error(SECRET_TEXT, { cause: new Error(`key ${KEY}`) }), {
+          retryable: this.retryable,
+          excerpt: KEY,
+        });
       }
       return super.write(...args);
     }

@@ -170,23 +170,26 @@ export class HamiltonTracker implements LifecycleAdapter {
   beforeNodeExecution(event: NodeExecutionEvent): void {
     if (this.#closed) return;
     try {
-      this.#queue.push({
-        type: "node_run",
-        runId: event.runId,
-        node: event.node.name,
-        taskId: event.taskId,
-        attempt: event.attempt,
-        status: "RUNNING",
-        startTime: Date.now(),
-        endTime: undefined,
-        durationMs: undefined,
-        result: undefined,
-        error: undefined,
-        warnings: undefined,
-        warningsDropped: undefined,
-        traceId: stringOrUndefined(event.attributes[SHARED_TRACE_ID]),
-        spanId: stringOrUndefined(event.attributes[SHARED_SPAN_ID]),
-      }, NODE_RECORD_BYTES);
+      this.#queue.push(
+        {
+          type: "node_run",
+          runId: event.runId,
+          node: event.node.name,
+          taskId: event.taskId,
+          attempt: event.attempt,
+          status: "RUNNING",
+          startTime: Date.now(),
+          endTime: undefined,
+          durationMs: undefined,
+          result: undefined,
+          error: undefined,
+          warnings: undefined,
+          warningsDropped: undefined,
+          traceId: stringOrUndefined(event.attributes[SHARED_TRACE_ID]),
+          spanId: stringOrUndefined(event.attributes[SHARED_SPAN_ID]),
+        },
+        NODE_RECORD_BYTES,
+      );
     } catch (error) {
       this.#report(error, "beforeNodeExecution");
     }
@@ -216,23 +219,30 @@ export class HamiltonTracker implements LifecycleAdapter {
         for (const warning of kept) meter.bytes += warning.length + 4;
       }
       const warningsDropped = dropped > 0 ? dropped : undefined;
-      this.#queue.push({
-        type: "node_run",
-        runId: event.runId,
-        node: event.node.name,
-        taskId: event.taskId,
-        attempt: event.attempt,
-        status: ok ? "SUCCESS" : "FAILURE",
-        startTime: endTime - event.durationMs,
-        endTime,
-        durationMs: event.durationMs,
-        result: ok ? (this.options.captureDataStatistics ? summarizeMetered(event.result, this.options.summaryLimits, event.node.name, meter) : DISABLED) : undefined,
-        error,
-        warnings: kept,
-        warningsDropped,
-        traceId: stringOrUndefined(attributes[SHARED_TRACE_ID]),
-        spanId: stringOrUndefined(attributes[SHARED_SPAN_ID]),
-      }, meter.bytes);
+      this.#queue.push(
+        {
+          type: "node_run",
+          runId: event.runId,
+          node: event.node.name,
+          taskId: event.taskId,
+          attempt: event.attempt,
+          status: ok ? "SUCCESS" : "FAILURE",
+          startTime: endTime - event.durationMs,
+          endTime,
+          durationMs: event.durationMs,
+          result: ok
+            ? this.options.captureDataStatistics
+              ? summarizeMetered(event.result, this.options.summaryLimits, event.node.name, meter)
+              : DISABLED
+            : undefined,
+          error,
+          warnings: kept,
+          warningsDropped,
+          traceId: stringOrUndefined(attributes[SHARED_TRACE_ID]),
+          spanId: stringOrUndefined(attributes[SHARED_SPAN_ID]),
+        },
+        meter.bytes,
+      );
     } catch (error) {
       this.#report(error, "afterNodeExecution");
     }
@@ -297,7 +307,9 @@ export class HamiltonTracker implements LifecycleAdapter {
         `[hamilton-ts/tracker] shutdown: ${describeUndelivered(report)} could not be delivered ` +
           `within ${timeoutMs} ms` +
           (report.dropped > 0 ? `; ${report.dropped} node records were dropped because the queue was full` : "") +
-          (report.rejected > 0 ? `; ${report.rejected} records were rejected by the sink (the report's rejectedRecords has the last ${report.rejectedRecords.length})` : "") +
+          (report.rejected > 0
+            ? `; ${report.rejected} records were rejected by the sink (the report's rejectedRecords has the last ${report.rejectedRecords.length})`
+            : "") +
           (report.lastError !== undefined ? `. Last sink error: ${describeError(report.lastError)}` : "") +
           `. The returned report lists the undelivered records.`,
       );
@@ -339,7 +351,9 @@ export class HamiltonTracker implements LifecycleAdapter {
       endTime: undefined,
       durationMs: undefined,
       finalVars: [...event.finalVars],
-      inputs: captureDataStatistics ? summarizeRecord(event.inputs, limits, skipConfig) : namesOnly(event.inputs, skipConfig),
+      inputs: captureDataStatistics
+        ? summarizeRecord(event.inputs, limits, skipConfig)
+        : namesOnly(event.inputs, skipConfig),
       overrides: Object.keys(event.overrides),
       config: captureDataStatistics ? summarizeRecord(config, limits) : namesOnly(config),
       tags: this.options.tags,
@@ -370,11 +384,15 @@ export class HamiltonTracker implements LifecycleAdapter {
     this.#warned.add(context);
     const cause = describeError(error);
     let what: string;
-    if (context === "write") what = `could not deliver records to its sink (${cause}); it keeps them and retries with backoff`;
-    else if (context === "rejected") what = `had records rejected by its sink (${cause}); they were discarded, since sending them again cannot succeed`;
+    if (context === "write")
+      what = `could not deliver records to its sink (${cause}); it keeps them and retries with backoff`;
+    else if (context === "rejected")
+      what = `had records rejected by its sink (${cause}); they were discarded, since sending them again cannot succeed`;
     else if (context === "close") what = `could not close its sink (${cause})`;
     else what = `failed in ${context} (${cause}); the pipeline is unaffected`;
-    console.warn(`[hamilton-ts/tracker] HamiltonTracker ${what}. Further such messages are not shown; pass onError to see them all.`);
+    console.warn(
+      `[hamilton-ts/tracker] HamiltonTracker ${what}. Further such messages are not shown; pass onError to see them all.`,
+    );
   }
 }
 
@@ -408,7 +426,13 @@ function describeUndelivered(report: DeliveryReport): string {
 
 /** Estimated bytes of an error's description (its texts dominate). */
 function errorBytes(error: ErrorInfo): number {
-  return 64 + error.type.length + error.message.length + (error.stack?.length ?? 0) + (error.cause === undefined ? 0 : errorBytes(error.cause));
+  return (
+    64 +
+    error.type.length +
+    error.message.length +
+    (error.stack?.length ?? 0) +
+    (error.cause === undefined ? 0 : errorBytes(error.cause))
+  );
 }
 
 function stringOrUndefined(value: unknown): string | undefined {
@@ -416,7 +440,10 @@ function stringOrUndefined(value: unknown): string | undefined {
 }
 
 /** With `captureDataStatistics: false`: the keys, values not looked at. */
-function namesOnly(record: Readonly<Record<string, unknown>>, skip?: (key: string, value: unknown) => boolean): Record<string, ValueSummary> {
+function namesOnly(
+  record: Readonly<Record<string, unknown>>,
+  skip?: (key: string, value: unknown) => boolean,
+): Record<string, ValueSummary> {
   const out: Record<string, ValueSummary> = {};
   for (const key of Object.keys(record)) {
     if (skip?.(key, record[key])) continue;

@@ -36,6 +36,9 @@ const sink = {
   },
 };
 const tracker = new HamiltonTracker({ projectId: "p", username: "u", dagName: "d", sink, onError: () => {} });
-const dr = new Builder().withModules({ a: () => 1, b: ({ a }) => a + 1 }).withAdapters(tracker).build();
+const dr = new Builder()
+  .withModules({ a: () => 1, b: ({ a }) => a + 1 })
+  .withAdapters(tracker)
+  .build();
 await dr.execute(["b"], { inputs: {} });
 process.stdout.write("done\n");

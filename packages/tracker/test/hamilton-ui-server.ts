@@ -55,7 +55,11 @@ export type FailureMode = "none" | "hang" | number;
  * or the answer held until `gate.open()`. Or `delay`: the request is processed only once the gate
  * opens (a server still busy with a request its client has given up on).
  */
-export type Fault = { readonly status: number } | { readonly reset: true } | { readonly hold: Gate } | { readonly delay: Gate };
+export type Fault =
+  | { readonly status: number }
+  | { readonly reset: true }
+  | { readonly hold: Gate }
+  | { readonly delay: Gate };
 
 /** An answer held by a `hold` fault; the test opens it (or `stop()` drops it). */
 export class Gate {
@@ -209,7 +213,8 @@ export class FakeHamiltonUI {
     const url = new URL(req.url ?? "/", "http://x");
     let body: unknown;
     if (raw.length > 0) {
-      if (req.headers["content-type"] !== "application/json") this.problems.push(`${req.method} ${url.pathname}: content-type ${req.headers["content-type"]}`);
+      if (req.headers["content-type"] !== "application/json")
+        this.problems.push(`${req.method} ${url.pathname}: content-type ${req.headers["content-type"]}`);
       try {
         body = JSON.parse(raw);
       } catch {
@@ -224,7 +229,13 @@ export class FakeHamiltonUI {
       res.writeHead(this.mode, { "content-type": "application/json" }).end('{"detail":"boom"}');
       return;
     }
-    const request: LoggedRequest = { method: req.method ?? "", path: url.pathname, query: url.searchParams, headers: req.headers, body };
+    const request: LoggedRequest = {
+      method: req.method ?? "",
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+    };
     this.requests.push(request);
     try {
       if (this.intercept?.(request, res)) return;
@@ -237,14 +248,16 @@ export class FakeHamiltonUI {
       const answer = this.#route(request, req);
       if (injected !== undefined && !("delay" in injected.fault)) {
         const fault = injected.fault;
-        if ("status" in fault) return void res.writeHead(fault.status, { "content-type": "application/json" }).end('{"detail":"lost"}');
+        if ("status" in fault)
+          return void res.writeHead(fault.status, { "content-type": "application/json" }).end('{"detail":"lost"}');
         if ("reset" in fault) return void res.destroy();
         fault.hold.waiting++;
         this.#hanging.push(res);
         await fault.hold.wait();
         this.#hanging = this.#hanging.filter((r) => r !== res);
       }
-      if (!res.destroyed) res.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.body));
+      if (!res.destroyed)
+        res.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.body));
     } finally {
       this.#notify();
     }
@@ -265,7 +278,11 @@ export class FakeHamiltonUI {
     if (method === "GET" && path === "/api/v1/dag_templates/exists/") {
       if (q.getAll("dag_hash").length !== 2) this.problems.push("exists: dag_hash should appear twice");
       for (const [id, t] of this.templates) {
-        if (t["dag_hash"] === q.get("dag_hash") && t["code_hash"] === q.get("code_hash") && t["name"] === q.get("dag_name")) {
+        if (
+          t["dag_hash"] === q.get("dag_hash") &&
+          t["code_hash"] === q.get("code_hash") &&
+          t["name"] === q.get("dag_name")
+        ) {
           return json(200, { id, ...t });
         }
       }
@@ -273,7 +290,18 @@ export class FakeHamiltonUI {
     }
     if (method === "POST" && path === "/api/v1/dag_templates") {
       const b = body as Record<string, unknown>;
-      for (const key of ["name", "template_type", "config", "dag_hash", "tags", "code_hash", "code_version_info", "nodes", "code_artifacts", "code_log"]) {
+      for (const key of [
+        "name",
+        "template_type",
+        "config",
+        "dag_hash",
+        "tags",
+        "code_hash",
+        "code_version_info",
+        "nodes",
+        "code_artifacts",
+        "code_log",
+      ]) {
         if (!(key in b)) this.problems.push(`dag_templates: missing ${key}`);
       }
       if (!q.get("project_id")) this.problems.push("dag_templates: missing project_id");
@@ -289,7 +317,15 @@ export class FakeHamiltonUI {
         if (!(key in b)) this.problems.push(`dag_runs: missing ${key}`);
       }
       const id = this.#nextRun++;
-      this.runs.set(id, { id, dagTemplateId: templateId, body: b, status: String(b["run_status"]), endTime: undefined, nodes: new Map(), attributes: new Map() });
+      this.runs.set(id, {
+        id,
+        dagTemplateId: templateId,
+        body: b,
+        status: String(b["run_status"]),
+        endTime: undefined,
+        nodes: new Map(),
+        attributes: new Map(),
+      });
       return json(200, { id, ...b, dag_template_id: templateId });
     }
     if (method === "GET" && path === "/api/v1/dag_runs/latest/") {
@@ -299,7 +335,9 @@ export class FakeHamiltonUI {
       const runs = [...this.runs.values()].filter((r) => r.dagTemplateId === templateId).reverse();
       return json(
         200,
-        runs.slice(offset, offset + limit).map((r) => ({ id: r.id, ...r.body, run_status: r.status, dag_template_id: r.dagTemplateId })),
+        runs
+          .slice(offset, offset + limit)
+          .map((r) => ({ id: r.id, ...r.body, run_status: r.status, dag_template_id: r.dagTemplateId })),
       );
     }
     if (method === "GET" && (m = path.match(/^\/api\/v1\/dag_runs\/([\d,]+)$/))) {
@@ -314,7 +352,11 @@ export class FakeHamiltonUI {
           ...run.body,
           run_status: run.status,
           dag_template_id: run.dagTemplateId,
-          node_runs: [...run.nodes.values()].map((n) => ({ ...n, dag_run_id: id, attributes: attributes.filter((a) => a["node_name"] === n.node_name) })),
+          node_runs: [...run.nodes.values()].map((n) => ({
+            ...n,
+            dag_run_id: id,
+            attributes: attributes.filter((a) => a["node_name"] === n.node_name),
+          })),
         });
       }
       return json(200, out);
@@ -344,10 +386,13 @@ export class FakeHamiltonUI {
         const key = `${String(a["node_name"])}/${String(a["name"])}`;
         if (run.attributes.has(key) || keys.has(key)) {
           this.duplicateAttributeErrors++;
-          return json(500, { detail: `IntegrityError: duplicate key value violates unique constraint (name, node_name, dag_run)=(${key}, ${run.id})` });
+          return json(500, {
+            detail: `IntegrityError: duplicate key value violates unique constraint (name, node_name, dag_run)=(${key}, ${run.id})`,
+          });
         }
         keys.add(key);
-        if (this.poison?.(a)) return json(this.poisonStatus, { detail: `DataError: unsupported Unicode escape sequence (${key})` });
+        if (this.poison?.(a))
+          return json(this.poisonStatus, { detail: `DataError: unsupported Unicode escape sequence (${key})` });
       }
       for (const a of b.attributes) run.attributes.set(`${String(a["node_name"])}/${String(a["name"])}`, a);
       return json(200, null);

@@ -22,7 +22,9 @@ export class MemorySink implements TrackerSink {
     if (this.mode === "fail") throw new Error("sink is down");
     if (this.mode === "reject") throw Object.assign(new Error("bad records"), { retryable: false });
     if (this.mode === "hang") {
-      await new Promise<never>((_, reject) => options.signal.addEventListener("abort", () => reject(options.signal.reason)));
+      await new Promise<never>((_, reject) =>
+        options.signal.addEventListener("abort", () => reject(options.signal.reason)),
+      );
     }
     this.projects.push(projectId);
     this.batches.push(records);

@@ -24,7 +24,12 @@ export function runRecord(runId: string, status: RunStatus = "RUNNING", over: Pa
   };
 }
 
-export function nodeRecord(runId: string, node: string, status: RunStatus = "SUCCESS", over: Partial<NodeRunRecord> = {}): NodeRunRecord {
+export function nodeRecord(
+  runId: string,
+  node: string,
+  status: RunStatus = "SUCCESS",
+  over: Partial<NodeRunRecord> = {},
+): NodeRunRecord {
   return {
     type: "node_run",
     runId,

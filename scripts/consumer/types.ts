@@ -2,7 +2,7 @@
 // strict, skipLibCheck off so the shipped .d.ts files are checked too) against the types installed
 // from the packed tarballs. Each `@ts-expect-error` must stay an error: if the installed types
 // degraded to `any`, tsc would report it as unused.
-import { Builder, HamiltonError, NodeExecutionError, type GraphInfo } from "@hamilton-ts/core";
+import { Builder, type HamiltonError, NodeExecutionError, type GraphInfo } from "@hamilton-ts/core";
 import type { LifecycleAdapter, NodeExecutionResultEvent } from "@hamilton-ts/lifecycle";
 import { startLocalOpenAI, type LocalOpenAI } from "@hamilton-ts/local-openai";
 import { OpenTelemetryTracer, type OpenTelemetryTracerOptions } from "@hamilton-ts/opentelemetry";

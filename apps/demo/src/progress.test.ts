@@ -17,6 +17,7 @@ const ticking = () => {
 };
 
 // eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI sequences it removes.
 const stripAnsi = (s: string) => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
 
 const modules = {
@@ -91,6 +92,7 @@ describe("ProgressReporter, live view", () => {
         .filter(Boolean)
         .map((l) => l.trim()),
     ).toEqual(["· base", "· item", "· total", expect.stringMatching(/elapsed$/)]);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the cursor-up sequence.
     expect(frames.at(-1)).toMatch(/^\u001b\[4A/); // up over the first frame: 3 nodes and the clock line
     const last = stripAnsi(frames.at(-1)!)
       .split("\n")

@@ -51,6 +51,6 @@ export function formatDuration(ms: number): string {
 
 /** The visible width of a string (ANSI escapes excluded). */
 export function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI sequences it removes.
   return text.replace(/\u001b\[[0-9;]*m/g, "").length;
 }

@@ -59,7 +59,9 @@ export function renderTraceTree(spans: readonly TreeSpan[], style: Style = creat
     lines.push(`${style.dim(prefix + branch)}${describe(span, style, isRoot)}`);
     const kids = children.get(span.spanId) ?? [];
     const childPrefix = isRoot ? "" : prefix + (branch === "└─ " ? "   " : "│  ");
-    kids.forEach((kid, i) => walk(kid, childPrefix, i === kids.length - 1 ? "└─ " : "├─ ", false));
+    kids.forEach((kid, i) => {
+      walk(kid, childPrefix, i === kids.length - 1 ? "└─ " : "├─ ", false);
+    });
   };
   for (const root of children.get(undefined) ?? []) walk(root, "", "", true);
   return lines;

@@ -4,7 +4,7 @@ import { collect, extractFields, group, inject, parallelize, parameterize, sourc
 import { checkOutput } from "./check-output.js";
 import { Builder } from "./driver.js";
 import { buildError } from "./fixtures/errors.js";
-import { HamiltonError, type NodeExecutionError } from "./errors.js";
+import type { HamiltonError, NodeExecutionError } from "./errors.js";
 import { tag, type NodeContext } from "./modifiers.js";
 import { subdag } from "./subdag.js";
 

@@ -37,7 +37,9 @@ export function group(
     return { kind: "group", items: record };
   }
   const list = items as (ValueBinding | SourceBinding)[];
-  list.forEach((b, i) => checkLeaf(b, `group(...) item #${i}`));
+  list.forEach((b, i) => {
+    checkLeaf(b, `group(...) item #${i}`);
+  });
   return { kind: "group", items: list };
 }
 

@@ -210,7 +210,9 @@ export function buildGraph(
 
   // 3. Wire indices.
   const index = new Map<string, number>();
-  all.forEach((d, i) => index.set(typeof d === "string" ? d : d.name, i));
+  all.forEach((d, i) => {
+    index.set(typeof d === "string" ? d : d.name, i);
+  });
   const consumers: number[][] = all.map(() => []);
   all.forEach((d, i) => {
     // Dependency names are distinct within a node (the signature reader, node() and bind() ensure it).

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { collect, parallelize } from "./bindings.js";
 import { Builder } from "./driver.js";
-import { HamiltonError, MissingInputsError } from "./errors.js";
+import { type HamiltonError, MissingInputsError } from "./errors.js";
 import { configWhen, configWhenIn, configWhenNot, configWhenNotIn } from "./modifiers.js";
 
 const missing = async (run: () => Promise<unknown>): Promise<MissingInputsError> => {

@@ -6,7 +6,7 @@ import type { SourceBinding } from "./modifiers.js";
  * fits every consumer's parameter.
  */
 
-// biome-ignore lint: `any` is what lets any function match.
+// `any` is what lets any function match (biome.json allows it in this file only).
 type AnyFn = (...args: any[]) => any;
 
 /** Brand carried by functions wrapped in `configWhen`, whose `__variant` suffix is stripped. */

@@ -166,8 +166,10 @@ export interface LifecycleAdapter {
   /** Called once when a driver has been built. */
   afterGraphConstruction?(event: GraphConstructionEvent): unknown;
   /** Checks one node at build time: return a problem message, or nothing when the node is fine. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a validator written as a function with no return statement must fit.
   validateNode?(event: NodeValidationEvent): string | undefined | null | void;
   /** Checks the whole graph at build time: return a problem message, or nothing. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: as for validateNode.
   validateGraph?(event: GraphValidationEvent): string | undefined | null | void;
   /** Called before a run starts its first node. */
   beforeGraphExecution?(event: GraphExecutionEvent): unknown;

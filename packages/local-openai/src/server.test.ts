@@ -275,7 +275,7 @@ describe("startLocalOpenAI", () => {
     while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
     await Promise.all([server.close(), server.close()]);
     expect(await pending).toBeInstanceOf(Error);
-    await expect(fetch(server.baseURL + "/models")).rejects.toThrow();
+    await expect(fetch(`${server.baseURL}/models`)).rejects.toThrow();
   });
 
   it("explains bad options", async () => {

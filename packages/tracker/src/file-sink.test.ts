@@ -202,7 +202,7 @@ describe("FileSink: concurrency", () => {
         "d:SUCCESS",
       ]);
     }
-    const seeds = store.runs.map((r) => (r.run.inputs["seed"] as { value: number }).value).sort((x, y) => x - y);
+    const seeds = store.runs.map((r) => (r.run.inputs.seed as { value: number }).value).sort((x, y) => x - y);
     expect(seeds).toEqual(Array.from({ length: 100 }, (_, i) => i));
     const dValues = store.runs
       .map((r) => (r.nodes.find((n) => n.node === "d")!.result as { value: number }).value)

@@ -88,20 +88,20 @@ describe("HamiltonUIClient: the protocol", () => {
       tags: { env: "test" },
       code_version_info_schema: 1,
     });
-    expect(template["dag_hash"]).toBe(exists!.query.get("dag_hash"));
-    expect(template["code_hash"]).toBe(exists!.query.get("code_hash"));
-    const answerNode = (template["nodes"] as any[]).find((n) => n.name === "answer");
+    expect(template.dag_hash).toBe(exists!.query.get("dag_hash"));
+    expect(template.code_hash).toBe(exists!.query.get("code_hash"));
+    const answerNode = (template.nodes as any[]).find((n) => n.name === "answer");
     expect(answerNode).toMatchObject({
       classifications: ["transform"],
       dependencies: ["question", "apiKey"],
       code_artifact_pointers: ["answer"],
       dependency_specs_type: "python_type",
     });
-    expect((template["nodes"] as any[]).find((n) => n.name === "apiKey")).toMatchObject({
+    expect((template.nodes as any[]).find((n) => n.name === "apiKey")).toMatchObject({
       classifications: ["input"],
       code_artifact_pointers: ["answer"],
     });
-    expect(template["code_log"].files[0].contents).toContain("`${question} (${apiKey.length})`");
+    expect(template.code_log.files[0].contents).toContain("`${question} (${apiKey.length})`");
 
     expect(createRun!.query.get("dag_template_id")).toBe("7");
     const run = createRun!.body as Record<string, any>;
@@ -111,7 +111,7 @@ describe("HamiltonUIClient: the protocol", () => {
       run_status: "RUNNING",
       inputs: { topic: "TS", apiKey: "[REDACTED]" },
     });
-    expect(run["run_start_time"]).toMatch(NAIVE_ISO);
+    expect(run.run_start_time).toMatch(NAIVE_ISO);
     expect(JSON.stringify(ui.requests.map((r) => r.body))).not.toContain("sk-secret-key");
 
     expect(bulk!.query.get("dag_run_id")).toBe("100");
@@ -160,7 +160,7 @@ describe("HamiltonUIClient: the protocol", () => {
     expect(run.nodes.get("b")!.status).toBe("FAILURE");
     const stack = run.attributes.get("b/stack_trace")!;
     expect(stack).toMatchObject({ type: "error", schema_version: 1, attribute_role: "error" });
-    const lines = (stack["value"] as { stack_trace: string[] }).stack_trace;
+    const lines = (stack.value as { stack_trace: string[] }).stack_trace;
     expect(lines[0]).toBe("RangeError: b cannot handle 1\n");
     expect(lines.join("")).toContain("hamilton-ui-client.test.ts");
     await tracker.shutdown();
@@ -289,7 +289,7 @@ describe("HamiltonUIClient: each attribute once, against a backend that inserts 
       "slow/result_summary",
       "slow/trace",
     ]);
-    expect(run.attributes.get("slow/trace")!["value"]).toEqual({
+    expect(run.attributes.get("slow/trace")!.value).toEqual({
       type: "dict",
       value: { trace_id: "0af7651916cd43dd8448eb211c80319c", span_id: "slow000000000000" },
     });
@@ -327,15 +327,15 @@ describe("HamiltonUIClient: summaries as the Hamilton UI shows them", () => {
   it("uses the Python SDK's capture limits: whole strings, 50 list items, 100 dict keys, nested values kept", async () => {
     // A time budget a loaded machine cannot exhaust (this test checks content); the other limits are the client's.
     const result = await resultsWith({ summaryLimits: { timeBudgetMs: 60_000 } });
-    expect(result("text")["value"]).toEqual({ type: "string", value: long });
-    const list = (result("list")["value"] as { value: string[] }).value;
+    expect(result("text").value).toEqual({ type: "string", value: long });
+    const list = (result("list").value as { value: string[] }).value;
     expect(list).toHaveLength(51);
     expect(list.slice(0, 2)).toEqual(["item 0", "item 1"]);
     expect(list[50]).toBe("... truncated ...");
-    const dict = (result("dict")["value"] as { value: Record<string, unknown> }).value;
+    const dict = (result("dict").value as { value: Record<string, unknown> }).value;
     expect(Object.keys(dict)).toHaveLength(101);
-    expect(dict["k99"]).toEqual({ nested: { deeper: [99, "v99"] } });
-    expect(dict["__truncated__"]).toBe("20 more keys");
+    expect(dict.k99).toEqual({ nested: { deeper: [99, "v99"] } });
+    expect(dict.__truncated__).toBe("20 more keys");
   });
 
   it("null and undefined results are unsupported with their type name, as the Python SDK sends None", async () => {
@@ -354,9 +354,9 @@ describe("HamiltonUIClient: summaries as the Hamilton UI shows them", () => {
 
   it("the tracker's summaryLimits option overrides the client's limits", async () => {
     const result = await resultsWith({ summaryLimits: { maxStringPreview: 10, maxItems: 3 } });
-    expect(result("text")["value"]).toEqual({ type: "string", value: `${long.slice(0, 10)}…` });
-    expect((result("list")["value"] as { value: string[] }).value).toHaveLength(4);
-    expect(Object.keys((result("dict")["value"] as { value: object }).value)).toHaveLength(101);
+    expect(result("text").value).toEqual({ type: "string", value: `${long.slice(0, 10)}…` });
+    expect((result("list").value as { value: string[] }).value).toHaveLength(4);
+    expect(Object.keys((result("dict").value as { value: object }).value)).toHaveLength(101);
   });
 });
 
@@ -521,7 +521,7 @@ describe("HamiltonUIClient: delivery a backend that inserts without upserting ca
     const errors: { error: unknown; context: string }[] = [];
     const { tracker, dr } = trackerWith(errors);
     ui.poison = (a) =>
-      a["node_name"] === "question" && a["name"] === "result_summary" && JSON.stringify(a).includes("poisoned");
+      a.node_name === "question" && a.name === "result_summary" && JSON.stringify(a).includes("poisoned");
     await dr.execute(["length"], { inputs: { topic: "poisoned", apiKey: "k" } });
     await dr.execute(["length"], { inputs: { topic: "fine", apiKey: "k" } });
     const report = await tracker.flush({ timeoutMs: 5_000 });
@@ -558,7 +558,7 @@ describe("HamiltonUIClient: delivery a backend that inserts without upserting ca
     const errors: { error: unknown; context: string }[] = [];
     const { tracker, dr } = trackerWith(errors);
     ui.poisonStatus = 422;
-    ui.poison = (a) => a["node_name"] === "answer" && a["name"] === "result_summary";
+    ui.poison = (a) => a.node_name === "answer" && a.name === "result_summary";
     await dr.execute(["length"], { inputs: { topic: "a", apiKey: "k" } });
     await dr.execute(["length"], { inputs: { topic: "b", apiKey: "k" } });
     const report = await tracker.flush({ timeoutMs: 5_000 });
@@ -631,7 +631,7 @@ describe("HamiltonUIClient: a slow server is caught up with", () => {
       expect(run.attributes.size).toBe(3);
     }
     // Every run was created once, and no acknowledged request was sent again.
-    const tags = [...ui.runs.values()].map((r) => (r.body["tags"] as Record<string, string>)["hamilton_ts_run_id"]);
+    const tags = [...ui.runs.values()].map((r) => (r.body.tags as Record<string, string>).hamilton_ts_run_id);
     expect(new Set(tags).size).toBe(tags.length);
     const ends = ui.calls().filter((c) => /^PUT \/api\/v1\/dag_runs\/\d+\/$/.test(c));
     expect(new Set(ends).size).toBe(ends.length);
@@ -647,7 +647,7 @@ describe("HamiltonUIClient: a slow server is caught up with", () => {
     expect(ui.runs.size).toBe(2);
     expect(ui.calls()).toContain("GET /api/v1/dag_runs/latest/");
     expectEachOnce();
-    const tagged = [...ui.runs.values()].map((r) => (r.body["tags"] as Record<string, string>)["hamilton_ts_run_id"]);
+    const tagged = [...ui.runs.values()].map((r) => (r.body.tags as Record<string, string>).hamilton_ts_run_id);
     expect(tagged).toEqual(runIds);
     await tracker.shutdown();
   });
@@ -698,7 +698,7 @@ describe("HamiltonUIClient: a slow server is caught up with", () => {
     expect(kept!.status).toBe("SUCCESS");
     expect(kept!.nodes.get("a")!.status).toBe("SUCCESS");
     expect(duplicate!.status).toBe("SUCCESS");
-    expect(duplicate!.body["tags"]).toMatchObject({ hamilton_ts_duplicate_of: String(kept!.id) });
+    expect(duplicate!.body.tags).toMatchObject({ hamilton_ts_duplicate_of: String(kept!.id) });
     expect(duplicate!.nodes.size).toBe(0);
     await tracker.shutdown();
   });
@@ -918,21 +918,21 @@ describe("HamiltonUIClient: errors", () => {
     expect(
       () => new HamiltonUIClient({ baseUrl: ui.baseUrl, uiUrl: "https://u:hunter2@ui.example", username: USER }),
     ).toThrow(/option "uiUrl", https:\/\/ui\.example:443, holds a user name or password/);
-    const saved = process.env["HAMILTON_API_URL"];
-    process.env["HAMILTON_API_URL"] = "http://admin:hunter2@127.0.0.1:8241";
+    const saved = process.env.HAMILTON_API_URL;
+    process.env.HAMILTON_API_URL = "http://admin:hunter2@127.0.0.1:8241";
     try {
       expect(() => new HamiltonUIClient({ username: USER })).toThrow(
         /option "baseUrl" \(from \$HAMILTON_API_URL\), http:\/\/127\.0\.0\.1:8241, holds a user name/,
       );
     } finally {
-      if (saved === undefined) delete process.env["HAMILTON_API_URL"];
-      else process.env["HAMILTON_API_URL"] = saved;
+      if (saved === undefined) delete process.env.HAMILTON_API_URL;
+      else process.env.HAMILTON_API_URL = saved;
     }
   });
 
   it("accepts a baseUrl with or without /api/v1 and a trailing slash; leaves x-api-key out without a key", async () => {
-    const saved = process.env["HAMILTON_API_KEY"];
-    delete process.env["HAMILTON_API_KEY"];
+    const saved = process.env.HAMILTON_API_KEY;
+    delete process.env.HAMILTON_API_KEY;
     try {
       const client = new HamiltonUIClient({ baseUrl: `${ui.baseUrl}/api/v1/`, username: USER });
       expect(client.baseUrl).toBe(ui.baseUrl);
@@ -940,7 +940,7 @@ describe("HamiltonUIClient: errors", () => {
       expect(ui.requests[0]!.path).toBe("/api/v1/phone_home");
       expect(ui.requests[0]!.headers["x-api-key"]).toBeUndefined();
     } finally {
-      if (saved !== undefined) process.env["HAMILTON_API_KEY"] = saved;
+      if (saved !== undefined) process.env.HAMILTON_API_KEY = saved;
     }
   });
 });

@@ -164,7 +164,7 @@ export class HamiltonUIClient implements TrackerSink {
    * user or password in it (the message does not repeat them).
    */
   constructor(options: HamiltonUIClientOptions) {
-    const baseUrl = options?.baseUrl ?? process.env["HAMILTON_API_URL"] ?? "http://localhost:8241";
+    const baseUrl = options?.baseUrl ?? process.env.HAMILTON_API_URL ?? "http://localhost:8241";
     if (typeof options?.username !== "string" || options.username.length === 0) {
       throw new TrackerError(
         "INVALID_OPTION",
@@ -175,7 +175,7 @@ export class HamiltonUIClient implements TrackerSink {
     const url = parseUrl(
       "baseUrl",
       baseUrl,
-      options?.baseUrl === undefined && process.env["HAMILTON_API_URL"] !== undefined ? "$HAMILTON_API_URL" : undefined,
+      options?.baseUrl === undefined && process.env.HAMILTON_API_URL !== undefined ? "$HAMILTON_API_URL" : undefined,
     );
     const timeoutMs = options.timeoutMs ?? 10_000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
@@ -188,7 +188,7 @@ export class HamiltonUIClient implements TrackerSink {
       );
     }
     this.baseUrl = url.href.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
-    const uiUrl = options.uiUrl ?? process.env["HAMILTON_UI_URL"];
+    const uiUrl = options.uiUrl ?? process.env.HAMILTON_UI_URL;
     this.uiUrl =
       uiUrl === undefined
         ? this.baseUrl
@@ -199,7 +199,7 @@ export class HamiltonUIClient implements TrackerSink {
     this.#http = new HamiltonUIHttp({
       baseUrl: this.baseUrl,
       username: options.username,
-      apiKey: options.apiKey ?? process.env["HAMILTON_API_KEY"],
+      apiKey: options.apiKey ?? process.env.HAMILTON_API_KEY,
       timeoutMs,
     });
   }

@@ -48,7 +48,7 @@ describe("resultSummaryBody", () => {
     const body = resultSummaryBody(summarize([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), "scores");
     expect(body.type).toBe("dagworks_describe");
     expect(body.schema_version).toBe(3);
-    const column = (body.value as Record<string, Record<string, unknown>>)["scores"]!;
+    const column = (body.value as Record<string, Record<string, unknown>>).scores!;
     expect(column).toMatchObject({
       name: "scores",
       pos: 0,
@@ -61,8 +61,8 @@ describe("resultSummaryBody", () => {
       max: 10,
       mean: 5,
     });
-    expect(Object.keys(column["quantiles"] as object)).toEqual(["0.1", "0.25", "0.5", "0.75", "0.9"]);
-    const histogram = column["histogram"] as Record<string, number>;
+    expect(Object.keys(column.quantiles as object)).toEqual(["0.1", "0.25", "0.5", "0.75", "0.9"]);
+    const histogram = column.histogram as Record<string, number>;
     expect(Object.keys(histogram)).toHaveLength(10);
     expect(Object.keys(histogram)[0]).toBe("(0, 1]");
     expect(Object.values(histogram).reduce((a, b) => a + b, 0)).toBe(11);
@@ -111,17 +111,17 @@ describe("resultSummaryBody", () => {
       const value = body.value as Record<string, unknown>;
       switch (`${body.type}/${body.schema_version}`) {
         case "primitive/1":
-          return value["value"] === null || value["value"] === undefined
+          return value.value === null || value.value === undefined
             ? "primitive with no value"
-            : typeof value["type"] === "string"
+            : typeof value.type === "string"
               ? undefined
               : "primitive without type";
         case "dict/2":
-          return typeof value["value"] === "object" && value["value"] !== null
+          return typeof value.value === "object" && value.value !== null
             ? undefined
-            : `dict/2 with ${typeof value["value"]} value`;
+            : `dict/2 with ${typeof value.value} value`;
         case "unsupported/1":
-          return typeof value["unsupported_type"] === "string" && typeof value["action"] === "string"
+          return typeof value.unsupported_type === "string" && typeof value.action === "string"
             ? undefined
             : "unsupported without type/action";
         case "dagworks_describe/3":
@@ -300,7 +300,7 @@ describe("run and template bodies", () => {
       ["features.c", "hamilton-ts/features.ts"],
       ["d", "hamilton-ts/dag.ts"],
     ]);
-    expect(body.nodes.map((n) => [n.name, n.code_artifact_pointers, n.tags["module"]])).toEqual([
+    expect(body.nodes.map((n) => [n.name, n.code_artifact_pointers, n.tags.module])).toEqual([
       ["a", ["loaders.a"], "loaders"],
       ["c", ["features.c"], "features"],
       ["d", ["d"], undefined],

@@ -51,7 +51,7 @@ export function displayValue(summary: ValueSummary): unknown {
     case "object": {
       const out: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(summary.entries)) out[key] = displayValue(value);
-      if (summary.truncated) out["__truncated__"] = `${summary.size - Object.keys(summary.entries).length} more keys`;
+      if (summary.truncated) out.__truncated__ = `${summary.size - Object.keys(summary.entries).length} more keys`;
       return out;
     }
     case "date":

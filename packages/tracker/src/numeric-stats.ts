@@ -22,10 +22,10 @@ function select(a: Float64Array, k: number, left: number, right: number): void {
     // Median of three as the pivot value.
     let x = a[left]!;
     let y = a[mid]!;
-    let z = a[right]!;
+    const z = a[right]!;
     if (x > y) [x, y] = [y, x];
     if (y > z) y = z;
-    const pivot = x > y ? x : y;
+    const pivot = Math.max(x, y);
     let i = left;
     let j = right;
     while (i <= j) {

@@ -112,8 +112,8 @@ function dataProperty(value: object, key: string): unknown {
 
 function typeName(value: object): string {
   const proto = Object.getPrototypeOf(value) as object | null;
-  const constructor = proto === null ? undefined : dataProperty(proto, "constructor");
-  const name = typeof constructor === "function" ? dataProperty(constructor, "name") : undefined;
+  const ctor = proto === null ? undefined : dataProperty(proto, "constructor");
+  const name = typeof ctor === "function" ? dataProperty(ctor, "name") : undefined;
   return typeof name === "string" && name.length > 0 ? name : "anonymous class";
 }
 
@@ -436,7 +436,7 @@ export function summarizeRecord(
       define(out, key, summarize(value, limits, key));
     }
   } catch (error) {
-    out["__observability_failure__"] = failure(error);
+    out.__observability_failure__ = failure(error);
   }
   return out;
 }

@@ -320,8 +320,8 @@ describe("HamiltonTracker: trace link", () => {
     const fakeTracer: LifecycleAdapter = {
       wrapNodeExecution(event, next) {
         n++;
-        event.attributes["trace_id"] = "4bf92f3577b34da6a3ce929d0e0e4736";
-        event.attributes["span_id"] = `00f067aa0ba902b${n}`;
+        event.attributes.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+        event.attributes.span_id = `00f067aa0ba902b${n}`;
         return next();
       },
     };
@@ -343,7 +343,7 @@ describe("HamiltonTracker: trace link", () => {
     const t = tracker(sink);
     const odd: LifecycleAdapter = {
       wrapNodeExecution(event, next) {
-        event.attributes["trace_id"] = 42;
+        event.attributes.trace_id = 42;
         return next();
       },
     };

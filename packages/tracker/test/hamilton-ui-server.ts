@@ -278,11 +278,7 @@ export class FakeHamiltonUI {
     if (method === "GET" && path === "/api/v1/dag_templates/exists/") {
       if (q.getAll("dag_hash").length !== 2) this.problems.push("exists: dag_hash should appear twice");
       for (const [id, t] of this.templates) {
-        if (
-          t["dag_hash"] === q.get("dag_hash") &&
-          t["code_hash"] === q.get("code_hash") &&
-          t["name"] === q.get("dag_name")
-        ) {
+        if (t.dag_hash === q.get("dag_hash") && t.code_hash === q.get("code_hash") && t.name === q.get("dag_name")) {
           return json(200, { id, ...t });
         }
       }
@@ -321,7 +317,7 @@ export class FakeHamiltonUI {
         id,
         dagTemplateId: templateId,
         body: b,
-        status: String(b["run_status"]),
+        status: String(b.run_status),
         endTime: undefined,
         nodes: new Map(),
         attributes: new Map(),
@@ -346,7 +342,7 @@ export class FakeHamiltonUI {
       for (const id of m[1]!.split(",").map(Number)) {
         const run = this.runs.get(id);
         if (!run) return json(404, { detail: `DAG run with ID ${id} does not exist.` });
-        const attributes = [...run.attributes.values()].filter((a) => types.has(String(a["type"])));
+        const attributes = [...run.attributes.values()].filter((a) => types.has(String(a.type)));
         out.push({
           id,
           ...run.body,
@@ -355,7 +351,7 @@ export class FakeHamiltonUI {
           node_runs: [...run.nodes.values()].map((n) => ({
             ...n,
             dag_run_id: id,
-            attributes: attributes.filter((a) => a["node_name"] === n.node_name),
+            attributes: attributes.filter((a) => a.node_name === n.node_name),
           })),
         });
       }
@@ -383,7 +379,7 @@ export class FakeHamiltonUI {
         for (const key of ["node_name", "name", "type", "schema_version", "value", "attribute_role"]) {
           if (!(key in a)) this.problems.push(`dag_runs_bulk: attribute missing ${key}`);
         }
-        const key = `${String(a["node_name"])}/${String(a["name"])}`;
+        const key = `${String(a.node_name)}/${String(a.name)}`;
         if (run.attributes.has(key) || keys.has(key)) {
           this.duplicateAttributeErrors++;
           return json(500, {
@@ -394,17 +390,17 @@ export class FakeHamiltonUI {
         if (this.poison?.(a))
           return json(this.poisonStatus, { detail: `DataError: unsupported Unicode escape sequence (${key})` });
       }
-      for (const a of b.attributes) run.attributes.set(`${String(a["node_name"])}/${String(a["name"])}`, a);
+      for (const a of b.attributes) run.attributes.set(`${String(a.node_name)}/${String(a.name)}`, a);
       return json(200, null);
     }
     if (method === "PUT" && (m = path.match(/^\/api\/v1\/dag_runs\/(\d+)\/$/))) {
       const run = this.runs.get(Number(m[1]));
       if (!run) return json(404, { detail: "no run" });
       const b = body as Record<string, unknown>;
-      run.status = String(b["run_status"]);
-      run.endTime = String(b["run_end_time"]);
-      if (b["upsert_tags"] !== undefined && b["upsert_tags"] !== null) {
-        run.body = { ...run.body, tags: { ...(run.body["tags"] as object), ...(b["upsert_tags"] as object) } };
+      run.status = String(b.run_status);
+      run.endTime = String(b.run_end_time);
+      if (b.upsert_tags !== undefined && b.upsert_tags !== null) {
+        run.body = { ...run.body, tags: { ...(run.body.tags as object), ...(b.upsert_tags as object) } };
       }
       return json(200, { id: run.id, run_status: run.status });
     }

@@ -1,5 +1,5 @@
-// Lints the package in the current directory for the project's own rules (DESIGN.md), which a
-// type-checker does not see:
+// Lints the package in the current directory for the project's own rules (CONTRIBUTING.md), which
+// neither Biome nor the type-checker covers:
 // - `src/index.ts` names its exports (no `export *`);
 // - tests are never skipped or focused (`.skip`, `.only`, `.todo`, `xit`, `xdescribe`);
 // - library code does not print with console.log (warnings go through console.warn or callbacks).

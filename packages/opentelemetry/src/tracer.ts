@@ -23,7 +23,7 @@ import {
 } from "./attribute-names.js";
 import type { OpenTelemetryTracerOptions } from "./options.js";
 import { serializeBounded, toJsonAttribute, truncate } from "./serialize.js";
-import { NodeAttributesCache, runAttributes as runSpanAttributes, workflowAttributes } from "./span-attributes.js";
+import { NodeSpanAttributesCache, runSpanAttributes, workflowSpanAttributes } from "./span-attributes.js";
 
 const DEFAULT_TRACER_NAME = "@hamilton-ts/opentelemetry";
 const DEFAULT_GRAPH_SPAN_NAME = "hamilton.run";
@@ -201,8 +201,8 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
   /** The user's serializer; undefined: the default, bounded by maxValueLength as it writes. */
   readonly #serialize: ((value: unknown) => string) | undefined;
   readonly #runAttributes: OpenTelemetryTracerOptions["runAttributes"];
-  readonly #nodeSpanAttributes: NodeAttributesCache;
-  readonly #workflowAttributes: Attributes;
+  readonly #nodeSpanAttributes: NodeSpanAttributesCache;
+  readonly #workflowSpanAttributes: Attributes;
   /** The context of each run in progress, by run id: the parent of its node spans. */
   readonly #runs = new Map<string, Context>();
   /** The tracer's own failures, warned about once per hook. */
@@ -221,8 +221,8 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
     this.#maxValueLength = options.maxValueLength ?? DEFAULT_MAX_VALUE_LENGTH;
     this.#serialize = options.serialize === toJsonAttribute ? undefined : options.serialize;
     this.#runAttributes = options.runAttributes;
-    this.#nodeSpanAttributes = new NodeAttributesCache(this.#workflowName);
-    this.#workflowAttributes = workflowAttributes(this.#workflowName);
+    this.#nodeSpanAttributes = new NodeSpanAttributesCache(this.#workflowName);
+    this.#workflowSpanAttributes = workflowSpanAttributes(this.#workflowName);
   }
 
   /** The number of runs in progress (their spans are open). For tests and diagnostics. */
@@ -272,7 +272,7 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
       const name = typeof this.#graphSpanName === "string" ? this.#graphSpanName : this.#graphSpanName(event);
       const extra = this.#runAttributes?.(event);
       span = this.#tracer.startSpan(name, { attributes: { ...runSpanAttributes(event), ...extra } }, parent);
-      span.setAttributes(this.#workflowAttributes);
+      span.setAttributes(this.#workflowSpanAttributes);
       shareIds(span, event.attributes);
       if (this.#recordInputs)
         span.setAttribute(ATTR_TRACELOOP_ENTITY_INPUT, this.#record({ args: [], kwargs: event.inputs }));

@@ -357,17 +357,25 @@ describe("AdapterSet", () => {
 
   it("awaits asynchronous observers in adapter order before running the node", async () => {
     const log: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
     const set = new AdapterSet([
       {
         beforeNodeExecution: async () => {
-          await new Promise((r) => setTimeout(r, 5));
-          log.push("first");
+          log.push("first starts");
+          await gate;
+          log.push("first ends");
         },
       },
       { beforeNodeExecution: () => void log.push("second") },
     ]);
-    await set.runNode(init, () => log.push("work"));
-    expect(log).toEqual(["first", "second", "work"]);
+    const done = set.runNode(init, () => log.push("work"));
+    // Drain the microtasks (and a macrotask turn): nothing may pass the pending observer.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(log).toEqual(["first starts"]);
+    release();
+    await done;
+    expect(log).toEqual(["first starts", "first ends", "second", "work"]);
   });
 
   it("fails the node with a wrapper's own error and passes next()'s errors through unchanged", async () => {

@@ -6,7 +6,7 @@ import type { LifecycleAdapter, NodeExecutionResultEvent } from "@hamilton-ts/li
 import OpenAI from "openai";
 import { describe, expect, it, vi } from "vitest";
 import { MemorySink } from "../test/memory-sink.js";
-import { until } from "../test/records.js";
+import { calls } from "../test/calls.js";
 import type { HamiltonTrackerOptions } from "./options.js";
 import type { NodeRunRecord, RunRecord, TrackerRecord } from "./records.js";
 import { HamiltonTracker } from "./tracker.js";
@@ -417,7 +417,7 @@ describe("HamiltonTracker: never in the pipeline's way", () => {
       const t = tracker(sink);
       const dr = new Builder().withModules(dataflow).withConfig({ model: "m" }).withAdapters(t).build();
       for (let i = 0; i < 3; i++) expect(await dr.execute(["words"], { inputs: { topic: "x" } })).toEqual({ words: 5 });
-      await until(() => sink.attempts >= 3, "retries");
+      await sink.waitForAttempts(3);
       expect(warn).toHaveBeenCalledTimes(1);
       expect(String(warn.mock.calls[0]![0])).toMatch(
         /could not deliver records to its sink \(Error: sink is down\); it keeps them and retries with backoff/,
@@ -698,14 +698,14 @@ describe("HamiltonTracker: no secret leaves by an error, a log line or a warning
   it("onError gets the sink's errors redacted, for retried and rejected writes", async () => {
     const sink = new EchoingSink();
     sink.mode = "fail";
-    const seen: { error: unknown; context: string }[] = [];
-    const t = tracker(sink, { onError: (error, context) => seen.push({ error, context }) });
+    const reported = calls<[unknown, string]>();
+    const t = tracker(sink, { onError: reported.handler });
     const dr = new Builder().withModules(dataflow).withConfig({ model: "m" }).withAdapters(t).build();
     await dr.execute(["words"], { inputs: { topic: "x" } });
-    await until(() => seen.length >= 2, "two failed writes");
+    await reported.reached(2);
     sink.retryable = false;
-    await until(() => seen.some((s) => s.context === "rejected"), "a rejected write");
-    for (const { error } of seen) {
+    await reported.reached(1, (_, context) => context === "rejected");
+    for (const [error] of reported.calls) {
       const e = error as Error & { excerpt: string };
       expect(`${e.message} ${e.stack} ${e.excerpt} ${(e.cause as Error).message}`).not.toContain(KEY);
       expect(e.message).toContain("[REDACTED]");

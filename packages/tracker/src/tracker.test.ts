@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Builder, collect, NodeExecutionError, parallelize, type NodeContext } from "@hamilton-ts/core";
-import type { LifecycleAdapter, NodeExecutionResultEvent } from "@hamilton-ts/lifecycle";
+import { type LifecycleAdapter, type NodeExecutionResultEvent, SHARED_TRACE_ID } from "@hamilton-ts/lifecycle";
 import OpenAI from "openai";
 import { describe, expect, it, vi } from "vitest";
 import { MemorySink } from "../test/memory-sink.js";
@@ -397,6 +397,92 @@ describe("HamiltonTracker: trace link", () => {
 });
 
 describe("HamiltonTracker: never in the pipeline's way", () => {
+  /** An event that throws on every read: stands for a bug in the tracker's own work on it. */
+  const hostile = new Proxy(
+    {},
+    {
+      get(_, key) {
+        throw new Error(`hostile read of ${String(key)}`);
+      },
+    },
+  ) as never;
+
+  it.each([
+    "afterGraphConstruction",
+    "beforeGraphExecution",
+    "afterGraphExecution",
+    "beforeNodeExecution",
+    "afterNodeExecution",
+  ] as const)("%s: when its own work throws, it reports to onError (once) and does not throw", (hook) => {
+    const reported = calls<[unknown, string]>();
+    const t = tracker(new MemorySink(), { onError: reported.handler });
+    expect(() => t[hook](hostile)).not.toThrow();
+    expect(reported.calls.map(([, context]) => context)).toEqual([hook]);
+    expect(String(reported.calls[0]![0])).toContain("hostile read of");
+  });
+
+  it("after shutdown, a run event whose notice cannot be logged (console.warn throws) does not throw either", async () => {
+    const reported = calls<[unknown, string]>();
+    const t = tracker(new MemorySink(), { onError: reported.handler });
+    await t.shutdown();
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {
+      throw new Error("console is gone");
+    });
+    try {
+      expect(() => t.beforeGraphExecution(hostile)).not.toThrow();
+      expect(() => t.afterGraphExecution(hostile)).not.toThrow();
+      expect(reported.calls.map(([, context]) => context)).toEqual(["beforeGraphExecution", "afterGraphExecution"]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("node hooks whose record building throws change no node's result and fail no node", async () => {
+    const reported = calls<[unknown, string]>();
+    const t = tracker(new MemorySink(), { onError: reported.handler });
+    // An adapter ahead of the tracker leaves a trace id that throws when the tracker reads it.
+    const booby: LifecycleAdapter = {
+      beforeNodeExecution: (event) => {
+        Object.defineProperty(event.attributes, SHARED_TRACE_ID, {
+          get() {
+            throw new Error("trace id unreadable");
+          },
+          configurable: true,
+        });
+      },
+    };
+    const dr = new Builder().withModules(dataflow).withConfig({ model: "m" }).withAdapters(booby, t).build();
+    expect(await dr.execute(["words", "answer"], { inputs: { topic: "x" } })).toEqual({
+      words: 5,
+      answer: "m says: What is x?",
+    });
+    const contexts = reported.calls.map(([, context]) => context);
+    expect(contexts.filter((c) => c === "beforeNodeExecution")).toHaveLength(3);
+    expect(contexts.filter((c) => c === "afterNodeExecution")).toHaveLength(3);
+    expect(String(reported.calls[0]![0])).toContain("trace id unreadable");
+    await t.shutdown();
+  });
+
+  it("a queue that throws (its drop warning fails) is reported, and the run's results are unchanged", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {
+      throw new Error("console is gone");
+    });
+    try {
+      const sink = new MemorySink();
+      sink.mode = "hang";
+      const reported = calls<[unknown, string]>();
+      const t = tracker(sink, { onError: reported.handler, queueCapacity: 1 });
+      const dr = new Builder().withModules(dataflow).withConfig({ model: "m" }).withAdapters(t).build();
+      expect(await dr.execute(["words"], { inputs: { topic: "x" } })).toEqual({ words: 5 });
+      // The second node record overflows the queue; its first-drop warning throws inside push().
+      expect(reported.calls.map(([, context]) => context)).toEqual(["afterNodeExecution"]);
+      expect(String(reported.calls[0]![0])).toContain("console is gone");
+      await t.shutdown({ timeoutMs: 1 }).catch(() => {});
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it("with captureDataStatistics: false, records no values", async () => {
     const sink = new MemorySink();
     const t = tracker(sink, { captureDataStatistics: false });

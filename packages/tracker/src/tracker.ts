@@ -133,8 +133,8 @@ export class HamiltonTracker implements LifecycleAdapter {
 
   /** Records the run as `RUNNING` (and the template, if this graph version is new). */
   beforeGraphExecution(event: GraphExecutionEvent): void {
-    if (this.#closed) return this.#ignored();
     try {
+      if (this.#closed) return this.#ignored();
       const record = this.#runRecord(event, Date.now());
       this.#runs.set(event.runId, record);
       this.#queue.push(record);
@@ -148,10 +148,10 @@ export class HamiltonTracker implements LifecycleAdapter {
    * run record is final only once all its node records are queued; the run is then sent at once.
    */
   afterGraphExecution(event: GraphExecutionResultEvent): void {
-    const started = this.#runs.get(event.runId);
-    this.#runs.delete(event.runId);
-    if (this.#closed) return this.#ignored();
     try {
+      const started = this.#runs.get(event.runId);
+      this.#runs.delete(event.runId);
+      if (this.#closed) return this.#ignored();
       const endTime = Date.now();
       const base = started ?? this.#runRecord(event, endTime - event.durationMs);
       const error = event.success ? undefined : errorInfo(event.error, this.options.summaryLimits);

@@ -328,6 +328,33 @@ describe("AdapterSet", () => {
     }
   });
 
+  it("redacts secrets in its default warning, and describes any thrown value", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      const set = new AdapterSet([
+        {
+          name: "leaky",
+          beforeNodeExecution: () => {
+            throw new Error("connect failed: password=hunter2");
+          },
+          afterNodeExecution: () => {
+            throw Object.create(null); // String() of it would throw
+          },
+        } as LifecycleAdapter,
+      ]);
+      expect(set.runNode(init, () => 1)).toBe(1);
+      expect(warn).toHaveBeenCalledTimes(2);
+      const [first, second] = warn.mock.calls.map((call) => String(call[0]));
+      expect(first).toContain(
+        'adapter "leaky" threw in beforeNodeExecution: Error: connect failed: password=[REDACTED]',
+      );
+      expect(first).not.toContain("hunter2");
+      expect(second).toContain("threw in afterNodeExecution: a thrown object.");
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it("awaits asynchronous observers in adapter order before running the node", async () => {
     const log: string[] = [];
     const set = new AdapterSet([

@@ -1,6 +1,7 @@
 import { INVALID_TRACEID, SpanStatusCode, context, trace } from "@opentelemetry/api";
 import type { Attributes, Context, Exception, Span, Tracer } from "@opentelemetry/api";
-import { MAX_NODE_WARNINGS, redactHead } from "@hamilton-ts/lifecycle";
+import { MAX_NODE_WARNINGS } from "@hamilton-ts/lifecycle";
+import { isThenable, redactAndCut, typeName } from "@hamilton-ts/lifecycle/internal";
 import type {
   GraphExecutionEvent,
   LifecycleAdapter,
@@ -21,7 +22,7 @@ import {
   SHARED_TRACE_ID,
 } from "./attribute-names.js";
 import type { OpenTelemetryTracerOptions } from "./options.js";
-import { className, serializeBounded, toJsonAttribute, truncate } from "./serialize.js";
+import { serializeBounded, toJsonAttribute, truncate } from "./serialize.js";
 import { NodeAttributesCache, runAttributes, workflowAttributes } from "./span-attributes.js";
 
 const DEFAULT_TRACER_NAME = "@hamilton-ts/opentelemetry";
@@ -86,14 +87,8 @@ function checkOptions(options: OpenTelemetryTracerOptions): void {
  */
 function errorType(error: Error): string {
   if (error.name && error.name !== "Error") return error.name;
-  const name = className(error);
+  const name = typeName(error, "Error");
   return name === "Object" ? "Error" : name;
-}
-
-/** A text redacted by the shared rule and cut to `max` characters (a cut marked with `…`). */
-function redactAndCut(text: string, max: number): string {
-  const head = redactHead(text, max);
-  return head.truncated ? `${head.text}…` : head.text;
 }
 
 /** A property of a thrown value read as text, or undefined; a throwing getter reads as undefined. */
@@ -161,14 +156,6 @@ function recordWarnings(
     span.addEvent(EVENT_WARNING, { [ATTR_WARNING_MESSAGE]: redactAndCut(String(warnings[i]), max) });
   const dropped = warnings.length - kept + (event.warningsDropped ?? 0);
   if (dropped > 0) span.setAttribute(ATTR_WARNINGS_DROPPED, dropped);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
 }
 
 /** Leaves the span's ids in an event's shared attributes, for other adapters (the tracker). */

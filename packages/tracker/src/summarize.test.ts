@@ -456,4 +456,13 @@ describe("redactHead", () => {
   it("marks a cut that only redaction made (the redacted text outgrew max)", () => {
     expect(redactHead('password="a"', 12)).toEqual({ text: 'password="[R', truncated: true });
   });
+
+  it("takes the limits the options allow: a fractional one counts as its whole part, Infinity as none", () => {
+    expect(redactHead("hello world", 5.7)).toEqual({ text: "hello", truncated: true });
+    expect(redactHead("hello world", Infinity)).toEqual({ text: "hello world", truncated: false });
+    expect(summarize("hello world", limits({ maxStringPreview: Infinity }))).toMatchObject({
+      preview: "hello world",
+      truncated: false,
+    });
+  });
 });

@@ -9,7 +9,8 @@ import type {
 } from "@hamilton-ts/lifecycle";
 import { MAX_NODE_WARNINGS, MAX_WARNING_LENGTH } from "@hamilton-ts/lifecycle";
 import { DeliveryQueue, IDLE_WRITE_LIMIT_MS, type DeliveryReport, type DeliveryStats } from "./delivery-queue.js";
-import { describeError, redactError } from "./errors.js";
+import { describeError, WarnOnce } from "@hamilton-ts/lifecycle/internal";
+import { redactError } from "./errors.js";
 import { FileSink } from "./file-sink.js";
 import {
   checkTimeout,
@@ -75,7 +76,8 @@ export class HamiltonTracker implements LifecycleAdapter {
 
   readonly #queue: DeliveryQueue;
   readonly #onError: (error: unknown, context: TrackerErrorContext) => void;
-  readonly #warned = new Set<string>();
+  /** The default reporter's and the after-shutdown notices: each kind once. */
+  readonly #warnings = new WarnOnce();
   readonly #versions = new Map<string, GraphIds>();
   readonly #runs = new Map<string, RunRecord>();
   /** Reused by the node hooks to measure a summary while it is built. */
@@ -334,10 +336,10 @@ export class HamiltonTracker implements LifecycleAdapter {
   }
 
   #ignored(): void {
-    if (this.#warned.has("ignored")) return;
-    this.#warned.add("ignored");
-    console.warn(
-      "[hamilton-ts/tracker] A run started or ended after HamiltonTracker.shutdown(): it is not recorded. " +
+    this.#warnings.warn(
+      "ignored",
+      () =>
+        "[hamilton-ts/tracker] A run started or ended after HamiltonTracker.shutdown(): it is not recorded. " +
         "Create a new tracker for new runs. This is reported once.",
     );
   }
@@ -352,8 +354,10 @@ export class HamiltonTracker implements LifecycleAdapter {
   }
 
   #warnOnce(error: unknown, context: TrackerErrorContext): void {
-    if (this.#warned.has(context)) return;
-    this.#warned.add(context);
+    this.#warnings.warn(context, () => this.#describeProblem(error, context));
+  }
+
+  #describeProblem(error: unknown, context: TrackerErrorContext): string {
     const cause = describeError(error);
     let what: string;
     if (context === "write")
@@ -362,9 +366,7 @@ export class HamiltonTracker implements LifecycleAdapter {
       what = `had records rejected by its sink (${cause}); they were discarded, since sending them again cannot succeed`;
     else if (context === "close") what = `could not close its sink (${cause})`;
     else what = `failed in ${context} (${cause}); the pipeline is unaffected`;
-    console.warn(
-      `[hamilton-ts/tracker] HamiltonTracker ${what}. Further such messages are not shown; pass onError to see them all.`,
-    );
+    return `[hamilton-ts/tracker] HamiltonTracker ${what}. Further such messages are not shown; pass onError to see them all.`;
   }
 }
 

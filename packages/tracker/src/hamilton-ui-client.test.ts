@@ -5,7 +5,7 @@ import { SHARED_SPAN_ID, SHARED_TRACE_ID, type LifecycleAdapter } from "@hamilto
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeHamiltonUI, Gate, type LoggedRequest } from "../test/hamilton-ui-server.js";
 import { calls } from "../test/calls.js";
-import { nodeRecord, runRecord, templateRecord, until } from "../test/records.js";
+import { nodeRecord, runRecord, templateRecord } from "../test/records.js";
 import { TrackerError } from "./errors.js";
 import { HamiltonUIClient } from "./hamilton-ui-client.js";
 import type { SinkWriteOptions } from "./records.js";
@@ -881,7 +881,7 @@ describe("HamiltonUIClient: errors", () => {
     expect((error as Error).message).toMatch(
       /phone_home: the answer is larger than 1048576 bytes; the client reads no more/,
     );
-    await until(() => ui.requests.length === 1, "the request");
+    await ui.waitFor(() => true, 1);
     // The client cancelled the body: the server could not write more than a small part of it.
     expect(written).toBeLessThan(32 * 1024 * 1024);
   });

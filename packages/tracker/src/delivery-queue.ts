@@ -140,8 +140,8 @@ export class DeliveryQueue {
   readonly #rejectedRecords = new Fifo<TrackerRecord>();
   /** Sequence number of the first record in flight. */
   #inFlightSeq = 0;
-  /** Records with a lower sequence number must be sent without waiting for a full batch. */
-  #urgent = 0;
+  /** Records with a sequence number below this are flushed: sent without waiting for a full batch (or the interval). */
+  #flushBelow = 0;
   #waiters: { readonly target: number; readonly resolve: () => void }[] = [];
 
   #pumping = false;
@@ -195,7 +195,7 @@ export class DeliveryQueue {
 
   /** Starts sending everything queued now, in the background (e.g. at the end of a run). */
   requestFlush(): void {
-    this.#urgent = this.#pushed;
+    this.#flushBelow = this.#pushed;
     this.#schedule();
   }
 
@@ -207,7 +207,7 @@ export class DeliveryQueue {
     const target = this.#pushed;
     // After close() nothing is sent any more: report what is left instead of waiting forever.
     if (this.#aborted) return this.report(target);
-    this.#urgent = Math.max(this.#urgent, target);
+    this.#flushBelow = Math.max(this.#flushBelow, target);
     // A flush retries right away rather than waiting out the current backoff.
     this.#wake?.();
     if (!this.#isSettled(target)) {
@@ -336,14 +336,14 @@ export class DeliveryQueue {
   }
 
   /** Sequence number of the oldest record not yet delivered (or dropped, or rejected); Infinity if none. */
-  #oldestPending(): number {
+  #oldestUnsettled(): number {
     if (this.#inFlight !== undefined) return this.#inFlightSeq;
     return Math.min(this.#nodes.peekSeq(), this.#others.peekSeq());
   }
 
   /** True when every record with a sequence number below `target` is settled. */
   #isSettled(target: number): boolean {
-    return this.#oldestPending() >= target;
+    return this.#oldestUnsettled() >= target;
   }
 
   readonly #onTimer = (): void => {
@@ -410,7 +410,9 @@ export class DeliveryQueue {
   #shouldSend(): boolean {
     const queued = this.#queued();
     if (queued === 0) return false;
-    return queued >= this.#options.batchSize || Math.min(this.#nodes.peekSeq(), this.#others.peekSeq()) < this.#urgent;
+    return (
+      queued >= this.#options.batchSize || Math.min(this.#nodes.peekSeq(), this.#others.peekSeq()) < this.#flushBelow
+    );
   }
 
   async #pump(): Promise<void> {

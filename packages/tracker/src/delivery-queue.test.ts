@@ -1,13 +1,19 @@
 import { describe, expect, it } from "vitest";
+import { FakeClock, settle } from "../test/fake-clock.js";
 import { MemorySink } from "../test/memory-sink.js";
-import { nodeRecord, runRecord, until } from "../test/records.js";
-import { DeliveryQueue, type DeliveryQueueOptions } from "./delivery-queue.js";
+import { nodeRecord, runRecord } from "../test/records.js";
+import { DeliveryQueue, type DeliveryQueueOptions, IDLE_WRITE_LIMIT_MS } from "./delivery-queue.js";
 import { TrackerError } from "./errors.js";
 import type { TrackerRecord, TrackerSink } from "./records.js";
 
 const HOUR = 3_600_000;
 
+/**
+ * A queue on a fake clock (time moves only by `clock.advance`) whose jitter always draws 0: the
+ * n-th retry waits exactly half of its backoff step (5, 10, 20, 20, … ms by default).
+ */
 function queue(sink: TrackerSink, over: Partial<DeliveryQueueOptions> = {}) {
+  const clock = new FakeClock();
   const errors: { error: unknown; willRetry: boolean }[] = [];
   const drops: string[] = [];
   const q = new DeliveryQueue(sink, "p", {
@@ -15,14 +21,16 @@ function queue(sink: TrackerSink, over: Partial<DeliveryQueueOptions> = {}) {
     byteBudget: 64 * 1024 * 1024,
     batchSize: 100,
     flushIntervalMs: HOUR,
-    retryInitialDelayMs: 1,
-    retryMaxDelayMs: 4,
+    retryInitialDelayMs: 10,
+    retryMaxDelayMs: 40,
     sinkTimeoutMs: HOUR,
     onWriteError: (error, info) => errors.push({ error, willRetry: info.willRetry }),
     onFirstDrop: (bound) => drops.push(bound),
+    clock,
+    random: () => 0,
     ...over,
   });
-  return { q, errors, drops };
+  return { q, errors, drops, clock };
 }
 
 describe("DeliveryQueue: batching and order", () => {
@@ -36,11 +44,13 @@ describe("DeliveryQueue: batching and order", () => {
     expect(sink.projects).toEqual(["p"]);
   });
 
-  it("sends a partial batch once flushIntervalMs has passed", async () => {
+  it("sends a partial batch once flushIntervalMs has passed, not before", async () => {
     const sink = new MemorySink();
-    const { q } = queue(sink, { flushIntervalMs: 5 });
+    const { q, clock } = queue(sink, { flushIntervalMs: 50 });
     q.push(runRecord("r"));
-    await sink.waitFor(1);
+    await clock.advance(49);
+    expect(sink.attempts).toBe(0);
+    await clock.advance(1);
     expect(sink.records).toHaveLength(1);
   });
 
@@ -74,14 +84,27 @@ describe("DeliveryQueue: batching and order", () => {
 });
 
 describe("DeliveryQueue: failures", () => {
-  it("retries a failing sink with backoff and loses nothing once it recovers", async () => {
+  it("retries a failing sink on the backoff schedule and loses nothing once it recovers", async () => {
     const sink = new MemorySink();
     sink.mode = "fail";
-    const { q, errors } = queue(sink);
+    const { q, errors, clock } = queue(sink, { retryInitialDelayMs: 100, retryMaxDelayMs: 400 });
     const records = [runRecord("r"), nodeRecord("r", "a"), runRecord("r", "SUCCESS")];
     for (const r of records) q.push(r);
     q.requestFlush();
-    await until(() => sink.attempts >= 4, "4 failed attempts");
+    await settle();
+    expect(sink.attempts).toBe(1);
+    // Steps 100, 200, 400, 400 ms; the jitter draws 0: each retry waits half its step.
+    for (const [wait, attempts] of [
+      [50, 2],
+      [100, 3],
+      [200, 4],
+      [200, 5],
+    ] as const) {
+      await clock.advance(wait - 1);
+      expect(sink.attempts).toBe(attempts - 1);
+      await clock.advance(1);
+      expect(sink.attempts).toBe(attempts);
+    }
     sink.mode = "ok";
     const report = await q.flush();
     expect(report.complete).toBe(true);
@@ -101,9 +124,11 @@ describe("DeliveryQueue: failures", () => {
         return Promise.resolve();
       },
     };
-    const { q, errors } = queue(sink);
+    const { q, errors, clock } = queue(sink);
     q.push(runRecord("r"));
-    expect((await q.flush()).complete).toBe(true);
+    const flushing = q.flush();
+    await clock.advance(5);
+    expect((await flushing).complete).toBe(true);
     expect(records).toHaveLength(1);
     expect(String(errors[0]!.error)).toContain("sync throw");
   });
@@ -114,7 +139,8 @@ describe("DeliveryQueue: failures", () => {
     const { q, errors } = queue(sink, { batchSize: 2 });
     q.push(nodeRecord("r", "a"));
     q.push(nodeRecord("r", "b"));
-    await until(() => sink.attempts === 1);
+    await settle();
+    expect(sink.attempts).toBe(1);
     sink.mode = "ok";
     q.push(nodeRecord("r", "c"));
     const report = await q.flush();
@@ -127,11 +153,16 @@ describe("DeliveryQueue: failures", () => {
   it("aborts and retries a write that hangs past sinkTimeoutMs", async () => {
     const sink = new MemorySink();
     sink.mode = "hang";
-    const { q, errors } = queue(sink, { sinkTimeoutMs: 10 });
+    const { q, errors, clock } = queue(sink, { sinkTimeoutMs: 10 });
     q.push(runRecord("r"));
     q.requestFlush();
-    await until(() => sink.attempts >= 2, "a retry after the timeout");
+    await clock.advance(9);
+    expect(sink.signals[0]!.aborted).toBe(false);
+    await clock.advance(1);
+    expect(sink.signals[0]!.aborted).toBe(true);
     sink.mode = "ok";
+    await clock.advance(5);
+    expect(sink.attempts).toBe(2);
     const report = await q.flush();
     expect(report.complete).toBe(true);
     expect(sink.records).toHaveLength(1);
@@ -146,11 +177,15 @@ describe("DeliveryQueue: failures", () => {
   it("flush({ timeout }) resolves, incomplete, while the sink is down", async () => {
     const sink = new MemorySink();
     sink.mode = "fail";
-    const { q } = queue(sink);
+    const { q, clock } = queue(sink);
     const records = [runRecord("r"), nodeRecord("r", "a")];
     for (const r of records) q.push(r);
-    const report = await q.flush(30);
+    const flushing = q.flush(30);
+    await clock.advance(30);
+    const report = await flushing;
     expect(report.complete).toBe(false);
+    // Tried at 0, then after 5, 10 and 20 ms (at 5, 15 and 35): three by the timeout.
+    expect(sink.attempts).toBe(3);
     expect(report.undelivered).toEqual(records);
     expect(String(report.lastError)).toContain("sink is down");
     sink.mode = "ok";
@@ -188,7 +223,7 @@ describe("DeliveryQueue: overflow", () => {
         expect(q.stats.queuedNodeRecords).toBeLessThanOrEqual(100);
       }
       q.push(runRecord(`r${run}`, "FAILURE"));
-      await new Promise((resolve) => setImmediate(resolve));
+      await settle(1);
     }
     const stats = q.stats;
     expect(stats.queuedNodeRecords + stats.inFlight).toBeLessThanOrEqual(110);
@@ -201,24 +236,58 @@ describe("DeliveryQueue: overflow", () => {
 });
 
 describe("DeliveryQueue: the process lives while a flush is awaited, not otherwise", () => {
-  const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
-
   it("keeps the event loop alive (referenced timers) while a flush is awaited, and only then", async () => {
     const sink = new MemorySink();
     sink.mode = "fail"; // retryable: the queue backs off and retries
-    const { q } = queue(sink, { retryInitialDelayMs: 50, retryMaxDelayMs: 50, flushIntervalMs: 1 });
-    const before = timers();
+    const { q, clock } = queue(sink, { retryInitialDelayMs: 100, retryMaxDelayMs: 100, flushIntervalMs: 1 });
     q.push(runRecord("r"));
-    await until(() => sink.attempts >= 1, "a first failed write");
-    // Background retrying: nothing keeps the process alive.
-    expect(timers()).toBe(before);
+    // The flush interval's timer does not hold the process.
+    expect(clock.pending).toBe(1);
+    expect(clock.referenced).toBe(0);
+    await clock.advance(1);
+    expect(sink.attempts).toBe(1);
+    // Background retrying: the backoff and the watchdog are pending, nothing keeps the process alive.
+    expect(clock.pending).toBeGreaterThan(0);
+    expect(clock.referenced).toBe(0);
     const flushing = q.flush(500);
-    await until(() => sink.attempts >= 2, "a retry during the flush");
-    // Awaited: the flush's own timeout and the retry timer are referenced.
-    expect(timers()).toBeGreaterThan(before);
+    await settle();
+    expect(sink.attempts).toBe(2);
+    // Awaited: the flush's own timeout and the retry's backoff are referenced.
+    expect(clock.referenced).toBe(2);
+    await clock.advance(500);
     const report = await flushing;
     expect(report.complete).toBe(false);
-    await q.close(10);
+    const closing = q.close(10);
+    await clock.advance(10);
+    await closing;
+    expect(clock.pending).toBe(0);
+  });
+});
+
+describe("DeliveryQueue: a write that hangs while nothing else goes on", () => {
+  it(`is abandoned after ${IDLE_WRITE_LIMIT_MS} ms while idle and no flush is awaited, and retried`, async () => {
+    const sink = new MemorySink();
+    sink.mode = "hang";
+    let idle = false;
+    const { q, clock, errors } = queue(sink, { isIdle: () => idle });
+    q.push(runRecord("r"));
+    q.requestFlush();
+    await settle();
+    // A run is in progress: the watchdog lets the write be.
+    await clock.advance(IDLE_WRITE_LIMIT_MS);
+    expect(sink.signals[0]!.aborted).toBe(false);
+    idle = true;
+    await clock.advance(IDLE_WRITE_LIMIT_MS - 1);
+    expect(sink.signals[0]!.aborted).toBe(false);
+    await clock.advance(1);
+    expect(sink.signals[0]!.aborted).toBe(true);
+    expect(String(errors[0]!.error)).toMatch(
+      /while no run was in progress and no flush\(\) was awaited; the write was abandoned/,
+    );
+    expect(errors[0]!.willRetry).toBe(true);
+    sink.mode = "ok";
+    await clock.advance(5);
+    expect(sink.records).toHaveLength(1);
   });
 });
 
@@ -234,22 +303,28 @@ describe("DeliveryQueue: close", () => {
   it("gives up after the timeout, aborts the write in flight and returns what it could not deliver", async () => {
     const sink = new MemorySink();
     sink.mode = "hang";
-    const { q } = queue(sink);
+    const { q, clock } = queue(sink);
     const records = [runRecord("r"), nodeRecord("r", "a"), runRecord("r", "SUCCESS")];
     for (const r of records) q.push(r);
-    const report = await q.close(30);
+    const closing = q.close(30);
+    await clock.advance(29);
+    expect(sink.signals[0]!.aborted).toBe(false);
+    await clock.advance(1);
+    const report = await closing;
     expect(report.complete).toBe(false);
     expect(report.undelivered).toEqual(records);
-    await until(() => sink.signals[0]?.aborted === true, "the write's signal to abort");
+    expect(sink.signals[0]!.aborted).toBe(true);
   });
 
   it("answers a flush after a timed-out close at once, with what is still undelivered", async () => {
     const sink = new MemorySink();
     sink.mode = "hang";
-    const { q } = queue(sink);
+    const { q, clock } = queue(sink);
     const records = [runRecord("r"), nodeRecord("r", "a")];
     for (const r of records) q.push(r);
-    await q.close(20);
+    const closing = q.close(20);
+    await clock.advance(20);
+    await closing;
     // No timeout given: before the fix this never settled.
     const report = await q.flush();
     expect(report.complete).toBe(false);
@@ -259,7 +334,7 @@ describe("DeliveryQueue: close", () => {
   it("lists undelivered records in push order across node and run records", async () => {
     const sink = new MemorySink();
     sink.mode = "hang";
-    const { q } = queue(sink, { batchSize: 1000 });
+    const { q, clock } = queue(sink, { batchSize: 1000 });
     const records = [
       runRecord("r"),
       nodeRecord("r", "a"),
@@ -269,7 +344,9 @@ describe("DeliveryQueue: close", () => {
     ];
     for (const r of records) q.push(r);
     expect(q.report().undelivered).toEqual(records);
-    await q.close(10);
+    const closing = q.close(10);
+    await clock.advance(10);
+    await closing;
   });
 });
 
@@ -285,7 +362,7 @@ describe("DeliveryQueue: byte budget", () => {
     const sink = new MemorySink();
     sink.mode = "fail";
     const budget = 8_000_000;
-    const { q, drops } = queue(sink, { byteBudget: budget, retryInitialDelayMs: HOUR, retryMaxDelayMs: HOUR });
+    const { q, drops, clock } = queue(sink, { byteBudget: budget, retryInitialDelayMs: HOUR, retryMaxDelayMs: HOUR });
     for (let run = 0; run < 10; run++) {
       q.push(runRecord(`r${run}`));
       for (let i = 0; i < 10; i++) {
@@ -294,7 +371,7 @@ describe("DeliveryQueue: byte budget", () => {
         expect(queuedBytes + inFlightBytes).toBeLessThanOrEqual(budget);
       }
       q.push(runRecord(`r${run}`, "FAILURE"));
-      await new Promise((resolve) => setImmediate(resolve));
+      await settle(1);
     }
     const stats = q.stats;
     // 100 records of ~1 MB, a budget of 8 MB: far fewer than the count capacity (1,000) are held.
@@ -303,7 +380,9 @@ describe("DeliveryQueue: byte budget", () => {
     expect(drops).toEqual(["bytes"]);
     // Run records are never dropped.
     expect(q.report().undelivered.filter((r) => r.type === "run")).toHaveLength(20);
-    await q.close(1);
+    const closing = q.close(1);
+    await clock.advance(1);
+    await closing;
   });
 
   it("caps a batch at a quarter of the budget (at least one record), so the batch in flight stays within it", async () => {

@@ -1,7 +1,10 @@
+import { type Clock, type ClockTimer, systemClock } from "./clock.js";
 import { isRetryable, TrackerError } from "./errors.js";
+import { registerExitFlush, unregisterExitFlush } from "./exit-hooks.js";
 import { Fifo } from "./fifo.js";
 import { estimateBytes } from "./record-size.js";
 import type { ProjectId, TrackerRecord, TrackerSink } from "./records.js";
+import { Backoff } from "./retry.js";
 
 /** Tuning of the {@link DeliveryQueue}; see `HamiltonTrackerOptions` for the defaults. */
 export interface DeliveryQueueOptions {
@@ -36,6 +39,10 @@ export interface DeliveryQueueOptions {
    * the exit attempt: `shutdown()` was not called. Default: nothing.
    */
   readonly onExitUndelivered?: (report: DeliveryReport) => void;
+  /** The timers (flush interval, backoff, write timeouts, flush timeouts). Default: the process's own. */
+  readonly clock?: Clock;
+  /** Numbers in `[0, 1)` for the backoff's jitter. Default: `Math.random`. */
+  readonly random?: () => number;
 }
 
 /**
@@ -101,20 +108,6 @@ export interface DeliveryStats {
   readonly failedWrites: number;
 }
 
-// Queues with undelivered records: one `beforeExit` listener for all of them gives each one
-// chance to deliver when a script ends without calling shutdown().
-const pendingQueues = new Set<DeliveryQueue>();
-function onBeforeExit(): void {
-  for (const queue of pendingQueues) queue.exitFlush();
-}
-function register(queue: DeliveryQueue): void {
-  if (pendingQueues.size === 0) process.on("beforeExit", onBeforeExit);
-  pendingQueues.add(queue);
-}
-function unregister(queue: DeliveryQueue): void {
-  if (pendingQueues.delete(queue) && pendingQueues.size === 0) process.off("beforeExit", onBeforeExit);
-}
-
 /**
  * An ordered, bounded queue of records in front of a sink. `push` is O(1) and never waits; a
  * background loop writes batches, retries failures with exponential backoff and keeps order.
@@ -126,6 +119,8 @@ export class DeliveryQueue {
   readonly #sink: TrackerSink;
   readonly #projectId: ProjectId;
   readonly #options: DeliveryQueueOptions;
+  readonly #clock: Clock;
+  readonly #backoff: Backoff;
 
   // Node records and the others (runs, templates) wait in two FIFOs, merged back into one order
   // by sequence number when a batch is taken: dropping the oldest node record is then O(1).
@@ -145,13 +140,13 @@ export class DeliveryQueue {
   readonly #rejectedRecords = new Fifo<TrackerRecord>();
   /** Sequence number of the first record in flight. */
   #inFlightSeq = 0;
-  /** Records with a lower sequence number must be sent without waiting for a full batch. */
-  #urgent = 0;
+  /** Records with a sequence number below this are flushed: sent without waiting for a full batch (or the interval). */
+  #flushBelow = 0;
   #waiters: { readonly target: number; readonly resolve: () => void }[] = [];
 
   #pumping = false;
   #scheduled = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: ClockTimer | undefined;
   #wake: (() => void) | undefined;
   #writeAbort: AbortController | undefined;
   #aborted = false;
@@ -169,6 +164,8 @@ export class DeliveryQueue {
     this.#projectId = projectId;
     this.#options = options;
     this.#byteBudget = options.byteBudget;
+    this.#clock = options.clock ?? systemClock;
+    this.#backoff = new Backoff(options.retryInitialDelayMs, options.retryMaxDelayMs, options.random);
   }
 
   /**
@@ -187,18 +184,18 @@ export class DeliveryQueue {
     this.#exitFlushed = false;
     if (!this.#registered && !this.#aborted) {
       this.#registered = true;
-      register(this);
+      registerExitFlush(this);
     }
     if (this.#queued() >= this.#options.batchSize) this.#schedule();
     else if (this.#timer === undefined && !this.#pumping) {
-      this.#timer = setTimeout(this.#onTimer, this.#options.flushIntervalMs);
-      this.#timer.unref();
+      this.#timer = this.#clock.setTimeout(this.#onTimer, this.#options.flushIntervalMs);
+      this.#timer.unref?.();
     }
   }
 
   /** Starts sending everything queued now, in the background (e.g. at the end of a run). */
   requestFlush(): void {
-    this.#urgent = this.#pushed;
+    this.#flushBelow = this.#pushed;
     this.#schedule();
   }
 
@@ -210,23 +207,23 @@ export class DeliveryQueue {
     const target = this.#pushed;
     // After close() nothing is sent any more: report what is left instead of waiting forever.
     if (this.#aborted) return this.report(target);
-    this.#urgent = Math.max(this.#urgent, target);
+    this.#flushBelow = Math.max(this.#flushBelow, target);
     // A flush retries right away rather than waiting out the current backoff.
     this.#wake?.();
     if (!this.#isSettled(target)) {
       void this.#pump();
       await new Promise<void>((done) => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
+        let timer: ClockTimer | undefined;
         const waiter = {
           target,
           resolve: () => {
-            clearTimeout(timer);
+            this.#clock.clearTimeout(timer);
             done();
           },
         };
         this.#waiters.push(waiter);
         if (timeoutMs !== undefined) {
-          timer = setTimeout(
+          timer = this.#clock.setTimeout(
             () => {
               this.#waiters = this.#waiters.filter((w) => w !== waiter);
               done();
@@ -252,11 +249,11 @@ export class DeliveryQueue {
       new TrackerError("SINK_TIMEOUT", `HamiltonTracker.shutdown(): gave up after ${timeoutMs} ms.`),
     );
     this.#wake?.();
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     for (const waiter of this.#waiters) waiter.resolve();
     this.#waiters = [];
-    unregister(this);
+    unregisterExitFlush(this);
     this.#registered = false;
     return report;
   }
@@ -323,7 +320,7 @@ export class DeliveryQueue {
       return;
     }
     const report = this.report();
-    unregister(this);
+    unregisterExitFlush(this);
     this.#registered = false;
     if (report.undelivered.length > 0) {
       try {
@@ -339,14 +336,14 @@ export class DeliveryQueue {
   }
 
   /** Sequence number of the oldest record not yet delivered (or dropped, or rejected); Infinity if none. */
-  #oldestPending(): number {
+  #oldestUnsettled(): number {
     if (this.#inFlight !== undefined) return this.#inFlightSeq;
     return Math.min(this.#nodes.peekSeq(), this.#others.peekSeq());
   }
 
   /** True when every record with a sequence number below `target` is settled. */
   #isSettled(target: number): boolean {
-    return this.#oldestPending() >= target;
+    return this.#oldestUnsettled() >= target;
   }
 
   readonly #onTimer = (): void => {
@@ -413,14 +410,16 @@ export class DeliveryQueue {
   #shouldSend(): boolean {
     const queued = this.#queued();
     if (queued === 0) return false;
-    return queued >= this.#options.batchSize || Math.min(this.#nodes.peekSeq(), this.#others.peekSeq()) < this.#urgent;
+    return (
+      queued >= this.#options.batchSize || Math.min(this.#nodes.peekSeq(), this.#others.peekSeq()) < this.#flushBelow
+    );
   }
 
   async #pump(): Promise<void> {
     if (this.#pumping || this.#aborted) return;
     this.#pumping = true;
     if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
+      this.#clock.clearTimeout(this.#timer);
       this.#timer = undefined;
     }
     try {
@@ -445,12 +444,12 @@ export class DeliveryQueue {
         if (this.#queued() > 0) {
           if (this.#shouldSend()) this.#schedule();
           else if (this.#timer === undefined) {
-            this.#timer = setTimeout(this.#onTimer, this.#options.flushIntervalMs);
-            this.#timer.unref();
+            this.#timer = this.#clock.setTimeout(this.#onTimer, this.#options.flushIntervalMs);
+            this.#timer.unref?.();
           }
         } else if (this.#registered) {
           this.#registered = false;
-          unregister(this);
+          unregisterExitFlush(this);
         }
       }
     }
@@ -468,7 +467,8 @@ export class DeliveryQueue {
 
   /** Writes one batch until it is delivered, rejected as non-retryable, or the queue is closed. */
   async #deliver(batch: readonly TrackerRecord[]): Promise<void> {
-    let delay = this.#options.retryInitialDelayMs;
+    const backoff = this.#backoff;
+    backoff.reset();
     for (let attempt = 1; !this.#aborted; attempt++) {
       try {
         await this.#write(batch);
@@ -490,9 +490,7 @@ export class DeliveryQueue {
           this.#setAside(batch);
           return;
         }
-        // Full jitter on the upper half: retries of many trackers do not synchronise.
-        await this.#sleep(delay / 2 + Math.random() * (delay / 2));
-        delay = Math.min(delay * 2, this.#options.retryMaxDelayMs);
+        await this.#sleep(backoff.next());
       }
     }
   }
@@ -500,12 +498,13 @@ export class DeliveryQueue {
   async #write(batch: readonly TrackerRecord[]): Promise<void> {
     const controller = new AbortController();
     this.#writeAbort = controller;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let watchdog: ReturnType<typeof setInterval> | undefined;
+    const clock = this.#clock;
+    let timer: ClockTimer | undefined;
+    let watchdog: ClockTimer | undefined;
     try {
       const limit = new Promise<never>((_, reject) => {
         const timeoutMs = this.#options.sinkTimeoutMs;
-        timer = setTimeout(() => {
+        timer = clock.setTimeout(() => {
           const error = new TrackerError(
             "SINK_TIMEOUT",
             `The tracker's sink did not finish writing ${batch.length} records within ${timeoutMs} ms; ` +
@@ -520,8 +519,12 @@ export class DeliveryQueue {
       limit.catch(() => {});
       // Checked every IDLE_WRITE_LIMIT_MS, unref'd: fires while the sink's own handles (a socket)
       // keep the process alive, and abandons the write once nothing else is going on.
-      watchdog = setInterval(() => {
-        if (this.#waiters.length > 0 || !(this.#options.isIdle?.() ?? true)) return;
+      const watch = (): void => {
+        watchdog = clock.setTimeout(check, IDLE_WRITE_LIMIT_MS);
+        watchdog.unref?.();
+      };
+      const check = (): void => {
+        if (this.#waiters.length > 0 || !(this.#options.isIdle?.() ?? true)) return watch();
         this.#exitFlushed = true;
         controller.abort(
           new TrackerError(
@@ -530,12 +533,12 @@ export class DeliveryQueue {
               `and no flush() was awaited; the write was abandoned (so it cannot keep an ending process alive) and will be retried.`,
           ),
         );
-      }, IDLE_WRITE_LIMIT_MS);
-      watchdog.unref();
+      };
+      watch();
       await Promise.race([this.#sink.write(this.#projectId, batch, { signal: controller.signal }), limit]);
     } finally {
-      clearTimeout(timer);
-      clearInterval(watchdog);
+      clock.clearTimeout(timer);
+      clock.clearTimeout(watchdog);
       this.#writeAbort = undefined;
     }
   }
@@ -544,17 +547,17 @@ export class DeliveryQueue {
    * Background delivery (a sink that is down, retrying) must not keep the process alive; while a
    * `flush()` is awaited it must, or the process exits with that await unsettled.
    */
-  #unrefUnlessAwaited(timer: ReturnType<typeof setTimeout>): void {
-    if (this.#waiters.length === 0) timer.unref();
+  #unrefUnlessAwaited(timer: ClockTimer): void {
+    if (this.#waiters.length === 0) timer.unref?.();
   }
 
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timer = this.#clock.setTimeout(done, ms);
       this.#unrefUnlessAwaited(timer);
       const self = this;
       function done(): void {
-        clearTimeout(timer);
+        self.#clock.clearTimeout(timer);
         if (self.#wake === done) self.#wake = undefined;
         resolve();
       }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { describeError, isRetryable, redactError, TrackerError } from "./errors.js";
+import { describeError } from "@hamilton-ts/lifecycle/internal";
+import { isRetryable, redactError, TrackerError } from "./errors.js";
 
 describe("TrackerError", () => {
   it("carries a code, retryable (default true), status and cause", () => {

@@ -21,7 +21,7 @@ export type TrackerErrorCode =
   | "UNKNOWN_RUN";
 
 import { isProxy } from "node:util/types";
-import { redactHead } from "./summarize.js";
+import { describeError, redactAndCut } from "@hamilton-ts/lifecycle/internal";
 
 const MARKER = Symbol.for("hamilton-ts.tracker.error");
 
@@ -77,31 +77,6 @@ export function isRetryable(error: unknown): boolean {
 const MAX_TEXT = 2_000;
 const MAX_STACK = 10_000;
 
-/** The first `max` characters of `text`, secrets redacted, a cut marked with `…`. */
-function safeText(text: string, max: number): string {
-  const head = redactHead(text, max);
-  return head.truncated ? `${head.text}…` : head.text;
-}
-
-/**
- * `Name: message` of any thrown value, for log lines: secrets redacted (the rule of
- * `@hamilton-ts/lifecycle`'s `redactText`), at most 2,000 characters.
- */
-export function describeError(error: unknown): string {
-  let text: string;
-  try {
-    text =
-      error instanceof Error
-        ? `${String(error.name)}: ${String(error.message)}`
-        : typeof error === "object" && error !== null
-          ? "a thrown object"
-          : String(error);
-  } catch {
-    text = "an error that could not be described";
-  }
-  return safeText(text, MAX_TEXT);
-}
-
 /**
  * A copy of a thrown value that is safe to log or hand out: every own string field of an error
  * (its `message`, its `stack`, an HTTP excerpt, ...) and of its `cause` chain redacted and bounded;
@@ -111,7 +86,7 @@ export function describeError(error: unknown): string {
  * (`DeliveryReport.lastError`).
  */
 export function redactError(error: unknown, depth = 0): unknown {
-  if (typeof error === "string") return safeText(error, MAX_TEXT);
+  if (typeof error === "string") return redactAndCut(error, MAX_TEXT);
   if (typeof error !== "object" || error === null || isProxy(error) || !(error instanceof Error)) return error;
   try {
     const descriptors = Object.getOwnPropertyDescriptors(error) as Record<PropertyKey, PropertyDescriptor>;
@@ -119,7 +94,7 @@ export function redactError(error: unknown, depth = 0): unknown {
       const descriptor = descriptors[key as string]!;
       if (!("value" in descriptor)) continue;
       if (typeof descriptor.value === "string")
-        descriptor.value = safeText(descriptor.value, key === "stack" ? MAX_STACK : MAX_TEXT);
+        descriptor.value = redactAndCut(descriptor.value, key === "stack" ? MAX_STACK : MAX_TEXT);
       else if (key === "cause") descriptor.value = depth < 3 ? redactError(descriptor.value, depth + 1) : undefined;
     }
     return Object.create(Object.getPrototypeOf(error) as object | null, descriptors) as unknown;

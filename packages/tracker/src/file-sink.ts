@@ -1,8 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { access, mkdir, open, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { isHashedName, PROJECT_FILE, toFileName } from "./file-names.js";
+import { dirname, resolve } from "node:path";
 import type { DagTemplateRecord, ProjectId, TrackerRecord, TrackerSink } from "./records.js";
+import {
+  DEFAULT_STORE_DIR,
+  isHashedName,
+  projectFolder,
+  projectIdFile,
+  runFile,
+  runsFolder,
+  templateFile,
+  temporaryFile,
+  toFileName,
+} from "./store-layout.js";
 
 /** Options of {@link FileSink}. */
 export interface FileSinkOptions {
@@ -46,13 +56,13 @@ export class FileSink implements TrackerSink {
   readonly #templates = new Map<string, DagTemplateRecord>();
 
   constructor(options: FileSinkOptions = {}) {
-    this.dir = resolve(options.dir ?? ".hamilton-ts");
+    this.dir = resolve(options.dir ?? DEFAULT_STORE_DIR);
     this.#fsync = options.fsync ?? true;
   }
 
   /** The file that holds one run's records: `<dir>/<projectId>/runs/<runId>.jsonl` (ids made safe as file names). */
   runFile(projectId: ProjectId, runId: string): string {
-    return join(this.dir, toFileName(String(projectId)), "runs", `${toFileName(runId)}.jsonl`);
+    return runFile(this.dir, projectId, runId);
   }
 
   /**
@@ -73,15 +83,13 @@ export class FileSink implements TrackerSink {
   }
 
   async #write(projectId: ProjectId, records: readonly TrackerRecord[]): Promise<void> {
-    const projectName = toFileName(String(projectId));
-    const projectDir = join(this.dir, projectName);
-    const runsDir = join(projectDir, "runs");
+    const runsDir = runsFolder(this.dir, projectId);
     if (!this.#dirs.has(runsDir)) {
       await mkdir(runsDir, { recursive: true });
       // A long project id is not in its directory's name: it is kept beside it for readers.
-      if (isHashedName(projectName))
+      if (isHashedName(toFileName(String(projectId))))
         await writeFile(
-          join(projectDir, PROJECT_FILE),
+          projectIdFile(projectFolder(this.dir, projectId)),
           `${JSON.stringify({ projectId: String(projectId) })}\n`,
           "utf8",
         );
@@ -91,7 +99,7 @@ export class FileSink implements TrackerSink {
     for (const record of records) {
       if (record.type === "dag_template") {
         // Templates come before the runs that use them; write them first.
-        await this.#writeTemplate(projectDir, record);
+        await this.#writeTemplate(projectId, record);
         continue;
       }
       let run = runs.get(record.runId);
@@ -123,11 +131,10 @@ export class FileSink implements TrackerSink {
     }
   }
 
-  async #writeTemplate(projectDir: string, template: DagTemplateRecord): Promise<void> {
-    const dir = join(projectDir, "templates");
-    const path = join(dir, `${toFileName(template.graphVersion)}.json`);
+  async #writeTemplate(projectId: ProjectId, template: DagTemplateRecord): Promise<void> {
+    const path = templateFile(this.dir, projectId, template.graphVersion);
     if (this.#templates.has(path)) return;
-    await this.#mkdir(dir);
+    await this.#mkdir(dirname(path));
     await this.#writeTemplateFile(path, template);
     this.#templates.set(path, template);
   }
@@ -143,7 +150,7 @@ export class FileSink implements TrackerSink {
 
   /** Write-then-rename: a reader never sees half a template. */
   async #writeTemplateFile(path: string, template: DagTemplateRecord): Promise<void> {
-    const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    const tmp = temporaryFile(path, randomBytes(4).toString("hex"));
     try {
       await writeFile(tmp, `${JSON.stringify(template)}\n`, "utf8");
       await rename(tmp, path);

@@ -1,8 +1,19 @@
 import type { Dirent } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { fromFileName, isHashedName, PROJECT_FILE, toFileName } from "./file-names.js";
 import { nodeRunKey, type DagTemplateRecord, type NodeRunRecord, type RunRecord } from "./records.js";
+import {
+  DEFAULT_STORE_DIR,
+  isTemporaryFile,
+  PROJECT_FILE,
+  parseProjectFolderName,
+  parseRunFileName,
+  parseTemplateFileName,
+  projectIdFile,
+  RUNS_FOLDER,
+  TEMPLATES_FOLDER,
+  toFileName,
+} from "./store-layout.js";
 
 /** A DAG template read from a {@link FileSink} store. */
 export interface StoredTemplate {
@@ -83,9 +94,10 @@ function reasonOf(error: unknown): string {
 
 /** The project id a project folder is named after; for a hashed name, from its `project.json`. */
 async function projectIdOf(folder: string, name: string): Promise<string | undefined> {
-  if (!isHashedName(name)) return fromFileName(name);
+  const parsed = parseProjectFolderName(name);
+  if (parsed === undefined || !parsed.hashed) return parsed?.id;
   try {
-    const stored = (JSON.parse(await readFile(join(folder, PROJECT_FILE), "utf8")) as { projectId?: unknown } | null)
+    const stored = (JSON.parse(await readFile(projectIdFile(folder), "utf8")) as { projectId?: unknown } | null)
       ?.projectId;
     return typeof stored === "string" ? stored : undefined;
   } catch {
@@ -160,7 +172,7 @@ function foldRun(
  * ```
  */
 export async function readFileStore(
-  dir = ".hamilton-ts",
+  dir = DEFAULT_STORE_DIR,
   options: ReadFileStoreOptions = {},
 ): Promise<FileStoreContents> {
   const root = resolve(dir);
@@ -181,22 +193,21 @@ export async function readFileStore(
       if (projectId === undefined)
         skip(
           join(root, entry.name),
-          isHashedName(entry.name) ? `no readable ${PROJECT_FILE} with the project's id` : "not a store folder name",
+          parseProjectFolderName(entry.name)?.hashed
+            ? `no readable ${PROJECT_FILE} with the project's id`
+            : "not a store folder name",
         );
       else projects.push({ name: entry.name, projectId });
     }
   }
 
   for (const { name: projectName, projectId } of projects) {
-    const templateDir = join(root, projectName, "templates");
+    const templateDir = join(root, projectName, TEMPLATES_FOLDER);
     for (const entry of (await list(templateDir)).sort(byName)) {
       const path = join(templateDir, entry.name);
       // A template being written (write-then-rename) is not one yet.
-      if (entry.name.endsWith(".tmp")) continue;
-      if (
-        !entry.name.endsWith(".json") ||
-        (fromFileName(entry.name.slice(0, -".json".length)) === undefined && !isHashedName(entry.name))
-      ) {
+      if (isTemporaryFile(entry.name)) continue;
+      if (parseTemplateFileName(entry.name) === undefined) {
         skip(path, "not a store file name (<graphVersion>.json)");
         continue;
       }
@@ -215,11 +226,11 @@ export async function readFileStore(
         skippedLines++;
       }
     }
-    const runDir = join(root, projectName, "runs");
+    const runDir = join(root, projectName, RUNS_FOLDER);
     for (const entry of await list(runDir)) {
       const path = join(runDir, entry.name);
-      const fileRunId = entry.name.endsWith(".jsonl") ? fromFileName(entry.name.slice(0, -".jsonl".length)) : undefined;
-      if (fileRunId === undefined && !(entry.name.endsWith(".jsonl") && isHashedName(entry.name))) {
+      const parsed = parseRunFileName(entry.name);
+      if (parsed === undefined) {
         skip(path, "not a store file name (<runId>.jsonl)");
         continue;
       }
@@ -230,7 +241,7 @@ export async function readFileStore(
         skip(path, reasonOf(error));
         continue;
       }
-      const { run, skipped } = foldRun(projectId, fileRunId, text);
+      const { run, skipped } = foldRun(projectId, parsed.id, text);
       skippedLines += skipped;
       if (run !== undefined) runs.push(run);
     }

@@ -4,7 +4,8 @@ import { Builder, NodeExecutionError } from "@hamilton-ts/core";
 import { SHARED_SPAN_ID, SHARED_TRACE_ID, type LifecycleAdapter } from "@hamilton-ts/lifecycle";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeHamiltonUI, Gate, type LoggedRequest } from "../test/hamilton-ui-server.js";
-import { nodeRecord, runRecord, templateRecord, until } from "../test/records.js";
+import { calls } from "../test/calls.js";
+import { nodeRecord, runRecord, templateRecord } from "../test/records.js";
 import { TrackerError } from "./errors.js";
 import { HamiltonUIClient } from "./hamilton-ui-client.js";
 import type { SinkWriteOptions } from "./records.js";
@@ -34,6 +35,7 @@ afterEach(async () => {
 
 function setup(clientOptions: { timeoutMs?: number; apiKey?: string } = {}) {
   const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER, ...clientOptions });
+  const reported = calls<[unknown, string]>();
   const tracker = new HamiltonTracker({
     projectId: 1,
     username: USER,
@@ -42,14 +44,16 @@ function setup(clientOptions: { timeoutMs?: number; apiKey?: string } = {}) {
     sink: client,
     retryInitialDelayMs: 5,
     retryMaxDelayMs: 20,
-    onError: () => {},
+    onError: reported.handler,
   });
   const runIds: string[] = [];
   const dr = new Builder()
     .withModules(dataflow)
     .withAdapters(tracker, { beforeGraphExecution: (event) => void runIds.push(event.runId) })
     .build();
-  return { client, tracker, dr, runIds };
+  /** Resolves once `count` writes have failed (each is reported to onError). */
+  const failedWrites = (count: number) => reported.reached(count, (_, context) => context === "write");
+  return { client, tracker, dr, runIds, failedWrites };
 }
 
 describe("HamiltonUIClient: the protocol", () => {
@@ -423,10 +427,10 @@ describe("HamiltonUIClient: a server that fails", () => {
   });
 
   it("hanging: requests time out, are retried, and everything arrives once it answers again", async () => {
-    const { tracker, dr } = setup({ timeoutMs: 50 });
+    const { tracker, dr, failedWrites } = setup({ timeoutMs: 50 });
     ui.mode = "hang";
     expect(await runMany(dr, 3)).toHaveLength(3);
-    await until(() => tracker.stats.failedWrites >= 2, "two timed-out writes");
+    await failedWrites(2);
     expect(ui.runs.size).toBe(0);
     ui.recover();
     expect((await tracker.flush()).complete).toBe(true);
@@ -435,10 +439,10 @@ describe("HamiltonUIClient: a server that fails", () => {
   });
 
   it("refusing connections: runs go on, and are delivered once the server is back", async () => {
-    const { tracker, dr } = setup();
+    const { tracker, dr, failedWrites } = setup();
     await ui.stop();
     expect(await runMany(dr, 4)).toHaveLength(4);
-    await until(() => tracker.stats.failedWrites >= 2, "two refused writes");
+    await failedWrites(2);
     await ui.start();
     expect((await tracker.flush()).complete).toBe(true);
     expectEverythingDelivered(4);
@@ -584,12 +588,13 @@ describe("HamiltonUIClient: delivery a backend that inserts without upserting ca
   });
 
   it("a server that is down (connection refused) for many retries loses nothing", async () => {
-    const { tracker, dr } = trackerWith();
+    const reported = calls<[unknown, string]>();
+    const { tracker, dr } = trackerWith([], { onError: reported.handler });
     await dr.execute(["length"], { inputs: { topic: "a", apiKey: "k" } });
     await tracker.flush();
     await ui.stop();
     await dr.execute(["length"], { inputs: { topic: "b", apiKey: "k" } });
-    await until(() => tracker.stats.failedWrites >= 8, "eight refused writes");
+    await reported.reached(8, (_, context) => context === "write");
     await ui.start();
     const report = await tracker.flush({ timeoutMs: 5_000 });
     expect(report).toMatchObject({ complete: true, rejected: 0 });
@@ -876,7 +881,7 @@ describe("HamiltonUIClient: errors", () => {
     expect((error as Error).message).toMatch(
       /phone_home: the answer is larger than 1048576 bytes; the client reads no more/,
     );
-    await until(() => ui.requests.length === 1, "the request");
+    await ui.waitFor(() => true, 1);
     // The client cancelled the body: the server could not write more than a small part of it.
     expect(written).toBeLessThan(32 * 1024 * 1024);
   });

@@ -223,12 +223,15 @@ describe("summarize: the time budget is real", () => {
     const value = Array.from({ length: 10 }, () =>
       Array.from({ length: 20 }, () => Array.from({ length: 10 }, () => hostile)),
     );
-    const one = time(() => summarize(hostile, DEFAULT_SUMMARY_LIMITS));
-    const all = time(() => summarize(value, DEFAULT_SUMMARY_LIMITS), 3);
+    const one = time(() => summarize(hostile, DEFAULT_SUMMARY_LIMITS), 21);
+    // 10 × 10 × 10 strings are summarized (maxItems): a budget of a tenth of their cost, so that
+    // it runs out on any machine, fast or slow.
+    const limits = { ...DEFAULT_SUMMARY_LIMITS, timeBudgetMs: (1_000 * one) / 10 };
+    const all = time(() => summarize(value, limits), 3);
     // The budget is overrun by at most one step (one string), wherever the strings sit. With a
     // clock read per container only, the last container's ten strings all ran past it.
-    expect(all).toBeLessThan(4 * one + 3 * DEFAULT_SUMMARY_LIMITS.timeBudgetMs);
-    expect(JSON.stringify(summarize(value, DEFAULT_SUMMARY_LIMITS))).toContain('"reason":"time"');
+    expect(all).toBeLessThan(4 * one + 3 * limits.timeBudgetMs);
+    expect(JSON.stringify(summarize(value, limits))).toContain('"reason":"time"');
   });
 
   it("cuts long keys like previews", () => {
@@ -452,5 +455,14 @@ describe("redactHead", () => {
 
   it("marks a cut that only redaction made (the redacted text outgrew max)", () => {
     expect(redactHead('password="a"', 12)).toEqual({ text: 'password="[R', truncated: true });
+  });
+
+  it("takes the limits the options allow: a fractional one counts as its whole part, Infinity as none", () => {
+    expect(redactHead("hello world", 5.7)).toEqual({ text: "hello", truncated: true });
+    expect(redactHead("hello world", Infinity)).toEqual({ text: "hello world", truncated: false });
+    expect(summarize("hello world", limits({ maxStringPreview: Infinity }))).toMatchObject({
+      preview: "hello world",
+      truncated: false,
+    });
   });
 });

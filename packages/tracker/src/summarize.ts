@@ -2,7 +2,8 @@ import { isNativeError, isProxy } from "node:util/types";
 import type { ErrorInfo, ValueSummary } from "./records.js";
 import { numericStats, type NumberList } from "./numeric-stats.js";
 import type { SizeMeter } from "./record-size.js";
-import { isSecretKey, redactText } from "@hamilton-ts/lifecycle";
+import { isSecretKey, redactHead as sharedRedactHead } from "@hamilton-ts/lifecycle";
+import { dataProperty, typeName as sharedTypeName } from "@hamilton-ts/lifecycle/internal";
 
 /** Bounds on what a summary holds and how long it may take. Every field has a default. */
 export interface SummaryLimits {
@@ -69,14 +70,14 @@ const BINARY_VIEWS = new Set([
 ]);
 
 /**
- * The first `max` characters of a text, redacted: redacting first means a secret cut at the
- * boundary is still caught. Only a window a little longer than `max` is scanned, so huge texts
- * cost no more than short ones. `truncated` says whether anything was cut.
+ * The first `max` characters of a text, redacted by the shared rule (`@hamilton-ts/lifecycle`'s
+ * `redactHead`: redacting first means a secret cut at the boundary is still caught, and only a
+ * window a little longer than `max` is scanned). `truncated` says whether anything was cut. A
+ * summary limit may be fractional or `Infinity` (the options allow any number ≥ 0): it counts as
+ * its whole part, or as no limit.
  */
 export function redactHead(text: string, max: number): { readonly text: string; readonly truncated: boolean } {
-  const redacted = redactText(text.length > max + 256 ? text.slice(0, max + 256) : text);
-  if (text.length <= max && redacted.length <= max) return { text: redacted, truncated: false };
-  return { text: redacted.slice(0, max), truncated: true };
+  return sharedRedactHead(text, max === Infinity ? text.length : Math.floor(max));
 }
 
 /** {@link redactHead} as one string, a cut marked with `…`. */
@@ -96,25 +97,9 @@ const DATE_TIME = Date.prototype.getTime;
 const LOOKUP_GETTER = (Object.prototype as { __lookupGetter__(key: string): unknown }).__lookupGetter__;
 const DATE_ISO = Date.prototype.toISOString;
 
-/**
- * The value of a data property found on `value` or its first prototypes, never running a getter
- * (an accessor reads as undefined). For the fields of errors and the names of classes.
- */
-function dataProperty(value: object, key: string): unknown {
-  let current: object | null = value;
-  for (let level = 0; current !== null && level < 8; level++) {
-    const descriptor = Object.getOwnPropertyDescriptor(current, key);
-    if (descriptor !== undefined) return "value" in descriptor ? descriptor.value : undefined;
-    current = Object.getPrototypeOf(current) as object | null;
-  }
-  return undefined;
-}
-
+/** The class name of an object (see the shared `typeName`), `"anonymous class"` when it has none. */
 function typeName(value: object): string {
-  const proto = Object.getPrototypeOf(value) as object | null;
-  const ctor = proto === null ? undefined : dataProperty(proto, "constructor");
-  const name = typeof ctor === "function" ? dataProperty(ctor, "name") : undefined;
-  return typeof name === "string" && name.length > 0 ? name : "anonymous class";
+  return sharedTypeName(value, "anonymous class");
 }
 
 function isErrorLike(value: object): value is Error {

@@ -2,11 +2,11 @@ import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Builder, collect, NodeExecutionError, parallelize, type NodeContext } from "@hamilton-ts/core";
-import type { LifecycleAdapter, NodeExecutionResultEvent } from "@hamilton-ts/lifecycle";
+import { type LifecycleAdapter, type NodeExecutionResultEvent, SHARED_TRACE_ID } from "@hamilton-ts/lifecycle";
 import OpenAI from "openai";
 import { describe, expect, it, vi } from "vitest";
 import { MemorySink } from "../test/memory-sink.js";
-import { until } from "../test/records.js";
+import { calls } from "../test/calls.js";
 import type { HamiltonTrackerOptions } from "./options.js";
 import type { NodeRunRecord, RunRecord, TrackerRecord } from "./records.js";
 import { HamiltonTracker } from "./tracker.js";
@@ -41,7 +41,9 @@ describe("HamiltonTracker: a successful run", () => {
     const sink = new MemorySink();
     const t = tracker(sink);
     const dr = new Builder().withModules(dataflow).withConfig({ model: "m1" }).withAdapters(t).build();
+    const before = Date.now();
     const out = await dr.execute(["words", "answer"], { inputs: { topic: "TS" } });
+    const after = Date.now();
     expect(out).toEqual({ words: 5, answer: "m1 says: What is TS?" });
     expect((await t.flush()).complete).toBe(true);
     const records = sink.records;
@@ -74,8 +76,9 @@ describe("HamiltonTracker: a successful run", () => {
       startTime: start!.startTime,
       error: undefined,
     });
-    expect(end!.endTime).toBeGreaterThanOrEqual(end!.startTime);
-    expect(end!.durationMs).toBeGreaterThanOrEqual(0);
+    // Times are the wall clock's, within the execute call.
+    expect(start!.startTime).toBeGreaterThanOrEqual(before);
+    expect(end!.endTime).toBeLessThanOrEqual(after);
 
     for (const name of ["question", "answer", "words"]) {
       const [running, done] = nodesOf(records, name);
@@ -87,8 +90,8 @@ describe("HamiltonTracker: a successful run", () => {
         endTime: undefined,
       });
       expect(done).toMatchObject({ status: "SUCCESS", attempt: 1, error: undefined });
-      expect(done!.durationMs).toBeGreaterThanOrEqual(0);
-      expect(done!.endTime! - done!.startTime).toBeCloseTo(done!.durationMs!, 3);
+      expect(running!.startTime).toBeGreaterThanOrEqual(before);
+      expect(done!.endTime).toBeLessThanOrEqual(after);
     }
     expect(nodesOf(records, "words")[1]!.result).toEqual({ kind: "primitive", type: "number", value: 5 });
     expect(nodesOf(records, "answer")[1]!.result).toMatchObject({ kind: "string", preview: "m1 says: What is TS?" });
@@ -98,6 +101,41 @@ describe("HamiltonTracker: a successful run", () => {
     const runEnd = records.indexOf(end!);
     expect(runStart).toBe(1);
     expect(runEnd).toBe(records.length - 1);
+    await t.shutdown();
+  });
+
+  it("records the time a node and its run took: a node awaiting a 30 ms timer took at least 25 ms", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    const dr = new Builder()
+      .withModules({
+        quick: () => 1,
+        slow: async ({ quick }: { quick: number }) => {
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          return quick + 1;
+        },
+      })
+      .withAdapters(t)
+      .build();
+    const before = Date.now();
+    await dr.execute(["slow"]);
+    const after = Date.now();
+    await t.flush();
+    const [running, done] = nodesOf(sink.records, "slow");
+    expect(running!.startTime).toBeGreaterThanOrEqual(before);
+    expect(done!.durationMs).toBeGreaterThanOrEqual(25);
+    expect(done!.endTime).toBeGreaterThanOrEqual(before + 25);
+    expect(done!.endTime).toBeLessThanOrEqual(after);
+    // The final record's start is the node's (its end less its duration, within a clock tick).
+    expect(done!.startTime).toBeGreaterThanOrEqual(before - 1);
+    expect(done!.startTime).toBeLessThanOrEqual(done!.endTime! - 25);
+    // The quick node ended before the slow one started.
+    expect(nodesOf(sink.records, "quick")[1]!.endTime).toBeLessThanOrEqual(running!.startTime);
+    const [, end] = runsOf(sink.records);
+    expect(end!.durationMs).toBeGreaterThanOrEqual(25);
+    expect(end!.startTime).toBeGreaterThanOrEqual(before);
+    expect(end!.endTime).toBeGreaterThanOrEqual(end!.startTime + 25);
+    expect(end!.endTime).toBeLessThanOrEqual(after);
     await t.shutdown();
   });
 
@@ -359,6 +397,92 @@ describe("HamiltonTracker: trace link", () => {
 });
 
 describe("HamiltonTracker: never in the pipeline's way", () => {
+  /** An event that throws on every read: stands for a bug in the tracker's own work on it. */
+  const hostile = new Proxy(
+    {},
+    {
+      get(_, key) {
+        throw new Error(`hostile read of ${String(key)}`);
+      },
+    },
+  ) as never;
+
+  it.each([
+    "afterGraphConstruction",
+    "beforeGraphExecution",
+    "afterGraphExecution",
+    "beforeNodeExecution",
+    "afterNodeExecution",
+  ] as const)("%s: when its own work throws, it reports to onError (once) and does not throw", (hook) => {
+    const reported = calls<[unknown, string]>();
+    const t = tracker(new MemorySink(), { onError: reported.handler });
+    expect(() => t[hook](hostile)).not.toThrow();
+    expect(reported.calls.map(([, context]) => context)).toEqual([hook]);
+    expect(String(reported.calls[0]![0])).toContain("hostile read of");
+  });
+
+  it("after shutdown, a run event whose notice cannot be logged (console.warn throws) does not throw either", async () => {
+    const reported = calls<[unknown, string]>();
+    const t = tracker(new MemorySink(), { onError: reported.handler });
+    await t.shutdown();
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {
+      throw new Error("console is gone");
+    });
+    try {
+      expect(() => t.beforeGraphExecution(hostile)).not.toThrow();
+      expect(() => t.afterGraphExecution(hostile)).not.toThrow();
+      expect(reported.calls.map(([, context]) => context)).toEqual(["beforeGraphExecution", "afterGraphExecution"]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("node hooks whose record building throws change no node's result and fail no node", async () => {
+    const reported = calls<[unknown, string]>();
+    const t = tracker(new MemorySink(), { onError: reported.handler });
+    // An adapter ahead of the tracker leaves a trace id that throws when the tracker reads it.
+    const booby: LifecycleAdapter = {
+      beforeNodeExecution: (event) => {
+        Object.defineProperty(event.attributes, SHARED_TRACE_ID, {
+          get() {
+            throw new Error("trace id unreadable");
+          },
+          configurable: true,
+        });
+      },
+    };
+    const dr = new Builder().withModules(dataflow).withConfig({ model: "m" }).withAdapters(booby, t).build();
+    expect(await dr.execute(["words", "answer"], { inputs: { topic: "x" } })).toEqual({
+      words: 5,
+      answer: "m says: What is x?",
+    });
+    const contexts = reported.calls.map(([, context]) => context);
+    expect(contexts.filter((c) => c === "beforeNodeExecution")).toHaveLength(3);
+    expect(contexts.filter((c) => c === "afterNodeExecution")).toHaveLength(3);
+    expect(String(reported.calls[0]![0])).toContain("trace id unreadable");
+    await t.shutdown();
+  });
+
+  it("a queue that throws (its drop warning fails) is reported, and the run's results are unchanged", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {
+      throw new Error("console is gone");
+    });
+    try {
+      const sink = new MemorySink();
+      sink.mode = "hang";
+      const reported = calls<[unknown, string]>();
+      const t = tracker(sink, { onError: reported.handler, queueCapacity: 1 });
+      const dr = new Builder().withModules(dataflow).withConfig({ model: "m" }).withAdapters(t).build();
+      expect(await dr.execute(["words"], { inputs: { topic: "x" } })).toEqual({ words: 5 });
+      // The second node record overflows the queue; its first-drop warning throws inside push().
+      expect(reported.calls.map(([, context]) => context)).toEqual(["afterNodeExecution"]);
+      expect(String(reported.calls[0]![0])).toContain("console is gone");
+      await t.shutdown({ timeoutMs: 1 }).catch(() => {});
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it("with captureDataStatistics: false, records no values", async () => {
     const sink = new MemorySink();
     const t = tracker(sink, { captureDataStatistics: false });
@@ -417,7 +541,7 @@ describe("HamiltonTracker: never in the pipeline's way", () => {
       const t = tracker(sink);
       const dr = new Builder().withModules(dataflow).withConfig({ model: "m" }).withAdapters(t).build();
       for (let i = 0; i < 3; i++) expect(await dr.execute(["words"], { inputs: { topic: "x" } })).toEqual({ words: 5 });
-      await until(() => sink.attempts >= 3, "retries");
+      await sink.waitForAttempts(3);
       expect(warn).toHaveBeenCalledTimes(1);
       expect(String(warn.mock.calls[0]![0])).toMatch(
         /could not deliver records to its sink \(Error: sink is down\); it keeps them and retries with backoff/,
@@ -698,14 +822,14 @@ describe("HamiltonTracker: no secret leaves by an error, a log line or a warning
   it("onError gets the sink's errors redacted, for retried and rejected writes", async () => {
     const sink = new EchoingSink();
     sink.mode = "fail";
-    const seen: { error: unknown; context: string }[] = [];
-    const t = tracker(sink, { onError: (error, context) => seen.push({ error, context }) });
+    const reported = calls<[unknown, string]>();
+    const t = tracker(sink, { onError: reported.handler });
     const dr = new Builder().withModules(dataflow).withConfig({ model: "m" }).withAdapters(t).build();
     await dr.execute(["words"], { inputs: { topic: "x" } });
-    await until(() => seen.length >= 2, "two failed writes");
+    await reported.reached(2);
     sink.retryable = false;
-    await until(() => seen.some((s) => s.context === "rejected"), "a rejected write");
-    for (const { error } of seen) {
+    await reported.reached(1, (_, context) => context === "rejected");
+    for (const [error] of reported.calls) {
       const e = error as Error & { excerpt: string };
       expect(`${e.message} ${e.stack} ${e.excerpt} ${(e.cause as Error).message}`).not.toContain(KEY);
       expect(e.message).toContain("[REDACTED]");

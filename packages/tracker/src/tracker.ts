@@ -7,9 +7,10 @@ import type {
   NodeExecutionEvent,
   NodeExecutionResultEvent,
 } from "@hamilton-ts/lifecycle";
-import { MAX_NODE_WARNINGS, MAX_WARNING_LENGTH, SHARED_SPAN_ID, SHARED_TRACE_ID } from "@hamilton-ts/lifecycle";
+import { MAX_NODE_WARNINGS, MAX_WARNING_LENGTH } from "@hamilton-ts/lifecycle";
 import { DeliveryQueue, IDLE_WRITE_LIMIT_MS, type DeliveryReport, type DeliveryStats } from "./delivery-queue.js";
-import { describeError, redactError } from "./errors.js";
+import { describeError, WarnOnce } from "@hamilton-ts/lifecycle/internal";
+import { redactError } from "./errors.js";
 import { FileSink } from "./file-sink.js";
 import {
   checkTimeout,
@@ -19,6 +20,7 @@ import {
   type TrackerErrorContext,
 } from "./options.js";
 import type { ErrorInfo, RunRecord, TrackerSink, ValueSummary } from "./records.js";
+import { endedRunRecord, nodeRunRecord, runRecord } from "./record-builders.js";
 import { NODE_RECORD_BYTES, type SizeMeter } from "./record-size.js";
 import { errorInfo, redactHead, summarizeMetered, summarizeRecord } from "./summarize.js";
 import { buildTemplate } from "./template.js";
@@ -74,7 +76,8 @@ export class HamiltonTracker implements LifecycleAdapter {
 
   readonly #queue: DeliveryQueue;
   readonly #onError: (error: unknown, context: TrackerErrorContext) => void;
-  readonly #warned = new Set<string>();
+  /** The default reporter's and the after-shutdown notices: each kind once. */
+  readonly #warnings = new WarnOnce();
   readonly #versions = new Map<string, GraphIds>();
   readonly #runs = new Map<string, RunRecord>();
   /** Reused by the node hooks to measure a summary while it is built. */
@@ -132,8 +135,8 @@ export class HamiltonTracker implements LifecycleAdapter {
 
   /** Records the run as `RUNNING` (and the template, if this graph version is new). */
   beforeGraphExecution(event: GraphExecutionEvent): void {
-    if (this.#closed) return this.#ignored();
     try {
+      if (this.#closed) return this.#ignored();
       const record = this.#runRecord(event, Date.now());
       this.#runs.set(event.runId, record);
       this.#queue.push(record);
@@ -147,19 +150,14 @@ export class HamiltonTracker implements LifecycleAdapter {
    * run record is final only once all its node records are queued; the run is then sent at once.
    */
   afterGraphExecution(event: GraphExecutionResultEvent): void {
-    const started = this.#runs.get(event.runId);
-    this.#runs.delete(event.runId);
-    if (this.#closed) return this.#ignored();
     try {
+      const started = this.#runs.get(event.runId);
+      this.#runs.delete(event.runId);
+      if (this.#closed) return this.#ignored();
       const endTime = Date.now();
       const base = started ?? this.#runRecord(event, endTime - event.durationMs);
-      this.#queue.push({
-        ...base,
-        status: event.success ? "SUCCESS" : "FAILURE",
-        endTime,
-        durationMs: event.durationMs,
-        error: event.success ? undefined : errorInfo(event.error, this.options.summaryLimits),
-      });
+      const error = event.success ? undefined : errorInfo(event.error, this.options.summaryLimits);
+      this.#queue.push(endedRunRecord(base, event.success, endTime, event.durationMs, error));
       this.#queue.requestFlush();
     } catch (error) {
       this.#report(error, "afterGraphExecution");
@@ -171,23 +169,7 @@ export class HamiltonTracker implements LifecycleAdapter {
     if (this.#closed) return;
     try {
       this.#queue.push(
-        {
-          type: "node_run",
-          runId: event.runId,
-          node: event.node.name,
-          taskId: event.taskId,
-          attempt: event.attempt,
-          status: "RUNNING",
-          startTime: Date.now(),
-          endTime: undefined,
-          durationMs: undefined,
-          result: undefined,
-          error: undefined,
-          warnings: undefined,
-          warningsDropped: undefined,
-          traceId: stringOrUndefined(event.attributes[SHARED_TRACE_ID]),
-          spanId: stringOrUndefined(event.attributes[SHARED_SPAN_ID]),
-        },
+        nodeRunRecord(event, "RUNNING", Date.now(), undefined, undefined, undefined, undefined, undefined, undefined),
         NODE_RECORD_BYTES,
       );
     } catch (error) {
@@ -204,7 +186,6 @@ export class HamiltonTracker implements LifecycleAdapter {
     try {
       const endTime = Date.now();
       const ok = event.success;
-      const attributes = event.attributes;
       const warnings = event.warnings;
       const meter = this.#meter;
       meter.bytes = NODE_RECORD_BYTES;
@@ -218,29 +199,23 @@ export class HamiltonTracker implements LifecycleAdapter {
         dropped += warnings.length - kept.length;
         for (const warning of kept) meter.bytes += warning.length + 4;
       }
-      const warningsDropped = dropped > 0 ? dropped : undefined;
+      const result = ok
+        ? this.options.captureDataStatistics
+          ? summarizeMetered(event.result, this.options.summaryLimits, event.node.name, meter)
+          : DISABLED
+        : undefined;
       this.#queue.push(
-        {
-          type: "node_run",
-          runId: event.runId,
-          node: event.node.name,
-          taskId: event.taskId,
-          attempt: event.attempt,
-          status: ok ? "SUCCESS" : "FAILURE",
-          startTime: endTime - event.durationMs,
+        nodeRunRecord(
+          event,
+          ok ? "SUCCESS" : "FAILURE",
+          endTime - event.durationMs,
           endTime,
-          durationMs: event.durationMs,
-          result: ok
-            ? this.options.captureDataStatistics
-              ? summarizeMetered(event.result, this.options.summaryLimits, event.node.name, meter)
-              : DISABLED
-            : undefined,
+          event.durationMs,
+          result,
           error,
-          warnings: kept,
-          warningsDropped,
-          traceId: stringOrUndefined(attributes[SHARED_TRACE_ID]),
-          spanId: stringOrUndefined(attributes[SHARED_SPAN_ID]),
-        },
+          kept,
+          dropped > 0 ? dropped : undefined,
+        ),
         meter.bytes,
       );
     } catch (error) {
@@ -340,8 +315,7 @@ export class HamiltonTracker implements LifecycleAdapter {
     const config = event.graph.config;
     // Inputs are the caller's inputs merged with config: record config once, under `config`.
     const skipConfig = (key: string, value: unknown) => Object.hasOwn(config, key) && config[key] === value;
-    return {
-      type: "run",
+    return runRecord({
       runId: event.runId,
       dagName: this.options.dagName,
       ...ids,
@@ -358,14 +332,14 @@ export class HamiltonTracker implements LifecycleAdapter {
       config: captureDataStatistics ? summarizeRecord(config, limits) : namesOnly(config),
       tags: this.options.tags,
       error: undefined,
-    };
+    });
   }
 
   #ignored(): void {
-    if (this.#warned.has("ignored")) return;
-    this.#warned.add("ignored");
-    console.warn(
-      "[hamilton-ts/tracker] A run started or ended after HamiltonTracker.shutdown(): it is not recorded. " +
+    this.#warnings.warn(
+      "ignored",
+      () =>
+        "[hamilton-ts/tracker] A run started or ended after HamiltonTracker.shutdown(): it is not recorded. " +
         "Create a new tracker for new runs. This is reported once.",
     );
   }
@@ -380,8 +354,10 @@ export class HamiltonTracker implements LifecycleAdapter {
   }
 
   #warnOnce(error: unknown, context: TrackerErrorContext): void {
-    if (this.#warned.has(context)) return;
-    this.#warned.add(context);
+    this.#warnings.warn(context, () => this.#describeProblem(error, context));
+  }
+
+  #describeProblem(error: unknown, context: TrackerErrorContext): string {
     const cause = describeError(error);
     let what: string;
     if (context === "write")
@@ -390,9 +366,7 @@ export class HamiltonTracker implements LifecycleAdapter {
       what = `had records rejected by its sink (${cause}); they were discarded, since sending them again cannot succeed`;
     else if (context === "close") what = `could not close its sink (${cause})`;
     else what = `failed in ${context} (${cause}); the pipeline is unaffected`;
-    console.warn(
-      `[hamilton-ts/tracker] HamiltonTracker ${what}. Further such messages are not shown; pass onError to see them all.`,
-    );
+    return `[hamilton-ts/tracker] HamiltonTracker ${what}. Further such messages are not shown; pass onError to see them all.`;
   }
 }
 
@@ -433,10 +407,6 @@ function errorBytes(error: ErrorInfo): number {
     (error.stack?.length ?? 0) +
     (error.cause === undefined ? 0 : errorBytes(error.cause))
   );
-}
-
-function stringOrUndefined(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
 }
 
 /** With `captureDataStatistics: false`: the keys, values not looked at. */

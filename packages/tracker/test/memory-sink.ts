@@ -15,9 +15,14 @@ export class MemorySink implements TrackerSink {
   attempts = 0;
   closed = 0;
   #waiters: { count: number; resolve: () => void }[] = [];
+  #attemptWaiters: { count: number; resolve: () => void }[] = [];
 
   async write(projectId: ProjectId, records: readonly TrackerRecord[], options: SinkWriteOptions): Promise<void> {
     this.attempts++;
+    this.#attemptWaiters = this.#attemptWaiters.filter((w) => {
+      if (this.attempts >= w.count) w.resolve();
+      return this.attempts < w.count;
+    });
     this.signals.push(options.signal);
     if (this.mode === "fail") throw new Error("sink is down");
     if (this.mode === "reject") throw Object.assign(new Error("bad records"), { retryable: false });
@@ -37,6 +42,12 @@ export class MemorySink implements TrackerSink {
 
   async close(): Promise<void> {
     this.closed++;
+  }
+
+  /** Resolves once `write` has been called `count` times (whatever came of it). */
+  waitForAttempts(count: number): Promise<void> {
+    if (this.attempts >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#attemptWaiters.push({ count, resolve }));
   }
 
   /** Resolves once `count` records have been stored. */

@@ -88,12 +88,3 @@ export function templateRecord(over: Partial<DagTemplateRecord> = {}): DagTempla
     ...over,
   };
 }
-
-/** Resolves once `condition()` holds, checking every few milliseconds (fails the test after 10 s). */
-export async function until(condition: () => boolean, what = "condition"): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > 10_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}

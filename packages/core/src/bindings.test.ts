@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { collect, extractFields, group, inject, parallelize, parameterize, source, value } from "./bindings.js";
 import { checkOutput } from "./check-output.js";
-import { Builder } from "./driver.js";
+import { Builder } from "./builder.js";
 import { buildError } from "./fixtures/errors.js";
 import type { HamiltonError, NodeExecutionError } from "./errors.js";
 import { tag, type NodeContext } from "./modifiers.js";

@@ -1,6 +1,6 @@
 import { HamiltonError } from "./errors.js";
 import { attach, checkFunction, specOf, type NodeContext, type OutputCheck } from "./modifiers.js";
-import { isThenable } from "./values.js";
+import { isThenable } from "./thenable.js";
 
 /**
  * The Standard Schema interface (https://standardschema.dev), which zod, valibot, arktype and

@@ -4,7 +4,7 @@ import { withChecks } from "./check-output.js";
 import { HamiltonError, type BuildProblem } from "./errors.js";
 import { specOf, type Binding, type NodeContext, type NodeSpec } from "./modifiers.js";
 import { readSignature, sourceOf, type DependencyDecl } from "./signature.js";
-import { EMPTY } from "./values.js";
+import { EMPTY } from "./empty-record.js";
 
 /** How the engine calls a node: with its dependencies by node name, and the run context. */
 export type NodeCall = (deps: Record<string, unknown>, ctx: NodeContext) => unknown;

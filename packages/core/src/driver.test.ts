@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Builder } from "./driver.js";
+import { Builder } from "./builder.js";
 import { rejection } from "./fixtures/errors.js";
 import { MissingInputsError, NodeExecutionError } from "./errors.js";
 import { node, type NodeContext } from "./modifiers.js";

@@ -1,6 +1,6 @@
 import type { LifecycleAdapter } from "@hamilton-ts/lifecycle";
 import { describe, expect, it, vi } from "vitest";
-import { Builder } from "./driver.js";
+import { Builder } from "./builder.js";
 import { HamiltonError } from "./errors.js";
 import type { NodeContext } from "./modifiers.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parameterize } from "./bindings.js";
-import { Builder } from "./driver.js";
+import { Builder } from "./builder.js";
 import { GraphBuildError, HamiltonError } from "./errors.js";
 
 describe("names that Object.prototype has", () => {

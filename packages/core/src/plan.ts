@@ -1,5 +1,6 @@
-import { HamiltonError, MissingInputsError, suggest, type MissingInput } from "./errors.js";
+import { MissingInputsError, suggest, type MissingInput } from "./errors.js";
 import type { Graph, GraphNode } from "./graph.js";
+import { checkRequest } from "./request.js";
 
 /**
  * What one shape of execute call needs: which nodes run, in which order, and where each value
@@ -92,62 +93,6 @@ export function makePlan(
 ): Plan {
   checkRequest(graph, finalVars, overrideNames, inputNames);
   return plan(graph, finalVars, overrideNames, inputNames);
-}
-
-/** `"name"`, with up to two close names as a did-you-mean. */
-function withSuggestion(name: string, names: readonly string[]): string {
-  const close = suggest(name, names);
-  return `"${name}"${close.length ? ` (did you mean ${close.map((c) => `"${c}"`).join(" or ")}?)` : ""}`;
-}
-
-function checkRequest(
-  graph: Graph,
-  finalVars: readonly string[],
-  overrideNames: readonly string[],
-  inputNames: ReadonlySet<string>,
-): void {
-  const { byName } = graph;
-  const unknown = finalVars.filter((v) => typeof v !== "string" || !byName.has(v));
-  if (unknown.length > 0) {
-    const names = [...byName.keys()];
-    const parts = unknown.map((v) => (typeof v === "string" ? withSuggestion(v, names) : `"${String(v)}"`));
-    throw new HamiltonError(
-      "UNKNOWN_OUTPUTS",
-      `Unknown output${unknown.length === 1 ? "" : "s"} requested: ${parts.join(", ")}. ` +
-        `The graph has ${names.length} nodes; driver.listAvailableVariables() lists them.`,
-    );
-  }
-  const unknownOverrides = overrideNames.filter((v) => !byName.has(v));
-  if (unknownOverrides.length > 0) {
-    const names = [...byName.keys()];
-    throw new HamiltonError(
-      "UNKNOWN_OVERRIDES",
-      `Override${unknownOverrides.length === 1 ? "" : "s"} for unknown node${unknownOverrides.length === 1 ? "" : "s"}: ${unknownOverrides
-        .map((v) => withSuggestion(v, names))
-        .join(", ")}. Overrides replace the value of existing nodes.`,
-    );
-  }
-  const computedInputs = [...inputNames].filter((v) => {
-    const n = byName.get(v);
-    return n !== undefined && !n.info.isExternalInput;
-  });
-  if (computedInputs.length > 0) {
-    throw new HamiltonError(
-      "INVALID_INPUTS",
-      `Input${computedInputs.length === 1 ? "" : "s"} ${computedInputs.map((v) => `"${v}"`).join(", ")} ` +
-        `name${computedInputs.length === 1 ? "s a node" : " nodes"} the graph computes. ` +
-        `To replace a computed value, pass it in overrides instead of inputs.`,
-    );
-  }
-  const perItem = [...finalVars, ...overrideNames].filter((v) => byName.get(v)!.block !== -1);
-  if (perItem.length > 0) {
-    throw new HamiltonError(
-      "INVALID_ARGUMENT",
-      `${perItem.map((v) => `"${v}"`).join(", ")} ${perItem.length === 1 ? "runs" : "run"} once per item of a fan-out ` +
-        `("${byName.get(perItem[0]!)!.info.name}" is inside the fan-out of "${graph.nodes[byName.get(perItem[0]!)!.block]!.name}"), ` +
-        `so ${perItem.length === 1 ? "it has" : "they have"} no single value to request or override. Request the collect node that gathers ${perItem.length === 1 ? "it" : "them"}.`,
-    );
-  }
 }
 
 function plan(

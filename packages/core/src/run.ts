@@ -3,7 +3,8 @@ import { HamiltonError, NodeExecutionError } from "./errors.js";
 import type { GraphNode } from "./graph.js";
 import type { NodeContext } from "./modifiers.js";
 import { PER_ITEM, type BlockPlan, type Plan } from "./plan.js";
-import { EMPTY, isThenable } from "./values.js";
+import { EMPTY } from "./empty-record.js";
+import { isThenable } from "./thenable.js";
 
 /** The error a run rejects with when its signal fires. */
 export function abortError(reason: unknown): HamiltonError {

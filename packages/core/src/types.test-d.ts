@@ -3,7 +3,7 @@
  * `@ts-expect-error` is a case that must NOT compile; tsc fails if it does.
  */
 import { expectTypeOf } from "vitest";
-import { Builder } from "./driver.js";
+import { Builder } from "./builder.js";
 import { collect, extractFields, inject, parallelize, parameterize, source, value } from "./bindings.js";
 import { checkOutput } from "./check-output.js";
 import { configWhen, configWhenIn, configWhenNot, configWhenNotIn, node, tag } from "./modifiers.js";

@@ -1,8 +1,21 @@
+import { HamiltonError } from "./errors.js";
 import type { GraphNode } from "./graph.js";
 import { PER_ITEM, slotList, type Plan } from "./plan.js";
 
 /** Output format of `visualizeExecution`. */
 export type VisualizationFormat = "mermaid" | "dot";
+
+/** Checks a visualize call's `format` (default `mermaid`); `where` names the call. */
+export function checkFormat(format: unknown, where: string): VisualizationFormat {
+  if (format === undefined) return "mermaid";
+  if (format !== "mermaid" && format !== "dot") {
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `${where}: format must be "mermaid" or "dot", got ${JSON.stringify(format)}.`,
+    );
+  }
+  return format;
+}
 
 type Role = "input" | "missing-optional" | "override" | "output" | "transform" | "expand" | "collect" | "per-item";
 

@@ -132,27 +132,27 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
       if (signal !== undefined && onAbort === undefined) listen(signal);
       // A node's synchronous part may itself have aborted the signal before the listener existed.
       if (signal?.aborted) onAbort!();
-      if (scope.stopped && scope.pending === 0) return out;
+      if (scope.stopped && scope.inFlight === 0) return out;
       // Once the scope gives up on what still runs (after the grace period), settle even if
       // something (a node without hooks, a hanging node wrapper) never does; the stragglers'
       // after-events, delivered as the give-up's microtasks run, come first.
       return new Promise<Record<string, unknown>>((resolve, reject) => {
         out.then(resolve, reject);
-        scope.onGiveUp = () => setImmediate(() => reject(scope.error));
+        scope.onGiveUp = () => setImmediate(() => reject(scope.stopError));
       });
     };
     return new Promise<Out>((resolve, reject) => {
       const done = (value: unknown): void => {
-        scope.settled();
+        scope.executeSettled();
         if (onAbort !== undefined) signal!.removeEventListener?.("abort", onAbort);
         // An abort that came while only after-run work was pending still makes the run aborted.
-        if (scope.stopped) reject(scope.error);
+        if (scope.stopped) reject(scope.stopError);
         else resolve(value as Out);
       };
       const failed = (error: unknown): void => {
-        scope.settled();
+        scope.executeSettled();
         if (onAbort !== undefined) signal!.removeEventListener?.("abort", onAbort);
-        reject(scope.stopped ? scope.error : error);
+        reject(scope.stopped ? scope.stopError : error);
       };
       if (!graphHooks) {
         try {

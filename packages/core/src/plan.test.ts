@@ -42,7 +42,7 @@ describe("execution plans", () => {
     const release = lists(plan, "release");
     expect(release).toMatchObject({ a: ["x"], b: ["x"], c: ["a", "b"], d: ["a"], x: [] });
     expect(plan.uses[plan.slotOf[graph.byName.get("a")!.index]!]).toBe(2);
-    expect(plan.pending[plan.slotOf[graph.byName.get("c")!.index]!]).toBe(2);
+    expect(plan.unfinishedDeps[plan.slotOf[graph.byName.get("c")!.index]!]).toBe(2);
   });
 
   it("plans only what the outputs need, and an override cuts the walk", () => {

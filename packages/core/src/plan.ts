@@ -16,8 +16,8 @@ export interface Plan {
   readonly compute: Int32Array;
   /** Slots whose value comes from the caller, with the name and whether it is an override. */
   readonly given: readonly { readonly slot: number; readonly name: string; readonly override: boolean }[];
-  /** For each slot: how many computed dependencies must finish before it can run. */
-  readonly pending: Int32Array;
+  /** For each slot: how many computed dependencies must finish before it can run (a run counts them down). */
+  readonly unfinishedDeps: Int32Array;
   /** For each slot: the computed slots that consume it. */
   readonly consumers: SlotLists;
   /** For each slot: how many computed nodes read it (to release values no one needs any more). */
@@ -38,7 +38,7 @@ export interface Plan {
   /** For each slot: the slots whose use count drops when it completes. */
   readonly release: SlotLists;
   /** For each parallelize slot that a planned collect gathers: how to run its per-item nodes. */
-  readonly blocks: ReadonlyMap<number, BlockPlan>;
+  readonly fanOuts: ReadonlyMap<number, FanOutPlan>;
 }
 
 /**
@@ -70,9 +70,9 @@ export function slotList(lists: SlotLists, s: number): Int32Array {
 }
 
 /** How to run the per-item nodes of one fan-out. */
-export interface BlockPlan {
+export interface FanOutPlan {
   /** The parallelize node's name: each item run sees the item as its value. */
-  readonly expandName: string;
+  readonly parallelizeName: string;
   /** The plan of one item's run: the per-item nodes the collect nodes need. */
   readonly plan: Plan;
   /** The names the item runs compute (and the collect nodes read as arrays). */
@@ -179,11 +179,11 @@ function plan(
 
   // Topological order of the computed slots (Kahn), counting computed dependencies. A node waits
   // for its plan dependencies (a collect node also for what its per-item nodes read).
-  const pending = new Int32Array(size);
+  const unfinishedDeps = new Int32Array(size);
   const uses = new Int32Array(size);
   const consumerLists: number[][] = Array.from({ length: size }, () => []);
   const release: (number[] | undefined)[] = new Array(size);
-  const blocks = blockPlans(graph, slotNode, slotOf, isComputed, givenSlots);
+  const fanOuts = fanOutPlans(graph, slotNode, slotOf, isComputed, givenSlots);
   for (let s = 0; s < size; s++) {
     if (!isComputed[s]) continue;
     const n = slotNode[s]!;
@@ -194,23 +194,23 @@ function plan(
       if (a === -1 || (!isComputed[a] && !givenSlots[a])) continue;
       reads.push(a);
     }
-    // The item runs of a fan-out are shared by all its collect nodes and read the whole block's
+    // The item runs of a fan-out are shared by all its collect nodes and read the whole fan-out's
     // outer values: every collect node waits for all of them, not only for its own.
-    const block = n.kind === "collect" && n.expand !== -1 ? blocks.get(slotOf[n.expand]!) : undefined;
-    if (block !== undefined) {
-      for (const [, a] of block.outer) if (!reads.includes(a)) reads.push(a);
+    const fanOut = n.kind === "collect" && n.collectsFrom !== -1 ? fanOuts.get(slotOf[n.collectsFrom]!) : undefined;
+    if (fanOut !== undefined) {
+      for (const [, a] of fanOut.outer) if (!reads.includes(a)) reads.push(a);
     }
     release[s] = reads;
     for (const a of reads) {
       uses[a]! += 1;
       if (isComputed[a]) {
-        pending[s]! += 1;
+        unfinishedDeps[s]! += 1;
         consumerLists[a]!.push(s);
       }
     }
   }
   const order: number[] = [];
-  const remaining = pending.slice();
+  const remaining = unfinishedDeps.slice();
   // Ready nodes in declaration order, so independent nodes start in the order they were written.
   const initial: number[] = [];
   for (let s = 0; s < size; s++) if (isComputed[s] && remaining[s] === 0) initial.push(s);
@@ -235,7 +235,7 @@ function plan(
     slotNode,
     compute: Int32Array.from(order),
     given,
-    pending,
+    unfinishedDeps,
     consumers: slotLists(consumerLists),
     uses,
     argSlots: slotLists(argSlotsBySlot),
@@ -244,41 +244,41 @@ function plan(
     ready: Int32Array.from(initial),
     executionPath: order.map((s) => slotNode[s]!.name),
     release: slotLists(release),
-    blocks,
+    fanOuts,
   };
 }
 
-/** One block plan per fan-out that a planned collect node gathers. */
-function blockPlans(
+/** One fan-out plan per fan-out that a planned collect node gathers. */
+function fanOutPlans(
   graph: Graph,
   slotNode: readonly GraphNode[],
   slotOf: Int32Array,
   isComputed: Uint8Array,
   givenSlots: Uint8Array,
-): Map<number, BlockPlan> {
-  const byExpand = new Map<number, { outputs: Set<string>; outer: Set<number> }>();
+): Map<number, FanOutPlan> {
+  const byParallelize = new Map<number, { outputs: Set<string>; outer: Set<number> }>();
   for (let s = 0; s < slotNode.length; s++) {
     const n = slotNode[s]!;
-    if (!isComputed[s] || n.kind !== "collect" || n.expand === -1) continue;
-    const expandSlot = slotOf[n.expand]!;
-    const entry = byExpand.get(expandSlot) ?? { outputs: new Set<string>(), outer: new Set<number>() };
+    if (!isComputed[s] || n.kind !== "collect" || n.collectsFrom === -1) continue;
+    const parallelizeSlot = slotOf[n.collectsFrom]!;
+    const entry = byParallelize.get(parallelizeSlot) ?? { outputs: new Set<string>(), outer: new Set<number>() };
     n.depIndex.forEach((d, k) => {
       if (n.perItem[k] === true) entry.outputs.add(graph.nodes[d]!.name);
     });
     for (const d of n.planDeps) {
       const a = slotOf[d]!;
-      if (a !== -1 && a !== expandSlot && (isComputed[a] || givenSlots[a])) entry.outer.add(a);
+      if (a !== -1 && a !== parallelizeSlot && (isComputed[a] || givenSlots[a])) entry.outer.add(a);
     }
-    byExpand.set(expandSlot, entry);
+    byParallelize.set(parallelizeSlot, entry);
   }
-  const blocks = new Map<number, BlockPlan>();
-  for (const [expandSlot, { outputs, outer }] of byExpand) {
-    const expandName = slotNode[expandSlot]!.name;
+  const fanOuts = new Map<number, FanOutPlan>();
+  for (const [parallelizeSlot, { outputs, outer }] of byParallelize) {
+    const parallelizeName = slotNode[parallelizeSlot]!.name;
     const outerList = [...outer].map((a) => [slotNode[a]!.name, a] as const);
-    const givenNames = [expandName, ...outerList.map(([name]) => name)];
+    const givenNames = [parallelizeName, ...outerList.map(([name]) => name)];
     // Built by the engine from a checked plan: no request to check.
-    const blockPlan = plan(graph, [...outputs], givenNames, new Set());
-    blocks.set(expandSlot, { expandName, plan: blockPlan, outputs: [...outputs], outer: outerList });
+    const itemPlan = plan(graph, [...outputs], givenNames, new Set());
+    fanOuts.set(parallelizeSlot, { parallelizeName, plan: itemPlan, outputs: [...outputs], outer: outerList });
   }
-  return blocks;
+  return fanOuts;
 }

@@ -134,12 +134,12 @@ export function checkRequest(
         `To replace a computed value, pass it in overrides instead of inputs.`,
     );
   }
-  const perItem = [...finalVars, ...overrideNames].filter((v) => byName.get(v)!.block !== -1);
+  const perItem = [...finalVars, ...overrideNames].filter((v) => byName.get(v)!.parallelizedBy !== -1);
   if (perItem.length > 0) {
     throw new HamiltonError(
       "INVALID_ARGUMENT",
       `${perItem.map((v) => `"${v}"`).join(", ")} ${perItem.length === 1 ? "runs" : "run"} once per item of a fan-out ` +
-        `("${byName.get(perItem[0]!)!.info.name}" is inside the fan-out of "${graph.nodes[byName.get(perItem[0]!)!.block]!.name}"), ` +
+        `("${byName.get(perItem[0]!)!.info.name}" is inside the fan-out of "${graph.nodes[byName.get(perItem[0]!)!.parallelizedBy]!.name}"), ` +
         `so ${perItem.length === 1 ? "it has" : "they have"} no single value to request or override. Request the collect node that gathers ${perItem.length === 1 ? "it" : "them"}.`,
     );
   }

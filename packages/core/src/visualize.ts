@@ -50,8 +50,8 @@ export function renderExecution(plan: Plan, format: VisualizationFormat): string
       else if (a === PER_ITEM) edges.add(`${n.depNames[k]}\u0000${n.name}`);
     });
   }
-  for (const block of plan.blocks.values()) {
-    const inner = block.plan;
+  for (const fanOut of plan.fanOuts.values()) {
+    const inner = fanOut.plan;
     for (const slot of inner.compute) {
       const n = inner.slotNode[slot]!;
       if (!items.has(n.name)) items.set(n.name, "per-item");
@@ -77,7 +77,7 @@ export function renderGraph(nodes: readonly GraphNode[], format: VisualizationFo
         ? "input"
         : n.kind === "expand" || n.kind === "collect"
           ? n.kind
-          : n.block !== -1
+          : n.parallelizedBy !== -1
             ? "per-item"
             : "transform",
   }));

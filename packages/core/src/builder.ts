@@ -8,8 +8,8 @@ import type { CheckWiring, DepsOfModules, InputsOf, OutputsOf, Simplify } from "
 const DEFAULT_GRACE_MS = 100;
 const DEFAULT_MAX_ITEMS = 10_000_000;
 
-/** Options of {@link Builder}. */
-export interface BuilderState {
+/** What a {@link Builder} has collected so far (internal: only its checked methods change it). */
+interface BuilderState {
   readonly modules: readonly object[];
   readonly config: Readonly<Record<string, unknown>>;
   readonly adapters: readonly LifecycleAdapter[];
@@ -20,6 +20,18 @@ export interface BuilderState {
   readonly onAdapterError: AdapterErrorHandler | undefined;
 }
 
+/** The state of `new Builder()`. */
+const EMPTY_BUILDER: BuilderState = Object.freeze({
+  modules: [],
+  config: {},
+  adapters: [],
+  maxConcurrency: Number.POSITIVE_INFINITY,
+  gracePeriodMs: DEFAULT_GRACE_MS,
+  maxFanOutItems: DEFAULT_MAX_ITEMS,
+  allowModuleOverrides: false,
+  onAdapterError: undefined,
+});
+
 /**
  * Builds a {@link Driver}: collect modules, config and adapters, then `build()`.
  *
@@ -28,23 +40,27 @@ export interface BuilderState {
  * const { universalTruth } = await dr.execute(["universalTruth"]);
  */
 export class Builder<N = {}, D = {}> {
-  readonly #state: BuilderState;
+  #state: BuilderState = EMPTY_BUILDER;
 
-  constructor(state?: BuilderState) {
-    this.#state = state ?? {
-      modules: [],
-      config: {},
-      adapters: [],
-      maxConcurrency: Number.POSITIVE_INFINITY,
-      gracePeriodMs: DEFAULT_GRACE_MS,
-      maxFanOutItems: DEFAULT_MAX_ITEMS,
-      allowModuleOverrides: false,
-      onAdapterError: undefined,
-    };
+  /**
+   * An empty builder (no modules, no config, no adapters, default limits). It takes no argument:
+   * everything is added through the `with*` methods, which check what they are given.
+   */
+  constructor(...unexpected: readonly never[]) {
+    if (unexpected.length > 0 && unexpected[0] !== undefined) {
+      throw new HamiltonError(
+        "INVALID_ARGUMENT",
+        `new Builder() takes no argument, got ${unexpected.length === 1 ? "one" : unexpected.length}. ` +
+          `Start from new Builder() and add to it with withModules(...), withConfig(...), withAdapters(...) and the other with* methods.`,
+      );
+    }
   }
 
+  /** A new builder with this one's state and `changes` (the builder is immutable). */
   #with<N2, D2>(changes: Partial<BuilderState>): Builder<N2, D2> {
-    return new Builder<N2, D2>({ ...this.#state, ...changes });
+    const next = new Builder<N2, D2>();
+    next.#state = { ...this.#state, ...changes };
+    return next;
   }
 
   /**

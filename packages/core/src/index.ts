@@ -6,7 +6,6 @@
  * every run and node.
  */
 export { Builder } from "./builder.js";
-export type { BuilderState } from "./builder.js";
 export { Driver } from "./driver.js";
 export type { AllVariables, ExecuteOptions, VisualizeGraphOptions, VisualizeOptions } from "./driver.js";
 export type { AbortSignalLike } from "./request.js";

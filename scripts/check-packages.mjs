@@ -6,7 +6,7 @@
 //     `workspace:`/`catalog:` ranges in the manifest it shows);
 //   - the packed package.json: no `workspace:`/`catalog:` left, internal ranges are `^<version>` of
 //     the package packed beside it, `type: module`, `sideEffects: false`, `engines.node`, a license,
-//     an `exports` map whose `types` comes before `default`;
+//     an `exports` map whose entries (".", and subpaths like "./internal") have `types` before `default`;
 //   - the packed files: README.md, LICENSE, dist/index.js + .d.ts; every dist/*.js has its .d.ts,
 //     its source map and its src/*.ts (catches stale output such as a deleted module's dist file);
 //     no tests or fixtures;
@@ -76,9 +76,13 @@ function checkManifest(packed, versions) {
   if (typeof dot !== "object" || dot === null) {
     problems.push(`no "exports"["."] object: add { "types": "./dist/index.d.ts", "default": "./dist/index.js" }.`);
   } else {
-    const keys = Object.keys(dot);
-    if (!keys.includes("types") || !keys.includes("default") || keys.indexOf("types") > keys.indexOf("default")) {
-      problems.push(`"exports"["."] must have "types" before "default" (has ${keys.join(", ")}).`);
+    // Every conditional entry (".", and subpaths such as "./internal") declares types before default.
+    for (const [subpath, entry] of Object.entries(m.exports)) {
+      if (typeof entry !== "object" || entry === null) continue;
+      const keys = Object.keys(entry);
+      if (!keys.includes("types") || !keys.includes("default") || keys.indexOf("types") > keys.indexOf("default")) {
+        problems.push(`"exports"["${subpath}"] must have "types" before "default" (has ${keys.join(", ")}).`);
+      }
     }
   }
   if (m.name.startsWith("@") && m.publishConfig?.access !== "public") {

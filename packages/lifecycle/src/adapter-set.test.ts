@@ -328,19 +328,54 @@ describe("AdapterSet", () => {
     }
   });
 
+  it("redacts secrets in its default warning, and describes any thrown value", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      const set = new AdapterSet([
+        {
+          name: "leaky",
+          beforeNodeExecution: () => {
+            throw new Error("connect failed: password=hunter2");
+          },
+          afterNodeExecution: () => {
+            throw Object.create(null); // String() of it would throw
+          },
+        } as LifecycleAdapter,
+      ]);
+      expect(set.runNode(init, () => 1)).toBe(1);
+      expect(warn).toHaveBeenCalledTimes(2);
+      const [first, second] = warn.mock.calls.map((call) => String(call[0]));
+      expect(first).toContain(
+        'adapter "leaky" threw in beforeNodeExecution: Error: connect failed: password=[REDACTED]',
+      );
+      expect(first).not.toContain("hunter2");
+      expect(second).toContain("threw in afterNodeExecution: a thrown object.");
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it("awaits asynchronous observers in adapter order before running the node", async () => {
     const log: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
     const set = new AdapterSet([
       {
         beforeNodeExecution: async () => {
-          await new Promise((r) => setTimeout(r, 5));
-          log.push("first");
+          log.push("first starts");
+          await gate;
+          log.push("first ends");
         },
       },
       { beforeNodeExecution: () => void log.push("second") },
     ]);
-    await set.runNode(init, () => log.push("work"));
-    expect(log).toEqual(["first", "second", "work"]);
+    const done = set.runNode(init, () => log.push("work"));
+    // Drain the microtasks (and a macrotask turn): nothing may pass the pending observer.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(log).toEqual(["first starts"]);
+    release();
+    await done;
+    expect(log).toEqual(["first starts", "first ends", "second", "work"]);
   });
 
   it("fails the node with a wrapper's own error and passes next()'s errors through unchanged", async () => {

@@ -12,6 +12,11 @@ import type {
   NodeInfo,
   ObserverHookName,
 } from "./types.js";
+import { describeError } from "./internal/describe-error.js";
+import { isThenable } from "./internal/is-thenable.js";
+import { recordClass } from "./internal/record-class.js";
+import { typeName } from "./internal/type-name.js";
+import { WarnOnce } from "./internal/warn-once.js";
 import { cutWarning, MAX_NODE_WARNINGS } from "./warning-limits.js";
 
 /** Options of {@link AdapterSet}. */
@@ -55,17 +60,11 @@ export interface NodeRunInit {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
- * The `attributes` record of an event. A class of its own, not `{}`: V8 keeps one tree of
- * hidden-class transitions per constructor, and the one of `{}` is shared with every object
- * literal the program grows key by key (an engine building kwargs for 10,000 distinct node names
- * fills it up). Past a limit, each `{}` that gets a new key gets a hidden class of its own —
- * about 1 µs per node for the two ids a tracer leaves here. With its own constructor, the ids'
- * transitions stay cached. Its prototype is `Object.prototype`: to adapters (and to serializers
- * that tell plain objects from class instances) it is an ordinary record.
+ * The `attributes` record of an event: a plain record with a constructor of its own, so the ids a
+ * tracer leaves here keep their hidden-class transitions cached (see `recordClass` for why).
  */
-function Attributes(): void {}
-Attributes.prototype = Object.prototype;
-const newAttributes = (): SharedAttributes => new (Attributes as unknown as new () => SharedAttributes)();
+const Attributes = recordClass<SharedAttributes>();
+const newAttributes = (): SharedAttributes => new Attributes();
 
 /** Calls `fn` and turns its value, or its synchronous throw, into a promise. */
 function promiseOf<T>(fn: () => MaybePromise<T>): Promise<T> {
@@ -90,26 +89,12 @@ interface ObserverEntry<E> {
   readonly fn: Observer<E>;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
-}
-
 /** The name an adapter is reported under: its `name`, its class name, or its position. */
 export function adapterName(adapter: LifecycleAdapter, index: number): string {
   const own = (adapter as { name?: unknown }).name;
   if (typeof own === "string" && own.length > 0) return own;
-  const ctor = (adapter as { constructor?: { name?: string } }).constructor;
-  if (ctor && ctor !== Object && typeof ctor.name === "string" && ctor.name.length > 0) return ctor.name;
-  return `adapter #${index}`;
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  const name = typeName(adapter, "");
+  return name !== "" && name !== "Object" ? name : `adapter #${index}`;
 }
 
 /**
@@ -128,7 +113,7 @@ export class AdapterSet {
   readonly hasGraphHooks: boolean;
 
   readonly #onError: AdapterErrorHandler;
-  readonly #warned = new Set<string>();
+  readonly #warnings = new WarnOnce();
   readonly #beforeNode: ObserverEntry<NodeExecutionEvent>[];
   readonly #afterNode: ObserverEntry<NodeExecutionResultEvent>[];
   readonly #beforeGraph: ObserverEntry<GraphExecutionEvent>[];
@@ -176,11 +161,10 @@ export class AdapterSet {
   }
 
   #warnOnce(error: unknown, info: AdapterErrorInfo): void {
-    const key = `${this.adapters.indexOf(info.adapter)}:${info.hook}`;
-    if (this.#warned.has(key)) return;
-    this.#warned.add(key);
-    console.warn(
-      `[hamilton-ts] adapter "${info.adapterName}" threw in ${info.hook}: ${describeError(error)}. ` +
+    this.#warnings.warn(
+      `${this.adapters.indexOf(info.adapter)}:${info.hook}`,
+      () =>
+        `[hamilton-ts] adapter "${info.adapterName}" threw in ${info.hook}: ${describeError(error)}. ` +
         `The run is unaffected; further errors from this adapter's ${info.hook} are not shown. ` +
         `Pass onAdapterError to see them all.`,
     );

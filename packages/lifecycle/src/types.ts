@@ -156,7 +156,10 @@ export interface NodeExecutionResultEvent extends NodeExecutionEvent {
  *   a promise, which the engine awaits before going on.
  * - Wrappers (`wrap*`, `aroundNodeExecution`) run the work themselves by calling `next()`, so
  *   they can make a context current for it (an OpenTelemetry span, say), retry it or time it. The
- *   first adapter's wrapper is outermost. A wrapper's own error fails the node or run.
+ *   first adapter's wrapper is outermost. Whatever a wrapper throws fails the node or run (the
+ *   engine cannot tell the wrapper's own error from the work's), so a wrapper catches and
+ *   reports its own failures and calls `next()` exactly once per attempt, returning its outcome
+ *   unchanged: an adapter's own failure never fails the node or changes its result.
  * - Validators (`validate*`) run once at build time; a returned string is a problem that fails
  *   the build.
  *

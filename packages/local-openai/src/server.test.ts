@@ -268,11 +268,19 @@ describe("startLocalOpenAI", () => {
   });
 
   it("closes with a pending request, and close() is idempotent", async () => {
-    const { server, client } = await start({ latencyMs: 60_000 });
+    let arrived!: () => void;
+    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const { server, client } = await start({
+      latencyMs: () => {
+        arrived(); // the request is in: the server now waits out its latency
+        return 60_000;
+      },
+    });
     const pending = client.chat.completions
       .create({ model: "m", messages: [{ role: "user", content: "hi" }] })
       .catch((e: unknown) => e);
-    while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await requestArrived;
+    expect(server.requests).toHaveLength(1);
     await Promise.all([server.close(), server.close()]);
     expect(await pending).toBeInstanceOf(Error);
     await expect(fetch(`${server.baseURL}/models`)).rejects.toThrow();

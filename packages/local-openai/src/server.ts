@@ -137,7 +137,8 @@ class RequestDeadline {
   }
 }
 
-function describe(error: unknown): string {
+/** A thrown value's message for a 500 response: an Error's `message`, else the value as text. */
+function errorMessageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -194,7 +195,10 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
     try {
       content = await answer(request);
     } catch (error) {
-      return sendError(res, { status: 500, message: `The local server's answer function threw: ${describe(error)}` });
+      return sendError(res, {
+        status: 500,
+        message: `The local server's answer function threw: ${errorMessageOf(error)}`,
+      });
     }
     if (typeof content !== "string") {
       return sendError(res, {
@@ -291,7 +295,7 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
     res.on("finish", () => deadlines.get(req.socket)?.arm());
     route(req, res, done.signal).catch((error: unknown) => {
       if (!res.headersSent)
-        sendError(res, { status: 500, message: `The local OpenAI server failed: ${describe(error)}` });
+        sendError(res, { status: 500, message: `The local OpenAI server failed: ${errorMessageOf(error)}` });
       else res.destroy();
     });
   });

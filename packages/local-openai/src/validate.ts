@@ -19,10 +19,15 @@ function invalid(message: string, param: string | null, code: string | null): In
   return { ok: false, failure: { status: 400, message, type: "invalid_request_error", code }, param };
 }
 
-function typeName(value: unknown): string {
+/**
+ * The JSON type of a request value with its article, as OpenAI's validation errors word it
+ * ("but got an array instead", "but got a string", "but got an object"). Not a class name: the
+ * values come from `JSON.parse`.
+ */
+function jsonTypePhrase(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
-  return `a ${typeof value}`;
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
 function isOptionalPositiveInteger(value: unknown, max = Number.MAX_SAFE_INTEGER): boolean {
@@ -39,7 +44,7 @@ function isOptionalPositiveInteger(value: unknown, max = Number.MAX_SAFE_INTEGER
  */
 export function validateChatRequest(body: unknown): Valid | Invalid {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    return invalid(`The request body must be a JSON object, but got ${typeName(body)}.`, null, null);
+    return invalid(`The request body must be a JSON object, but got ${jsonTypePhrase(body)}.`, null, null);
   }
   const request = body as Record<string, unknown>;
   if (typeof request.model !== "string" || request.model.length === 0) {
@@ -55,7 +60,7 @@ export function validateChatRequest(body: unknown): Valid | Invalid {
   }
   if (!Array.isArray(messages)) {
     return invalid(
-      `Invalid type for 'messages': expected an array of objects, but got ${typeName(messages)} instead.`,
+      `Invalid type for 'messages': expected an array of objects, but got ${jsonTypePhrase(messages)} instead.`,
       "messages",
       "invalid_type",
     );
@@ -70,7 +75,7 @@ export function validateChatRequest(body: unknown): Valid | Invalid {
   for (const [i, message] of messages.entries()) {
     if (message === null || typeof message !== "object" || Array.isArray(message)) {
       return invalid(
-        `Invalid type for 'messages[${i}]': expected an object, but got ${typeName(message)} instead.`,
+        `Invalid type for 'messages[${i}]': expected an object, but got ${jsonTypePhrase(message)} instead.`,
         `messages[${i}]`,
         "invalid_type",
       );

@@ -1,10 +1,5 @@
 import { isSecretKey, REDACTED, redactHead, redactText } from "@hamilton-ts/lifecycle";
-
-/** A class instance's constructor name (`"Object"` when it has none). */
-export function className(value: object): string {
-  const ctor = (value as { constructor?: { name?: unknown } }).constructor;
-  return typeof ctor?.name === "string" && ctor.name.length > 0 ? ctor.name : "Object";
-}
+import { typeName } from "@hamilton-ts/lifecycle/internal";
 
 function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value) as unknown;
@@ -87,10 +82,10 @@ class BoundedJsonWriter {
       return this.#object({ name: String(object.name), message: String(object.message) }, depth);
     }
     if (object instanceof Map || object instanceof Set)
-      return this.#string(`[${className(object)} size=${object.size}]`);
+      return this.#string(`[${typeName(object)} size=${object.size}]`);
     // A class instance (an API client, a connection, a URL, a Buffer…) is named, never walked and
     // its toJSON never called: it can hold secrets.
-    return this.#string(`[${className(object)}]`);
+    return this.#string(`[${typeName(object)}]`);
   }
 
   #enter(object: object): void {

@@ -1,6 +1,11 @@
 import type { GraphInfo, NodeInfo } from "@hamilton-ts/lifecycle";
 import { describe, expect, it } from "vitest";
-import { NodeAttributesCache, nodeAttributes, runAttributes, workflowAttributes } from "./span-attributes.js";
+import {
+  NodeSpanAttributesCache,
+  nodeSpanAttributes,
+  runSpanAttributes,
+  workflowSpanAttributes,
+} from "./span-attributes.js";
 
 function nodeInfo(overrides: Partial<NodeInfo> = {}): NodeInfo & { versionReads: number } {
   let versionReads = 0;
@@ -27,7 +32,7 @@ function nodeInfo(overrides: Partial<NodeInfo> = {}): NodeInfo & { versionReads:
 
 describe("node span attributes", () => {
   it("describe the node for Hamilton and Traceloop", () => {
-    expect(nodeAttributes(nodeInfo(), "wf")).toEqual({
+    expect(nodeSpanAttributes(nodeInfo(), "wf")).toEqual({
       "hamilton.node.name": "summary",
       "hamilton.node.version": "v1",
       "hamilton.node.dependencies": ["text", "model"],
@@ -41,7 +46,7 @@ describe("node span attributes", () => {
   });
 
   it("are computed once per node and reused", () => {
-    const cache = new NodeAttributesCache("wf");
+    const cache = new NodeSpanAttributesCache("wf");
     const node = nodeInfo();
     const first = cache.get(node);
     expect(cache.get(node)).toBe(first);
@@ -53,7 +58,7 @@ describe("node span attributes", () => {
 describe("run span attributes", () => {
   it("name inputs and overrides, never their values; the workflow is Traceloop's", () => {
     const graph = { version: "g1" } as GraphInfo;
-    const attributes = runAttributes({
+    const attributes = runSpanAttributes({
       runId: "r-1",
       graph,
       finalVars: ["summary"],
@@ -62,7 +67,7 @@ describe("run span attributes", () => {
       executionPath: ["summary"],
       attributes: {},
     });
-    expect({ ...attributes, ...workflowAttributes("wf") }).toEqual({
+    expect({ ...attributes, ...workflowSpanAttributes("wf") }).toEqual({
       "hamilton.run_id": "r-1",
       "hamilton.graph.version": "g1",
       "hamilton.final_vars": ["summary"],

@@ -18,7 +18,7 @@ import {
 } from "./attribute-names.js";
 
 /** The attributes of a node span that do not change from run to run. */
-export function nodeAttributes(node: NodeInfo, workflowName: string): Attributes {
+export function nodeSpanAttributes(node: NodeInfo, workflowName: string): Attributes {
   const attributes: Attributes = {
     [ATTR_NODE_NAME]: node.name,
     [ATTR_NODE_VERSION]: node.version,
@@ -38,7 +38,7 @@ export function nodeAttributes(node: NodeInfo, workflowName: string): Attributes
  * Node span attributes, computed on a node's first run and kept as long as its graph lives, so
  * a node run costs one WeakMap lookup instead of rebuilding them (the versions are read once).
  */
-export class NodeAttributesCache {
+export class NodeSpanAttributesCache {
   readonly #cache = new WeakMap<NodeInfo, Attributes>();
   readonly #workflowName: string;
 
@@ -49,7 +49,7 @@ export class NodeAttributesCache {
   get(node: NodeInfo): Attributes {
     let attributes = this.#cache.get(node);
     if (attributes === undefined) {
-      attributes = nodeAttributes(node, this.#workflowName);
+      attributes = nodeSpanAttributes(node, this.#workflowName);
       this.#cache.set(node, attributes);
     }
     return attributes;
@@ -57,7 +57,7 @@ export class NodeAttributesCache {
 }
 
 /** The attributes of a run span: identifiers and names, never input values. */
-export function runAttributes(event: GraphExecutionEvent): Attributes {
+export function runSpanAttributes(event: GraphExecutionEvent): Attributes {
   return {
     [ATTR_RUN_ID]: event.runId,
     [ATTR_GRAPH_VERSION]: event.graph.version,
@@ -69,7 +69,7 @@ export function runAttributes(event: GraphExecutionEvent): Attributes {
 }
 
 /** The Traceloop attributes of a run span, which make it the workflow of the node tasks. */
-export function workflowAttributes(workflowName: string): Attributes {
+export function workflowSpanAttributes(workflowName: string): Attributes {
   return {
     [ATTR_TRACELOOP_SPAN_KIND]: "workflow",
     [ATTR_TRACELOOP_ENTITY_NAME]: workflowName,

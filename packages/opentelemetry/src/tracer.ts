@@ -1,6 +1,7 @@
-import { INVALID_TRACEID, SpanStatusCode, context, trace } from "@opentelemetry/api";
+import { INVALID_TRACEID, SpanStatusCode, context, diag, trace } from "@opentelemetry/api";
 import type { Attributes, Context, Exception, Span, Tracer } from "@opentelemetry/api";
-import { MAX_NODE_WARNINGS, redactHead } from "@hamilton-ts/lifecycle";
+import { MAX_NODE_WARNINGS } from "@hamilton-ts/lifecycle";
+import { describeError, isThenable, redactAndCut, typeName, WarnOnce } from "@hamilton-ts/lifecycle/internal";
 import type {
   GraphExecutionEvent,
   LifecycleAdapter,
@@ -21,8 +22,8 @@ import {
   SHARED_TRACE_ID,
 } from "./attribute-names.js";
 import type { OpenTelemetryTracerOptions } from "./options.js";
-import { className, serializeBounded, toJsonAttribute, truncate } from "./serialize.js";
-import { NodeAttributesCache, runAttributes, workflowAttributes } from "./span-attributes.js";
+import { serializeBounded, toJsonAttribute, truncate } from "./serialize.js";
+import { NodeSpanAttributesCache, runSpanAttributes, workflowSpanAttributes } from "./span-attributes.js";
 
 const DEFAULT_TRACER_NAME = "@hamilton-ts/opentelemetry";
 const DEFAULT_GRAPH_SPAN_NAME = "hamilton.run";
@@ -86,14 +87,8 @@ function checkOptions(options: OpenTelemetryTracerOptions): void {
  */
 function errorType(error: Error): string {
   if (error.name && error.name !== "Error") return error.name;
-  const name = className(error);
+  const name = typeName(error, "Error");
   return name === "Object" ? "Error" : name;
-}
-
-/** A text redacted by the shared rule and cut to `max` characters (a cut marked with `…`). */
-function redactAndCut(text: string, max: number): string {
-  const head = redactHead(text, max);
-  return head.truncated ? `${head.text}…` : head.text;
 }
 
 /** A property of a thrown value read as text, or undefined; a throwing getter reads as undefined. */
@@ -163,13 +158,8 @@ function recordWarnings(
   if (dropped > 0) span.setAttribute(ATTR_WARNINGS_DROPPED, dropped);
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
-}
+/** The hooks the tracer reports its own failures from. */
+type TracerHook = "wrapGraphExecution" | "aroundNodeExecution";
 
 /** Leaves the span's ids in an event's shared attributes, for other adapters (the tracker). */
 function shareIds(span: Span, attributes: Record<string, unknown>): void {
@@ -189,6 +179,10 @@ function shareIds(span: Span, attributes: Record<string, unknown>): void {
  * It depends on `@opentelemetry/api` only: the app registers an SDK (or Traceloop's
  * `initialize()`), else every span is a no-op.
  *
+ * It never breaks the app: its own failures (a tracer provider or SDK that throws) are reported to
+ * OpenTelemetry's `diag` logger, the first of each hook also with `console.warn`, and the node or
+ * run goes on — called once, its result or error unchanged — with its span missing or incomplete.
+ *
  * @example
  * ```ts
  * const dr = new Builder().withModules(dataflow).withAdapters(new OpenTelemetryTracer({ workflowName: "universal-truth" })).build();
@@ -207,10 +201,12 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
   /** The user's serializer; undefined: the default, bounded by maxValueLength as it writes. */
   readonly #serialize: ((value: unknown) => string) | undefined;
   readonly #runAttributes: OpenTelemetryTracerOptions["runAttributes"];
-  readonly #nodeAttributes: NodeAttributesCache;
-  readonly #workflowAttributes: Attributes;
+  readonly #nodeSpanAttributes: NodeSpanAttributesCache;
+  readonly #workflowSpanAttributes: Attributes;
   /** The context of each run in progress, by run id: the parent of its node spans. */
   readonly #runs = new Map<string, Context>();
+  /** The tracer's own failures, warned about once per hook. */
+  readonly #warnings = new WarnOnce();
 
   /**
    * @throws TypeError when both `tracer` and `tracerName` are given, or an option has the wrong type.
@@ -225,8 +221,8 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
     this.#maxValueLength = options.maxValueLength ?? DEFAULT_MAX_VALUE_LENGTH;
     this.#serialize = options.serialize === toJsonAttribute ? undefined : options.serialize;
     this.#runAttributes = options.runAttributes;
-    this.#nodeAttributes = new NodeAttributesCache(this.#workflowName);
-    this.#workflowAttributes = workflowAttributes(this.#workflowName);
+    this.#nodeSpanAttributes = new NodeSpanAttributesCache(this.#workflowName);
+    this.#workflowSpanAttributes = workflowSpanAttributes(this.#workflowName);
   }
 
   /** The number of runs in progress (their spans are open). For tests and diagnostics. */
@@ -258,65 +254,94 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
     return truncate(typeof text === "string" ? text : String(text), this.#maxValueLength);
   }
 
-  /** Runs a whole execute inside its run span. */
+  /**
+   * Runs a whole execute inside its run span. The tracer's own failures (a tracer provider or SDK
+   * that throws, a `graphSpanName` or `runAttributes` function that throws) are reported (see
+   * {@link OpenTelemetryTracer}) and never change the run: when the span cannot be started the
+   * run goes on untraced, and a failure to record the outcome or end the span leaves the run's
+   * results or error as they are.
+   */
   async wrapGraphExecution(
     event: GraphExecutionEvent,
     next: () => Promise<Record<string, unknown>>,
   ): Promise<Record<string, unknown>> {
-    const parent = context.active();
-    const name = typeof this.#graphSpanName === "string" ? this.#graphSpanName : this.#graphSpanName(event);
-    const extra = this.#runAttributes?.(event);
-    const span = this.#tracer.startSpan(name, { attributes: { ...runAttributes(event), ...extra } }, parent);
+    let span: Span | undefined;
+    let runContext: Context;
     try {
-      span.setAttributes(this.#workflowAttributes);
+      const parent = context.active();
+      const name = typeof this.#graphSpanName === "string" ? this.#graphSpanName : this.#graphSpanName(event);
+      const extra = this.#runAttributes?.(event);
+      span = this.#tracer.startSpan(name, { attributes: { ...runSpanAttributes(event), ...extra } }, parent);
+      span.setAttributes(this.#workflowSpanAttributes);
       shareIds(span, event.attributes);
       if (this.#recordInputs)
         span.setAttribute(ATTR_TRACELOOP_ENTITY_INPUT, this.#record({ args: [], kwargs: event.inputs }));
-      const runContext = trace.setSpan(parent, span);
-      this.#runs.set(event.runId, runContext);
-      const results = await context.with(runContext, next);
-      if (this.#recordOutputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_OUTPUT, this.#record(results));
-      return results;
+      runContext = trace.setSpan(parent, span);
     } catch (error) {
-      recordFailure(span, error, this.#describeThrown, this.#maxValueLength);
-      throw error;
-    } finally {
-      this.#runs.delete(event.runId);
-      span.end();
+      this.#abandon(span, error, "wrapGraphExecution");
+      return next();
     }
+    this.#runs.set(event.runId, runContext);
+    let results: Record<string, unknown>;
+    try {
+      results = await context.with(runContext, next);
+    } catch (error) {
+      this.#runs.delete(event.runId);
+      this.#endFailed(span, undefined, error, "wrapGraphExecution");
+      throw error;
+    }
+    this.#runs.delete(event.runId);
+    try {
+      if (this.#recordOutputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_OUTPUT, this.#record(results));
+      span.end();
+    } catch (error) {
+      this.#report(error, "wrapGraphExecution");
+    }
+    return results;
   }
 
   /**
    * Runs one node inside its node span, a child of the run span. The span is made current for
    * the node's work and ended when the work settles; a synchronous node stays synchronous (no
    * promise per node: the engine calls this form of the wrap hook).
+   *
+   * `next()` is called exactly once. The tracer's own failures are reported (see
+   * {@link OpenTelemetryTracer}) and never change the node's outcome: when the span cannot be
+   * started (or its attributes set) the node runs untraced; when its outcome cannot be recorded
+   * the node's value or error is passed on as it is.
    */
   aroundNodeExecution(event: NodeExecutionEvent, next: () => unknown): unknown {
-    const node = event.node;
-    const parent = this.#runs.get(event.runId) ?? context.active();
-    const taskId = event.taskId;
-    const span = this.#tracer.startSpan(taskId === undefined ? node.name : `${node.name} ${taskId}`, undefined, parent);
-    let out: unknown;
+    let span: Span | undefined;
+    let nodeContext: Context;
     try {
+      const node = event.node;
+      const parent = this.#runs.get(event.runId) ?? context.active();
+      const taskId = event.taskId;
+      span = this.#tracer.startSpan(taskId === undefined ? node.name : `${node.name} ${taskId}`, undefined, parent);
       // Set after the start, not as start options: the SDK validates start attributes three
       // times, and this way they win over what a Traceloop span processor copies on start.
-      span.setAttributes(this.#nodeAttributes.get(node));
+      span.setAttributes(this.#nodeSpanAttributes.get(node));
       shareIds(span, event.attributes);
       if (taskId !== undefined) span.setAttribute(ATTR_NODE_TASK_ID, taskId);
       if (this.#recordInputs)
         span.setAttribute(ATTR_TRACELOOP_ENTITY_INPUT, this.#record({ args: [], kwargs: event.kwargs }));
-      out = context.with(trace.setSpan(parent, span), next);
+      nodeContext = trace.setSpan(parent, span);
     } catch (error) {
-      recordFailure(span, error, this.#describeThrown, this.#maxValueLength);
-      endNodeSpan(span, event, this.#maxValueLength);
+      this.#abandon(span, error, "aroundNodeExecution");
+      return next();
+    }
+    let out: unknown;
+    try {
+      out = context.with(nodeContext, next);
+    } catch (error) {
+      this.#endFailed(span, event, error, "aroundNodeExecution");
       throw error;
     }
     if (isThenable(out)) {
       return Promise.resolve(out).then(
         (value) => this.#succeed(span, event, value),
         (error: unknown) => {
-          recordFailure(span, error, this.#describeThrown, this.#maxValueLength);
-          endNodeSpan(span, event, this.#maxValueLength);
+          this.#endFailed(span, event, error, "aroundNodeExecution");
           throw error;
         },
       );
@@ -336,9 +361,58 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
     }
   }
 
+  /** Records a node's value and ends its span; returns the value, whatever the span does. */
   #succeed(span: Span, event: NodeExecutionEvent, value: unknown): unknown {
-    if (this.#recordOutputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_OUTPUT, this.#record(value));
-    endNodeSpan(span, event, this.#maxValueLength);
+    try {
+      if (this.#recordOutputs) span.setAttribute(ATTR_TRACELOOP_ENTITY_OUTPUT, this.#record(value));
+      endNodeSpan(span, event, this.#maxValueLength);
+    } catch (error) {
+      this.#report(error, "aroundNodeExecution");
+    }
     return value;
+  }
+
+  /**
+   * Records a failure on a node span (`event` given) or the run span and ends it; a failure of
+   * the span itself is reported, so the caller rethrows the node's or run's own error.
+   */
+  #endFailed(span: Span, event: NodeExecutionEvent | undefined, error: unknown, hook: TracerHook): void {
+    try {
+      recordFailure(span, error, this.#describeThrown, this.#maxValueLength);
+      if (event === undefined) span.end();
+      else endNodeSpan(span, event, this.#maxValueLength);
+    } catch (ownError) {
+      this.#report(ownError, hook);
+    }
+  }
+
+  /** A span that could not be started fully: reported, and ended if it was started at all. */
+  #abandon(span: Span | undefined, error: unknown, hook: TracerHook): void {
+    this.#report(error, hook);
+    try {
+      span?.end();
+    } catch {
+      // Already reported: the span is broken.
+    }
+  }
+
+  /**
+   * Reports one of the tracer's own failures: to OpenTelemetry's diagnostic logger (`diag.error`,
+   * silent unless the app sets one with `diag.setLogger`), and once per hook as a `console.warn`.
+   * Never throws.
+   */
+  #report(error: unknown, hook: TracerHook): void {
+    try {
+      diag.error(`@hamilton-ts/opentelemetry: OpenTelemetryTracer failed in ${hook}; the run is unaffected.`, error);
+      this.#warnings.warn(
+        hook,
+        () =>
+          `[hamilton-ts] OpenTelemetryTracer failed in ${hook}: ${describeError(error)}. ` +
+          `The node or run went on with its result unchanged, its span missing or incomplete; ` +
+          `further failures in ${hook} go to OpenTelemetry's diag logger only (diag.setLogger).`,
+      );
+    } catch {
+      // A logger that throws must not break the run either.
+    }
   }
 }

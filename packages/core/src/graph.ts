@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { GraphInfo, NodeInfo, NodeKind, TagValue } from "@hamilton-ts/lifecycle";
+import { recordClass } from "@hamilton-ts/lifecycle/internal";
 import { collectCandidates } from "./candidates.js";
 import { expandCandidate, type Draft } from "./drafts.js";
 import type { BuildProblem } from "./errors.js";
@@ -30,25 +31,16 @@ export interface GraphNode {
   readonly perItem: readonly boolean[];
   /** For a node that runs once per item, the index of its parallelize node; else -1. */
   readonly parallelizedBy: number;
-  /** Makes the node's (empty) kwargs object; see {@link kwargsConstructor}. */
+  /**
+   * Makes the node's (empty) kwargs object: a plain record with a constructor of its own per node
+   * (lifecycle's `recordClass`), so that a large graph's kwargs do not fill the hidden-class tree
+   * every `{}` in the process shares.
+   */
   readonly Kwargs: new () => Record<string, unknown>;
 }
 
-/**
- * A constructor of one node's kwargs objects. They are plain objects (prototype
- * `Object.prototype`), but V8 keys hidden classes by constructor: built from `{}`, the kwargs of
- * a 10,000-node graph would add 10,000 names to the one transition tree every `{}` in the process
- * shares, which then overflows and gives every later `{}` that grows a new key — the user's code
- * included — a hidden class of its own. Per node, each kwargs object reuses its node's.
- */
-function kwargsConstructor(): new () => Record<string, unknown> {
-  function Kwargs(): void {}
-  Kwargs.prototype = Object.prototype;
-  return Kwargs as unknown as new () => Record<string, unknown>;
-}
-
 /** External inputs take no kwargs; they share one constructor that is never called. */
-const INPUT_KWARGS = kwargsConstructor();
+const INPUT_KWARGS = recordClass();
 
 /** A built, validated graph. */
 export interface Graph {
@@ -266,7 +258,7 @@ export function buildGraph(
       collectsFrom: -1,
       perItem: [],
       parallelizedBy: -1,
-      Kwargs: kwargsConstructor(),
+      Kwargs: recordClass(),
     };
   });
 

@@ -70,6 +70,27 @@ describe("bad arguments to execute", () => {
     }
   });
 
+  it("name what was passed as a signal by its class, without running its getters", async () => {
+    class Timer {}
+    let ran = false;
+    const sneaky = Object.defineProperty(new Timer(), "constructor", {
+      get() {
+        ran = true;
+        return Map;
+      },
+    });
+    const cases: [unknown, string][] = [
+      [sneaky, "got an object (Timer)"],
+      [Object.create(null), "got an object (no class name)"],
+      [[], "got an array"],
+    ];
+    for (const [signal, said] of cases) {
+      const error = await dr.execute(["a"], { inputs: { x: 1 }, signal: signal as never }).catch((e: unknown) => e);
+      expect((error as Error).message).toContain(said);
+    }
+    expect(ran).toBe(false);
+  });
+
   it("accept null, and any AbortSignal-like object (another realm, a polyfill)", async () => {
     expect(await dr.execute(["a"], { inputs: { x: 1 }, signal: null })).toEqual({ a: 2 });
     const listeners: (() => void)[] = [];

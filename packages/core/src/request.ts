@@ -1,3 +1,4 @@
+import { typeName } from "@hamilton-ts/lifecycle/internal";
 import { HamiltonError, suggest } from "./errors.js";
 import type { Graph } from "./graph.js";
 import { EMPTY } from "./empty-record.js";
@@ -43,7 +44,7 @@ export function checkSignal(signal: unknown): AbortSignalLike | undefined {
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return `an object (${(value as object).constructor?.name ?? "no prototype"})`;
+  if (typeof value === "object") return `an object (${typeName(value, "no class name")})`;
   return typeof value;
 }
 

@@ -1,10 +1,10 @@
 import type { AdapterSet } from "@hamilton-ts/lifecycle";
+import { isThenable } from "@hamilton-ts/lifecycle/internal";
 import { HamiltonError, NodeExecutionError } from "./errors.js";
 import type { GraphNode } from "./graph.js";
 import type { NodeContext } from "./modifiers.js";
 import { PER_ITEM, type FanOutPlan, type Plan } from "./plan.js";
 import { EMPTY } from "./empty-record.js";
-import { isThenable } from "./thenable.js";
 
 /** The error a run rejects with when its signal fires. */
 export function abortError(reason: unknown): HamiltonError {

@@ -17,11 +17,12 @@ export function checkFormat(format: unknown, where: string): VisualizationFormat
   return format;
 }
 
-type Role = "input" | "missing-optional" | "override" | "output" | "transform" | "expand" | "collect" | "per-item";
+/** How a node is drawn: by its kind, and by what it is in this execution (given, requested, absent...). */
+type Look = "input" | "missing-optional" | "override" | "output" | "transform" | "expand" | "collect" | "per-item";
 
 interface Item {
   readonly name: string;
-  readonly role: Role;
+  readonly look: Look;
 }
 
 /**
@@ -30,18 +31,18 @@ interface Item {
  * the collect node), each drawn differently.
  */
 export function renderExecution(plan: Plan, format: VisualizationFormat): string {
-  const items = new Map<string, Role>();
+  const items = new Map<string, Look>();
   const edges = new Set<string>();
   const outputs = new Set<number>(Array.from(plan.outputSlots));
   const given = new Map(plan.given.map((g) => [g.slot, g.override]));
   plan.slotNode.forEach((n, slot) => {
-    let role: Role;
-    if (given.get(slot) === true) role = "override";
-    else if (outputs.has(slot)) role = n.kind === "collect" ? "collect" : "output";
-    else if (n.fn === undefined) role = given.has(slot) ? "input" : "missing-optional";
-    else if (n.kind === "expand" || n.kind === "collect") role = n.kind;
-    else role = "transform";
-    items.set(n.name, role);
+    let look: Look;
+    if (given.get(slot) === true) look = "override";
+    else if (outputs.has(slot)) look = n.kind === "collect" ? "collect" : "output";
+    else if (n.fn === undefined) look = given.has(slot) ? "input" : "missing-optional";
+    else if (n.kind === "expand" || n.kind === "collect") look = n.kind;
+    else look = "transform";
+    items.set(n.name, look);
   });
   for (const slot of plan.compute) {
     const n = plan.slotNode[slot]!;
@@ -59,7 +60,7 @@ export function renderExecution(plan: Plan, format: VisualizationFormat): string
         if (a >= 0) edges.add(`${inner.slotNode[a]!.name}\u0000${n.name}`);
     }
   }
-  const list: Item[] = [...items].map(([name, role]) => ({ name, role }));
+  const list: Item[] = [...items].map(([name, look]) => ({ name, look }));
   const pairs = [...edges].map((e) => e.split("\u0000") as [string, string]);
   return format === "dot" ? dot(list, pairs) : mermaid(list, pairs);
 }
@@ -72,7 +73,7 @@ export function renderExecution(plan: Plan, format: VisualizationFormat): string
 export function renderGraph(nodes: readonly GraphNode[], format: VisualizationFormat): string {
   const list: Item[] = nodes.map((n) => ({
     name: n.name,
-    role:
+    look:
       n.fn === undefined
         ? "input"
         : n.kind === "expand" || n.kind === "collect"
@@ -92,10 +93,10 @@ function mermaidId(name: string): string {
 
 function mermaid(items: readonly Item[], edges: readonly [string, string][]): string {
   const lines = ["flowchart LR"];
-  for (const { name, role } of items) {
+  for (const { name, look } of items) {
     const id = mermaidId(name);
     const label = name.replace(/"/g, "#quot;");
-    switch (role) {
+    switch (look) {
       case "input":
         lines.push(`  ${id}(["${label}"]):::input`);
         break;
@@ -139,7 +140,7 @@ function dotQuote(name: string): string {
 }
 
 function dot(items: readonly Item[], edges: readonly [string, string][]): string {
-  const style: Record<Role, string> = {
+  const style: Record<Look, string> = {
     input: 'shape=ellipse, style=dashed, color="#6666aa"',
     "missing-optional": 'shape=ellipse, style=dotted, fontcolor="#888888"',
     override: 'shape=hexagon, style=filled, fillcolor="#ffeecc"',
@@ -150,7 +151,7 @@ function dot(items: readonly Item[], edges: readonly [string, string][]): string
     "per-item": 'shape=box, style="rounded,dashed", color="#2277cc"',
   };
   const lines = ["digraph hamilton {", "  rankdir=LR;"];
-  for (const { name, role } of items) lines.push(`  ${dotQuote(name)} [${style[role]}];`);
+  for (const { name, look } of items) lines.push(`  ${dotQuote(name)} [${style[look]}];`);
   for (const [from, to] of edges) lines.push(`  ${dotQuote(from)} -> ${dotQuote(to)};`);
   lines.push("}");
   return lines.join("\n");

@@ -2,8 +2,9 @@ import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { collect, extractFields, group, inject, parallelize, parameterize, source, value } from "./bindings.js";
 import { checkOutput } from "./check-output.js";
-import { Builder } from "./driver.js";
+import { Builder } from "./builder.js";
 import { buildError } from "./fixtures/errors.js";
+import { ticks } from "./fixtures/scheduling.js";
 import type { HamiltonError, NodeExecutionError } from "./errors.js";
 import { tag, type NodeContext } from "./modifiers.js";
 import { subdag } from "./subdag.js";
@@ -288,14 +289,12 @@ describe("subdag", () => {
 });
 
 describe("parallelize and collect", () => {
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
   it("runs the nodes between them once per item and collects the results in item order", async () => {
     const dr = new Builder()
       .withModules({
         url: parallelize(({ urls }: { urls: string[] }) => urls),
         page: async ({ url, prefix }: { url: string; prefix: string }) => {
-          await sleep(url.length % 3);
+          await ticks(url.length % 3);
           return `${prefix}${url}`;
         },
         length: ({ page }: { page: string }) => page.length,
@@ -313,7 +312,7 @@ describe("parallelize and collect", () => {
     const dr = new Builder()
       .withModules({
         url: parallelize(({ urls }: { urls: string[] }) => urls),
-        slowPrefix: async () => (await sleep(5), "P:"),
+        slowPrefix: async () => (await ticks(5), "P:"),
         a: ({ url }: { url: string }) => url.length,
         b: ({ url, slowPrefix }: { url: string; slowPrefix: string }) => `${slowPrefix}${url}`,
         lengths: collect(({ a }: { a: number[] }) => a),
@@ -335,7 +334,7 @@ describe("parallelize and collect", () => {
         work: async ({ item }: { item: number }) => {
           started.push(item);
           most = Math.max(most, ++running);
-          await sleep(1);
+          await ticks(1);
           running--;
           return item * 2;
         },
@@ -378,7 +377,7 @@ describe("parallelize and collect", () => {
     };
     const agen = async function* (n: number) {
       for (let i = 0; i < n; i++) {
-        await sleep(1);
+        await ticks(1);
         yield i;
       }
     };
@@ -418,7 +417,7 @@ describe("parallelize and collect", () => {
       slow: async ({ item }: { item: number }) => {
         running++;
         peak = Math.max(peak, running);
-        await sleep(5);
+        await ticks(5);
         running--;
         return item;
       },

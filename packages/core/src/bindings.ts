@@ -152,7 +152,7 @@ export function extractFields<const K extends string, F extends Function>(
  */
 export function parallelize<F extends Function>(fn: F): F & ExpandBrand {
   checkFunction(fn, "parallelize(fn)");
-  return attach(fn, { role: "expand" }) as F & ExpandBrand;
+  return attach(fn, { kind: "expand" }) as F & ExpandBrand;
 }
 
 /**
@@ -161,5 +161,5 @@ export function parallelize<F extends Function>(fn: F): F & ExpandBrand {
  */
 export function collect<F extends Function>(fn: F): F & CollectBrand {
   checkFunction(fn, "collect(fn)");
-  return attach(fn, { role: "collect" }) as F & CollectBrand;
+  return attach(fn, { kind: "collect" }) as F & CollectBrand;
 }

@@ -1,6 +1,6 @@
+import { isThenable, WarnOnce } from "@hamilton-ts/lifecycle/internal";
 import { HamiltonError } from "./errors.js";
 import { attach, checkFunction, specOf, type NodeContext, type OutputCheck } from "./modifiers.js";
-import { isThenable } from "./values.js";
 
 /**
  * The Standard Schema interface (https://standardschema.dev), which zod, valibot, arktype and
@@ -123,7 +123,7 @@ export function withChecks(
   call: (deps: Record<string, unknown>, ctx: NodeContext) => unknown,
   checks: readonly OutputCheck[],
 ): (deps: Record<string, unknown>, ctx: NodeContext) => unknown {
-  const warned = new Set<OutputCheck>();
+  const warnOnce = new WarnOnce();
   const record = (check: OutputCheck, issues: readonly string[], ctx: NodeContext, failures: string[]): void => {
     if (issues.length === 0) return;
     if (check.importance === "fail") {
@@ -131,13 +131,12 @@ export function withChecks(
       return;
     }
     for (const issue of issues) ctx.warn(`${issue} (${check.description})`);
-    if (!warned.has(check)) {
-      warned.add(check);
-      console.warn(
+    warnOnce.warn(
+      check,
+      () =>
         `[hamilton-ts] node "${nodeName}": output check (${check.description}) found ${issues.length} issue${issues.length === 1 ? "" : "s"}: ${issues.join("; ")}. ` +
-          `Importance is "warn", so the value is kept; later warnings of this check are reported to adapters only.`,
-      );
-    }
+        `Importance is "warn", so the value is kept; later warnings of this check are reported to adapters only.`,
+    );
   };
   const run = (value: unknown, ctx: NodeContext, from: number, failures: string[]): unknown => {
     for (let i = from; i < checks.length; i++) {

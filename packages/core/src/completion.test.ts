@@ -1,7 +1,7 @@
 import type { LifecycleAdapter } from "@hamilton-ts/lifecycle";
 import { describe, expect, it } from "vitest";
 import { collect, parallelize } from "./bindings.js";
-import { Builder } from "./driver.js";
+import { Builder } from "./builder.js";
 import { HamiltonError, NodeExecutionError } from "./errors.js";
 import type { NodeContext } from "./modifiers.js";
 

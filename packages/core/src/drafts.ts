@@ -4,7 +4,7 @@ import { withChecks } from "./check-output.js";
 import { HamiltonError, type BuildProblem } from "./errors.js";
 import { specOf, type Binding, type NodeContext, type NodeSpec } from "./modifiers.js";
 import { readSignature, sourceOf, type DependencyDecl } from "./signature.js";
-import { EMPTY } from "./values.js";
+import { EMPTY } from "./empty-record.js";
 
 /** How the engine calls a node: with its dependencies by node name, and the run context. */
 export type NodeCall = (deps: Record<string, unknown>, ctx: NodeContext) => unknown;
@@ -24,7 +24,7 @@ export interface Draft {
   readonly doc: string;
   /** The source of the function the node runs (never a whole file). */
   readonly source: string;
-  readonly role: "transform" | "expand" | "collect";
+  readonly kind: "transform" | "expand" | "collect";
 }
 
 interface Context {
@@ -49,7 +49,7 @@ export function expandCandidate(candidate: Candidate, context: Context): Draft[]
     tags: spec.tags ?? EMPTY,
     doc: spec.doc ?? "",
     source: sourceOf(fn),
-    role: spec.role ?? "transform",
+    kind: spec.kind ?? "transform",
   } as const;
   const call = fn as NodeCall;
   const drafts: Draft[] = [];
@@ -91,7 +91,7 @@ function plainDraft(candidate: Candidate, context: Context): Draft | undefined {
     tags: EMPTY,
     doc: "",
     source: sourceOf(fn),
-    role: "transform",
+    kind: "transform",
   };
 }
 
@@ -135,7 +135,7 @@ function fieldDraft(parent: string, field: string, base: Omit<Draft, "name" | "o
     call,
     usesContext: false,
     deps: [{ name: parent, optional: false }],
-    role: "transform",
+    kind: "transform",
   };
 }
 
@@ -268,7 +268,7 @@ function expandSubdag(candidate: Candidate, spec: NodeSpec, context: Context): D
           tags: spec.tags,
           doc: spec.doc ?? "",
           source: sourceOf(spec.fn),
-          role: "transform",
+          kind: "transform",
         });
       }
     }

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { Builder } from "./driver.js";
+import { Builder } from "./builder.js";
 import { rejection } from "./fixtures/errors.js";
+import { barrier, ticks } from "./fixtures/scheduling.js";
 import { MissingInputsError, NodeExecutionError } from "./errors.js";
 import { node, type NodeContext } from "./modifiers.js";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("Driver.execute", () => {
   it("runs only the ancestors of the requested outputs, each once, and returns exactly those keys in order", async () => {
@@ -126,12 +125,15 @@ describe("Driver.execute", () => {
   });
 
   it("runs independent async nodes concurrently", async () => {
+    // Each node waits until all three are in flight (or, if they are not, gives up after a while of
+    // event-loop turns, so that a serial engine fails on peak instead of hanging).
+    const allRunning = barrier(3);
     let running = 0;
     let peak = 0;
     const slow = async () => {
       running++;
       peak = Math.max(peak, running);
-      await sleep(20);
+      await Promise.race([allRunning(), ticks(50)]);
       running--;
       return 1;
     };
@@ -155,7 +157,7 @@ describe("Driver.execute", () => {
       mod[`n${i}`] = async () => {
         running++;
         peak = Math.max(peak, running);
-        await sleep(5);
+        await ticks(1);
         running--;
         return i;
       };
@@ -270,11 +272,11 @@ describe("Driver.execute", () => {
     const dr = new Builder()
       .withModules({
         doubled: async ({ x }: { x: number }) => {
-          await sleep(Math.random() * 5);
+          await ticks(Math.floor(Math.random() * 5));
           return x * 2;
         },
         plusOne: async ({ doubled }: { doubled: number }) => {
-          await sleep(Math.random() * 5);
+          await ticks(Math.floor(Math.random() * 5));
           return doubled + 1;
         },
       })

@@ -1,20 +1,13 @@
 import { randomUUID } from "node:crypto";
-import {
-  AdapterSet,
-  type AdapterErrorHandler,
-  type GraphInfo,
-  type LifecycleAdapter,
-  type NodeInfo,
-  type TagValue,
-} from "@hamilton-ts/lifecycle";
-import { GraphBuildError, HamiltonError, type BuildProblem } from "./errors.js";
-import { buildGraph, type Graph } from "./graph.js";
+import type { AdapterSet, GraphInfo, NodeInfo } from "@hamilton-ts/lifecycle";
+import type { Builder } from "./builder.js";
+import type { Graph } from "./graph.js";
 import { makePlan, type Plan } from "./plan.js";
+import { checkFinalVars, checkRecord, checkSignal, inputsWithConfig, type AbortSignalLike } from "./request.js";
 import { abortError, Run, RunScope } from "./run.js";
-import type { CheckWiring, DepsOfModules, InputsOf, OutputsOf, Simplify } from "./types.js";
-import { EMPTY } from "./values.js";
-import { renderExecution, renderGraph, type VisualizationFormat } from "./visualize.js";
-
+import { matchesTags, type TagFilter } from "./tags.js";
+import type { Simplify } from "./types.js";
+import { checkFormat, renderExecution, renderGraph, type VisualizationFormat } from "./visualize.js";
 /** Options of {@link Driver.execute}. */
 export interface ExecuteOptions<N = Record<string, unknown>, I = Record<string, unknown>> {
   /**
@@ -34,17 +27,6 @@ export interface ExecuteOptions<N = Record<string, unknown>, I = Record<string, 
   signal?: AbortSignalLike | null;
 }
 
-/**
- * What `execute` needs of a `signal`: the `AbortSignal` shape, so that signals from other realms
- * and polyfills work too.
- */
-export interface AbortSignalLike {
-  readonly aborted: boolean;
-  readonly reason?: unknown;
-  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
-  removeEventListener?(type: "abort", listener: () => void): void;
-}
-
 /** Options of {@link Driver.visualize}. */
 export interface VisualizeGraphOptions {
   /** `mermaid` (default) or Graphviz `dot`. */
@@ -58,12 +40,7 @@ export interface VisualizeOptions<N = Record<string, unknown>, I = Record<string
   format?: VisualizationFormat;
 }
 
-/** A tag filter: every key must match; `null` matches any value, an array any of its values. */
-export type TagFilter = Readonly<Record<string, string | readonly string[] | null>>;
-
 const PLAN_CACHE_SIZE = 128;
-const DEFAULT_GRACE_MS = 100;
-const DEFAULT_MAX_ITEMS = 10_000_000;
 
 /** The run limits a driver passes to each execute. */
 interface DriverLimits {
@@ -155,27 +132,27 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
       if (signal !== undefined && onAbort === undefined) listen(signal);
       // A node's synchronous part may itself have aborted the signal before the listener existed.
       if (signal?.aborted) onAbort!();
-      if (scope.stopped && scope.pending === 0) return out;
+      if (scope.stopped && scope.inFlight === 0) return out;
       // Once the scope gives up on what still runs (after the grace period), settle even if
       // something (a node without hooks, a hanging node wrapper) never does; the stragglers'
       // after-events, delivered as the give-up's microtasks run, come first.
       return new Promise<Record<string, unknown>>((resolve, reject) => {
         out.then(resolve, reject);
-        scope.onGiveUp = () => setImmediate(() => reject(scope.error));
+        scope.onGiveUp = () => setImmediate(() => reject(scope.stopError));
       });
     };
     return new Promise<Out>((resolve, reject) => {
       const done = (value: unknown): void => {
-        scope.settled();
+        scope.executeSettled();
         if (onAbort !== undefined) signal!.removeEventListener?.("abort", onAbort);
         // An abort that came while only after-run work was pending still makes the run aborted.
-        if (scope.stopped) reject(scope.error);
+        if (scope.stopped) reject(scope.stopError);
         else resolve(value as Out);
       };
       const failed = (error: unknown): void => {
-        scope.settled();
+        scope.executeSettled();
         if (onAbort !== undefined) signal!.removeEventListener?.("abort", onAbort);
-        reject(scope.stopped ? scope.error : error);
+        reject(scope.stopped ? scope.stopError : error);
       };
       if (!graphHooks) {
         try {
@@ -253,30 +230,11 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
   }
 
   #prepare(finalVars: readonly string[], options: Omit<ExecuteOptions, "signal">): Prepared {
-    if (!Array.isArray(finalVars)) {
-      throw new HamiltonError(
-        "INVALID_ARGUMENT",
-        `execute(finalVars, ...): finalVars must be an array of node names, e.g. ["universalTruth"].`,
-      );
-    }
+    checkFinalVars(finalVars);
     const graph = this.#graph;
-    const config = graph.config;
     const rawInputs = checkRecord(options.inputs, "execute(..., { inputs })", "inputs");
     const overrides = checkRecord(options.overrides, "execute(..., { overrides })", "overrides");
-    let inputs = rawInputs;
-    const configKeys = Object.keys(config);
-    if (configKeys.length > 0) {
-      const clash = configKeys.filter((k) => Object.hasOwn(rawInputs, k));
-      if (clash.length > 0) {
-        throw new HamiltonError(
-          "INVALID_INPUTS",
-          `Input${clash.length === 1 ? "" : "s"} ${clash.map((k) => `"${k}"`).join(", ")} ` +
-            `${clash.length === 1 ? "is" : "are"} also set in the config; a value must come from one place. ` +
-            `Remove it from inputs or from withConfig(...).`,
-        );
-      }
-      inputs = { ...config, ...rawInputs };
-    }
+    const inputs = inputsWithConfig(graph.config, rawInputs);
     const provided = new Set<string>();
     for (const key of Object.keys(inputs)) if (graph.byName.has(key)) provided.add(key);
     const overrideNames = Object.keys(overrides);
@@ -299,232 +257,4 @@ interface Prepared {
   readonly plan: Plan;
   readonly inputs: Readonly<Record<string, unknown>>;
   readonly overrides: Readonly<Record<string, unknown>>;
-}
-
-function checkFormat(format: unknown, where: string): VisualizationFormat {
-  if (format === undefined) return "mermaid";
-  if (format !== "mermaid" && format !== "dot") {
-    throw new HamiltonError(
-      "INVALID_ARGUMENT",
-      `${where}: format must be "mermaid" or "dot", got ${JSON.stringify(format)}.`,
-    );
-  }
-  return format;
-}
-
-/** Checks an execute's `signal`: AbortSignal-like, or none (`undefined`/`null`). */
-function checkSignal(signal: unknown): AbortSignalLike | undefined {
-  if (signal === undefined || signal === null) return undefined;
-  if (
-    typeof signal !== "object" ||
-    typeof (signal as { aborted?: unknown }).aborted !== "boolean" ||
-    typeof (signal as { addEventListener?: unknown }).addEventListener !== "function"
-  ) {
-    throw new HamiltonError(
-      "INVALID_ARGUMENT",
-      `execute(..., { signal }): signal must be an AbortSignal (anything with an "aborted" flag and addEventListener), ` +
-        `got ${describe(signal)}. Pass controller.signal of an AbortController, or leave it out.`,
-    );
-  }
-  return signal as AbortSignalLike;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return `an object (${(value as object).constructor?.name ?? "no prototype"})`;
-  return typeof value;
-}
-
-/** Checks that `what`, given at `where`, is a record (or absent). */
-function checkRecord(value: unknown, where: string, what: string): Readonly<Record<string, unknown>> {
-  if (value === undefined) return EMPTY;
-  if (value instanceof Map) {
-    throw new HamiltonError(
-      "INVALID_ARGUMENT",
-      `${where}: ${what} must be an object of name → value, got a Map (its entries would be ignored). ` +
-        `Pass Object.fromEntries(map) instead.`,
-    );
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new HamiltonError(
-      "INVALID_ARGUMENT",
-      `${where}: ${what} must be an object of name → value, got ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}.`,
-    );
-  }
-  return value as Record<string, unknown>;
-}
-
-function matchesTags(tags: Readonly<Record<string, TagValue>>, filter: TagFilter): boolean {
-  for (const [key, wanted] of Object.entries(filter)) {
-    if (!Object.hasOwn(tags, key)) return false;
-    const actual = tags[key]!;
-    if (wanted === null) continue;
-    const have = typeof actual === "string" ? [actual] : actual;
-    const want = typeof wanted === "string" ? [wanted] : wanted;
-    if (!want.some((w) => have.includes(w))) return false;
-  }
-  return true;
-}
-
-/** Options of {@link Builder}. */
-export interface BuilderState {
-  readonly modules: readonly object[];
-  readonly config: Readonly<Record<string, unknown>>;
-  readonly adapters: readonly LifecycleAdapter[];
-  readonly maxConcurrency: number;
-  readonly gracePeriodMs: number;
-  readonly maxFanOutItems: number;
-  readonly allowModuleOverrides: boolean;
-  readonly onAdapterError: AdapterErrorHandler | undefined;
-}
-
-/**
- * Builds a {@link Driver}: collect modules, config and adapters, then `build()`.
- *
- * @example
- * const dr = new Builder().withModules(dataflow).withAdapters(new OpenTelemetryTracer()).build();
- * const { universalTruth } = await dr.execute(["universalTruth"]);
- */
-export class Builder<N = {}, D = {}> {
-  readonly #state: BuilderState;
-
-  constructor(state?: BuilderState) {
-    this.#state = state ?? {
-      modules: [],
-      config: {},
-      adapters: [],
-      maxConcurrency: Number.POSITIVE_INFINITY,
-      gracePeriodMs: DEFAULT_GRACE_MS,
-      maxFanOutItems: DEFAULT_MAX_ITEMS,
-      allowModuleOverrides: false,
-      onAdapterError: undefined,
-    };
-  }
-
-  #with<N2, D2>(changes: Partial<BuilderState>): Builder<N2, D2> {
-    return new Builder<N2, D2>({ ...this.#state, ...changes });
-  }
-
-  /**
-   * Adds modules: every function-valued property whose name does not start with `_` is a node
-   * (`import * as dataflow from "./dataflow.js"` works). The compiler checks that each node's
-   * dependencies have the types their producers return.
-   */
-  withModules<const Ms extends readonly object[]>(
-    ...modules: Ms & CheckWiring<N & OutputsOf<Ms>, D & DepsOfModules<Ms>>
-  ): Builder<N & OutputsOf<Ms>, D & DepsOfModules<Ms>> {
-    return this.#with({ modules: [...this.#state.modules, ...(modules as readonly object[])] });
-  }
-
-  /**
-   * Adds config: values that choose `configWhen` variants and are available to nodes as inputs
-   * (their types are checked against the nodes that read them). Later calls win on the same key.
-   */
-  withConfig<C extends Readonly<Record<string, unknown>>>(config: C): Builder<Omit<N, keyof C> & C, D> {
-    checkRecord(config, "withConfig(config)", "config");
-    if (Object.hasOwn(config, "__proto__")) {
-      throw new HamiltonError(
-        "INVALID_ARGUMENT",
-        `withConfig(config): a config key cannot be "__proto__", the one name JavaScript objects treat specially. Rename it.`,
-      );
-    }
-    return this.#with({ config: { ...this.#state.config, ...config } });
-  }
-
-  /** Adds lifecycle adapters (tracers, trackers...). The first one's wrappers are outermost. */
-  withAdapters(...adapters: LifecycleAdapter[]): Builder<N, D> {
-    return this.#with({ adapters: [...this.#state.adapters, ...adapters] });
-  }
-
-  /**
-   * Caps how many asynchronous nodes of one run may be in flight at once (default: no cap).
-   * Synchronous nodes take no slot, but nodes start in plan order: one queued while every slot
-   * is taken waits for a free one like any other.
-   */
-  withMaxConcurrency(limit: number): Builder<N, D> {
-    if (!(Number.isInteger(limit) && limit >= 1) && limit !== Number.POSITIVE_INFINITY) {
-      throw new HamiltonError(
-        "INVALID_ARGUMENT",
-        `withMaxConcurrency(limit): limit must be a whole number ≥ 1 (or Infinity), got ${String(limit)}.`,
-      );
-    }
-    return this.#with({ maxConcurrency: limit });
-  }
-
-  /**
-   * How long, in milliseconds, a run that stopped (a node failed, or the signal fired) waits for
-   * the nodes still running before giving up on them (default 100). Nodes see the stop through
-   * their context's `signal`; one that has not settled when the time is up gets an after-event
-   * with an `ABANDONED` error, and whatever it returns later is ignored — but it keeps running
-   * (its own child spans or warnings may arrive after the run's end). After a stop, each
-   * adapter's graph-level hook gets the same time, one adapter at a time. `0` waits for nothing
-   * (the events are still delivered).
-   */
-  withGracePeriod(ms: number): Builder<N, D> {
-    if (!(Number.isFinite(ms) && ms >= 0)) {
-      throw new HamiltonError(
-        "INVALID_ARGUMENT",
-        `withGracePeriod(ms): ms must be a finite number ≥ 0 (milliseconds), got ${String(ms)}.`,
-      );
-    }
-    return this.#with({ gracePeriodMs: ms });
-  }
-
-  /**
-   * Caps how many items one `parallelize` node may produce (default 10,000,000; arrays count
-   * too). A source that goes past it fails its node with a `TOO_MANY_ITEMS` error instead of
-   * filling the memory: a guard against sources that never end.
-   */
-  withMaxFanOutItems(n: number): Builder<N, D> {
-    if (!(Number.isInteger(n) && n >= 0) && n !== Number.POSITIVE_INFINITY) {
-      throw new HamiltonError(
-        "INVALID_ARGUMENT",
-        `withMaxFanOutItems(n): n must be a whole number ≥ 0 (or Infinity), got ${String(n)}.`,
-      );
-    }
-    return this.#with({ maxFanOutItems: n });
-  }
-
-  /** Lets a later module's node replace an earlier module's node of the same name. */
-  allowModuleOverrides(): Builder<N, D> {
-    return this.#with({ allowModuleOverrides: true });
-  }
-
-  /**
-   * Receives errors thrown by adapters' observers (they never change a run's outcome). Default: one
-   * `console.warn` per adapter and hook.
-   */
-  withAdapterErrorHandler(handler: AdapterErrorHandler): Builder<N, D> {
-    return this.#with({ onAdapterError: handler });
-  }
-
-  /**
-   * Builds and validates the graph. Throws a `GraphBuildError` listing every problem at once:
-   * invalid functions, duplicate names, cycles, config conflicts, adapter validators' findings.
-   */
-  build(): Driver<Simplify<N>, Simplify<InputsOf<N, D>>> {
-    const state = this.#state;
-    const adapters = new AdapterSet(
-      state.adapters,
-      state.onAdapterError === undefined ? {} : { onAdapterError: state.onAdapterError },
-    );
-    const { graph, problems } = buildGraph(state.modules, {
-      config: state.config,
-      allowModuleOverrides: state.allowModuleOverrides,
-    });
-    if (graph === undefined) throw new GraphBuildError(problems);
-    const adapterProblems: BuildProblem[] = adapters.validate(graph.info).map((p) => ({
-      code: "ADAPTER_VALIDATION",
-      node: p.node,
-      message: `Adapter "${p.adapterName}" rejected ${p.node === undefined ? "the graph" : `node "${p.node}"`}: ${p.message}`,
-    }));
-    if (adapterProblems.length > 0) throw new GraphBuildError(adapterProblems);
-    void adapters.afterGraphConstruction(graph.info);
-    return new Driver(graph, adapters, {
-      maxConcurrency: state.maxConcurrency,
-      gracePeriodMs: state.gracePeriodMs,
-      maxFanOutItems: state.maxFanOutItems,
-    });
-  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Builder } from "./driver.js";
+import { Builder } from "./builder.js";
 import { buildError } from "./fixtures/errors.js";
 import { HamiltonError } from "./errors.js";
 import { configWhen, node, tag } from "./modifiers.js";

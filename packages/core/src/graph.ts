@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { GraphInfo, NodeInfo, NodeKind, TagValue } from "@hamilton-ts/lifecycle";
+import { recordClass } from "@hamilton-ts/lifecycle/internal";
 import { collectCandidates } from "./candidates.js";
 import { expandCandidate, type Draft } from "./drafts.js";
 import type { BuildProblem } from "./errors.js";
@@ -25,30 +26,21 @@ export interface GraphNode {
    */
   readonly planDeps: readonly number[];
   /** For a collect node, the index of its parallelize node; else -1. */
-  readonly expand: number;
+  readonly collectsFrom: number;
   /** For a collect node, which dependencies (parallel to `depNames`) arrive as per-item arrays. */
   readonly perItem: readonly boolean[];
   /** For a node that runs once per item, the index of its parallelize node; else -1. */
-  readonly block: number;
-  /** Makes the node's (empty) kwargs object; see {@link kwargsConstructor}. */
+  readonly parallelizedBy: number;
+  /**
+   * Makes the node's (empty) kwargs object: a plain record with a constructor of its own per node
+   * (lifecycle's `recordClass`), so that a large graph's kwargs do not fill the hidden-class tree
+   * every `{}` in the process shares.
+   */
   readonly Kwargs: new () => Record<string, unknown>;
 }
 
-/**
- * A constructor of one node's kwargs objects. They are plain objects (prototype
- * `Object.prototype`), but V8 keys hidden classes by constructor: built from `{}`, the kwargs of
- * a 10,000-node graph would add 10,000 names to the one transition tree every `{}` in the process
- * shares, which then overflows and gives every later `{}` that grows a new key — the user's code
- * included — a hidden class of its own. Per node, each kwargs object reuses its node's.
- */
-function kwargsConstructor(): new () => Record<string, unknown> {
-  function Kwargs(): void {}
-  Kwargs.prototype = Object.prototype;
-  return Kwargs as unknown as new () => Record<string, unknown>;
-}
-
 /** External inputs take no kwargs; they share one constructor that is never called. */
-const INPUT_KWARGS = kwargsConstructor();
+const INPUT_KWARGS = recordClass();
 
 /** A built, validated graph. */
 export interface Graph {
@@ -233,9 +225,9 @@ export function buildGraph(
         consumers: consumers[i]!,
         info,
         planDeps: [],
-        expand: -1,
+        collectsFrom: -1,
         perItem: [],
-        block: -1,
+        parallelizedBy: -1,
         Kwargs: INPUT_KWARGS,
       };
     }
@@ -245,7 +237,7 @@ export function buildGraph(
       d.deps.filter((x) => x.optional).map((x) => x.name),
       d.tags,
       false,
-      d.role,
+      d.kind,
       d.doc,
       d.source,
       d.functionName,
@@ -254,7 +246,7 @@ export function buildGraph(
     return {
       index: i,
       name: d.name,
-      kind: d.role,
+      kind: d.kind,
       fn: d.call as GraphNode["fn"],
       usesContext: d.usesContext,
       depNames: info.dependencies,
@@ -263,10 +255,10 @@ export function buildGraph(
       consumers: consumers[i]!,
       info,
       planDeps: depIndex,
-      expand: -1,
+      collectsFrom: -1,
       perItem: [],
-      block: -1,
-      Kwargs: kwargsConstructor(),
+      parallelizedBy: -1,
+      Kwargs: recordClass(),
     };
   });
 
@@ -291,22 +283,22 @@ export function buildGraph(
 type MutableGraphNode = { -readonly [K in keyof GraphNode]: GraphNode[K] };
 
 /**
- * Finds each `parallelize` node's block — the nodes that run once per item, up to the `collect`
+ * Finds each `parallelize` node's fan-out — the nodes that run once per item, up to the `collect`
  * nodes — checks the fan-out rules, and gives each collect node the dependencies it waits for.
  */
 function wireFanOuts(nodes: MutableGraphNode[], problems: BuildProblem[]): void {
-  const blockOf = new Int32Array(nodes.length).fill(-1);
-  const expands = nodes.filter((n) => n.kind === "expand");
-  for (const e of expands) {
+  const parallelizedBy = new Int32Array(nodes.length).fill(-1);
+  const parallelizeNodes = nodes.filter((n) => n.kind === "expand");
+  for (const e of parallelizeNodes) {
     const stack = [...e.consumers];
     while (stack.length > 0) {
       const v = nodes[stack.pop()!]!;
-      if (v.kind === "collect" || blockOf[v.index] === e.index) continue;
-      if (blockOf[v.index] !== -1) {
+      if (v.kind === "collect" || parallelizedBy[v.index] === e.index) continue;
+      if (parallelizedBy[v.index] !== -1) {
         problems.push({
           code: "INVALID_NODE",
           node: v.name,
-          message: `Node "${v.name}" depends on the items of two fan-outs ("${nodes[blockOf[v.index]!]!.name}" and "${e.name}"); a node can be part of one fan-out only. Collect one of them first.`,
+          message: `Node "${v.name}" depends on the items of two fan-outs ("${nodes[parallelizedBy[v.index]!]!.name}" and "${e.name}"); a node can be part of one fan-out only. Collect one of them first.`,
         });
         continue;
       }
@@ -318,16 +310,16 @@ function wireFanOuts(nodes: MutableGraphNode[], problems: BuildProblem[]): void 
         });
         continue;
       }
-      blockOf[v.index] = e.index;
+      parallelizedBy[v.index] = e.index;
       for (const c of v.consumers) stack.push(c);
     }
   }
   const gathered = new Uint8Array(nodes.length);
   for (const c of nodes) {
     if (c.kind !== "collect") continue;
-    const perItem = c.depIndex.map((d) => blockOf[d]! !== -1 || nodes[d]!.kind === "expand");
+    const perItem = c.depIndex.map((d) => parallelizedBy[d]! !== -1 || nodes[d]!.kind === "expand");
     const fanOuts = new Set(
-      c.depIndex.filter((_, k) => perItem[k]).map((d) => (nodes[d]!.kind === "expand" ? d : blockOf[d]!)),
+      c.depIndex.filter((_, k) => perItem[k]).map((d) => (nodes[d]!.kind === "expand" ? d : parallelizedBy[d]!)),
     );
     if (fanOuts.size === 0) {
       problems.push({
@@ -346,7 +338,7 @@ function wireFanOuts(nodes: MutableGraphNode[], problems: BuildProblem[]): void 
       continue;
     }
     const e = [...fanOuts][0]!;
-    // Walk the block upstream of the per-item dependencies: what it reads from outside is what
+    // Walk the fan-out upstream of the per-item dependencies: what it reads from outside is what
     // the collect node must wait for.
     const outer = new Set<number>([e]);
     const seen = new Set<number>();
@@ -357,25 +349,25 @@ function wireFanOuts(nodes: MutableGraphNode[], problems: BuildProblem[]): void 
       seen.add(v);
       gathered[v] = 1;
       for (const d of nodes[v]!.depIndex) {
-        if (blockOf[d] === e) stack.push(d);
+        if (parallelizedBy[d] === e) stack.push(d);
         else outer.add(d);
       }
     }
     for (const [k, d] of c.depIndex.entries()) if (!perItem[k]) outer.add(d);
-    c.expand = e;
+    c.collectsFrom = e;
     c.perItem = perItem;
     c.planDeps = [...outer];
   }
   for (const v of nodes) {
-    if (blockOf[v.index] !== -1 && gathered[v.index] === 0) {
+    if (parallelizedBy[v.index] !== -1 && gathered[v.index] === 0) {
       problems.push({
         code: "INVALID_NODE",
         node: v.name,
-        message: `Node "${v.name}" runs once per item of the fan-out "${nodes[blockOf[v.index]!]!.name}", but no collect node gathers it. Add a collect(...) node that depends on it, or move it out of the fan-out.`,
+        message: `Node "${v.name}" runs once per item of the fan-out "${nodes[parallelizedBy[v.index]!]!.name}", but no collect node gathers it. Add a collect(...) node that depends on it, or move it out of the fan-out.`,
       });
     }
   }
-  for (const v of nodes) v.block = blockOf[v.index]!;
+  for (const v of nodes) v.parallelizedBy = parallelizedBy[v.index]!;
 }
 
 /** Finds one cycle per strongly connected component (iterative Tarjan), as lists of node names. */

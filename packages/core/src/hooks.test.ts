@@ -1,10 +1,9 @@
 import type { LifecycleAdapter } from "@hamilton-ts/lifecycle";
 import { describe, expect, it, vi } from "vitest";
-import { Builder } from "./driver.js";
+import { Builder } from "./builder.js";
 import { HamiltonError } from "./errors.js";
+import { ticks } from "./fixtures/scheduling.js";
 import type { NodeContext } from "./modifiers.js";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An adapter that records every hook call as a line. */
 function recorder(log: string[], prefix = ""): LifecycleAdapter {
@@ -47,7 +46,14 @@ describe("lifecycle hooks", () => {
   it("give the run's events its id, inputs, overrides, graph and duration", async () => {
     const events: Record<string, unknown>[] = [];
     const dr = new Builder()
-      .withModules({ a: ({ x }: { x: number }) => x, b: ({ a }: { a: number }) => a })
+      .withModules({
+        a: ({ x }: { x: number }) => x,
+        // A node that takes a known time, so that the durations can be checked against it.
+        b: async ({ a }: { a: number }) => {
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          return a;
+        },
+      })
       .withConfig({ env: "test" })
       .withAdapters({
         beforeGraphExecution: (e) => void events.push({ ...e }),
@@ -67,7 +73,9 @@ describe("lifecycle hooks", () => {
     expect(before.graph).toBe(dr.graph);
     expect(node).toMatchObject({ runId: before.runId, node: "b" });
     expect(after).toMatchObject({ runId: before.runId, success: true, results: { b: 4 } });
-    expect(typeof after.durationMs).toBe("number");
+    // The node awaited a 30 ms timer (timers may fire a little early, never much); the run holds it.
+    expect(node.durationMs as number).toBeGreaterThanOrEqual(25);
+    expect(after.durationMs as number).toBeGreaterThanOrEqual(node.durationMs as number);
   });
 
   it("show a failing node's own error to the node hooks and the wrapped error to the run hooks", async () => {
@@ -126,7 +134,7 @@ describe("lifecycle hooks", () => {
     const dr = new Builder()
       .withModules({
         a: async () => {
-          await sleep(1);
+          await ticks(1);
           throw new Error("alone");
         },
       })
@@ -280,11 +288,11 @@ describe("lifecycle hooks", () => {
     const dr = new Builder()
       .withModules({
         a: async ({ x }: { x: number }) => {
-          await sleep(Math.random() * 4);
+          await ticks(Math.floor(Math.random() * 4));
           return x;
         },
         b: async ({ a }: { a: number }) => {
-          await sleep(Math.random() * 4);
+          await ticks(Math.floor(Math.random() * 4));
           return a + 1;
         },
       })

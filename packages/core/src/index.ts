@@ -5,16 +5,11 @@
  * graph, `Driver` runs only what the requested outputs need, calling lifecycle adapters around
  * every run and node.
  */
-export { Builder, Driver } from "./driver.js";
-export type {
-  AbortSignalLike,
-  AllVariables,
-  BuilderState,
-  ExecuteOptions,
-  TagFilter,
-  VisualizeGraphOptions,
-  VisualizeOptions,
-} from "./driver.js";
+export { Builder } from "./builder.js";
+export { Driver } from "./driver.js";
+export type { AllVariables, ExecuteOptions, VisualizeGraphOptions, VisualizeOptions } from "./driver.js";
+export type { AbortSignalLike } from "./request.js";
+export type { TagFilter } from "./tags.js";
 export { node, tag, configWhen, configWhenIn, configWhenNot, configWhenNotIn } from "./modifiers.js";
 export type {
   Binding,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parameterize } from "./bindings.js";
-import { Builder } from "./driver.js";
+import { Builder } from "./builder.js";
 import { GraphBuildError, HamiltonError } from "./errors.js";
 
 describe("names that Object.prototype has", () => {
@@ -68,6 +68,27 @@ describe("bad arguments to execute", () => {
       expect((error as HamiltonError).code).toBe("INVALID_ARGUMENT");
       expect((error as Error).message).toMatch(/signal must be an AbortSignal.*Pass controller.signal/);
     }
+  });
+
+  it("name what was passed as a signal by its class, without running its getters", async () => {
+    class Timer {}
+    let ran = false;
+    const sneaky = Object.defineProperty(new Timer(), "constructor", {
+      get() {
+        ran = true;
+        return Map;
+      },
+    });
+    const cases: [unknown, string][] = [
+      [sneaky, "got an object (Timer)"],
+      [Object.create(null), "got an object (no class name)"],
+      [[], "got an array"],
+    ];
+    for (const [signal, said] of cases) {
+      const error = await dr.execute(["a"], { inputs: { x: 1 }, signal: signal as never }).catch((e: unknown) => e);
+      expect((error as Error).message).toContain(said);
+    }
+    expect(ran).toBe(false);
   });
 
   it("accept null, and any AbortSignal-like object (another realm, a polyfill)", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { collect, parallelize } from "./bindings.js";
-import { Builder } from "./driver.js";
+import { Builder } from "./builder.js";
 import { type HamiltonError, MissingInputsError } from "./errors.js";
 import { configWhen, configWhenIn, configWhenNot, configWhenNotIn } from "./modifiers.js";
 

@@ -59,7 +59,7 @@ export interface NodeSpec {
   /** `checkOutput`: checks run on the result. */
   readonly checks?: readonly OutputCheck[] | undefined;
   /** `parallelize` / `collect`: the ends of a dynamic fan-out. */
-  readonly role?: "expand" | "collect" | undefined;
+  readonly kind?: "expand" | "collect" | undefined;
   /** `subdag`: an embedded dataflow. */
   readonly subdag?: SubdagSpec | undefined;
 }

@@ -1,5 +1,6 @@
-import { HamiltonError, MissingInputsError, suggest, type MissingInput } from "./errors.js";
+import { MissingInputsError, suggest, type MissingInput } from "./errors.js";
 import type { Graph, GraphNode } from "./graph.js";
+import { checkRequest } from "./request.js";
 
 /**
  * What one shape of execute call needs: which nodes run, in which order, and where each value
@@ -15,8 +16,8 @@ export interface Plan {
   readonly compute: Int32Array;
   /** Slots whose value comes from the caller, with the name and whether it is an override. */
   readonly given: readonly { readonly slot: number; readonly name: string; readonly override: boolean }[];
-  /** For each slot: how many computed dependencies must finish before it can run. */
-  readonly pending: Int32Array;
+  /** For each slot: how many computed dependencies must finish before it can run (a run counts them down). */
+  readonly unfinishedDeps: Int32Array;
   /** For each slot: the computed slots that consume it. */
   readonly consumers: SlotLists;
   /** For each slot: how many computed nodes read it (to release values no one needs any more). */
@@ -37,7 +38,7 @@ export interface Plan {
   /** For each slot: the slots whose use count drops when it completes. */
   readonly release: SlotLists;
   /** For each parallelize slot that a planned collect gathers: how to run its per-item nodes. */
-  readonly blocks: ReadonlyMap<number, BlockPlan>;
+  readonly fanOuts: ReadonlyMap<number, FanOutPlan>;
 }
 
 /**
@@ -69,9 +70,9 @@ export function slotList(lists: SlotLists, s: number): Int32Array {
 }
 
 /** How to run the per-item nodes of one fan-out. */
-export interface BlockPlan {
+export interface FanOutPlan {
   /** The parallelize node's name: each item run sees the item as its value. */
-  readonly expandName: string;
+  readonly parallelizeName: string;
   /** The plan of one item's run: the per-item nodes the collect nodes need. */
   readonly plan: Plan;
   /** The names the item runs compute (and the collect nodes read as arrays). */
@@ -92,62 +93,6 @@ export function makePlan(
 ): Plan {
   checkRequest(graph, finalVars, overrideNames, inputNames);
   return plan(graph, finalVars, overrideNames, inputNames);
-}
-
-/** `"name"`, with up to two close names as a did-you-mean. */
-function withSuggestion(name: string, names: readonly string[]): string {
-  const close = suggest(name, names);
-  return `"${name}"${close.length ? ` (did you mean ${close.map((c) => `"${c}"`).join(" or ")}?)` : ""}`;
-}
-
-function checkRequest(
-  graph: Graph,
-  finalVars: readonly string[],
-  overrideNames: readonly string[],
-  inputNames: ReadonlySet<string>,
-): void {
-  const { byName } = graph;
-  const unknown = finalVars.filter((v) => typeof v !== "string" || !byName.has(v));
-  if (unknown.length > 0) {
-    const names = [...byName.keys()];
-    const parts = unknown.map((v) => (typeof v === "string" ? withSuggestion(v, names) : `"${String(v)}"`));
-    throw new HamiltonError(
-      "UNKNOWN_OUTPUTS",
-      `Unknown output${unknown.length === 1 ? "" : "s"} requested: ${parts.join(", ")}. ` +
-        `The graph has ${names.length} nodes; driver.listAvailableVariables() lists them.`,
-    );
-  }
-  const unknownOverrides = overrideNames.filter((v) => !byName.has(v));
-  if (unknownOverrides.length > 0) {
-    const names = [...byName.keys()];
-    throw new HamiltonError(
-      "UNKNOWN_OVERRIDES",
-      `Override${unknownOverrides.length === 1 ? "" : "s"} for unknown node${unknownOverrides.length === 1 ? "" : "s"}: ${unknownOverrides
-        .map((v) => withSuggestion(v, names))
-        .join(", ")}. Overrides replace the value of existing nodes.`,
-    );
-  }
-  const computedInputs = [...inputNames].filter((v) => {
-    const n = byName.get(v);
-    return n !== undefined && !n.info.isExternalInput;
-  });
-  if (computedInputs.length > 0) {
-    throw new HamiltonError(
-      "INVALID_INPUTS",
-      `Input${computedInputs.length === 1 ? "" : "s"} ${computedInputs.map((v) => `"${v}"`).join(", ")} ` +
-        `name${computedInputs.length === 1 ? "s a node" : " nodes"} the graph computes. ` +
-        `To replace a computed value, pass it in overrides instead of inputs.`,
-    );
-  }
-  const perItem = [...finalVars, ...overrideNames].filter((v) => byName.get(v)!.block !== -1);
-  if (perItem.length > 0) {
-    throw new HamiltonError(
-      "INVALID_ARGUMENT",
-      `${perItem.map((v) => `"${v}"`).join(", ")} ${perItem.length === 1 ? "runs" : "run"} once per item of a fan-out ` +
-        `("${byName.get(perItem[0]!)!.info.name}" is inside the fan-out of "${graph.nodes[byName.get(perItem[0]!)!.block]!.name}"), ` +
-        `so ${perItem.length === 1 ? "it has" : "they have"} no single value to request or override. Request the collect node that gathers ${perItem.length === 1 ? "it" : "them"}.`,
-    );
-  }
 }
 
 function plan(
@@ -234,11 +179,11 @@ function plan(
 
   // Topological order of the computed slots (Kahn), counting computed dependencies. A node waits
   // for its plan dependencies (a collect node also for what its per-item nodes read).
-  const pending = new Int32Array(size);
+  const unfinishedDeps = new Int32Array(size);
   const uses = new Int32Array(size);
   const consumerLists: number[][] = Array.from({ length: size }, () => []);
   const release: (number[] | undefined)[] = new Array(size);
-  const blocks = blockPlans(graph, slotNode, slotOf, isComputed, givenSlots);
+  const fanOuts = fanOutPlans(graph, slotNode, slotOf, isComputed, givenSlots);
   for (let s = 0; s < size; s++) {
     if (!isComputed[s]) continue;
     const n = slotNode[s]!;
@@ -249,23 +194,23 @@ function plan(
       if (a === -1 || (!isComputed[a] && !givenSlots[a])) continue;
       reads.push(a);
     }
-    // The item runs of a fan-out are shared by all its collect nodes and read the whole block's
+    // The item runs of a fan-out are shared by all its collect nodes and read the whole fan-out's
     // outer values: every collect node waits for all of them, not only for its own.
-    const block = n.kind === "collect" && n.expand !== -1 ? blocks.get(slotOf[n.expand]!) : undefined;
-    if (block !== undefined) {
-      for (const [, a] of block.outer) if (!reads.includes(a)) reads.push(a);
+    const fanOut = n.kind === "collect" && n.collectsFrom !== -1 ? fanOuts.get(slotOf[n.collectsFrom]!) : undefined;
+    if (fanOut !== undefined) {
+      for (const [, a] of fanOut.outer) if (!reads.includes(a)) reads.push(a);
     }
     release[s] = reads;
     for (const a of reads) {
       uses[a]! += 1;
       if (isComputed[a]) {
-        pending[s]! += 1;
+        unfinishedDeps[s]! += 1;
         consumerLists[a]!.push(s);
       }
     }
   }
   const order: number[] = [];
-  const remaining = pending.slice();
+  const remaining = unfinishedDeps.slice();
   // Ready nodes in declaration order, so independent nodes start in the order they were written.
   const initial: number[] = [];
   for (let s = 0; s < size; s++) if (isComputed[s] && remaining[s] === 0) initial.push(s);
@@ -290,7 +235,7 @@ function plan(
     slotNode,
     compute: Int32Array.from(order),
     given,
-    pending,
+    unfinishedDeps,
     consumers: slotLists(consumerLists),
     uses,
     argSlots: slotLists(argSlotsBySlot),
@@ -299,41 +244,41 @@ function plan(
     ready: Int32Array.from(initial),
     executionPath: order.map((s) => slotNode[s]!.name),
     release: slotLists(release),
-    blocks,
+    fanOuts,
   };
 }
 
-/** One block plan per fan-out that a planned collect node gathers. */
-function blockPlans(
+/** One fan-out plan per fan-out that a planned collect node gathers. */
+function fanOutPlans(
   graph: Graph,
   slotNode: readonly GraphNode[],
   slotOf: Int32Array,
   isComputed: Uint8Array,
   givenSlots: Uint8Array,
-): Map<number, BlockPlan> {
-  const byExpand = new Map<number, { outputs: Set<string>; outer: Set<number> }>();
+): Map<number, FanOutPlan> {
+  const byParallelize = new Map<number, { outputs: Set<string>; outer: Set<number> }>();
   for (let s = 0; s < slotNode.length; s++) {
     const n = slotNode[s]!;
-    if (!isComputed[s] || n.kind !== "collect" || n.expand === -1) continue;
-    const expandSlot = slotOf[n.expand]!;
-    const entry = byExpand.get(expandSlot) ?? { outputs: new Set<string>(), outer: new Set<number>() };
+    if (!isComputed[s] || n.kind !== "collect" || n.collectsFrom === -1) continue;
+    const parallelizeSlot = slotOf[n.collectsFrom]!;
+    const entry = byParallelize.get(parallelizeSlot) ?? { outputs: new Set<string>(), outer: new Set<number>() };
     n.depIndex.forEach((d, k) => {
       if (n.perItem[k] === true) entry.outputs.add(graph.nodes[d]!.name);
     });
     for (const d of n.planDeps) {
       const a = slotOf[d]!;
-      if (a !== -1 && a !== expandSlot && (isComputed[a] || givenSlots[a])) entry.outer.add(a);
+      if (a !== -1 && a !== parallelizeSlot && (isComputed[a] || givenSlots[a])) entry.outer.add(a);
     }
-    byExpand.set(expandSlot, entry);
+    byParallelize.set(parallelizeSlot, entry);
   }
-  const blocks = new Map<number, BlockPlan>();
-  for (const [expandSlot, { outputs, outer }] of byExpand) {
-    const expandName = slotNode[expandSlot]!.name;
+  const fanOuts = new Map<number, FanOutPlan>();
+  for (const [parallelizeSlot, { outputs, outer }] of byParallelize) {
+    const parallelizeName = slotNode[parallelizeSlot]!.name;
     const outerList = [...outer].map((a) => [slotNode[a]!.name, a] as const);
-    const givenNames = [expandName, ...outerList.map(([name]) => name)];
+    const givenNames = [parallelizeName, ...outerList.map(([name]) => name)];
     // Built by the engine from a checked plan: no request to check.
-    const blockPlan = plan(graph, [...outputs], givenNames, new Set());
-    blocks.set(expandSlot, { expandName, plan: blockPlan, outputs: [...outputs], outer: outerList });
+    const itemPlan = plan(graph, [...outputs], givenNames, new Set());
+    fanOuts.set(parallelizeSlot, { parallelizeName, plan: itemPlan, outputs: [...outputs], outer: outerList });
   }
-  return blocks;
+  return fanOuts;
 }

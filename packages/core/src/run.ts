@@ -1,9 +1,10 @@
 import type { AdapterSet } from "@hamilton-ts/lifecycle";
+import { isThenable } from "@hamilton-ts/lifecycle/internal";
 import { HamiltonError, NodeExecutionError } from "./errors.js";
 import type { GraphNode } from "./graph.js";
 import type { NodeContext } from "./modifiers.js";
-import { PER_ITEM, type BlockPlan, type Plan } from "./plan.js";
-import { EMPTY, isThenable } from "./values.js";
+import { PER_ITEM, type FanOutPlan, type Plan } from "./plan.js";
+import { EMPTY } from "./empty-record.js";
 
 /** The error a run rejects with when its signal fires. */
 export function abortError(reason: unknown): HamiltonError {
@@ -75,7 +76,7 @@ class Straggler {
  * up: with node hooks, each one's promise (the innermost one, inside the wrappers) rejects with
  * an `ABANDONED` error, so every adapter still gets its after-event; then {@link onGiveUp} lets
  * the caller settle even if something still hangs. The timer is not `unref`'d (a node that never
- * settles must not let the process exit with `execute` pending) and is cleared by {@link settled}.
+ * settles must not let the process exit with `execute` pending) and is cleared by {@link executeSettled}.
  */
 export class RunScope {
   readonly runId: string;
@@ -86,27 +87,35 @@ export class RunScope {
   readonly graceMs: number;
   /** The most items one fan-out may have. */
   readonly maxItems: number;
+  /** True once the run stopped: a node failed, or the signal fired. */
   stopped = false;
-  error: unknown;
+  /** Why the run stopped (the error execute rejects with); set with {@link stopped}. */
+  stopError: unknown;
   /** True once the grace period after the stop has passed and the stragglers were given up. */
   gaveUp = false;
-  /** Asynchronous nodes in flight, across the main run and item runs (what the limit counts). */
-  active = 0;
-  /** Promises in flight of any kind (nodes and fan-outs): while there are any, events are still to come. */
-  pending = 0;
+  /**
+   * Concurrency slots taken: asynchronous nodes in flight, across the main run and item runs
+   * (what `withMaxConcurrency` caps).
+   */
+  slotsTaken = 0;
+  /**
+   * Promises in flight of any kind (asynchronous nodes and collect nodes running their fan-out),
+   * across the main run and item runs: while there are any, events are still to come.
+   */
+  inFlight = 0;
   /** Called once when the scope gives up on what still runs. */
   onGiveUp: (() => void) | undefined;
   /**
    * Runs waiting for a slot, first come first served: an array read from a head index, so that a
    * freed slot costs O(1) however many runs wait (a fan-out under a limit stays linear).
    */
-  #waiting: Run[] = [];
+  #waitingForSlot: Run[] = [];
   #waitHead = 0;
   #controller: AbortController | undefined;
   #stopListeners: Set<() => void> | undefined;
   #stragglers: Set<Straggler> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #settled = false;
+  #executeSettled = false;
 
   constructor(
     runId: string,
@@ -126,7 +135,7 @@ export class RunScope {
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
-      if (this.stopped) this.#controller.abort(this.error);
+      if (this.stopped) this.#controller.abort(this.stopError);
     }
     return this.#controller.signal;
   }
@@ -134,9 +143,9 @@ export class RunScope {
   stop(error: unknown): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.error = error;
+    this.stopError = error;
     this.#controller?.abort(error);
-    if (!this.#settled) {
+    if (!this.#executeSettled) {
       if (this.graceMs === 0) this.#giveUp();
       else this.#timer = setTimeout(() => this.#giveUp(), this.graceMs);
     }
@@ -151,16 +160,16 @@ export class RunScope {
     return () => listeners.delete(listener);
   }
 
-  /** The execute call has settled: nothing more to give up. */
-  settled(): void {
-    this.#settled = true;
+  /** The execute call has settled: nothing more to give up (clears the grace timer). */
+  executeSettled(): void {
+    this.#executeSettled = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
   #giveUp(): void {
     this.#timer = undefined;
-    if (this.gaveUp || this.#settled) return;
+    if (this.gaveUp || this.#executeSettled) return;
     this.gaveUp = true;
     const stragglers = this.#stragglers;
     if (stragglers !== undefined) {
@@ -229,10 +238,10 @@ export class RunScope {
     });
 
   /** A run that could not start a node for lack of a slot waits here. */
-  wait(run: Run): void {
-    if (run.waiting) return;
-    run.waiting = true;
-    this.#waiting.push(run);
+  waitForSlot(run: Run): void {
+    if (run.waitingForSlot) return;
+    run.waitingForSlot = true;
+    this.#waitingForSlot.push(run);
   }
 
   /**
@@ -240,11 +249,11 @@ export class RunScope {
    * many as can start keeps a fan-out of N items under a limit linear: waking every waiting run
    * per freed slot made it O(N²).
    */
-  freed(): void {
-    const waiting = this.#waiting;
+  slotFreed(): void {
+    const waiting = this.#waitingForSlot;
     while (this.#waitHead < waiting.length) {
       // A stopped scope lets every waiting run drain; otherwise only as many as can start.
-      if (!this.stopped && this.active >= this.maxConcurrency) return;
+      if (!this.stopped && this.slotsTaken >= this.maxConcurrency) return;
       const run = waiting[this.#waitHead]!;
       waiting[this.#waitHead++] = undefined as unknown as Run;
       if (this.#waitHead === waiting.length) {
@@ -254,7 +263,7 @@ export class RunScope {
         waiting.splice(0, this.#waitHead);
         this.#waitHead = 0;
       }
-      run.waiting = false;
+      run.waitingForSlot = false;
       run.pump(); // may wait again (appended at the end) if it took the last slot and has more
     }
   }
@@ -281,23 +290,27 @@ export class Run {
   readonly #scope: RunScope;
   readonly #init: RunInit;
   readonly #values: unknown[];
-  readonly #pending: Int32Array;
+  /** For each slot: computed dependencies not finished yet; at 0 the node joins {@link #queue}. */
+  readonly #unfinishedDeps: Int32Array;
   readonly #uses: Int32Array;
+  /** Slots ready to start, in order, read from {@link #head}. */
   #queue: number[];
   #head = 0;
-  #inflight = 0;
+  /** This run's own promises in flight (its part of the scope's {@link RunScope.inFlight}). */
+  #inFlight = 0;
   #finished = false;
   #settle: { resolve: (v: Record<string, unknown>) => void; reject: (e: unknown) => void } | undefined;
-  #blocks: Map<number, Promise<Record<string, unknown>[]>> | undefined;
-  /** True while this run is in its scope's waiting queue. */
-  waiting = false;
+  /** The item runs' results of each fan-out started, by parallelize slot (shared by its collect nodes). */
+  #fanOutItems: Map<number, Promise<Record<string, unknown>[]>> | undefined;
+  /** True while this run is in its scope's queue of runs waiting for a slot. */
+  waitingForSlot = false;
 
   constructor(scope: RunScope, init: RunInit) {
     this.#scope = scope;
     this.#init = init;
     const { plan } = init;
     this.#values = new Array(plan.slotNode.length);
-    this.#pending = plan.pending.slice();
+    this.#unfinishedDeps = plan.unfinishedDeps.slice();
     this.#uses = plan.uses.slice();
     this.#queue = Array.from(plan.ready);
   }
@@ -310,9 +323,9 @@ export class Run {
     const { plan, inputs, overrides } = this.#init;
     for (const g of plan.given) this.#values[g.slot] = g.override ? overrides[g.name] : inputs[g.name];
     this.#startReady();
-    if (this.#inflight === 0 && (this.#head === this.#queue.length || this.#scope.stopped)) {
+    if (this.#inFlight === 0 && (this.#head === this.#queue.length || this.#scope.stopped)) {
       this.#finished = true;
-      if (this.#scope.stopped) throw this.#scope.error;
+      if (this.#scope.stopped) throw this.#scope.stopError;
       return this.#results();
     }
     return new Promise((resolve, reject) => {
@@ -331,8 +344,8 @@ export class Run {
     const queue = this.#queue;
     const max = scope.maxConcurrency;
     while (this.#head < queue.length && !scope.stopped) {
-      if (scope.active >= max) {
-        scope.wait(this);
+      if (scope.slotsTaken >= max) {
+        scope.waitForSlot(this);
         break;
       }
       this.#runSlot(queue[this.#head++]!);
@@ -346,7 +359,7 @@ export class Run {
   #runSlot(slot: number): void {
     const { plan } = this.#init;
     const node = plan.slotNode[slot]!;
-    if (node.kind === "collect" && node.expand !== -1) {
+    if (node.kind === "collect" && node.collectsFrom !== -1) {
       this.#track(this.#runCollect(slot, node), slot, node, false);
       return;
     }
@@ -409,28 +422,28 @@ export class Run {
 
   #track(result: PromiseLike<unknown>, slot: number, node: GraphNode, countsAgainstLimit: boolean): void {
     const scope = this.#scope;
-    this.#inflight++;
-    scope.pending++;
-    if (countsAgainstLimit) scope.active++;
+    this.#inFlight++;
+    scope.inFlight++;
+    if (countsAgainstLimit) scope.slotsTaken++;
     // Through the platform: a thenable is resolved once, and a `then` that throws is a rejection.
     Promise.resolve(result).then(
       (value) => {
-        this.#inflight--;
-        scope.pending--;
-        if (countsAgainstLimit) scope.active--;
+        this.#inFlight--;
+        scope.inFlight--;
+        if (countsAgainstLimit) scope.slotsTaken--;
         if (!scope.stopped) {
           this.#complete(slot, value);
           this.#startReady();
         }
-        if (countsAgainstLimit) scope.freed();
+        if (countsAgainstLimit) scope.slotFreed();
         this.#drain();
       },
       (error: unknown) => {
-        this.#inflight--;
-        scope.pending--;
-        if (countsAgainstLimit) scope.active--;
+        this.#inFlight--;
+        scope.inFlight--;
+        if (countsAgainstLimit) scope.slotsTaken--;
         this.#fail(node, error);
-        if (countsAgainstLimit) scope.freed();
+        if (countsAgainstLimit) scope.slotFreed();
         this.#drain();
       },
     );
@@ -442,7 +455,7 @@ export class Run {
     const consumers = plan.consumers;
     for (let i = consumers.start[slot]!, end = consumers.start[slot + 1]!; i < end; i++) {
       const c = consumers.items[i]!;
-      if (--this.#pending[c]! === 0) this.#queue.push(c);
+      if (--this.#unfinishedDeps[c]! === 0) this.#queue.push(c);
     }
     const release = plan.release;
     for (let i = release.start[slot]!, end = release.start[slot + 1]!; i < end; i++) {
@@ -468,10 +481,10 @@ export class Run {
   }
 
   #drain(): void {
-    if (this.#inflight > 0 || this.#finished || this.#settle === undefined) return;
+    if (this.#inFlight > 0 || this.#finished || this.#settle === undefined) return;
     if (this.#head < this.#queue.length && !this.#scope.stopped) return; // waiting for a slot
     this.#finished = true;
-    if (this.#scope.stopped) this.#settle.reject(this.#scope.error);
+    if (this.#scope.stopped) this.#settle.reject(this.#scope.stopError);
     else this.#settle.resolve(this.#results());
   }
 
@@ -485,37 +498,37 @@ export class Run {
   /** Runs the fan-out's item runs (once per fan-out, shared by its collect nodes), then the node. */
   async #runCollect(slot: number, node: GraphNode): Promise<unknown> {
     const { plan } = this.#init;
-    const expandSlot = plan.slotOf[node.expand]!;
-    this.#blocks ??= new Map();
-    let items = this.#blocks.get(expandSlot);
+    const parallelizeSlot = plan.slotOf[node.collectsFrom]!;
+    this.#fanOutItems ??= new Map();
+    let items = this.#fanOutItems.get(parallelizeSlot);
     if (items === undefined) {
-      items = this.#runBlock(plan.blocks.get(expandSlot)!, this.#values[expandSlot]);
-      this.#blocks.set(expandSlot, items);
+      items = this.#runItems(plan.fanOuts.get(parallelizeSlot)!, this.#values[parallelizeSlot]);
+      this.#fanOutItems.set(parallelizeSlot, items);
     }
     const results = await items;
     return this.#call(node, this.#kwargs(slot, node, results));
   }
 
-  async #runBlock(block: BlockPlan, source: unknown): Promise<Record<string, unknown>[]> {
+  async #runItems(fanOut: FanOutPlan, source: unknown): Promise<Record<string, unknown>[]> {
     let items: readonly unknown[];
     try {
-      items = await materialize(source, block.expandName, this.#scope);
+      items = await materialize(source, fanOut.parallelizeName, this.#scope);
     } catch (error) {
       // The source's failure is the parallelize node's (an abort is the run's own error).
-      if (this.#scope.stopped && error === this.#scope.error) throw error;
-      throw new NodeExecutionError(block.expandName, error, this.#init.taskId);
+      if (this.#scope.stopped && error === this.#scope.stopError) throw error;
+      throw new NodeExecutionError(fanOut.parallelizeName, error, this.#init.taskId);
     }
     const shared: Record<string, unknown> = {};
-    for (const [name, slot] of block.outer) shared[name] = this.#values[slot];
+    for (const [name, slot] of fanOut.outer) shared[name] = this.#values[slot];
     const runs: Array<Record<string, unknown> | Promise<Record<string, unknown>>> = [];
     let failure: { error: unknown } | undefined;
     for (let i = 0; i < items.length && !this.#scope.stopped; i++) {
       const run = new Run(this.#scope, {
-        plan: block.plan,
-        finalVars: block.outputs,
+        plan: fanOut.plan,
+        finalVars: fanOut.outputs,
         inputs: EMPTY,
-        overrides: { ...shared, [block.expandName]: items[i] },
-        taskId: `${block.expandName}[${i}]`,
+        overrides: { ...shared, [fanOut.parallelizeName]: items[i] },
+        taskId: `${fanOut.parallelizeName}[${i}]`,
       });
       try {
         runs.push(run.start());
@@ -527,7 +540,7 @@ export class Run {
     const settled = await Promise.allSettled(runs);
     for (const s of settled) if (s.status === "rejected") failure ??= { error: s.reason };
     if (failure !== undefined) throw failure.error;
-    if (this.#scope.stopped) throw this.#scope.error;
+    if (this.#scope.stopped) throw this.#scope.stopError;
     return settled.map((s) => (s as PromiseFulfilledResult<Record<string, unknown>>).value);
   }
 }
@@ -603,7 +616,7 @@ function pullSync(it: Iterator<unknown>, name: string, scope: RunScope): Promise
       }
       if (scope.stopped) {
         close(it);
-        reject(scope.error);
+        reject(scope.stopError);
         return;
       }
       setImmediate(slice);
@@ -626,7 +639,7 @@ function pullAsync(it: AsyncIterator<unknown>, name: string, scope: RunScope): P
     const off = scope.onStop(() => {
       if (!end()) return;
       close(it);
-      reject(scope.error);
+      reject(scope.stopError);
     });
     const failed = (error: unknown): void => {
       if (end()) reject(error);
@@ -657,7 +670,7 @@ function pullAsync(it: AsyncIterator<unknown>, name: string, scope: RunScope): P
     if (scope.stopped) {
       end();
       close(it);
-      reject(scope.error);
+      reject(scope.stopError);
     } else pull();
   });
 }

@@ -1,6 +1,6 @@
 import type { LifecycleAdapter } from "@hamilton-ts/lifecycle";
 import { describe, expect, it } from "vitest";
-import { Builder } from "./driver.js";
+import { Builder } from "./builder.js";
 import { NodeExecutionError } from "./errors.js";
 
 /** A thenable that calls its callback twice (a buggy promise library, say). */

@@ -3,12 +3,14 @@
  * `@ts-expect-error` is a case that must NOT compile; tsc fails if it does.
  */
 import { expectTypeOf } from "vitest";
-import { Builder } from "./driver.js";
+import { Builder } from "./builder.js";
 import { collect, extractFields, inject, parallelize, parameterize, source, value } from "./bindings.js";
 import { checkOutput } from "./check-output.js";
 import { configWhen, configWhenIn, configWhenNot, configWhenNotIn, node, tag } from "./modifiers.js";
 import { subdag } from "./subdag.js";
 import type { NodeContext } from "./modifiers.js";
+// @ts-expect-error The builder's state is internal: the package does not export its type.
+import type { BuilderState } from "./index.js";
 
 interface Client {
   complete(prompt: string): Promise<string>;
@@ -234,3 +236,8 @@ void unknownNames;
 void inputsAndOverrides;
 void wiring;
 void modifiers;
+
+// The builder's constructor takes no state: everything goes through the checked with* methods.
+// @ts-expect-error
+new Builder({ modules: [], maxConcurrency: 0 });
+expectTypeOf<BuilderState>().toBeAny();

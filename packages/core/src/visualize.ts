@@ -1,14 +1,28 @@
+import { HamiltonError } from "./errors.js";
 import type { GraphNode } from "./graph.js";
 import { PER_ITEM, slotList, type Plan } from "./plan.js";
 
 /** Output format of `visualizeExecution`. */
 export type VisualizationFormat = "mermaid" | "dot";
 
-type Role = "input" | "missing-optional" | "override" | "output" | "transform" | "expand" | "collect" | "per-item";
+/** Checks a visualize call's `format` (default `mermaid`); `where` names the call. */
+export function checkFormat(format: unknown, where: string): VisualizationFormat {
+  if (format === undefined) return "mermaid";
+  if (format !== "mermaid" && format !== "dot") {
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `${where}: format must be "mermaid" or "dot", got ${JSON.stringify(format)}.`,
+    );
+  }
+  return format;
+}
+
+/** How a node is drawn: by its kind, and by what it is in this execution (given, requested, absent...). */
+type Look = "input" | "missing-optional" | "override" | "output" | "transform" | "expand" | "collect" | "per-item";
 
 interface Item {
   readonly name: string;
-  readonly role: Role;
+  readonly look: Look;
 }
 
 /**
@@ -17,18 +31,18 @@ interface Item {
  * the collect node), each drawn differently.
  */
 export function renderExecution(plan: Plan, format: VisualizationFormat): string {
-  const items = new Map<string, Role>();
+  const items = new Map<string, Look>();
   const edges = new Set<string>();
   const outputs = new Set<number>(Array.from(plan.outputSlots));
   const given = new Map(plan.given.map((g) => [g.slot, g.override]));
   plan.slotNode.forEach((n, slot) => {
-    let role: Role;
-    if (given.get(slot) === true) role = "override";
-    else if (outputs.has(slot)) role = n.kind === "collect" ? "collect" : "output";
-    else if (n.fn === undefined) role = given.has(slot) ? "input" : "missing-optional";
-    else if (n.kind === "expand" || n.kind === "collect") role = n.kind;
-    else role = "transform";
-    items.set(n.name, role);
+    let look: Look;
+    if (given.get(slot) === true) look = "override";
+    else if (outputs.has(slot)) look = n.kind === "collect" ? "collect" : "output";
+    else if (n.fn === undefined) look = given.has(slot) ? "input" : "missing-optional";
+    else if (n.kind === "expand" || n.kind === "collect") look = n.kind;
+    else look = "transform";
+    items.set(n.name, look);
   });
   for (const slot of plan.compute) {
     const n = plan.slotNode[slot]!;
@@ -37,8 +51,8 @@ export function renderExecution(plan: Plan, format: VisualizationFormat): string
       else if (a === PER_ITEM) edges.add(`${n.depNames[k]}\u0000${n.name}`);
     });
   }
-  for (const block of plan.blocks.values()) {
-    const inner = block.plan;
+  for (const fanOut of plan.fanOuts.values()) {
+    const inner = fanOut.plan;
     for (const slot of inner.compute) {
       const n = inner.slotNode[slot]!;
       if (!items.has(n.name)) items.set(n.name, "per-item");
@@ -46,7 +60,7 @@ export function renderExecution(plan: Plan, format: VisualizationFormat): string
         if (a >= 0) edges.add(`${inner.slotNode[a]!.name}\u0000${n.name}`);
     }
   }
-  const list: Item[] = [...items].map(([name, role]) => ({ name, role }));
+  const list: Item[] = [...items].map(([name, look]) => ({ name, look }));
   const pairs = [...edges].map((e) => e.split("\u0000") as [string, string]);
   return format === "dot" ? dot(list, pairs) : mermaid(list, pairs);
 }
@@ -59,12 +73,12 @@ export function renderExecution(plan: Plan, format: VisualizationFormat): string
 export function renderGraph(nodes: readonly GraphNode[], format: VisualizationFormat): string {
   const list: Item[] = nodes.map((n) => ({
     name: n.name,
-    role:
+    look:
       n.fn === undefined
         ? "input"
         : n.kind === "expand" || n.kind === "collect"
           ? n.kind
-          : n.block !== -1
+          : n.parallelizedBy !== -1
             ? "per-item"
             : "transform",
   }));
@@ -79,10 +93,10 @@ function mermaidId(name: string): string {
 
 function mermaid(items: readonly Item[], edges: readonly [string, string][]): string {
   const lines = ["flowchart LR"];
-  for (const { name, role } of items) {
+  for (const { name, look } of items) {
     const id = mermaidId(name);
     const label = name.replace(/"/g, "#quot;");
-    switch (role) {
+    switch (look) {
       case "input":
         lines.push(`  ${id}(["${label}"]):::input`);
         break;
@@ -126,7 +140,7 @@ function dotQuote(name: string): string {
 }
 
 function dot(items: readonly Item[], edges: readonly [string, string][]): string {
-  const style: Record<Role, string> = {
+  const style: Record<Look, string> = {
     input: 'shape=ellipse, style=dashed, color="#6666aa"',
     "missing-optional": 'shape=ellipse, style=dotted, fontcolor="#888888"',
     override: 'shape=hexagon, style=filled, fillcolor="#ffeecc"',
@@ -137,7 +151,7 @@ function dot(items: readonly Item[], edges: readonly [string, string][]): string
     "per-item": 'shape=box, style="rounded,dashed", color="#2277cc"',
   };
   const lines = ["digraph hamilton {", "  rankdir=LR;"];
-  for (const { name, role } of items) lines.push(`  ${dotQuote(name)} [${style[role]}];`);
+  for (const { name, look } of items) lines.push(`  ${dotQuote(name)} [${style[look]}];`);
   for (const [from, to] of edges) lines.push(`  ${dotQuote(from)} -> ${dotQuote(to)};`);
   lines.push("}");
   return lines.join("\n");

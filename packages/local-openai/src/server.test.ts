@@ -1,3 +1,4 @@
+import { Agent, request } from "node:http";
 import { connect } from "node:net";
 import type { Socket } from "node:net";
 import { APIError, BadRequestError, OpenAI, RateLimitError } from "openai";
@@ -344,6 +345,29 @@ describe("startLocalOpenAI bounds", () => {
     halfBody.write('POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"model":');
     // Each resolves only when the server closes the connection.
     await Promise.all([closed(trickling), closed(silent), closed(halfBody)]);
+  });
+
+  it("leaves an idle kept-alive connection to Node's keep-alive timeout, so a client reusing it is not cut off", async () => {
+    await start({ requestTimeoutMs: 30 });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ status: number; reused: boolean; keepAlive: string | undefined }>((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port: server!.port, path: "/v1/models", agent }, (res) => {
+          res.resume();
+          res.on("end", () =>
+            resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket, keepAlive: res.headers["keep-alive"] }),
+          );
+        });
+        req.on("error", reject).end();
+      });
+    try {
+      expect(await get()).toEqual({ status: 200, reused: false, keepAlive: "timeout=5" });
+      // Idle for several request deadlines; the client may keep the connection for Node's 5 s.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(await get()).toEqual({ status: 200, reused: true, keepAlive: "timeout=5" });
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("does not count the time the server takes to answer", async () => {

@@ -109,25 +109,20 @@ async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
 }
 
 /**
- * Closes a connection that has not sent a whole request within `ms`: armed when the connection
- * opens and after each response, disarmed once a request has been read.
+ * Closes a new connection that has not sent a whole request within `ms`: armed when the connection
+ * opens, disarmed once its first request has been read. Later requests on a kept-alive connection
+ * are bounded by Node's own `headersTimeout`/`requestTimeout` (set to the same time), and an idle
+ * kept-alive connection by `keepAliveTimeout`, which Node announces to the client in the
+ * `Keep-Alive` header. Closing idle connections here instead would race a client that reuses one
+ * at that moment ("other side closed").
  */
 class RequestDeadline {
   #timer: NodeJS.Timeout | undefined;
-  readonly #socket: Socket;
-  readonly #ms: number;
 
   constructor(socket: Socket, ms: number) {
-    this.#socket = socket;
-    this.#ms = ms;
     socket.once("close", () => this.disarm());
-    this.arm();
-  }
-
-  arm(): void {
-    this.disarm();
-    if (this.#socket.destroyed) return;
-    this.#timer = setTimeout(() => this.#socket.destroy(), this.#ms);
+    if (socket.destroyed) return;
+    this.#timer = setTimeout(() => socket.destroy(), ms);
     this.#timer.unref();
   }
 
@@ -287,12 +282,12 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
     });
   };
 
-  const server = createServer((req, res) => {
+  // Node checks its own request timeouts this often (its default, 30 s, is too coarse here).
+  const connectionsCheckingInterval = Math.min(1_000, requestTimeoutMs);
+  const server = createServer({ connectionsCheckingInterval }, (req, res) => {
     // Aborted when the response closes: the client went away, or close() cut every connection.
     const done = new AbortController();
     res.on("close", () => done.abort());
-    // Kept alive after the response, the connection has the same time again to send its next request.
-    res.on("finish", () => deadlines.get(req.socket)?.arm());
     route(req, res, done.signal).catch((error: unknown) => {
       if (!res.headersSent)
         sendError(res, { status: 500, message: `The local OpenAI server failed: ${errorMessageOf(error)}` });
@@ -301,6 +296,8 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
   });
 
   server.on("connection", (socket: Socket) => deadlines.set(socket, new RequestDeadline(socket, requestTimeoutMs)));
+  server.headersTimeout = requestTimeoutMs;
+  server.requestTimeout = requestTimeoutMs;
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {

@@ -351,11 +351,15 @@ describe("startLocalOpenAI bounds", () => {
     await start({ requestTimeoutMs: 30 });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const get = () =>
-      new Promise<{ status: number; reused: boolean; keepAlive: string | undefined }>((resolve, reject) => {
+      new Promise<{ status: number; reused: boolean; keepAlive: string }>((resolve, reject) => {
         const req = request({ host: "127.0.0.1", port: server!.port, path: "/v1/models", agent }, (res) => {
           res.resume();
           res.on("end", () =>
-            resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket, keepAlive: res.headers["keep-alive"] }),
+            resolve({
+              status: res.statusCode ?? 0,
+              reused: req.reusedSocket,
+              keepAlive: String(res.headers["keep-alive"]),
+            }),
           );
         });
         req.on("error", reject).end();

@@ -317,12 +317,13 @@ describe("startLocalOpenAI", () => {
 
 describe("startLocalOpenAI bounds", () => {
   /** Opens a raw TCP connection to the server; resolves once it is connected. */
-  async function openSocket(): Promise<Socket> {
+  /** A connected socket, and a promise of its close that listens from the start (the server may close it at once). */
+  async function openSocket(): Promise<{ socket: Socket; closed: Promise<void> }> {
     const socket = connect(server!.port, "127.0.0.1");
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
     await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
-    return socket;
+    return { socket, closed };
   }
-  const closed = (socket: Socket): Promise<void> => new Promise((resolve) => socket.once("close", () => resolve()));
 
   it("keeps only the last 100 requests, and counts them all", async () => {
     const { server } = await start();
@@ -339,12 +340,12 @@ describe("startLocalOpenAI bounds", () => {
   it("closes a connection that trickles a request and never completes it", async () => {
     await start({ requestTimeoutMs: 50 });
     const trickling = await openSocket();
-    trickling.write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    trickling.socket.write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n");
     const silent = await openSocket();
     const halfBody = await openSocket();
-    halfBody.write('POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"model":');
+    halfBody.socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"model":');
     // Each resolves only when the server closes the connection.
-    await Promise.all([closed(trickling), closed(silent), closed(halfBody)]);
+    await Promise.all([trickling.closed, silent.closed, halfBody.closed]);
   });
 
   it("leaves an idle kept-alive connection to Node's keep-alive timeout, so a client reusing it is not cut off", async () => {

@@ -343,7 +343,9 @@ describe("startLocalOpenAI bounds", () => {
     trickling.socket.write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n");
     const silent = await openSocket();
     const halfBody = await openSocket();
-    halfBody.socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"model":');
+    halfBody.socket.write(
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"model":',
+    );
     // Each resolves only when the server closes the connection.
     await Promise.all([trickling.closed, silent.closed, halfBody.closed]);
   });

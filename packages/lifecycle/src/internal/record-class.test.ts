@@ -5,7 +5,7 @@ describe("recordClass", () => {
   it("makes records that read as plain objects", () => {
     const Attributes = recordClass();
     const record = new Attributes();
-    record["a"] = 1;
+    record.a = 1;
     expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
     expect(record.constructor).toBe(Object);
     expect(record).toEqual({ a: 1 });

@@ -15,7 +15,7 @@ describe("redactAndCut", () => {
   it("redacts before cutting, so a secret straddling the cut is not half kept", () => {
     const text = `key sk-${"a".repeat(40)} more`;
     const out = redactAndCut(text, 12);
-    expect(out).toBe(`key ${REDACTED}`.slice(0, 12) + "…");
+    expect(out).toBe(`${`key ${REDACTED}`.slice(0, 12)}…`);
     expect(out).not.toContain("sk-aaa");
   });
 

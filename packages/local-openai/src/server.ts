@@ -109,20 +109,26 @@ async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
 }
 
 /**
- * Closes a new connection that has not sent a whole request within `ms`: armed when the connection
- * opens, disarmed once its first request has been read. Later requests on a kept-alive connection
- * are bounded by Node's own `headersTimeout`/`requestTimeout` (set to the same time), and an idle
- * kept-alive connection by `keepAliveTimeout`, which Node announces to the client in the
- * `Keep-Alive` header. Closing idle connections here instead would race a client that reuses one
- * at that moment ("other side closed").
+ * Closes a connection that has not sent a whole request in time: armed when the connection opens
+ * and again after each response, disarmed once a request has been read. After a response the
+ * time is at least Node's keep-alive timeout plus a second: an idle kept-alive connection is then
+ * always closed by Node first, which announces its timeout to the client (`Keep-Alive: timeout=5`),
+ * so a client reusing the connection is never cut off mid-request ("other side closed").
  */
 class RequestDeadline {
   #timer: NodeJS.Timeout | undefined;
+  readonly #socket: Socket;
 
   constructor(socket: Socket, ms: number) {
+    this.#socket = socket;
     socket.once("close", () => this.disarm());
-    if (socket.destroyed) return;
-    this.#timer = setTimeout(() => socket.destroy(), ms);
+    this.arm(ms);
+  }
+
+  arm(ms: number): void {
+    this.disarm();
+    if (this.#socket.destroyed) return;
+    this.#timer = setTimeout(() => this.#socket.destroy(), ms);
     this.#timer.unref();
   }
 
@@ -282,12 +288,12 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
     });
   };
 
-  // Node checks its own request timeouts this often (its default, 30 s, is too coarse here).
-  const connectionsCheckingInterval = Math.min(1_000, requestTimeoutMs);
-  const server = createServer({ connectionsCheckingInterval }, (req, res) => {
+  const server = createServer((req, res) => {
     // Aborted when the response closes: the client went away, or close() cut every connection.
     const done = new AbortController();
     res.on("close", () => done.abort());
+    // Kept alive after the response, the connection has the time again to send its next request.
+    res.on("finish", () => deadlines.get(req.socket)?.arm(Math.max(requestTimeoutMs, server.keepAliveTimeout + 1_000)));
     route(req, res, done.signal).catch((error: unknown) => {
       if (!res.headersSent)
         sendError(res, { status: 500, message: `The local OpenAI server failed: ${errorMessageOf(error)}` });
@@ -296,8 +302,6 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
   });
 
   server.on("connection", (socket: Socket) => deadlines.set(socket, new RequestDeadline(socket, requestTimeoutMs)));
-  server.headersTimeout = requestTimeoutMs;
-  server.requestTimeout = requestTimeoutMs;
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {

@@ -82,12 +82,12 @@ export interface LocalOpenAIOptions {
   /** The model ids `GET /v1/models` lists. Default: a few common OpenAI chat models. Any model name is accepted by chat completions. */
   readonly models?: readonly string[];
   /**
-   * Milliseconds a connection may take to send a whole request (headers and body), counted for a
-   * new connection from when it opens, for a kept-alive one from the first byte of its next
-   * request: a connection that has not completed a request in time is closed (a client that opens
-   * sockets and trickles bytes cannot hold them open). An idle kept-alive connection is left to
-   * Node's keep-alive timeout, which the client is told of, so a client reusing it is never cut
-   * off. Default 10,000. The time the server itself takes to answer does not count.
+   * Milliseconds a connection may take to send a whole request (headers and body), counted from
+   * when it opens and again after each response: a connection that has not completed a request
+   * in time is closed (a client that opens sockets and trickles bytes cannot hold them open).
+   * After a response the time is at least Node's keep-alive timeout + 1 s, so an idle kept-alive
+   * connection is closed by Node first (as announced to the client) and a client reusing it is
+   * never cut off. Default 10,000. The time the server itself takes to answer does not count.
    */
   readonly requestTimeoutMs?: number;
 }

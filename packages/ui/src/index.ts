@@ -9,8 +9,8 @@
 export { DEFAULT_HOST, DEFAULT_PORT, startUi } from "./server.js";
 export type { UiOptions, UiServer } from "./server.js";
 export { DEFAULT_MAX_BODY_BYTES } from "./body.js";
-export { DEFAULT_RUNS_LIMIT, getRun, getTrace, listRuns, MAX_RUNS_LIMIT } from "./read-api.js";
-export type { RunDetail, RunFilter, RunSummary, TraceDetail } from "./read-api.js";
+export { DEFAULT_RUNS_LIMIT, getRun, getTrace, listRuns, MAX_RUNS_LIMIT, storeStatus } from "./read-api.js";
+export type { RunDetail, RunFilter, RunSummary, StoreStatus, TraceDetail } from "./read-api.js";
 export { readTraceFile, TRACES_FILE, tracesFile } from "./traces.js";
 export type { SpanView, TraceFileContents } from "./traces.js";
 export { IDS_FILE } from "./ids.js";

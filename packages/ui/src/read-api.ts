@@ -47,6 +47,33 @@ export interface TraceDetail {
   readonly spans: readonly SpanView[];
 }
 
+/** `GET /api/store`: where the store is and what of it could not be read. */
+export interface StoreStatus {
+  /** The store's absolute directory. */
+  readonly dir: string;
+  readonly runs: number;
+  readonly templates: number;
+  /** Run and template lines that were not records (e.g. the torn last line of a killed process). */
+  readonly skippedLines: number;
+  /** Files and folders that are not store files, with why (`readFileStore`'s `skippedFiles`). */
+  readonly skippedFiles: readonly { readonly path: string; readonly reason: string }[];
+  /** Lines of the trace file that were not OTLP JSON. */
+  readonly skippedTraceLines: number;
+}
+
+/** What the store holds, and what it skipped. */
+export async function storeStatus(dir: string): Promise<StoreStatus> {
+  const [store, traces] = await Promise.all([readFileStore(dir), readTraceFile(tracesFile(dir))]);
+  return {
+    dir,
+    runs: store.runs.length,
+    templates: store.templates.length,
+    skippedLines: store.skippedLines,
+    skippedFiles: store.skippedFiles,
+    skippedTraceLines: traces.skippedLines,
+  };
+}
+
 /** Filters of {@link listRuns}. */
 export interface RunFilter {
   readonly project?: string | undefined;

@@ -1,3 +1,5 @@
+import { appendFile, mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { FileSink } from "@hamilton-ts/tracker";
 import { describe, expect, it } from "vitest";
 import { nodeRecord, runRecord, templateRecord } from "../test/records.js";
@@ -126,5 +128,24 @@ describe("the read API over a FileSink store", () => {
       expect(text).not.toContain("<script");
     }
     expect((await fetch(`${ui.url}/runs/missing`)).status).toBe(404);
+  });
+
+  it("serves everything readable from a store with torn and foreign files, and says what it skipped", async () => {
+    const { dir } = await store();
+    await appendFile(join(dir, "proj", "runs", "r1.jsonl"), '{"type":"node_run","runId":"r1","no');
+    await mkdir(join(dir, "proj", "runs", "x.jsonl"));
+    await writeFile(join(dir, "proj", "runs", "notes.txt"), "hello");
+    await writeFile(join(dir, "traces.jsonl"), "not json\n");
+    const ui = await serve({ dir });
+    expect((await getJson(`${ui.url}/api/runs`)).body.runs.map((r: any) => r.runId)).toEqual(["r2", "r1"]);
+    const { status, body } = await getJson(`${ui.url}/api/store`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ dir, runs: 2, skippedLines: 1, skippedTraceLines: 1 });
+    expect(body.skippedFiles.map((f: any) => [f.path.slice(dir.length), f.reason])).toEqual(
+      expect.arrayContaining([
+        [join("/proj", "runs", "x.jsonl"), "a folder, not a file"],
+        [join("/proj", "runs", "notes.txt"), expect.stringMatching(/not a store file name/)],
+      ]),
+    );
   });
 });

@@ -14,7 +14,7 @@ import { checkId, HttpError } from "./http-error.js";
 import { IdRegistry } from "./ids.js";
 import { decodeTraces, encodeResponse, otlpEncoding } from "./otlp.js";
 import { CONTENT_SECURITY_POLICY, placeholderPage } from "./page.js";
-import { getRun, getTrace, listRuns, parseLimit } from "./read-api.js";
+import { getRun, getTrace, listRuns, parseLimit, storeStatus } from "./read-api.js";
 import { RunStore } from "./run-store.js";
 import { TraceFileWriter, tracesFile } from "./traces.js";
 import { TrackingProtocol } from "./tracking.js";
@@ -172,6 +172,8 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
           limit: parseLimit(q.get("limit")),
         }),
       });
+    } else if (method === "GET" && path === "/api/store") {
+      return json(200, await storeStatus(dir));
     } else if (method === "GET" && path.startsWith("/api/runs/")) {
       const runId = checkId("run id", decodeURIComponent(path.slice("/api/runs/".length)));
       const run = await getRun(dir, runId);

@@ -36,8 +36,11 @@ type Entry = TemplateEntry | RunEntry;
 
 /** The id registry, read once at start and appended to. */
 export class IdRegistry {
+  /** The registry's file. */
   readonly path: string;
+  /** Templates by id. */
   readonly templates = new Map<number, TemplateEntry>();
+  /** Dag runs by id. */
   readonly runs = new Map<number, RunEntry>();
   /** Lines of the file that could not be read (a torn last line). */
   skippedLines = 0;

@@ -52,7 +52,9 @@ export interface RunState {
 /** Runs kept in memory; older ones are read again from their file when needed. */
 const MAX_CACHED_RUNS = 1_000;
 
+/** The runs received over the protocol, in the store's directory (see the module's description). */
 export class RunStore {
+  /** The store's absolute directory. */
   readonly dir: string;
   readonly #cache = new Map<string, RunState>();
   readonly #locks = new Map<string, Promise<unknown>>();

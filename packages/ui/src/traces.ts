@@ -166,6 +166,7 @@ export async function readTraceFile(path: string): Promise<TraceFileContents> {
  * interleave); resolves when the line is written.
  */
 export class TraceFileWriter {
+  /** The trace file. */
   readonly path: string;
   #queue: Promise<void> = Promise.resolve();
 
@@ -173,6 +174,7 @@ export class TraceFileWriter {
     this.path = path;
   }
 
+  /** Appends one request as a line; resolves once it is written. */
   append(request: unknown): Promise<void> {
     const line = `${JSON.stringify(request)}\n`;
     const next = this.#queue.then(async () => {

@@ -59,6 +59,7 @@ function idParam(value: string | null, name: string, what: string): number {
   return id;
 }
 
+/** The `/api/v1` routes over the id registry and the run store. */
 export class TrackingProtocol {
   readonly #ids: IdRegistry;
   readonly #runs: RunStore;

@@ -16,6 +16,29 @@ export type { FileStoreContents, ReadFileStoreOptions, SkippedFile, StoredRun, S
 export { HamiltonUIClient } from "./hamilton-ui-client.js";
 export type { HamiltonUIClientOptions } from "./hamilton-ui-client.js";
 export { nodeRunKey } from "./records.js";
+// The store's layout, for other readers and writers of it (the UI server writes runs in it).
+export {
+  DEFAULT_STORE_DIR,
+  fromFileName,
+  isHashedName,
+  isTemporaryFile,
+  parseProjectFolderName,
+  parseRunFileName,
+  parseTemplateFileName,
+  projectFolder,
+  projectIdFile,
+  runFile,
+  RUN_EXTENSION,
+  RUNS_FOLDER,
+  runsFolder,
+  TEMPLATE_EXTENSION,
+  templateFile,
+  TEMPLATES_FOLDER,
+  templatesFolder,
+  temporaryFile,
+  toFileName,
+} from "./store-layout.js";
+export type { ParsedName } from "./store-layout.js";
 export type {
   DagTemplateRecord,
   ErrorInfo,

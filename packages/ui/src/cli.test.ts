@@ -1,0 +1,151 @@
+import { appendFile } from "node:fs/promises";
+import { join } from "node:path";
+import { FileSink } from "@hamilton-ts/tracker";
+import { describe, expect, it } from "vitest";
+import { nodeRecord, runRecord } from "../test/records.js";
+import { tempDir } from "../test/temp.js";
+import { main } from "./cli.js";
+
+function io(env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const controller = new AbortController();
+  let onOut: ((text: string) => void) | undefined;
+  return {
+    out,
+    err,
+    controller,
+    /** Resolves with the first output that matches. */
+    waitFor(pattern: RegExp): Promise<RegExpMatchArray> {
+      const seen = out.join("").match(pattern);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve) => {
+        onOut = () => {
+          const match = out.join("").match(pattern);
+          if (match) resolve(match);
+        };
+      });
+    },
+    io: {
+      stdout: (text: string) => {
+        out.push(text);
+        onOut?.(text);
+      },
+      stderr: (text: string) => void err.push(text),
+      env,
+      signal: controller.signal,
+    },
+  };
+}
+
+const TRACE = "0af7651916cd43dd8448eb211c80319c";
+
+async function store(): Promise<string> {
+  const dir = await tempDir();
+  await new FileSink({ dir, fsync: false }).write("demo", [
+    runRecord("run-1", "RUNNING"),
+    nodeRecord("run-1", "llmClient", "SUCCESS", { traceId: TRACE, spanId: "1111111111111111" }),
+    nodeRecord("run-1", "universalTruth", "FAILURE", {
+      startTime: 1_700_000_000_300,
+      traceId: TRACE,
+      spanId: "2222222222222222",
+      error: { type: "Error", message: "bad \u001b[31mred", stack: undefined, cause: undefined },
+    }),
+    runRecord("run-1", "FAILURE"),
+  ]);
+  const span = (spanId: string, parentSpanId: string | undefined, name: string, start: number) => ({
+    traceId: TRACE,
+    spanId,
+    ...(parentSpanId === undefined ? {} : { parentSpanId }),
+    name,
+    kind: 1,
+    startTimeUnixNano: `${start}000000`,
+    endTimeUnixNano: `${start + 5}000000`,
+    attributes: [],
+    status: {},
+  });
+  const line = {
+    resourceSpans: [
+      {
+        resource: { attributes: [] },
+        scopeSpans: [
+          {
+            spans: [
+              span("0000000000000001", undefined, "run-1", 1_700_000_000_000),
+              span("2222222222222222", "0000000000000001", "universalTruth", 1_700_000_000_300),
+              span("3333333333333333", "2222222222222222", "openai.chat", 1_700_000_000_301),
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  await appendFile(join(dir, "traces.jsonl"), `${JSON.stringify(line)}\n`);
+  return dir;
+}
+
+describe("hamilton-ts-ui", () => {
+  it("runs: prints the runs list", async () => {
+    const dir = await store();
+    const t = io();
+    expect(await main(["runs", "--dir", dir], t.io)).toBe(0);
+    const text = t.out.join("");
+    expect(text).toMatch(/^RUN\s+PROJECT\s+DAG\s+STATUS/);
+    expect(text).toMatch(/run-1\s+demo\s+dag\s+FAILURE\s+2023-11-14 22:13:20\s+1.00 s\s+2\s+1/);
+  });
+
+  it("show: prints node runs and the trace tree, with control characters escaped", async () => {
+    const dir = await store();
+    const t = io();
+    expect(await main(["show", "run-1", "--dir", dir], t.io)).toBe(0);
+    const text = t.out.join("");
+    expect(text).toContain("Run run-1 · project demo · dag · FAILURE");
+    expect(text).toMatch(/llmClient\s+-\s+SUCCESS/);
+    expect(text).toContain("universalTruth failed: Error: bad \\x1b[31mred");
+    expect(text).not.toContain("\u001b");
+    expect(text).toContain("Trace:\n  run-1 (5 ms)\n    universalTruth (5 ms)\n      openai.chat (5 ms)\n");
+    const missing = io();
+    expect(await main(["show", "nope", "--dir", dir], missing.io)).toBe(1);
+    expect(missing.err.join("")).toMatch(/RUN_NOT_FOUND.*no run "nope"/);
+  });
+
+  it("serves, prints its URL, and closes when stopped", async () => {
+    const dir = await store();
+    const t = io();
+    const done = main(["--dir", dir, "--port", "0"], t.io);
+    const [, url] = await t.waitFor(/at (http:\/\/127\.0\.0\.1:\d+)\n/);
+    const res = await fetch(`${url}/api/runs`);
+    expect(((await res.json()) as { runs: unknown[] }).runs).toHaveLength(1);
+    t.controller.abort();
+    expect(await done).toBe(0);
+    expect(t.out.join("")).toContain("hamilton-ts-ui: closed");
+    await expect(fetch(`${url}/api/runs`)).rejects.toThrow();
+  });
+
+  it("refuses a non-loopback host without a key; takes the key from HAMILTON_TS_UI_API_KEY", async () => {
+    const dir = await tempDir();
+    const refused = io();
+    expect(await main(["--dir", dir, "--port", "0", "--host", "0.0.0.0"], refused.io)).toBe(1);
+    expect(refused.err.join("")).toMatch(/\[API_KEY_REQUIRED\].*0\.0\.0\.0/);
+
+    const t = io({ HAMILTON_TS_UI_API_KEY: "s3cret" });
+    const done = main(["--dir", dir, "--port", "0", "--host", "0.0.0.0"], t.io);
+    const [, url] = await t.waitFor(/at (http:\/\/[\d.]+:\d+)\n/);
+    expect((await fetch(`${url}/api/runs`)).status).toBe(401);
+    expect((await fetch(`${url}/api/runs`, { headers: { "x-api-key": "s3cret" } })).status).toBe(200);
+    t.controller.abort();
+    expect(await done).toBe(0);
+  });
+
+  it("explains bad arguments", async () => {
+    const t = io();
+    expect(await main(["--port", "abc"], t.io)).toBe(1);
+    expect(t.err.join("")).toMatch(/--port "abc"/);
+    const u = io();
+    expect(await main(["--nope"], u.io)).toBe(2);
+    expect(u.err.join("")).toMatch(/Usage:/);
+    const v = io();
+    expect(await main(["frobnicate"], v.io)).toBe(1);
+    expect(v.err.join("")).toMatch(/unknown command "frobnicate"/);
+  });
+});

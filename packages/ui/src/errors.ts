@@ -1,0 +1,32 @@
+/**
+ * What went wrong, as a stable code callers can branch on.
+ *
+ * - `INVALID_OPTION`: an option of `startUi` (or a command-line flag) has the wrong type or value.
+ * - `API_KEY_REQUIRED`: a host other than loopback was asked for without an API key.
+ * - `LISTEN_FAILED`: the server could not listen (the port is taken, the host is not this machine's).
+ * - `RUN_NOT_FOUND`: no run with the given id is in the store.
+ */
+export type UiErrorCode = "INVALID_OPTION" | "API_KEY_REQUIRED" | "LISTEN_FAILED" | "RUN_NOT_FOUND";
+
+const MARKER = Symbol.for("hamilton-ts.ui.error");
+
+/**
+ * The error `@hamilton-ts/ui` throws. Branch on `code`; use {@link UiError.isInstance} rather than
+ * `instanceof`, which fails across package copies.
+ */
+export class UiError extends Error {
+  /** What went wrong; see {@link UiErrorCode}. */
+  readonly code: UiErrorCode;
+
+  constructor(code: UiErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(message, "cause" in options ? { cause: options.cause } : undefined);
+    this.name = "UiError";
+    this.code = code;
+    Object.defineProperty(this, MARKER, { value: true });
+  }
+
+  /** True for any UI error, from any copy of the package. */
+  static isInstance(error: unknown): error is UiError {
+    return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * Writes the runs that arrive over the tracking protocol into the store, in the tracker's format:
+ * one `<project>/runs/<runId>.jsonl` per run (run id = the dag_run id), each change appended as a
+ * complete snapshot record (a run record, or a node record), so `readFileStore` folds them like a
+ * `FileSink`'s. Writes to one run are serialized; different runs are written concurrently. A run's
+ * state is kept in memory while it is used and read back from its file after a restart.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import {
+  isHashedName,
+  nodeRunKey,
+  projectFolder,
+  projectIdFile,
+  runFile,
+  runsFolder,
+  templateFile,
+  temporaryFile,
+  toFileName,
+  type DagTemplateRecord,
+  type NodeRunRecord,
+  type RunRecord,
+} from "@hamilton-ts/tracker";
+
+/** A Hamilton UI node attribute as it arrived (kept to answer `GET /dag_runs/{ids}?attr=`). */
+export interface StoredAttribute {
+  readonly node_name: string;
+  readonly name: string;
+  readonly type: string;
+  readonly schema_version: number;
+  readonly value: unknown;
+  readonly attribute_role: string;
+}
+
+/**
+ * A node record as this server writes it: the tracker's `NodeRunRecord`, plus the Hamilton UI
+ * attributes it was built from (by name), which readers of the tracker's format ignore.
+ */
+export type UiNodeRunRecord = NodeRunRecord & {
+  readonly uiAttributes?: Readonly<Record<string, StoredAttribute>>;
+  /** The task update's `realized_dependencies`. */
+  readonly realizedDependencies?: readonly string[];
+};
+
+/** The state of one run received over the protocol. */
+export interface RunState {
+  run: RunRecord;
+  readonly nodes: Map<string, UiNodeRunRecord>;
+}
+
+/** Runs kept in memory; older ones are read again from their file when needed. */
+const MAX_CACHED_RUNS = 1_000;
+
+/** The runs received over the protocol, in the store's directory (see the module's description). */
+export class RunStore {
+  /** The store's absolute directory. */
+  readonly dir: string;
+  readonly #cache = new Map<string, RunState>();
+  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #projects = new Set<string>();
+  readonly #templates = new Set<string>();
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** Makes a project's folders (and its `project.json` when its folder's name is a hash). */
+  async ensureProject(projectId: string): Promise<void> {
+    if (this.#projects.has(projectId)) return;
+    await mkdir(runsFolder(this.dir, projectId), { recursive: true });
+    if (isHashedName(toFileName(projectId))) {
+      await writeFile(projectIdFile(projectFolder(this.dir, projectId)), `${JSON.stringify({ projectId })}\n`, "utf8");
+    }
+    this.#projects.add(projectId);
+  }
+
+  /** Writes a template file (write-then-rename), once per path. */
+  async writeTemplate(projectId: string, template: DagTemplateRecord): Promise<void> {
+    const path = templateFile(this.dir, projectId, template.graphVersion);
+    if (this.#templates.has(path)) return;
+    await this.ensureProject(projectId);
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = temporaryFile(path, randomBytes(4).toString("hex"));
+    try {
+      await writeFile(tmp, `${JSON.stringify(template)}\n`, "utf8");
+      await rename(tmp, path);
+    } catch (error) {
+      await rm(tmp, { force: true }).catch(() => {});
+      throw error;
+    }
+    this.#templates.add(path);
+  }
+
+  /**
+   * Runs `change` on a run's state with the run locked (no other change to it meanwhile), then
+   * appends the records it returns to the run's file in one write (fsynced when the run has
+   * ended) and resolves once they are written. `state` is undefined for a run with no file yet.
+   */
+  async update<T>(
+    projectId: string,
+    runId: string,
+    change: (state: RunState | undefined) => {
+      records: readonly (RunRecord | UiNodeRunRecord)[];
+      state?: RunState;
+      value: T;
+    },
+  ): Promise<T> {
+    const key = `${projectId}\0${runId}`;
+    const previous = this.#locks.get(key) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const state = await this.#load(key, projectId, runId);
+      const { records, state: created, value } = change(state);
+      const current = created ?? state;
+      if (records.length > 0) {
+        await this.ensureProject(projectId);
+        const path = runFile(this.dir, projectId, runId);
+        const file = await open(path, "a");
+        try {
+          await file.writeFile(records.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
+          if (current !== undefined && current.run.status !== "RUNNING") await file.sync();
+        } finally {
+          await file.close();
+        }
+      }
+      if (current !== undefined) this.#remember(key, current);
+      return value;
+    });
+    const settled = next.catch(() => {});
+    this.#locks.set(key, settled);
+    void settled.then(() => {
+      if (this.#locks.get(key) === settled) this.#locks.delete(key);
+    });
+    return next;
+  }
+
+  /** A run's state, without changing it. */
+  read(projectId: string, runId: string): Promise<RunState | undefined> {
+    return this.update(projectId, runId, (state) => ({ records: [], value: state }));
+  }
+
+  /** Resolves once every write started so far has settled. */
+  async idle(): Promise<void> {
+    while (this.#locks.size > 0) await Promise.all(this.#locks.values());
+  }
+
+  #remember(key: string, state: RunState): void {
+    this.#cache.delete(key);
+    this.#cache.set(key, state);
+    if (this.#cache.size > MAX_CACHED_RUNS) this.#cache.delete(this.#cache.keys().next().value!);
+  }
+
+  async #load(key: string, projectId: string, runId: string): Promise<RunState | undefined> {
+    const cached = this.#cache.get(key);
+    if (cached !== undefined) return cached;
+    let text: string;
+    try {
+      text = await readFile(runFile(this.dir, projectId, runId), "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+    // This server writes whole snapshots in order: the last record of each key is the state.
+    let run: RunRecord | undefined;
+    const nodes = new Map<string, UiNodeRunRecord>();
+    for (const line of text.split("\n")) {
+      if (line.length === 0) continue;
+      try {
+        const record = JSON.parse(line) as RunRecord | UiNodeRunRecord;
+        if (record.type === "run") run = record;
+        else if (record.type === "node_run") nodes.set(nodeRunKey(record), record);
+      } catch {
+        // A torn line: the records before and after it still count.
+      }
+    }
+    return run === undefined ? undefined : { run, nodes };
+  }
+}

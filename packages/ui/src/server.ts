@@ -1,0 +1,280 @@
+/**
+ * `startUi`: the HTTP server. One `node:http` server routes to the tracking protocol
+ * (`/api/v1/...`), the OTLP receiver (`POST /v1/traces`), the read API (`/api/runs`,
+ * `/api/traces`) and the pages (`/`, `/runs/<id>`, `/dashboard/project/<p>/runs/<id>`).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { isIP, type AddressInfo, type Socket } from "node:net";
+import { resolve } from "node:path";
+import { DEFAULT_STORE_DIR } from "@hamilton-ts/tracker";
+import { isAuthorized } from "./auth.js";
+import { DEFAULT_MAX_BODY_BYTES, parseJson, readBody } from "./body.js";
+import { UiError } from "./errors.js";
+import { checkId, HttpError } from "./http-error.js";
+import { IdRegistry } from "./ids.js";
+import { decodeTraces, encodeResponse, otlpEncoding } from "./otlp.js";
+import { CONTENT_SECURITY_POLICY, placeholderPage } from "./page.js";
+import { getRun, getTrace, listRuns, parseLimit, storeStatus } from "./read-api.js";
+import { RunStore } from "./run-store.js";
+import { TraceFileWriter, tracesFile } from "./traces.js";
+import { TrackingProtocol } from "./tracking.js";
+
+/** The port of the Hamilton UI, so `HamiltonUIClient`'s default URL reaches this server. */
+export const DEFAULT_PORT = 8241;
+/** Loopback: only this machine can connect. */
+export const DEFAULT_HOST = "127.0.0.1";
+
+/** Options of {@link startUi}. */
+export interface UiOptions {
+  /** The store's directory (created when needed). Default: `.hamilton-ts` in the working directory. */
+  readonly dir?: string;
+  /** The port; 0 picks a free one. Default: 8241, the Hamilton UI's. */
+  readonly port?: number;
+  /**
+   * The address to listen on. Default: `127.0.0.1`. Any other than a loopback address needs an
+   * {@link apiKey}: the store holds code, inputs and results.
+   */
+  readonly host?: string;
+  /**
+   * A key every request must carry, as `x-api-key` (what both Hamilton SDKs send) or
+   * `Authorization: Bearer <key>`; a missing or wrong key is a 401. Default: none (loopback only).
+   */
+  readonly apiKey?: string;
+  /** The largest request body accepted, before and after gzip; larger is a 413. Default: 16 MB. */
+  readonly maxBodyBytes?: number;
+}
+
+/** A running server. */
+export interface UiServer {
+  /** Its address, e.g. `http://127.0.0.1:8241`. */
+  readonly url: string;
+  /** The port it listens on (the free one picked for `port: 0`). */
+  readonly port: number;
+  /** The absolute directory of the store it serves. */
+  readonly dir: string;
+  /**
+   * Stops listening; resolves once every connection is closed and everything received is written.
+   * Requests already being handled are answered first.
+   */
+  close(): Promise<void>;
+}
+
+function isLoopback(host: string): boolean {
+  if (host === "localhost") return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  if (isIP(host) === 6) return host === "::1" || host === "0:0:0:0:0:0:0:1";
+  return false;
+}
+
+function resolveOptions(options: UiOptions) {
+  const port = options.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UiError(
+      "INVALID_OPTION",
+      `startUi: option "port" is ${String(port)}; expected a whole number from 0 to 65535 (0 picks a free port).`,
+    );
+  }
+  const host = options.host ?? DEFAULT_HOST;
+  if (typeof host !== "string" || host.length === 0) {
+    throw new UiError(
+      "INVALID_OPTION",
+      `startUi: option "host" is ${JSON.stringify(host)}; expected an address such as 127.0.0.1.`,
+    );
+  }
+  const apiKey = options.apiKey === "" ? undefined : options.apiKey;
+  if (apiKey !== undefined && typeof apiKey !== "string") {
+    throw new UiError("INVALID_OPTION", `startUi: option "apiKey" must be a string.`);
+  }
+  if (apiKey === undefined && !isLoopback(host)) {
+    throw new UiError(
+      "API_KEY_REQUIRED",
+      `startUi: host "${host}" is reachable from other machines, and the store holds code, inputs and results. Give an API key (option apiKey, --api-key or HAMILTON_TS_UI_API_KEY), or listen on 127.0.0.1.`,
+    );
+  }
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
+    throw new UiError(
+      "INVALID_OPTION",
+      `startUi: option "maxBodyBytes" is ${String(maxBodyBytes)}; expected a positive whole number of bytes.`,
+    );
+  }
+  return { dir: resolve(options.dir ?? DEFAULT_STORE_DIR), port, host, apiKey, maxBodyBytes };
+}
+
+interface Answer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string | Buffer;
+}
+
+const json = (status: number, value: unknown): Answer => ({
+  status,
+  contentType: "application/json; charset=utf-8",
+  body: JSON.stringify(value),
+});
+const html = (status: number, text: string): Answer => ({
+  status,
+  contentType: "text/html; charset=utf-8",
+  body: text,
+});
+
+/**
+ * Starts the server; resolves once it is listening.
+ *
+ * ```ts
+ * const ui = await startUi({ dir: ".hamilton-ts", port: 0 });
+ * console.log(`open ${ui.url}`);
+ * await ui.close();
+ * ```
+ *
+ * @throws UiError `API_KEY_REQUIRED` for a non-loopback host without an API key, `INVALID_OPTION`,
+ * or `LISTEN_FAILED` (the port is taken, the address is not this machine's).
+ */
+export async function startUi(options: UiOptions = {}): Promise<UiServer> {
+  const { dir, port, host, apiKey, maxBodyBytes } = resolveOptions(options);
+  const ids = await IdRegistry.open(dir);
+  const runs = new RunStore(dir);
+  const protocol = new TrackingProtocol(ids, runs);
+  const traces = new TraceFileWriter(tracesFile(dir));
+  const pending = new Set<Promise<void>>();
+
+  async function route(req: IncomingMessage, url: URL): Promise<Answer> {
+    const method = req.method ?? "GET";
+    const path = url.pathname;
+    if (!isAuthorized(req.headers, apiKey)) {
+      return json(401, { detail: "A valid API key is required: send it as x-api-key or Authorization: Bearer <key>." });
+    }
+    if (path.startsWith("/api/v1/")) {
+      let body: Promise<unknown> | undefined;
+      const answer = await protocol.handle({
+        method,
+        path: path.slice("/api/v1".length),
+        query: url.searchParams,
+        user: typeof req.headers["x-api-user"] === "string" ? req.headers["x-api-user"] : undefined,
+        body: () => (body ??= readBody(req, maxBodyBytes).then((b) => parseJson(b, `${method} ${path}`))),
+      });
+      if (answer !== undefined) return json(answer.status, answer.body);
+    } else if (path === "/v1/traces") {
+      if (method !== "POST") return json(405, { error: "POST /v1/traces takes OTLP trace exports." });
+      const encoding = otlpEncoding(req.headers["content-type"]);
+      const decoded = decodeTraces(await readBody(req, maxBodyBytes), encoding);
+      if (decoded.spans > 0) await traces.append(decoded.request);
+      const response = encodeResponse(decoded, encoding);
+      return { status: 200, contentType: response.contentType, body: response.body };
+    } else if (method === "GET" && path === "/api/runs") {
+      const q = url.searchParams;
+      const project = q.get("project") || undefined;
+      return json(200, {
+        runs: await listRuns(dir, {
+          project: project === undefined ? undefined : checkId("project", project),
+          dag: q.get("dag") || undefined,
+          status: q.get("status") || undefined,
+          limit: parseLimit(q.get("limit")),
+        }),
+      });
+    } else if (method === "GET" && path === "/api/store") {
+      return json(200, await storeStatus(dir));
+    } else if (method === "GET" && path.startsWith("/api/runs/")) {
+      const runId = checkId("run id", decodeURIComponent(path.slice("/api/runs/".length)));
+      const run = await getRun(dir, runId);
+      return run === undefined
+        ? json(404, { error: `No run with id ${JSON.stringify(runId)} in the store.` })
+        : json(200, run);
+    } else if (method === "GET" && path.startsWith("/api/traces/")) {
+      const traceId = decodeURIComponent(path.slice("/api/traces/".length));
+      if (!/^[0-9a-f]{32}$/i.test(traceId))
+        throw new HttpError(400, `Trace id ${JSON.stringify(traceId.slice(0, 100))} is not 32 hex digits.`);
+      return json(200, await getTrace(dir, traceId));
+    } else if (method === "GET" && path === "/") {
+      return html(200, placeholderPage("Runs", await listRuns(dir)));
+    } else if (method === "GET") {
+      const m = /^\/runs\/([^/]+)\/?$/.exec(path) ?? /^\/dashboard\/project\/[^/]+\/runs\/([^/]+)\/?$/.exec(path);
+      if (m) {
+        const runId = checkId("run id", decodeURIComponent(m[1]!));
+        const run = await getRun(dir, runId);
+        return run === undefined
+          ? html(404, placeholderPage(`No run ${runId}`, { error: `No run with id ${runId} in the store.` }))
+          : html(200, placeholderPage(`Run ${runId}`, run));
+      }
+    }
+    return json(404, { error: `No route for ${method} ${path}.` });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let answer: Answer;
+    try {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      answer = await route(req, url);
+    } catch (error) {
+      if (error instanceof HttpError) answer = json(error.status, { error: error.message, detail: error.message });
+      else if (error instanceof URIError)
+        answer = json(400, { error: `The path is not valid percent-encoding (${error.message}).` });
+      else {
+        process.emitWarning(`hamilton-ts-ui: ${req.method} ${req.url}: ${(error as Error)?.stack ?? String(error)}`);
+        answer = json(500, { error: `The server failed: ${(error as Error)?.message ?? String(error)}` });
+      }
+    }
+    const headers: Record<string, string | number> = {
+      "content-type": answer.contentType,
+      "content-length": Buffer.byteLength(answer.body),
+      "content-security-policy": CONTENT_SECURITY_POLICY,
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "no-referrer",
+      "cache-control": "no-store",
+    };
+    // The rest of a refused body is not read: close the connection after the answer.
+    if (answer.status === 413 || !req.complete) headers.connection = "close";
+    res.writeHead(answer.status, headers);
+    res.end(answer.body);
+    if (!req.complete) req.resume();
+  }
+
+  const server = createServer((req, res) => {
+    const done = handle(req, res).finally(() => pending.delete(done));
+    pending.add(done);
+  });
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  server.on("clientError", (_error, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+    else socket.destroy();
+  });
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolveListen();
+      });
+    });
+  } catch (error) {
+    throw new UiError(
+      "LISTEN_FAILED",
+      `startUi: cannot listen on ${host}:${port} (${(error as Error).message}). Choose another port (--port, or 0 for a free one) or host.`,
+      { cause: error },
+    );
+  }
+  const address = server.address() as AddressInfo;
+  const urlHost = isIP(host) === 6 ? `[${host}]` : host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    port: address.port,
+    dir,
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+        server.closeIdleConnections();
+        while (pending.size > 0) await Promise.allSettled([...pending]);
+        server.closeIdleConnections();
+        for (const socket of sockets) if (!socket.destroyed) socket.end();
+        await closed;
+        await Promise.all([runs.idle(), traces.idle(), ids.idle()]);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,434 @@
+/**
+ * The Hamilton UI tracking protocol under `/api/v1/`: the endpoints apache/hamilton's Python
+ * `hamilton_sdk` and `@hamilton-ts/tracker`'s `HamiltonUIClient` call, answered with the real
+ * backend's shapes (the `trackingserver_*` apps' `schema.py`: `DAGTemplateOut`, `DAGRunOut`,
+ * `DAGRunOutWithData`, ...). Unlike the real backend it is forgiving, as a local single-user tool:
+ * an unknown project is created on first use, a template registered twice is the same template,
+ * and a re-sent task update or attribute replaces the earlier one.
+ */
+import { nodeRunKey, type NodeRunRecord, type RunRecord } from "@hamilton-ts/tracker";
+import { checkId, HttpError } from "./http-error.js";
+import type { IdRegistry, RunEntry, TemplateEntry } from "./ids.js";
+import {
+  errorFromAttribute,
+  isoTime,
+  objectBody,
+  parseStatus,
+  parseTime,
+  runOutputs,
+  runTags,
+  stringField,
+  summarizeValues,
+  summaryFromAttribute,
+  templateRecord,
+} from "./protocol-records.js";
+import type { RunState, RunStore, StoredAttribute, UiNodeRunRecord } from "./run-store.js";
+
+/** A request to the protocol, already authorized. */
+export interface ProtocolRequest {
+  readonly method: string;
+  /** The path below `/api/v1`, e.g. `/dag_runs/3/`. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** The `x-api-user` header (the run's username). */
+  readonly user: string | undefined;
+  /** The parsed JSON body (read only for methods that carry one). */
+  readonly body: () => Promise<unknown>;
+}
+
+/** An answer: a status and a JSON body. */
+export interface ProtocolAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+type Json = Record<string, unknown>;
+/** Extra run fields this server keeps to answer with what arrived (readers ignore them). */
+type UiRunRecord = RunRecord & { readonly uiInputs?: unknown };
+
+const ok = (body: unknown): ProtocolAnswer => ({ status: 200, body });
+
+function idParam(value: string | null, name: string, what: string): number {
+  const id = Number(value);
+  if (value === null || !Number.isSafeInteger(id) || id < 0) {
+    throw new HttpError(
+      400,
+      `${what}: query parameter "${name}" must be a whole number, got ${JSON.stringify(value)}.`,
+    );
+  }
+  return id;
+}
+
+/** The `/api/v1` routes over the id registry and the run store. */
+export class TrackingProtocol {
+  readonly #ids: IdRegistry;
+  readonly #runs: RunStore;
+  /** Template registrations, one at a time (so one template is never registered twice). */
+  #templateLock: Promise<unknown> = Promise.resolve();
+
+  constructor(ids: IdRegistry, runs: RunStore) {
+    this.#ids = ids;
+    this.#runs = runs;
+  }
+
+  /** Answers a request, or undefined when no route matches. */
+  async handle(request: ProtocolRequest): Promise<ProtocolAnswer | undefined> {
+    const { method, path, query } = request;
+    let m: RegExpExecArray | null;
+    if (method === "GET" && (path === "/phone_home" || path === "/phone_home/"))
+      return ok({ success: true, message: "hamilton-ts-ui is listening" });
+    if (method === "GET" && path === "/health") return ok(true);
+    if (method === "GET" && (m = /^\/projects\/([^/]+)\/?$/.exec(path)))
+      return this.#project(decodeURIComponent(m[1]!));
+    if (method === "GET" && path === "/dag_templates/exists/") return this.#templateExists(query);
+    if (method === "POST" && (path === "/dag_templates" || path === "/dag_templates/")) {
+      const projectId = checkId("project_id", query.get("project_id") ?? "");
+      return this.#createTemplate(projectId, objectBody(await request.body(), "POST /api/v1/dag_templates"));
+    }
+    if (method === "POST" && (path === "/dag_runs" || path === "/dag_runs/")) {
+      const templateId = idParam(query.get("dag_template_id"), "dag_template_id", "POST /api/v1/dag_runs");
+      return this.#createRun(templateId, objectBody(await request.body(), "POST /api/v1/dag_runs"), request.user);
+    }
+    if (method === "GET" && path === "/dag_runs/latest/") return this.#latestRuns(query);
+    if (method === "PUT" && (m = /^\/dag_runs\/(\d+)\/?$/.exec(path)))
+      return this.#endRun(Number(m[1]), objectBody(await request.body(), `PUT /api/v1/dag_runs/${m[1]}/`));
+    if (method === "GET" && (m = /^\/dag_runs\/([\d,]+)\/?$/.exec(path))) return this.#runsWithData(m[1]!, query);
+    if (method === "PUT" && (path === "/dag_runs_bulk" || path === "/dag_runs_bulk/")) {
+      const dagRunId = idParam(query.get("dag_run_id"), "dag_run_id", "PUT /api/v1/dag_runs_bulk");
+      return this.#bulk(dagRunId, objectBody(await request.body(), "PUT /api/v1/dag_runs_bulk"));
+    }
+    return undefined;
+  }
+
+  async #project(id: string): Promise<ProtocolAnswer> {
+    const projectId = checkId("project id", id);
+    // A project not known yet is created on first use: this is a single-user local tool.
+    await this.#runs.ensureProject(projectId);
+    return ok({
+      id: /^\d+$/.test(projectId) ? Number(projectId) : projectId,
+      name: projectId,
+      description: "",
+      tags: {},
+      attributes: [],
+      visibility: {},
+      created_at: null,
+      updated_at: null,
+    });
+  }
+
+  #templateOut(entry: TemplateEntry): Json {
+    return {
+      id: entry.id,
+      project: /^\d+$/.test(entry.projectId) ? Number(entry.projectId) : entry.projectId,
+      name: entry.name,
+      template_type: "HAMILTON",
+      dag_hash: entry.dagHash,
+      code_hash: entry.codeHash,
+      is_active: true,
+      created_at: isoTime(entry.createdAt),
+      updated_at: isoTime(entry.createdAt),
+    };
+  }
+
+  #templateExists(query: URLSearchParams): ProtocolAnswer {
+    const projectId = query.get("project_id");
+    const [dagHash, codeHash, name] = [query.get("dag_hash"), query.get("code_hash"), query.get("dag_name")];
+    if (projectId === null || dagHash === null || codeHash === null || name === null) {
+      throw new HttpError(
+        400,
+        "GET /api/v1/dag_templates/exists/: needs project_id, dag_hash, code_hash and dag_name.",
+      );
+    }
+    const found = this.#ids.findTemplate(checkId("project_id", projectId), dagHash, codeHash, name);
+    return ok(found === undefined ? null : this.#templateOut(found));
+  }
+
+  async #createTemplate(projectId: string, body: Json): Promise<ProtocolAnswer> {
+    const what = "POST /api/v1/dag_templates";
+    const name = stringField(body, "name", what);
+    const dagHash = stringField(body, "dag_hash", what);
+    const codeHash = stringField(body, "code_hash", what);
+    // Check the body converts before an id is handed out.
+    templateRecord(body, "check", 0);
+    const next = this.#templateLock.then(async () => {
+      const existing = this.#ids.findTemplate(projectId, dagHash, codeHash, name);
+      if (existing !== undefined) return existing;
+      await this.#runs.ensureProject(projectId);
+      const entry = await this.#ids.addTemplate({ projectId, name, dagHash, codeHash });
+      await this.#runs.writeTemplate(projectId, templateRecord(body, entry.graphVersion, entry.createdAt));
+      return entry;
+    });
+    this.#templateLock = next.catch(() => {});
+    return ok(this.#templateOut(await next));
+  }
+
+  #runOut(entry: RunEntry, run: UiRunRecord): Json {
+    return {
+      id: entry.id,
+      dag_template: entry.templateId,
+      dag_template_id: entry.templateId,
+      run_start_time: isoTime(run.startTime),
+      run_end_time: isoTime(run.endTime),
+      run_status: run.status,
+      tags: run.tags,
+      inputs: run.uiInputs ?? {},
+      outputs: run.finalVars,
+      launched_by: null,
+      username_resolved: run.username.length > 0 ? run.username : null,
+      created_at: isoTime(entry.createdAt),
+      updated_at: isoTime(run.endTime ?? entry.createdAt),
+    };
+  }
+
+  #runEntry(dagRunId: number): RunEntry {
+    const entry = this.#ids.runs.get(dagRunId);
+    if (entry === undefined) throw new HttpError(404, `DAG run with ID ${dagRunId} does not exist.`);
+    return entry;
+  }
+
+  async #state(entry: RunEntry): Promise<RunState> {
+    const state = await this.#runs.read(entry.projectId, String(entry.id));
+    if (state === undefined)
+      throw new HttpError(404, `DAG run with ID ${entry.id} has no records in the store (was its file deleted?).`);
+    return state;
+  }
+
+  async #createRun(templateId: number, body: Json, user: string | undefined): Promise<ProtocolAnswer> {
+    const what = "POST /api/v1/dag_runs";
+    const template = this.#ids.templates.get(templateId);
+    if (template === undefined) {
+      throw new HttpError(
+        404,
+        `${what}: no DAG template with id ${templateId}; register it first (POST /api/v1/dag_templates).`,
+      );
+    }
+    const startTime = parseTime(body.run_start_time, "run_start_time", what) ?? Date.now();
+    const status = body.run_status === undefined ? "RUNNING" : parseStatus(body.run_status, "run_status", what);
+    const entry = await this.#ids.addRun(templateId, template.projectId);
+    const run: UiRunRecord = {
+      type: "run",
+      runId: String(entry.id),
+      dagName: template.name,
+      graphVersion: template.graphVersion,
+      dagHash: template.dagHash,
+      codeHash: template.codeHash,
+      username: user ?? "",
+      status,
+      startTime,
+      endTime: undefined,
+      durationMs: undefined,
+      finalVars: runOutputs(body.outputs),
+      inputs: summarizeValues(body.inputs),
+      overrides: [],
+      config: {},
+      tags: runTags(body.tags),
+      error: undefined,
+      uiInputs: body.inputs ?? {},
+    };
+    await this.#runs.update(template.projectId, run.runId, () => ({
+      records: [run],
+      state: { run, nodes: new Map() },
+      value: undefined,
+    }));
+    return ok(this.#runOut(entry, run));
+  }
+
+  async #endRun(dagRunId: number, body: Json): Promise<ProtocolAnswer> {
+    const what = `PUT /api/v1/dag_runs/${dagRunId}/`;
+    const entry = this.#runEntry(dagRunId);
+    const status = parseStatus(body.run_status, "run_status", what);
+    const endTime = parseTime(body.run_end_time, "run_end_time", what);
+    const run = await this.#runs.update(entry.projectId, String(dagRunId), (state) => {
+      if (state === undefined) throw new HttpError(404, `${what}: the run has no records in the store.`);
+      const upsert = body.upsert_tags === null || body.upsert_tags === undefined ? {} : runTags(body.upsert_tags);
+      const end = status === "RUNNING" ? undefined : (endTime ?? Date.now());
+      state.run = {
+        ...state.run,
+        status,
+        endTime: end,
+        durationMs: end === undefined ? undefined : Math.max(0, end - state.run.startTime),
+        tags: { ...state.run.tags, ...upsert },
+      };
+      return { records: [state.run], value: state.run };
+    });
+    return ok(this.#runOut(entry, run));
+  }
+
+  async #latestRuns(query: URLSearchParams): Promise<ProtocolAnswer> {
+    const what = "GET /api/v1/dag_runs/latest/";
+    const templateId = query.get("dag_template_id");
+    const projectId = query.get("project_id");
+    if (templateId !== null && projectId !== null) {
+      throw new HttpError(422, `${what}: can only specify one of project_id/dag_template_id.`);
+    }
+    const limit = query.get("limit") === null ? 100 : idParam(query.get("limit"), "limit", what);
+    const offset = query.get("offset") === null ? 0 : idParam(query.get("offset"), "offset", what);
+    const template = templateId === null ? undefined : idParam(templateId, "dag_template_id", what);
+    const entries = [...this.#ids.runs.values()]
+      .filter(
+        (r) =>
+          (template === undefined || r.templateId === template) && (projectId === null || r.projectId === projectId),
+      )
+      .sort((a, b) => b.id - a.id)
+      .slice(offset, offset + limit);
+    const out: Json[] = [];
+    for (const entry of entries) {
+      const state = await this.#runs.read(entry.projectId, String(entry.id));
+      if (state !== undefined) out.push(this.#runOut(entry, state.run));
+    }
+    return ok(out);
+  }
+
+  async #runsWithData(ids: string, query: URLSearchParams): Promise<ProtocolAnswer> {
+    const types = new Set(query.getAll("attr"));
+    const out: Json[] = [];
+    for (const text of ids.split(",")) {
+      const entry = this.#runEntry(idParam(text, "dag_run_ids", "GET /api/v1/dag_runs/{ids}"));
+      const state = await this.#state(entry);
+      out.push({
+        ...this.#runOut(entry, state.run),
+        node_runs: [...state.nodes.entries()].map(([nodeName, node]) => ({
+          node_template_name: node.node,
+          node_name: nodeName,
+          realized_dependencies: node.realizedDependencies ?? [],
+          status: node.status,
+          start_time: isoTime(node.startTime),
+          end_time: isoTime(node.endTime),
+          dag_run: entry.id,
+          dag_run_id: entry.id,
+          attributes: Object.values(node.uiAttributes ?? {})
+            .filter((a) => types.has(a.type))
+            .map((a) => ({ ...a, dag_run: entry.id, dag_run_id: entry.id })),
+        })),
+      });
+    }
+    return ok(out);
+  }
+
+  async #bulk(dagRunId: number, body: Json): Promise<ProtocolAnswer> {
+    const what = "PUT /api/v1/dag_runs_bulk";
+    const entry = this.#runEntry(dagRunId);
+    const updates = body.task_updates ?? [];
+    const attributes = body.attributes ?? [];
+    if (!Array.isArray(updates) || !Array.isArray(attributes)) {
+      throw new HttpError(400, `${what}: "task_updates" and "attributes" must be arrays.`);
+    }
+    // Read and check everything before anything is written.
+    const tasks = updates.map((raw, i) => {
+      const where = `${what}: task_updates[${i}]`;
+      const t = objectBody(raw, where);
+      return {
+        node: stringField(t, "node_template_name", where),
+        nodeName: stringField(t, "node_name", where),
+        status: parseStatus(t.status, "status", where),
+        startTime: parseTime(t.start_time, "start_time", where),
+        endTime: parseTime(t.end_time, "end_time", where),
+        dependencies: Array.isArray(t.realized_dependencies) ? t.realized_dependencies.map(String) : undefined,
+      };
+    });
+    const attrs: StoredAttribute[] = attributes
+      .filter((raw) => raw !== null)
+      .map((raw, i) => {
+        const where = `${what}: attributes[${i}]`;
+        const a = objectBody(raw, where);
+        return {
+          node_name: stringField(a, "node_name", where),
+          name: stringField(a, "name", where),
+          type: stringField(a, "type", where),
+          schema_version: typeof a.schema_version === "number" ? a.schema_version : 1,
+          value: a.value ?? null,
+          attribute_role: typeof a.attribute_role === "string" ? a.attribute_role : "result_summary",
+        };
+      });
+    await this.#runs.update(entry.projectId, String(dagRunId), (state) => {
+      if (state === undefined) throw new HttpError(404, `${what}: DAG run ${dagRunId} has no records in the store.`);
+      const touched = new Set<string>();
+      for (const t of tasks) {
+        const current = state.nodes.get(t.nodeName);
+        const next = mergeTask(current, t, String(dagRunId), state.run.startTime);
+        state.nodes.set(t.nodeName, next);
+        touched.add(t.nodeName);
+      }
+      for (const a of attrs) {
+        const current =
+          state.nodes.get(a.node_name) ?? newNode(a.node_name, a.node_name, String(dagRunId), state.run.startTime);
+        state.nodes.set(a.node_name, withAttribute(current, a));
+        touched.add(a.node_name);
+      }
+      return { records: [...touched].map((name) => state.nodes.get(name)!), value: undefined };
+    });
+    return ok(null);
+  }
+}
+
+function splitTask(nodeName: string, node: string): string | undefined {
+  if (nodeName === node) return undefined;
+  return nodeName.endsWith(`-${node}`) ? nodeName.slice(0, -(node.length + 1)) : nodeName;
+}
+
+function newNode(node: string, nodeName: string, runId: string, startTime: number): UiNodeRunRecord {
+  return {
+    type: "node_run",
+    runId,
+    node,
+    taskId: splitTask(nodeName, node),
+    attempt: 1,
+    status: "RUNNING",
+    startTime,
+    endTime: undefined,
+    durationMs: undefined,
+    result: undefined,
+    error: undefined,
+    warnings: undefined,
+    traceId: undefined,
+    spanId: undefined,
+  };
+}
+
+/** A task update on a node: a re-sent or late `RUNNING` never replaces a final status. */
+function mergeTask(
+  current: UiNodeRunRecord | undefined,
+  t: {
+    node: string;
+    nodeName: string;
+    status: NodeRunRecord["status"];
+    startTime: number | undefined;
+    endTime: number | undefined;
+    dependencies: string[] | undefined;
+  },
+  runId: string,
+  runStart: number,
+): UiNodeRunRecord {
+  const base = current ?? newNode(t.node, t.nodeName, runId, t.startTime ?? runStart);
+  const keep = t.status === "RUNNING" && base.status !== "RUNNING";
+  const status = keep ? base.status : t.status;
+  const startTime = t.startTime ?? base.startTime;
+  const endTime = keep ? base.endTime : (t.endTime ?? base.endTime);
+  const next: UiNodeRunRecord = {
+    ...base,
+    node: t.node,
+    taskId: splitTask(t.nodeName, t.node),
+    status,
+    startTime,
+    endTime,
+    durationMs: endTime === undefined ? undefined : Math.max(0, endTime - startTime),
+    ...(t.dependencies === undefined ? {} : { realizedDependencies: t.dependencies }),
+  };
+  // The key the store folds by must be the node_name the protocol uses.
+  return nodeRunKey(next) === t.nodeName ? next : { ...next, taskId: undefined, node: t.nodeName };
+}
+
+/** An attribute on a node: stored by name (a re-sent one replaces it), and read into the record. */
+function withAttribute(node: UiNodeRunRecord, a: StoredAttribute): UiNodeRunRecord {
+  const uiAttributes = { ...node.uiAttributes, [a.name]: a };
+  if (a.attribute_role === "error" || a.type === "error")
+    return { ...node, uiAttributes, error: errorFromAttribute(a.value) };
+  if (a.name === "trace") {
+    const inner = ((a.value as Json | null)?.value ?? a.value) as Json | null;
+    const traceId = typeof inner?.trace_id === "string" ? inner.trace_id : undefined;
+    const spanId = typeof inner?.span_id === "string" ? inner.span_id : undefined;
+    return { ...node, uiAttributes, traceId, spanId };
+  }
+  if (a.name === "result_summary") return { ...node, uiAttributes, result: summaryFromAttribute(a) };
+  return { ...node, uiAttributes };
+}

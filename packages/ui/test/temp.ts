@@ -1,0 +1,28 @@
+/** Temporary store directories for tests, removed after each test. */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach } from "vitest";
+import { startUi, type UiOptions, type UiServer } from "../src/server.js";
+
+const dirs: string[] = [];
+const servers: UiServer[] = [];
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** A fresh empty directory, removed after the test. */
+export async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "hamilton-ts-ui-"));
+  dirs.push(dir);
+  return dir;
+}
+
+/** `startUi` on a free port over `dir` (a fresh directory by default), closed after the test. */
+export async function serve(options: UiOptions = {}): Promise<UiServer> {
+  const ui = await startUi({ port: 0, ...options, dir: options.dir ?? (await tempDir()) });
+  servers.push(ui);
+  return ui;
+}

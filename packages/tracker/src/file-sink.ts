@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { access, mkdir, open, rename, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, open, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { DagTemplateRecord, ProjectId, TrackerRecord, TrackerSink } from "./records.js";
 import {
@@ -10,8 +9,8 @@ import {
   runFile,
   runsFolder,
   templateFile,
-  temporaryFile,
   toFileName,
+  writeWholeFile,
 } from "./store-layout.js";
 
 /** Options of {@link FileSink}. */
@@ -150,14 +149,7 @@ export class FileSink implements TrackerSink {
 
   /** Write-then-rename: a reader never sees half a template. */
   async #writeTemplateFile(path: string, template: DagTemplateRecord): Promise<void> {
-    const tmp = temporaryFile(path, randomBytes(4).toString("hex"));
-    try {
-      await writeFile(tmp, `${JSON.stringify(template)}\n`, "utf8");
-      await rename(tmp, path);
-    } catch (error) {
-      await rm(tmp, { force: true }).catch(() => {});
-      throw error;
-    }
+    await writeWholeFile(path, `${JSON.stringify(template)}\n`);
   }
 
   async #mkdir(dir: string): Promise<void> {

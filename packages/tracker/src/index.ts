@@ -37,6 +37,7 @@ export {
   templatesFolder,
   temporaryFile,
   toFileName,
+  writeWholeFile,
 } from "./store-layout.js";
 export type { ParsedName } from "./store-layout.js";
 export type {

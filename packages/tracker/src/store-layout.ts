@@ -16,7 +16,8 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ProjectId } from "./records.js";
 
@@ -102,6 +103,21 @@ export function isTemporaryFile(name: string): boolean {
 /** A unique temporary name beside `path`, for write-then-rename (`<path>.<pid>.<hex>.tmp`). */
 export function temporaryFile(path: string, unique: string): string {
   return `${path}.${process.pid}.${unique}${TEMPORARY_EXTENSION}`;
+}
+
+/**
+ * Writes a whole file by write-then-rename (through a {@link temporaryFile} beside it), so a
+ * reader never sees half of it; the temporary file is removed if the write fails.
+ */
+export async function writeWholeFile(path: string, text: string): Promise<void> {
+  const tmp = temporaryFile(path, randomBytes(4).toString("hex"));
+  try {
+    await writeFile(tmp, text, "utf8");
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw error;
+  }
 }
 
 function parseName(name: string): ParsedName | undefined {

@@ -5,8 +5,7 @@
  * `FileSink`'s. Writes to one run are serialized; different runs are written concurrently. A run's
  * state is kept in memory while it is used and read back from its file after a restart.
  */
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import {
   isHashedName,
@@ -16,8 +15,8 @@ import {
   runFile,
   runsFolder,
   templateFile,
-  temporaryFile,
   toFileName,
+  writeWholeFile,
   type DagTemplateRecord,
   type NodeRunRecord,
   type RunRecord,
@@ -81,14 +80,7 @@ export class RunStore {
     if (this.#templates.has(path)) return;
     await this.ensureProject(projectId);
     await mkdir(dirname(path), { recursive: true });
-    const tmp = temporaryFile(path, randomBytes(4).toString("hex"));
-    try {
-      await writeFile(tmp, `${JSON.stringify(template)}\n`, "utf8");
-      await rename(tmp, path);
-    } catch (error) {
-      await rm(tmp, { force: true }).catch(() => {});
-      throw error;
-    }
+    await writeWholeFile(path, `${JSON.stringify(template)}\n`);
     this.#templates.add(path);
   }
 

@@ -31,6 +31,8 @@ export type {
   StandardSchemaResult,
   StandardSchemaV1,
 } from "./check-output.js";
+export { fingerprint, isFingerprint } from "./fingerprint.js";
+export type { Unfingerprintable } from "./fingerprint.js";
 export { subdag } from "./subdag.js";
 export type { SubdagOptions } from "./subdag.js";
 export {

@@ -31,6 +31,8 @@ export type {
   StandardSchemaResult,
   StandardSchemaV1,
 } from "./check-output.js";
+export { DEFAULT_CACHE_DIR, FileCacheStore } from "./cache-store.js";
+export type { CacheStore } from "./cache-store.js";
 export { fingerprint, isFingerprint } from "./fingerprint.js";
 export type { Unfingerprintable } from "./fingerprint.js";
 export { subdag } from "./subdag.js";

@@ -13,13 +13,15 @@ export interface CacheEntry {
   readonly value: unknown;
   /** The warnings the node gave (`ctx.warn`) when it ran. */
   readonly warnings: readonly string[];
+  /** The value's data version (its fingerprint), so a hit needs no fingerprinting. */
+  readonly version: string;
 }
 
 const FORMAT = 1;
 
 /** The entry as bytes; throws when the value cannot be cloned (a function, a symbol). */
 export function encodeEntry(entry: CacheEntry): Uint8Array {
-  return serialize({ format: FORMAT, value: entry.value, warnings: entry.warnings });
+  return serialize({ format: FORMAT, value: entry.value, warnings: entry.warnings, version: entry.version });
 }
 
 /** The entry in `bytes`, or `undefined` when they are not one (corrupt, or another format). */
@@ -31,7 +33,8 @@ export function decodeEntry(bytes: Uint8Array): CacheEntry | undefined {
     return undefined;
   }
   if (typeof decoded !== "object" || decoded === null) return undefined;
-  const { format, value, warnings } = decoded as { format?: unknown; value?: unknown; warnings?: unknown };
-  if (format !== FORMAT || !Array.isArray(warnings) || !warnings.every((w) => typeof w === "string")) return undefined;
-  return { value, warnings };
+  const { format, value, warnings, version } = decoded as Record<string, unknown>;
+  if (format !== FORMAT || typeof version !== "string" || !Array.isArray(warnings)) return undefined;
+  if (!warnings.every((w) => typeof w === "string")) return undefined;
+  return { value, warnings, version };
 }

@@ -162,8 +162,9 @@ describe("cache entries", () => {
       bytes: Buffer.from("hi"),
       nested: [1, -0, Number.NaN, 2n, undefined, null],
     };
-    const entry = decodeEntry(encodeEntry({ value, warnings: ["careful"] }));
+    const entry = decodeEntry(encodeEntry({ value, warnings: ["careful"], version: "v1" }));
     expect(entry?.warnings).toEqual(["careful"]);
+    expect(entry?.version).toBe("v1");
     const back = entry?.value as typeof value;
     expect(back.when).toBeInstanceOf(Date);
     expect(back.when.getTime()).toBe(5);
@@ -176,7 +177,7 @@ describe("cache entries", () => {
   });
 
   it("refuses to encode a function, and reads bytes that are not an entry as none", () => {
-    expect(() => encodeEntry({ value: () => 1, warnings: [] })).toThrow();
+    expect(() => encodeEntry({ value: () => 1, warnings: [], version: "v" })).toThrow();
     expect(decodeEntry(new Uint8Array([1, 2, 3]))).toBeUndefined();
     expect(decodeEntry(new Uint8Array(0))).toBeUndefined();
   });

@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { cacheSuite, fingerprintSuite } from "./cache.js";
 import { downSinkSuite } from "./down-sink.js";
 import { fanoutSuite } from "./fanout.js";
 import { parseOptions, selected } from "./options.js";
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
     io: await ioSuite(options),
     fanout: await fanoutSuite(options),
     downSink: selected(options, "down-sink") ? await downSinkSuite(options) : undefined,
+    cache: await cacheSuite(options),
+    fingerprint: fingerprintSuite(options),
     targets: [],
     notes,
   };

@@ -62,6 +62,35 @@ export interface DownSinkFigure {
   readonly note: string;
 }
 
+/** A run that hits the cache everywhere against the same run uncached. */
+export interface CacheFigure {
+  readonly id: string;
+  readonly shape: string;
+  readonly nodes: number;
+  /** Median run of the engine without a cache, ms. */
+  readonly uncachedMs: number;
+  /** Median run of the engine with a cache that holds every node, ms. */
+  readonly cachedMs: number;
+  readonly cachedUsPerNode: number;
+  /** (cached − uncached) / nodes, µs: what a hit costs over running the node. */
+  readonly overUsPerNode: number;
+  /** cached / uncached. */
+  readonly ratio: number;
+  /** Hits in the last cached run (should be every node). */
+  readonly hits: number;
+}
+
+/** `fingerprint(value)` against SHA-256 over the value's bytes. */
+export interface FingerprintFigure {
+  readonly id: string;
+  readonly label: string;
+  readonly bytes: number;
+  readonly ms: number;
+  readonly hashMs: number;
+  /** ms / hashMs. */
+  readonly ratio: number;
+}
+
 /** One target with its figure. */
 export interface TargetCheck {
   readonly name: string;
@@ -79,6 +108,8 @@ export interface Results {
   readonly io: IoFigure[];
   readonly fanout: FanoutFigure[];
   readonly downSink: DownSinkFigure | undefined;
+  readonly cache?: CacheFigure[];
+  readonly fingerprint?: FingerprintFigure[];
   targets: TargetCheck[];
   readonly notes: string[];
 }

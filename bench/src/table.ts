@@ -171,6 +171,43 @@ export function renderResults(results: Results): string {
     out.push("");
   }
 
+  const c = results.cache ?? [];
+  if (c.length > 0) {
+    out.push("### Cache (Builder.withCache): a run that hits everywhere vs the same run uncached");
+    out.push("");
+    out.push(
+      table(
+        ["shape", "nodes", "uncached ms", "cached ms", "cached µs/node", "over µs/node", "cached / uncached", "hits"],
+        c.map((f) => [
+          f.shape,
+          size(f.nodes),
+          ms(f.uncachedMs),
+          ms(f.cachedMs),
+          n(f.cachedUsPerNode),
+          n(f.overUsPerNode),
+          n(f.ratio, 1),
+          size(f.hits),
+        ]),
+        [false, true, true, true, true, true, true, true],
+      ),
+    );
+    out.push("");
+  }
+
+  const f = results.fingerprint ?? [];
+  if (f.length > 0) {
+    out.push("### fingerprint(value) vs SHA-256 over the same bytes");
+    out.push("");
+    out.push(
+      table(
+        ["value", "bytes", "fingerprint ms", "sha256 ms", "ratio"],
+        f.map((x) => [x.label, size(x.bytes), ms(x.ms), ms(x.hashMs), n(x.ratio, 1)]),
+        [false, true, true, true, true],
+      ),
+    );
+    out.push("");
+  }
+
   if (results.targets.length > 0) {
     out.push("### Targets");
     out.push("");

@@ -25,6 +25,7 @@ describe("readConfig without any keys", () => {
       model: "gpt-4o-mini",
       recordContent: true,
       notes: [],
+      cache: true,
     });
   });
 
@@ -49,6 +50,15 @@ describe("readConfig without any keys", () => {
   it("stops recording content with TRACELOOP_TRACE_CONTENT=false, as Traceloop does", () => {
     expect(read({ TRACELOOP_TRACE_CONTENT: "FALSE" }).recordContent).toBe(false);
     expect(read({ TRACELOOP_TRACE_CONTENT: "true" }).recordContent).toBe(true);
+  });
+
+  it("caches by default; DEMO_CACHE=off turns it off, and a value it cannot read is an error", () => {
+    expect(read({}).cache).toBe(true);
+    expect(read({ DEMO_CACHE: "off" }).cache).toBe(false);
+    expect(read({ DEMO_CACHE: "0" }).cache).toBe(false);
+    expect(() => read({ DEMO_CACHE: "sometimes" })).toThrow(
+      'DEMO_CACHE is "sometimes": set it to off to run every node, or unset it.',
+    );
   });
 
   it("reads the model from DEMO_MODEL", () => {

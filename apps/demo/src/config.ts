@@ -52,6 +52,11 @@ export interface DemoConfig {
   readonly recordContent: boolean;
   /** Variables that are set but ignored in this combination, to tell the user about. */
   readonly notes: readonly string[];
+  /**
+   * Cache node results in `<outputDir>/.cache`, so a second run answers from it (`DEMO_CACHE`,
+   * default on; `off` runs every node).
+   */
+  readonly cache: boolean;
 }
 
 /** An environment variable holds a value the demo cannot use. */
@@ -139,7 +144,8 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string): DemoConfig {
   }
 
   const recordContent = (get("TRACELOOP_TRACE_CONTENT") ?? "true").toLowerCase() !== "false";
-  return { outputDir, traces, llm, tracker, model: get("DEMO_MODEL") ?? DEFAULT_MODEL, recordContent, notes };
+  const cache = isOn("DEMO_CACHE", get("DEMO_CACHE") ?? "on", "set it to off to run every node, or unset it");
+  return { outputDir, traces, llm, tracker, model: get("DEMO_MODEL") ?? DEFAULT_MODEL, recordContent, notes, cache };
 }
 
 /** The login name, for the local store's runs ("demo" when the system cannot say). */

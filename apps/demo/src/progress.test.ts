@@ -52,6 +52,37 @@ describe("ProgressReporter, plain lines", () => {
     expect(out.text()).not.toContain("\u001b"); // no colours unless asked for
   });
 
+  it("marks the node runs the engine's cache answered, and only those", async () => {
+    const store = new Map<string, Uint8Array>();
+    const cacheStore = {
+      get: (k: string) => store.get(k),
+      set: (k: string, v: Uint8Array) => void store.set(k, v),
+      clear: () => store.clear(),
+    };
+    const run = async () => {
+      const out = sink();
+      await new Builder()
+        .withModules(modules)
+        .withAdapters(new ProgressReporter({ out, live: false, now: ticking() }))
+        .withCache({ store: cacheStore })
+        .build()
+        .execute(["total"]);
+      return out
+        .text()
+        .split("\n")
+        .filter((l) => l.includes("✓"));
+    };
+    expect((await run()).filter((l) => l.includes("cache hit"))).toEqual([]);
+    const second = await run();
+    expect(
+      second
+        .filter((l) => l.endsWith("  cache hit"))
+        .map((l) => l.replace(/^.*✓ (\S+( item\[\d\])?).*$/, "$1"))
+        .sort(),
+    ).toEqual(["base", "scaled item[0]", "scaled item[1]", "total"]);
+    expect(second.find((l) => l.includes("✓ item"))).not.toContain("cache hit"); // parallelize always runs
+  });
+
   it("shows a failing node's error on one line", async () => {
     const out = sink();
     const dr = new Builder()

@@ -36,6 +36,8 @@ interface Entry {
   startedAt: number;
   durationMs: number;
   error: string;
+  /** Answered from the engine's cache (the node did not run). */
+  hit: boolean;
 }
 
 interface RunView {
@@ -45,6 +47,9 @@ interface RunView {
   drawnLines: number;
   frame: number;
 }
+
+/** What a node answered from the engine's cache is marked with, in progress lines and the trace tree. */
+export const CACHE_HIT = "cache hit";
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const LABEL_WIDTH = 36;
@@ -74,7 +79,15 @@ export class ProgressReporter implements LifecycleAdapter {
 
   beforeGraphExecution(event: GraphExecutionEvent): void {
     const entries = event.executionPath.map(
-      (name): Entry => ({ key: name, label: name, state: "pending", startedAt: 0, durationMs: 0, error: "" }),
+      (name): Entry => ({
+        key: name,
+        label: name,
+        state: "pending",
+        startedAt: 0,
+        durationMs: 0,
+        error: "",
+        hit: false,
+      }),
     );
     const view: RunView = { startedAt: this.#now(), entries, timer: undefined, drawnLines: 0, frame: 0 };
     this.#runs.set(event.runId, view);
@@ -101,10 +114,11 @@ export class ProgressReporter implements LifecycleAdapter {
     entry.state = event.success ? "done" : "failed";
     entry.durationMs = event.durationMs;
     entry.error = event.success ? "" : errorMessage(event.error);
+    entry.hit = event.cache === "hit";
     if (!this.#live) {
       const s = this.#style;
       const mark = event.success ? s.green("✓") : s.red("✗");
-      const tail = event.success ? "" : `  ${s.red(entry.error)}`;
+      const tail = event.success ? (entry.hit ? `  ${s.dim(CACHE_HIT)}` : "") : `  ${s.red(entry.error)}`;
       this.#line(view, this.#now(), `${mark} ${pad(entry.label)} ${s.dim(formatDuration(entry.durationMs))}${tail}`);
     }
   }
@@ -122,7 +136,7 @@ export class ProgressReporter implements LifecycleAdapter {
     const key = nodeLabel(event);
     const found = view.entries.find((e) => e.key === key);
     if (found) return found;
-    const entry: Entry = { key, label: key, state: "pending", startedAt: 0, durationMs: 0, error: "" };
+    const entry: Entry = { key, label: key, state: "pending", startedAt: 0, durationMs: 0, error: "", hit: false };
     const placeholder = view.entries.findIndex((e) => e.key === event.node.name && e.state === "pending");
     if (placeholder >= 0) {
       view.entries.splice(placeholder, 1, entry);
@@ -158,7 +172,7 @@ export class ProgressReporter implements LifecycleAdapter {
           text = `${s.cyan(SPINNER[view.frame % SPINNER.length]!)} ${pad(e.label)} ${s.dim(formatDuration(now - e.startedAt))}`;
           break;
         case "done":
-          text = `${s.green("✓")} ${pad(e.label)} ${s.dim(formatDuration(e.durationMs))}`;
+          text = `${s.green("✓")} ${pad(e.label)} ${s.dim(formatDuration(e.durationMs))}${e.hit ? `  ${s.dim(CACHE_HIT)}` : ""}`;
           break;
         case "failed":
           text = `${s.red("✗")} ${pad(e.label)} ${s.dim(formatDuration(e.durationMs))}  ${s.red(e.error)}`;

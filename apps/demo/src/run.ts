@@ -2,6 +2,7 @@
  * One demo run, once telemetry is up: start the LLM and the tracker, build the driver with both
  * adapters, execute, print what happened, and flush every exporter and sink whatever happens.
  */
+import { join } from "node:path";
 import { Builder } from "@hamilton-ts/core";
 import { OpenTelemetryTracer } from "@hamilton-ts/opentelemetry";
 import type { DeliveryReport } from "@hamilton-ts/tracker";
@@ -82,21 +83,26 @@ export async function run(ctx: RunContext): Promise<number> {
     );
 
     const runInfo = new RunInfo();
-    const dr = new Builder()
-      .withModules(dataflow)
-      .withAdapters(
-        // Notes each run's id and, once the tracer made the run span, its trace id.
-        runInfo,
-        // Then the tracer: it leaves each node's trace and span ids for the adapters after it.
-        new OpenTelemetryTracer({
-          workflowName: DAG_NAME,
-          recordInputs: config.recordContent,
-          recordOutputs: config.recordContent,
-        }),
-        tracking.tracker,
-        new ProgressReporter({ out: process.stdout, live: process.stdout.isTTY === true, style: s }),
-      )
-      .build();
+    const builder = new Builder().withModules(dataflow).withAdapters(
+      // Notes each run's id and, once the tracer made the run span, its trace id.
+      runInfo,
+      // Then the tracer: it leaves each node's trace and span ids for the adapters after it.
+      new OpenTelemetryTracer({
+        workflowName: DAG_NAME,
+        recordInputs: config.recordContent,
+        recordOutputs: config.recordContent,
+      }),
+      tracking.tracker,
+      new ProgressReporter({ out: process.stdout, live: process.stdout.isTTY === true, style: s }),
+    );
+    // DEMO_CACHE=off runs every node; else a second run answers from the cache. The client is
+    // rebuilt each run (the local server's port changes): the LLM nodes' keys leave it out and
+    // keep their prompt and model.
+    const dr = (
+      config.cache
+        ? builder.withCache({ dir: join(config.outputDir, ".cache"), nodes: { llmClient: "ignore" } })
+        : builder
+    ).build();
     const inputs = { openaiBaseUrl: llm.baseURL, model: config.model };
 
     print(

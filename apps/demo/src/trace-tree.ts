@@ -80,6 +80,7 @@ function describe(span: TreeSpan, style: Style, isRoot: boolean): string {
     if (input !== undefined || output !== undefined)
       parts.push(`${String(input ?? "?")} in / ${String(output ?? "?")} out tokens`);
   }
+  if (a["hamilton.cache"] === "hit") parts.push(style.dim("cache hit"));
   if (span.error) parts.push(style.red(`✗ ${span.statusMessage ?? "error"}`));
   return parts.join(style.dim("  ·  "));
 }

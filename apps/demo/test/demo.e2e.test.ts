@@ -121,6 +121,39 @@ describe("the demo, embedded mode (no keys, no network)", () => {
     expect(store.templates.map((t) => t.template.dagName)).toEqual(["hamilton-ts-demo"]);
     expect(result.stdout).toContain(join("demo", "runs", `${run.runId}.jsonl`));
   });
+
+  it("a second run answers from the cache: progress lines, the trace and the tracker say which nodes were hits", {
+    timeout: TEST_TIMEOUT * 2,
+  }, async () => {
+    const first = await runDemo({ DEMO_OUTPUT_DIR: dir });
+    expect(first.code).toBe(0);
+    expect(first.stdout).not.toContain("cache hit");
+    const second = await runDemo({ DEMO_OUTPUT_DIR: dir });
+    expect(second.stderr).toBe("");
+    expect(second.code).toBe(0);
+    // The same answers, without asking the LLM.
+    expect(second.stdout).toContain("Neil Armstrong");
+    for (const name of ["universalTruth", "haiku", "joke", "digest", "followUpAnswer followUpQuestion[0]"]) {
+      expect(second.stdout).toMatch(new RegExp(`✓ ${name.replace(/[[\]]/g, "\\$&")} +\\S+ ms  cache hit`));
+    }
+    const spans = await readTraceFile(join(dir, "traces.jsonl"));
+    const secondRun = spans.filter((s) => s.traceId === spans.at(-1)!.traceId);
+    expect(
+      secondRun.some((s) => s.name === "chat gpt-4o-mini" || s.attributes["gen_ai.request.model"] !== undefined),
+    ).toBe(false);
+    expect(secondRun.find((s) => s.name === "universalTruth")!.attributes["hamilton.cache"]).toBe("hit");
+    expect(secondRun.find((s) => s.name === "llmClient")!.attributes["hamilton.cache"]).toBe("disabled");
+    const store = await readFileStore(dir, { projectId: "demo" });
+    const latest = store.runs.find(
+      (r) => r.runId === secondRun.find((s) => s.attributes["hamilton.run_id"])!.attributes["hamilton.run_id"],
+    )!;
+    expect(latest.nodes.find((n) => n.node === "universalTruth")!.cache).toBe("hit");
+
+    // DEMO_CACHE=off runs every node again.
+    const off = await runDemo({ DEMO_OUTPUT_DIR: dir, DEMO_CACHE: "off" });
+    expect(off.code).toBe(0);
+    expect(off.stdout).not.toContain("cache hit");
+  });
 });
 
 describe("the demo, pointed at an OTLP endpoint and a Hamilton UI", () => {

@@ -1,4 +1,5 @@
 import { AdapterSet, type AdapterErrorHandler, type LifecycleAdapter } from "@hamilton-ts/lifecycle";
+import { type CacheOptions, checkCacheOptions } from "./cache.js";
 import { Driver } from "./driver.js";
 import { GraphBuildError, HamiltonError, type BuildProblem } from "./errors.js";
 import { buildGraph } from "./graph.js";
@@ -18,6 +19,7 @@ interface BuilderState {
   readonly maxFanOutItems: number;
   readonly allowModuleOverrides: boolean;
   readonly onAdapterError: AdapterErrorHandler | undefined;
+  readonly cache: CacheOptions | undefined;
 }
 
 /** The state of `new Builder()`. */
@@ -30,6 +32,7 @@ const EMPTY_BUILDER: BuilderState = Object.freeze({
   maxFanOutItems: DEFAULT_MAX_ITEMS,
   allowModuleOverrides: false,
   onAdapterError: undefined,
+  cache: undefined,
 });
 
 /**
@@ -160,6 +163,20 @@ export class Builder<N = {}, D = {}> {
    * Builds and validates the graph. Throws a `GraphBuildError` listing every problem at once:
    * invalid functions, duplicate names, cycles, config conflicts, adapter validators' findings.
    */
+  /**
+   * Caches node results (Hamilton's `with_cache()`): a node whose name, code version and
+   * dependencies' data versions match a stored entry is not run; its stored value (and the
+   * warnings it gave) are used, and adapters see the node run with `cache: "hit"`. Results are
+   * kept in `.hamilton-ts/.cache` unless `dir` or `store` say otherwise; see the README's Caching
+   * section for behaviours, keys and what the code version cannot see.
+   *
+   * @example
+   * const dr = new Builder().withModules(dataflow).withCache().build();
+   */
+  withCache(options?: CacheOptions): Builder<N, D> {
+    return this.#with({ cache: { ...checkCacheOptions(options) } });
+  }
+
   build(): Driver<Simplify<N>, Simplify<InputsOf<N, D>>> {
     const state = this.#state;
     const adapters = new AdapterSet(
@@ -178,10 +195,15 @@ export class Builder<N = {}, D = {}> {
     }));
     if (adapterProblems.length > 0) throw new GraphBuildError(adapterProblems);
     void adapters.afterGraphConstruction(graph.info);
-    return new Driver(graph, adapters, {
-      maxConcurrency: state.maxConcurrency,
-      gracePeriodMs: state.gracePeriodMs,
-      maxFanOutItems: state.maxFanOutItems,
-    });
+    return new Driver(
+      graph,
+      adapters,
+      {
+        maxConcurrency: state.maxConcurrency,
+        gracePeriodMs: state.gracePeriodMs,
+        maxFanOutItems: state.maxFanOutItems,
+      },
+      state.cache,
+    );
   }
 }

@@ -1,4 +1,5 @@
 import type { TagValue } from "@hamilton-ts/lifecycle";
+import type { CacheBehavior } from "./cache.js";
 import { collectCandidates, type Candidate } from "./candidates.js";
 import { withChecks } from "./check-output.js";
 import { HamiltonError, type BuildProblem } from "./errors.js";
@@ -25,6 +26,10 @@ export interface Draft {
   /** The source of the function the node runs (never a whole file). */
   readonly source: string;
   readonly kind: "transform" | "expand" | "collect";
+  /** What the node's code version covers beyond its source: bound values, a subdag's inputs and config. */
+  readonly codeInputs?: unknown;
+  /** The `cache` modifier's behaviour. */
+  readonly cacheBehavior?: CacheBehavior | undefined;
 }
 
 interface Context {
@@ -70,7 +75,16 @@ export function expandCandidate(candidate: Candidate, context: Context): Draft[]
       nodeCall = withChecks(name, nodeCall, spec.checks);
       usesContext = true;
     }
-    drafts.push({ ...base, name, origin, call: nodeCall, usesContext, deps: bound.deps });
+    drafts.push({
+      ...base,
+      name,
+      origin,
+      call: nodeCall,
+      usesContext,
+      deps: bound.deps,
+      codeInputs: Object.keys(bindings).length === 0 ? undefined : bindings,
+      cacheBehavior: spec.cache,
+    });
     for (const field of spec.fields ?? []) drafts.push(fieldDraft(name, field, base));
   }
   return drafts;
@@ -246,6 +260,7 @@ function expandSubdag(candidate: Candidate, spec: NodeSpec, context: Context): D
       deps: bound.deps,
       usesContext: d.usesContext,
       tags: { ...spec.tags, ...d.tags, "hamilton.subdag": ns },
+      codeInputs: { own: d.codeInputs, inputs: bindings, config: sub.config ?? {} },
     });
   }
   if (spec.fn !== NO_FINAL_NODE) {
@@ -269,6 +284,7 @@ function expandSubdag(candidate: Candidate, spec: NodeSpec, context: Context): D
           doc: spec.doc ?? "",
           source: sourceOf(spec.fn),
           kind: "transform",
+          cacheBehavior: spec.cache,
         });
       }
     }

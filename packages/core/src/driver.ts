@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { AdapterSet, GraphInfo, NodeInfo } from "@hamilton-ts/lifecycle";
 import type { Builder } from "./builder.js";
 import type { Graph } from "./graph.js";
+import { type CacheInspector, type CacheOptions, DriverCache } from "./cache.js";
 import { makePlan, type Plan } from "./plan.js";
 import { checkFinalVars, checkRecord, checkSignal, inputsWithConfig, type AbortSignalLike } from "./request.js";
 import { abortError, Run, RunScope } from "./run.js";
@@ -63,15 +64,25 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
   readonly #graceMs: number;
   readonly #maxItems: number;
   readonly #plans = new Map<string, Plan>();
+  readonly #cache: DriverCache | undefined;
 
   /** @internal Use {@link Builder.build}. */
-  constructor(graph: Graph, adapters: AdapterSet, limits: DriverLimits) {
+  constructor(graph: Graph, adapters: AdapterSet, limits: DriverLimits, cache?: CacheOptions) {
     this.#graph = graph;
+    this.#cache = cache === undefined ? undefined : new DriverCache(graph, cache);
     this.#adapters = adapters;
     this.#nodeAdapters = adapters.hasNodeHooks ? adapters : undefined;
     this.#maxConcurrency = limits.maxConcurrency;
     this.#graceMs = limits.gracePeriodMs;
     this.#maxItems = limits.maxFanOutItems;
+  }
+
+  /**
+   * The cache (`Builder.withCache`): the keys and outcomes of the last execute that settled, the
+   * store, and `clear()`. Undefined without a cache.
+   */
+  get cache(): CacheInspector | undefined {
+    return this.#cache;
   }
 
   /** The graph as adapters see it: nodes (external inputs included), versions, config. */
@@ -111,12 +122,18 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
     }
     if (signal?.aborted) return Promise.reject(abortError(signal.reason));
     const scope = new RunScope(randomUUID(), this.#nodeAdapters, this.#maxConcurrency, this.#graceMs, this.#maxItems);
+    const cache = this.#cache;
+    if (cache !== undefined) {
+      scope.cache = cache;
+      scope.cacheLog = [];
+    }
     const run = new Run(scope, {
       plan: prepared.plan,
       finalVars,
       inputs: prepared.inputs,
       overrides: prepared.overrides,
       taskId: undefined,
+      cacheVersions: undefined,
     });
     const graphHooks = this.#adapters.hasGraphHooks;
     let onAbort: (() => void) | undefined;
@@ -144,6 +161,7 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
     return new Promise<Out>((resolve, reject) => {
       const done = (value: unknown): void => {
         scope.executeSettled();
+        if (cache !== undefined) cache.lastRun = scope.cacheLog!;
         if (onAbort !== undefined) signal!.removeEventListener?.("abort", onAbort);
         // An abort that came while only after-run work was pending still makes the run aborted.
         if (scope.stopped) reject(scope.stopError);
@@ -151,6 +169,7 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
       };
       const failed = (error: unknown): void => {
         scope.executeSettled();
+        if (cache !== undefined) cache.lastRun = scope.cacheLog!;
         if (onAbort !== undefined) signal!.removeEventListener?.("abort", onAbort);
         reject(scope.stopped ? scope.stopError : error);
       };

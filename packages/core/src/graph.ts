@@ -1,3 +1,4 @@
+import type { CacheBehavior } from "./cache.js";
 import { createHash } from "node:crypto";
 import type { GraphInfo, NodeInfo, NodeKind, TagValue } from "@hamilton-ts/lifecycle";
 import { recordClass } from "@hamilton-ts/lifecycle/internal";
@@ -37,6 +38,10 @@ export interface GraphNode {
    * every `{}` in the process shares.
    */
   readonly Kwargs: new () => Record<string, unknown>;
+  /** What the node's code version covers beyond its source (see `Draft.codeInputs`). */
+  readonly codeInputs: unknown;
+  /** The `cache` modifier's behaviour, if any. */
+  readonly cacheBehavior: CacheBehavior | undefined;
 }
 
 /** External inputs take no kwargs; they share one constructor that is never called. */
@@ -229,6 +234,8 @@ export function buildGraph(
         perItem: [],
         parallelizedBy: -1,
         Kwargs: INPUT_KWARGS,
+        codeInputs: undefined,
+        cacheBehavior: undefined,
       };
     }
     const info = new NodeInfoImpl(
@@ -259,6 +266,8 @@ export function buildGraph(
       perItem: [],
       parallelizedBy: -1,
       Kwargs: recordClass(),
+      codeInputs: d.codeInputs,
+      cacheBehavior: d.cacheBehavior,
     };
   });
 

@@ -10,7 +10,7 @@ export { Driver } from "./driver.js";
 export type { AllVariables, ExecuteOptions, VisualizeGraphOptions, VisualizeOptions } from "./driver.js";
 export type { AbortSignalLike } from "./request.js";
 export type { TagFilter } from "./tags.js";
-export { node, tag, configWhen, configWhenIn, configWhenNot, configWhenNotIn } from "./modifiers.js";
+export { cache, node, tag, configWhen, configWhenIn, configWhenNot, configWhenNotIn } from "./modifiers.js";
 export type {
   Binding,
   ConfigConditions,
@@ -31,6 +31,11 @@ export type {
   StandardSchemaResult,
   StandardSchemaV1,
 } from "./check-output.js";
+export type { CacheBehavior, CacheInspector, CacheLogEntry, CacheOptions } from "./cache.js";
+export { DEFAULT_CACHE_DIR, FileCacheStore } from "./cache-store.js";
+export type { CacheStore } from "./cache-store.js";
+export { fingerprint, isFingerprint } from "./fingerprint.js";
+export type { Unfingerprintable } from "./fingerprint.js";
 export { subdag } from "./subdag.js";
 export type { SubdagOptions } from "./subdag.js";
 export {
@@ -58,6 +63,7 @@ export type {
   WiringErrors,
 } from "./types.js";
 export type {
+  CacheOutcome,
   GraphInfo,
   LifecycleAdapter,
   NodeInfo,

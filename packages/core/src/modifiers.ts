@@ -1,4 +1,5 @@
 import type { TagValue } from "@hamilton-ts/lifecycle";
+import { type CacheBehavior, checkBehavior } from "./cache.js";
 import { HamiltonError } from "./errors.js";
 import type { ConfigWhenBrand } from "./types.js";
 
@@ -62,6 +63,8 @@ export interface NodeSpec {
   readonly kind?: "expand" | "collect" | undefined;
   /** `subdag`: an embedded dataflow. */
   readonly subdag?: SubdagSpec | undefined;
+  /** `cache`: the node's cache behaviour. */
+  readonly cache?: CacheBehavior | undefined;
 }
 
 /** A parameter bound to a literal value. */
@@ -217,6 +220,26 @@ export function tag<F extends Function>(tags: Readonly<Record<string, TagValue>>
   checkTags(tags, "tag(tags, fn)");
   checkFunction(fn, "tag(tags, fn)");
   return attach(fn, { tags: { ...(specOf(fn)?.tags ?? {}), ...tags } });
+}
+
+/**
+ * Sets the node's cache behaviour (Hamilton's `@cache(behavior=...)`), used when the driver has
+ * `Builder.withCache`: `default` (look up, store), `recompute` (always run, store), `disable`
+ * (never look up or store; dependents run too) or `ignore` (never look up or store, and leave the
+ * node out of its dependents' keys). `withCache({ nodes })` wins over it.
+ *
+ * @example
+ * export const llmClient = cache({ behavior: "ignore" }, () => new OpenAI());
+ */
+export function cache<F extends Function>(options: { readonly behavior: CacheBehavior }, fn: F): F {
+  if (options === null || typeof options !== "object")
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `cache(options, fn): options must be an object such as { behavior: "recompute" }, got ${options === null ? "null" : typeof options}.`,
+    );
+  checkBehavior(options.behavior, "cache(options, fn): behavior");
+  checkFunction(fn, "cache(options, fn)");
+  return attach(fn, { cache: options.behavior });
 }
 
 /**

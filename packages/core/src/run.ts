@@ -5,6 +5,7 @@ import type { GraphNode } from "./graph.js";
 import type { NodeContext } from "./modifiers.js";
 import { PER_ITEM, type FanOutPlan, type Plan } from "./plan.js";
 import { EMPTY } from "./empty-record.js";
+import { type CacheDecision, type CacheLogEntry, type DriverCache, RunCache } from "./cache.js";
 
 /** The error a run rejects with when its signal fires. */
 export function abortError(reason: unknown): HamiltonError {
@@ -105,6 +106,10 @@ export class RunScope {
   inFlight = 0;
   /** Called once when the scope gives up on what still runs. */
   onGiveUp: (() => void) | undefined;
+  /** The driver's cache, when it has one (`Builder.withCache`). */
+  cache: DriverCache | undefined = undefined;
+  /** The cache outcomes of this execute's node runs, item runs included (with {@link cache}). */
+  cacheLog: CacheLogEntry[] | undefined = undefined;
   /**
    * Runs waiting for a slot, first come first served: an array read from a head index, so that a
    * freed slot costs O(1) however many runs wait (a fan-out under a limit stays linear).
@@ -277,6 +282,8 @@ export interface RunInit {
   readonly overrides: Readonly<Record<string, unknown>>;
   /** The fan-out item this run computes (e.g. `urls[3]`), or undefined for the main run. */
   readonly taskId: string | undefined;
+  /** With a cache: data versions of given values already known (a fan-out's outer values). */
+  readonly cacheVersions: ReadonlyMap<string, string | undefined> | undefined;
 }
 
 /**
@@ -304,6 +311,8 @@ export class Run {
   #fanOutItems: Map<number, Promise<Record<string, unknown>[]>> | undefined;
   /** True while this run is in its scope's queue of runs waiting for a slot. */
   waitingForSlot = false;
+  /** This run's cache state, when the driver has a cache. */
+  readonly #cache: RunCache | undefined;
 
   constructor(scope: RunScope, init: RunInit) {
     this.#scope = scope;
@@ -313,6 +322,10 @@ export class Run {
     this.#unfinishedDeps = plan.unfinishedDeps.slice();
     this.#uses = plan.uses.slice();
     this.#queue = Array.from(plan.ready);
+    this.#cache =
+      scope.cache === undefined
+        ? undefined
+        : new RunCache(scope.cache, plan, init.taskId, (scope.cacheLog ??= []), init.cacheVersions);
   }
 
   /**
@@ -322,6 +335,9 @@ export class Run {
   start(): Record<string, unknown> | Promise<Record<string, unknown>> {
     const { plan, inputs, overrides } = this.#init;
     for (const g of plan.given) this.#values[g.slot] = g.override ? overrides[g.name] : inputs[g.name];
+    const cache = this.#cache;
+    if (cache !== undefined)
+      for (const g of plan.given) cache.versionGiven(g.slot, g.name, this.#values[g.slot], g.override);
     this.#startReady();
     if (this.#inFlight === 0 && (this.#head === this.#queue.length || this.#scope.stopped)) {
       this.#finished = true;
@@ -364,6 +380,8 @@ export class Run {
       return;
     }
     const kwargs = this.#kwargs(slot, node, undefined);
+    const cache = this.#cache;
+    if (cache !== undefined) return this.#runCached(slot, node, kwargs, cache);
     let result: unknown;
     let thenable: boolean;
     try {
@@ -375,6 +393,71 @@ export class Run {
     }
     if (thenable) this.#track(result as PromiseLike<unknown>, slot, node, true);
     else this.#complete(slot, result);
+  }
+
+  /** {@link #runSlot} with a cache: a hit returns the stored value (through the adapters). */
+  #runCached(slot: number, node: GraphNode, kwargs: Record<string, unknown>, cache: RunCache): void {
+    let result: unknown;
+    let thenable: boolean;
+    try {
+      const decision = cache.decide(slot, node);
+      result = this.#callCached(slot, node, kwargs, decision, cache);
+      thenable = isThenable(result);
+    } catch (error) {
+      this.#fail(node, error);
+      return;
+    }
+    if (thenable) this.#track(result as PromiseLike<unknown>, slot, node, true);
+    else this.#complete(slot, result);
+  }
+
+  /**
+   * Calls a node with a cache decision: on a hit the adapters run around the stored value (the
+   * node's stored warnings replayed); else the node runs and its result is versioned and stored
+   * (what the node function returned, before any wrapper) before it travels on.
+   */
+  #callCached(
+    slot: number,
+    node: GraphNode,
+    kwargs: Record<string, unknown>,
+    decision: CacheDecision,
+    cache: RunCache,
+  ): unknown {
+    const scope = this.#scope;
+    const adapters = scope.adapters;
+    const hit = decision.hit;
+    const fn = node.fn!;
+    if (adapters === undefined) {
+      if (hit !== undefined) return hit.value;
+      const warnings: string[] = [];
+      const out = fn(kwargs, node.usesContext ? this.#context(node, (m) => void warnings.push(m)) : undefined);
+      return finish(out, slot, node, decision, warnings, cache);
+    }
+    const taskId = this.#init.taskId;
+    return adapters.runNode(
+      { runId: scope.runId, node: node.info, kwargs, taskId, cache: decision.outcome },
+      (warn) => {
+        if (scope.stopped) throw scope.refused(node.name, taskId);
+        if (hit !== undefined) {
+          for (const w of hit.warnings) warn(w);
+          return hit.value;
+        }
+        const warnings: string[] = [];
+        const capture = (message: string): void => {
+          warnings.push(message);
+          warn(message);
+        };
+        const out = finish(
+          fn(kwargs, node.usesContext ? this.#context(node, capture) : undefined),
+          slot,
+          node,
+          decision,
+          warnings,
+          cache,
+        );
+        return isThenable(out) ? scope.abandonable(out, node.name, taskId) : out;
+      },
+    );
   }
 
   #kwargs(slot: number, node: GraphNode, items: Record<string, unknown>[] | undefined): Record<string, unknown> {
@@ -506,7 +589,10 @@ export class Run {
       this.#fanOutItems.set(parallelizeSlot, items);
     }
     const results = await items;
-    return this.#call(node, this.#kwargs(slot, node, results));
+    const kwargs = this.#kwargs(slot, node, results);
+    const cache = this.#cache;
+    if (cache === undefined) return this.#call(node, kwargs);
+    return this.#callCached(slot, node, kwargs, cache.decideCollect(slot, node, kwargs), cache);
   }
 
   async #runItems(fanOut: FanOutPlan, source: unknown): Promise<Record<string, unknown>[]> {
@@ -520,6 +606,13 @@ export class Run {
     }
     const shared: Record<string, unknown> = {};
     for (const [name, slot] of fanOut.outer) shared[name] = this.#values[slot];
+    // With a cache, the outer values' data versions are the enclosing run's, computed once.
+    const cache = this.#cache;
+    let versions: Map<string, string | undefined> | undefined;
+    if (cache !== undefined) {
+      versions = new Map();
+      for (const [name, slot] of fanOut.outer) versions.set(name, cache.versionOf(slot));
+    }
     const runs: Array<Record<string, unknown> | Promise<Record<string, unknown>>> = [];
     let failure: { error: unknown } | undefined;
     for (let i = 0; i < items.length && !this.#scope.stopped; i++) {
@@ -529,6 +622,7 @@ export class Run {
         inputs: EMPTY,
         overrides: { ...shared, [fanOut.parallelizeName]: items[i] },
         taskId: `${fanOut.parallelizeName}[${i}]`,
+        cacheVersions: versions,
       });
       try {
         runs.push(run.start());
@@ -543,6 +637,25 @@ export class Run {
     if (this.#scope.stopped) throw this.#scope.stopError;
     return settled.map((s) => (s as PromiseFulfilledResult<Record<string, unknown>>).value);
   }
+}
+
+/** Hands a node's result to the cache (after it settles, for a promise) and returns it unchanged. */
+function finish(
+  out: unknown,
+  slot: number,
+  node: GraphNode,
+  decision: CacheDecision,
+  warnings: readonly string[],
+  cache: RunCache,
+): unknown {
+  if (!isThenable(out)) {
+    cache.completed(slot, node, decision, out, warnings);
+    return out;
+  }
+  return Promise.resolve(out).then((value) => {
+    cache.completed(slot, node, decision, value, warnings);
+    return value;
+  });
 }
 
 /** How many items of a synchronous iterator are taken before letting other work (an abort) in. */

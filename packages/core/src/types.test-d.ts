@@ -6,7 +6,7 @@ import { expectTypeOf } from "vitest";
 import { Builder } from "./builder.js";
 import { collect, extractFields, inject, parallelize, parameterize, source, value } from "./bindings.js";
 import { checkOutput } from "./check-output.js";
-import { configWhen, configWhenIn, configWhenNot, configWhenNotIn, node, tag } from "./modifiers.js";
+import { cache, configWhen, configWhenIn, configWhenNot, configWhenNotIn, node, tag } from "./modifiers.js";
 import { subdag } from "./subdag.js";
 import type { NodeContext } from "./modifiers.js";
 // @ts-expect-error The builder's state is internal: the package does not export its type.
@@ -241,3 +241,17 @@ void modifiers;
 // @ts-expect-error
 new Builder({ modules: [], maxConcurrency: 0 });
 expectTypeOf<BuilderState>().toBeAny();
+
+// Caching keeps every type: withCache returns the same builder, cache(...) the same function.
+{
+  const cached = new Builder()
+    .withModules({ ...dataflow, llmClient: cache({ behavior: "ignore" }, dataflow.llmClient) })
+    .withCache({ nodes: { wordCount: "recompute" } })
+    .build();
+  expectTypeOf(cached.execute(["wordCount"], { inputs: {} })).resolves.toEqualTypeOf<{ wordCount: number }>();
+  expectTypeOf(cache({ behavior: "recompute" }, dataflow.wordCount)).toEqualTypeOf(dataflow.wordCount);
+  // @ts-expect-error Not one of Hamilton's four behaviours.
+  cache({ behavior: "sometimes" }, dataflow.wordCount);
+  // @ts-expect-error Nor by name.
+  new Builder().withCache({ nodes: { wordCount: "never" } });
+}

@@ -1,6 +1,7 @@
 import type {
   AdapterErrorHandler,
   AdapterErrorInfo,
+  CacheOutcome,
   GraphExecutionEvent,
   GraphExecutionResultEvent,
   GraphInfo,
@@ -55,6 +56,8 @@ export interface NodeRunInit {
   readonly node: NodeInfo;
   readonly kwargs: Readonly<Record<string, unknown>>;
   readonly taskId: string | undefined;
+  /** The cache outcome, when the driver has a cache. */
+  readonly cache?: CacheOutcome | undefined;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -308,6 +311,7 @@ export class AdapterSet {
       taskId: init.taskId,
       attempt: 1,
       attributes: newAttributes(),
+      cache: init.cache,
       success: false,
       result: undefined,
       error: undefined,

@@ -7,6 +7,7 @@ export type {
   AdapterErrorHandler,
   AdapterErrorInfo,
   GraphConstructionEvent,
+  CacheOutcome,
   GraphExecutionEvent,
   GraphExecutionResultEvent,
   GraphInfo,

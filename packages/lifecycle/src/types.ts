@@ -122,7 +122,23 @@ export interface NodeExecutionEvent {
   readonly attempt: number;
   /** Correlation data shared by all adapters for this node run. */
   readonly attributes: SharedAttributes;
+  /**
+   * What the engine's cache did for this node run (`Builder.withCache`), known before the node
+   * would run; undefined when the driver has no cache. On a `hit` the node function is not
+   * called: the wrappers and observers still run, `result` is the stored value and `warnings` the
+   * ones the node gave when it ran.
+   */
+  readonly cache?: CacheOutcome | undefined;
 }
+
+/**
+ * What the cache did for a node run:
+ * - `hit`: the result came from the cache; the node function did not run.
+ * - `miss`: the node ran (nothing stored under its key, or it could not be keyed or stored).
+ * - `recompute`: the node ran because its behaviour is `recompute` (or it is a `parallelize` node).
+ * - `disabled`: the node's behaviour is `disable` or `ignore`: no lookup, nothing stored.
+ */
+export type CacheOutcome = "hit" | "miss" | "recompute" | "disabled";
 
 /** Payload of `afterNodeExecution`: the same object as the before-event, completed with the outcome. */
 export interface NodeExecutionResultEvent extends NodeExecutionEvent {

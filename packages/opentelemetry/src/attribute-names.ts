@@ -28,6 +28,11 @@ export const ATTR_NODE_DEPENDENCIES = "hamilton.node.dependencies";
 export const ATTR_NODE_TAGS_PREFIX = "hamilton.node.tags.";
 /** The task id of a node run inside a dynamic fan-out. */
 export const ATTR_NODE_TASK_ID = "hamilton.node.task_id";
+/**
+ * What the engine's cache did for the node run (`hit`, `miss`, `recompute`, `disabled`), when the
+ * driver has a cache (`Builder.withCache`). A hit's span is short: the node function did not run.
+ */
+export const ATTR_NODE_CACHE = "hamilton.cache";
 /** The attempt number, set from the second attempt on (a retrying adapter outside the tracer). */
 export const ATTR_NODE_ATTEMPT = "hamilton.node.attempt";
 /** Name of the span event a node warning becomes. */

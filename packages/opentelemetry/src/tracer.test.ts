@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ProxyTracerProvider, SpanStatusCode, context, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
@@ -826,5 +829,35 @@ describe("OpenTelemetryTracer recording cost", () => {
     ).toBe(true);
     // Not recording takes well under a millisecond here: 1 ms is the floor of the baseline.
     expect(withRecording / Math.max(without, 1)).toBeLessThan(10);
+  });
+});
+
+describe("OpenTelemetryTracer and the engine's cache", () => {
+  it("puts hamilton.cache on node spans: a hit still has its span, with its replayed warnings", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracer-cache-"));
+    let runs = 0;
+    const modules = {
+      question: () => "why",
+      answer: ({ question }: { question: string }, ctx: NodeContext) => {
+        runs++;
+        ctx.warn("guessed");
+        return question.toUpperCase();
+      },
+    };
+    const build = () =>
+      new Builder().withModules(modules).withAdapters(new OpenTelemetryTracer()).withCache({ dir }).build();
+    await build().execute(["answer"]);
+    expect(one("answer").attributes["hamilton.cache"]).toBe("miss");
+    exporter.reset();
+    expect(await build().execute(["answer"])).toEqual({ answer: "WHY" });
+    expect(runs).toBe(1);
+    const hit = one("answer");
+    expect(hit.attributes["hamilton.cache"]).toBe("hit");
+    expect(one("question").attributes["hamilton.cache"]).toBe("hit");
+    expect(hit.events.map((e) => e.attributes?.["hamilton.warning.message"])).toEqual(["guessed"]);
+    expect(tree()).toEqual(["answer <- hamilton.run", "hamilton.run <- ROOT", "question <- hamilton.run"]);
+    exporter.reset();
+    await new Builder().withModules(modules).withAdapters(new OpenTelemetryTracer()).build().execute(["answer"]);
+    expect("hamilton.cache" in one("answer").attributes).toBe(false);
   });
 });

@@ -11,6 +11,7 @@ import type {
 import {
   ATTR_ERROR_TYPE,
   ATTR_NODE_ATTEMPT,
+  ATTR_NODE_CACHE,
   ATTR_NODE_TASK_ID,
   ATTR_TRACELOOP_ENTITY_INPUT,
   ATTR_TRACELOOP_ENTITY_OUTPUT,
@@ -323,6 +324,8 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
       span.setAttributes(this.#nodeSpanAttributes.get(node));
       shareIds(span, event.attributes);
       if (taskId !== undefined) span.setAttribute(ATTR_NODE_TASK_ID, taskId);
+      const cached = event.cache;
+      if (cached !== undefined) span.setAttribute(ATTR_NODE_CACHE, cached);
       if (this.#recordInputs)
         span.setAttribute(ATTR_TRACELOOP_ENTITY_INPUT, this.#record({ args: [], kwargs: event.kwargs }));
       nodeContext = trace.setSpan(parent, span);

@@ -243,6 +243,20 @@ describe("node updates", () => {
       "trace",
     ]);
   });
+
+  it("a cache outcome becomes a cache attribute on the final record only", () => {
+    const hit = nodeRecord("r", "b", "SUCCESS", { cache: "hit" });
+    expect(nodeAttributes(hit).find((a) => a.name === "cache")).toEqual({
+      node_name: "b",
+      name: "cache",
+      type: "dict",
+      schema_version: 2,
+      value: { type: "dict", value: { outcome: "hit" } },
+      attribute_role: "result_summary",
+    });
+    expect(nodeAttributes(nodeRecord("r", "b", "RUNNING", { cache: "hit" }))).toEqual([]);
+    expect(nodeAttributes(nodeRecord("r", "b", "SUCCESS")).map((a) => a.name)).not.toContain("cache");
+  });
 });
 
 describe("run and template bodies", () => {

@@ -227,6 +227,16 @@ export function nodeAttributes(record: NodeRunRecord): NodeAttribute[] {
       attribute_role: "result_summary",
     });
   }
+  if (record.cache !== undefined) {
+    out.push({
+      node_name: nodeName,
+      name: "cache",
+      type: "dict",
+      schema_version: 2,
+      value: { type: "dict", value: { outcome: record.cache } },
+      attribute_role: "result_summary",
+    });
+  }
   return out;
 }
 

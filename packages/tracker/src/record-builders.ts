@@ -43,6 +43,7 @@ export function nodeRunRecord(
     warningsDropped,
     traceId: stringOrUndefined(attributes[SHARED_TRACE_ID]),
     spanId: stringOrUndefined(attributes[SHARED_SPAN_ID]),
+    cache: event.cache,
   };
 }
 

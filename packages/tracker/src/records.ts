@@ -7,6 +7,7 @@
  * by its final one). Times are milliseconds since the Unix epoch.
  */
 
+import type { CacheOutcome } from "@hamilton-ts/lifecycle";
 import type { SummaryLimits } from "./summarize.js";
 
 /** A Hamilton UI project id (the UI uses integers; a local store accepts any string). */
@@ -209,6 +210,12 @@ export interface NodeRunRecord {
   readonly traceId: string | undefined;
   /** The OpenTelemetry span id another adapter left in the node event's `attributes.span_id`. */
   readonly spanId: string | undefined;
+  /**
+   * What the engine's cache did for this node run (`hit`: the node did not run, its result and
+   * warnings are the stored ones; `miss`, `recompute`, `disabled`), from the node event's `cache`;
+   * undefined when the driver has no cache (`Builder.withCache`).
+   */
+  readonly cache?: CacheOutcome | undefined;
 }
 
 /** Anything the tracker hands to a sink. */

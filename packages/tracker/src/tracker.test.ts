@@ -1,3 +1,5 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -345,6 +347,68 @@ describe("HamiltonTracker: secrets", () => {
     expect(JSON.stringify(sink.records)).not.toContain("hunter2");
     expect(runsOf(sink.records)[0]!.config).toEqual({ db_password: { kind: "redacted" } });
     await t.shutdown();
+  });
+});
+
+describe("HamiltonTracker: the engine's cache", () => {
+  it("stores the cache outcome in node run records; a hit still has its records and replayed warnings", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracker-cache-"));
+    let runs = 0;
+    const modules = {
+      ...dataflow,
+      words: ({ answer }: { answer: string }, ctx: NodeContext) => {
+        runs++;
+        ctx.warn("counted roughly");
+        return answer.split(" ").length;
+      },
+    };
+    const execute = async (sink: MemorySink) => {
+      const t = tracker(sink);
+      const dr = new Builder()
+        .withModules(modules)
+        .withConfig({ model: "m" })
+        .withAdapters(t)
+        .withCache({ dir })
+        .build();
+      await dr.execute(["words"], { inputs: { topic: "x" } });
+      await t.shutdown();
+    };
+    const first = new MemorySink();
+    await execute(first);
+    const second = new MemorySink();
+    await execute(second);
+    expect(runs).toBe(1);
+    expect(nodesOf(first.records).map((r) => [r.node, r.status, r.cache])).toEqual([
+      ["question", "RUNNING", "miss"],
+      ["question", "SUCCESS", "miss"],
+      ["answer", "RUNNING", "miss"],
+      ["answer", "SUCCESS", "miss"],
+      ["words", "RUNNING", "miss"],
+      ["words", "SUCCESS", "miss"],
+    ]);
+    const hits = nodesOf(second.records).filter((r) => r.status === "SUCCESS");
+    expect(hits.map((r) => [r.node, r.cache])).toEqual([
+      ["question", "hit"],
+      ["answer", "hit"],
+      ["words", "hit"],
+    ]);
+    const words = hits.find((r) => r.node === "words")!;
+    expect(words.warnings).toEqual(["counted roughly"]);
+    expect(words.result).toMatchObject({ type: "number" });
+    const plain = new MemorySink();
+    const t = tracker(plain);
+    await new Builder()
+      .withModules(modules)
+      .withConfig({ model: "m" })
+      .withAdapters(t)
+      .build()
+      .execute(["words"], {
+        inputs: { topic: "x" },
+      });
+    await t.shutdown();
+    expect(nodesOf(plain.records).every((r) => r.cache === undefined && !JSON.stringify(r).includes("cache"))).toBe(
+      true,
+    );
   });
 });
 

@@ -1,0 +1,40 @@
+/**
+ * What one cache entry holds and how it becomes bytes: the node's value as a structured clone
+ * (`v8.serialize`, so `Date`, `Map`, `Set` and typed arrays come back as themselves) and the
+ * warnings the node gave when it ran, replayed on a hit.
+ *
+ * @module
+ */
+import { deserialize, serialize } from "node:v8";
+
+/** One cached node result. */
+export interface CacheEntry {
+  /** What the node function returned. */
+  readonly value: unknown;
+  /** The warnings the node gave (`ctx.warn`) when it ran. */
+  readonly warnings: readonly string[];
+  /** The value's data version (its fingerprint), so a hit needs no fingerprinting. */
+  readonly version: string;
+}
+
+const FORMAT = 1;
+
+/** The entry as bytes; throws when the value cannot be cloned (a function, a symbol). */
+export function encodeEntry(entry: CacheEntry): Uint8Array {
+  return serialize({ format: FORMAT, value: entry.value, warnings: entry.warnings, version: entry.version });
+}
+
+/** The entry in `bytes`, or `undefined` when they are not one (corrupt, or another format). */
+export function decodeEntry(bytes: Uint8Array): CacheEntry | undefined {
+  let decoded: unknown;
+  try {
+    decoded = deserialize(bytes);
+  } catch {
+    return undefined;
+  }
+  if (typeof decoded !== "object" || decoded === null) return undefined;
+  const { format, value, warnings, version } = decoded as Record<string, unknown>;
+  if (format !== FORMAT || typeof version !== "string" || !Array.isArray(warnings)) return undefined;
+  if (!warnings.every((w) => typeof w === "string")) return undefined;
+  return { value, warnings, version };
+}

@@ -181,6 +181,18 @@ describe("fingerprint", () => {
     expect(refused(deep).reason).toBe("a value nested too deeply");
   });
 
+  it("refuses a value whose shared parts would make it exponential, and keeps ordinary sharing", () => {
+    // Each level holds the one below twice: 2^40 places for 41 objects.
+    let shared: unknown = [1];
+    for (let i = 0; i < 40; i++) shared = [shared, shared];
+    expect(refused({ shared }).reason).toMatch(/^a value that shares its parts too much to fingerprint .* at \.shared/);
+    // Rows that all point at one schema object: linear, fingerprinted, equal to unshared copies.
+    const schema = { name: "string", score: "number" };
+    const rows = Array.from({ length: 20_000 }, (_, i) => ({ i, schema }));
+    const copies = Array.from({ length: 20_000 }, (_, i) => ({ i, schema: { ...schema } }));
+    expect(fingerprint(rows)).toBe(fingerprint(copies));
+  });
+
   it("is the same in another process", async () => {
     const dir = await mkdtemp(join(tmpdir(), "fingerprint-"));
     const tsc = fileURLToPath(new URL("../node_modules/.bin/tsc", import.meta.url));

@@ -36,7 +36,7 @@ export interface Unfingerprintable {
  *   (a getter is never run), nesting too deep for the stack.
  */
 export function fingerprint(value: unknown): string | Unfingerprintable {
-  const encoder = new Encoder();
+  const encoder = new Encoder(new Visits());
   try {
     encoder.value(value, "");
   } catch (error) {
@@ -54,6 +54,32 @@ export function isFingerprint(result: string | Unfingerprintable): result is str
 
 class Refusal extends Error {}
 
+/**
+ * Objects visited by one fingerprint. A value that shares parts is encoded once per place a part
+ * appears (`[a, a]` with `a = [b, b]` …), which grows exponentially with the depth of the sharing:
+ * past {@link MAX_REVISITS_PER_OBJECT} visits per distinct object (plus a floor) the value is
+ * refused, so a hostile value costs a bounded time, while ordinary sharing (rows pointing at one
+ * schema object) stays well within it.
+ */
+class Visits {
+  readonly #seen = new Set<object>();
+  #count = 0;
+
+  visit(value: object, path: string): void {
+    this.#seen.add(value);
+    if (++this.#count > MIN_VISIT_BUDGET + MAX_REVISITS_PER_OBJECT * this.#seen.size) {
+      throw new Refusal(
+        `a value that shares its parts too much to fingerprint (over ${this.#count} visits of ${this.#seen.size} objects)${at(path)}`,
+      );
+    }
+  }
+}
+
+/** Visits allowed per distinct object of a value, shared parts counted each time they appear. */
+const MAX_REVISITS_PER_OBJECT = 16;
+/** Visits always allowed, whatever the sharing. */
+const MIN_VISIT_BUDGET = 100_000;
+
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Arrays of at least this many numbers are hashed as float64 bytes. */
@@ -63,9 +89,14 @@ const FLUSH_AT = 1 << 16;
 
 class Encoder {
   readonly #hash: Hash = createHash("sha256");
+  readonly #visits: Visits;
   #text = "";
   /** The objects being encoded, outermost first: a cycle points back into this list. */
   readonly #stack: object[] = [];
+
+  constructor(visits: Visits) {
+    this.#visits = visits;
+  }
 
   digest(): string {
     this.#flush();
@@ -133,6 +164,7 @@ class Encoder {
     const back = this.#stack.indexOf(value);
     if (back !== -1) return this.#put(`c${back};`);
     if (types.isProxy(value)) throw new Refusal(`a proxy${at(path)}`);
+    this.#visits.visit(value, path);
     this.#stack.push(value);
     if (Array.isArray(value)) this.#array(value, path);
     else if (ArrayBuffer.isView(value)) {
@@ -208,7 +240,7 @@ class Encoder {
 
   /** A fingerprint of a part, sharing this encoder's stack so cycles through it are still found. */
   #nested(value: unknown, path: string): string {
-    const inner = new Encoder();
+    const inner = new Encoder(this.#visits);
     inner.#stack.push(...this.#stack);
     inner.value(value, path);
     return inner.digest();

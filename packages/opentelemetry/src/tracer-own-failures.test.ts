@@ -197,6 +197,27 @@ describe("OpenTelemetryTracer: its own failures never break the app", () => {
     expect(tracer.activeRuns).toBe(0);
   });
 
+  it("still ends (and so exports) the node and run spans when recording their outcome throws", async () => {
+    const tracer = new OpenTelemetryTracer({ tracer: brokenTracer({ broken: ["setAttribute"] }), recordOutputs: true });
+    const { dr } = driver(tracer);
+    expect(await dr.execute(["b"], { inputs: { x: 1 } })).toEqual({ b: 4 });
+    expect(finished().sort()).toEqual(["a", "b", "hamilton.run"]);
+    const failing = new OpenTelemetryTracer({ tracer: brokenTracer({ broken: ["recordException"] }) });
+    exporter.reset();
+    const error = await new Builder()
+      .withModules({
+        a: () => {
+          throw new Error("node failed");
+        },
+      })
+      .withAdapters(failing)
+      .build()
+      .execute(["a"])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NodeExecutionError);
+    expect(finished().sort()).toEqual(["a", "hamilton.run"]);
+  });
+
   it("runs untraced when graphSpanName or runAttributes throws", async () => {
     for (const options of [
       {

@@ -159,6 +159,19 @@ function recordWarnings(
   if (dropped > 0) span.setAttribute(ATTR_WARNINGS_DROPPED, dropped);
 }
 
+/**
+ * Ends a span after recording on it failed, so it is still exported (a run span that never ends
+ * takes its whole trace with it); a span whose `end()` itself throws is left as it is (the failure
+ * is already reported, and ending an ended span is a no-op).
+ */
+function endQuietly(span: Span): void {
+  try {
+    span.end();
+  } catch {
+    // Already reported: the span is broken.
+  }
+}
+
 /** The hooks the tracer reports its own failures from. */
 type TracerHook = "wrapGraphExecution" | "aroundNodeExecution";
 
@@ -297,6 +310,7 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
       span.end();
     } catch (error) {
       this.#report(error, "wrapGraphExecution");
+      endQuietly(span);
     }
     return results;
   }
@@ -371,6 +385,7 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
       endNodeSpan(span, event, this.#maxValueLength);
     } catch (error) {
       this.#report(error, "aroundNodeExecution");
+      endQuietly(span);
     }
     return value;
   }
@@ -386,17 +401,14 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
       else endNodeSpan(span, event, this.#maxValueLength);
     } catch (ownError) {
       this.#report(ownError, hook);
+      endQuietly(span);
     }
   }
 
   /** A span that could not be started fully: reported, and ended if it was started at all. */
   #abandon(span: Span | undefined, error: unknown, hook: TracerHook): void {
     this.#report(error, hook);
-    try {
-      span?.end();
-    } catch {
-      // Already reported: the span is broken.
-    }
+    if (span !== undefined) endQuietly(span);
   }
 
   /**

@@ -55,6 +55,12 @@ describe("readConfig without any keys", () => {
   it("caches by default; DEMO_CACHE=off turns it off, and a value it cannot read is an error", () => {
     expect(read({}).cache).toBe(true);
     expect(read({ DEMO_CACHE: "off" }).cache).toBe(false);
+    // The failure demo must make the failing call: a cached answer would hide it.
+    const failing = read({ DEMO_FAIL_LLM: "1" });
+    expect(failing.cache).toBe(false);
+    expect(failing.notes).toContain(
+      "DEMO_FAIL_LLM runs every node without the cache, so the failing LLM call is made.",
+    );
     expect(read({ DEMO_CACHE: "0" }).cache).toBe(false);
     expect(() => read({ DEMO_CACHE: "sometimes" })).toThrow(
       'DEMO_CACHE is "sometimes": set it to off to run every node, or unset it.',

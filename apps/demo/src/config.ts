@@ -144,7 +144,12 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string): DemoConfig {
   }
 
   const recordContent = (get("TRACELOOP_TRACE_CONTENT") ?? "true").toLowerCase() !== "false";
-  const cache = isOn("DEMO_CACHE", get("DEMO_CACHE") ?? "on", "set it to off to run every node, or unset it");
+  let cache = isOn("DEMO_CACHE", get("DEMO_CACHE") ?? "on", "set it to off to run every node, or unset it");
+  if (cache && llm.kind === "local" && llm.fail) {
+    // A cached answer would hide the failure the user asked to see.
+    cache = false;
+    notes.push("DEMO_FAIL_LLM runs every node without the cache, so the failing LLM call is made.");
+  }
   return { outputDir, traces, llm, tracker, model: get("DEMO_MODEL") ?? DEFAULT_MODEL, recordContent, notes, cache };
 }
 

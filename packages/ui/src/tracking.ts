@@ -100,10 +100,10 @@ export class TrackingProtocol {
     return undefined;
   }
 
-  async #project(id: string): Promise<ProtocolAnswer> {
+  #project(id: string): ProtocolAnswer {
     const projectId = checkId("project id", id);
-    // A project not known yet is created on first use: this is a single-user local tool.
-    await this.#runs.ensureProject(projectId);
+    // Every project exists, as a single-user local tool: its folders are made on its first write
+    // (a template or a run), never by a read, which any web page could send.
     return ok({
       id: /^\d+$/.test(projectId) ? Number(projectId) : projectId,
       name: projectId,

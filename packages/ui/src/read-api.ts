@@ -59,6 +59,8 @@ export interface StoreStatus {
   readonly skippedFiles: readonly { readonly path: string; readonly reason: string }[];
   /** Lines of the trace file that were not OTLP JSON. */
   readonly skippedTraceLines: number;
+  /** Spans in readable trace lines that were skipped (no string ids, a malformed `events`). */
+  readonly skippedTraceSpans: number;
 }
 
 /** What the store holds, and what it skipped. */
@@ -71,6 +73,7 @@ export async function storeStatus(dir: string): Promise<StoreStatus> {
     skippedLines: store.skippedLines,
     skippedFiles: store.skippedFiles,
     skippedTraceLines: traces.skippedLines,
+    skippedTraceSpans: traces.skippedSpans,
   };
 }
 

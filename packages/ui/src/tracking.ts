@@ -241,10 +241,12 @@ export class TrackingProtocol {
     const run = await this.#runs.update(entry.projectId, String(dagRunId), (state) => {
       if (state === undefined) throw new HttpError(404, `${what}: the run has no records in the store.`);
       const upsert = body.upsert_tags === null || body.upsert_tags === undefined ? {} : runTags(body.upsert_tags);
-      const end = status === "RUNNING" ? undefined : (endTime ?? Date.now());
+      // A late or re-sent RUNNING never replaces a final status (as readFileStore folds the file).
+      const keep = status === "RUNNING" && state.run.status !== "RUNNING";
+      const end = keep ? state.run.endTime : status === "RUNNING" ? undefined : (endTime ?? Date.now());
       state.run = {
         ...state.run,
-        status,
+        status: keep ? state.run.status : status,
         endTime: end,
         durationMs: end === undefined ? undefined : Math.max(0, end - state.run.startTime),
         tags: { ...state.run.tags, ...upsert },

@@ -148,9 +148,12 @@ export async function getRun(dir: string, runId: string): Promise<RunDetail | un
   };
 }
 
-/** The spans of one trace in the store's trace file (hex trace id, any case). */
+/** The spans of one trace in the store's trace file (hex trace id, any case), each span id once (the first). */
 export async function getTrace(dir: string, traceId: string): Promise<TraceDetail> {
   const id = traceId.toLowerCase();
   const { spans } = await readTraceFile(tracesFile(dir));
-  return { traceId: id, spans: spans.filter((s) => s.traceId === id).sort((a, b) => a.startTime - b.startTime) };
+  // One span per span id: an exporter that retries an export sends the same spans again.
+  const unique = new Map<string, SpanView>();
+  for (const s of spans) if (s.traceId === id && !unique.has(s.spanId)) unique.set(s.spanId, s);
+  return { traceId: id, spans: [...unique.values()].sort((a, b) => a.startTime - b.startTime) };
 }

@@ -109,6 +109,58 @@ describe("hamilton-ts-ui", () => {
     expect(missing.err.join("")).toMatch(/RUN_NOT_FOUND.*no run "nope"/);
   });
 
+  it("show: a hostile span id, repeated exports and self-parented spans print each span once", async () => {
+    const dir = await tempDir();
+    await new FileSink({ dir, fsync: false }).write("demo", [
+      runRecord("run-2", "RUNNING"),
+      nodeRecord("run-2", "n", "SUCCESS", { traceId: TRACE, spanId: "\u001b[2Jevil" }),
+      runRecord("run-2", "SUCCESS"),
+    ]);
+    const span = (spanId: string, parentSpanId: string | undefined, name: string) => ({
+      traceId: TRACE,
+      spanId,
+      ...(parentSpanId === undefined ? {} : { parentSpanId }),
+      name,
+      startTimeUnixNano: "1700000000000000000",
+      endTimeUnixNano: "1700000000005000000",
+    });
+    const line = JSON.stringify({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                span("0000000000000001", undefined, "root"),
+                span("0000000000000002", "0000000000000001", "child"),
+                span("0000000000000003", "0000000000000002", "grandchild"),
+                span("0000000000000009", "0000000000000009", "self"),
+                span("000000000000000a", "000000000000000b", "cycle-a"),
+                span("000000000000000b", "000000000000000a", "cycle-b"),
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    // The same export three times, as an exporter that retries it writes.
+    await appendFile(join(dir, "traces.jsonl"), `${line}\n${line}\n${line}\n`);
+    const t = io();
+    expect(await main(["show", "run-2", "--dir", dir], t.io)).toBe(0);
+    const text = t.out.join("");
+    expect(text).not.toContain("\u001b");
+    expect(text).toContain("\\x1b[2Jevil");
+    const trace = text.slice(text.indexOf("Trace:\n"));
+    expect(trace.match(/^ +\S+ \(5 ms\)/gm)?.map((l) => l.trim().split(" ")[0])).toEqual([
+      "root",
+      "child",
+      "grandchild",
+      "self",
+      "cycle-a",
+      "cycle-b",
+    ]);
+    expect(trace).toContain("\n  root (5 ms)\n    child (5 ms)\n      grandchild (5 ms)\n");
+  });
+
   it("serves, prints its URL, and closes when stopped", async () => {
     const dir = await store();
     const t = io();

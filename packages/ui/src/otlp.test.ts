@@ -1,3 +1,4 @@
+import { appendFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { OTLPTraceExporter as HttpExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
@@ -147,5 +148,64 @@ describe("POST /v1/traces", () => {
     expect(wrongType.status).toBe(415);
     // Nothing refused was written.
     expect((await readTraceFile(tracesFile(ui.dir))).spans).toHaveLength(1);
+  });
+
+  it("refuses malformed spans and structure, so one request cannot break the trace read API", async () => {
+    const ui = await serve();
+    const traceId = "ab".repeat(16);
+    const span = (spanId: string, extra: Record<string, unknown> = {}) => ({
+      traceId,
+      spanId,
+      name: `s-${spanId}`,
+      startTimeUnixNano: "1000000",
+      endTimeUnixNano: "2000000",
+      ...extra,
+    });
+    const post = (body: unknown) =>
+      fetch(`${ui.url}/v1/traces`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const res = await post({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                span("0000000000000001"),
+                span("0000000000000002", { events: {} }),
+                span("0000000000000003", { attributes: "x" }),
+                span("0000000000000004", { status: 7 }),
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as any).partialSuccess).toMatchObject({ rejectedSpans: "3" });
+    for (const [body, where] of [
+      [{ resourceSpans: [{ scopeSpans: {} }] }, "resourceSpans[0].scopeSpans"],
+      [{ resourceSpans: [5] }, "resourceSpans[0]"],
+      [{ resourceSpans: [{ scopeSpans: [{ spans: {} }] }] }, "resourceSpans[0].scopeSpans[0].spans"],
+    ] as const) {
+      const refused = await post(body);
+      expect(refused.status, where).toBe(400);
+      expect(((await refused.json()) as any).error).toContain(where);
+    }
+    const trace = await fetch(`${ui.url}/api/traces/${traceId}`);
+    expect(trace.status).toBe(200);
+    expect(((await trace.json()) as any).spans.map((s: any) => s.spanId)).toEqual(["0000000000000001"]);
+
+    // A line written by another process with a malformed span: that span is skipped, and counted.
+    await appendFile(
+      tracesFile(ui.dir),
+      `${JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [span("0000000000000005", { events: {} })] }, { spans: {} }] }, { scopeSpans: {} }] })}\n`,
+    );
+    expect((await fetch(`${ui.url}/api/traces/${traceId}`)).status).toBe(200);
+    const store = await fetch(`${ui.url}/api/store`);
+    expect(store.status).toBe(200);
+    expect(await store.json()).toMatchObject({ skippedTraceLines: 0, skippedTraceSpans: 1 });
   });
 });

@@ -57,29 +57,53 @@ function idsToHex(request: Json): void {
 const TRACE_ID = /^[0-9a-f]{32}$/i;
 const SPAN_ID = /^[0-9a-f]{16}$/i;
 
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** A list field that may be left out (or null, as some JSON exporters write it): its items. */
+function optionalList(value: unknown, where: string): unknown[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new HttpError(400, `POST /v1/traces: ${where} must be an array.`);
+  return value;
+}
+
+/** True for a span this server can store and read back: valid ids, and well-formed fields. */
+function isValidSpan(s: unknown): boolean {
+  if (!isObject(s)) return false;
+  const listOrAbsent = (v: unknown) => v === undefined || v === null || Array.isArray(v);
+  return (
+    typeof s.traceId === "string" &&
+    TRACE_ID.test(s.traceId) &&
+    !/^0+$/.test(s.traceId) &&
+    typeof s.spanId === "string" &&
+    SPAN_ID.test(s.spanId) &&
+    (s.parentSpanId === undefined || s.parentSpanId === null || typeof s.parentSpanId === "string") &&
+    listOrAbsent(s.events) &&
+    listOrAbsent(s.links) &&
+    listOrAbsent(s.attributes) &&
+    (s.status === undefined || s.status === null || isObject(s.status))
+  );
+}
+
 /**
- * Keeps the spans with a valid trace id (32 hex digits, not all zero) and span id (16); counts
- * the others as rejected.
+ * Checks the request's structure (a malformed `resourceSpans`/`scopeSpans`/`spans` is a 400 that
+ * says where), keeps the valid spans (see {@link isValidSpan}) and counts the others as rejected.
  */
 function filterSpans(request: Json): { spans: number; rejected: number } {
   let spans = 0;
   let rejected = 0;
-  for (const rs of (request.resourceSpans as Json[] | undefined) ?? []) {
-    for (const ss of (rs?.scopeSpans as Json[] | undefined) ?? []) {
-      const list = (ss?.spans as Json[] | undefined) ?? [];
-      const kept = list.filter(
-        (s) =>
-          typeof s?.traceId === "string" &&
-          TRACE_ID.test(s.traceId) &&
-          !/^0+$/.test(s.traceId) &&
-          typeof s.spanId === "string" &&
-          SPAN_ID.test(s.spanId),
-      );
+  optionalList(request.resourceSpans, '"resourceSpans"').forEach((rs, i) => {
+    if (!isObject(rs)) throw new HttpError(400, `POST /v1/traces: resourceSpans[${i}] must be an object.`);
+    optionalList(rs.scopeSpans, `resourceSpans[${i}].scopeSpans`).forEach((ss, j) => {
+      const where = `resourceSpans[${i}].scopeSpans[${j}]`;
+      if (!isObject(ss)) throw new HttpError(400, `POST /v1/traces: ${where} must be an object.`);
+      const list = optionalList(ss.spans, `${where}.spans`);
+      const kept = list.filter(isValidSpan);
       rejected += list.length - kept.length;
       spans += kept.length;
-      if (ss) ss.spans = kept;
-    }
-  }
+      ss.spans = kept;
+    });
+  });
   return { spans, rejected };
 }
 
@@ -123,7 +147,7 @@ export function decodeTraces(body: Buffer, encoding: OtlpEncoding): DecodedTrace
     rejected,
     rejectedReason:
       rejected > 0
-        ? `${rejected} span(s) without a valid traceId (32 hex digits, not all zero) and spanId (16 hex digits)`
+        ? `${rejected} span(s) without a valid traceId (32 hex digits, not all zero) and spanId (16 hex digits), or with events, links or attributes that are not arrays or a status that is not an object`
         : undefined,
   };
 }

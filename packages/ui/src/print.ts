@@ -69,7 +69,7 @@ export function formatRun(detail: RunDetail, spans: readonly SpanView[]): string
       n.status,
       `+${duration(n.startTime - run.startTime)}`,
       duration(n.durationMs),
-      n.spanId ?? "-",
+      clean(n.spanId ?? "-"),
     ]);
   }
   lines.push(nodes.length === 0 ? "  (none)" : table(rows).replace(/^/gm, "  "));
@@ -81,17 +81,31 @@ export function formatRun(detail: RunDetail, spans: readonly SpanView[]): string
     const ids = new Set(spans.map((s) => s.spanId));
     const children = new Map<string | undefined, SpanView[]>();
     for (const s of spans) {
-      const parent = s.parentSpanId !== undefined && ids.has(s.parentSpanId) ? s.parentSpanId : undefined;
+      const parent =
+        s.parentSpanId !== undefined && s.parentSpanId !== s.spanId && ids.has(s.parentSpanId)
+          ? s.parentSpanId
+          : undefined;
       children.set(parent, [...(children.get(parent) ?? []), s]);
     }
+    // Each span once: a repeated span id, or parents that form a cycle, cannot repeat or recurse.
+    const printed = new Set<SpanView>();
     const walk = (parent: string | undefined, depth: number) => {
       for (const s of (children.get(parent) ?? []).sort((a, b) => a.startTime - b.startTime)) {
+        if (printed.has(s)) continue;
+        printed.add(s);
         const status = s.status.code === 2 ? ` ERROR${s.status.message ? ` ${clean(s.status.message)}` : ""}` : "";
         lines.push(`  ${"  ".repeat(depth)}${clean(s.name)} (${duration(s.durationMs)})${status}`);
         walk(s.spanId, depth + 1);
       }
     };
     walk(undefined, 0);
+    // Spans only reachable through a cycle of parents: each cycle from its earliest span, as a root.
+    for (const s of [...spans].sort((a, b) => a.startTime - b.startTime)) {
+      if (printed.has(s)) continue;
+      printed.add(s);
+      lines.push(`  ${clean(s.name)} (${duration(s.durationMs)}) (its parents form a cycle)`);
+      walk(s.spanId, 1);
+    }
   }
   return `${lines.join("\n")}\n`;
 }

@@ -59,6 +59,8 @@ export interface StoreStatus {
   readonly skippedFiles: readonly { readonly path: string; readonly reason: string }[];
   /** Lines of the trace file that were not OTLP JSON. */
   readonly skippedTraceLines: number;
+  /** Spans in readable trace lines that were skipped (no string ids, a malformed `events`). */
+  readonly skippedTraceSpans: number;
 }
 
 /** What the store holds, and what it skipped. */
@@ -71,6 +73,7 @@ export async function storeStatus(dir: string): Promise<StoreStatus> {
     skippedLines: store.skippedLines,
     skippedFiles: store.skippedFiles,
     skippedTraceLines: traces.skippedLines,
+    skippedTraceSpans: traces.skippedSpans,
   };
 }
 
@@ -145,9 +148,12 @@ export async function getRun(dir: string, runId: string): Promise<RunDetail | un
   };
 }
 
-/** The spans of one trace in the store's trace file (hex trace id, any case). */
+/** The spans of one trace in the store's trace file (hex trace id, any case), each span id once (the first). */
 export async function getTrace(dir: string, traceId: string): Promise<TraceDetail> {
   const id = traceId.toLowerCase();
   const { spans } = await readTraceFile(tracesFile(dir));
-  return { traceId: id, spans: spans.filter((s) => s.traceId === id).sort((a, b) => a.startTime - b.startTime) };
+  // One span per span id: an exporter that retries an export sends the same spans again.
+  const unique = new Map<string, SpanView>();
+  for (const s of spans) if (s.traceId === id && !unique.has(s.spanId)) unique.set(s.spanId, s);
+  return { traceId: id, spans: [...unique.values()].sort((a, b) => a.startTime - b.startTime) };
 }

@@ -48,6 +48,17 @@ export interface RunState {
   readonly nodes: Map<string, UiNodeRunRecord>;
 }
 
+/**
+ * True when `next` replaces `current` for the same key: the rule of the tracker's `readFileStore`
+ * (a later attempt of a node wins; a `RUNNING` record never replaces a final one).
+ */
+export function supersedes(current: RunRecord | NodeRunRecord, next: RunRecord | NodeRunRecord): boolean {
+  if (current.type === "node_run" && next.type === "node_run" && next.attempt !== current.attempt) {
+    return next.attempt > current.attempt;
+  }
+  return !(next.status === "RUNNING" && current.status !== "RUNNING");
+}
+
 /** Runs kept in memory; older ones are read again from their file when needed. */
 const MAX_CACHED_RUNS = 1_000;
 
@@ -58,7 +69,8 @@ export class RunStore {
   readonly #cache = new Map<string, RunState>();
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #projects = new Set<string>();
-  readonly #templates = new Set<string>();
+  /** The templates written, by path, to write again if the store's directory is deleted. */
+  readonly #templates = new Map<string, { projectId: string; text: string }>();
 
   constructor(dir: string) {
     this.dir = dir;
@@ -79,9 +91,10 @@ export class RunStore {
     const path = templateFile(this.dir, projectId, template.graphVersion);
     if (this.#templates.has(path)) return;
     await this.ensureProject(projectId);
+    const text = `${JSON.stringify(template)}\n`;
     await mkdir(dirname(path), { recursive: true });
-    await writeWholeFile(path, `${JSON.stringify(template)}\n`);
-    this.#templates.add(path);
+    await writeWholeFile(path, text);
+    this.#templates.set(path, { projectId, text });
   }
 
   /**
@@ -102,21 +115,18 @@ export class RunStore {
     const previous = this.#locks.get(key) ?? Promise.resolve();
     const next = previous.then(async () => {
       const state = await this.#load(key, projectId, runId);
-      const { records, state: created, value } = change(state);
-      const current = created ?? state;
-      if (records.length > 0) {
-        await this.ensureProject(projectId);
-        const path = runFile(this.dir, projectId, runId);
-        const file = await open(path, "a");
-        try {
-          await file.writeFile(records.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
-          if (current !== undefined && current.run.status !== "RUNNING") await file.sync();
-        } finally {
-          await file.close();
-        }
+      try {
+        const { records, state: created, value } = change(state);
+        const current = created ?? state;
+        if (records.length > 0) await this.#append(projectId, runId, records, current);
+        if (current !== undefined) this.#remember(key, current);
+        return value;
+      } catch (error) {
+        // `change` may have changed the cached state in place: what is not on disk must not be
+        // served (a client checking what was stored would never resend it). Read it again next time.
+        this.#cache.delete(key);
+        throw error;
       }
-      if (current !== undefined) this.#remember(key, current);
-      return value;
     });
     const settled = next.catch(() => {});
     this.#locks.set(key, settled);
@@ -124,6 +134,43 @@ export class RunStore {
       if (this.#locks.get(key) === settled) this.#locks.delete(key);
     });
     return next;
+  }
+
+  /**
+   * Appends records to a run's file in one write, fsynced once the run has ended. When the store's
+   * directory was deleted meanwhile (ENOENT), its folders and templates are made again and the run's
+   * whole state is written, as `FileSink` recovers.
+   */
+  async #append(
+    projectId: string,
+    runId: string,
+    records: readonly (RunRecord | UiNodeRunRecord)[],
+    current: RunState | undefined,
+  ): Promise<void> {
+    const path = runFile(this.dir, projectId, runId);
+    const write = async (lines: readonly (RunRecord | UiNodeRunRecord)[]) => {
+      await this.ensureProject(projectId);
+      const file = await open(path, "a");
+      try {
+        await file.writeFile(lines.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
+        if (current !== undefined && current.run.status !== "RUNNING") await file.sync();
+      } finally {
+        await file.close();
+      }
+    };
+    try {
+      await write(records);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException | null)?.code !== "ENOENT") throw error;
+      this.#projects.clear();
+      for (const [templatePath, t] of this.#templates) {
+        await this.ensureProject(t.projectId);
+        await mkdir(dirname(templatePath), { recursive: true });
+        await writeWholeFile(templatePath, t.text);
+      }
+      // The run's file went with the directory: write its whole state, not just the change.
+      await write(current === undefined ? records : [current.run, ...current.nodes.values()]);
+    }
   }
 
   /** A run's state, without changing it. */
@@ -152,15 +199,20 @@ export class RunStore {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;
     }
-    // This server writes whole snapshots in order: the last record of each key is the state.
+    // Whole snapshots, folded as readFileStore folds them (see supersedes), so both read the same state.
     let run: RunRecord | undefined;
     const nodes = new Map<string, UiNodeRunRecord>();
     for (const line of text.split("\n")) {
       if (line.length === 0) continue;
       try {
         const record = JSON.parse(line) as RunRecord | UiNodeRunRecord;
-        if (record.type === "run") run = record;
-        else if (record.type === "node_run") nodes.set(nodeRunKey(record), record);
+        if (record.type === "run") {
+          if (run === undefined || supersedes(run, record)) run = record;
+        } else if (record.type === "node_run") {
+          const key = nodeRunKey(record);
+          const current = nodes.get(key);
+          if (current === undefined || supersedes(current, record)) nodes.set(key, record);
+        }
       } catch {
         // A torn line: the records before and after it still count.
       }

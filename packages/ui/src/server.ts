@@ -11,6 +11,7 @@ import { isAuthorized } from "./auth.js";
 import { DEFAULT_MAX_BODY_BYTES, parseJson, readBody } from "./body.js";
 import { UiError } from "./errors.js";
 import { checkId, HttpError } from "./http-error.js";
+import { checkRequestSource, isLoopback, requireJson } from "./guard.js";
 import { IdRegistry } from "./ids.js";
 import { decodeTraces, encodeResponse, otlpEncoding } from "./otlp.js";
 import { CONTENT_SECURITY_POLICY, placeholderPage } from "./page.js";
@@ -59,13 +60,6 @@ export interface UiServer {
   close(): Promise<void>;
 }
 
-function isLoopback(host: string): boolean {
-  if (host === "localhost") return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  if (isIP(host) === 6) return host === "::1" || host === "0:0:0:0:0:0:0:1";
-  return false;
-}
-
 function resolveOptions(options: UiOptions) {
   const port = options.port ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -105,6 +99,8 @@ interface Answer {
   readonly status: number;
   readonly contentType: string;
   readonly body: string | Buffer;
+  /** Extra headers (`allow` on a 405). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const json = (status: number, value: unknown): Answer => ({
@@ -141,6 +137,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   async function route(req: IncomingMessage, url: URL): Promise<Answer> {
     const method = req.method ?? "GET";
     const path = url.pathname;
+    checkRequestSource(req.headers, host, apiKey);
     if (!isAuthorized(req.headers, apiKey)) {
       return json(401, { detail: "A valid API key is required: send it as x-api-key or Authorization: Bearer <key>." });
     }
@@ -151,11 +148,16 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         path: path.slice("/api/v1".length),
         query: url.searchParams,
         user: typeof req.headers["x-api-user"] === "string" ? req.headers["x-api-user"] : undefined,
-        body: () => (body ??= readBody(req, maxBodyBytes).then((b) => parseJson(b, `${method} ${path}`))),
+        body: () =>
+          (body ??= (async () => {
+            requireJson(req.headers["content-type"], `${method} ${path}`);
+            return parseJson(await readBody(req, maxBodyBytes), `${method} ${path}`);
+          })()),
       });
       if (answer !== undefined) return json(answer.status, answer.body);
     } else if (path === "/v1/traces") {
-      if (method !== "POST") return json(405, { error: "POST /v1/traces takes OTLP trace exports." });
+      if (method !== "POST")
+        return { ...json(405, { error: "POST /v1/traces takes OTLP trace exports." }), headers: { allow: "POST" } };
       const encoding = otlpEncoding(req.headers["content-type"]);
       const decoded = decodeTraces(await readBody(req, maxBodyBytes), encoding);
       if (decoded.spans > 0) await traces.append(decoded.request);
@@ -209,7 +211,10 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       if (error instanceof HttpError) answer = json(error.status, { error: error.message, detail: error.message });
       else if (error instanceof URIError)
         answer = json(400, { error: `The path is not valid percent-encoding (${error.message}).` });
-      else {
+      else if (req.destroyed && !req.complete) {
+        // The client went away mid-upload (an aborted request): nobody is left to answer, nothing failed here.
+        return;
+      } else {
         process.emitWarning(`hamilton-ts-ui: ${req.method} ${req.url}: ${(error as Error)?.stack ?? String(error)}`);
         answer = json(500, { error: `The server failed: ${(error as Error)?.message ?? String(error)}` });
       }
@@ -221,6 +226,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       "x-content-type-options": "nosniff",
       "referrer-policy": "no-referrer",
       "cache-control": "no-store",
+      ...answer.headers,
     };
     // The rest of a refused body is not read: close the connection after the answer.
     if (answer.status === 413 || !req.complete) headers.connection = "close";

@@ -44,6 +44,8 @@ export interface TraceFileContents {
   readonly spans: readonly SpanView[];
   /** Lines that were not OTLP JSON and were skipped (a torn last line, a foreign line). */
   readonly skippedLines: number;
+  /** Spans of readable lines that were skipped: without string ids, or with a malformed field. */
+  readonly skippedSpans: number;
 }
 
 type Json = Record<string, unknown>;
@@ -60,8 +62,8 @@ export function anyValue(value: unknown): unknown {
   }
   if ("doubleValue" in v) return Number(v.doubleValue);
   if ("arrayValue" in v) {
-    const values = ((v.arrayValue as Json | null)?.values as unknown[] | undefined) ?? [];
-    return values.map(anyValue);
+    const values = (v.arrayValue as Json | null)?.values;
+    return Array.isArray(values) ? values.map(anyValue) : [];
   }
   if ("kvlistValue" in v) return keyValues((v.kvlistValue as Json | null)?.values);
   if ("bytesValue" in v) return v.bytesValue;
@@ -90,19 +92,34 @@ function nanosToMs(value: unknown): number {
   return 0;
 }
 
-/** The spans of one OTLP JSON `ExportTraceServiceRequest`. */
-export function spansOf(request: unknown): SpanView[] {
-  const out: SpanView[] = [];
+/** The items of a list field, or none when it is missing or not a list. */
+function list(value: unknown): Json[] {
+  return Array.isArray(value) ? (value as Json[]) : [];
+}
+
+/**
+ * The spans of one OTLP JSON `ExportTraceServiceRequest`. A span without string ids, or whose
+ * `events` is there but not a list, is skipped and counted in `skipped`.
+ */
+export function spansOf(request: unknown): SpanView[] & { skipped: number } {
+  const out = Object.assign([] as SpanView[], { skipped: 0 });
   const resourceSpans = (request as Json | null)?.resourceSpans;
   if (!Array.isArray(resourceSpans)) return out;
-  for (const rs of resourceSpans as Json[]) {
+  for (const rs of resourceSpans as (Json | null)[]) {
     const resource = keyValues((rs?.resource as Json | undefined)?.attributes);
-    for (const ss of (rs?.scopeSpans as Json[] | undefined) ?? []) {
-      for (const span of (ss?.spans as Json[] | undefined) ?? []) {
-        if (typeof span?.traceId !== "string" || typeof span.spanId !== "string") continue;
+    for (const ss of list(rs?.scopeSpans)) {
+      for (const span of list(ss?.spans)) {
+        if (
+          typeof span?.traceId !== "string" ||
+          typeof span.spanId !== "string" ||
+          (span.events !== undefined && span.events !== null && !Array.isArray(span.events))
+        ) {
+          out.skipped++;
+          continue;
+        }
         const startTime = nanosToMs(span.startTimeUnixNano);
         const endTime = nanosToMs(span.endTimeUnixNano);
-        const status = (span.status as Json | undefined) ?? {};
+        const status = typeof span.status === "object" && span.status !== null ? (span.status as Json) : {};
         const parent =
           typeof span.parentSpanId === "string" && span.parentSpanId.length > 0 ? span.parentSpanId : undefined;
         out.push({
@@ -119,7 +136,7 @@ export function spansOf(request: unknown): SpanView[] {
             message: typeof status.message === "string" && status.message.length > 0 ? status.message : undefined,
           },
           attributes: keyValues(span.attributes),
-          events: ((span.events as Json[] | undefined) ?? []).map((event) => ({
+          events: list(span.events).map((event) => ({
             name: typeof event?.name === "string" ? event.name : "",
             time: nanosToMs(event?.timeUnixNano),
             attributes: keyValues(event?.attributes),
@@ -138,11 +155,12 @@ export async function readTraceFile(path: string): Promise<TraceFileContents> {
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { spans: [], skippedLines: 0 };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { spans: [], skippedLines: 0, skippedSpans: 0 };
     throw error;
   }
   const spans: SpanView[] = [];
   let skippedLines = 0;
+  let skippedSpans = 0;
   for (const line of text.split("\n")) {
     if (line.length === 0) continue;
     let request: unknown;
@@ -156,9 +174,11 @@ export async function readTraceFile(path: string): Promise<TraceFileContents> {
       skippedLines++;
       continue;
     }
-    spans.push(...spansOf(request));
+    const found = spansOf(request);
+    for (const span of found) spans.push(span);
+    skippedSpans += found.skipped;
   }
-  return { spans, skippedLines };
+  return { spans, skippedLines, skippedSpans };
 }
 
 /**

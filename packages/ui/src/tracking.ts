@@ -100,10 +100,10 @@ export class TrackingProtocol {
     return undefined;
   }
 
-  async #project(id: string): Promise<ProtocolAnswer> {
+  #project(id: string): ProtocolAnswer {
     const projectId = checkId("project id", id);
-    // A project not known yet is created on first use: this is a single-user local tool.
-    await this.#runs.ensureProject(projectId);
+    // Every project exists, as a single-user local tool: its folders are made on its first write
+    // (a template or a run), never by a read, which any web page could send.
     return ok({
       id: /^\d+$/.test(projectId) ? Number(projectId) : projectId,
       name: projectId,
@@ -241,10 +241,12 @@ export class TrackingProtocol {
     const run = await this.#runs.update(entry.projectId, String(dagRunId), (state) => {
       if (state === undefined) throw new HttpError(404, `${what}: the run has no records in the store.`);
       const upsert = body.upsert_tags === null || body.upsert_tags === undefined ? {} : runTags(body.upsert_tags);
-      const end = status === "RUNNING" ? undefined : (endTime ?? Date.now());
+      // A late or re-sent RUNNING never replaces a final status (as readFileStore folds the file).
+      const keep = status === "RUNNING" && state.run.status !== "RUNNING";
+      const end = keep ? state.run.endTime : status === "RUNNING" ? undefined : (endTime ?? Date.now());
       state.run = {
         ...state.run,
-        status,
+        status: keep ? state.run.status : status,
         endTime: end,
         durationMs: end === undefined ? undefined : Math.max(0, end - state.run.startTime),
         tags: { ...state.run.tags, ...upsert },

@@ -31,7 +31,8 @@ export interface DeliveryQueueOptions {
   /**
    * True while nothing is going on that the records belong to (the tracker: no run in progress).
    * A write that has been in flight for {@link IDLE_WRITE_LIMIT_MS} while the queue is idle and
-   * no `flush()` is awaited is abandoned (see {@link DeliveryQueue}). Default: always idle.
+   * no `flush()` is awaited is abandoned (see {@link DeliveryQueue}), once per batch: the batch's
+   * later attempts get the full `sinkTimeoutMs`. Default: always idle.
    */
   readonly isIdle?: () => boolean;
   /**
@@ -48,7 +49,8 @@ export interface DeliveryQueueOptions {
 /**
  * How long a write may stay in flight while the queue is idle and nobody awaits a flush, before
  * it is abandoned (aborted, to be retried): a script that ends without `shutdown()` is not kept
- * alive longer than this by a sink that does not answer.
+ * alive longer than this by a sink that does not answer. A batch is abandoned this way at most
+ * once; its later attempts are bounded by `sinkTimeoutMs` only.
  */
 export const IDLE_WRITE_LIMIT_MS = 2_000;
 
@@ -152,6 +154,8 @@ export class DeliveryQueue {
   #aborted = false;
   #registered = false;
   #exitFlushed = false;
+  /** True once the batch in flight has been abandoned for idleness: its later attempts get the full `sinkTimeoutMs`. */
+  #idleAbandoned = false;
 
   #delivered = 0;
   #dropped = 0;
@@ -469,6 +473,7 @@ export class DeliveryQueue {
   async #deliver(batch: readonly TrackerRecord[]): Promise<void> {
     const backoff = this.#backoff;
     backoff.reset();
+    this.#idleAbandoned = false;
     for (let attempt = 1; !this.#aborted; attempt++) {
       try {
         await this.#write(batch);
@@ -526,15 +531,19 @@ export class DeliveryQueue {
       const check = (): void => {
         if (this.#waiters.length > 0 || !(this.#options.isIdle?.() ?? true)) return watch();
         this.#exitFlushed = true;
+        this.#idleAbandoned = true;
         controller.abort(
           new TrackerError(
             "SINK_TIMEOUT",
             `The tracker's sink did not finish writing ${batch.length} records within ${IDLE_WRITE_LIMIT_MS} ms while no run was in progress ` +
-              `and no flush() was awaited; the write was abandoned (so it cannot keep an ending process alive) and will be retried.`,
+              `and no flush() was awaited; the write was abandoned (so it cannot keep an ending process alive) and will be retried ` +
+              `with the full sinkTimeoutMs (${this.#options.sinkTimeoutMs} ms).`,
           ),
         );
       };
-      watch();
+      // A batch is abandoned for idleness at most once: a sink that needs longer than
+      // IDLE_WRITE_LIMIT_MS per write still gets it delivered, on a later attempt.
+      if (!this.#idleAbandoned) watch();
       await Promise.race([this.#sink.write(this.#projectId, batch, { signal: controller.signal }), limit]);
     } finally {
       clock.clearTimeout(timer);

@@ -20,9 +20,6 @@ export type TrackerErrorCode =
   | "SINK_TIMEOUT"
   | "UNKNOWN_RUN";
 
-import { isProxy } from "node:util/types";
-import { describeError, redactAndCut } from "@hamilton-ts/lifecycle/internal";
-
 const MARKER = Symbol.for("hamilton-ts.tracker.error");
 
 /** Options of {@link TrackerError}. */
@@ -71,34 +68,4 @@ export class TrackerError extends Error {
  */
 export function isRetryable(error: unknown): boolean {
   return !(typeof error === "object" && error !== null && (error as { retryable?: unknown }).retryable === false);
-}
-
-/** Characters kept of an error's text fields when it is redacted (its stack: {@link MAX_STACK}). */
-const MAX_TEXT = 2_000;
-const MAX_STACK = 10_000;
-
-/**
- * A copy of a thrown value that is safe to log or hand out: every own string field of an error
- * (its `message`, its `stack`, an HTTP excerpt, ...) and of its `cause` chain redacted and bounded;
- * its prototype and other fields kept, so `instanceof`, `name`, `code`, `status`, `retryable`
- * and `TrackerError.isInstance` still work. A thrown string is redacted; anything else is
- * returned as is. The tracker applies it to every error it reports (`onError`) or returns
- * (`DeliveryReport.lastError`).
- */
-export function redactError(error: unknown, depth = 0): unknown {
-  if (typeof error === "string") return redactAndCut(error, MAX_TEXT);
-  if (typeof error !== "object" || error === null || isProxy(error) || !(error instanceof Error)) return error;
-  try {
-    const descriptors = Object.getOwnPropertyDescriptors(error) as Record<PropertyKey, PropertyDescriptor>;
-    for (const key of Reflect.ownKeys(descriptors)) {
-      const descriptor = descriptors[key as string]!;
-      if (!("value" in descriptor)) continue;
-      if (typeof descriptor.value === "string")
-        descriptor.value = redactAndCut(descriptor.value, key === "stack" ? MAX_STACK : MAX_TEXT);
-      else if (key === "cause") descriptor.value = depth < 3 ? redactError(descriptor.value, depth + 1) : undefined;
-    }
-    return Object.create(Object.getPrototypeOf(error) as object | null, descriptors) as unknown;
-  } catch {
-    return new Error(describeError(error));
-  }
 }

@@ -503,6 +503,29 @@ describe("DeliveryQueue: records set aside by a non-retryable error", () => {
     expect(q.stats).toMatchObject({ rejected: 2, delivered: 3 });
   });
 
+  it("sets aside only the records a partly delivered batch's error names (setAside), counting the rest delivered", async () => {
+    const batch = [runRecord("r"), nodeRecord("r", "a"), nodeRecord("r", "poison"), runRecord("r", "SUCCESS")];
+    const stored: TrackerRecord[] = [];
+    const sink: TrackerSink = {
+      async write(_projectId, records) {
+        // Stores all but the poisoned record, then says so.
+        stored.push(...records.filter((r) => r !== batch[2]));
+        throw new TrackerError("HTTP_ERROR", "one update refused", {
+          retryable: false,
+          // A record that is not in the batch is ignored.
+          setAside: [batch[2]!, nodeRecord("other", "x")],
+        });
+      },
+    };
+    const { q } = queue(sink, { batchSize: 4 });
+    for (const r of batch) q.push(r);
+    const report = await q.flush();
+    expect(report).toMatchObject({ complete: true, rejected: 1, undelivered: [] });
+    expect(report.rejectedRecords).toEqual([batch[2]]);
+    expect(q.stats).toMatchObject({ rejected: 1, delivered: 3 });
+    expect(stored).toHaveLength(3);
+  });
+
   it("keeps only the last rejected records (1,000, and an eighth of the byte budget), counting all", async () => {
     const sink = new MemorySink();
     sink.mode = "reject";

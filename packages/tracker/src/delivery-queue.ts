@@ -371,11 +371,14 @@ export class DeliveryQueue {
     if (this.#dropped++ === 0) this.#options.onFirstDrop(bound);
   }
 
-  /** Keeps the rejected batch for the report, within its bounds (count and an eighth of the byte budget). */
-  #setAside(batch: readonly TrackerRecord[]): void {
+  /**
+   * Keeps the rejected records of the batch (at `indexes`) for the report, within its bounds
+   * (count and an eighth of the byte budget).
+   */
+  #setAside(batch: readonly TrackerRecord[], indexes: readonly number[]): void {
     const kept = this.#rejectedRecords;
     const maxBytes = this.#options.byteBudget / 8;
-    for (let i = 0; i < batch.length; i++) kept.push(batch[i]!, 0, this.#inFlightSizes[i] ?? 0);
+    for (const i of indexes) kept.push(batch[i]!, 0, this.#inFlightSizes[i] ?? 0);
     while (kept.size > MAX_REJECTED_RECORDS || (kept.size > 1 && kept.bytes > maxBytes)) kept.shift();
   }
 
@@ -490,9 +493,12 @@ export class DeliveryQueue {
           // A reporting callback must not stop delivery.
         }
         if (!willRetry) {
-          // Set aside (reported), and the queue goes on with the next batch.
-          this.#rejected += batch.length;
-          this.#setAside(batch);
+          // Set aside (reported), and the queue goes on with the next batch. A sink that
+          // delivered part of the batch names what it did not (`setAside`): only that is set aside.
+          const aside = setAsideIndexes(error, batch);
+          this.#rejected += aside.length;
+          this.#delivered += batch.length - aside.length;
+          this.#setAside(batch, aside);
           return;
         }
         await this.#sleep(backoff.next());
@@ -573,4 +579,23 @@ export class DeliveryQueue {
       this.#wake = done;
     });
   }
+}
+
+/**
+ * Positions in `batch` of the records a non-retryable `error` sets aside: those it lists in an
+ * array `setAside` (see `TrackerErrorOptions.setAside`; records not in the batch are ignored), or
+ * the whole batch when it lists none.
+ */
+function setAsideIndexes(error: unknown, batch: readonly TrackerRecord[]): number[] {
+  let listed: unknown;
+  try {
+    listed = typeof error === "object" && error !== null ? (error as { setAside?: unknown }).setAside : undefined;
+  } catch {
+    listed = undefined; // a throwing getter: treat as unlisted
+  }
+  if (!Array.isArray(listed)) return batch.map((_, i) => i);
+  const wanted = new Set<unknown>(listed);
+  const indexes: number[] = [];
+  for (let i = 0; i < batch.length; i++) if (wanted.has(batch[i])) indexes.push(i);
+  return indexes;
 }

@@ -20,6 +20,8 @@ export type TrackerErrorCode =
   | "SINK_TIMEOUT"
   | "UNKNOWN_RUN";
 
+import type { TrackerRecord } from "./records.js";
+
 const MARKER = Symbol.for("hamilton-ts.tracker.error");
 
 /** Options of {@link TrackerError}. */
@@ -33,6 +35,12 @@ export interface TrackerErrorOptions {
   retryable?: boolean;
   /** The HTTP status, for errors from an HTTP sink. */
   status?: number;
+  /**
+   * For a non-retryable error of a sink's `write`: the records of the batch that were not
+   * delivered (in full). The queue sets aside only these and counts the rest of the batch as
+   * delivered. Without it, the whole batch is set aside.
+   */
+  setAside?: readonly TrackerRecord[];
 }
 
 /**
@@ -46,6 +54,8 @@ export class TrackerError extends Error {
   readonly retryable: boolean;
   /** The HTTP status, for errors from an HTTP sink. */
   readonly status: number | undefined;
+  /** The records of a rejected batch that were not delivered (see {@link TrackerErrorOptions.setAside}). */
+  readonly setAside: readonly TrackerRecord[] | undefined;
 
   constructor(code: TrackerErrorCode, message: string, options: TrackerErrorOptions = {}) {
     super(message, "cause" in options ? { cause: options.cause } : undefined);
@@ -53,6 +63,7 @@ export class TrackerError extends Error {
     this.code = code;
     this.retryable = options.retryable ?? true;
     this.status = options.status;
+    this.setAside = options.setAside;
     Object.defineProperty(this, MARKER, { value: true });
   }
 

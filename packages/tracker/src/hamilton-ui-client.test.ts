@@ -529,7 +529,12 @@ describe("HamiltonUIClient: delivery a backend that inserts without upserting ca
     await dr.execute(["length"], { inputs: { topic: "fine", apiKey: "k" } });
     const report = await tracker.flush({ timeoutMs: 5_000 });
     expect(report.complete).toBe(true);
-    expect(report.rejected).toBeGreaterThan(0);
+    // Exactly the record the refused attribute came from is set aside; the rest counts as delivered.
+    expect(report.rejected).toBe(1);
+    expect(report.rejectedRecords).toHaveLength(1);
+    expect(report.rejectedRecords[0]).toMatchObject({ type: "node_run", node: "question", status: "SUCCESS" });
+    // A template, then per run: its start, two records per node (3 nodes) and its end.
+    expect(tracker.stats).toMatchObject({ delivered: 1 + 2 * 8 - 1, rejected: 1 });
     expect(ui.runs.size).toBe(2);
     const [poisoned, fine] = [...ui.runs.values()];
     for (const run of [poisoned!, fine!]) {
@@ -816,6 +821,18 @@ describe("HamiltonUIClient: errors", () => {
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "UNKNOWN_RUN", retryable: false });
     expect((error as Error).message).toMatch(/run r refers to graph version nope, whose DAG template was never sent/);
+  });
+
+  it("a batch given up on part-way names what of it was not delivered (setAside)", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    const template = templateRecord();
+    const good = runRecord("r1", "RUNNING", { graphVersion: template.graphVersion });
+    const orphan = runRecord("r2", "RUNNING", { graphVersion: "nope", dagHash: "other" });
+    const after = runRecord("r3", "RUNNING", { graphVersion: template.graphVersion });
+    const error = await client.write(1, [template, good, orphan, after], noSignal).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "UNKNOWN_RUN", retryable: false });
+    expect(TrackerError.isInstance(error) && error.setAside).toEqual([orphan, after]);
+    expect(ui.runs.size).toBe(1);
   });
 
   it("INVALID_OPTION: username, baseUrl and timeoutMs are checked up front", () => {

@@ -291,6 +291,81 @@ describe("DeliveryQueue: a write that hangs while nothing else goes on", () => {
   });
 });
 
+describe("DeliveryQueue: a slow sink while nothing else goes on", () => {
+  /** A sink that needs `ms` of the fake clock per write, and honours its signal. */
+  function slowSink(clock: FakeClock, ms: number) {
+    const sink = { attempts: 0, delivered: [] as TrackerRecord[], signals: [] as AbortSignal[] };
+    const write: TrackerSink["write"] = (_projectId, records, { signal }) => {
+      sink.attempts++;
+      sink.signals.push(signal);
+      return new Promise<void>((resolve, reject) => {
+        const timer = clock.setTimeout(() => {
+          sink.delivered.push(...records);
+          resolve();
+        }, ms);
+        signal.addEventListener("abort", () => {
+          clock.clearTimeout(timer);
+          reject(signal.reason);
+        });
+      });
+    };
+    return { sink, write: { write, close: async () => {} } satisfies TrackerSink };
+  }
+
+  it("abandons a batch for idleness once, then gives its next attempt the full sinkTimeoutMs", async () => {
+    const clock = new FakeClock();
+    const { sink, write } = slowSink(clock, 3_000);
+    const { q, errors } = queue(write, { clock, sinkTimeoutMs: 30_000 });
+    const records = [runRecord("r"), nodeRecord("r", "a"), runRecord("r", "SUCCESS")];
+    for (const r of records) q.push(r);
+    q.requestFlush();
+    await settle();
+    // The first attempt is abandoned after IDLE_WRITE_LIMIT_MS (nothing is going on) ...
+    await clock.advance(IDLE_WRITE_LIMIT_MS);
+    expect(sink.signals[0]!.aborted).toBe(true);
+    // ... the retry (after 5 ms of backoff) is not: it takes its 3 s and delivers.
+    await clock.advance(5 + 3_000);
+    expect(sink.attempts).toBe(2);
+    expect(sink.signals[1]!.aborted).toBe(false);
+    expect(sink.delivered).toEqual(records);
+    expect(q.stats).toMatchObject({ delivered: 3, failedWrites: 1, queued: 0, inFlight: 0 });
+    expect(String(errors[0]!.error)).toMatch(/will be retried with the full sinkTimeoutMs \(30000 ms\)/);
+    // Ten more minutes change nothing: no attempt was left over.
+    await clock.advance(10 * 60_000);
+    expect(sink.attempts).toBe(2);
+    expect(errors).toHaveLength(1);
+  });
+
+  it("bounds the later attempts of an abandoned batch by sinkTimeoutMs, and watches the next batch again", async () => {
+    const sink = new MemorySink();
+    sink.mode = "hang";
+    const { q, clock, errors } = queue(sink, { sinkTimeoutMs: 30_000, batchSize: 1 });
+    q.push(runRecord("r"));
+    await settle();
+    await clock.advance(IDLE_WRITE_LIMIT_MS);
+    expect(sink.signals[0]!.aborted).toBe(true);
+    await clock.advance(5);
+    expect(sink.attempts).toBe(2);
+    await clock.advance(30_000 - 1);
+    expect(sink.signals[1]!.aborted).toBe(false);
+    await clock.advance(1);
+    expect(sink.signals[1]!.aborted).toBe(true);
+    expect(String(errors[1]!.error)).toMatch(/within 30000 ms; the batch will be retried/);
+    // Delivered at last; the next batch is abandoned for idleness once again (a forgotten
+    // shutdown() must not be held up by it for longer than IDLE_WRITE_LIMIT_MS).
+    sink.mode = "ok";
+    await clock.advance(10);
+    expect(sink.records).toHaveLength(1);
+    sink.mode = "hang";
+    q.push(runRecord("s"));
+    await settle();
+    const next = sink.signals.length - 1;
+    await clock.advance(IDLE_WRITE_LIMIT_MS);
+    expect(sink.signals[next]!.aborted).toBe(true);
+    expect(String(errors.at(-1)!.error)).toMatch(/while no run was in progress/);
+  });
+});
+
 describe("DeliveryQueue: close", () => {
   it("delivers what is queued and says nothing is left", async () => {
     const sink = new MemorySink();
@@ -426,6 +501,29 @@ describe("DeliveryQueue: records set aside by a non-retryable error", () => {
     expect(sink.attempts).toBe(3);
     expect(errors.map((e) => e.willRetry)).toEqual([false]);
     expect(q.stats).toMatchObject({ rejected: 2, delivered: 3 });
+  });
+
+  it("sets aside only the records a partly delivered batch's error names (setAside), counting the rest delivered", async () => {
+    const batch = [runRecord("r"), nodeRecord("r", "a"), nodeRecord("r", "poison"), runRecord("r", "SUCCESS")];
+    const stored: TrackerRecord[] = [];
+    const sink: TrackerSink = {
+      async write(_projectId, records) {
+        // Stores all but the poisoned record, then says so.
+        stored.push(...records.filter((r) => r !== batch[2]));
+        throw new TrackerError("HTTP_ERROR", "one update refused", {
+          retryable: false,
+          // A record that is not in the batch is ignored.
+          setAside: [batch[2]!, nodeRecord("other", "x")],
+        });
+      },
+    };
+    const { q } = queue(sink, { batchSize: 4 });
+    for (const r of batch) q.push(r);
+    const report = await q.flush();
+    expect(report).toMatchObject({ complete: true, rejected: 1, undelivered: [] });
+    expect(report.rejectedRecords).toEqual([batch[2]]);
+    expect(q.stats).toMatchObject({ rejected: 1, delivered: 3 });
+    expect(stored).toHaveLength(3);
   });
 
   it("keeps only the last rejected records (1,000, and an eighth of the byte budget), counting all", async () => {

@@ -31,7 +31,8 @@ export interface DeliveryQueueOptions {
   /**
    * True while nothing is going on that the records belong to (the tracker: no run in progress).
    * A write that has been in flight for {@link IDLE_WRITE_LIMIT_MS} while the queue is idle and
-   * no `flush()` is awaited is abandoned (see {@link DeliveryQueue}). Default: always idle.
+   * no `flush()` is awaited is abandoned (see {@link DeliveryQueue}), once per batch: the batch's
+   * later attempts get the full `sinkTimeoutMs`. Default: always idle.
    */
   readonly isIdle?: () => boolean;
   /**
@@ -48,7 +49,8 @@ export interface DeliveryQueueOptions {
 /**
  * How long a write may stay in flight while the queue is idle and nobody awaits a flush, before
  * it is abandoned (aborted, to be retried): a script that ends without `shutdown()` is not kept
- * alive longer than this by a sink that does not answer.
+ * alive longer than this by a sink that does not answer. A batch is abandoned this way at most
+ * once; its later attempts are bounded by `sinkTimeoutMs` only.
  */
 export const IDLE_WRITE_LIMIT_MS = 2_000;
 
@@ -152,6 +154,8 @@ export class DeliveryQueue {
   #aborted = false;
   #registered = false;
   #exitFlushed = false;
+  /** True once the batch in flight has been abandoned for idleness: its later attempts get the full `sinkTimeoutMs`. */
+  #idleAbandoned = false;
 
   #delivered = 0;
   #dropped = 0;
@@ -367,11 +371,14 @@ export class DeliveryQueue {
     if (this.#dropped++ === 0) this.#options.onFirstDrop(bound);
   }
 
-  /** Keeps the rejected batch for the report, within its bounds (count and an eighth of the byte budget). */
-  #setAside(batch: readonly TrackerRecord[]): void {
+  /**
+   * Keeps the rejected records of the batch (at `indexes`) for the report, within its bounds
+   * (count and an eighth of the byte budget).
+   */
+  #setAside(batch: readonly TrackerRecord[], indexes: readonly number[]): void {
     const kept = this.#rejectedRecords;
     const maxBytes = this.#options.byteBudget / 8;
-    for (let i = 0; i < batch.length; i++) kept.push(batch[i]!, 0, this.#inFlightSizes[i] ?? 0);
+    for (const i of indexes) kept.push(batch[i]!, 0, this.#inFlightSizes[i] ?? 0);
     while (kept.size > MAX_REJECTED_RECORDS || (kept.size > 1 && kept.bytes > maxBytes)) kept.shift();
   }
 
@@ -469,6 +476,7 @@ export class DeliveryQueue {
   async #deliver(batch: readonly TrackerRecord[]): Promise<void> {
     const backoff = this.#backoff;
     backoff.reset();
+    this.#idleAbandoned = false;
     for (let attempt = 1; !this.#aborted; attempt++) {
       try {
         await this.#write(batch);
@@ -485,9 +493,12 @@ export class DeliveryQueue {
           // A reporting callback must not stop delivery.
         }
         if (!willRetry) {
-          // Set aside (reported), and the queue goes on with the next batch.
-          this.#rejected += batch.length;
-          this.#setAside(batch);
+          // Set aside (reported), and the queue goes on with the next batch. A sink that
+          // delivered part of the batch names what it did not (`setAside`): only that is set aside.
+          const aside = setAsideIndexes(error, batch);
+          this.#rejected += aside.length;
+          this.#delivered += batch.length - aside.length;
+          this.#setAside(batch, aside);
           return;
         }
         await this.#sleep(backoff.next());
@@ -526,15 +537,19 @@ export class DeliveryQueue {
       const check = (): void => {
         if (this.#waiters.length > 0 || !(this.#options.isIdle?.() ?? true)) return watch();
         this.#exitFlushed = true;
+        this.#idleAbandoned = true;
         controller.abort(
           new TrackerError(
             "SINK_TIMEOUT",
             `The tracker's sink did not finish writing ${batch.length} records within ${IDLE_WRITE_LIMIT_MS} ms while no run was in progress ` +
-              `and no flush() was awaited; the write was abandoned (so it cannot keep an ending process alive) and will be retried.`,
+              `and no flush() was awaited; the write was abandoned (so it cannot keep an ending process alive) and will be retried ` +
+              `with the full sinkTimeoutMs (${this.#options.sinkTimeoutMs} ms).`,
           ),
         );
       };
-      watch();
+      // A batch is abandoned for idleness at most once: a sink that needs longer than
+      // IDLE_WRITE_LIMIT_MS per write still gets it delivered, on a later attempt.
+      if (!this.#idleAbandoned) watch();
       await Promise.race([this.#sink.write(this.#projectId, batch, { signal: controller.signal }), limit]);
     } finally {
       clock.clearTimeout(timer);
@@ -564,4 +579,23 @@ export class DeliveryQueue {
       this.#wake = done;
     });
   }
+}
+
+/**
+ * Positions in `batch` of the records a non-retryable `error` sets aside: those it lists in an
+ * array `setAside` (see `TrackerErrorOptions.setAside`; records not in the batch are ignored), or
+ * the whole batch when it lists none.
+ */
+function setAsideIndexes(error: unknown, batch: readonly TrackerRecord[]): number[] {
+  let listed: unknown;
+  try {
+    listed = typeof error === "object" && error !== null ? (error as { setAside?: unknown }).setAside : undefined;
+  } catch {
+    listed = undefined; // a throwing getter: treat as unlisted
+  }
+  if (!Array.isArray(listed)) return batch.map((_, i) => i);
+  const wanted = new Set<unknown>(listed);
+  const indexes: number[] = [];
+  for (let i = 0; i < batch.length; i++) if (wanted.has(batch[i])) indexes.push(i);
+  return indexes;
 }

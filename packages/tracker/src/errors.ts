@@ -20,8 +20,7 @@ export type TrackerErrorCode =
   | "SINK_TIMEOUT"
   | "UNKNOWN_RUN";
 
-import { isProxy } from "node:util/types";
-import { describeError, redactAndCut } from "@hamilton-ts/lifecycle/internal";
+import type { TrackerRecord } from "./records.js";
 
 const MARKER = Symbol.for("hamilton-ts.tracker.error");
 
@@ -36,6 +35,12 @@ export interface TrackerErrorOptions {
   retryable?: boolean;
   /** The HTTP status, for errors from an HTTP sink. */
   status?: number;
+  /**
+   * For a non-retryable error of a sink's `write`: the records of the batch that were not
+   * delivered (in full). The queue sets aside only these and counts the rest of the batch as
+   * delivered. Without it, the whole batch is set aside.
+   */
+  setAside?: readonly TrackerRecord[];
 }
 
 /**
@@ -49,6 +54,8 @@ export class TrackerError extends Error {
   readonly retryable: boolean;
   /** The HTTP status, for errors from an HTTP sink. */
   readonly status: number | undefined;
+  /** The records of a rejected batch that were not delivered (see {@link TrackerErrorOptions.setAside}). */
+  readonly setAside: readonly TrackerRecord[] | undefined;
 
   constructor(code: TrackerErrorCode, message: string, options: TrackerErrorOptions = {}) {
     super(message, "cause" in options ? { cause: options.cause } : undefined);
@@ -56,6 +63,7 @@ export class TrackerError extends Error {
     this.code = code;
     this.retryable = options.retryable ?? true;
     this.status = options.status;
+    this.setAside = options.setAside;
     Object.defineProperty(this, MARKER, { value: true });
   }
 
@@ -71,34 +79,4 @@ export class TrackerError extends Error {
  */
 export function isRetryable(error: unknown): boolean {
   return !(typeof error === "object" && error !== null && (error as { retryable?: unknown }).retryable === false);
-}
-
-/** Characters kept of an error's text fields when it is redacted (its stack: {@link MAX_STACK}). */
-const MAX_TEXT = 2_000;
-const MAX_STACK = 10_000;
-
-/**
- * A copy of a thrown value that is safe to log or hand out: every own string field of an error
- * (its `message`, its `stack`, an HTTP excerpt, ...) and of its `cause` chain redacted and bounded;
- * its prototype and other fields kept, so `instanceof`, `name`, `code`, `status`, `retryable`
- * and `TrackerError.isInstance` still work. A thrown string is redacted; anything else is
- * returned as is. The tracker applies it to every error it reports (`onError`) or returns
- * (`DeliveryReport.lastError`).
- */
-export function redactError(error: unknown, depth = 0): unknown {
-  if (typeof error === "string") return redactAndCut(error, MAX_TEXT);
-  if (typeof error !== "object" || error === null || isProxy(error) || !(error instanceof Error)) return error;
-  try {
-    const descriptors = Object.getOwnPropertyDescriptors(error) as Record<PropertyKey, PropertyDescriptor>;
-    for (const key of Reflect.ownKeys(descriptors)) {
-      const descriptor = descriptors[key as string]!;
-      if (!("value" in descriptor)) continue;
-      if (typeof descriptor.value === "string")
-        descriptor.value = redactAndCut(descriptor.value, key === "stack" ? MAX_STACK : MAX_TEXT);
-      else if (key === "cause") descriptor.value = depth < 3 ? redactError(descriptor.value, depth + 1) : undefined;
-    }
-    return Object.create(Object.getPrototypeOf(error) as object | null, descriptors) as unknown;
-  } catch {
-    return new Error(describeError(error));
-  }
 }

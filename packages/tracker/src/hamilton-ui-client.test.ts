@@ -8,7 +8,7 @@ import { calls } from "../test/calls.js";
 import { nodeRecord, runRecord, templateRecord } from "../test/records.js";
 import { TrackerError } from "./errors.js";
 import { HamiltonUIClient } from "./hamilton-ui-client.js";
-import type { SinkWriteOptions } from "./records.js";
+import type { SinkWriteOptions, TrackerSink } from "./records.js";
 import type { HamiltonTrackerOptions } from "./options.js";
 import { HamiltonTracker } from "./tracker.js";
 
@@ -426,7 +426,9 @@ describe("HamiltonUIClient: a server that fails", () => {
   });
 
   it("hanging: requests time out, are retried, and everything arrives once it answers again", async () => {
-    const { tracker, dr, failedWrites } = setup({ timeoutMs: 50 });
+    // Long enough that no answered request times out on a busy machine (after recover() every
+    // request must be answered within it, or it is resent), short enough for two timeouts.
+    const { tracker, dr, failedWrites } = setup({ timeoutMs: 1_000 });
     ui.mode = "hang";
     expect(await runMany(dr, 3)).toHaveLength(3);
     await failedWrites(2);
@@ -529,7 +531,12 @@ describe("HamiltonUIClient: delivery a backend that inserts without upserting ca
     await dr.execute(["length"], { inputs: { topic: "fine", apiKey: "k" } });
     const report = await tracker.flush({ timeoutMs: 5_000 });
     expect(report.complete).toBe(true);
-    expect(report.rejected).toBeGreaterThan(0);
+    // Exactly the record the refused attribute came from is set aside; the rest counts as delivered.
+    expect(report.rejected).toBe(1);
+    expect(report.rejectedRecords).toHaveLength(1);
+    expect(report.rejectedRecords[0]).toMatchObject({ type: "node_run", node: "question", status: "SUCCESS" });
+    // A template, then per run: its start, two records per node (3 nodes) and its end.
+    expect(tracker.stats).toMatchObject({ delivered: 1 + 2 * 8 - 1, rejected: 1 });
     expect(ui.runs.size).toBe(2);
     const [poisoned, fine] = [...ui.runs.values()];
     for (const run of [poisoned!, fine!]) {
@@ -657,7 +664,9 @@ describe("HamiltonUIClient: a slow server is caught up with", () => {
   });
 
   it("a create answered too late (a request timeout) is looked up; only what was not acknowledged is sent again", async () => {
-    const { tracker, dr } = setup({ timeoutMs: 150 });
+    // Only the held answer may time out: every other request must be answered within timeoutMs,
+    // even on a busy machine, or it would be resent (and a run end sent twice).
+    const { tracker, dr } = setup({ timeoutMs: 1_000 });
     // The third run's create is stored at once, but its answer is held past the client's timeout.
     let creates = 0;
     ui.inject((r) => isCreate(r) && ++creates === 3, { hold: gate });
@@ -671,7 +680,8 @@ describe("HamiltonUIClient: a slow server is caught up with", () => {
   });
 
   it("a create the server processes after the client looked for it: the duplicate is closed with the run's status, and tagged", async () => {
-    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER, timeoutMs: 150 });
+    // Only the delayed create may time out (see above).
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER, timeoutMs: 1_000 });
     const tracker = new HamiltonTracker({
       projectId: 1,
       username: USER,
@@ -707,14 +717,28 @@ describe("HamiltonUIClient: a slow server is caught up with", () => {
     await tracker.shutdown();
   });
 
-  it("a write the tracker gives up on (sinkTimeoutMs) keeps its progress: the retry sends only the rest", async () => {
+  it("a write the tracker gives up on (its signal fires) keeps its progress: the retry sends only the rest", async () => {
     const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    // The tracker gives up on a write by firing its signal (sinkTimeoutMs, see the queue's tests).
+    // Here it fires once the held answer is waiting, not after a time any other write could take
+    // on a busy machine: an end of run sent again would then be a false alarm.
+    const giveUp = new AbortController();
+    const sink: TrackerSink = {
+      write: (projectId, records, options) =>
+        client.write(projectId, records, {
+          signal: giveUp.signal.aborted ? options.signal : AbortSignal.any([options.signal, giveUp.signal]),
+        }),
+    };
+    void ui
+      .waitUntil(() => gate.waiting === 1)
+      .then(() =>
+        giveUp.abort(new TrackerError("SINK_TIMEOUT", "The tracker's sink did not finish writing in time (test).")),
+      );
     const tracker = new HamiltonTracker({
       projectId: 1,
       username: USER,
       dagName: "qa",
-      sink: client,
-      sinkTimeoutMs: 300,
+      sink,
       flushIntervalMs: 60_000,
       retryInitialDelayMs: 5,
       retryMaxDelayMs: 20,
@@ -816,6 +840,18 @@ describe("HamiltonUIClient: errors", () => {
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "UNKNOWN_RUN", retryable: false });
     expect((error as Error).message).toMatch(/run r refers to graph version nope, whose DAG template was never sent/);
+  });
+
+  it("a batch given up on part-way names what of it was not delivered (setAside)", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER });
+    const template = templateRecord();
+    const good = runRecord("r1", "RUNNING", { graphVersion: template.graphVersion });
+    const orphan = runRecord("r2", "RUNNING", { graphVersion: "nope", dagHash: "other" });
+    const after = runRecord("r3", "RUNNING", { graphVersion: template.graphVersion });
+    const error = await client.write(1, [template, good, orphan, after], noSignal).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "UNKNOWN_RUN", retryable: false });
+    expect(TrackerError.isInstance(error) && error.setAside).toEqual([orphan, after]);
+    expect(ui.runs.size).toBe(1);
   });
 
   it("INVALID_OPTION: username, baseUrl and timeoutMs are checked up front", () => {

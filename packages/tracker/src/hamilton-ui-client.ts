@@ -100,6 +100,8 @@ interface BulkItem {
   readonly key: string;
   readonly task?: TaskUpdate;
   readonly attribute?: NodeAttribute;
+  /** The node records it was made from: not delivered in full if it is set aside. */
+  readonly records: readonly NodeRunRecord[];
 }
 
 function describeItem(item: BulkItem): string {
@@ -156,7 +158,12 @@ export class HamiltonUIClient implements TrackerSink {
   /** Runs whose create was sent but not answered: looked up before they are created again. */
   readonly #lostCreates = new Set<string>();
   /** Updates set aside since the last write reported them. */
-  readonly #setAside: { what: string; error: string; status: number | undefined }[] = [];
+  readonly #setAside: {
+    what: string;
+    error: string;
+    status: number | undefined;
+    records: readonly NodeRunRecord[];
+  }[] = [];
   #orphansWarned = false;
 
   /**
@@ -246,7 +253,29 @@ export class HamiltonUIClient implements TrackerSink {
    * retries of the same batch: what the server acknowledged is not sent again.
    */
   async write(projectId: ProjectId, records: readonly TrackerRecord[], options?: SinkWriteOptions): Promise<void> {
-    const signal = options?.signal;
+    try {
+      await this.#write(projectId, records, options?.signal);
+    } catch (error) {
+      // A batch given up on: name what of it was not delivered, so the tracker counts the rest as delivered.
+      if (!TrackerError.isInstance(error) || error.retryable || error.setAside !== undefined) throw error;
+      const refused = new Set<TrackerRecord>(this.#setAside.flatMap((item) => item.records));
+      const undelivered = records.filter((record) => !this.#done.has(record) || refused.has(record));
+      const copy = new TrackerError(error.code, error.message, {
+        retryable: false,
+        status: error.status,
+        setAside: undelivered,
+        ...("cause" in error ? { cause: error.cause } : {}),
+      });
+      copy.stack = error.stack;
+      throw copy;
+    }
+  }
+
+  async #write(
+    projectId: ProjectId,
+    records: readonly TrackerRecord[],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     await this.verify(projectId, signal);
     const bulks = new Map<string, NodeRunRecord[]>();
     for (const record of records) {
@@ -295,13 +324,14 @@ export class HamiltonUIClient implements TrackerSink {
     if (this.#setAside.length > 0) {
       const items = this.#setAside.splice(0);
       const last = items[items.length - 1]!;
+      const refused = new Set<TrackerRecord>(items.flatMap((item) => item.records));
       throw new TrackerError(
         "HTTP_ERROR",
         `HamiltonUIClient: the Hamilton UI refused ${items.length === 1 ? "an update" : `${items.length} updates`} (as invalid, or with ` +
           `HTTP 500 ${MAX_REFUSALS} times after the client had checked what it stored), so ${items.length === 1 ? "it was" : "they were"} ` +
           `set aside and the rest was delivered: ` +
           `${items.map((i) => i.what).join("; ")}. Last answer: ${last.error}`,
-        { retryable: false, status: last.status },
+        { retryable: false, status: last.status, setAside: records.filter((record) => refused.has(record)) },
       );
     }
   }
@@ -327,21 +357,29 @@ export class HamiltonUIClient implements TrackerSink {
    * set aside after {@link MAX_REFUSALS} refusals.
    */
   async #sendBulk(run: RunState, records: readonly NodeRunRecord[], signal: AbortSignal | undefined): Promise<void> {
-    const tasks = new Map<string, TaskUpdate>();
-    const attributes = new Map<string, NodeAttribute>();
+    const tasks = new Map<string, { task: TaskUpdate; records: NodeRunRecord[] }>();
+    const attributes = new Map<string, { attribute: NodeAttribute; records: NodeRunRecord[] }>();
     for (const record of records) {
       if (this.#done.has(record)) continue;
       const update = taskUpdate(record, run.template.dependencies.get(record.node) ?? []);
       const previous = tasks.get(update.node_name);
       // Merged per node, later keys win (as the Python SDK does within a batch).
-      tasks.set(update.node_name, previous === undefined ? update : { ...previous, ...update });
-      for (const attribute of nodeAttributes(record))
-        attributes.set(`${attribute.node_name}\0${attribute.name}`, attribute);
+      if (previous === undefined) tasks.set(update.node_name, { task: update, records: [record] });
+      else
+        tasks.set(update.node_name, { task: { ...previous.task, ...update }, records: [...previous.records, record] });
+      for (const attribute of nodeAttributes(record)) {
+        const key = `${attribute.node_name}\0${attribute.name}`;
+        attributes.set(key, { attribute, records: [...(attributes.get(key)?.records ?? []), record] });
+      }
     }
     let items: BulkItem[] = [
       // A task update is keyed with its status: the final update is new after the RUNNING one was stored.
-      ...[...tasks.values()].map((task) => ({ key: `task\0${task.node_name}\0${task.status}`, task })),
-      ...[...attributes].map(([key, attribute]) => ({ key, attribute })),
+      ...[...tasks.values()].map(({ task, records }) => ({
+        key: `task\0${task.node_name}\0${task.status}`,
+        task,
+        records,
+      })),
+      ...[...attributes].map(([key, { attribute, records }]) => ({ key, attribute, records })),
     ].filter((item) => !run.stored.has(item.key) && !run.setAside.has(item.key));
     const retried = items.some((item) => run.failures.has(item.key) || run.uncertain.has(item.key));
     if (retried) {
@@ -427,6 +465,7 @@ export class HamiltonUIClient implements TrackerSink {
         "",
       ),
       status,
+      records: item.records,
     });
   }
 

@@ -243,6 +243,8 @@ export interface SinkWriteOptions {
  *   `write` starts after the previous one settled (or timed out, see `sinkTimeoutMs`).
  * - Resolve when the batch is stored. Reject to have it retried with backoff; a rejection with an
  *   error whose `retryable` is `false` discards the batch instead (it is counted and reported).
+ *   If part of the batch was stored, list the records that were not in an array `setAside` on
+ *   that error (`TrackerErrorOptions.setAside`): only those are discarded.
  * - Delivery is at-least-once: after a failure the same batch (or part of it) can come again, so
  *   storing a record twice must be harmless (records are snapshots; keep the latest per key).
  * - Do not modify the records; they are shared.

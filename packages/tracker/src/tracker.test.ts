@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inspect } from "node:util";
 import { Builder, collect, NodeExecutionError, parallelize, type NodeContext } from "@hamilton-ts/core";
 import { type LifecycleAdapter, type NodeExecutionResultEvent, SHARED_TRACE_ID } from "@hamilton-ts/lifecycle";
 import OpenAI from "openai";
@@ -877,6 +878,9 @@ describe("HamiltonTracker: no secret leaves by an error, a log line or a warning
         throw Object.assign(new Error(SECRET_TEXT, { cause: new Error(`key ${KEY}`) }), {
           retryable: this.retryable,
           excerpt: KEY,
+          // As an HTTP client's error carries its request, and an AggregateError its errors.
+          config: { headers: { Authorization: `Bearer ${KEY}`, "x-api-key": "plain" } },
+          errors: [new Error(`inner ${KEY}`)],
         });
       }
       return super.write(...args);
@@ -897,6 +901,7 @@ describe("HamiltonTracker: no secret leaves by an error, a log line or a warning
       const e = error as Error & { excerpt: string };
       expect(`${e.message} ${e.stack} ${e.excerpt} ${(e.cause as Error).message}`).not.toContain(KEY);
       expect(e.message).toContain("[REDACTED]");
+      expect(inspect(e, { depth: null })).not.toMatch(/sk-proj-|plain/);
     }
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     await t.shutdown({ timeoutMs: 1 });
@@ -922,6 +927,7 @@ describe("HamiltonTracker: no secret leaves by an error, a log line or a warning
         const e = r.lastError as Error & { excerpt: string };
         expect(e).toBeInstanceOf(Error);
         expect(`${e.message} ${e.stack} ${e.excerpt} ${(e.cause as Error).message}`).not.toContain(KEY);
+        expect(inspect(e, { depth: null })).not.toMatch(/sk-proj-|plain/);
       }
     } finally {
       warn.mockRestore();

@@ -10,7 +10,7 @@ import type {
 import { MAX_NODE_WARNINGS, MAX_WARNING_LENGTH } from "@hamilton-ts/lifecycle";
 import { DeliveryQueue, IDLE_WRITE_LIMIT_MS, type DeliveryReport, type DeliveryStats } from "./delivery-queue.js";
 import { describeError, WarnOnce } from "@hamilton-ts/lifecycle/internal";
-import { redactError } from "./errors.js";
+import { redactError } from "./redact-error.js";
 import { FileSink } from "./file-sink.js";
 import {
   checkTimeout,

@@ -243,6 +243,7 @@ export class FakeHamiltonUI {
       if (injected !== undefined) injected.times--;
       if (injected !== undefined && "delay" in injected.fault) {
         injected.fault.delay.waiting++;
+        this.#notify(); // a test may wait for the request to be held
         await injected.fault.delay.wait();
       }
       const answer = this.#route(request, req);
@@ -252,6 +253,7 @@ export class FakeHamiltonUI {
           return void res.writeHead(fault.status, { "content-type": "application/json" }).end('{"detail":"lost"}');
         if ("reset" in fault) return void res.destroy();
         fault.hold.waiting++;
+        this.#notify(); // a test may wait for the answer to be held
         this.#hanging.push(res);
         await fault.hold.wait();
         this.#hanging = this.#hanging.filter((r) => r !== res);

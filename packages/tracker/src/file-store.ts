@@ -105,8 +105,12 @@ async function projectIdOf(folder: string, name: string): Promise<string | undef
   }
 }
 
-/** True when `next` should replace `current` for the same key. */
-function supersedes(current: RunRecord | NodeRunRecord, next: RunRecord | NodeRunRecord): boolean {
+/**
+ * True when `next` replaces `current` for the same key (a run, or a node run's `nodeRunKey`) when
+ * snapshot records are folded: a later attempt of a node wins, and a `RUNNING` record never
+ * replaces a final one. Every reader and writer of the store folds with this rule.
+ */
+export function supersedes(current: RunRecord | NodeRunRecord, next: RunRecord | NodeRunRecord): boolean {
   if (current.type === "node_run" && next.type === "node_run" && next.attempt !== current.attempt) {
     return next.attempt > current.attempt;
   }

@@ -11,7 +11,7 @@ export type { HamiltonTrackerOptions, ResolvedTrackerOptions, TrackerErrorContex
 export type { DeliveryReport, DeliveryStats } from "./delivery-queue.js";
 export { FileSink } from "./file-sink.js";
 export type { FileSinkOptions } from "./file-sink.js";
-export { readFileStore } from "./file-store.js";
+export { readFileStore, supersedes } from "./file-store.js";
 export type { FileStoreContents, ReadFileStoreOptions, SkippedFile, StoredRun, StoredTemplate } from "./file-store.js";
 export { HamiltonUIClient } from "./hamilton-ui-client.js";
 export type { HamiltonUIClientOptions } from "./hamilton-ui-client.js";

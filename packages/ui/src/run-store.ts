@@ -14,6 +14,7 @@ import {
   projectIdFile,
   runFile,
   runsFolder,
+  supersedes,
   templateFile,
   toFileName,
   writeWholeFile,
@@ -46,17 +47,6 @@ export type UiNodeRunRecord = NodeRunRecord & {
 export interface RunState {
   run: RunRecord;
   readonly nodes: Map<string, UiNodeRunRecord>;
-}
-
-/**
- * True when `next` replaces `current` for the same key: the rule of the tracker's `readFileStore`
- * (a later attempt of a node wins; a `RUNNING` record never replaces a final one).
- */
-export function supersedes(current: RunRecord | NodeRunRecord, next: RunRecord | NodeRunRecord): boolean {
-  if (current.type === "node_run" && next.type === "node_run" && next.attempt !== current.attempt) {
-    return next.attempt > current.attempt;
-  }
-  return !(next.status === "RUNNING" && current.status !== "RUNNING");
 }
 
 /** Runs kept in memory; older ones are read again from their file when needed. */

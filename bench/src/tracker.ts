@@ -17,10 +17,16 @@ export interface TrackerKit {
   dispose(): Promise<void>;
 }
 
-/** A tracker with the bench's identity; `queueCapacity` undefined = the tracker's default. */
+/** How much the tracker's queue holds; undefined = the tracker's defaults. */
+interface QueueBounds {
+  readonly records: number;
+  readonly bytes: number;
+}
+
+/** A tracker with the bench's identity; `queue` undefined = the tracker's default bounds. */
 export function newTracker(
   sink: TrackerSink,
-  queueCapacity?: number,
+  queue?: QueueBounds,
   onError?: (error: unknown) => void,
 ): HamiltonTracker {
   return new HamiltonTracker({
@@ -28,19 +34,20 @@ export function newTracker(
     username: "bench@hamilton-ts",
     dagName: "bench",
     sink,
-    ...(queueCapacity === undefined ? {} : { queueCapacity }),
+    ...(queue === undefined ? {} : { queueCapacity: queue.records, queueByteBudget: queue.bytes }),
     ...(onError === undefined ? {} : { onError }),
   });
 }
 
 /**
  * A tracker writing to a FileSink in a fresh temporary directory. Its queue holds a whole
- * 100k-node run (200k node records): the default (20,000 records) would drop the oldest node
- * updates of one big synchronous run, and dropping is cheaper than recording.
+ * 100k-node run (200k node records, ~70 MB as the queue estimates them): the defaults (20,000
+ * records, 64 MB) would drop the oldest node updates of one big synchronous run, and dropping is
+ * cheaper than recording.
  */
 export async function makeTracker(): Promise<TrackerKit> {
   const dir = await mkdtemp(join(tmpdir(), "hamilton-ts-bench-"));
-  const tracker = newTracker(new FileSink({ dir }), 1 << 20);
+  const tracker = newTracker(new FileSink({ dir }), { records: 1 << 20, bytes: 1 << 30 });
   return {
     adapter: tracker,
     async flush() {

@@ -1,14 +1,11 @@
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { compileForChild, run } from "./fixtures/child-process.js";
 import { describe, expect, it } from "vitest";
 import { decodeEntry, encodeEntry } from "./cache-entry.js";
 import { DEFAULT_CACHE_DIR, FileCacheStore } from "./cache-store.js";
 
-const run = promisify(execFile);
 const KEY = "ab".repeat(32);
 const OTHER = "cd".repeat(32);
 
@@ -106,21 +103,7 @@ describe("FileCacheStore", () => {
   it("leaves one whole entry when two processes write one key at once", async () => {
     const dir = fresh();
     const out = fresh();
-    const tsc = fileURLToPath(new URL("../node_modules/.bin/tsc", import.meta.url));
-    const source = fileURLToPath(new URL("./cache-store.ts", import.meta.url));
-    await run(tsc, [
-      "--ignoreConfig",
-      source,
-      "--outDir",
-      out,
-      "--module",
-      "nodenext",
-      "--target",
-      "es2022",
-      "--types",
-      "node",
-      "--skipLibCheck",
-    ]);
+    await compileForChild(new URL("./cache-store.ts", import.meta.url), out);
     const script = join(out, "writer.mjs");
     writeFileSync(
       script,

@@ -1,13 +1,9 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { compileForChild, run } from "./fixtures/child-process.js";
 import { describe, expect, it } from "vitest";
 import { fingerprint, isFingerprint, type Unfingerprintable } from "./fingerprint.js";
-
-const run = promisify(execFile);
 
 function fp(value: unknown): string {
   const result = fingerprint(value);
@@ -195,21 +191,7 @@ describe("fingerprint", () => {
 
   it("is the same in another process", async () => {
     const dir = await mkdtemp(join(tmpdir(), "fingerprint-"));
-    const tsc = fileURLToPath(new URL("../node_modules/.bin/tsc", import.meta.url));
-    const source = fileURLToPath(new URL("./fingerprint.ts", import.meta.url));
-    await run(tsc, [
-      "--ignoreConfig",
-      source,
-      "--outDir",
-      dir,
-      "--module",
-      "nodenext",
-      "--target",
-      "es2022",
-      "--types",
-      "node",
-      "--skipLibCheck",
-    ]);
+    await compileForChild(new URL("./fingerprint.ts", import.meta.url), dir);
     const values = `[
       1, -0, Number.NaN, "héllo", 12n, null, undefined, true,
       [1, 2, [3]], { b: 1, a: { c: [new Date(7)] } },

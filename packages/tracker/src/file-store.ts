@@ -185,6 +185,15 @@ export async function readFileStore(
   const skippedFiles: SkippedFile[] = [];
   let skippedLines = 0;
   const skip = (path: string, reason: string) => skippedFiles.push({ path, reason });
+  /** A store file's text, or undefined when it cannot be read (then listed as skipped, with why). */
+  const readOrSkip = async (path: string): Promise<string | undefined> => {
+    try {
+      return await readFile(path, "utf8");
+    } catch (error) {
+      skip(path, reasonOf(error));
+      return undefined;
+    }
+  };
 
   const projects: { name: string; projectId: string }[] = [];
   if (options.projectId !== undefined) {
@@ -215,13 +224,8 @@ export async function readFileStore(
         skip(path, "not a store file name (<graphVersion>.json)");
         continue;
       }
-      let text: string;
-      try {
-        text = await readFile(path, "utf8");
-      } catch (error) {
-        skip(path, reasonOf(error));
-        continue;
-      }
+      const text = await readOrSkip(path);
+      if (text === undefined) continue;
       try {
         const template = JSON.parse(text) as DagTemplateRecord | null;
         if (template?.type === "dag_template") templates.push({ projectId, template });
@@ -238,13 +242,8 @@ export async function readFileStore(
         skip(path, "not a store file name (<runId>.jsonl)");
         continue;
       }
-      let text: string;
-      try {
-        text = await readFile(path, "utf8");
-      } catch (error) {
-        skip(path, reasonOf(error));
-        continue;
-      }
+      const text = await readOrSkip(path);
+      if (text === undefined) continue;
       const { run, skipped } = foldRun(projectId, parsed.id, text);
       skippedLines += skipped;
       if (run !== undefined) runs.push(run);

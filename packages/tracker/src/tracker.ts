@@ -7,9 +7,9 @@ import type {
   NodeExecutionEvent,
   NodeExecutionResultEvent,
 } from "@hamilton-ts/lifecycle";
-import { MAX_NODE_WARNINGS, MAX_WARNING_LENGTH } from "@hamilton-ts/lifecycle";
+import { cutWarning, MAX_NODE_WARNINGS, MAX_WARNING_LENGTH } from "@hamilton-ts/lifecycle";
 import { DeliveryQueue, IDLE_WRITE_LIMIT_MS, type DeliveryReport, type DeliveryStats } from "./delivery-queue.js";
-import { describeError, WarnOnce } from "@hamilton-ts/lifecycle/internal";
+import { describeError, redactAndCut, WarnOnce } from "@hamilton-ts/lifecycle/internal";
 import { redactError } from "./redact-error.js";
 import { FileSink } from "./file-sink.js";
 import {
@@ -22,7 +22,7 @@ import {
 import type { ErrorInfo, RunRecord, TrackerSink, ValueSummary } from "./records.js";
 import { endedRunRecord, nodeRunRecord, runRecord } from "./record-builders.js";
 import { NODE_RECORD_BYTES, type SizeMeter } from "./record-size.js";
-import { errorInfo, redactHead, summarizeMetered, summarizeRecord } from "./summarize.js";
+import { errorInfo, summarizeMetered, summarizeRecord } from "./summarize.js";
 import { buildTemplate } from "./template.js";
 
 /** Options of {@link HamiltonTracker.flush}. */
@@ -385,8 +385,7 @@ function boundWarnings(warnings: readonly string[]): string[] {
   for (let i = 0; i < n; i++) {
     const warning = warnings[i];
     const text = typeof warning === "string" ? warning : `a warning that is not a string (${typeof warning})`;
-    const head = redactHead(text, MAX_WARNING_LENGTH);
-    kept[i] = head.truncated ? `${head.text.slice(0, MAX_WARNING_LENGTH - 1)}…` : head.text;
+    kept[i] = cutWarning(redactAndCut(text, MAX_WARNING_LENGTH));
   }
   return kept;
 }

@@ -1,7 +1,8 @@
 import type { Dirent } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { nodeRunKey, type DagTemplateRecord, type NodeRunRecord, type RunRecord } from "./records.js";
+import type { DagTemplateRecord, NodeRunRecord, RunRecord } from "./records.js";
+import { RunFold } from "./run-fold.js";
 import {
   DEFAULT_STORE_DIR,
   isTemporaryFile,
@@ -105,63 +106,30 @@ async function projectIdOf(folder: string, name: string): Promise<string | undef
   }
 }
 
-/**
- * True when `next` replaces `current` for the same key (a run, or a node run's `nodeRunKey`) when
- * snapshot records are folded: a later attempt of a node wins, and a `RUNNING` record never
- * replaces a final one. Every reader and writer of the store folds with this rule.
- */
-export function supersedes(current: RunRecord | NodeRunRecord, next: RunRecord | NodeRunRecord): boolean {
-  if (current.type === "node_run" && next.type === "node_run" && next.attempt !== current.attempt) {
-    return next.attempt > current.attempt;
-  }
-  // A RUNNING record never replaces a final one (a retried batch can repeat old lines).
-  return !(next.status === "RUNNING" && current.status !== "RUNNING");
-}
-
 function foldRun(
   projectId: string,
   fileRunId: string | undefined,
   text: string,
 ): { run: StoredRun | undefined; skipped: number } {
-  let run: RunRecord | undefined;
-  const nodes = new Map<string, NodeRunRecord>();
-  let skipped = 0;
-  let records = 0;
-  for (const line of text.split("\n")) {
-    if (line.length === 0) continue;
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch {
-      skipped++;
-      continue;
-    }
-    const type = (record as { type?: unknown } | null)?.type;
-    if (type === "run") {
-      const next = record as RunRecord;
-      if (run === undefined || supersedes(run, next)) run = next;
-    } else if (type === "node_run") {
-      const next = record as NodeRunRecord;
-      const key = nodeRunKey(next);
-      const current = nodes.get(key);
-      if (current === undefined || supersedes(current, next)) nodes.set(key, next);
-    } else {
-      skipped++;
-      continue;
-    }
-    records++;
-  }
-  if (run === undefined) return { run: undefined, skipped: skipped + records };
+  const fold = new RunFold();
+  fold.addLines(text);
+  return { run: storedRun(projectId, fileRunId, fold), skipped: fold.skippedLines };
+}
+
+/**
+ * A run as {@link readFileStore} gives it, from the fold of its file; undefined while the fold has
+ * no run record. `fileRunId` is the id the file's name stands for (undefined for a hashed name).
+ */
+export function storedRun(projectId: string, fileRunId: string | undefined, fold: RunFold): StoredRun | undefined {
+  const { run } = fold;
+  if (run === undefined) return undefined;
   return {
-    run: {
-      projectId,
-      runId: typeof run.runId === "string" ? run.runId : (fileRunId ?? ""),
-      run,
-      finished: run.status !== "RUNNING",
-      nodes: [...nodes.values()],
-      records,
-    },
-    skipped,
+    projectId,
+    runId: typeof run.runId === "string" ? run.runId : (fileRunId ?? ""),
+    run,
+    finished: run.status !== "RUNNING",
+    nodes: [...fold.nodes.values()],
+    records: fold.records,
   };
 }
 

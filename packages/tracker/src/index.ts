@@ -11,7 +11,8 @@ export type { HamiltonTrackerOptions, ResolvedTrackerOptions, TrackerErrorContex
 export type { DeliveryReport, DeliveryStats } from "./delivery-queue.js";
 export { FileSink } from "./file-sink.js";
 export type { FileSinkOptions } from "./file-sink.js";
-export { readFileStore, supersedes } from "./file-store.js";
+export { readFileStore, storedRun } from "./file-store.js";
+export { RunFold, supersedes } from "./run-fold.js";
 export type { FileStoreContents, ReadFileStoreOptions, SkippedFile, StoredRun, StoredTemplate } from "./file-store.js";
 export { HamiltonUIClient } from "./hamilton-ui-client.js";
 export type { HamiltonUIClientOptions } from "./hamilton-ui-client.js";
@@ -23,6 +24,7 @@ export {
   isHashedName,
   isTemporaryFile,
   parseProjectFolderName,
+  PROJECT_FILE,
   parseRunFileName,
   parseTemplateFileName,
   projectFolder,

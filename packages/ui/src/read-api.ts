@@ -1,18 +1,23 @@
 /**
  * The read API's answers, built from the store: the tracker's records as `readFileStore` folds
- * them, and the spans of the trace file. The store is read again on every request, so runs that
- * other processes write while the server runs are seen.
+ * them, and the spans of the trace file. They come from the store's shared {@link StoreIndex},
+ * refreshed first, so runs that other processes write while the server runs are seen, and only
+ * what changed since the last request is read.
  */
-import {
-  readFileStore,
-  type DagTemplateRecord,
-  type NodeRunRecord,
-  type RunRecord,
-  type RunStatus,
-  type StoredRun,
-} from "@hamilton-ts/tracker";
+import type { DagTemplateRecord, NodeRunRecord, RunRecord, RunStatus, StoredRun } from "@hamilton-ts/tracker";
 import { HttpError } from "./http-error.js";
-import { readTraceFile, tracesFile, type SpanView } from "./traces.js";
+import { storeIndex, type StoreIndex } from "./store-index.js";
+import type { SpanView } from "./traces.js";
+
+/** A store's directory, or its index. */
+export type StoreSource = string | StoreIndex;
+
+/** The index of a source, refreshed. */
+function indexOf(source: StoreSource): StoreIndex {
+  const index = typeof source === "string" ? storeIndex(source) : source;
+  index.refresh();
+  return index;
+}
 
 /** One run in `GET /api/runs`. */
 export interface RunSummary {
@@ -64,17 +69,9 @@ export interface StoreStatus {
 }
 
 /** What the store holds, and what it skipped. */
-export async function storeStatus(dir: string): Promise<StoreStatus> {
-  const [store, traces] = await Promise.all([readFileStore(dir), readTraceFile(tracesFile(dir))]);
-  return {
-    dir,
-    runs: store.runs.length,
-    templates: store.templates.length,
-    skippedLines: store.skippedLines,
-    skippedFiles: store.skippedFiles,
-    skippedTraceLines: traces.skippedLines,
-    skippedTraceSpans: traces.skippedSpans,
-  };
+export async function storeStatus(source: StoreSource): Promise<StoreStatus> {
+  const index = indexOf(source);
+  return { dir: index.dir, ...index.status() };
 }
 
 /** Filters of {@link listRuns}. */
@@ -118,11 +115,12 @@ export function parseLimit(text: string | null): number {
 }
 
 /** Runs in the store, newest first, filtered. */
-export async function listRuns(dir: string, filter: RunFilter = {}): Promise<RunSummary[]> {
-  const { runs } = await readFileStore(dir, filter.project === undefined ? {} : { projectId: filter.project });
+export async function listRuns(source: StoreSource, filter: RunFilter = {}): Promise<RunSummary[]> {
+  const runs = indexOf(source).runs();
   const out: RunSummary[] = [];
   for (let i = runs.length - 1; i >= 0; i--) {
     const run = runs[i]!;
+    if (filter.project !== undefined && run.projectId !== filter.project) continue;
     if (filter.dag !== undefined && run.run.dagName !== filter.dag) continue;
     if (filter.status !== undefined && run.run.status !== filter.status) continue;
     out.push(summary(run));
@@ -132,15 +130,16 @@ export async function listRuns(dir: string, filter: RunFilter = {}): Promise<Run
 }
 
 /** One run with its template and node runs; undefined when the store has no such run. */
-export async function getRun(dir: string, runId: string): Promise<RunDetail | undefined> {
-  const { runs, templates } = await readFileStore(dir);
+export async function getRun(source: StoreSource, runId: string): Promise<RunDetail | undefined> {
+  const index = indexOf(source);
+  const runs = index.runs();
   // The newest run with that id (ids are unique per project; the newest wins across projects).
   let stored: StoredRun | undefined;
   for (const r of runs) if (r.runId === runId) stored = r;
   if (stored === undefined) return undefined;
-  const template = templates.find(
-    (t) => t.projectId === stored.projectId && t.template.graphVersion === stored.run.graphVersion,
-  )?.template;
+  const template = index
+    .templates()
+    .find((t) => t.projectId === stored.projectId && t.template.graphVersion === stored.run.graphVersion)?.template;
   return {
     run: { ...stored.run, projectId: stored.projectId, finished: stored.finished },
     template,
@@ -149,11 +148,9 @@ export async function getRun(dir: string, runId: string): Promise<RunDetail | un
 }
 
 /** The spans of one trace in the store's trace file (hex trace id, any case), each span id once (the first). */
-export async function getTrace(dir: string, traceId: string): Promise<TraceDetail> {
+export async function getTrace(source: StoreSource, traceId: string): Promise<TraceDetail> {
   const id = traceId.toLowerCase();
-  const { spans } = await readTraceFile(tracesFile(dir));
-  // One span per span id: an exporter that retries an export sends the same spans again.
-  const unique = new Map<string, SpanView>();
-  for (const s of spans) if (s.traceId === id && !unique.has(s.spanId)) unique.set(s.spanId, s);
-  return { traceId: id, spans: [...unique.values()].sort((a, b) => a.startTime - b.startTime) };
+  // One span per span id (the index keeps the first): an exporter that retries an export sends the same spans again.
+  const spans = [...indexOf(source).trace(id)];
+  return { traceId: id, spans: spans.sort((a, b) => a.startTime - b.startTime) };
 }

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { nodeRecord, runRecord } from "../test/records.js";
+import { storedRun } from "./file-store.js";
+import { RunFold, supersedes } from "./run-fold.js";
+
+const lines = (...records: unknown[]) => records.map((r) => `${JSON.stringify(r)}\n`).join("");
+
+describe("RunFold", () => {
+  it("folds chunks of appended lines to the state one read of the whole file gives", () => {
+    const all = [
+      runRecord("r"),
+      nodeRecord("r", "a", "RUNNING"),
+      nodeRecord("r", "b", "RUNNING"),
+      nodeRecord("r", "a", "SUCCESS"),
+      nodeRecord("r", "a", "RUNNING"),
+      runRecord("r", "SUCCESS"),
+      runRecord("r"),
+    ];
+    const whole = new RunFold();
+    whole.addLines(lines(...all));
+    const chunked = new RunFold();
+    for (const record of all) chunked.addLines(lines(record));
+    expect(chunked.run).toEqual(whole.run);
+    expect([...chunked.nodes.entries()]).toEqual([...whole.nodes.entries()]);
+    expect(chunked.run?.status).toBe("SUCCESS");
+    expect(chunked.nodes.get("a")?.status).toBe("SUCCESS");
+    expect(chunked.records).toBe(7);
+    expect(storedRun("p", "r", chunked)).toMatchObject({ projectId: "p", runId: "r", finished: true, records: 7 });
+  });
+
+  it("counts lines that are not records, and node lines of a file without a run record, as skipped", () => {
+    const fold = new RunFold();
+    fold.addLines(`not json\n${JSON.stringify({ type: "other" })}\n\n${lines(nodeRecord("r", "a"))}`);
+    expect(fold.skipped).toBe(2);
+    expect(fold.skippedLines).toBe(3);
+    expect(storedRun("p", "r", fold)).toBeUndefined();
+    fold.addLine(JSON.stringify(runRecord("r")));
+    expect(fold.skippedLines).toBe(2);
+    expect(storedRun("p", undefined, fold)?.nodes).toHaveLength(1);
+  });
+
+  it("keeps a node's latest attempt (supersedes)", () => {
+    expect(
+      supersedes(nodeRecord("r", "a", "SUCCESS", { attempt: 2 }), nodeRecord("r", "a", "RUNNING", { attempt: 1 })),
+    ).toBe(false);
+    const fold = new RunFold();
+    fold.addLines(
+      lines(
+        runRecord("r"),
+        nodeRecord("r", "a", "FAILURE", { attempt: 1 }),
+        nodeRecord("r", "a", "RUNNING", { attempt: 2 }),
+      ),
+    );
+    expect(fold.nodes.get("a")).toMatchObject({ attempt: 2, status: "RUNNING" });
+  });
+});

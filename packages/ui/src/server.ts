@@ -17,6 +17,7 @@ import { decodeTraces, encodeResponse, otlpEncoding } from "./otlp.js";
 import { CONTENT_SECURITY_POLICY, placeholderPage } from "./page.js";
 import { getRun, getTrace, listRuns, parseLimit, storeStatus } from "./read-api.js";
 import { RunStore } from "./run-store.js";
+import { warmStoreIndex } from "./store-index.js";
 import { TraceFileWriter, tracesFile } from "./traces.js";
 import { TrackingProtocol } from "./tracking.js";
 
@@ -129,6 +130,8 @@ const html = (status: number, text: string): Answer => ({
 export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   const { dir, port, host, apiKey, maxBodyBytes } = resolveOptions(options);
   const ids = await IdRegistry.open(dir);
+  // The store's index is built before listening, so the first read is as quick as the next ones.
+  warmStoreIndex(dir);
   const runs = new RunStore(dir);
   const protocol = new TrackingProtocol(ids, runs);
   const traces = new TraceFileWriter(tracesFile(dir));

@@ -481,3 +481,15 @@ export function storeIndex(dir: string): StoreIndex {
   if (index === undefined) shared.set(root, (index = new StoreIndex(root)));
   return index;
 }
+
+/**
+ * Builds the shared index of a directory now (a server does before it listens); a store that
+ * cannot be read yet is left for the first request to report.
+ */
+export function warmStoreIndex(dir: string): void {
+  try {
+    storeIndex(dir).refresh();
+  } catch {
+    // The read API answers the error (a 500 that says what failed) when it is asked.
+  }
+}

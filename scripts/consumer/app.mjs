@@ -8,6 +8,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Builder, HamiltonError, NodeExecutionError } from "@hamilton-ts/core";
 import { ATTR_RUN_ID, OpenTelemetryTracer } from "@hamilton-ts/opentelemetry";
+import { JsonLinesFileExporter } from "@hamilton-ts/otlp-file";
 import { FileSink, HamiltonTracker } from "@hamilton-ts/tracker";
 import { SpanStatusCode, context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
@@ -21,9 +22,12 @@ function check(condition, message) {
 }
 
 // The app owns the SDK: a context manager (so spans started inside a node nest under it) and a
-// provider exporting to memory.
+// provider exporting to memory, and as OTLP JSON lines to a file beside the store.
 const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const tracesPath = join(storeDir, "..", "traces.jsonl");
+const provider = new BasicTracerProvider({
+  spanProcessors: [new SimpleSpanProcessor(exporter), new SimpleSpanProcessor(new JsonLinesFileExporter(tracesPath))],
+});
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 trace.setGlobalTracerProvider(provider);
 
@@ -106,6 +110,17 @@ check(
 );
 check(byName.get("explode")?.status.code === SpanStatusCode.ERROR, `the "explode" span has no ERROR status`);
 
+// The OTLP JSON-lines file holds the same spans, with hex ids.
+const fileSpans = readFileSync(tracesPath, "utf8")
+  .trim()
+  .split("\n")
+  .flatMap((line) => JSON.parse(line).resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)));
+check(
+  fileSpans.length === spans.length &&
+    fileSpans.some((s) => s.name === "summary" && s.traceId === okRun.spanContext().traceId),
+  `the OTLP JSON-lines file has ${fileSpans.length} spans (expected ${spans.length}, "summary" in the run's trace)`,
+);
+
 // FileSink records: find the run files wherever the store keeps them, keep the latest snapshot.
 function filesUnder(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -158,5 +173,5 @@ check(
 );
 
 console.log(
-  `consumer app: ok (results ${JSON.stringify(out)}; ${spans.length} spans; ${records.length} FileSink records; tracker report ${JSON.stringify(report)})`,
+  `consumer app: ok (results ${JSON.stringify(out)}; ${spans.length} spans, in memory and in OTLP JSON lines; ${records.length} FileSink records; tracker report ${JSON.stringify(report)})`,
 );

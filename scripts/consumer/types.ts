@@ -6,8 +6,18 @@ import { Builder, type HamiltonError, NodeExecutionError, type GraphInfo } from 
 import type { LifecycleAdapter, NodeExecutionResultEvent } from "@hamilton-ts/lifecycle";
 import { startLocalOpenAI, type LocalOpenAI } from "@hamilton-ts/local-openai";
 import { OpenTelemetryTracer, type OpenTelemetryTracerOptions } from "@hamilton-ts/opentelemetry";
+import { JsonLinesFileExporter, OtlpFileError, type OtlpFileErrorCode } from "@hamilton-ts/otlp-file";
 import { FileSink, HamiltonTracker, type TrackerSink } from "@hamilton-ts/tracker";
 import { trace } from "@opentelemetry/api";
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
+
+// The OTLP JSON-lines file exporter is an OpenTelemetry span exporter.
+const fileExporter: SpanExporter = new JsonLinesFileExporter(".hamilton-ts/traces.jsonl");
+void fileExporter;
+const fileErrorCode: OtlpFileErrorCode | undefined = OtlpFileError.isInstance(undefined) ? "SHUT_DOWN" : undefined;
+void fileErrorCode;
+// @ts-expect-error — the path is a string
+void new JsonLinesFileExporter(42);
 
 const dataflow = {
   prices: () => [3, 1, 2],

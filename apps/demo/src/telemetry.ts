@@ -10,7 +10,7 @@ import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import * as traceloop from "@traceloop/node-server-sdk";
 import { OpenAI } from "openai";
 import type { TraceDestination } from "./config.js";
-import { JsonLinesFileExporter } from "./jsonl-exporter.js";
+import { JsonLinesFileExporter } from "@hamilton-ts/otlp-file";
 import { fromReadableSpan } from "./trace-tree.js";
 import type { TreeSpan } from "./trace-tree.js";
 

@@ -4,11 +4,12 @@ import { join } from "node:path";
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { context, trace } from "@opentelemetry/api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { OtlpFileError } from "./errors.js";
 import { JsonLinesFileExporter } from "./jsonl-exporter.js";
 
 let dir: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "demo-jsonl-"));
+  dir = await mkdtemp(join(tmpdir(), "otlp-file-"));
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
@@ -56,13 +57,45 @@ describe("JsonLinesFileExporter", () => {
       exporter.export([span as unknown as Parameters<JsonLinesFileExporter["export"]>[0][number]], resolve),
     );
     expect(result.code).toBe(1);
-    expect(result.error).toBeInstanceOf(Error);
+    expect(OtlpFileError.isInstance(result.error)).toBe(true);
+    expect(result.error).toMatchObject({ code: "WRITE_FAILED", message: expect.stringContaining("cannot append to") });
+    expect((result.error as Error).cause).toBeInstanceOf(Error);
+  });
+
+  it("refuses a missing path with what to give instead", () => {
+    expect(() => new JsonLinesFileExporter("")).toThrow(
+      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining("non-empty string") }),
+    );
+  });
+
+  it("writes lines in the order of the exports, none interleaved, when many are in flight", async () => {
+    const path = join(dir, "many.jsonl");
+    const exporter = new JsonLinesFileExporter(path);
+    const tracer = new BasicTracerProvider().getTracer("t");
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => {
+        const span = tracer.startSpan(`s${i}`);
+        span.end();
+        return new Promise<{ code: number }>((resolve) =>
+          exporter.export([span as unknown as Parameters<JsonLinesFileExporter["export"]>[0][number]], resolve),
+        );
+      }),
+    );
+    expect(results.every((r) => r.code === 0)).toBe(true);
+    const names = (await readFile(path, "utf8"))
+      .trim()
+      .split("\n")
+      .map((line) => (JSON.parse(line) as OtlpLine).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.name);
+    expect(names).toEqual(Array.from({ length: 50 }, (_, i) => `s${i}`));
   });
 
   it("refuses exports after shutdown", async () => {
     const exporter = new JsonLinesFileExporter(join(dir, "t.jsonl"));
     await exporter.shutdown();
     const result = await new Promise<{ code: number; error?: Error }>((resolve) => exporter.export([], resolve));
-    expect(result).toMatchObject({ code: 1, error: { message: expect.stringContaining("is shut down") } });
+    expect(result).toMatchObject({
+      code: 1,
+      error: { code: "SHUT_DOWN", message: expect.stringContaining("is shut down") },
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { Builder, HamiltonError } from "@hamilton-ts/core";
 import { describe, expect, it } from "vitest";
-import { describeFailure, displayPath, indent, rows } from "./report.js";
+import { describeFailure, displayPath, indent, openRunRows, rows } from "./report.js";
 import { createStyle } from "./style.js";
 
 describe("describeFailure", () => {
@@ -65,5 +65,31 @@ describe("layout helpers", () => {
 
   it("indent indents every non-empty line", () => {
     expect(indent("a\n\nb")).toEqual(["    a", "", "    b"]);
+  });
+});
+
+describe("openRunRows", () => {
+  it("gives the command that serves the demo's store and the run's page on it", () => {
+    expect(openRunRows({ kind: "file", runId: "r 1", dir: "/d/.hamilton-ts", uiDir: "/d/.hamilton-ts" })).toEqual([
+      ["open it", "pnpm --filter demo ui"],
+      ["then", "http://127.0.0.1:8241/runs/r%201"],
+    ]);
+  });
+
+  it("names the store with --dir when the run went elsewhere (DEMO_OUTPUT_DIR), quoted for the shell", () => {
+    expect(openRunRows({ kind: "file", runId: "r", dir: "/tmp/my store", uiDir: "/d/.hamilton-ts" })[0]).toEqual([
+      "open it",
+      "pnpm --filter demo ui --dir '/tmp/my store'",
+    ]);
+    expect(openRunRows({ kind: "file", runId: "r", dir: "/tmp/out", uiDir: "/d/.hamilton-ts" })[0]![1]).toBe(
+      "pnpm --filter demo ui --dir /tmp/out",
+    );
+  });
+
+  it("gives the Hamilton UI's run page when records went there, nothing when the run was not created", () => {
+    expect(openRunRows({ kind: "hamilton-ui", runUrl: "http://ui/dashboard/project/1/runs/7" })).toEqual([
+      ["open it", "http://ui/dashboard/project/1/runs/7"],
+    ]);
+    expect(openRunRows({ kind: "hamilton-ui", runUrl: undefined })).toEqual([]);
   });
 });

@@ -49,3 +49,45 @@ function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   return String(error);
 }
+
+/** Where `pnpm --filter demo ui` serves the demo's store (`hamilton-ts-ui`'s default address). */
+export const LOCAL_UI_URL = "http://127.0.0.1:8241";
+
+/** The command that serves the demo's store in `hamilton-ts-ui`. */
+export const UI_COMMAND = "pnpm --filter demo ui";
+
+/** Where the run just made went, for {@link openRunRows}. */
+export type RunLocation =
+  | {
+      readonly kind: "file";
+      readonly runId: string;
+      /** The store the run was written to. */
+      readonly dir: string;
+      /** The store `pnpm --filter demo ui` serves (`.hamilton-ts` in the demo's folder). */
+      readonly uiDir: string;
+    }
+  | {
+      readonly kind: "hamilton-ui";
+      /** The run's page there, when the run was created. */
+      readonly runUrl: string | undefined;
+    };
+
+/**
+ * How to open the run just made, as report rows: for the local store, the command that serves it
+ * (with `--dir` when the run went to another store than the one the command serves by default)
+ * and the run's page, `http://127.0.0.1:8241/runs/<runId>`; for a Hamilton UI, the run's page
+ * there (none when the run was not created).
+ */
+export function openRunRows(location: RunLocation): [string, string][] {
+  if (location.kind === "hamilton-ui") return location.runUrl === undefined ? [] : [["open it", location.runUrl]];
+  const command = location.dir === location.uiDir ? UI_COMMAND : `${UI_COMMAND} --dir ${quoteArg(location.dir)}`;
+  return [
+    ["open it", command],
+    ["then", `${LOCAL_UI_URL}/runs/${encodeURIComponent(location.runId)}`],
+  ];
+}
+
+/** A shell argument, quoted when it holds anything but plain path characters. */
+function quoteArg(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}

@@ -3,6 +3,7 @@
  * adapters, execute, print what happened, and flush every exporter and sink whatever happens.
  */
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Builder } from "@hamilton-ts/core";
 import { OpenTelemetryTracer } from "@hamilton-ts/opentelemetry";
 import type { DeliveryReport } from "@hamilton-ts/tracker";
@@ -11,7 +12,7 @@ import * as dataflow from "./dataflow.js";
 import { startLlm } from "./llm.js";
 import type { LlmEndpoint } from "./llm.js";
 import { ProgressReporter } from "./progress.js";
-import { describeFailure, displayPath, heading, indent, rows } from "./report.js";
+import { describeFailure, displayPath, heading, indent, openRunRows, rows } from "./report.js";
 import { RunInfo } from "./run-info.js";
 import type { Style } from "./style.js";
 import type { Telemetry } from "./telemetry.js";
@@ -35,6 +36,9 @@ export const FINAL_VARS = ["universalTruth", "digest"] as const;
 
 /** The name of the dataflow in traces (workflow) and in the tracker (DAG). */
 export const DAG_NAME = "hamilton-ts-demo";
+
+/** The store `pnpm --filter demo ui` serves: `.hamilton-ts` in the demo's folder. */
+const UI_STORE_DIR = join(fileURLToPath(new URL("..", import.meta.url)), ".hamilton-ts");
 
 /** What to check when spans could not be exported, per destination. */
 const EXPORT_HINTS = {
@@ -149,6 +153,13 @@ export async function run(ctx: RunContext): Promise<number> {
       const record = tracking.where(ids.runId);
       where.push(["tracker", `${config.tracker.kind === "file" ? path(record) : record}${deliveryNote(delivery, s)}`]);
       where.push(["linked", s.dim("each node run in the tracker carries the trace id and span id of its node's span")]);
+      where.push(
+        ...openRunRows(
+          config.tracker.kind === "file"
+            ? { kind: "file", runId: ids.runId, dir: config.tracker.dir, uiDir: UI_STORE_DIR }
+            : { kind: "hamilton-ui", runUrl: tracking.runUrl(ids.runId) },
+        ),
+      );
     }
     print(...rows(where, s));
 

@@ -13,6 +13,8 @@ export interface Tracking {
   readonly description: string;
   /** Where one run's records are, once delivered: a file, or a Hamilton UI page. */
   where(runId: string): string;
+  /** The run's page in the Hamilton UI the records went to; undefined for the local store (or no link). */
+  runUrl(runId: string): string | undefined;
   /** Delivers what is queued; resolves with what could not be delivered (never rejects). */
   flush(): Promise<DeliveryReport>;
   /** Delivers what is left and closes the sink. */
@@ -38,6 +40,7 @@ export async function startTracking(
   let sink: HamiltonUIClient | FileSink;
   let description: string;
   let where: (runId: string) => string;
+  let runUrl: (runId: string) => string | undefined = () => undefined;
   if (destination.kind === "hamilton-ui") {
     const client = new HamiltonUIClient({
       baseUrl: destination.apiUrl,
@@ -52,8 +55,9 @@ export async function startTracking(
     }
     sink = client;
     description = `Hamilton UI at ${client.baseUrl} (project ${destination.projectId}, user ${destination.username})`;
+    runUrl = (runId) => client.runUrl(destination.projectId, runId);
     where = (runId) => {
-      const url = client.runUrl(destination.projectId, runId);
+      const url = runUrl(runId);
       return url ? `run ${runId} → ${url}` : `run ${runId} (not created in the Hamilton UI: see the warnings above)`;
     };
   } else {
@@ -73,6 +77,7 @@ export async function startTracking(
     tracker,
     description,
     where,
+    runUrl,
     flush: () => tracker.flush({ timeoutMs: FLUSH_TIMEOUT_MS }),
     shutdown: () => tracker.shutdown({ timeoutMs: FLUSH_TIMEOUT_MS }),
   };

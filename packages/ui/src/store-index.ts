@@ -488,7 +488,11 @@ export function storeIndex(dir: string): StoreIndex {
  */
 export function warmStoreIndex(dir: string): void {
   try {
-    storeIndex(dir).refresh();
+    const index = storeIndex(dir);
+    index.refresh();
+    // The sorted run list and the template list too, as the first request would make them.
+    index.runs();
+    index.templates();
   } catch {
     // The read API answers the error (a 500 that says what failed) when it is asked.
   }

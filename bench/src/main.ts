@@ -13,7 +13,12 @@ import { otel } from "./otel.js";
 import type { Results } from "./results.js";
 import { buildSuite, executeSuite, ioSuite } from "./suites.js";
 import { renderResults } from "./table.js";
+import type { Section, SectionSuite } from "./section.js";
 import { checkTargets } from "./targets.js";
+import { uiSuite } from "./ui.js";
+
+/** Suites that print a section of their own, in this order. */
+const SECTION_SUITES: readonly SectionSuite[] = [uiSuite];
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
@@ -44,7 +49,12 @@ async function main(): Promise<void> {
     targets: [],
     notes,
   };
-  results.targets = checkTargets(results);
+  const sections: Section[] = [];
+  for (const suite of SECTION_SUITES) {
+    const section = await suite(options);
+    if (section !== undefined) sections.push(section);
+  }
+  results.targets = [...checkTargets(results), ...sections.flatMap((s) => s.targets)];
   await otel().shutdown();
   notes.push(
     `Run ms = median of the timed runs after warm-up runs (${options.quick ? "5" : "20 at every size, so node functions are as hot at 100k as at 1k; 3 for adapter variants at 100k"}); a full GC ` +
@@ -53,11 +63,12 @@ async function main(): Promise<void> {
       "heapUsed growth over one extra run from a collected heap.",
   );
   notes.push(`Total bench time ${((performance.now() - started) / 1000).toFixed(0)} s.`);
-  console.log(renderResults(results));
+  console.log([renderResults(results), ...sections.map((s) => s.markdown)].join("\n"));
   if (options.json) {
     const file = fileURLToPath(new URL("../results/latest.json", import.meta.url));
     await mkdir(fileURLToPath(new URL("../results/", import.meta.url)), { recursive: true });
-    await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+    const sectionFigures = Object.fromEntries(sections.map((s) => [s.id, s.figures]));
+    await writeFile(file, `${JSON.stringify({ ...results, sections: sectionFigures }, null, 2)}\n`);
     process.stderr.write(`wrote ${file}\n`);
   }
 }

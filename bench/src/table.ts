@@ -2,7 +2,11 @@
 import type { Results } from "./results.js";
 import { BUILD_US, IO_MS, mark, perRow } from "./targets.js";
 
-function table(header: readonly string[], rows: readonly (readonly string[])[], right: readonly boolean[]): string {
+export function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  right: readonly boolean[],
+): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: readonly string[]) =>
     `| ${cells.map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(" | ")} |`;

@@ -2,9 +2,11 @@
  * The ids the tracking protocol hands out (DAG templates, dag runs), kept in the store's directory
  * so they stay the same across restarts of the server: clients cache them. One JSON line per id in
  * `<store>/hamilton-ui-ids.jsonl`, appended before the id is answered. A plain file in the store's
- * root: `readFileStore` leaves such files to other tools.
+ * root: `readFileStore` leaves such files to other tools. If the file goes (the store's directory
+ * deleted while the server runs), the next write writes the whole registry again from memory,
+ * so the ids clients cached still hold after a restart.
  */
-import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
 /** The name of the id file in the store's directory. */
@@ -115,11 +117,40 @@ export class IdRegistry {
 
   #persist(entry: Entry): Promise<void> {
     const line = `${JSON.stringify(entry)}\n`;
-    const next = this.#queue.then(async () => {
+    return this.#enqueue(async () => {
       await mkdir(dirname(this.path), { recursive: true });
+      await this.#restoreIfMissing();
       await appendFile(this.path, line, "utf8");
       this.#add(entry);
     });
+  }
+
+  /**
+   * Writes the whole registry again if its file is gone (the store's directory was deleted while
+   * the server runs); resolves once it is on disk. The protocol calls it before each write to a
+   * run, so a store that is written to again has its ids again.
+   */
+  ensureOnDisk(): Promise<void> {
+    return this.#enqueue(async () => {
+      await this.#restoreIfMissing();
+    });
+  }
+
+  async #restoreIfMissing(): Promise<void> {
+    if (this.templates.size === 0 && this.runs.size === 0) return;
+    try {
+      await stat(this.path);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+    await mkdir(dirname(this.path), { recursive: true });
+    const entries = [...this.templates.values(), ...this.runs.values()];
+    await appendFile(this.path, entries.map((e) => `${JSON.stringify(e)}\n`).join(""), "utf8");
+  }
+
+  #enqueue(work: () => Promise<void>): Promise<void> {
+    const next = this.#queue.then(work);
     this.#queue = next.catch(() => {});
     return next;
   }

@@ -238,6 +238,7 @@ export class TrackingProtocol {
     const entry = this.#runEntry(dagRunId);
     const status = parseStatus(body.run_status, "run_status", what);
     const endTime = parseTime(body.run_end_time, "run_end_time", what);
+    await this.#ids.ensureOnDisk();
     const run = await this.#runs.update(entry.projectId, String(dagRunId), (state) => {
       if (state === undefined) throw new HttpError(404, `${what}: the run has no records in the store.`);
       const upsert = body.upsert_tags === null || body.upsert_tags === undefined ? {} : runTags(body.upsert_tags);
@@ -342,6 +343,7 @@ export class TrackingProtocol {
           attribute_role: typeof a.attribute_role === "string" ? a.attribute_role : "result_summary",
         };
       });
+    await this.#ids.ensureOnDisk();
     await this.#runs.update(entry.projectId, String(dagRunId), (state) => {
       if (state === undefined) throw new HttpError(404, `${what}: DAG run ${dagRunId} has no records in the store.`);
       const touched = new Set<string>();

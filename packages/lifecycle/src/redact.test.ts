@@ -198,14 +198,17 @@ describe("redaction time is linear", () => {
     "sk- x200,000": "sk-".repeat(200_000),
   };
 
-  it.each(Object.entries(inputs))("%s: within 100x a plain pass over the same text", (_name, text) => {
+  // Linear means a constant factor over a plain pass: 0.6–5x on most inputs and ~30x on the worst
+  // (100,000 distinct names) on a quiet machine; a scanner that backtracks or rescans is thousands
+  // of times slower on these inputs. 250x leaves room for a busy CI machine.
+  it.each(Object.entries(inputs))("%s: within 250x a plain pass over the same text", (_name, text) => {
     // Enough repeats that each measured round reads ~2M characters: well above timer resolution.
     const repeat = Math.max(1, Math.round(2_000_000 / text.length));
     redactText(text); // warm up
     linearPass(text);
     const plain = leastTime(() => linearPass(text), repeat);
     const redact = leastTime(() => redactText(text), repeat);
-    expect(redact / plain).toBeLessThan(100);
+    expect(redact / plain).toBeLessThan(250);
   });
 
   it("isSecretKey is linear on long keys", () => {

@@ -826,9 +826,10 @@ describe("OpenTelemetryTracer recording cost", () => {
     expect(
       String(n3.attributes["traceloop.entity.input"]).startsWith('{"args":[],"kwargs":{"x":[0,0.14285714285714285,'),
     ).toBe(true);
-    // Bounded by the limit, not by the value: 1,000 times the numbers, about the same work (a
-    // serializer that writes the whole value first takes seconds here). 1 ms floors the baseline.
-    expect(withBig / Math.max(withSmall, 1)).toBeLessThan(5);
+    // Bounded by the limit, not by the value: 1,000 times the numbers, about the same work (~1-4x
+    // measured; a serializer that writes the whole value first takes seconds here, ~1,000x). 1 ms
+    // floors the baseline; 50x leaves room for a busy CI machine.
+    expect(withBig / Math.max(withSmall, 1)).toBeLessThan(50);
   });
 });
 

@@ -114,6 +114,15 @@ function isPagePath(path: string): boolean {
   return path === "/" || path === "/compare" || RUN_PAGE.some((r) => r.test(path));
 }
 
+/**
+ * The login page. Its `referrer-policy` is `same-origin` (not the server's `no-referrer`): with
+ * `no-referrer` a browser sends the form's POST with `Origin: null`, which the Origin check refuses.
+ */
+const loginAnswer = (status: number, next: string, message: string | undefined): Answer => ({
+  ...html(status, loginPage(next, message)),
+  headers: { "referrer-policy": "same-origin" },
+});
+
 /** The largest login body read (a key and a path). */
 const MAX_LOGIN_BYTES = 64 * 1024;
 
@@ -180,7 +189,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
     }
     if (typeof key !== "string" || !isKey(key, apiKey)) {
       return form
-        ? html(401, loginPage(target, "That is not this server's API key."))
+        ? loginAnswer(401, target, "That is not this server's API key.")
         : json(401, { detail: "That is not this server's API key." });
     }
     const cookie = { "set-cookie": sessionCookie(apiKey) };
@@ -199,7 +208,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       return login(req);
     }
     if (!isAuthorized(req.headers, apiKey)) {
-      if (method === "GET" && isPagePath(path)) return html(401, loginPage(path + url.search, undefined));
+      if (method === "GET" && isPagePath(path)) return loginAnswer(401, path + url.search, undefined);
       return json(401, { detail: "A valid API key is required: send it as x-api-key or Authorization: Bearer <key>." });
     }
     if (path.startsWith("/api/v1/")) {

@@ -147,7 +147,8 @@ export class DagGraph {
   private draw(layout: LayoutResult): void {
     const byName = new Map(this.nodes.map((n) => [n.name, n]));
     const root = svg("svg", {
-      class: "dag",
+      // Small DAGs shrink to the panel's width; large ones keep their size and scroll.
+      class: this.nodes.length <= 60 ? "dag fit" : "dag",
       width: Math.ceil(layout.width),
       height: Math.ceil(layout.height),
       viewBox: `0 0 ${Math.ceil(layout.width)} ${Math.ceil(layout.height)}`,

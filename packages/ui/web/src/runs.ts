@@ -98,7 +98,7 @@ export async function runsPage(app: HTMLElement): Promise<void> {
       select(
         "status",
         "Status",
-        uniq((r) => r.status),
+        [...new Set(["RUNNING", "SUCCESS", "FAILURE", ...uniq((r) => r.status)])],
         filter.status,
         (v) => setFilter("status", v),
       ),

@@ -309,9 +309,19 @@ describe("the page in Chromium", { timeout: 60_000 }, () => {
       el.scrollTop = el.scrollHeight;
     });
     await page.locator(".node-list .wf-row", { hasText: "n9999" }).waitFor();
-    // The graph is laid out on request, off the main thread.
+    // Too large to lay out at once: the graph is drawn around the selected node, off the main thread.
+    expect(await page.locator(".graph-status").textContent()).toContain(
+      "This DAG has 10,000 nodes, too many to lay out at once",
+    );
     await page.locator("button.draw").waitFor();
-    expect(await page.locator(".graph-status").textContent()).toContain("10,000 nodes");
+    await page.locator(".node-list .wf-row", { hasText: "n9999" }).click();
+    await page.locator('svg.dag g.node.selected[data-node="n9999"]').waitFor();
+    const drawn = await page
+      .locator("svg.dag g.node")
+      .evaluateAll((els) => els.map((e) => e.getAttribute("data-node")));
+    // n9999's inputs (n9998, n4999) and theirs, two steps up; nothing depends on it.
+    expect(drawn.sort()).toEqual(["n2499", "n4998", "n4999", "n9997", "n9998", "n9999"]);
+    expect(await page.locator(".graph-status").textContent()).toContain("6 of 10,000 nodes around n9999");
     expect(trouble).toEqual({ dialogs: [], errors: [], console: [] });
     await page.close();
   });

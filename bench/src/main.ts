@@ -14,6 +14,7 @@ import type { Results } from "./results.js";
 import { buildSuite, executeSuite, ioSuite } from "./suites.js";
 import { renderResults } from "./table.js";
 import { checkTargets } from "./targets.js";
+import { uiRenderTargets } from "./ui-render.js";
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
     targets: [],
     notes,
   };
-  results.targets = checkTargets(results);
+  results.targets = [...checkTargets(results), ...(await uiRenderTargets(options, notes))];
   await otel().shutdown();
   notes.push(
     `Run ms = median of the timed runs after warm-up runs (${options.quick ? "5" : "20 at every size, so node functions are as hot at 100k as at 1k; 3 for adapter variants at 100k"}); a full GC ` +

@@ -1,7 +1,7 @@
 import { defineConfig, mergeConfig } from "vitest/config";
 import shared from "../../vitest.shared.js";
 
-/** The shared configuration, plus a build of the page (`dist/web`) before the tests, which serve it. */
+/** The shared configuration, plus a build of the page (`dist-web/`) before the tests, which serve it. */
 export default mergeConfig(
   shared,
   defineConfig({

@@ -1,10 +1,9 @@
 /**
- * The page's files, built by Vite into `dist/web/` and shipped in the package: `index.html` for
+ * The page's files, built by Vite into `dist-web/` and shipped in the package: `index.html` for
  * every page route, and hashed files under `assets/` (cached for a year: their names change with
  * their content). Only names of plain characters under `assets/` are served, so no path can leave
  * the directory.
  */
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,13 +29,11 @@ export interface StaticFile {
 }
 
 /**
- * The directory of the built page: `web/` beside the compiled server (`dist/web`), or, when the
- * server runs from its TypeScript source (tests, the workspace), `../dist/web`.
+ * The directory of the built page: `dist-web/` of the package, beside `dist/` (the compiled
+ * server) and `src/` (its TypeScript source, which tests and the workspace run).
  */
 export function webDir(): string {
-  const beside = fileURLToPath(new URL("./web/", import.meta.url));
-  if (existsSync(join(beside, "index.html"))) return beside;
-  return fileURLToPath(new URL("../dist/web/", import.meta.url));
+  return fileURLToPath(new URL("../dist-web/", import.meta.url));
 }
 
 /** Reads the built page's files (each once, then from memory). */

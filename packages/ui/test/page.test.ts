@@ -129,6 +129,14 @@ describe("the page in Chromium", { timeout: 60_000 }, () => {
     expect(await page.locator(".node-list .wf-row").count()).toBe(12);
     expect(await page.locator(".node-list .wf-row", { hasText: "shout [word[1]]" }).count()).toBe(1);
 
+    // A fan-out item: its task id, and the input of its own task.
+    await page.locator(".node-list .wf-row", { hasText: "shout [word[1]]" }).click();
+    const item = page.locator('.node-detail[data-node="shout"]');
+    await item.locator(".task").waitFor();
+    expect(await item.locator("h3").textContent()).toBe("shout [word[1]]");
+    expect(await item.locator("table.inputs").textContent()).toBe('worditem 1: string (4 chars) "beta"');
+    expect(await item.locator("ul.siblings li").count()).toBe(3);
+
     // A node with numbers: statistics and a histogram.
     await page.click('svg.dag g.node[data-node="measurements"]');
     const panel = page.locator('.node-detail[data-node="measurements"]');

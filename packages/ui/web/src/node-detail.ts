@@ -27,6 +27,21 @@ function errorBlock(error: ErrorInfo): HTMLElement {
   );
 }
 
+/**
+ * What a node run took from one input: its summary, or for a fan-out item whose task id is
+ * `<input>[i]`, item `i` of the fan-out's list (when the summary kept it).
+ */
+function inputSummary(dep: string, depRun: NodeRun, run: NodeRun | undefined): string {
+  const task = run?.taskId;
+  const result = depRun.result;
+  if (task !== undefined && task.startsWith(`${dep}[`) && task.endsWith("]") && result?.kind === "array") {
+    const index = Number(task.slice(dep.length + 1, -1));
+    const item = Number.isInteger(index) ? result.items[index] : undefined;
+    if (item !== undefined) return `item ${index}: ${shortSummary(item)}`;
+  }
+  return shortSummary(result);
+}
+
 function section(title: string, ...body: (HTMLElement | string | null)[]): HTMLElement {
   return h("section", { class: "detail-section" }, h("h4", null, title), ...body);
 }
@@ -120,7 +135,10 @@ export function nodeDetail(input: NodeDetailInput): HTMLElement {
     if (template.dependencies.length > 0) {
       const table = h("table", { class: "kv inputs" });
       for (const dep of template.dependencies) {
-        const depRuns = input.byNode.get(dep) ?? [];
+        const all = input.byNode.get(dep) ?? [];
+        // A fan-out item took the input of its own task when there is one.
+        const sameTask = run?.taskId === undefined ? [] : all.filter((r) => r.taskId === run.taskId);
+        const depRuns = sameTask.length > 0 ? sameTask : all;
         const last = depRuns[depRuns.length - 1];
         table.append(
           h(
@@ -129,7 +147,11 @@ export function nodeDetail(input: NodeDetailInput): HTMLElement {
             h(
               "th",
               null,
-              h("a", { href: nodeLink(dep) }, dep),
+              h(
+                "a",
+                { href: depRuns.length === 1 ? nodeLink(dep, depRuns[0]!.taskId, depRuns[0]!.attempt) : nodeLink(dep) },
+                dep,
+              ),
               template.optionalDependencies.includes(dep) ? " (optional)" : "",
             ),
             h(
@@ -139,7 +161,7 @@ export function nodeDetail(input: NodeDetailInput): HTMLElement {
                 ? "not run"
                 : depRuns.length > 1
                   ? `${depRuns.length} node runs`
-                  : shortSummary(last.result),
+                  : inputSummary(dep, last, run),
             ),
           ),
         );

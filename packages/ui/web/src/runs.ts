@@ -43,6 +43,7 @@ export async function runsPage(app: HTMLElement): Promise<void> {
   const ticked = new Set<string>();
   let runs: RunSummary[] = [];
   const filters = h("div", { class: "filters" });
+  let filtersKey = "";
   const compare = h("button", { id: "compare", class: "compare" }, "Compare 2 ticked runs");
   compare.disabled = true;
   compare.addEventListener("click", () => {
@@ -79,30 +80,22 @@ export async function runsPage(app: HTMLElement): Promise<void> {
 
   function draw(): void {
     const uniq = (f: (r: RunSummary) => string) => [...new Set(runs.map(f))].sort();
-    replace(
-      filters,
-      select(
-        "project",
-        "Project",
-        uniq((r) => r.projectId),
-        filter.project,
-        (v) => setFilter("project", v),
-      ),
-      select(
-        "dag",
-        "DAG",
-        uniq((r) => r.dagName),
-        filter.dag,
-        (v) => setFilter("dag", v),
-      ),
-      select(
-        "status",
-        "Status",
-        [...new Set(["RUNNING", "SUCCESS", "FAILURE", ...uniq((r) => r.status)])],
-        filter.status,
-        (v) => setFilter("status", v),
-      ),
-    );
+    const options = {
+      project: uniq((r) => r.projectId),
+      dag: uniq((r) => r.dagName),
+      status: [...new Set(["RUNNING", "SUCCESS", "FAILURE", ...uniq((r) => r.status)])],
+    };
+    // The filters are built again only when their choices change (a select being used stays put).
+    const key = JSON.stringify([options, filter]);
+    if (key !== filtersKey) {
+      filtersKey = key;
+      replace(
+        filters,
+        select("project", "Project", options.project, filter.project, (v) => setFilter("project", v)),
+        select("dag", "DAG", options.dag, filter.dag, (v) => setFilter("dag", v)),
+        select("status", "Status", options.status, filter.status, (v) => setFilter("status", v)),
+      );
+    }
     const shown = runs.filter(
       (r) =>
         (filter.project === "" || r.projectId === filter.project) &&

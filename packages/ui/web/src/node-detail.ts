@@ -34,7 +34,7 @@ function errorBlock(error: ErrorInfo): HTMLElement {
 function inputSummary(dep: string, depRun: NodeRun, run: NodeRun | undefined): string {
   const task = run?.taskId;
   const result = depRun.result;
-  if (task !== undefined && task.startsWith(`${dep}[`) && task.endsWith("]") && result?.kind === "array") {
+  if (task?.startsWith(`${dep}[`) && task.endsWith("]") && result?.kind === "array") {
     const index = Number(task.slice(dep.length + 1, -1));
     const item = Number.isInteger(index) ? result.items[index] : undefined;
     if (item !== undefined) return `item ${index}: ${shortSummary(item)}`;

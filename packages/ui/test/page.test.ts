@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { Builder } from "@hamilton-ts/core";
 import { startLocalOpenAI, type LocalOpenAI } from "@hamilton-ts/local-openai";
 import { OpenTelemetryTracer } from "@hamilton-ts/opentelemetry";
-import { FileSink, HamiltonTracker } from "@hamilton-ts/tracker";
+import { FileSink, HamiltonTracker, HamiltonUIClient } from "@hamilton-ts/tracker";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import * as traceloop from "@traceloop/node-server-sdk";
 import OpenAI from "openai";
@@ -287,6 +287,33 @@ describe("the page in Chromium", { timeout: 60_000 }, () => {
     await page.locator("#live.on").waitFor();
     await new FileSink({ dir, fsync: false }).write("live", [runRecord("live-new", "RUNNING")]);
     await page.locator('tr[data-run-id="live-new"]').waitFor();
+    await page.close();
+  });
+
+  it("shows a run reported over the Hamilton UI protocol at the Hamilton UI's own link", async () => {
+    const client = new HamiltonUIClient({ baseUrl: ui.url, username: "tester", apiKey: "k" });
+    const tracker = new HamiltonTracker({ projectId: 7, username: "tester", dagName: "qa", sink: client });
+    const dr = new Builder()
+      .withModules({
+        question: ({ topic }: { topic: string }) => `What is ${topic}?`,
+        answer: ({ question }: { question: string }): string => {
+          throw new Error(`no answer to ${question}`);
+        },
+      })
+      .withAdapters(tracker)
+      .build();
+    await dr.execute(["answer"], { inputs: { topic: "TS" } }).catch(() => undefined);
+    await tracker.shutdown();
+    const listed = (await (await fetch(`${ui.url}/api/runs?project=7`)).json()) as { runs: { runId: string }[] };
+    const dagRunId = listed.runs[0]!.runId;
+    const page = await newPage();
+    await page.goto(`${ui.url}/dashboard/project/7/runs/${dagRunId}`);
+    await page.locator('svg.dag g.node[data-node="answer"]').waitFor();
+    expect(await page.locator("#run-status").textContent()).toBe("failure");
+    expect(await page.locator('svg.dag g.node[data-node="answer"] text.state').textContent()).toBe("failure");
+    await page.click('svg.dag g.node[data-node="answer"]');
+    await page.locator('.node-detail[data-node="answer"] .error-title').waitFor();
+    expect(await page.locator(".node-detail .error-title").textContent()).toBe("Error: no answer to What is TS?");
     await page.close();
   });
 

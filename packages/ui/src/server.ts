@@ -17,6 +17,7 @@ import { IdRegistry } from "./ids.js";
 import { decodeTraces, encodeResponse, otlpEncoding } from "./otlp.js";
 import { CONTENT_SECURITY_POLICY, loginPage, safeNext } from "./page.js";
 import { getRun, getTrace, listRuns, parseLimit, storeStatus } from "./read-api.js";
+import { hasRunFile } from "./run-file.js";
 import { RunStore } from "./run-store.js";
 import { IMMUTABLE, StaticFiles } from "./static-files.js";
 import { StoreEvents } from "./store-events.js";
@@ -272,8 +273,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         // The page shows "No run <id>" itself; the status says it too, for scripts and crawlers.
         const runId = checkId("run id", decodeURIComponent(m[1]!));
         const page = await files.index();
-        const run = await getRun(dir, runId);
-        return { status: run === undefined ? 404 : 200, contentType: page.contentType, body: page.body };
+        return { status: (await hasRunFile(dir, runId)) ? 200 : 404, contentType: page.contentType, body: page.body };
       }
     }
     return json(404, { error: `No route for ${method} ${path}.` });

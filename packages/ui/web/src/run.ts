@@ -71,7 +71,6 @@ function graphNodes(detail: RunDetail): readonly NodeTemplate[] {
 
 /** Renders the run page into `app` and keeps it live. */
 export async function runPage(app: HTMLElement, runId: string): Promise<void> {
-  const t0 = performance.now();
   document.title = `Run ${runId} · hamilton-ts-ui`;
   let detail: RunDetail;
   try {
@@ -214,8 +213,13 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
   }
 
   render();
-  const ms = performance.now() - t0;
-  app.dataset.firstRenderMs = ms.toFixed(0);
+  // The first render's time since navigation start (HTML, script, read API, drawing), once the
+  // frame with it has been painted: what a person waits for. Tests and the bench read it.
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      app.dataset.firstRenderMs = performance.now().toFixed(0);
+    }, 0),
+  );
   app.dataset.view = "run";
   window.addEventListener("hashchange", showSelection);
   void loadTrace()

@@ -127,7 +127,9 @@ describe("the page in Chromium", { timeout: 60_000 }, () => {
     expect(await page.locator('svg.dag g.node[data-node="shout"] text.state').textContent()).toBe("success · ×3 items");
     // The waterfall: one row per node run, fan-out items with their task ids.
     expect(await page.locator(".node-list .wf-row").count()).toBe(12);
-    expect(await page.locator(".node-list .wf-row", { hasText: "shout [word[1]]" }).count()).toBe(1);
+    expect(
+      await page.locator(".node-list .wf-row", { hasText: "shout [word[1]]" }).locator(".wf-status").textContent(),
+    ).toBe("success");
 
     // A fan-out item: its task id, and the input of its own task.
     await page.locator(".node-list .wf-row", { hasText: "shout [word[1]]" }).click();
@@ -136,6 +138,11 @@ describe("the page in Chromium", { timeout: 60_000 }, () => {
     expect(await item.locator("h3").textContent()).toBe("shout [word[1]]");
     expect(await item.locator("table.inputs").textContent()).toBe('worditem 1: string (4 chars) "beta"');
     expect(await item.locator("ul.siblings li").count()).toBe(3);
+
+    // An input is no node run: it says so.
+    await page.click('svg.dag g.node[data-node="llm"]');
+    await page.locator('.node-detail[data-node="llm"] table.inputs').waitFor();
+    expect(await page.locator(".node-detail table.inputs").textContent()).toBe("openaiBaseUrlan input");
 
     // A node with numbers: statistics and a histogram.
     await page.click('svg.dag g.node[data-node="measurements"]');
@@ -179,6 +186,9 @@ describe("the page in Chromium", { timeout: 60_000 }, () => {
     await detail.locator("a.node-link").click();
     await page.locator('.node-detail[data-node="answer"]').waitFor();
 
+    // For the screenshot: the answer's node run beside its LLM call.
+    await llmRow.click();
+    await detail.locator(".llm").waitFor();
     await page.screenshot({
       path: process.env.UI_SCREENSHOT ?? join(dir, "run-page.png"),
       fullPage: true,

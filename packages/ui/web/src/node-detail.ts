@@ -56,6 +56,8 @@ export interface NodeDetailInput {
   /** Node runs by node name (the inputs' results). */
   readonly byNode: ReadonlyMap<string, readonly NodeRun[]>;
   readonly runStart: number;
+  /** The DAG's input nodes (values the caller gives; they have no node runs). */
+  readonly inputs: ReadonlySet<string>;
   /** True when the trace holds the node run's span. */
   readonly spanKnown: boolean;
 }
@@ -158,7 +160,11 @@ export function nodeDetail(input: NodeDetailInput): HTMLElement {
               "td",
               null,
               last === undefined
-                ? "not run"
+                ? input.inputs.has(dep)
+                  ? template.optionalDependencies.includes(dep)
+                    ? "an input, not given (the default was used)"
+                    : "an input"
+                  : "not run"
                 : depRuns.length > 1
                   ? `${depRuns.length} node runs`
                   : inputSummary(dep, last, run),

@@ -162,6 +162,7 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
         template: detail.template?.nodes.find((n) => n.name === node),
         siblings,
         byNode,
+        inputs: new Set(detail.template?.nodes.filter((n) => n.classification === "input").map((n) => n.name)),
         runStart: detail.run.startTime,
         spanKnown: run?.spanId !== undefined && spanIds.has(run.spanId),
       }),
@@ -197,10 +198,10 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
       runs.map((r) => ({
         key: nodeKey(r),
         depth: 0,
+        status: h("span", { class: `badge ${statusClass(r.status)}` }, statusWord(r.status)),
         label: [
           h("span", { class: "wf-name" }, r.node),
           r.taskId === undefined ? "" : h("span", { class: "task" }, ` [${r.taskId}]`),
-          h("span", { class: `badge ${statusClass(r.status)}` }, statusWord(r.status)),
         ],
         start: r.startTime,
         end: r.endTime,

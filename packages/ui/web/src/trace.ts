@@ -148,11 +148,16 @@ export class TraceView {
       return {
         key: span.spanId,
         depth,
+        // A span's status is mostly unset: only "error" and an explicit "ok" are shown.
+        status: error
+          ? h("span", { class: "badge s-failure" }, "error")
+          : span.status?.code === 1 || span.status?.code === "STATUS_CODE_OK"
+            ? h("span", { class: "badge s-success" }, "ok")
+            : "",
         label: [
           h("span", { class: "wf-name" }, span.name),
           llm ? h("span", { class: "tag llm-tag" }, "LLM") : "",
           node !== undefined ? h("span", { class: "tag node-tag" }, "node") : "",
-          error ? h("span", { class: "badge s-failure" }, "error") : "",
         ],
         start: span.startTime,
         end: span.endTime,

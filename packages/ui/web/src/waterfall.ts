@@ -10,7 +10,9 @@ import { VirtualList } from "./virtual-list.js";
 export interface WaterfallItem {
   /** A stable key (selection survives refreshes). */
   readonly key: string;
-  /** The row's label: its parts are shown as text. */
+  /** The row's status as a word (a badge), in a column of its own so it is never cut. */
+  readonly status: HTMLElement | string;
+  /** The row's label: its parts are shown as text (cut with an ellipsis when long). */
   readonly label: readonly (string | HTMLElement)[];
   /** Indent level (a span's depth). */
   readonly depth: number;
@@ -75,6 +77,7 @@ export class Waterfall {
     const row = h(
       "div",
       { class: `wf-row${it.key === this.selected ? " selected" : ""}`, title: it.title, data: { key: it.key } },
+      h("span", { class: "wf-status" }, it.status),
       label,
       h("span", { class: "wf-offset" }, `+${formatDuration(it.start - this.origin)}`),
       h("span", { class: "wf-track" }, bar),

@@ -204,12 +204,13 @@ describe("the page in Chromium", { timeout: 60_000 }, () => {
       runRecord("cmp-a", "RUNNING"),
       nodeRecord("cmp-a", "a", "SUCCESS", { durationMs: 10 }),
       runRecord("cmp-a", "SUCCESS"),
-      runRecord("cmp-b", "RUNNING"),
+      // B started after A: A is B's previous run.
+      runRecord("cmp-b", "RUNNING", { startTime: 1_700_000_005_000 }),
       nodeRecord("cmp-b", "a", "FAILURE", {
         durationMs: 20,
         error: { type: "TypeError", message: "bad a", stack: undefined, cause: undefined },
       }),
-      runRecord("cmp-b", "FAILURE"),
+      runRecord("cmp-b", "FAILURE", { startTime: 1_700_000_005_000, endTime: 1_700_000_006_000 }),
     ]);
     const page = await newPage();
     await page.goto(`${ui.url}/`);
@@ -221,6 +222,11 @@ describe("the page in Chromium", { timeout: 60_000 }, () => {
     const cells = await row.locator(".c").allInnerTexts();
     expect(cells).toEqual(["a", "success", "10 ms", "number 1", "failure", "20 ms", "TypeError: bad a"]);
     expect(await row.getAttribute("class")).toContain("differs");
+    // From a run's page: compare with the previous run of its DAG in its project.
+    await page.goto(`${ui.url}/runs/cmp-b`);
+    await page.locator("#compare-previous a").click();
+    await page.locator('.cmp-row[data-node="a"]').waitFor();
+    expect(new URL(page.url()).search).toBe("?a=cmp-a&b=cmp-b");
     await page.close();
   });
 

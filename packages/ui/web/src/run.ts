@@ -10,14 +10,14 @@ import { DagGraph, nodeStates } from "./graph.js";
 import { onStoreChange } from "./live.js";
 import { nodeDetail, nodeLink } from "./node-detail.js";
 import { TraceView } from "./trace.js";
-import type { NodeRun, NodeTemplate, RunDetail, TraceDetail } from "./types.js";
+import type { NodeRun, NodeTemplate, RunDetail, RunSummary, TraceDetail } from "./types.js";
 import { Waterfall } from "./waterfall.js";
 
 function nodeKey(r: NodeRun): string {
   return nodeLink(r.node, r.taskId, r.attempt).slice(1);
 }
 
-function runHeader(detail: RunDetail): HTMLElement {
+function runHeader(detail: RunDetail, compareLink: HTMLElement): HTMLElement {
   const { run, nodeRuns } = detail;
   const failed = nodeRuns.filter((r) => r.status === "FAILURE").length;
   const end = run.endTime ?? Date.now();
@@ -44,6 +44,7 @@ function runHeader(detail: RunDetail): HTMLElement {
       ` · ${formatNumber(failed)} failed`,
       " · ",
       h("a", { href: `/?dag=${encodeURIComponent(run.dagName)}` }, "other runs of this DAG"),
+      compareLink,
     ),
     run.error === undefined
       ? null
@@ -67,6 +68,29 @@ function graphNodes(detail: RunDetail): readonly NodeTemplate[] {
     kind: "transform",
     version: "",
   }));
+}
+
+/** Fills `into` with a link comparing the run with the previous run of its DAG in its project, if any. */
+async function findPrevious(detail: RunDetail, into: HTMLElement): Promise<void> {
+  const { run } = detail;
+  const q = new URLSearchParams({ project: run.projectId, dag: run.dagName, limit: "1000" });
+  try {
+    const { runs } = await getJson<{ runs: RunSummary[] }>(`/api/runs?${q.toString()}`);
+    const here = runs.findIndex((r) => r.runId === run.runId);
+    const previous = here >= 0 ? runs[here + 1] : undefined;
+    if (previous === undefined) return;
+    replace(
+      into,
+      " · ",
+      h(
+        "a",
+        { href: `/compare?${new URLSearchParams({ a: previous.runId, b: run.runId }).toString()}` },
+        "compare with the previous run",
+      ),
+    );
+  } catch {
+    // No link: the run page works without it.
+  }
 }
 
 /** Renders the run page into `app` and keeps it live. */
@@ -98,6 +122,7 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
   }
 
   const header = h("div");
+  const compareLink = h("span", { id: "compare-previous" });
   const graph = new DagGraph((node) => {
     location.hash = nodeLink(node).slice(1);
   });
@@ -191,7 +216,7 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
   }
 
   function render(): void {
-    replace(header, runHeader(detail));
+    replace(header, runHeader(detail, compareLink));
     graph.setData(graphNodes(detail), nodeStates(detail.nodeRuns));
     const runs = [...detail.nodeRuns].sort((a, b) => a.startTime - b.startTime || a.node.localeCompare(b.node));
     nodeWaterfall.setItems(
@@ -223,6 +248,7 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
   );
   app.dataset.view = "run";
   window.addEventListener("hashchange", showSelection);
+  void findPrevious(detail, compareLink);
   void loadTrace()
     .then(showSelection)
     .catch((error: unknown) => trace.setSpans([], [], `The trace could not be read: ${String(error)}`));

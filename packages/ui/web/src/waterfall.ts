@@ -83,7 +83,14 @@ export class Waterfall {
       h("span", { class: "wf-track" }, bar),
       h("span", { class: "wf-duration" }, it.end === undefined ? "running" : formatDuration(end - it.start)),
     );
+    row.tabIndex = 0;
     row.addEventListener("click", () => this.onSelect(it));
+    row.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        this.onSelect(it);
+      }
+    });
     return row;
   }
 }

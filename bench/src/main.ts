@@ -16,6 +16,7 @@ import { renderResults } from "./table.js";
 import type { Section, SectionSuite } from "./section.js";
 import { checkTargets } from "./targets.js";
 import { uiSuite } from "./ui.js";
+import { uiRenderTargets } from "./ui-render.js";
 
 /** Suites that print a section of their own, in this order. */
 const SECTION_SUITES: readonly SectionSuite[] = [uiSuite];
@@ -54,7 +55,11 @@ async function main(): Promise<void> {
     const section = await suite(options);
     if (section !== undefined) sections.push(section);
   }
-  results.targets = [...checkTargets(results), ...sections.flatMap((s) => s.targets)];
+  results.targets = [
+    ...checkTargets(results),
+    ...sections.flatMap((s) => s.targets),
+    ...(await uiRenderTargets(options, notes)),
+  ];
   await otel().shutdown();
   notes.push(
     `Run ms = median of the timed runs after warm-up runs (${options.quick ? "5" : "20 at every size, so node functions are as hot at 100k as at 1k; 3 for adapter variants at 100k"}); a full GC ` +

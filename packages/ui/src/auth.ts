@@ -1,14 +1,47 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 
+/** The cookie the page keeps the key in (as a digest of it), once `POST /api/login` accepted the key. */
+export const SESSION_COOKIE = "hamilton_ts_ui_session";
+
 function digest(text: string): Buffer {
   return createHash("sha256").update(text, "utf8").digest();
 }
 
 /**
- * Checks a request's key against the server's: `x-api-key` (what both Hamilton SDKs send) or
- * `Authorization: Bearer <key>`. Keys are compared as SHA-256 digests with `timingSafeEqual`, so the
- * time taken says nothing about the key. With no server key every request passes.
+ * The value of the session cookie for a key: a SHA-256 digest of it (hex), so the cookie never
+ * holds the key itself. It stays valid as long as the server's key is the same.
+ */
+export function sessionToken(apiKey: string): string {
+  return createHash("sha256").update(`hamilton-ts-ui session\0${apiKey}`, "utf8").digest("hex");
+}
+
+/** The `Set-Cookie` header that keeps a session: HttpOnly, SameSite=Strict, Path=/. */
+export function sessionCookie(apiKey: string): string {
+  return `${SESSION_COOKIE}=${sessionToken(apiKey)}; HttpOnly; SameSite=Strict; Path=/`;
+}
+
+/** The values of a cookie in a `Cookie` header (a name can come more than once). */
+function cookieValues(header: string | undefined, name: string): string[] {
+  if (header === undefined) return [];
+  const out: string[] = [];
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) out.push(part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+/** True when `candidate` is the key; compared as SHA-256 digests with `timingSafeEqual`. */
+export function isKey(candidate: string, apiKey: string): boolean {
+  return timingSafeEqual(digest(candidate), digest(apiKey));
+}
+
+/**
+ * Checks a request's key against the server's: `x-api-key` (what both Hamilton SDKs send),
+ * `Authorization: Bearer <key>`, or the page's session cookie ({@link SESSION_COOKIE}). Keys are
+ * compared as SHA-256 digests with `timingSafeEqual`, so the time taken says nothing about the key.
+ * With no server key every request passes.
  */
 export function isAuthorized(headers: IncomingHttpHeaders, apiKey: string | undefined): boolean {
   if (apiKey === undefined) return true;
@@ -24,5 +57,7 @@ export function isAuthorized(headers: IncomingHttpHeaders, apiKey: string | unde
   let ok = false;
   // Every candidate is compared, so the time does not depend on which header matched.
   for (const candidate of candidates) ok = timingSafeEqual(digest(candidate), expected) || ok;
+  const session = digest(sessionToken(apiKey));
+  for (const value of cookieValues(headers.cookie, SESSION_COOKIE)) ok = timingSafeEqual(digest(value), session) || ok;
   return ok;
 }

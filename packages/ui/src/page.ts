@@ -1,27 +1,40 @@
 /**
- * The pages, for now: a placeholder that shows a run (or the runs list) as JSON text. The full page
- * (DAG, waterfall, trace) is built from the read API and served as static files in a later
- * release. Everything is escaped: a run's values come from running code and may hold HTML.
+ * What the server itself writes as HTML: the Content-Security-Policy of every answer and the login
+ * page (asked for when the server has an API key and the browser has no session). The run pages
+ * are static files built by Vite (`static-files.ts`).
  */
 
 /** The Content-Security-Policy of every answer: no inline scripts, no styles from elsewhere. */
 export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; worker-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** A placeholder page: a title, a note that the full page is coming, and `data` as JSON text. */
-export function placeholderPage(title: string, data: unknown): string {
+/** A path the login form may send the browser back to: a local absolute path, else `/`. */
+export function safeNext(next: string | null | undefined): string {
+  if (typeof next !== "string" || !next.startsWith("/") || next.startsWith("//") || next.includes("\\")) return "/";
+  return next.slice(0, 2000);
+}
+
+/**
+ * The login page: one form that posts the key to `POST /api/login`, which sets the session
+ * cookie and sends the browser back to `next`. No script, no inline style.
+ */
+export function loginPage(next: string, message: string | undefined): string {
   return `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>${escapeHtml(title)} · hamilton-ts-ui</title></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>API key · hamilton-ts-ui</title></head>
 <body>
-<h1>${escapeHtml(title)}</h1>
-<p>The run page of hamilton-ts-ui (DAG, node runs, trace) is not part of this version yet; here is what the read API returns (<code>/api/runs</code>, <code>/api/runs/&lt;runId&gt;</code>).</p>
-<pre>${escapeHtml(JSON.stringify(data, null, 2))}</pre>
+<h1>hamilton-ts-ui</h1>
+<p>This server needs its API key (the one given with <code>--api-key</code> or <code>HAMILTON_TS_UI_API_KEY</code>). It is asked once; the browser keeps a session cookie.</p>
+${message === undefined ? "" : `<p id="login-error"><strong>${escapeHtml(message)}</strong></p>\n`}<form method="post" action="/api/login">
+<input type="hidden" name="next" value="${escapeHtml(safeNext(next))}">
+<label>API key <input type="password" name="key" autocomplete="current-password" required autofocus></label>
+<button type="submit">Open</button>
+</form>
 </body>
 </html>
 `;

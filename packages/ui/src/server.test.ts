@@ -107,7 +107,7 @@ describe("the read API over a FileSink store", () => {
     });
   });
 
-  it("answers the run pages with the run as escaped text and a CSP without inline scripts", async () => {
+  it("answers the run pages with the built page: no values in the HTML, scripts from files, a CSP without inline scripts", async () => {
     const dir = await tempDir();
     await new FileSink({ dir, fsync: false }).write("p", [
       runRecord("x1", "SUCCESS"),
@@ -116,18 +116,53 @@ describe("the read API over a FileSink store", () => {
       }),
     ]);
     const ui = await serve({ dir });
-    for (const path of ["/runs/x1", "/dashboard/project/p/runs/x1"]) {
+    for (const path of ["/", "/compare?a=x1&b=x1", "/runs/x1", "/dashboard/project/p/runs/x1"]) {
       const res = await fetch(`${ui.url}${path}`);
-      expect(res.status).toBe(200);
+      expect(res.status, path).toBe(200);
       expect(res.headers.get("content-type")).toMatch(/text\/html/);
       expect(res.headers.get("content-security-policy")).toMatch(/script-src 'self'/);
       expect(res.headers.get("content-security-policy")).not.toMatch(/unsafe-inline/);
+      expect(res.headers.get("cache-control")).toBe("no-store");
       const text = await res.text();
-      expect(text).not.toContain("<img");
-      expect(text).toContain("&#60;img src=x onerror=alert(1)&#62;");
-      expect(text).not.toContain("<script");
+      // The page reads the run from the read API: nothing of the run is in the HTML.
+      expect(text).not.toContain("onerror");
+      // Every script is a file (no inline script), and there is one: the page's module.
+      const scripts = [...text.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+      expect(scripts).toHaveLength(1);
+      expect(scripts[0]).toMatch(/src="\/assets\/[^"]+\.js"/);
+      expect(text).not.toMatch(/<style|\sstyle=/);
     }
-    expect((await fetch(`${ui.url}/runs/missing`)).status).toBe(404);
+    const missing = await fetch(`${ui.url}/runs/missing`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("content-type")).toMatch(/text\/html/);
+    expect((await fetch(`${ui.url}/runs/..%2Fx`)).status).toBe(400);
+  });
+
+  it("serves the page's assets with their content types, cached for good; unknown or escaping names are 404s", async () => {
+    const ui = await serve();
+    const html = await (await fetch(`${ui.url}/`)).text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+    const style = /href="(\/assets\/[^"]+\.css)"/.exec(html)![1]!;
+    const js = await fetch(`${ui.url}${script}`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(js.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect((await js.text()).length).toBeGreaterThan(1000);
+    const css = await fetch(`${ui.url}${style}`);
+    expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
+    for (const path of [
+      "/assets/nope.js",
+      "/assets/..%2F..%2Fpackage.json",
+      "/assets/%2E%2E/index.html",
+      "/assets/.hidden.js",
+      "/assets/",
+      "/index.html",
+      "/elsewhere",
+    ]) {
+      const res = await fetch(`${ui.url}${path}`);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get("cache-control"), path).toBe("no-store");
+    }
   });
 
   it("serves everything readable from a store with torn and foreign files, and says what it skipped", async () => {

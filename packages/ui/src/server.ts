@@ -1,22 +1,26 @@
 /**
  * `startUi`: the HTTP server. One `node:http` server routes to the tracking protocol
  * (`/api/v1/...`), the OTLP receiver (`POST /v1/traces`), the read API (`/api/runs`,
- * `/api/traces`) and the pages (`/`, `/runs/<id>`, `/dashboard/project/<p>/runs/<id>`).
+ * `/api/traces`, `/api/events`), the login (`POST /api/login`) and the page (`/`, `/runs/<id>`,
+ * `/dashboard/project/<p>/runs/<id>`, `/compare`, and its files under `/assets/`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { isIP, type AddressInfo, type Socket } from "node:net";
 import { resolve } from "node:path";
 import { DEFAULT_STORE_DIR } from "@hamilton-ts/tracker";
-import { isAuthorized } from "./auth.js";
+import { isAuthorized, isKey, sessionCookie } from "./auth.js";
 import { DEFAULT_MAX_BODY_BYTES, parseJson, readBody } from "./body.js";
 import { UiError } from "./errors.js";
 import { checkId, HttpError } from "./http-error.js";
-import { checkRequestSource, isLoopback, requireJson } from "./guard.js";
+import { checkRequestSource, isLoopback, mediaType, requireJson } from "./guard.js";
 import { IdRegistry } from "./ids.js";
 import { decodeTraces, encodeResponse, otlpEncoding } from "./otlp.js";
-import { CONTENT_SECURITY_POLICY, placeholderPage } from "./page.js";
+import { CONTENT_SECURITY_POLICY, loginPage, safeNext } from "./page.js";
 import { getRun, getTrace, listRuns, parseLimit, storeStatus } from "./read-api.js";
+import { hasRunFile } from "./run-file.js";
 import { RunStore } from "./run-store.js";
+import { IMMUTABLE, StaticFiles } from "./static-files.js";
+import { StoreEvents } from "./store-events.js";
 import { warmStoreIndex } from "./store-index.js";
 import { TraceFileWriter, tracesFile } from "./traces.js";
 import { TrackingProtocol } from "./tracking.js";
@@ -100,9 +104,29 @@ interface Answer {
   readonly status: number;
   readonly contentType: string;
   readonly body: string | Buffer;
-  /** Extra headers (`allow` on a 405). */
+  /** Extra headers (`allow` on a 405, `set-cookie`, `location`, `cache-control`). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Answer with the store's event stream instead (`GET /api/events`). */
+  readonly events?: true;
 }
+
+/** The page's routes: each serves the page's `index.html`, which picks the view from the path. */
+const RUN_PAGE = [/^\/runs\/([^/]+)\/?$/, /^\/dashboard\/project\/[^/]+\/runs\/([^/]+)\/?$/];
+function isPagePath(path: string): boolean {
+  return path === "/" || path === "/compare" || RUN_PAGE.some((r) => r.test(path));
+}
+
+/**
+ * The login page. Its `referrer-policy` is `same-origin` (not the server's `no-referrer`): with
+ * `no-referrer` a browser sends the form's POST with `Origin: null`, which the Origin check refuses.
+ */
+const loginAnswer = (status: number, next: string, message: string | undefined): Answer => ({
+  ...html(status, loginPage(next, message)),
+  headers: { "referrer-policy": "same-origin" },
+});
+
+/** The largest login body read (a key and a path). */
+const MAX_LOGIN_BYTES = 64 * 1024;
 
 const json = (status: number, value: unknown): Answer => ({
   status,
@@ -136,12 +160,59 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   const protocol = new TrackingProtocol(ids, runs);
   const traces = new TraceFileWriter(tracesFile(dir));
   const pending = new Set<Promise<void>>();
+  const files = new StaticFiles();
+  const events = new StoreEvents(dir);
+
+  /** `POST /api/login`: a form (from the login page) or JSON `{ key, next }`; sets the session cookie. */
+  async function login(req: IncomingMessage): Promise<Answer> {
+    const type = mediaType(req.headers["content-type"]);
+    const form = type === "application/x-www-form-urlencoded";
+    if (!form && type !== "application/json") {
+      throw new HttpError(
+        415,
+        `POST /api/login: content-type ${JSON.stringify(type)} is not supported; send a form or application/json { "key": "..." }.`,
+      );
+    }
+    const text = (await readBody(req, MAX_LOGIN_BYTES)).toString("utf8");
+    let key: unknown;
+    let next: unknown;
+    if (form) {
+      const params = new URLSearchParams(text);
+      key = params.get("key");
+      next = params.get("next");
+    } else {
+      const body = parseJson(Buffer.from(text), "POST /api/login") as { key?: unknown; next?: unknown } | null;
+      key = body?.key;
+      next = body?.next;
+    }
+    const target = safeNext(typeof next === "string" ? next : undefined);
+    if (apiKey === undefined) {
+      return form
+        ? { status: 303, contentType: "text/plain; charset=utf-8", body: "", headers: { location: target } }
+        : json(200, { ok: true, detail: "This server has no API key." });
+    }
+    if (typeof key !== "string" || !isKey(key, apiKey)) {
+      return form
+        ? loginAnswer(401, target, "That is not this server's API key.")
+        : json(401, { detail: "That is not this server's API key." });
+    }
+    const cookie = { "set-cookie": sessionCookie(apiKey) };
+    return form
+      ? { status: 303, contentType: "text/plain; charset=utf-8", body: "", headers: { ...cookie, location: target } }
+      : { ...json(200, { ok: true }), headers: cookie };
+  }
 
   async function route(req: IncomingMessage, url: URL): Promise<Answer> {
     const method = req.method ?? "GET";
     const path = url.pathname;
     checkRequestSource(req.headers, host, apiKey);
+    if (path === "/api/login") {
+      if (method !== "POST")
+        return { ...json(405, { error: "POST /api/login takes the API key." }), headers: { allow: "POST" } };
+      return login(req);
+    }
     if (!isAuthorized(req.headers, apiKey)) {
+      if (method === "GET" && isPagePath(path)) return loginAnswer(401, path + url.search, undefined);
       return json(401, { detail: "A valid API key is required: send it as x-api-key or Authorization: Bearer <key>." });
     }
     if (path.startsWith("/api/v1/")) {
@@ -190,16 +261,22 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       if (!/^[0-9a-f]{32}$/i.test(traceId))
         throw new HttpError(400, `Trace id ${JSON.stringify(traceId.slice(0, 100))} is not 32 hex digits.`);
       return json(200, await getTrace(dir, traceId));
-    } else if (method === "GET" && path === "/") {
-      return html(200, placeholderPage("Runs", await listRuns(dir)));
+    } else if (method === "GET" && path === "/api/events") {
+      return { status: 200, contentType: "text/event-stream", body: "", events: true };
+    } else if (method === "GET" && path.startsWith("/assets/")) {
+      const file = await files.asset(path.slice("/assets/".length));
+      if (file !== undefined)
+        return { status: 200, contentType: file.contentType, body: file.body, headers: { "cache-control": IMMUTABLE } };
+    } else if (method === "GET" && (path === "/" || path === "/compare")) {
+      const page = await files.index();
+      return { status: 200, contentType: page.contentType, body: page.body };
     } else if (method === "GET") {
-      const m = /^\/runs\/([^/]+)\/?$/.exec(path) ?? /^\/dashboard\/project\/[^/]+\/runs\/([^/]+)\/?$/.exec(path);
+      const m = RUN_PAGE.map((r) => r.exec(path)).find((x) => x !== null);
       if (m) {
+        // The page shows "No run <id>" itself; the status says it too, for scripts and crawlers.
         const runId = checkId("run id", decodeURIComponent(m[1]!));
-        const run = await getRun(dir, runId);
-        return run === undefined
-          ? html(404, placeholderPage(`No run ${runId}`, { error: `No run with id ${runId} in the store.` }))
-          : html(200, placeholderPage(`Run ${runId}`, run));
+        const page = await files.index();
+        return { status: (await hasRunFile(dir, runId)) ? 200 : 404, contentType: page.contentType, body: page.body };
       }
     }
     return json(404, { error: `No route for ${method} ${path}.` });
@@ -231,6 +308,14 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       "cache-control": "no-store",
       ...answer.headers,
     };
+    if (answer.events) {
+      events.subscribe(res, {
+        "content-security-policy": CONTENT_SECURITY_POLICY,
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+      });
+      return;
+    }
     // The rest of a refused body is not read: close the connection after the answer.
     if (answer.status === 413 || !req.complete) headers.connection = "close";
     res.writeHead(answer.status, headers);
@@ -275,6 +360,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
     dir,
     close() {
       closing ??= (async () => {
+        events.close();
         const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
         server.closeIdleConnections();
         while (pending.size > 0) await Promise.allSettled([...pending]);

@@ -77,7 +77,8 @@ describe("the Hamilton UI protocol, with HamiltonUIClient + HamiltonTracker", ()
     expect(runUrl).toBe(`${ui.url}/dashboard/project/7/runs/${dagRunId}`);
     const page = await fetch(runUrl!);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain("no answer to What is TS?");
+    // The page (static HTML) shows the run from the read API, checked below.
+    expect(page.headers.get("content-type")).toMatch(/text\/html/);
 
     const detail = await api(ui.url, `/api/runs/${dagRunId}`);
     expect(detail.status).toBe(200);

@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { serve } from "../test/temp.js";
+import { SESSION_COOKIE, sessionToken } from "./auth.js";
+
+const form = (body: Record<string, string>, headers: Record<string, string> = {}): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+  body: new URLSearchParams(body).toString(),
+  redirect: "manual",
+});
+
+describe("the API key login", () => {
+  it("asks for the key on a page route (401 with a form, no script), not on the API", async () => {
+    const ui = await serve({ apiKey: "k-123" });
+    const page = await fetch(`${ui.url}/runs/r1?x=1`);
+    expect(page.status).toBe(401);
+    expect(page.headers.get("content-type")).toMatch(/text\/html/);
+    const text = await page.text();
+    expect(text).toContain('<form method="post" action="/api/login">');
+    expect(text).toContain('name="next" value="/runs/r1?x=1"');
+    expect(text).not.toMatch(/<script|\sstyle=/);
+    const api = await fetch(`${ui.url}/api/runs`);
+    expect(api.status).toBe(401);
+    expect(api.headers.get("content-type")).toMatch(/application\/json/);
+  });
+
+  it("sets an HttpOnly, SameSite=Strict session cookie for the right key, which then opens every route", async () => {
+    const ui = await serve({ apiKey: "k-123" });
+    const res = await fetch(`${ui.url}/api/login`, form({ key: "k-123", next: "/runs/r1" }));
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/runs/r1");
+    const cookie = res.headers.get("set-cookie")!;
+    expect(cookie).toMatch(new RegExp(`^${SESSION_COOKIE}=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=/$`));
+    // The cookie holds a digest, never the key.
+    expect(cookie).not.toContain("k-123");
+    const session = cookie.split(";")[0]!;
+    for (const path of ["/", "/api/runs", "/api/store"]) {
+      expect((await fetch(`${ui.url}${path}`, { headers: { cookie: session } })).status, path).toBe(200);
+    }
+    expect((await fetch(`${ui.url}/api/runs`, { headers: { cookie: `other=1; ${session}` } })).status).toBe(200);
+    expect(
+      (await fetch(`${ui.url}/api/runs`, { headers: { cookie: `${SESSION_COOKIE}=${sessionToken("k-124")}` } })).status,
+    ).toBe(401);
+    expect((await fetch(`${ui.url}/api/runs`, { headers: { cookie: `${SESSION_COOKIE}=k-123` } })).status).toBe(401);
+  });
+
+  it("answers a wrong or missing key with 401 and no cookie, as a form or as JSON", async () => {
+    const ui = await serve({ apiKey: "k-123" });
+    const wrong = await fetch(`${ui.url}/api/login`, form({ key: "k-124", next: "/" }));
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get("set-cookie")).toBeNull();
+    expect(await wrong.text()).toContain("That is not this server&#39;s API key.");
+    expect((await fetch(`${ui.url}/api/login`, form({ next: "/" }))).status).toBe(401);
+    const json = (key: unknown) =>
+      fetch(`${ui.url}/api/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ key }),
+      });
+    const bad = await json("nope");
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get("set-cookie")).toBeNull();
+    expect((await json(42)).status).toBe(401);
+    const good = await json("k-123");
+    expect(good.status).toBe(200);
+    expect(good.headers.get("set-cookie")).toMatch(/HttpOnly; SameSite=Strict; Path=\//);
+  });
+
+  it("sends the browser back only to a local path, refuses other bodies and methods, and other sites", async () => {
+    const ui = await serve({ apiKey: "k-123" });
+    for (const next of ["//evil.example/x", "https://evil.example/", "\\\\evil", "runs"]) {
+      const res = await fetch(`${ui.url}/api/login`, form({ key: "k-123", next }));
+      expect(res.headers.get("location"), next).toBe("/");
+    }
+    const text = await fetch(`${ui.url}/api/login`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "k-123",
+    });
+    expect(text.status).toBe(415);
+    expect((await fetch(`${ui.url}/api/login`)).status).toBe(405);
+    const crossSite = await fetch(`${ui.url}/api/login`, form({ key: "k-123" }, { origin: "http://evil.example" }));
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.headers.get("set-cookie")).toBeNull();
+  });
+});

@@ -1,0 +1,54 @@
+/** Formatting of times, durations and statuses for the page. */
+import type { Status } from "./types.js";
+
+/** A status as a word: `running`, `success`, `failure`, or the status lower-cased. */
+export function statusWord(status: Status | undefined): string {
+  if (status === undefined) return "not run";
+  return status.toLowerCase().replace(/_/g, " ");
+}
+
+/** The CSS class of a status colour. */
+export function statusClass(status: Status | undefined): string {
+  switch (status) {
+    case "SUCCESS":
+      return "s-success";
+    case "FAILURE":
+      return "s-failure";
+    case "RUNNING":
+      return "s-running";
+    default:
+      return "s-pending";
+  }
+}
+
+/** A duration in ms as `850 ms`, `2.4 s`, `3 min 12 s`, `1 h 4 min`. */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return "–";
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} min`;
+}
+
+/** A time in ms since the epoch as local date and time. */
+export function formatTime(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return "–";
+  const d = new Date(ms);
+  const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** A number for people: integers with separators, others with up to 4 significant digits. */
+export function formatNumber(n: number | null | undefined): string {
+  if (n === null || n === undefined) return "–";
+  if (Number.isInteger(n)) return n.toLocaleString("en-US");
+  const abs = Math.abs(n);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e9)) return n.toExponential(3);
+  return String(Number(n.toPrecision(4)));
+}
+
+/** Up to `max` characters of a text, with `…` when cut. */
+export function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

@@ -1,0 +1,208 @@
+/** The node-run panel: code, tags, inputs, result summary, error, warnings, and the link to its span. */
+import { h } from "./dom.js";
+import { formatDuration, formatTime, statusClass, statusWord } from "./format.js";
+import { fullSummary, shortSummary } from "./summary.js";
+import type { ErrorInfo, NodeRun, NodeTemplate } from "./types.js";
+
+/** The fragment link that selects a node run (and, with a task id, one fan-out item). */
+export function nodeLink(node: string, taskId?: string | undefined, attempt?: number): string {
+  const p = new URLSearchParams({ node });
+  if (taskId !== undefined) p.set("task", taskId);
+  if (attempt !== undefined && attempt !== 1) p.set("attempt", String(attempt));
+  return `#${p.toString()}`;
+}
+
+/** The fragment link that selects a span in the trace. */
+export function spanLink(spanId: string): string {
+  return `#${new URLSearchParams({ span: spanId }).toString()}`;
+}
+
+function errorBlock(error: ErrorInfo): HTMLElement {
+  return h(
+    "div",
+    { class: "error" },
+    h("div", { class: "error-title" }, `${error.type}: ${error.message}`),
+    error.stack === undefined ? null : h("pre", { class: "stack" }, error.stack),
+    error.cause === undefined ? null : h("div", { class: "cause" }, "Caused by: ", errorBlock(error.cause)),
+  );
+}
+
+/**
+ * What a node run took from one input: its summary, or for a fan-out item whose task id is
+ * `<input>[i]`, item `i` of the fan-out's list (when the summary kept it).
+ */
+function inputSummary(dep: string, depRun: NodeRun, run: NodeRun | undefined): string {
+  const task = run?.taskId;
+  const result = depRun.result;
+  if (task?.startsWith(`${dep}[`) && task.endsWith("]") && result?.kind === "array") {
+    const index = Number(task.slice(dep.length + 1, -1));
+    const item = Number.isInteger(index) ? result.items[index] : undefined;
+    if (item !== undefined) return `item ${index}: ${shortSummary(item)}`;
+  }
+  return shortSummary(result);
+}
+
+function section(title: string, ...body: (HTMLElement | string | null)[]): HTMLElement {
+  return h("section", { class: "detail-section" }, h("h4", null, title), ...body);
+}
+
+/** Everything the panel needs. */
+export interface NodeDetailInput {
+  readonly run: NodeRun | undefined;
+  readonly node: string;
+  readonly template: NodeTemplate | undefined;
+  /** Every node run of this node (fan-out items, attempts). */
+  readonly siblings: readonly NodeRun[];
+  /** Node runs by node name (the inputs' results). */
+  readonly byNode: ReadonlyMap<string, readonly NodeRun[]>;
+  readonly runStart: number;
+  /** The DAG's input nodes (values the caller gives; they have no node runs). */
+  readonly inputs: ReadonlySet<string>;
+  /** True when the trace holds the node run's span. */
+  readonly spanKnown: boolean;
+}
+
+/** Builds the node-run panel. */
+export function nodeDetail(input: NodeDetailInput): HTMLElement {
+  const { run, node, template } = input;
+  const panel = h("div", { class: "node-detail", data: { node } });
+  panel.append(
+    h(
+      "h3",
+      null,
+      node,
+      run?.taskId === undefined ? null : h("span", { class: "task" }, ` [${run.taskId}]`),
+      run !== undefined && run.attempt > 1 ? h("span", { class: "muted" }, ` attempt ${run.attempt}`) : null,
+    ),
+  );
+  if (run === undefined) {
+    panel.append(
+      h("p", null, h("span", { class: "badge s-pending" }, "not run"), " This node has no node run in this run."),
+    );
+  } else {
+    panel.append(
+      h(
+        "p",
+        { class: "meta" },
+        h("span", { class: `badge ${statusClass(run.status)}` }, statusWord(run.status)),
+        ` started ${formatTime(run.startTime)} (+${formatDuration(run.startTime - input.runStart)}), `,
+        run.endTime === undefined
+          ? "still running"
+          : `took ${formatDuration(run.durationMs ?? run.endTime - run.startTime)}`,
+        run.cache === undefined ? null : `, cache ${run.cache}`,
+      ),
+    );
+    if (run.spanId !== undefined) {
+      panel.append(
+        h(
+          "p",
+          null,
+          h("a", { class: "span-link", href: spanLink(run.spanId) }, "Its span in the trace"),
+          input.spanKnown ? null : h("span", { class: "muted" }, " (not in the trace file yet)"),
+        ),
+      );
+    } else {
+      panel.append(
+        h("p", { class: "muted" }, "No span recorded for this node run (no tracer ran before the tracker)."),
+      );
+    }
+  }
+  if (input.siblings.length > 1) {
+    const list = h("ul", { class: "siblings" });
+    for (const s of input.siblings.slice(0, 200)) {
+      list.append(
+        h(
+          "li",
+          null,
+          h("a", { href: nodeLink(s.node, s.taskId, s.attempt) }, s.taskId ?? `attempt ${s.attempt}`),
+          " ",
+          h("span", { class: `badge ${statusClass(s.status)}` }, statusWord(s.status)),
+        ),
+      );
+    }
+    panel.append(section(`Node runs of ${node} (${input.siblings.length})`, list));
+  }
+  if (run?.error !== undefined) panel.append(section("Error", errorBlock(run.error)));
+  if (run?.warnings !== undefined && run.warnings.length > 0) {
+    panel.append(
+      section(
+        "Warnings",
+        h("ul", { class: "warnings" }, ...run.warnings.map((w) => h("li", null, w))),
+        run.warningsDropped ? h("div", { class: "muted" }, `${run.warningsDropped} more not kept`) : null,
+      ),
+    );
+  }
+  if (run !== undefined && run.status === "SUCCESS") panel.append(section("Result", fullSummary(run.result)));
+  if (template !== undefined) {
+    if (template.dependencies.length > 0) {
+      const table = h("table", { class: "kv inputs" });
+      for (const dep of template.dependencies) {
+        const all = input.byNode.get(dep) ?? [];
+        // A fan-out item took the input of its own task when there is one.
+        const sameTask = run?.taskId === undefined ? [] : all.filter((r) => r.taskId === run.taskId);
+        const depRuns = sameTask.length > 0 ? sameTask : all;
+        const last = depRuns[depRuns.length - 1];
+        table.append(
+          h(
+            "tr",
+            null,
+            h(
+              "th",
+              null,
+              h(
+                "a",
+                { href: depRuns.length === 1 ? nodeLink(dep, depRuns[0]!.taskId, depRuns[0]!.attempt) : nodeLink(dep) },
+                dep,
+              ),
+              template.optionalDependencies.includes(dep) ? " (optional)" : "",
+            ),
+            h(
+              "td",
+              null,
+              last === undefined
+                ? input.inputs.has(dep)
+                  ? template.optionalDependencies.includes(dep)
+                    ? "an input, not given (the default was used)"
+                    : "an input"
+                  : "not run"
+                : depRuns.length > 1
+                  ? `${depRuns.length} node runs`
+                  : inputSummary(dep, last, run),
+            ),
+          ),
+        );
+      }
+      panel.append(section("Inputs taken", table));
+    }
+    const tags = Object.entries(template.tags);
+    if (tags.length > 0) {
+      panel.append(
+        section(
+          "Tags",
+          h(
+            "table",
+            { class: "kv" },
+            ...tags.map(([k, v]) =>
+              h("tr", null, h("th", null, k), h("td", null, typeof v === "string" ? v : v.join(", "))),
+            ),
+          ),
+        ),
+      );
+    }
+    panel.append(
+      section(
+        "Code",
+        h(
+          "div",
+          { class: "muted" },
+          `${template.kind} · function ${template.functionName} · version ${template.version}`,
+        ),
+        template.documentation ? h("p", { class: "doc" }, template.documentation) : null,
+        template.source
+          ? h("pre", { class: "code" }, template.source)
+          : h("div", { class: "muted" }, "an input, no code"),
+      ),
+    );
+  }
+  return panel;
+}

@@ -5,6 +5,6 @@ import shared from "../../vitest.shared.js";
 export default mergeConfig(
   shared,
   defineConfig({
-    test: { globalSetup: ["./test/build-web.ts"] },
+    test: { globalSetup: ["./scripts/build-web.mjs"] },
   }),
 );

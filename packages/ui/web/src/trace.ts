@@ -144,14 +144,14 @@ export class TraceView {
     const items: WaterfallItem[] = tree.map(({ span, depth }) => {
       const node = this.nodeBySpan.get(span.spanId);
       const llm = isLlmSpan(span);
-      const error = span.status?.code === 2 || span.status?.code === "STATUS_CODE_ERROR";
+      const error = span.status.code === 2;
       return {
         key: span.spanId,
         depth,
         // A span's status is mostly unset: only "error" and an explicit "ok" are shown.
         status: error
           ? h("span", { class: "badge s-failure" }, "error")
-          : span.status?.code === 1 || span.status?.code === "STATUS_CODE_OK"
+          : span.status.code === 1
             ? h("span", { class: "badge s-success" }, "ok")
             : "",
         label: [
@@ -196,7 +196,7 @@ export class TraceView {
         "p",
         { class: "meta" },
         `span ${span.spanId}${span.parentSpanId ? ` · parent ${span.parentSpanId}` : ""} · ${formatDuration(span.durationMs)}`,
-        span.status?.message ? ` · ${span.status.message}` : "",
+        span.status.message ? ` · ${span.status.message}` : "",
       ),
       node === undefined
         ? null

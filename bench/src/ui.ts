@@ -145,25 +145,42 @@ function finalNodeRuns(records: readonly TrackerRecord[]): number {
   return finals.size;
 }
 
-/** Median of `runs` timings of `act` (each with its own fresh setup, not timed); `act` may report its own time. */
-async function timed<T>(
-  runs: number,
+/** One timed repetition: a fresh setup (not timed), `act` (timed, or reporting its own time), a teardown. */
+interface Timing {
+  once(): Promise<number>;
+}
+
+function timing<T>(
   setup: () => Promise<T>,
   act: (input: T) => Promise<number | void>,
   teardown: (input: T) => Promise<void>,
-): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const input = await setup();
-    try {
-      const started = performance.now();
-      const reported = await act(input);
-      times.push(typeof reported === "number" ? reported : performance.now() - started);
-    } finally {
-      await teardown(input);
-    }
+): Timing {
+  return {
+    async once() {
+      const input = await setup();
+      try {
+        const started = performance.now();
+        const reported = await act(input);
+        return typeof reported === "number" ? reported : performance.now() - started;
+      } finally {
+        await teardown(input);
+      }
+    },
+  };
+}
+
+/**
+ * Medians of `reps` repetitions of the server's figure and the direct one, taken in turns (server,
+ * direct, server, …), so that both see the same load of a busy machine.
+ */
+async function paired(reps: number, server: Timing, direct: Timing): Promise<[number, number]> {
+  const serverTimes: number[] = [];
+  const directTimes: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    serverTimes.push(await server.once());
+    directTimes.push(await direct.once());
   }
-  return median(times);
+  return [median(serverTimes), median(directTimes)];
 }
 
 function ingestFigure(fields: Omit<UiIngestFigure, "serverPerSecond" | "directPerSecond" | "ratio">): UiIngestFigure {
@@ -329,37 +346,38 @@ async function ingestTracking(options: Options, replayer: Replayer): Promise<UiI
   const { batches, nodeRuns } = await trackerBatches(options.quick ? 500 : 1000, runsCount);
   const capture = await captureTracking(batches);
   const perRun = batchesPerRun(batches);
-  const reps = options.quick ? 3 : 5;
+  const reps = options.quick ? 5 : 7;
   const id = "ui/ingest/tracking";
-  const serverMs = await timed(
+  const [serverMs, directMs] = await paired(
     reps,
-    async () => {
-      const dir = await tempDir();
-      return { dir, ui: await startUi({ dir, port: 0 }) };
-    },
-    ({ ui }) => replayer.run({ url: ui.url, setup: capture.setup, scripts: capture.scripts, lanes: LANES }),
-    async ({ dir, ui }) => {
-      await ui.close();
-      await checkStore(dir, nodeRuns, id);
-      await rm(dir, { recursive: true, force: true });
-    },
-  );
-  const directMs = await timed(
-    reps,
-    async () => {
-      const dir = await tempDir();
-      return { dir, sink: new FileSink({ dir }) };
-    },
-    async ({ sink }) => {
-      await sink.write(PROJECT, perRun.templates);
-      await inLanes(perRun.runs, LANES, async (run) => {
-        for (const batch of run) await sink.write(PROJECT, batch);
-      });
-    },
-    async ({ dir }) => {
-      await checkStore(dir, nodeRuns, id);
-      await rm(dir, { recursive: true, force: true });
-    },
+    timing(
+      async () => {
+        const dir = await tempDir();
+        return { dir, ui: await startUi({ dir, port: 0 }) };
+      },
+      ({ ui }) => replayer.run({ url: ui.url, setup: capture.setup, scripts: capture.scripts, lanes: LANES }),
+      async ({ dir, ui }) => {
+        await ui.close();
+        await checkStore(dir, nodeRuns, id);
+        await rm(dir, { recursive: true, force: true });
+      },
+    ),
+    timing(
+      async () => {
+        const dir = await tempDir();
+        return { dir, sink: new FileSink({ dir }) };
+      },
+      async ({ sink }) => {
+        await sink.write(PROJECT, perRun.templates);
+        await inLanes(perRun.runs, LANES, async (run) => {
+          for (const batch of run) await sink.write(PROJECT, batch);
+        });
+      },
+      async ({ dir }) => {
+        await checkStore(dir, nodeRuns, id);
+        await rm(dir, { recursive: true, force: true });
+      },
+    ),
   );
   return ingestFigure({
     id,
@@ -377,31 +395,32 @@ async function ingestTracking(options: Options, replayer: Replayer): Promise<UiI
 async function ingestTrackingOneClient(options: Options): Promise<UiIngestFigure> {
   const { batches, nodeRuns } = await trackerBatches(500, options.quick ? 4 : 10);
   const runs = options.quick ? 3 : 5;
-  const serverMs = await timed(
+  const [serverMs, directMs] = await paired(
     runs,
-    async () => {
-      const dir = await tempDir();
-      const ui = await startUi({ dir, port: 0 });
-      return { dir, ui, client: new HamiltonUIClient({ baseUrl: ui.url, username: USER }) };
-    },
-    async ({ client }) => {
-      for (const batch of batches) await client.write(PROJECT, batch, noSignal);
-    },
-    async ({ dir, ui }) => {
-      await ui.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  );
-  const directMs = await timed(
-    runs,
-    async () => {
-      const dir = await tempDir();
-      return { dir, sink: new FileSink({ dir }) };
-    },
-    async ({ sink }) => {
-      for (const batch of batches) await sink.write(PROJECT, batch);
-    },
-    async ({ dir }) => rm(dir, { recursive: true, force: true }),
+    timing(
+      async () => {
+        const dir = await tempDir();
+        const ui = await startUi({ dir, port: 0 });
+        return { dir, ui, client: new HamiltonUIClient({ baseUrl: ui.url, username: USER }) };
+      },
+      async ({ client }) => {
+        for (const batch of batches) await client.write(PROJECT, batch, noSignal);
+      },
+      async ({ dir, ui }) => {
+        await ui.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    ),
+    timing(
+      async () => {
+        const dir = await tempDir();
+        return { dir, sink: new FileSink({ dir }) };
+      },
+      async ({ sink }) => {
+        for (const batch of batches) await sink.write(PROJECT, batch);
+      },
+      async ({ dir }) => rm(dir, { recursive: true, force: true }),
+    ),
   );
   return ingestFigure({
     id: "ui/ingest/tracking/1-client",
@@ -496,36 +515,37 @@ async function ingestOtlp(options: Options, replayer: Replayer): Promise<UiInges
   const batches = spanBatches(options.quick ? 10 * OTLP_BATCH : 40 * OTLP_BATCH);
   const spans = batches.reduce((n, b) => n + b.length, 0);
   const requests = await captureOtlp(batches);
-  const reps = options.quick ? 3 : 5;
+  const reps = options.quick ? 5 : 7;
   const id = "ui/ingest/otlp";
   const lines = async (dir: string) => (await readFile(join(dir, "traces.jsonl"), "utf8")).trim().split("\n").length;
-  const serverMs = await timed(
+  const [serverMs, directMs] = await paired(
     reps,
-    async () => {
-      const dir = await tempDir();
-      return { dir, ui: await startUi({ dir, port: 0 }) };
-    },
-    ({ ui }) => replayer.run({ url: ui.url, setup: [], scripts: requests.map((r) => [r]), lanes: LANES }),
-    async ({ dir, ui }) => {
-      await ui.close();
-      if ((await lines(dir)) !== batches.length) throw new Error(`bench ${id}: the trace file misses lines`);
-      await rm(dir, { recursive: true, force: true });
-    },
-  );
-  const directMs = await timed(
-    reps,
-    async () => {
-      const dir = await tempDir();
-      return { dir, exporter: new JsonLinesFileExporter(join(dir, "traces.jsonl")) };
-    },
-    async ({ exporter }) => {
-      await Promise.all(batches.map((batch) => exportOne(exporter, batch)));
-    },
-    async ({ dir, exporter }) => {
-      await exporter.shutdown();
-      if ((await lines(dir)) !== batches.length) throw new Error(`bench ${id}: the trace file misses lines`);
-      await rm(dir, { recursive: true, force: true });
-    },
+    timing(
+      async () => {
+        const dir = await tempDir();
+        return { dir, ui: await startUi({ dir, port: 0 }) };
+      },
+      ({ ui }) => replayer.run({ url: ui.url, setup: [], scripts: requests.map((r) => [r]), lanes: LANES }),
+      async ({ dir, ui }) => {
+        await ui.close();
+        if ((await lines(dir)) !== batches.length) throw new Error(`bench ${id}: the trace file misses lines`);
+        await rm(dir, { recursive: true, force: true });
+      },
+    ),
+    timing(
+      async () => {
+        const dir = await tempDir();
+        return { dir, exporter: new JsonLinesFileExporter(join(dir, "traces.jsonl")) };
+      },
+      async ({ exporter }) => {
+        await Promise.all(batches.map((batch) => exportOne(exporter, batch)));
+      },
+      async ({ dir, exporter }) => {
+        await exporter.shutdown();
+        if ((await lines(dir)) !== batches.length) throw new Error(`bench ${id}: the trace file misses lines`);
+        await rm(dir, { recursive: true, force: true });
+      },
+    ),
   );
   return ingestFigure({
     id,
@@ -544,31 +564,32 @@ async function ingestOtlpOneExporter(options: Options): Promise<UiIngestFigure> 
   const batches = spanBatches(options.quick ? 5_000 : 20_000);
   const spans = batches.reduce((n, b) => n + b.length, 0);
   const runs = options.quick ? 3 : 5;
-  const serverMs = await timed(
+  const [serverMs, directMs] = await paired(
     runs,
-    async () => {
-      const dir = await tempDir();
-      const ui = await startUi({ dir, port: 0 });
-      return { dir, ui, exporter: new OTLPTraceExporter({ url: `${ui.url}/v1/traces` }) };
-    },
-    ({ exporter }) => exportAll(exporter, batches),
-    async ({ dir, ui, exporter }) => {
-      await exporter.shutdown();
-      await ui.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  );
-  const directMs = await timed(
-    runs,
-    async () => {
-      const dir = await tempDir();
-      return { dir, exporter: new JsonLinesFileExporter(join(dir, "traces.jsonl")) };
-    },
-    ({ exporter }) => exportAll(exporter, batches),
-    async ({ dir, exporter }) => {
-      await exporter.shutdown();
-      await rm(dir, { recursive: true, force: true });
-    },
+    timing(
+      async () => {
+        const dir = await tempDir();
+        const ui = await startUi({ dir, port: 0 });
+        return { dir, ui, exporter: new OTLPTraceExporter({ url: `${ui.url}/v1/traces` }) };
+      },
+      ({ exporter }) => exportAll(exporter, batches),
+      async ({ dir, ui, exporter }) => {
+        await exporter.shutdown();
+        await ui.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    ),
+    timing(
+      async () => {
+        const dir = await tempDir();
+        return { dir, exporter: new JsonLinesFileExporter(join(dir, "traces.jsonl")) };
+      },
+      ({ exporter }) => exportAll(exporter, batches),
+      async ({ dir, exporter }) => {
+        await exporter.shutdown();
+        await rm(dir, { recursive: true, force: true });
+      },
+    ),
   );
   return ingestFigure({
     id: "ui/ingest/otlp/1-exporter",

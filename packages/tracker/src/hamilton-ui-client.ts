@@ -365,11 +365,18 @@ export class HamiltonUIClient implements TrackerSink {
       const previous = tasks.get(update.node_name);
       // Merged per node, later keys win (as the Python SDK does within a batch).
       if (previous === undefined) tasks.set(update.node_name, { task: update, records: [record] });
-      else
-        tasks.set(update.node_name, { task: { ...previous.task, ...update }, records: [...previous.records, record] });
+      else {
+        previous.task = { ...previous.task, ...update };
+        previous.records.push(record);
+      }
       for (const attribute of nodeAttributes(record)) {
         const key = `${attribute.node_name}\0${attribute.name}`;
-        attributes.set(key, { attribute, records: [...(attributes.get(key)?.records ?? []), record] });
+        const entry = attributes.get(key);
+        if (entry === undefined) attributes.set(key, { attribute, records: [record] });
+        else {
+          entry.attribute = attribute;
+          entry.records.push(record);
+        }
       }
     }
     let items: BulkItem[] = [
@@ -388,10 +395,9 @@ export class HamiltonUIClient implements TrackerSink {
       items = items.filter((item) => !run.stored.has(item.key));
     }
     // Items the server refused before go one per request: one bad value must not hold back the rest.
-    const fresh = items.filter((item) => (run.failures.get(item.key)?.refused ?? 0) === 0);
-    const groups = [fresh, ...items.filter((item) => !fresh.includes(item)).map((item) => [item])].filter(
-      (g) => g.length > 0,
-    );
+    const refusedBefore = (item: BulkItem) => (run.failures.get(item.key)?.refused ?? 0) > 0;
+    const fresh = items.filter((item) => !refusedBefore(item));
+    const groups = [fresh, ...items.filter(refusedBefore).map((item) => [item])].filter((g) => g.length > 0);
     for (const group of groups) {
       if (await this.#putBulk(run, group, retried, signal)) {
         for (const item of group) await this.#putBulk(run, [item], retried, signal);

@@ -127,8 +127,9 @@ export class IdRegistry {
 
   /**
    * Writes the whole registry again if its file is gone (the store's directory was deleted while
-   * the server runs); resolves once it is on disk. The protocol calls it before each write to a
-   * run, so a store that is written to again has its ids again.
+   * the server runs); resolves once it is on disk. The run store calls it when a write finds the
+   * store's directory gone (and every new id checks it), so a store that is written to again has
+   * its ids again.
    */
   ensureOnDisk(): Promise<void> {
     return this.#enqueue(async () => {

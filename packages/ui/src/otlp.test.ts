@@ -1,4 +1,4 @@
-import { appendFile } from "node:fs/promises";
+import { appendFile, readFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { OTLPTraceExporter as HttpExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
@@ -96,6 +96,90 @@ describe("POST /v1/traces", () => {
       spans.filter((s) => s.traceId === gzipped),
       gzipped,
     );
+  });
+
+  it("writes a protobuf request as the OTLP JSON line protobufjs's toObject and the spec give (64-bit values exact, ids hex, bytes base64)", async () => {
+    const ui = await serve();
+    const hex = (text: string) => Buffer.from(text, "hex");
+    const request = {
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: "service.name", value: { stringValue: "svc" } }] },
+          scopeSpans: [
+            {
+              scope: { name: "scope", version: "1" },
+              spans: [
+                {
+                  traceId: hex("0102030405060708090a0b0c0d0e0f10"),
+                  spanId: hex("0102030405060708"),
+                  parentSpanId: hex("1112131415161718"),
+                  name: "a",
+                  kind: 3,
+                  flags: 1,
+                  startTimeUnixNano: "1796044825394123457",
+                  endTimeUnixNano: "18446744073709551615",
+                  attributes: [
+                    { key: "small", value: { intValue: "-5" } },
+                    { key: "min", value: { intValue: "-9223372036854775808" } },
+                    { key: "above2^53", value: { intValue: "9007199254740993" } },
+                    { key: "bytes", value: { bytesValue: hex("ff00ee") } },
+                    { key: "list", value: { arrayValue: { values: [{ doubleValue: 1.5 }, { boolValue: false }] } } },
+                    { key: "map", value: { kvlistValue: { values: [{ key: "k", value: { stringValue: "" } }] } } },
+                  ],
+                  events: [{ timeUnixNano: "7", name: "e" }],
+                  links: [{ traceId: hex("ffffffffffffffffffffffffffffffff"), spanId: hex("0000000000000001") }],
+                  status: { code: 2, message: "m" },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const body = ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(request)).finish();
+    const res = await fetch(`${ui.url}/v1/traces`, {
+      method: "POST",
+      headers: { "content-type": "application/x-protobuf" },
+      body,
+    });
+    expect(res.status).toBe(200);
+    await ui.close();
+    const line = (await readFile(tracesFile(ui.dir), "utf8")).trim();
+    expect(JSON.parse(line)).toEqual({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: "service.name", value: { stringValue: "svc" } }] },
+          scopeSpans: [
+            {
+              scope: { name: "scope", version: "1" },
+              spans: [
+                {
+                  traceId: "0102030405060708090a0b0c0d0e0f10",
+                  spanId: "0102030405060708",
+                  parentSpanId: "1112131415161718",
+                  name: "a",
+                  kind: 3,
+                  startTimeUnixNano: "1796044825394123457",
+                  endTimeUnixNano: "18446744073709551615",
+                  attributes: [
+                    { key: "small", value: { intValue: "-5" } },
+                    { key: "min", value: { intValue: "-9223372036854775808" } },
+                    { key: "above2^53", value: { intValue: "9007199254740993" } },
+                    { key: "bytes", value: { bytesValue: "/wDu" } },
+                    { key: "list", value: { arrayValue: { values: [{ doubleValue: 1.5 }, { boolValue: false }] } } },
+                    { key: "map", value: { kvlistValue: { values: [{ key: "k", value: { stringValue: "" } }] } } },
+                  ],
+                  events: [{ timeUnixNano: "7", name: "e" }],
+                  links: [{ traceId: "ffffffffffffffffffffffffffffffff", spanId: "0000000000000001" }],
+                  status: { message: "m", code: 2 },
+                  flags: 1,
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
   });
 
   it("answers protobuf with protobuf, reports partial success, and refuses undecodable bodies with 400", async () => {

@@ -5,6 +5,7 @@
  * `ExportTraceServiceResponse` in the request's encoding (with `partialSuccess` when spans were
  * rejected), 400 for a body that cannot be decoded, 415 for another content type.
  */
+import protobuf from "protobufjs";
 import { ExportTraceServiceRequest, ExportTraceServiceResponse } from "./otlp-schema.js";
 import { HttpError } from "./http-error.js";
 
@@ -33,25 +34,74 @@ export function otlpEncoding(contentType: string | undefined): OtlpEncoding {
   );
 }
 
-function hex(value: unknown): unknown {
-  return typeof value === "string" ? Buffer.from(value, "base64").toString("hex") : value;
+/** How one field of a decoded message becomes OTLP JSON. */
+interface FieldPlan {
+  readonly name: string;
+  readonly repeated: boolean;
+  readonly convert: (value: unknown) => unknown;
 }
 
-/** Ids from base64 (protobufjs's `bytes: String`) to hex, as OTLP JSON has them. */
-function idsToHex(request: Json): void {
-  for (const rs of (request.resourceSpans as Json[] | undefined) ?? []) {
-    for (const ss of (rs.scopeSpans as Json[] | undefined) ?? []) {
-      for (const span of (ss.spans as Json[] | undefined) ?? []) {
-        span.traceId = hex(span.traceId);
-        span.spanId = hex(span.spanId);
-        if ("parentSpanId" in span) span.parentSpanId = hex(span.parentSpanId);
-        for (const link of (span.links as Json[] | undefined) ?? []) {
-          link.traceId = hex(link.traceId);
-          link.spanId = hex(link.spanId);
-        }
-      }
+const plans = new Map<protobuf.Type, readonly FieldPlan[]>();
+const LONG_TYPES = new Set(["int64", "uint64", "sint64", "fixed64", "sfixed64"]);
+/** The id fields of spans and links: hex in OTLP JSON; other bytes (`bytesValue`) are base64. */
+const HEX_ID_FIELDS = new Set(["traceId", "spanId", "parentSpanId"]);
+
+/** A 64-bit integer as protobufjs decodes it (a `Long`, or a number) as OTLP JSON's decimal string. */
+function longString(value: unknown): string {
+  if (typeof value === "number") return String(value);
+  const { low, high, unsigned } = value as { low: number; high: number; unsigned: boolean };
+  // Below 2^53 a number is exact; above, BigInt (Long's own toString divides in a loop).
+  if (high >>> 0 < 0x200000 && (unsigned || high >= 0)) return String((high >>> 0) * 4294967296 + (low >>> 0));
+  const bits = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
+  return (unsigned ? bits : BigInt.asIntN(64, bits)).toString();
+}
+
+function bytesOf(value: unknown): Buffer {
+  const bytes = value as Uint8Array;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The fields of a message type in field-number order, each with its conversion (made once per type). */
+function planOf(type: protobuf.Type): readonly FieldPlan[] {
+  let plan = plans.get(type);
+  if (plan === undefined) {
+    const list: FieldPlan[] = [];
+    plan = list;
+    plans.set(type, plan);
+    for (const field of [...type.fieldsArray].sort((a, b) => a.id - b.id)) {
+      field.resolve();
+      const nested = field.resolvedType;
+      let convert: (value: unknown) => unknown = (value) => value;
+      if (nested instanceof protobuf.Type) convert = (value) => messageToJson(nested, value);
+      else if (LONG_TYPES.has(field.type)) convert = longString;
+      else if (field.type === "bytes")
+        convert = HEX_ID_FIELDS.has(field.name)
+          ? (value) => bytesOf(value).toString("hex")
+          : (value) => bytesOf(value).toString("base64");
+      list.push({ name: field.name, repeated: field.repeated, convert });
     }
   }
+  return plan;
+}
+
+/**
+ * A decoded message as OTLP JSON: what `toObject(message, { longs: String, enums: Number, bytes:
+ * String })` gives (the fields present on the wire, lists only when not empty, in field-number
+ * order), with span and link ids in hex as OTLP JSON has them — made in one pass, without
+ * protobufjs's slow 64-bit-to-decimal conversion and without a detour through base64 for ids.
+ */
+function messageToJson(type: protobuf.Type, message: unknown): Json {
+  const m = message as Json;
+  const out: Json = {};
+  for (const field of planOf(type)) {
+    const value = m[field.name];
+    if (field.repeated) {
+      if (Array.isArray(value) && value.length > 0) out[field.name] = value.map(field.convert);
+    } else if (value !== null && value !== undefined && Object.hasOwn(m, field.name)) {
+      out[field.name] = field.convert(value);
+    }
+  }
+  return out;
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/i;
@@ -112,15 +162,13 @@ export function decodeTraces(body: Buffer, encoding: OtlpEncoding): DecodedTrace
   let request: Json;
   if (encoding === "protobuf") {
     try {
-      const message = ExportTraceServiceRequest.decode(body);
-      request = ExportTraceServiceRequest.toObject(message, { longs: String, enums: Number, bytes: String }) as Json;
+      request = messageToJson(ExportTraceServiceRequest, ExportTraceServiceRequest.decode(body));
     } catch (error) {
       throw new HttpError(
         400,
         `POST /v1/traces: the body is not an OTLP ExportTraceServiceRequest in protobuf (${(error as Error).message}).`,
       );
     }
-    idsToHex(request);
   } else {
     let parsed: unknown;
     try {

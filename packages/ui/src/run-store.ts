@@ -61,9 +61,16 @@ export class RunStore {
   readonly #projects = new Set<string>();
   /** The templates written, by path, to write again if the store's directory is deleted. */
   readonly #templates = new Map<string, { projectId: string; text: string }>();
+  readonly #restored: (() => Promise<void>) | undefined;
 
-  constructor(dir: string) {
+  /**
+   * @param restored Called (and awaited) when a write finds the store's directory deleted, before
+   * the store writes its folders again: what else lives in the store (the id registry) is written
+   * again there, on the write that found it gone rather than by a check on every write.
+   */
+  constructor(dir: string, restored?: () => Promise<void>) {
     this.dir = dir;
+    this.#restored = restored;
   }
 
   /** Makes a project's folders (and its `project.json` when its folder's name is a hash). */
@@ -153,6 +160,7 @@ export class RunStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException | null)?.code !== "ENOENT") throw error;
       this.#projects.clear();
+      await this.#restored?.();
       for (const [templatePath, t] of this.#templates) {
         await this.ensureProject(t.projectId);
         await mkdir(dirname(templatePath), { recursive: true });

@@ -156,7 +156,8 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   const ids = await IdRegistry.open(dir);
   // The store's index is built before listening, so the first read is as quick as the next ones.
   warmStoreIndex(dir);
-  const runs = new RunStore(dir);
+  // A write that finds the store deleted writes the id registry again too (clients cache the ids).
+  const runs = new RunStore(dir, () => ids.ensureOnDisk());
   const protocol = new TrackingProtocol(ids, runs);
   const traces = new TraceFileWriter(tracesFile(dir));
   const pending = new Set<Promise<void>>();

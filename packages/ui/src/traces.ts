@@ -198,8 +198,14 @@ export class TraceFileWriter {
   append(request: unknown): Promise<void> {
     const line = `${JSON.stringify(request)}\n`;
     const next = this.#queue.then(async () => {
-      await mkdir(join(this.path, ".."), { recursive: true });
-      await appendFile(this.path, line, "utf8");
+      try {
+        await appendFile(this.path, line, "utf8");
+      } catch (error) {
+        // The store's directory is made on the first write, and again if it was deleted meanwhile.
+        if ((error as NodeJS.ErrnoException | null)?.code !== "ENOENT") throw error;
+        await mkdir(join(this.path, ".."), { recursive: true });
+        await appendFile(this.path, line, "utf8");
+      }
     });
     this.#queue = next.catch(() => {});
     return next;

@@ -6,7 +6,7 @@
  * an unknown project is created on first use, a template registered twice is the same template,
  * and a re-sent task update or attribute replaces the earlier one.
  */
-import { nodeRunKey, type NodeRunRecord, type RunRecord } from "@hamilton-ts/tracker";
+import type { NodeRunRecord, RunRecord } from "@hamilton-ts/tracker";
 import { checkId, HttpError } from "./http-error.js";
 import type { IdRegistry, RunEntry, TemplateEntry } from "./ids.js";
 import {
@@ -238,7 +238,6 @@ export class TrackingProtocol {
     const entry = this.#runEntry(dagRunId);
     const status = parseStatus(body.run_status, "run_status", what);
     const endTime = parseTime(body.run_end_time, "run_end_time", what);
-    await this.#ids.ensureOnDisk();
     const run = await this.#runs.update(entry.projectId, String(dagRunId), (state) => {
       if (state === undefined) throw new HttpError(404, `${what}: the run has no records in the store.`);
       const upsert = body.upsert_tags === null || body.upsert_tags === undefined ? {} : runTags(body.upsert_tags);
@@ -343,23 +342,25 @@ export class TrackingProtocol {
           attribute_role: typeof a.attribute_role === "string" ? a.attribute_role : "result_summary",
         };
       });
-    await this.#ids.ensureOnDisk();
     await this.#runs.update(entry.projectId, String(dagRunId), (state) => {
       if (state === undefined) throw new HttpError(404, `${what}: DAG run ${dagRunId} has no records in the store.`);
-      const touched = new Set<string>();
-      for (const t of tasks) {
-        const current = state.nodes.get(t.nodeName);
-        const next = mergeTask(current, t, String(dagRunId), state.run.startTime);
-        state.nodes.set(t.nodeName, next);
-        touched.add(t.nodeName);
-      }
-      for (const a of attrs) {
-        const current =
-          state.nodes.get(a.node_name) ?? newNode(a.node_name, a.node_name, String(dagRunId), state.run.startTime);
-        state.nodes.set(a.node_name, withAttribute(current, a));
-        touched.add(a.node_name);
-      }
-      return { records: [...touched].map((name) => state.nodes.get(name)!), value: undefined };
+      const runId = String(dagRunId);
+      // One new record per node this request touches (tasks first, then attributes), each copied
+      // once from the stored one and changed in place: the records in the state are never changed.
+      const touched = new Map<string, NodeDraft>();
+      const draftOf = (nodeName: string, node: string, startTime: number): NodeDraft => {
+        let draft = touched.get(nodeName);
+        if (draft === undefined) {
+          const current = state.nodes.get(nodeName);
+          draft = current === undefined ? newNode(node, nodeName, runId, startTime) : copyNode(current);
+          touched.set(nodeName, draft);
+        }
+        return draft;
+      };
+      for (const t of tasks) applyTask(draftOf(t.nodeName, t.node, t.startTime ?? state.run.startTime), t);
+      for (const a of attrs) applyAttribute(draftOf(a.node_name, a.node_name, state.run.startTime), a);
+      for (const [name, draft] of touched) state.nodes.set(name, draft);
+      return { records: [...touched.values()], value: undefined };
     });
     return ok(null);
   }
@@ -370,7 +371,30 @@ function splitTask(nodeName: string, node: string): string | undefined {
   return nodeName.endsWith(`-${node}`) ? nodeName.slice(0, -(node.length + 1)) : nodeName;
 }
 
-function newNode(node: string, nodeName: string, runId: string, startTime: number): UiNodeRunRecord {
+/** A node record being made by one request (see {@link copyNode}). */
+type NodeDraft = { -readonly [K in keyof UiNodeRunRecord]: UiNodeRunRecord[K] };
+
+/** The fields every record this server makes has, in this order (one object shape, quick to write as JSON). */
+const NODE_FIELDS = new Set<string>([
+  "type",
+  "runId",
+  "node",
+  "taskId",
+  "attempt",
+  "status",
+  "startTime",
+  "endTime",
+  "durationMs",
+  "result",
+  "error",
+  "warnings",
+  "traceId",
+  "spanId",
+  "realizedDependencies",
+  "uiAttributes",
+]);
+
+function newNode(node: string, nodeName: string, runId: string, startTime: number): NodeDraft {
   return {
     type: "node_run",
     runId,
@@ -386,12 +410,41 @@ function newNode(node: string, nodeName: string, runId: string, startTime: numbe
     warnings: undefined,
     traceId: undefined,
     spanId: undefined,
+    realizedDependencies: undefined,
+    uiAttributes: undefined,
   };
 }
 
+/** A copy of a stored record to change (other fields of a record read from the file are kept). */
+function copyNode(from: UiNodeRunRecord): NodeDraft {
+  const draft: NodeDraft = {
+    type: "node_run",
+    runId: from.runId,
+    node: from.node,
+    taskId: from.taskId,
+    attempt: from.attempt,
+    status: from.status,
+    startTime: from.startTime,
+    endTime: from.endTime,
+    durationMs: from.durationMs,
+    result: from.result,
+    error: from.error,
+    warnings: from.warnings,
+    traceId: from.traceId,
+    spanId: from.spanId,
+    realizedDependencies: from.realizedDependencies,
+    uiAttributes: from.uiAttributes,
+  };
+  for (const key in from) {
+    if (!NODE_FIELDS.has(key))
+      (draft as Record<string, unknown>)[key] = (from as unknown as Record<string, unknown>)[key];
+  }
+  return draft;
+}
+
 /** A task update on a node: a re-sent or late `RUNNING` never replaces a final status. */
-function mergeTask(
-  current: UiNodeRunRecord | undefined,
+function applyTask(
+  draft: NodeDraft,
   t: {
     node: string;
     nodeName: string;
@@ -400,39 +453,32 @@ function mergeTask(
     endTime: number | undefined;
     dependencies: string[] | undefined;
   },
-  runId: string,
-  runStart: number,
-): UiNodeRunRecord {
-  const base = current ?? newNode(t.node, t.nodeName, runId, t.startTime ?? runStart);
-  const keep = t.status === "RUNNING" && base.status !== "RUNNING";
-  const status = keep ? base.status : t.status;
-  const startTime = t.startTime ?? base.startTime;
-  const endTime = keep ? base.endTime : (t.endTime ?? base.endTime);
-  const next: UiNodeRunRecord = {
-    ...base,
-    node: t.node,
-    taskId: splitTask(t.nodeName, t.node),
-    status,
-    startTime,
-    endTime,
-    durationMs: endTime === undefined ? undefined : Math.max(0, endTime - startTime),
-    ...(t.dependencies === undefined ? {} : { realizedDependencies: t.dependencies }),
-  };
-  // The key the store folds by must be the node_name the protocol uses.
-  return nodeRunKey(next) === t.nodeName ? next : { ...next, taskId: undefined, node: t.nodeName };
+): void {
+  const keep = t.status === "RUNNING" && draft.status !== "RUNNING";
+  const startTime = t.startTime ?? draft.startTime;
+  const endTime = keep ? draft.endTime : (t.endTime ?? draft.endTime);
+  const taskId = splitTask(t.nodeName, t.node);
+  // The key the store folds by (nodeRunKey) must be the node_name the protocol uses.
+  const folds = taskId === undefined || t.nodeName === `${taskId}-${t.node}`;
+  draft.node = folds ? t.node : t.nodeName;
+  draft.taskId = folds ? taskId : undefined;
+  if (!keep) draft.status = t.status;
+  draft.startTime = startTime;
+  draft.endTime = endTime;
+  draft.durationMs = endTime === undefined ? undefined : Math.max(0, endTime - startTime);
+  if (t.dependencies !== undefined) draft.realizedDependencies = t.dependencies;
 }
 
 /** An attribute on a node: stored by name (a re-sent one replaces it), and read into the record. */
-function withAttribute(node: UiNodeRunRecord, a: StoredAttribute): UiNodeRunRecord {
-  const uiAttributes = { ...node.uiAttributes, [a.name]: a };
-  if (a.attribute_role === "error" || a.type === "error")
-    return { ...node, uiAttributes, error: errorFromAttribute(a.value) };
-  if (a.name === "trace") {
+function applyAttribute(draft: NodeDraft, a: StoredAttribute): void {
+  draft.uiAttributes = { ...draft.uiAttributes, [a.name]: a };
+  if (a.attribute_role === "error" || a.type === "error") {
+    draft.error = errorFromAttribute(a.value);
+  } else if (a.name === "trace") {
     const inner = ((a.value as Json | null)?.value ?? a.value) as Json | null;
-    const traceId = typeof inner?.trace_id === "string" ? inner.trace_id : undefined;
-    const spanId = typeof inner?.span_id === "string" ? inner.span_id : undefined;
-    return { ...node, uiAttributes, traceId, spanId };
+    draft.traceId = typeof inner?.trace_id === "string" ? inner.trace_id : undefined;
+    draft.spanId = typeof inner?.span_id === "string" ? inner.span_id : undefined;
+  } else if (a.name === "result_summary") {
+    draft.result = summaryFromAttribute(a);
   }
-  if (a.name === "result_summary") return { ...node, uiAttributes, result: summaryFromAttribute(a) };
-  return { ...node, uiAttributes };
 }

@@ -140,7 +140,7 @@ describe("POST /v1/traces", () => {
     const res = await fetch(`${ui.url}/v1/traces`, {
       method: "POST",
       headers: { "content-type": "application/x-protobuf" },
-      body,
+      body: Buffer.from(body), // what fetch takes as a body under both the Node and the DOM typings
     });
     expect(res.status).toBe(200);
     await ui.close();

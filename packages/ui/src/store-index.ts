@@ -29,7 +29,7 @@ import {
   type StoredRun,
   type StoredTemplate,
 } from "@hamilton-ts/tracker";
-import { spansOf, TRACES_FILE, type SpanView } from "./traces.js";
+import { readTraceLines, TRACES_FILE, type SpanView } from "./traces.js";
 
 /** What identifies a file's content between two looks: when one changes other than by growing, read it again. */
 interface FileIdentity {
@@ -435,27 +435,13 @@ export class StoreIndex {
     const file = entry;
     try {
       readAppended(path, file, stats.size, (text) => {
-        for (const line of text.split("\n")) {
-          if (line.length === 0) continue;
-          let request: unknown;
-          try {
-            request = JSON.parse(line);
-          } catch {
-            file.skippedLines++;
-            continue;
-          }
-          if (!Array.isArray((request as { resourceSpans?: unknown } | null)?.resourceSpans)) {
-            file.skippedLines++;
-            continue;
-          }
-          const found = spansOf(request);
-          file.skippedSpans += found.skipped;
-          for (const span of found) {
-            let spans = file.traces.get(span.traceId);
-            if (spans === undefined) file.traces.set(span.traceId, (spans = new Map()));
-            if (!spans.has(span.spanId)) spans.set(span.spanId, span);
-          }
-        }
+        const skipped = readTraceLines(text, (span) => {
+          let spans = file.traces.get(span.traceId);
+          if (spans === undefined) file.traces.set(span.traceId, (spans = new Map()));
+          if (!spans.has(span.spanId)) spans.set(span.spanId, span);
+        });
+        file.skippedLines += skipped.skippedLines;
+        file.skippedSpans += skipped.skippedSpans;
       });
     } catch {
       // Gone or unreadable between the stat and the read: read it again next time.

@@ -149,16 +149,14 @@ export function spansOf(request: unknown): SpanView[] & { skipped: number } {
   return out;
 }
 
-/** Reads every span of a trace file; a missing file reads as empty. */
-export async function readTraceFile(path: string): Promise<TraceFileContents> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { spans: [], skippedLines: 0, skippedSpans: 0 };
-    throw error;
-  }
-  const spans: SpanView[] = [];
+/**
+ * Reads the spans of trace file lines (OTLP JSON requests, one per line; empty lines ignored),
+ * handing each to `onSpan`; counts lines that are not OTLP JSON and spans that were skipped.
+ */
+export function readTraceLines(
+  text: string,
+  onSpan: (span: SpanView) => void,
+): { skippedLines: number; skippedSpans: number } {
   let skippedLines = 0;
   let skippedSpans = 0;
   for (const line of text.split("\n")) {
@@ -175,10 +173,24 @@ export async function readTraceFile(path: string): Promise<TraceFileContents> {
       continue;
     }
     const found = spansOf(request);
-    for (const span of found) spans.push(span);
+    for (const span of found) onSpan(span);
     skippedSpans += found.skipped;
   }
-  return { spans, skippedLines, skippedSpans };
+  return { skippedLines, skippedSpans };
+}
+
+/** Reads every span of a trace file; a missing file reads as empty. */
+export async function readTraceFile(path: string): Promise<TraceFileContents> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { spans: [], skippedLines: 0, skippedSpans: 0 };
+    throw error;
+  }
+  const spans: SpanView[] = [];
+  const skipped = readTraceLines(text, (span) => spans.push(span));
+  return { spans, ...skipped };
 }
 
 /**

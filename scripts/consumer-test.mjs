@@ -7,6 +7,8 @@
 //      checks the tree holds one copy of each @hamilton-ts package and of @opentelemetry/api.
 //   3. Runs scripts/consumer/app.mjs: a dataflow with both adapters (OTel SDK with an in-memory
 //      exporter; HamiltonTracker with a FileSink), checking results, spans and FileSink records.
+//      Then scripts/consumer/ui.mjs runs `npx hamilton-ts-ui` over that store (runs list, read
+//      API, the page and its script, a clean stop on SIGINT).
 //   4. Type-checks scripts/consumer/types.ts with tsc (NodeNext, strict, skipLibCheck off).
 //   5. The @opentelemetry/api floor: a second project with the lowest api version allowed by
 //      @hamilton-ts/opentelemetry's peer range runs scripts/consumer/api-floor.mjs and type-checks
@@ -129,7 +131,8 @@ try {
   // 2-4. The full consumer: every package, both adapters, the SDK.
   const project = join(work, "project");
   npmProject(project, "hamilton-ts-consumer");
-  for (const file of ["app.mjs", "types.ts", "tsconfig.json"]) copyFileSync(join(fixtures, file), join(project, file));
+  for (const file of ["app.mjs", "ui.mjs", "types.ts", "tsconfig.json"])
+    copyFileSync(join(fixtures, file), join(project, file));
   step(`npm install of the tarballs + ${REGISTRY_DEPS.join(" ")}`);
   npmInstall(project, [...packed.map((p) => p.tarball), ...REGISTRY_DEPS]);
   const nodeModules = join(project, "node_modules");
@@ -150,6 +153,8 @@ try {
   step("one copy of each @hamilton-ts package and of @opentelemetry/api, all from the tarballs");
   step("running app.mjs (dataflow with OpenTelemetryTracer + HamiltonTracker/FileSink)");
   console.log(run("node", ["app.mjs", join(work, "store")], { cwd: project }).trim());
+  step("running ui.mjs (npx hamilton-ts-ui over that store: runs, the read API, the page)");
+  console.log(run("node", ["ui.mjs", join(work, "store")], { cwd: project }).trim());
   step("type-checking types.ts (tsc --noEmit, NodeNext, strict, skipLibCheck false)");
   run(join(nodeModules, ".bin", "tsc"), ["-p", "tsconfig.json"], { cwd: project });
   step("types.ts: ok");

@@ -32,7 +32,7 @@ export async function startRedis(): Promise<RedisServer> {
     child.on("error", (error) =>
       reject(new Error(`redis-server could not start (${error.message}); install it: apt-get install redis-server`)),
     );
-    child.on("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
+    child.on("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${output}`))); // no-op once ready
     child.stdout!.setEncoding("utf8").on("data", (text: string) => {
       output += text;
       if (output.includes("Ready to accept connections")) resolve();
@@ -43,7 +43,6 @@ export async function startRedis(): Promise<RedisServer> {
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
-        child.removeAllListeners("exit");
         child.on("exit", () => resolve());
         child.kill("SIGTERM");
       }),

@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { bullmqSection } from "./bullmq.js";
 import { cacheSuite, fingerprintSuite } from "./cache.js";
 import { downSinkSuite } from "./down-sink.js";
 import { fanoutSuite } from "./fanout.js";
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
   );
   notes.push(`Total bench time ${((performance.now() - started) / 1000).toFixed(0)} s.`);
   console.log(renderResults(results));
+  if (options.only?.includes("bullmq")) console.log(await bullmqSection(options)); // only when asked: it starts Redis and processes
   if (options.json) {
     const file = fileURLToPath(new URL("../results/latest.json", import.meta.url));
     await mkdir(fileURLToPath(new URL("../results/", import.meta.url)), { recursive: true });

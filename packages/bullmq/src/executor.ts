@@ -296,7 +296,11 @@ export class BullMQExecutor implements TaskExecutor {
   async #pickUpTimeout(entry: JobEntry): Promise<void> {
     if (!this.#jobs.has(entry.id)) return;
     const state = await entry.queue.getJobState(entry.id).catch(() => "unknown");
-    if (state === "active" || state === "completed") return; // taken: its outcome is on its way
+    if (state === "active" || state === "completed") {
+      // Taken: its outcome is on its way (a worker that dies gives it back: "requeued").
+      entry.taken = true;
+      return;
+    }
     await entry.queue.remove(entry.id).catch(() => 0);
     this.#forget(entry);
     const first = entry.tasks[0]!.task;
@@ -326,10 +330,6 @@ export class BullMQExecutor implements TaskExecutor {
     const entry = this.#jobs.get(message.jobId);
     if (entry === undefined) return; // a duplicate (at-least-once) or another run's leftover
     switch (message.kind) {
-      case "taken":
-        entry.taken = true;
-        clearTimeout(entry.timer);
-        return;
       case "requeued":
         entry.taken = false;
         this.#startTimer(entry);

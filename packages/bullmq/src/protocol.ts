@@ -47,7 +47,6 @@ export type WireResult =
 
 /** What a worker publishes on the reply channel. */
 export type ReplyMessage =
-  | { readonly kind: "taken"; readonly jobId: string; readonly worker: string }
   | { readonly kind: "requeued"; readonly jobId: string }
   | { readonly kind: "done"; readonly jobId: string; readonly worker: string; readonly results: readonly WireResult[] }
   | { readonly kind: "failed"; readonly jobId: string; readonly worker: string; readonly message: string };

@@ -20,7 +20,7 @@ import {
   type SharedPart,
   versionedQueue,
 } from "./protocol.js";
-import { decode, encode, nodeFix } from "./wire.js";
+import { decode, encode, findUncloneable, nodeFix } from "./wire.js";
 
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {
@@ -142,7 +142,6 @@ export async function startWorker(options: WorkerOptions): Promise<HamiltonWorke
   const processJob = async (job: Job<JobData>): Promise<null> => {
     const data = job.data;
     const jobId = job.id!;
-    void reply(data.reply, { kind: "taken", jobId, worker: id }).catch(ignore);
     let run = running.get(data.runId);
     if (run === undefined) {
       run = { controller: new AbortController(), tasks: 0 };
@@ -158,8 +157,11 @@ export async function startWorker(options: WorkerOptions): Promise<HamiltonWorke
           const task: FanOutTask = { ...shared, taskId, index, item: decode(item) };
           try {
             const out = await driver.runTask(task, { signal: run.controller.signal, worker: id, attempt });
+            // Checked per output, so that a refusal names the node; encoded once.
             for (const [name, value] of Object.entries(out)) {
-              encode(value, `node "${name}" (task ${taskId})`, "back to the coordinator", nodeFix(name));
+              if (findUncloneable(value) !== undefined) {
+                encode(value, `node "${name}" (task ${taskId})`, "back to the coordinator", nodeFix(name));
+              }
             }
             return {
               ok: true as const,

@@ -228,6 +228,26 @@ describe("BullMQExecutor with a worker", () => {
     }
   });
 
+  it("a closed worker finishes the task it holds before its close() resolves", async () => {
+    const markers = await mkdtemp(join(tmpdir(), "bullmq-close-"));
+    process.env.BULLMQ_TEST_MARKERS = markers;
+    try {
+      // No other worker: a task given back instead of finished would fail the run with NO_WORKER.
+      await withSetup({ taskTimeoutMs: 2_000 }, async (dr, _executor, workers) => {
+        const running = dr.execute(["processedAll"], {
+          inputs: { items: [{ id: 7, mode: "slow" as const, ms: 300 }] },
+        });
+        await fileAppears(markers, (name) => name.startsWith("started-7-"));
+        await workers[0]!.close();
+        const { processedAll } = await running;
+        expect(processedAll.map((p) => p.id)).toEqual([7]);
+      });
+    } finally {
+      delete process.env.BULLMQ_TEST_MARKERS;
+      await rm(markers, { recursive: true, force: true });
+    }
+  });
+
   it("checks its options", () => {
     expect(() => new BullMQExecutor({ connection: connection(), queueName: "a:b" })).toThrow(/without ":"/);
     expect(() => new BullMQExecutor({ connection: connection(), queueName: "a", itemsPerJob: 0 })).toThrow(

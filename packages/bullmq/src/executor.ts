@@ -296,17 +296,29 @@ export class BullMQExecutor implements TaskExecutor {
   async #pickUpTimeout(entry: JobEntry): Promise<void> {
     if (!this.#jobs.has(entry.id)) return;
     const state = await entry.queue.getJobState(entry.id).catch(() => "unknown");
+    let orphaned = false;
     if (state === "active" || state === "completed") {
-      // Taken: its outcome is on its way (a worker that dies gives it back: "requeued").
-      entry.taken = true;
-      return;
+      // Taken: its outcome is on its way while its worker holds the lock (a worker that dies
+      // loses it; another worker's stall check gives the job back: "requeued"). Checked again
+      // later; a job whose lock has lapsed with no worker to take it back is orphaned.
+      const lock = await (await this.#connect()).publisher
+        .exists(`${entry.queue.qualifiedName}:${entry.id}:lock`)
+        .catch(() => 1);
+      if (state === "completed" || lock === 1 || !this.#jobs.has(entry.id)) {
+        entry.taken = true;
+        if (this.#jobs.has(entry.id)) this.#startTimer(entry);
+        return;
+      }
+      orphaned = true;
     }
+    if (!this.#jobs.has(entry.id)) return;
     await entry.queue.remove(entry.id).catch(() => 0);
     this.#forget(entry);
     const first = entry.tasks[0]!.task;
     const error = new BullMQError(
       "NO_WORKER",
       `No worker took task ${first.taskId} of run ${first.runId} within ${this.#taskTimeoutMs} ms (taskTimeoutMs): ` +
+        (orphaned ? "the worker that had taken it stopped, and no other worker took it back; " : "") +
         `no worker listens to queue "${entry.queue.name}" (queueName "${this.#queueName}", graph version ${first.graphVersion}). ` +
         `Start workers (startWorker) with the same queueName, dataflow code and config variants, or raise taskTimeoutMs ` +
         `(a worker's graph version is its startWorker(...).graphVersion: code built differently, or config that selects ` +

@@ -176,4 +176,37 @@ describe("BullMQExecutor with worker processes", () => {
     expect(record?.worker).toMatch(/:\d+$/);
     expect(record?.worker).not.toMatch(new RegExp(`:${doomed.pid}$`));
   });
+
+  it("fails the run with NO_WORKER when a killed worker's task has no other worker to go to", {
+    timeout: 60_000,
+  }, async () => {
+    const queueName = "orphan";
+    const markers = join(dir, "markers");
+    await import("node:fs/promises").then((fs) => fs.mkdir(markers));
+    const doomed = await worker({ LOCK_MS: "1000", STALL_MS: "500", QUEUE: queueName, BULLMQ_TEST_MARKERS: markers });
+    const executor = new BullMQExecutor({
+      connection: { host: "127.0.0.1", port: redis.port },
+      queueName,
+      taskTimeoutMs: 1_500,
+    });
+    const dr = new Builder()
+      .withModules(dataflow)
+      .withConfig({ greeting: "hi", factor: 2 })
+      .withTaskExecutor(executor)
+      .build();
+    try {
+      const running = dr.execute(["processedAll"], { inputs: { items: [{ id: 1, mode: "wait" }] } }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await fileAppears(markers, (name) => name === `started-1-${doomed.pid}`);
+      await doomed.kill();
+      const error = await running;
+      expect((error as Error).message).toContain(
+        "the worker that had taken it stopped, and no other worker took it back",
+      );
+    } finally {
+      await executor.close();
+    }
+  });
 });

@@ -54,7 +54,10 @@ export async function processed(
       throw new Error(`item ${item.id} saw the abort`);
     }
   }
-  if (item.mode === "slow") await new Promise((r) => setTimeout(r, item.ms ?? 10));
+  if (item.mode === "slow") {
+    mark(`started-${item.id}-${process.pid}`);
+    await new Promise((r) => setTimeout(r, item.ms ?? 10));
+  }
   return {
     id: item.id,
     text: client.greet(String(item.id)),

@@ -167,6 +167,14 @@ describe("BullMQExecutor with a worker", () => {
     });
   });
 
+  it("a task queued behind busy workers waits past taskTimeoutMs and runs", async () => {
+    await withSetup({ concurrency: 1, taskTimeoutMs: 200 }, async (dr) => {
+      const input = { items: [{ id: 0, mode: "slow" as const, ms: 700 }, { id: 1 }, { id: 2 }] };
+      const { processedAll } = await dr.execute(["processedAll"], { inputs: input });
+      expect(processedAll.map((p) => p.id)).toEqual([0, 1, 2]);
+    });
+  });
+
   it("fails within the connect timeout when Redis is unreachable", async () => {
     const port = await freePort();
     const executor = new BullMQExecutor({

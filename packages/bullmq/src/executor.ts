@@ -32,9 +32,10 @@ export interface BullMQExecutorOptions {
    */
   readonly queueName: string;
   /**
-   * Pick-up timeout: how long a queued (or re-queued) task may wait for a worker of its graph
-   * version to take it before the run fails with `NO_WORKER`, in ms. Default 60,000. It does not
-   * bound how long a task runs once taken.
+   * Pick-up timeout: how long a queued (or re-queued) task may wait, with no worker of its graph
+   * version connected, before the run fails with `NO_WORKER`, in ms. Default 60,000. While such
+   * workers are connected (busy with other tasks) a task waits on; it does not bound how long a
+   * task runs once taken.
    */
   readonly taskTimeoutMs?: number;
   /**
@@ -312,6 +313,13 @@ export class BullMQExecutor implements TaskExecutor {
       orphaned = true;
     }
     if (!this.#jobs.has(entry.id)) return;
+    // Workers of the version are there but busy (a long fan-out): it will be taken; wait on.
+    const workers = await entry.queue.getWorkersCount().catch(() => 0);
+    if (!this.#jobs.has(entry.id)) return;
+    if (workers > 0) {
+      this.#startTimer(entry);
+      return;
+    }
     await entry.queue.remove(entry.id).catch(() => 0);
     this.#forget(entry);
     const first = entry.tasks[0]!.task;

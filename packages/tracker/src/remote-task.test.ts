@@ -5,7 +5,9 @@ import { deserialize, serialize } from "node:v8";
 import { Builder, collect, parallelize } from "@hamilton-ts/core";
 import type { FanOutTask, TaskExecutor } from "@hamilton-ts/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FakeHamiltonUI } from "../test/hamilton-ui-server.js";
 import { FileSink } from "./file-sink.js";
+import { HamiltonUIClient } from "./hamilton-ui-client.js";
 import { readFileStore } from "./file-store.js";
 import { HamiltonTracker } from "./tracker.js";
 
@@ -62,5 +64,53 @@ describe("HamiltonTracker across a task executor", () => {
       ]),
     );
     expect(nodes).toHaveLength(8);
+  });
+});
+
+describe("HamiltonUIClient across a task executor", () => {
+  it("puts a worker's node runs into the coordinator's dag run", async () => {
+    const ui = new FakeHamiltonUI({ apiKey: "k", username: "me@example.com", projects: [1] });
+    await ui.start();
+    try {
+      const uiTracker = () =>
+        new HamiltonTracker({
+          projectId: 1,
+          username: "me@example.com",
+          dagName: "d",
+          sink: new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: "k", username: "me@example.com" }),
+          retryInitialDelayMs: 5,
+          retryMaxDelayMs: 20,
+        });
+      // The worker starts first and registers the DAG template; the coordinator's client reuses it.
+      const workerTracker = uiTracker();
+      const worker = new Builder().withModules(dataflow).withAdapters(workerTracker).build();
+      await workerTracker.flush();
+      const executor: TaskExecutor = {
+        async runTask(task, signal) {
+          const copy = deserialize(serialize(task)) as FanOutTask;
+          return worker.runTask(copy, { signal, worker: "w:1", attempt: 1 });
+        },
+      };
+      const coordinatorTracker = uiTracker();
+      const dr = new Builder()
+        .withModules(dataflow)
+        .withAdapters(coordinatorTracker)
+        .withTaskExecutor(executor)
+        .build();
+      expect(await dr.execute(["total"], { inputs: { urls: ["a", "bb"] } })).toEqual({ total: 6 });
+      // The worker's records may come first: its client sends them again until the run exists.
+      const [w, c] = await Promise.all([workerTracker.shutdown(), coordinatorTracker.shutdown()]);
+      expect([w.complete, c.complete]).toEqual([true, true]);
+      expect(ui.templates.size).toBe(1);
+      expect(ui.runs.size).toBe(1);
+      const [run] = [...ui.runs.values()];
+      expect(run!.status).toBe("SUCCESS");
+      const names = [...run!.nodes.keys()];
+      expect(names).toEqual(expect.arrayContaining(["total", "url"]));
+      expect(names.filter((n) => n.includes("page"))).toHaveLength(2);
+      expect(names.filter((n) => n.includes("words"))).toHaveLength(2);
+    } finally {
+      await ui.stop();
+    }
   });
 });

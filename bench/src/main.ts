@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { bullmqSuite } from "./bullmq.js";
 import { cacheSuite, fingerprintSuite } from "./cache.js";
 import { downSinkSuite } from "./down-sink.js";
 import { fanoutSuite } from "./fanout.js";
@@ -19,7 +20,7 @@ import { uiSuite } from "./ui.js";
 import { uiRenderTargets } from "./ui-render.js";
 
 /** Suites that print a section of their own, in this order. */
-const SECTION_SUITES: readonly SectionSuite[] = [uiSuite];
+const SECTION_SUITES: readonly SectionSuite[] = [uiSuite, bullmqSuite];
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));

@@ -10,6 +10,7 @@ import { Builder, HamiltonError, NodeExecutionError } from "@hamilton-ts/core";
 import { ATTR_RUN_ID, OpenTelemetryTracer } from "@hamilton-ts/opentelemetry";
 import { JsonLinesFileExporter } from "@hamilton-ts/otlp-file";
 import { FileSink, HamiltonTracker } from "@hamilton-ts/tracker";
+import { BullMQError, BullMQExecutor } from "@hamilton-ts/bullmq";
 import { SpanStatusCode, context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
@@ -171,6 +172,21 @@ check(
   exploded?.status === "FAILURE" && String(exploded.error?.message).includes("kaboom 1"),
   `node record "explode": ${JSON.stringify(exploded)}`,
 );
+
+// @hamilton-ts/bullmq loads (bullmq and ioredis resolved from the tarball's dependencies), checks
+// its options with a HamiltonError, and plugs into the Builder.
+try {
+  new BullMQExecutor({ connection: { host: "127.0.0.1", port: 6379 }, queueName: "a:b" });
+  check(false, "BullMQExecutor accepted a queue name with ':'");
+} catch (error) {
+  check(HamiltonError.isInstance(error) && error instanceof BullMQError, `BullMQExecutor's option error: ${error}`);
+}
+const bullmq = new BullMQExecutor({ connection: { host: "127.0.0.1", port: 6379 }, queueName: "consumer" });
+new Builder()
+  .withModules({ one: () => 1 })
+  .withTaskExecutor(bullmq)
+  .build();
+await bullmq.close();
 
 console.log(
   `consumer app: ok (results ${JSON.stringify(out)}; ${spans.length} spans, in memory and in OTLP JSON lines; ${records.length} FileSink records; tracker report ${JSON.stringify(report)})`,

@@ -8,6 +8,7 @@ import { startLocalOpenAI, type LocalOpenAI } from "@hamilton-ts/local-openai";
 import { OpenTelemetryTracer, type OpenTelemetryTracerOptions } from "@hamilton-ts/opentelemetry";
 import { JsonLinesFileExporter, OtlpFileError, type OtlpFileErrorCode } from "@hamilton-ts/otlp-file";
 import { FileSink, HamiltonTracker, type TrackerSink } from "@hamilton-ts/tracker";
+import { BullMQExecutor, type WorkerOptions } from "@hamilton-ts/bullmq";
 import { trace } from "@opentelemetry/api";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 
@@ -78,3 +79,16 @@ export async function main(): Promise<string> {
   await server.close();
   return `${s} ${n} ${String(wrong)} ${graph.nodes.length}`;
 }
+
+// @hamilton-ts/bullmq: the executor is a core TaskExecutor; worker options are typed.
+const executor = new BullMQExecutor({ connection: { host: "127.0.0.1", port: 6379 }, queueName: "docs" });
+new Builder().withModules(dataflow).withTaskExecutor(executor).build();
+const workerOptions: WorkerOptions = {
+  connection: { port: 6379 },
+  queueName: "docs",
+  modules: [dataflow],
+  concurrency: 5,
+};
+// @ts-expect-error concurrency is a number
+const badWorkerOptions: WorkerOptions = { ...workerOptions, concurrency: "5" };
+void badWorkerOptions;

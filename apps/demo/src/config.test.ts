@@ -67,6 +67,15 @@ describe("readConfig without any keys", () => {
     );
   });
 
+  it("reads DEMO_WORKERS as a number of worker processes; a value it cannot use is an error", () => {
+    expect(read({}).workers).toBeUndefined();
+    expect(read({ DEMO_WORKERS: "2" }).workers).toBe(2);
+    expect(() => read({ DEMO_WORKERS: "two" })).toThrow(
+      'DEMO_WORKERS is "two": set it to a number of worker processes from 1 to 16 (e.g. 2), or unset it to run in one process.',
+    );
+    expect(() => read({ DEMO_WORKERS: "0" })).toThrow(/DEMO_WORKERS is "0"/);
+  });
+
   it("reads the model from DEMO_MODEL", () => {
     expect(read({ DEMO_MODEL: "gpt-4.1" }).model).toBe("gpt-4.1");
   });

@@ -57,6 +57,11 @@ export interface DemoConfig {
    * default on; `off` runs every node).
    */
   readonly cache: boolean;
+  /**
+   * Worker processes for the fan-out (`DEMO_WORKERS`, e.g. 2): the follow-up answers run on them
+   * through BullMQ and a local redis-server; undefined runs everything in this process.
+   */
+  readonly workers: number | undefined;
 }
 
 /** An environment variable holds a value the demo cannot use. */
@@ -150,7 +155,24 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string): DemoConfig {
     cache = false;
     notes.push("DEMO_FAIL_LLM runs every node without the cache, so the failing LLM call is made.");
   }
-  return { outputDir, traces, llm, tracker, model: get("DEMO_MODEL") ?? DEFAULT_MODEL, recordContent, notes, cache };
+  const workersText = get("DEMO_WORKERS");
+  const workers = workersText === undefined ? undefined : Number(workersText);
+  if (workers !== undefined && (!Number.isSafeInteger(workers) || workers < 1 || workers > 16)) {
+    throw new DemoConfigError(
+      `DEMO_WORKERS is ${JSON.stringify(workersText)}: set it to a number of worker processes from 1 to 16 (e.g. 2), or unset it to run in one process.`,
+    );
+  }
+  return {
+    outputDir,
+    traces,
+    llm,
+    tracker,
+    model: get("DEMO_MODEL") ?? DEFAULT_MODEL,
+    recordContent,
+    notes,
+    cache,
+    workers,
+  };
 }
 
 /** The login name, for the local store's runs ("demo" when the system cannot say). */

@@ -47,11 +47,18 @@ process.on("SIGTERM", onSignal);
 
 const started = performance.now();
 let code: number;
+// DEMO_WORKERS: Redis and worker processes for the fan-out (see distributed.ts).
+const { startDistributed, DistributedSetupError } = await import("./distributed.js");
+let distributed: Awaited<ReturnType<typeof startDistributed>> | undefined;
 try {
-  code = await run({ config, telemetry, style, print, fail, signal: abort.signal });
+  if (config.workers !== undefined) distributed = await startDistributed(config.workers);
+  code = await run({ config, telemetry, style, print, fail, signal: abort.signal, distributed });
 } catch (error) {
-  fail(`The demo itself failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  code = 1;
+  if (error instanceof DistributedSetupError) fail(error.message);
+  else fail(`The demo itself failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  code = error instanceof DistributedSetupError ? 2 : 1;
+} finally {
+  await distributed?.stop();
 }
 if (interrupted) code = interrupted === "SIGINT" ? 130 : 143;
 print(style.dim(`\nDone in ${formatDuration(performance.now() - started)}, exit code ${code}.`));

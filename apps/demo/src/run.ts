@@ -8,6 +8,7 @@ import { Builder } from "@hamilton-ts/core";
 import { OpenTelemetryTracer } from "@hamilton-ts/opentelemetry";
 import type { DeliveryReport } from "@hamilton-ts/tracker";
 import type { DemoConfig } from "./config.js";
+import { type Distributed, spansFromFile } from "./distributed.js";
 import * as dataflow from "./dataflow.js";
 import { startLlm } from "./llm.js";
 import type { LlmEndpoint } from "./llm.js";
@@ -29,6 +30,8 @@ export interface RunContext {
   readonly fail: (message: string) => void;
   /** Aborts the run (Ctrl-C). */
   readonly signal: AbortSignal;
+  /** DEMO_WORKERS: the worker processes the fan-out runs on. */
+  readonly distributed?: Distributed | undefined;
 }
 
 /** The outputs the demo asks for. */
@@ -81,6 +84,7 @@ export async function run(ctx: RunContext): Promise<number> {
           ["LLM", llm.description],
           ["traces", traceDestination],
           ["tracker", trackerDestination],
+          ...(ctx.distributed ? [["fan-out", ctx.distributed.description] as [string, string]] : []),
         ],
         s,
       ),
@@ -102,12 +106,17 @@ export async function run(ctx: RunContext): Promise<number> {
     // DEMO_CACHE=off runs every node; else a second run answers from the cache. The client is
     // rebuilt each run (the local server's port changes): the LLM nodes' keys leave it out and
     // keep their prompt and model.
-    const dr = (
-      config.cache
-        ? builder.withCache({ dir: join(config.outputDir, ".cache"), nodes: { llmClient: "ignore" } })
-        : builder
-    ).build();
-    const inputs = { openaiBaseUrl: llm.baseURL, model: config.model };
+    const cached = config.cache
+      ? builder.withCache({ dir: join(config.outputDir, ".cache"), nodes: { llmClient: "ignore" } })
+      : builder;
+    // Distributed: the follow-up answers run on the workers. The LLM's address is config there, so
+    // that each worker builds its own llmClient (a client cannot cross processes; config travels).
+    const dr = ctx.distributed
+      ? cached.withConfig({ openaiBaseUrl: llm.baseURL }).withTaskExecutor(ctx.distributed.executor).build()
+      : cached.build();
+    const inputs: { openaiBaseUrl?: string; model: string } = ctx.distributed
+      ? { model: config.model }
+      : { openaiBaseUrl: llm.baseURL, model: config.model };
 
     print(
       heading(`Running ${FINAL_VARS.join(" and ")} ${s.dim(`(model ${config.model}; LLM nodes run concurrently)`)}`, s),
@@ -134,7 +143,22 @@ export async function run(ctx: RunContext): Promise<number> {
       );
     }
 
-    const spans = telemetry.spans().filter((span) => ids?.traceId === undefined || span.traceId === ids.traceId);
+    let spans = telemetry.spans().filter((span) => ids?.traceId === undefined || span.traceId === ids.traceId);
+    if (ctx.distributed && ids?.traceId !== undefined) {
+      // The workers flush their spans as they stop; with a file destination, read theirs back.
+      await ctx.distributed.stop();
+      if (config.traces.kind === "file") {
+        const own = new Set(spans.map((span) => span.spanId));
+        const theirs = (await spansFromFile(config.traces.path, ids.traceId)).filter((span) => !own.has(span.spanId));
+        spans = [...spans, ...theirs];
+        const pids = new Set(theirs.map((span) => span.attributes["process.pid"]).filter((pid) => pid !== undefined));
+        print(
+          s.dim(
+            `\n  one trace from ${pids.size + 1} processes: this one (pid ${process.pid}) and the workers (pid ${[...pids].join(", ")})`,
+          ),
+        );
+      }
+    }
     if (spans.length > 0) {
       print(heading(`The trace ${s.dim(`(${spans.length} spans: the run, its nodes, their LLM calls)`)}`, s));
       print(...indent(renderTraceTree(spans, s).join("\n"), "  "));

@@ -17,6 +17,7 @@ export interface DemoRun {
 
 /** Variables that would change the demo's mode: never inherited from the test's environment. */
 const MODE_VARIABLES = [
+  "DEMO_WORKERS",
   "TRACELOOP_API_KEY",
   "TRACELOOP_BASE_URL",
   "TRACELOOP_HEADERS",

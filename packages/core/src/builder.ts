@@ -4,6 +4,7 @@ import { Driver } from "./driver.js";
 import { GraphBuildError, HamiltonError, type BuildProblem } from "./errors.js";
 import { buildGraph } from "./graph.js";
 import { checkRecord } from "./request.js";
+import { checkTaskExecutor, type TaskExecutor } from "./task-executor.js";
 import type { CheckWiring, DepsOfModules, InputsOf, OutputsOf, Simplify } from "./types.js";
 
 const DEFAULT_GRACE_MS = 100;
@@ -20,6 +21,7 @@ interface BuilderState {
   readonly allowModuleOverrides: boolean;
   readonly onAdapterError: AdapterErrorHandler | undefined;
   readonly cache: CacheOptions | undefined;
+  readonly taskExecutor: TaskExecutor | undefined;
 }
 
 /** The state of `new Builder()`. */
@@ -33,6 +35,7 @@ const EMPTY_BUILDER: BuilderState = Object.freeze({
   allowModuleOverrides: false,
   onAdapterError: undefined,
   cache: undefined,
+  taskExecutor: undefined,
 });
 
 /**
@@ -177,6 +180,17 @@ export class Builder<N = {}, D = {}> {
     return this.#with({ cache: { ...checkCacheOptions(options) } });
   }
 
+  /**
+   * Runs each fan-out item's block (the per-item nodes between a `parallelize` node and its
+   * `collect` nodes) on a task executor instead of in this process — e.g. `BullMQExecutor` from
+   * `@hamilton-ts/bullmq`, whose workers run the same dataflow (`Driver.runTask`). The engine
+   * still owns collect order, the first-failure stop and abort. Without one, items run here (the
+   * fast path). See the README's "Task executors" section for the interface.
+   */
+  withTaskExecutor(executor: TaskExecutor): Builder<N, D> {
+    return this.#with({ taskExecutor: checkTaskExecutor(executor) });
+  }
+
   build(): Driver<Simplify<N>, Simplify<InputsOf<N, D>>> {
     const state = this.#state;
     const adapters = new AdapterSet(
@@ -204,6 +218,7 @@ export class Builder<N = {}, D = {}> {
         maxFanOutItems: state.maxFanOutItems,
       },
       state.cache,
+      state.taskExecutor,
     );
   }
 }

@@ -1,12 +1,21 @@
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { AdapterSet, GraphInfo, NodeInfo } from "@hamilton-ts/lifecycle";
 import type { Builder } from "./builder.js";
 import type { Graph } from "./graph.js";
 import { type CacheInspector, type CacheOptions, DriverCache } from "./cache.js";
-import { makePlan, type Plan } from "./plan.js";
+import { makePlan, makeTaskPlan, type Plan } from "./plan.js";
 import { checkFinalVars, checkRecord, checkSignal, inputsWithConfig, type AbortSignalLike } from "./request.js";
 import { abortError, Run, RunScope } from "./run.js";
 import { matchesTags, type TagFilter } from "./tags.js";
+import { HamiltonError } from "./errors.js";
+import {
+  type FanOutTask,
+  type RemoteSetup,
+  type RunTaskOptions,
+  type TaskExecutor,
+  workerComputed,
+} from "./task-executor.js";
 import type { Simplify } from "./types.js";
 import { checkFormat, renderExecution, renderGraph, type VisualizationFormat } from "./visualize.js";
 /** Options of {@link Driver.execute}. */
@@ -65,10 +74,13 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
   readonly #maxItems: number;
   readonly #plans = new Map<string, Plan>();
   readonly #cache: DriverCache | undefined;
+  readonly #remote: RemoteSetup | undefined;
 
   /** @internal Use {@link Builder.build}. */
-  constructor(graph: Graph, adapters: AdapterSet, limits: DriverLimits, cache?: CacheOptions) {
+  constructor(graph: Graph, adapters: AdapterSet, limits: DriverLimits, cache?: CacheOptions, executor?: TaskExecutor) {
     this.#graph = graph;
+    this.#remote =
+      executor === undefined ? undefined : { executor, adapters, graph, computedByWorker: workerComputed(graph) };
     this.#cache = cache === undefined ? undefined : new DriverCache(graph, cache);
     this.#adapters = adapters;
     this.#nodeAdapters = adapters.hasNodeHooks ? adapters : undefined;
@@ -127,6 +139,7 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
       scope.cache = cache;
       scope.cacheLog = [];
     }
+    scope.remote = this.#remote;
     const run = new Run(scope, {
       plan: prepared.plan,
       finalVars,
@@ -200,6 +213,98 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
         )
         .then(done, failed);
     });
+  }
+
+  /**
+   * Runs one fan-out task that a {@link TaskExecutor} took from another process (the worker side
+   * of `Builder.withTaskExecutor`), and resolves with the block's outputs (`task.outputs`).
+   *
+   * The task runs only when this driver's `graph.version` is the task's: else it rejects with
+   * `TASK_REFUSED` and runs nothing. Inputs are this driver's config overridden by the task's
+   * (the coordinator's config wins), the outer values the task carries and the item; outer nodes
+   * in `task.computedByWorker` are computed here. Node events carry the coordinator's run id and
+   * the task id; each adapter's `wrapRemoteTask` runs around the task with the run context its
+   * namesake exported. No graph events: the run belongs to the coordinator. The driver's cache is
+   * not used for tasks. Rejects like `execute` (`NODE_FAILED` naming the node and the task,
+   * `ABORTED` when `options.signal` fires).
+   */
+  runTask(task: FanOutTask, options: RunTaskOptions = {}): Promise<Record<string, unknown>> {
+    const graph = this.#graph;
+    if (task.graphVersion !== graph.info.version) {
+      return Promise.reject(
+        new HamiltonError(
+          "TASK_REFUSED",
+          `Task ${task.taskId} of run ${task.runId} was made for graph version ${task.graphVersion}, but this worker's graph ` +
+            `has version ${graph.info.version}: it runs only on a worker with the same dataflow code and config variants.`,
+        ),
+      );
+    }
+    let plan: Plan;
+    let inputs: Record<string, unknown>;
+    try {
+      inputs = { ...graph.config, ...task.config };
+      const overrideNames = [task.parallelizeName, ...Object.keys(task.outer)];
+      const provided = new Set<string>();
+      for (const key of Object.keys(inputs))
+        if (graph.byName.has(key) && !overrideNames.includes(key)) provided.add(key);
+      const key = JSON.stringify(["task", task.outputs, overrideNames, [...provided]]);
+      let cached = this.#plans.get(key);
+      if (cached === undefined) {
+        cached = makeTaskPlan(graph, task.outputs, overrideNames, provided);
+        if (this.#plans.size >= PLAN_CACHE_SIZE) this.#plans.clear();
+        this.#plans.set(key, cached);
+      }
+      plan = cached;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(abortError(signal.reason));
+    const scope = new RunScope(task.runId, this.#nodeAdapters, this.#maxConcurrency, this.#graceMs, this.#maxItems);
+    const onAbort = (): void => scope.stop(abortError(signal!.reason));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const work = (): Promise<Record<string, unknown>> => {
+      const run = new Run(scope, {
+        plan,
+        finalVars: task.outputs,
+        inputs,
+        overrides: { ...task.outer, [task.parallelizeName]: task.item },
+        taskId: task.taskId,
+        cacheVersions: undefined,
+      });
+      let out: Record<string, unknown> | Promise<Record<string, unknown>>;
+      try {
+        out = run.start();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (!(out instanceof Promise)) return Promise.resolve(out);
+      const pending = out;
+      return new Promise((resolve, reject) => {
+        pending.then(resolve, reject);
+        scope.onGiveUp = () => setImmediate(() => reject(scope.stopError));
+      });
+    };
+    const remoteInit = {
+      runId: task.runId,
+      taskId: task.taskId,
+      graph: graph.info,
+      worker: options.worker ?? `${hostname()}:${process.pid}`,
+      attempt: options.attempt ?? 1,
+    };
+    return this.#adapters.runRemoteTask(remoteInit, task.runContexts, work).then(
+      (value) => {
+        scope.executeSettled();
+        signal?.removeEventListener("abort", onAbort);
+        if (scope.stopped) throw scope.stopError;
+        return value;
+      },
+      (error: unknown) => {
+        scope.executeSettled();
+        signal?.removeEventListener("abort", onAbort);
+        throw scope.stopped ? scope.stopError : error;
+      },
+    );
   }
 
   /** Throws what {@link execute} would throw before running anything; runs nothing. */

@@ -19,6 +19,9 @@
  * - `TOO_MANY_ITEMS`: a `parallelize` node produced more items than `withMaxFanOutItems` allows.
  * - `INVALID_ARGUMENT`: an API was called with a value of the wrong kind.
  * - `DATA_VALIDATION`: a node's result failed a `checkOutput` of importance `fail`.
+ * - `TASK_REFUSED`: `Driver.runTask` was given a task made for another graph version.
+ * - `TASK_FAILED`: a task executor (`Builder.withTaskExecutor`) could not run a fan-out task: a
+ *   value that cannot cross processes, no worker took it in time, its queue is unreachable.
  */
 export type HamiltonErrorCode =
   | "INVALID_NODE"
@@ -36,7 +39,9 @@ export type HamiltonErrorCode =
   | "ABANDONED"
   | "TOO_MANY_ITEMS"
   | "INVALID_ARGUMENT"
-  | "DATA_VALIDATION";
+  | "DATA_VALIDATION"
+  | "TASK_REFUSED"
+  | "TASK_FAILED";
 
 const MARKER = Symbol.for("hamilton-ts.error");
 

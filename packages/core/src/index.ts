@@ -37,6 +37,7 @@ export type { CacheStore } from "./cache-store.js";
 export { fingerprint, isFingerprint } from "./fingerprint.js";
 export type { Unfingerprintable } from "./fingerprint.js";
 export { subdag } from "./subdag.js";
+export type { FanOutTask, RunTaskOptions, TaskExecutor } from "./task-executor.js";
 export type { SubdagOptions } from "./subdag.js";
 export {
   GraphBuildError,
@@ -71,4 +72,6 @@ export type {
   NodeExecutionResultEvent,
   GraphExecutionEvent,
   GraphExecutionResultEvent,
+  RemoteTaskEvent,
+  RunContextEvent,
 } from "@hamilton-ts/lifecycle";

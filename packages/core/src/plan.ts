@@ -1,4 +1,4 @@
-import { MissingInputsError, suggest, type MissingInput } from "./errors.js";
+import { HamiltonError, MissingInputsError, suggest, type MissingInput } from "./errors.js";
 import type { Graph, GraphNode } from "./graph.js";
 import { checkRequest } from "./request.js";
 
@@ -93,6 +93,26 @@ export function makePlan(
 ): Plan {
   checkRequest(graph, finalVars, overrideNames, inputNames);
   return plan(graph, finalVars, overrideNames, inputNames);
+}
+
+/**
+ * The plan of a fan-out task's block on a worker (`Driver.runTask`): like the engine's own item
+ * plans, per-item nodes may be requested and overridden. Names must be nodes of the graph.
+ */
+export function makeTaskPlan(
+  graph: Graph,
+  outputs: readonly string[],
+  overrideNames: readonly string[],
+  inputNames: ReadonlySet<string>,
+): Plan {
+  const unknown = [...outputs, ...overrideNames].filter((n) => !graph.byName.has(n));
+  if (unknown.length > 0) {
+    throw new HamiltonError(
+      "TASK_REFUSED",
+      `The task names ${unknown.map((n) => `"${n}"`).join(", ")}, which this worker's graph does not have.`,
+    );
+  }
+  return plan(graph, outputs, overrideNames, inputNames);
 }
 
 function plan(

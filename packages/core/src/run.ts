@@ -6,6 +6,7 @@ import type { NodeContext } from "./modifiers.js";
 import { PER_ITEM, type FanOutPlan, type Plan } from "./plan.js";
 import { EMPTY } from "./empty-record.js";
 import { type CacheDecision, type CacheLogEntry, type DriverCache, RunCache } from "./cache.js";
+import type { FanOutTask, RemoteSetup } from "./task-executor.js";
 
 /** The error a run rejects with when its signal fires. */
 export function abortError(reason: unknown): HamiltonError {
@@ -110,6 +111,8 @@ export class RunScope {
   cache: DriverCache | undefined = undefined;
   /** The cache outcomes of this execute's node runs, item runs included (with {@link cache}). */
   cacheLog: CacheLogEntry[] | undefined = undefined;
+  /** The driver's task executor (`Builder.withTaskExecutor`): fan-out items run there. */
+  remote: RemoteSetup | undefined = undefined;
   /**
    * Runs waiting for a slot, first come first served: an array read from a head index, so that a
    * freed slot costs O(1) however many runs wait (a fan-out under a limit stays linear).
@@ -606,6 +609,8 @@ export class Run {
     }
     const shared: Record<string, unknown> = {};
     for (const [name, slot] of fanOut.outer) shared[name] = this.#values[slot];
+    const remote = this.#scope.remote;
+    if (remote !== undefined) return this.#runRemote(remote, fanOut, items, shared);
     // With a cache, the outer values' data versions are the enclosing run's, computed once.
     const cache = this.#cache;
     let versions: Map<string, string | undefined> | undefined;
@@ -635,6 +640,64 @@ export class Run {
     for (const s of settled) if (s.status === "rejected") failure ??= { error: s.reason };
     if (failure !== undefined) throw failure.error;
     if (this.#scope.stopped) throw this.#scope.stopError;
+    return settled.map((s) => (s as PromiseFulfilledResult<Record<string, unknown>>).value);
+  }
+
+  /**
+   * The item runs of a fan-out on a task executor: one task per item. The first failure stops the
+   * run (the other tasks see the signal); collect order is the items' order.
+   */
+  async #runRemote(
+    remote: RemoteSetup,
+    fanOut: FanOutPlan,
+    items: readonly unknown[],
+    shared: Record<string, unknown>,
+  ): Promise<Record<string, unknown>[]> {
+    const scope = this.#scope;
+    const { plan } = this.#init;
+    const outer: Record<string, unknown> = {};
+    const computedByWorker: string[] = [];
+    for (const [name, slot] of fanOut.outer) {
+      // A value the caller gave (input or override) travels; a client a worker can build does not.
+      const given = plan.given.some((g) => g.slot === slot);
+      if (!given && remote.computedByWorker.has(name)) computedByWorker.push(name);
+      else outer[name] = shared[name];
+    }
+    const runContexts = remote.adapters.exportRunContexts({ runId: scope.runId, graph: remote.graph.info });
+    const base = {
+      runId: scope.runId,
+      graphVersion: remote.graph.info.version,
+      parallelizeName: fanOut.parallelizeName,
+      nodes: [...computedByWorker, ...fanOut.plan.executionPath],
+      outputs: fanOut.outputs,
+      outer,
+      computedByWorker,
+      config: remote.graph.config,
+      runContexts,
+    };
+    const signal = scope.signal;
+    const runs: Promise<Readonly<Record<string, unknown>>>[] = [];
+    const failed = (taskId: string) => (error: unknown) => {
+      if (!scope.stopped) {
+        scope.stop(
+          HamiltonError.isInstance(error) ? error : new NodeExecutionError(fanOut.parallelizeName, error, taskId),
+        );
+      }
+      throw error;
+    };
+    for (let i = 0; i < items.length && !scope.stopped; i++) {
+      const taskId = `${fanOut.parallelizeName}[${i}]`;
+      const task: FanOutTask = { ...base, taskId, index: i, item: items[i] };
+      let out: Promise<Readonly<Record<string, unknown>>>;
+      try {
+        out = remote.executor.runTask(task, signal);
+      } catch (error) {
+        out = Promise.reject(error);
+      }
+      runs.push(Promise.resolve(out).then(undefined, failed(taskId)));
+    }
+    const settled = await Promise.allSettled(runs);
+    if (scope.stopped) throw scope.stopError;
     return settled.map((s) => (s as PromiseFulfilledResult<Record<string, unknown>>).value);
   }
 }

@@ -10,6 +10,8 @@ import type {
   SharedAttributes,
   NodeExecutionEvent,
   NodeExecutionResultEvent,
+  RemoteTaskEvent,
+  RunContextEvent,
   NodeInfo,
   ObserverHookName,
 } from "./types.js";
@@ -49,6 +51,9 @@ export type HookBound = <T>(promise: Promise<T>, inside?: () => Promise<unknown>
 
 /** What the engine knows when a graph run starts; see {@link GraphExecutionEvent}. */
 export type GraphRunInit = Omit<GraphExecutionEvent, "attributes">;
+
+/** What a worker knows when a remote task starts; see {@link RemoteTaskEvent}. */
+export type RemoteTaskInit = Omit<RemoteTaskEvent, "runContext">;
 
 /** What the engine knows when a node run starts; see {@link NodeExecutionEvent}. */
 export interface NodeRunInit {
@@ -415,5 +420,51 @@ export class AdapterSet {
       promiseOf(() => adapter.wrapGraphExecution!(event, next)),
       () => inside,
     );
+  }
+
+  /**
+   * Distributed runs, coordinator side: each adapter's `exportRunContext`, keyed by adapter name
+   * (adapters that export nothing are left out). An adapter that throws is reported through
+   * `onAdapterError` (hook `exportRunContext`) and left out.
+   */
+  exportRunContexts(event: RunContextEvent): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [index, adapter] of this.adapters.entries()) {
+      if (typeof adapter.exportRunContext !== "function") continue;
+      try {
+        const value = adapter.exportRunContext(event);
+        if (value !== undefined) out[adapterName(adapter, index)] = value;
+      } catch (error) {
+        this.#report(error, { adapter, index }, "exportRunContext");
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Distributed runs, worker side: runs `work` (one task of a coordinator's run) inside every
+   * adapter's `wrapRemoteTask`, first adapter outermost, each given the run context its namesake
+   * exported on the coordinator (`contexts`, from {@link exportRunContexts}).
+   */
+  runRemoteTask<T>(
+    init: RemoteTaskInit,
+    contexts: Readonly<Record<string, unknown>>,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const wrappers: Array<{ adapter: LifecycleAdapter; index: number }> = [];
+    for (const [index, adapter] of this.adapters.entries()) {
+      if (typeof adapter.wrapRemoteTask === "function") wrappers.push({ adapter, index });
+    }
+    const at = (i: number): Promise<T> => {
+      if (i === wrappers.length) return promiseOf(work);
+      const { adapter, index } = wrappers[i]!;
+      const name = adapterName(adapter, index);
+      const event: RemoteTaskEvent = {
+        ...init,
+        runContext: Object.hasOwn(contexts, name) ? contexts[name] : undefined,
+      };
+      return promiseOf(() => adapter.wrapRemoteTask!(event, () => at(i + 1)) as Promise<T>);
+    };
+    return at(0);
   }
 }

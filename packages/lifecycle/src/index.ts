@@ -20,6 +20,8 @@ export type {
   NodeKind,
   NodeValidationEvent,
   ObserverHookName,
+  RemoteTaskEvent,
+  RunContextEvent,
   SharedAttributes,
   TagValue,
 } from "./types.js";
@@ -27,4 +29,4 @@ export { AdapterSet, adapterName } from "./adapter-set.js";
 export { SHARED_SPAN_ID, SHARED_TRACE_ID } from "./shared-attributes.js";
 export { isSecretKey, REDACTED, redactHead, redactText } from "./redact.js";
 export { cutWarning, MAX_NODE_WARNINGS, MAX_WARNING_LENGTH } from "./warning-limits.js";
-export type { AdapterSetOptions, GraphRunInit, NodeRunInit, ValidationProblem } from "./adapter-set.js";
+export type { AdapterSetOptions, GraphRunInit, NodeRunInit, RemoteTaskInit, ValidationProblem } from "./adapter-set.js";

@@ -164,6 +164,33 @@ export interface NodeExecutionResultEvent extends NodeExecutionEvent {
   readonly warningsDropped?: number;
 }
 
+/** Payload of `exportRunContext`: the run (on the coordinator) whose work is about to leave the process. */
+export interface RunContextEvent {
+  readonly runId: string;
+  readonly graph: GraphInfo;
+}
+
+/**
+ * Payload of `wrapRemoteTask`: one task of a run (a fan-out item's block) that runs in this
+ * process (a worker) on behalf of a run that another process (the coordinator) started.
+ */
+export interface RemoteTaskEvent {
+  /** The coordinator's run id: the node events of this task carry it too. */
+  readonly runId: string;
+  /** The fan-out task, e.g. `urls[3]`. */
+  readonly taskId: string;
+  readonly graph: GraphInfo;
+  /**
+   * What this adapter's `exportRunContext` returned on the coordinator (matched by adapter name:
+   * its `name` property, else its class name), or undefined when it returned nothing.
+   */
+  readonly runContext: unknown;
+  /** Which process runs the task: `<host>:<pid>`. */
+  readonly worker: string;
+  /** 1 for the task's first delivery; a task re-run after its worker died counts up. */
+  readonly attempt: number;
+}
+
 /**
  * A lifecycle adapter: implement any subset of these methods.
  *
@@ -225,10 +252,28 @@ export interface LifecycleAdapter {
    * ```
    */
   aroundNodeExecution?(event: NodeExecutionEvent, next: () => unknown): unknown;
+  /**
+   * Distributed runs, coordinator side: returns a small JSON-serialisable "run context" that a
+   * task executor ships with every task of this run (the OpenTelemetry propagator idea, for
+   * adapters): a tracer exports the run span's trace context, a tracker what it needs to attach
+   * node runs to the run. Called inside the run (within `wrapGraphExecution`), once per fan-out
+   * sent to a task executor. Return undefined to ship nothing. An error is reported through
+   * `onAdapterError` and ships nothing.
+   */
+  exportRunContext?(event: RunContextEvent): unknown;
+  /**
+   * Distributed runs, worker side: runs one task of a coordinator's run; call `next()` exactly
+   * once and return its outcome. `event.runContext` is what this adapter exported on the
+   * coordinator. A tracer makes the remote run span the parent of the task's node spans here, a
+   * tracker attaches the task's node runs to the coordinator's run. The node events of the task
+   * follow inside `next()`, as in any run (no graph events on a worker).
+   */
+  wrapRemoteTask?(event: RemoteTaskEvent, next: () => Promise<unknown>): Promise<unknown>;
 }
 
 /** The hooks an observer error can come from. */
 export type ObserverHookName =
+  | "exportRunContext"
   | "afterGraphConstruction"
   | "beforeGraphExecution"
   | "afterGraphExecution"

@@ -66,3 +66,12 @@ export const ATTR_TRACELOOP_ENTITY_OUTPUT = "traceloop.entity.output";
 // The keys the tracer leaves its ids under are defined with the lifecycle API, where every
 // adapter reads them; re-exported here for the tracer's users.
 export { SHARED_SPAN_ID, SHARED_TRACE_ID } from "@hamilton-ts/lifecycle";
+
+/** On a node span made on a worker (a distributed run): the worker process, `<host>:<pid>`. */
+export const ATTR_WORKER = "hamilton.worker";
+
+/** On a node span made on a worker: the worker's host name (OpenTelemetry semconv). */
+export const ATTR_HOST_NAME = "host.name";
+
+/** On a node span made on a worker: the worker's process id (OpenTelemetry semconv). */
+export const ATTR_PROCESS_PID = "process.pid";

@@ -1,10 +1,12 @@
-import { INVALID_TRACEID, SpanStatusCode, context, diag, trace } from "@opentelemetry/api";
+import { INVALID_TRACEID, ROOT_CONTEXT, SpanStatusCode, context, diag, propagation, trace } from "@opentelemetry/api";
 import type { Attributes, Context, Exception, Span, Tracer } from "@opentelemetry/api";
 import { MAX_NODE_WARNINGS } from "@hamilton-ts/lifecycle";
 import { describeError, isThenable, redactAndCut, typeName, WarnOnce } from "@hamilton-ts/lifecycle/internal";
 import type {
   GraphExecutionEvent,
   LifecycleAdapter,
+  RemoteTaskEvent,
+  RunContextEvent,
   NodeExecutionEvent,
   NodeExecutionResultEvent,
 } from "@hamilton-ts/lifecycle";
@@ -17,6 +19,9 @@ import {
   ATTR_TRACELOOP_ENTITY_OUTPUT,
   ATTR_WARNING_MESSAGE,
   ATTR_WARNINGS_DROPPED,
+  ATTR_HOST_NAME,
+  ATTR_PROCESS_PID,
+  ATTR_WORKER,
   ERROR_TYPE_OTHER,
   EVENT_WARNING,
   SHARED_SPAN_ID,
@@ -173,7 +178,16 @@ function endQuietly(span: Span): void {
 }
 
 /** The hooks the tracer reports its own failures from. */
-type TracerHook = "wrapGraphExecution" | "aroundNodeExecution";
+type TracerHook = "wrapGraphExecution" | "aroundNodeExecution" | "exportRunContext" | "wrapRemoteTask";
+
+/** A coordinator's run whose tasks run in this process (a worker): the remote run span's context. */
+interface RemoteRun {
+  readonly context: Context;
+  /** Node span attributes saying which worker made the span. */
+  readonly attributes: Attributes;
+  /** Tasks of the run in progress here. */
+  tasks: number;
+}
 
 /** Leaves the span's ids in an event's shared attributes, for other adapters (the tracker). */
 function shareIds(span: Span, attributes: Record<string, unknown>): void {
@@ -219,6 +233,8 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
   readonly #workflowSpanAttributes: Attributes;
   /** The context of each run in progress, by run id: the parent of its node spans. */
   readonly #runs = new Map<string, Context>();
+  /** Runs of other processes with tasks in progress here (a worker), by run id. */
+  readonly #remoteRuns = new Map<string, RemoteRun>();
   /** The tracer's own failures, warned about once per hook. */
   readonly #warnings = new WarnOnce();
 
@@ -316,6 +332,68 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
   }
 
   /**
+   * Distributed runs, coordinator side: the run span's W3C trace context (`traceparent`,
+   * `tracestate`), injected with the OpenTelemetry propagation API, for a task executor to ship
+   * with each task. Undefined when the run is not traced here, or when no propagator is
+   * registered (`NodeTracerProvider.register()` registers one): then a warning says the trace
+   * will split.
+   */
+  exportRunContext(event: RunContextEvent): Record<string, string> | undefined {
+    const runContext = this.#runs.get(event.runId);
+    if (runContext === undefined) return undefined;
+    const carrier: Record<string, string> = {};
+    propagation.inject(runContext, carrier);
+    if (Object.keys(carrier).length === 0) {
+      this.#warnings.warn(
+        "no-propagator",
+        () =>
+          "[hamilton-ts] OpenTelemetryTracer: no OpenTelemetry propagator is registered, so the trace context of a run " +
+          "cannot travel with its tasks and the workers' spans start traces of their own. Register one " +
+          "(NodeTracerProvider.register() does, or propagation.setGlobalPropagator(new W3CTraceContextPropagator())).",
+      );
+      return undefined;
+    }
+    return carrier;
+  }
+
+  /**
+   * Distributed runs, worker side: the task's node spans become children of the coordinator's
+   * run span (extracted from the task's run context with the propagation API) and say which
+   * worker made them (`hamilton.worker`, `host.name`, `process.pid`).
+   */
+  async wrapRemoteTask(event: RemoteTaskEvent, next: () => Promise<unknown>): Promise<unknown> {
+    let run: RemoteRun | undefined;
+    try {
+      const carrier = event.runContext;
+      if (carrier !== null && typeof carrier === "object") {
+        run = this.#remoteRuns.get(event.runId);
+        if (run === undefined) {
+          const at = event.worker.lastIndexOf(":");
+          const pid = Number(event.worker.slice(at + 1));
+          run = {
+            context: propagation.extract(ROOT_CONTEXT, carrier),
+            attributes: {
+              [ATTR_WORKER]: event.worker,
+              [ATTR_HOST_NAME]: at === -1 ? event.worker : event.worker.slice(0, at),
+              ...(Number.isInteger(pid) ? { [ATTR_PROCESS_PID]: pid } : {}),
+            },
+            tasks: 0,
+          };
+          this.#remoteRuns.set(event.runId, run);
+        }
+        run.tasks++;
+      }
+    } catch (error) {
+      this.#report(error, "wrapRemoteTask");
+    }
+    try {
+      return await next();
+    } finally {
+      if (run !== undefined && --run.tasks === 0) this.#remoteRuns.delete(event.runId);
+    }
+  }
+
+  /**
    * Runs one node inside its node span, a child of the run span. The span is made current for
    * the node's work and ended when the work settles; a synchronous node stays synchronous (no
    * promise per node: the engine calls this form of the wrap hook).
@@ -330,7 +408,12 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
     let nodeContext: Context;
     try {
       const node = event.node;
-      const parent = this.#runs.get(event.runId) ?? context.active();
+      let parent = this.#runs.get(event.runId);
+      let remote: RemoteRun | undefined;
+      if (parent === undefined) {
+        remote = this.#remoteRuns.size === 0 ? undefined : this.#remoteRuns.get(event.runId);
+        parent = remote?.context ?? context.active();
+      }
       const taskId = event.taskId;
       span = this.#tracer.startSpan(taskId === undefined ? node.name : `${node.name} ${taskId}`, undefined, parent);
       // Set after the start, not as start options: the SDK validates start attributes three
@@ -338,6 +421,7 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
       span.setAttributes(this.#nodeSpanAttributes.get(node));
       shareIds(span, event.attributes);
       if (taskId !== undefined) span.setAttribute(ATTR_NODE_TASK_ID, taskId);
+      if (remote !== undefined) span.setAttributes(remote.attributes);
       const cached = event.cache;
       if (cached !== undefined) span.setAttribute(ATTR_NODE_CACHE, cached);
       if (this.#recordInputs)

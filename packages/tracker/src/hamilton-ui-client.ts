@@ -317,7 +317,11 @@ export class HamiltonUIClient implements TrackerSink {
       }
     }
     for (const [runId, nodes] of bulks) {
-      const run = this.#runs.get(runId);
+      let run = this.#runs.get(runId);
+      // A worker's node runs (a distributed run): the run is another process's; find its dag run.
+      if (run === undefined && nodes.some((n) => n.worker !== undefined)) {
+        run = await this.#attachRemoteRun(projectId, runId, signal);
+      }
       if (run === undefined) this.#orphans(runId, nodes);
       else await this.#sendBulk(run, nodes, signal);
     }
@@ -334,6 +338,56 @@ export class HamiltonUIClient implements TrackerSink {
         { retryable: false, status: last.status, setAside: records.filter((record) => refused.has(record)) },
       );
     }
+  }
+
+  /**
+   * The dag run another process (a distributed run's coordinator) created for `runId`, found by
+   * its `hamilton_ts_run_id` tag under the templates this client registered for the project (a
+   * worker registers its graph's template, which the coordinator's client finds and reuses when
+   * it registers later). Not there yet (the coordinator's client has not created it): a retryable
+   * error, so the records are sent again later.
+   */
+  async #attachRemoteRun(projectId: ProjectId, runId: string, signal: AbortSignal | undefined): Promise<RunState> {
+    const prefix = `${String(projectId)}\0`;
+    // The coordinator creates the run as its own batch goes out: look a few times before giving
+    // the batch back to the queue's retry (which would warn).
+    for (let look = 0, waitMs = 50; look < 6 && signal?.aborted !== true; look++, waitMs *= 2) {
+      if (look > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      const found = await this.#findRemoteRun(prefix, runId, signal);
+      if (found !== undefined) return found;
+    }
+    throw new TrackerError(
+      "UNKNOWN_RUN",
+      `HamiltonUIClient: node records of run ${runId}, run by this worker for another process, arrived before that ` +
+        `process created the run in the Hamilton UI under this worker's DAG template: they are sent again later. ` +
+        `If this persists, the coordinator tracks another project or registered its template at the same moment as the worker.`,
+      { retryable: true },
+    );
+  }
+
+  async #findRemoteRun(prefix: string, runId: string, signal: AbortSignal | undefined): Promise<RunState | undefined> {
+    for (const [key, template] of this.#templates) {
+      if (!key.startsWith(prefix)) continue;
+      const dagRunId = (await this.#findRuns(template.id, runId, signal)).at(0);
+      if (dagRunId === undefined) continue;
+      const state: RunState = {
+        runId,
+        dagRunId,
+        template,
+        stored: new Set(),
+        uncertain: new Set(),
+        failures: new Map(),
+        setAside: new Set(),
+        sentBytes: 0,
+        lostCreate: false,
+        // Ended by its coordinator, never by this client.
+        ended: true,
+      };
+      this.#runs.set(runId, state);
+      if (this.#runs.size > MAX_REMEMBERED_RUNS) this.#runs.delete(this.#runs.keys().next().value!);
+      return state;
+    }
+    return undefined;
   }
 
   /** Nothing to release (fetch pools its own connections). */

@@ -6,7 +6,7 @@
  * default) or a Hamilton UI ({@link HamiltonUIClient}).
  */
 export { HamiltonTracker } from "./tracker.js";
-export type { FlushOptions, ShutdownOptions } from "./tracker.js";
+export type { FlushOptions, ShutdownOptions, TrackerRunContext } from "./tracker.js";
 export type { HamiltonTrackerOptions, ResolvedTrackerOptions, TrackerErrorContext } from "./options.js";
 export type { DeliveryReport, DeliveryStats } from "./delivery-queue.js";
 export { FileSink } from "./file-sink.js";

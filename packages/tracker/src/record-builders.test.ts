@@ -24,8 +24,9 @@ describe("record builders", () => {
       undefined,
       undefined,
       undefined,
+      undefined,
     );
-    const done = nodeRunRecord(event, "SUCCESS", 1, 3, 2, { kind: "disabled" }, undefined, ["w"], 1);
+    const done = nodeRunRecord(event, "SUCCESS", 1, 3, 2, { kind: "disabled" }, undefined, ["w"], 1, undefined);
     expect(Object.keys(running)).toEqual(Object.keys(done));
     expect(done).toEqual({
       type: "node_run",

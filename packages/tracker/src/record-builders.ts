@@ -25,6 +25,7 @@ export function nodeRunRecord(
   error: ErrorInfo | undefined,
   warnings: readonly string[] | undefined,
   warningsDropped: number | undefined,
+  remote: RemoteTask | undefined,
 ): NodeRunRecord {
   const attributes = event.attributes;
   return {
@@ -44,7 +45,15 @@ export function nodeRunRecord(
     traceId: stringOrUndefined(attributes[SHARED_TRACE_ID]),
     spanId: stringOrUndefined(attributes[SHARED_SPAN_ID]),
     cache: event.cache,
+    worker: remote?.worker,
+    taskAttempt: remote?.attempt,
   };
+}
+
+/** A task of another process's run running here (a worker): what its node run records say. */
+export interface RemoteTask {
+  readonly worker: string;
+  readonly attempt: number;
 }
 
 /** A run's record, from its fields (in any order, e.g. a started record spread with its end). */

@@ -216,6 +216,16 @@ export interface NodeRunRecord {
    * undefined when the driver has no cache (`Builder.withCache`).
    */
   readonly cache?: CacheOutcome | undefined;
+  /**
+   * Distributed runs (`Builder.withTaskExecutor`): the worker process that ran this node run,
+   * `<host>:<pid>`; undefined for node runs in the run's own process.
+   */
+  readonly worker?: string | undefined;
+  /**
+   * Distributed runs: the delivery of the task this node run belongs to (1 first; a task re-run
+   * after its worker died counts up); undefined for node runs in the run's own process.
+   */
+  readonly taskAttempt?: number | undefined;
 }
 
 /** Anything the tracker hands to a sink. */

@@ -1,4 +1,6 @@
 import type {
+  RemoteTaskEvent,
+  RunContextEvent,
   GraphConstructionEvent,
   GraphExecutionEvent,
   GraphExecutionResultEvent,
@@ -19,8 +21,8 @@ import {
   type ResolvedTrackerOptions,
   type TrackerErrorContext,
 } from "./options.js";
-import type { ErrorInfo, RunRecord, TrackerSink, ValueSummary } from "./records.js";
-import { endedRunRecord, nodeRunRecord, runRecord } from "./record-builders.js";
+import type { ErrorInfo, ProjectId, RunRecord, TrackerSink, ValueSummary } from "./records.js";
+import { endedRunRecord, nodeRunRecord, type RemoteTask, runRecord } from "./record-builders.js";
 import { NODE_RECORD_BYTES, type SizeMeter } from "./record-size.js";
 import { errorInfo, summarizeMetered, summarizeRecord } from "./summarize.js";
 import { buildTemplate } from "./template.js";
@@ -38,6 +40,13 @@ export interface ShutdownOptions {
    * Default: 10,000 ms.
    */
   readonly timeoutMs?: number;
+}
+
+/** What the tracker ships with a distributed run's tasks (`exportRunContext`). */
+export interface TrackerRunContext {
+  readonly projectId: ProjectId;
+  readonly graphVersion: string;
+  readonly dagName: string;
 }
 
 interface GraphIds {
@@ -80,6 +89,8 @@ export class HamiltonTracker implements LifecycleAdapter {
   readonly #warnings = new WarnOnce();
   readonly #versions = new Map<string, GraphIds>();
   readonly #runs = new Map<string, RunRecord>();
+  /** Tasks of other processes' runs in progress here (a worker), by run id and task id. */
+  readonly #remoteTasks = new Map<string, RemoteTask>();
   /** Reused by the node hooks to measure a summary while it is built. */
   readonly #meter: SizeMeter = { bytes: 0 };
   #closed = false;
@@ -169,7 +180,18 @@ export class HamiltonTracker implements LifecycleAdapter {
     if (this.#closed) return;
     try {
       this.#queue.push(
-        nodeRunRecord(event, "RUNNING", Date.now(), undefined, undefined, undefined, undefined, undefined, undefined),
+        nodeRunRecord(
+          event,
+          "RUNNING",
+          Date.now(),
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          this.#remoteTask(event),
+        ),
         NODE_RECORD_BYTES,
       );
     } catch (error) {
@@ -215,6 +237,7 @@ export class HamiltonTracker implements LifecycleAdapter {
           error,
           kept,
           dropped > 0 ? dropped : undefined,
+          this.#remoteTask(event),
         ),
         meter.bytes,
       );
@@ -228,6 +251,46 @@ export class HamiltonTracker implements LifecycleAdapter {
    * or after `timeoutMs`. Never rejects for a delivery problem (the report says what is still
    * undelivered); rejects with `INVALID_OPTION` for a `timeoutMs` that is not 0 to 2³¹ − 1 ms.
    */
+  /**
+   * Distributed runs, coordinator side: what a worker's tracker needs to put its node runs in
+   * this run (the project, the graph version, the DAG's name), shipped with every task.
+   */
+  exportRunContext(event: RunContextEvent): TrackerRunContext | undefined {
+    if (this.#closed || !this.#runs.has(event.runId)) return undefined;
+    return { projectId: this.options.projectId, graphVersion: event.graph.version, dagName: this.options.dagName };
+  }
+
+  /**
+   * Distributed runs, worker side: the task's node runs are recorded under the coordinator's run
+   * id (the node events carry it), each with the worker (`<host>:<pid>`) and the task's attempt.
+   * A worker writes to its own sink: give it the coordinator's store (`FileSink` on a shared
+   * directory) and project. A different project in the run context is warned about once.
+   */
+  async wrapRemoteTask(event: RemoteTaskEvent, next: () => Promise<unknown>): Promise<unknown> {
+    const key = `${event.runId}\0${event.taskId}`;
+    const context = event.runContext as Partial<TrackerRunContext> | undefined;
+    if (context !== undefined && context !== null && context.projectId !== this.options.projectId) {
+      this.#warnings.warn(
+        "remote-project",
+        () =>
+          `[hamilton-ts/tracker] A task of run ${event.runId} comes from a coordinator tracking project ` +
+          `${String(context.projectId)}, but this worker's tracker records project ${String(this.options.projectId)}: ` +
+          `its node runs will not be in the coordinator's run. Give both trackers the same projectId and store.`,
+      );
+    }
+    this.#remoteTasks.set(key, { worker: event.worker, attempt: event.attempt });
+    try {
+      return await next();
+    } finally {
+      this.#remoteTasks.delete(key);
+    }
+  }
+
+  #remoteTask(event: NodeExecutionEvent): RemoteTask | undefined {
+    const tasks = this.#remoteTasks;
+    return tasks.size === 0 ? undefined : tasks.get(`${event.runId}\0${event.taskId}`);
+  }
+
   flush(options: FlushOptions = {}): Promise<DeliveryReport> {
     let timeoutMs: number | undefined;
     try {

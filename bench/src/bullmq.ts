@@ -1,0 +1,214 @@
+/**
+ * `@hamilton-ts/bullmq` rows (`pnpm bench --quick --only bullmq`): a local redis-server on a free
+ * port, the executor against in-process and child-process workers. Each row is a ratio or a time
+ * measured in this run, with its target:
+ * - per-item overhead over a raw BullMQ round trip (addBulk + Worker, one job per item) ≤ 1.5×;
+ * - 10,000 tiny items, 100 per job vs one per job: ≥ 5× faster;
+ * - 1,000 items × 100 ms wait on 2 worker processes × concurrency 50: ≤ 1.5 s (least possible 1 s);
+ * - 200 CPU-bound items × 20 ms, 2 worker processes vs in-process: ≥ 1.6× faster.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { Builder } from "@hamilton-ts/core";
+import { BullMQExecutor, startWorker } from "@hamilton-ts/bullmq";
+import { type Job, Queue, Worker } from "bullmq";
+import * as dataflow from "./bullmq-dataflow.js";
+import type { BenchItem } from "./bullmq-dataflow.js";
+import { selected, type Options } from "./options.js";
+import type { Section } from "./section.js";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
+}
+
+function start(command: string, args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<ChildProcess> {
+  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  let isReady = false;
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (!isReady) reject(new Error(`${command} exited (${code}) before it was ready:\n${output}`));
+    });
+    child.stderr!.setEncoding("utf8").on("data", (t: string) => (output += t));
+    child.stdout!.setEncoding("utf8").on("data", (t: string) => {
+      output += t;
+      if (!isReady && output.includes(ready)) {
+        isReady = true;
+        resolve(child);
+      }
+    });
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.on("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+const items = (count: number, ms = 0, cpu = false): BenchItem[] =>
+  Array.from({ length: count }, (_, n) => ({ n, ms, cpu }));
+
+/** The least of `runs` timings of `fn`, in ms (after one warm-up). */
+async function best(runs: number, fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  let least = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    least = Math.min(least, performance.now() - t0);
+  }
+  return least;
+}
+
+interface Row {
+  readonly what: string;
+  readonly figure: string;
+  readonly target: string;
+  readonly ok: boolean;
+}
+
+/** Runs the rows; resolves with the section's markdown. */
+export async function bullmqSuite(options: Options): Promise<Section | undefined> {
+  if (!selected(options, "bullmq")) return undefined;
+  const runs = options.quick ? 2 : 5;
+  const port = await freePort();
+  const connection = { host: "127.0.0.1", port };
+  process.stderr.write(`bullmq: redis-server on 127.0.0.1:${port}…\n`);
+  let redis: ChildProcess;
+  try {
+    redis = await start(
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      process.env,
+      "Ready to accept connections",
+    );
+  } catch (error) {
+    const markdown = `### @hamilton-ts/bullmq\n\nNot run: redis-server could not start (${error instanceof Error ? error.message : String(error)}). Install it (apt-get install redis-server).\n`;
+    return { id: "bullmq", figures: [], markdown, targets: [] };
+  }
+  const rows: Row[] = [];
+  const children: ChildProcess[] = [];
+  try {
+    const run = (executor: BullMQExecutor, list: BenchItem[]) =>
+      new Builder()
+        .withModules(dataflow)
+        .withTaskExecutor(executor)
+        .build()
+        .execute(["results"], { inputs: { items: list } });
+
+    // 1. Per-item overhead: 1,000 tiny items, one job each, an in-process worker (concurrency 50),
+    // against raw BullMQ: addBulk of the same items and a Worker returning them.
+    {
+      const n = 1_000;
+      const raw = new Queue("raw", { connection });
+      let pending = 0;
+      let done: (() => void) | undefined;
+      const rawWorker = new Worker("raw", async (job: Job<{ item: BenchItem }>) => job.data.item.n, {
+        connection: { ...connection, maxRetriesPerRequest: null },
+        concurrency: 50,
+      });
+      rawWorker.on("completed", () => {
+        if (--pending === 0) done?.();
+      });
+      const rawMs = await best(runs, async () => {
+        pending = n;
+        const finished = new Promise<void>((resolve) => (done = resolve));
+        await raw.addBulk(items(n).map((item) => ({ name: "i", data: { item }, opts: { removeOnComplete: true } })));
+        await finished;
+      });
+      await rawWorker.close();
+      await raw.close();
+      const worker = await startWorker({ connection, queueName: "overhead", modules: [dataflow], concurrency: 50 });
+      const executor = new BullMQExecutor({ connection, queueName: "overhead" });
+      const oursMs = await best(runs, () => run(executor, items(n)));
+      await executor.close();
+      await worker.close();
+      const ratio = oursMs / rawMs;
+      rows.push({
+        what: `per-item overhead, ${n.toLocaleString("en-US")} tiny items, one job each, 1 worker × 50 (vs raw BullMQ addBulk + Worker)`,
+        figure: `${((oursMs / n) * 1000).toFixed(0)} µs vs ${((rawMs / n) * 1000).toFixed(0)} µs per item (${ratio.toFixed(2)}×)`,
+        target: "≤ 1.5×",
+        ok: ratio <= 1.5,
+      });
+    }
+
+    // 2. 10,000 tiny items: 100 per job vs one per job (in-process worker, concurrency 50).
+    {
+      const n = 10_000;
+      const worker = await startWorker({ connection, queueName: "chunks", modules: [dataflow], concurrency: 50 });
+      const single = new BullMQExecutor({ connection, queueName: "chunks" });
+      const chunked = new BullMQExecutor({ connection, queueName: "chunks", itemsPerJob: 100 });
+      const singleMs = await best(1, () => run(single, items(n)));
+      const chunkedMs = await best(runs, () => run(chunked, items(n)));
+      await Promise.all([single.close(), chunked.close()]);
+      await worker.close();
+      const speedup = singleMs / chunkedMs;
+      rows.push({
+        what: `${n.toLocaleString("en-US")} tiny items, 100 per job vs one per job`,
+        figure: `${chunkedMs.toFixed(0)} ms vs ${singleMs.toFixed(0)} ms (${speedup.toFixed(1)}× faster)`,
+        target: "≥ 5×",
+        ok: speedup >= 5,
+      });
+    }
+
+    // 3 and 4 on two worker processes.
+    const entry = fileURLToPath(new URL("./bullmq-worker.js", import.meta.url));
+    const env = { ...process.env, BENCH_REDIS_PORT: String(port), BENCH_QUEUE: "procs", BENCH_CONCURRENCY: "50" };
+    children.push(...(await Promise.all([0, 1].map(() => start(process.execPath, [entry], env, "ready")))));
+    const executor = new BullMQExecutor({ connection, queueName: "procs" });
+    {
+      const waitMs = await best(runs, () => run(executor, items(1_000, 100)));
+      rows.push({
+        what: "1,000 items × 100 ms wait, 2 worker processes × 50 (least possible 1 s)",
+        figure: `${(waitMs / 1000).toFixed(2)} s`,
+        target: "≤ 1.5 s",
+        ok: waitMs <= 1_500,
+      });
+    }
+    {
+      const cpu = items(200, 20, true);
+      const local = new Builder().withModules(dataflow).build();
+      const localMs = await best(1, () => local.execute(["results"], { inputs: { items: cpu } }));
+      const distributedMs = await best(runs, () => run(executor, cpu));
+      const speedup = localMs / distributedMs;
+      rows.push({
+        what: "200 CPU-bound items × 20 ms, 2 worker processes vs in-process",
+        figure: `${distributedMs.toFixed(0)} ms vs ${localMs.toFixed(0)} ms (${speedup.toFixed(2)}× faster)`,
+        target: "≥ 1.6×",
+        ok: speedup >= 1.6,
+      });
+    }
+    await executor.close();
+  } finally {
+    await Promise.all(children.map(stop));
+    await stop(redis);
+  }
+  const header = "| row | figure | target | |\n|---|---:|---|---|";
+  const markdown = [
+    "### @hamilton-ts/bullmq (BullMQExecutor on a local redis-server)",
+    "",
+    header,
+    ...rows.map((r) => `| ${r.what} | ${r.figure} | ${r.target} | ${r.ok ? "✓" : "✗"} |`),
+    "",
+    `- Least of ${runs} runs after a warm-up (the one-job-per-item and in-process baselines: least of 1). Redis, the coordinator and the workers share this machine's cores.`,
+    "",
+  ].join("\n");
+  return {
+    id: "bullmq",
+    figures: rows,
+    markdown,
+    targets: rows.map((r) => ({ name: `bullmq: ${r.what}`, figure: r.figure, limit: r.target, ok: r.ok })),
+  };
+}

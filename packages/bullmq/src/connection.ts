@@ -1,0 +1,85 @@
+/**
+ * Redis connections that never hang: bullmq waits for `ready` forever and re-emits connection
+ * errors as `error` events (which crash a process with no listener), so connections are made
+ * here, with an `error` listener and a timer of our own.
+ *
+ * @module
+ */
+import { Redis, type RedisOptions } from "ioredis";
+import { BullMQError } from "./errors.js";
+
+/** Where Redis is: ioredis options (`host`, `port`, `password`, `db`, `tls`, …). */
+export type ConnectionOptions = RedisOptions;
+
+/** The default of `connectTimeoutMs`. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
+/** Checks a positive whole number of milliseconds (or count) option. */
+export function checkPositive(value: unknown, name: string, where: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new BullMQError("INVALID_OPTION", `${where}: ${name} must be a whole number ≥ 1, got ${String(value)}.`);
+  }
+  return value;
+}
+
+/** Checks the `connection` option. */
+export function checkConnection(value: unknown, where: string): ConnectionOptions {
+  if (value === null || typeof value !== "object") {
+    throw new BullMQError(
+      "INVALID_OPTION",
+      `${where}: connection must be Redis connection options, e.g. { host: "127.0.0.1", port: 6379 }, got ${value === null ? "null" : typeof value}.`,
+    );
+  }
+  return value as ConnectionOptions;
+}
+
+/**
+ * A connected Redis client, or a `BullMQError` (`CONNECTION`) after `timeoutMs`. Its later errors
+ * go to `onError` (never unhandled).
+ */
+export async function connect(
+  options: ConnectionOptions,
+  timeoutMs: number,
+  onError: (error: Error) => void,
+): Promise<Redis> {
+  const redis = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: null, enableReadyCheck: true });
+  let last: Error | undefined;
+  redis.on("error", (error: Error) => {
+    last = error;
+    onError(error);
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const where = `${options.host ?? "127.0.0.1"}:${options.port ?? 6379}`;
+  try {
+    await Promise.race([
+      redis.connect(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new BullMQError(
+                "CONNECTION",
+                `Redis at ${where} could not be reached within ${timeoutMs} ms${last ? ` (${last.message})` : ""}. ` +
+                  `Start it, or check connection (host, port, password) and connectTimeoutMs.`,
+                { cause: last },
+              ),
+            ),
+          timeoutMs,
+        );
+      }),
+    ]);
+  } catch (error) {
+    redis.disconnect();
+    if (BullMQError.isInstance(error)) throw error;
+    throw new BullMQError(
+      "CONNECTION",
+      `Redis at ${where} could not be reached: ${error instanceof Error ? error.message : String(error)}. ` +
+        `Start it, or check connection (host, port, password).`,
+      { cause: error },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+  return redis;
+}

@@ -3,7 +3,7 @@
  * answers over a large store.
  *
  * - `ui/ingest/tracking`: the server's capacity for the tracking protocol, node runs per second.
- *   20 runs (the issue's "20 processes × 1,000 node runs") reported at once: the requests a real
+ *   20 runs (as 20 processes × 1,000 node runs would) reported at once: the requests a real
  *   `HamiltonUIClient` sent for them (captured once, untimed), replayed against a fresh `startUi`
  *   from a child process (`ui-replay.ts`), 20 lanes on their own connections, each sending one run's
  *   requests one after another; every record is on disk before its answer, and the store is checked
@@ -108,7 +108,7 @@ export interface UiFigures {
 const PROJECT = 1;
 const USER = "bench@example.com";
 const noSignal: SinkWriteOptions = { signal: new AbortController().signal };
-/** Clients reporting at once in the capacity figures (the issue's "20 processes"). */
+/** Clients reporting at once in the capacity figures (as 20 reporting processes would). */
 const LANES = 20;
 
 async function tempDir(): Promise<string> {

@@ -247,11 +247,6 @@ export class HamiltonTracker implements LifecycleAdapter {
   }
 
   /**
-   * Sends everything queued so far and resolves once the sink has it (failed writes are retried),
-   * or after `timeoutMs`. Never rejects for a delivery problem (the report says what is still
-   * undelivered); rejects with `INVALID_OPTION` for a `timeoutMs` that is not 0 to 2³¹ − 1 ms.
-   */
-  /**
    * Distributed runs, coordinator side: what a worker's tracker needs to put its node runs in
    * this run (the project, the graph version, the DAG's name), shipped with every task.
    */
@@ -291,6 +286,11 @@ export class HamiltonTracker implements LifecycleAdapter {
     return tasks.size === 0 ? undefined : tasks.get(`${event.runId}\0${event.taskId}`);
   }
 
+  /**
+   * Sends everything queued so far and resolves once the sink has it (failed writes are retried),
+   * or after `timeoutMs`. Never rejects for a delivery problem (the report says what is still
+   * undelivered); rejects with `INVALID_OPTION` for a `timeoutMs` that is not 0 to 2³¹ − 1 ms.
+   */
   flush(options: FlushOptions = {}): Promise<DeliveryReport> {
     let timeoutMs: number | undefined;
     try {

@@ -20,7 +20,10 @@ type Json = Record<string, unknown>;
 /** The body as an object, or a 400. */
 export function objectBody(body: unknown, what: string): Json {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new HttpError(400, `${what}: expected a JSON object, got ${Array.isArray(body) ? "an array" : typeof body}.`);
+    throw new HttpError(
+      400,
+      `${what}: expected a JSON object, got ${body === null ? "null" : Array.isArray(body) ? "an array" : typeof body}.`,
+    );
   }
   return body as Json;
 }

@@ -9,12 +9,11 @@ import { mkdir, open, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import {
   isHashedName,
-  nodeRunKey,
   projectFolder,
   projectIdFile,
   runFile,
   runsFolder,
-  supersedes,
+  RunFold,
   templateFile,
   toFileName,
   writeWholeFile,
@@ -197,24 +196,10 @@ export class RunStore {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;
     }
-    // Whole snapshots, folded as readFileStore folds them (see supersedes), so both read the same state.
-    let run: RunRecord | undefined;
-    const nodes = new Map<string, UiNodeRunRecord>();
-    for (const line of text.split("\n")) {
-      if (line.length === 0) continue;
-      try {
-        const record = JSON.parse(line) as RunRecord | UiNodeRunRecord;
-        if (record.type === "run") {
-          if (run === undefined || supersedes(run, record)) run = record;
-        } else if (record.type === "node_run") {
-          const key = nodeRunKey(record);
-          const current = nodes.get(key);
-          if (current === undefined || supersedes(current, record)) nodes.set(key, record);
-        }
-      } catch {
-        // A torn line: the records before and after it still count.
-      }
-    }
-    return run === undefined ? undefined : { run, nodes };
+    // Whole snapshots, folded as readFileStore folds them, so both read the same state; the
+    // records this server wrote are UiNodeRunRecords (the tracker's, with the protocol's attributes).
+    const fold = new RunFold();
+    fold.addLines(text);
+    return fold.run === undefined ? undefined : { run: fold.run, nodes: fold.nodes as Map<string, UiNodeRunRecord> };
   }
 }

@@ -80,6 +80,10 @@ describe("safety", () => {
     expect(((await bad.json()) as { detail: string }).detail).toMatch(/POST \/api\/v1\/dag_templates.*not valid JSON/);
     const notObject = await fetch(`${ui.url}/api/v1/dag_templates?project_id=1`, json("POST", [1]));
     expect(notObject.status).toBe(400);
+    expect(((await notObject.json()) as { detail: string }).detail).toMatch(/expected a JSON object, got an array/);
+    const nullBody = await fetch(`${ui.url}/api/v1/dag_templates?project_id=1`, json("POST", null));
+    expect(nullBody.status).toBe(400);
+    expect(((await nullBody.json()) as { detail: string }).detail).toMatch(/expected a JSON object, got null/);
     for (const path of ["/nowhere", "/api/v1/nowhere", "/api/nowhere"]) {
       expect((await fetch(`${ui.url}${path}`)).status, path).toBe(404);
     }

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startUi, type UiServer } from "@hamilton-ts/ui";
+import { chromium } from "playwright-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runDemo, type DemoRun } from "./spawn-demo.js";
 
@@ -85,6 +86,50 @@ async function checkTrace(traceId: string): Promise<void> {
   }
 }
 
+/**
+ * The demo's run page in Chromium (Debian's, `CHROMIUM_PATH`): its DAG drawn with the fan-out once,
+ * `universalTruth`'s node run linked to its span, and the OpenAI call's span under that node span.
+ */
+async function checkPage(runId: string): Promise<void> {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox"],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${ui.url}/runs/${encodeURIComponent(runId)}`);
+    await page.locator('svg.dag g.node[data-node="universalTruth"]').waitFor();
+    expect(await page.locator('svg.dag g.node[data-node="followUpAnswer"] text.state').textContent()).toBe(
+      "success · ×3 items",
+    );
+    expect(await page.locator(".node-list .wf-row").count()).toBe(NODE_RUNS);
+    await page.click('svg.dag g.node[data-node="universalTruth"]');
+    const panel = page.locator('.node-detail[data-node="universalTruth"]');
+    await panel.locator("a.span-link").waitFor();
+    await page.waitForFunction(
+      () => !document.querySelector(".node-detail")?.textContent?.includes("not in the trace file"),
+    );
+    const nodeSpanId = ((await panel.locator("a.span-link").getAttribute("href")) ?? "").slice("#span=".length);
+    expect(nodeSpanId).toMatch(/^[0-9a-f]{16}$/);
+    // Each LLM span row: the one whose parent is universalTruth's span is its OpenAI call.
+    const detail = page.locator(".span-detail");
+    const llmRows = page.locator(".trace-list .wf-row:has(.llm-tag)");
+    expect(await llmRows.count()).toBe(LLM_NODE_SPANS.length);
+    const parents: string[] = [];
+    for (let i = 0; i < LLM_NODE_SPANS.length; i++) {
+      await llmRows.nth(i).click();
+      await detail.locator(".llm").waitFor();
+      parents.push((await detail.locator(".meta").textContent()) ?? "");
+    }
+    expect(parents.filter((meta) => meta.includes(`parent ${nodeSpanId}`))).toHaveLength(1);
+    expect(errors).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+}
+
 describe("the demo into hamilton-ts-ui", () => {
   it("through the store: its FileSink and trace file in the UI's directory; the report says how to open the run", {
     timeout: TEST_TIMEOUT,
@@ -117,6 +162,7 @@ describe("the demo into hamilton-ts-ui", () => {
     expect(detail.nodeRuns).toHaveLength(NODE_RUNS);
     expect(detail.nodeRuns.every((n) => n.status === "SUCCESS")).toBe(true);
     await checkTrace(traceIdOf(result));
+    await checkPage(decodeURIComponent(runId!));
   });
 
   it("through the Hamilton UI tracking protocol (HAMILTON_API_URL): the run is listed, the report links its page", {

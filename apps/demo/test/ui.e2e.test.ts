@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // End to end into hamilton-ts-ui: the real demo in a child process, and a real `startUi` on a free
 // port, each way in: the store, the Hamilton UI tracking protocol, OTLP protobuf (Traceloop's
 // exporter) and OTLP JSON. Each test waits for the demo's exit, then asks the server.

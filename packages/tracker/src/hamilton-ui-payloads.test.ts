@@ -83,7 +83,7 @@ describe("resultSummaryBody", () => {
   });
 
   it("maps numeric arrays to dagworks_describe/3 column statistics", () => {
-    const body = resultSummaryBody(summarize([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), "scores");
+    const body = resultSummaryBody(summarize([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, null, Number.NaN]), "scores");
     expect(body.type).toBe("dagworks_describe");
     expect(body.schema_version).toBe(3);
     const column = (body.value as Record<string, Record<string, unknown>>).scores!;
@@ -92,8 +92,9 @@ describe("resultSummaryBody", () => {
       pos: 0,
       data_type: "number[]",
       base_data_type: "numeric",
-      count: 11,
-      missing: 0,
+      // The Hamilton UI's count is the column's length (pandas_col_stats), the missing values included.
+      count: 13,
+      missing: 2,
       zeros: 1,
       min: 0,
       max: 10,

@@ -167,7 +167,8 @@ export function resultSummaryBody(summary: ValueSummary, column: string): Attrib
             name: column,
             pos: 0,
             data_type: summary.type === "Array" ? "number[]" : summary.type,
-            count: summary.count,
+            // The Hamilton UI's `count` is the column's length, missing values included.
+            count: summary.count + summary.missing,
             missing: summary.missing,
             base_data_type: "numeric",
             zeros: summary.zeros,

@@ -40,9 +40,61 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
 /** Parses a JSON body; anything else is a 400 that says where it broke. */
 export function parseJson(body: Buffer, what: string): unknown {
   if (body.length === 0) throw new HttpError(400, `${what}: the body is empty; expected JSON.`);
+  const text = body.toString("utf8");
   try {
-    return JSON.parse(body.toString("utf8"));
+    return JSON.parse(text);
   } catch (error) {
+    // Python's json.dumps (the async hamilton_sdk sends through it) writes NaN, Infinity and
+    // -Infinity for such floats; the Hamilton UI backend's parser takes them. Read them as null.
+    const rewritten = nonFiniteToNull(text);
+    if (rewritten !== undefined) {
+      try {
+        return JSON.parse(rewritten);
+      } catch {
+        // Not valid for another reason: report the first error.
+      }
+    }
     throw new HttpError(400, `${what}: the body is not valid JSON (${(error as Error).message}).`);
   }
+}
+
+/**
+ * `text` with the bare tokens `NaN`, `Infinity` and `-Infinity` outside strings replaced by
+ * `null`, or undefined when it has none. One pass; strings (with their escapes) are copied as they are.
+ */
+export function nonFiniteToNull(text: string): string | undefined {
+  let out = "";
+  let from = 0;
+  let found = false;
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      i++;
+      while (i < text.length) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c /* \ */) i += 2;
+        else if (d === 0x22) break;
+        else i++;
+      }
+      i++;
+      continue;
+    }
+    const token = text.startsWith("NaN", i)
+      ? "NaN"
+      : text.startsWith("Infinity", i)
+        ? "Infinity"
+        : text.startsWith("-Infinity", i)
+          ? "-Infinity"
+          : undefined;
+    if (token !== undefined) {
+      out += `${text.slice(from, i)}null`;
+      i += token.length;
+      from = i;
+      found = true;
+      continue;
+    }
+    i++;
+  }
+  return found ? out + text.slice(from) : undefined;
 }

@@ -211,8 +211,11 @@ export function summaryFromAttribute(attribute: StoredAttribute): ValueSummary {
       const column = columns[0] as Json | undefined;
       if (columns.length === 1 && column?.base_data_type === "numeric") {
         const num = (k: string) => (typeof column[k] === "number" ? (column[k] as number) : null);
-        const count = num("count") ?? 0;
+        // The Python SDK's `count` is the column's length, missing values included (pandas_col_stats);
+        // the tracker's counts only the values that are there.
+        const length = num("count") ?? 0;
         const missing = num("missing") ?? 0;
+        const count = Math.max(0, length - missing);
         const histogram = Object.entries((column.histogram as Record<string, number> | undefined) ?? {}).flatMap(
           ([key, n]) => {
             const bin = parseBin(key);
@@ -222,7 +225,7 @@ export function summaryFromAttribute(attribute: StoredAttribute): ValueSummary {
         return {
           kind: "numeric_array",
           type: String(column.data_type ?? "number[]"),
-          length: count + missing,
+          length,
           head: [],
           sampled: false,
           count,

@@ -253,9 +253,10 @@ describe("the Hamilton UI protocol, as the Python SDK speaks it", () => {
             y: {
               name: "y",
               base_data_type: "numeric",
-              data_type: "int64",
-              count: 3,
-              missing: 0,
+              data_type: "float64",
+              // pandas_col_stats: count is the column's length, the missing value included
+              count: 4,
+              missing: 1,
               zeros: 0,
               min: 1,
               max: 3,
@@ -287,7 +288,9 @@ describe("the Hamilton UI protocol, as the Python SDK speaks it", () => {
       durationMs: 250,
       result: {
         kind: "numeric_array",
+        length: 4,
         count: 3,
+        missing: 1,
         min: 1,
         max: 3,
         histogram: [
@@ -295,6 +298,27 @@ describe("the Hamilton UI protocol, as the Python SDK speaks it", () => {
           { lo: 2.8, hi: 3, count: 2 },
         ],
       },
+    });
+  });
+
+  it("takes NaN and Infinity as Python's json.dumps writes them (the async SDK), as null", async () => {
+    const ui = await serve();
+    const { dagRunId } = await pythonRun(ui.url);
+    const raw = (body: string): RequestInit => ({
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    const bulk = `{"attributes":[{"node_name":"y","name":"result_summary","type":"primitive","schema_version":1,"value":{"type":"<class 'float'>","value":NaN},"attribute_role":"result_summary"}],"task_updates":[{"node_template_name":"y","node_name":"y","realized_dependencies":["x"],"status":"SUCCESS","start_time":"2026-11-23T22:47:39.100000+00:00","end_time":"2026-11-23T22:47:39.350000+00:00"}]}`;
+    expect((await api(ui.url, `/api/v1/dag_runs_bulk?dag_run_id=${dagRunId}`, raw(bulk))).status).toBe(200);
+    const end = '{"run_status": "SUCCESS", "run_end_time": "2026-11-23T22:47:40.041190", "outputs": [-Infinity]}';
+    expect((await api(ui.url, `/api/v1/dag_runs/${dagRunId}/`, raw(end))).status).toBe(200);
+    const { runs } = await readFileStore(ui.dir);
+    expect(runs[0]!.run.status).toBe("SUCCESS");
+    expect(runs[0]!.nodes[0]).toMatchObject({
+      node: "y",
+      status: "SUCCESS",
+      result: { kind: "primitive", value: null },
     });
   });
 

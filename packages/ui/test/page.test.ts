@@ -327,6 +327,8 @@ describe("the page in Chromium", { timeout: 60_000 }, () => {
     await page.locator('svg.dag g.node[data-node="answer"]').waitFor();
     expect(await page.locator("#run-status").textContent()).toBe("failure");
     expect(await page.locator('svg.dag g.node[data-node="answer"] text.state').textContent()).toBe("failure");
+    // The server's version of a protocol run (hamilton-ui-<template id>) is shown whole, not cut as a hash.
+    expect(await page.locator("body").textContent()).toMatch(/version hamilton-ui-\d+ /);
     await page.click('svg.dag g.node[data-node="answer"]');
     await page.locator('.node-detail[data-node="answer"] .error-title').waitFor();
     expect(await page.locator(".node-detail .error-title").textContent()).toBe("Error: no answer to What is TS?");

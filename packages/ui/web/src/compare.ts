@@ -1,7 +1,7 @@
 /** The compare page (`/compare?a=<runId>&b=<runId>`): two runs of one DAG, node by node. */
 import { getJson } from "./api.js";
 import { h, replace } from "./dom.js";
-import { formatDuration, formatNumber, statusClass, statusWord } from "./format.js";
+import { formatDuration, formatNumber, shortVersion, statusClass, statusWord } from "./format.js";
 import { onStoreChange } from "./live.js";
 import { shortSummary } from "./summary.js";
 import type { NodeRun, RunDetail } from "./types.js";
@@ -78,7 +78,7 @@ export async function comparePage(app: HTMLElement, a: string, b: string): Promi
         null,
         `${label}: `,
         h("a", { href: `/runs/${encodeURIComponent(d.run.runId)}` }, d.run.runId),
-        ` · ${d.run.dagName} ${d.run.graphVersion.slice(0, 8)} · `,
+        ` · ${d.run.dagName} ${shortVersion(d.run.graphVersion, 8)} · `,
         h("span", { class: `badge ${statusClass(d.run.status)}` }, statusWord(d.run.status)),
         ` · ${formatDuration(d.run.durationMs)}`,
       );

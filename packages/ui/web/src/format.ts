@@ -52,3 +52,11 @@ export function formatNumber(n: number | null | undefined): string {
 export function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
+
+/**
+ * A graph version for display: a hash (hex, as hamilton-ts makes them) cut to `length` characters;
+ * any other version (`hamilton-ui-7`, a run reported over the protocol) whole.
+ */
+export function shortVersion(version: string, length: number): string {
+  return /^[0-9a-f]{16,}$/i.test(version) ? version.slice(0, length) : version;
+}

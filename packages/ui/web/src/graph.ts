@@ -84,7 +84,10 @@ export function nodeStates(nodeRuns: readonly NodeRun[]): Map<string, NodeState>
         : a.statuses.has("SUCCESS")
           ? "SUCCESS"
           : [...a.statuses][0];
-    out.set(name, { status, runs: a.runs, items: a.tasks.size, failed: a.failed });
+    // A fan-out's block runs once per item, each with its task id (`word[0]`, …). A single task id
+    // of another form is no fan-out: Python's dynamic execution gives every node one.
+    const fanOut = a.tasks.size > 1 || [...a.tasks].some((t) => t.includes("["));
+    out.set(name, { status, runs: a.runs, items: fanOut ? a.tasks.size : 0, failed: a.failed });
   }
   return out;
 }

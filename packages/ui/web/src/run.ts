@@ -5,7 +5,7 @@
  */
 import { ApiError, getJson } from "./api.js";
 import { h, replace } from "./dom.js";
-import { formatDuration, formatNumber, formatTime, statusClass, statusWord } from "./format.js";
+import { formatDuration, formatNumber, formatTime, shortVersion, statusClass, statusWord } from "./format.js";
 import { DagGraph, nodeStates } from "./graph.js";
 import { onStoreChange } from "./live.js";
 import { nodeDetail, nodeLink } from "./node-detail.js";
@@ -34,7 +34,7 @@ function runHeader(detail: RunDetail, compareLink: HTMLElement): HTMLElement {
     h(
       "p",
       { class: "meta" },
-      `run ${run.runId} · project ${run.projectId} · version ${run.graphVersion.slice(0, 12)} · by ${run.username}`,
+      `run ${run.runId} · project ${run.projectId} · version ${shortVersion(run.graphVersion, 12)} · by ${run.username}`,
     ),
     h(
       "p",

@@ -4,7 +4,7 @@
  */
 import { getJson } from "./api.js";
 import { h, replace } from "./dom.js";
-import { formatDuration, formatNumber, formatTime, statusClass, statusWord } from "./format.js";
+import { formatDuration, formatNumber, formatTime, shortVersion, statusClass, statusWord } from "./format.js";
 import { onStoreChange } from "./live.js";
 import type { RunSummary } from "./types.js";
 
@@ -125,7 +125,7 @@ export async function runsPage(app: HTMLElement): Promise<void> {
             h("a", { href: `/runs/${encodeURIComponent(r.runId)}`, class: "run-link" }, r.runId.slice(0, 13)),
           ),
           h("td", null, r.projectId),
-          h("td", null, r.dagName, h("span", { class: "muted" }, ` ${r.dagVersion.slice(0, 8)}`)),
+          h("td", null, r.dagName, h("span", { class: "muted" }, ` ${shortVersion(r.dagVersion, 8)}`)),
           h("td", null, h("span", { class: `badge ${statusClass(r.status)}` }, statusWord(r.status))),
           h("td", null, formatTime(r.startTime)),
           h(

@@ -38,9 +38,16 @@ describe("the API key login", () => {
       expect((await fetch(`${ui.url}${path}`, { headers: { cookie: session } })).status, path).toBe(200);
     }
     expect((await fetch(`${ui.url}/api/runs`, { headers: { cookie: `other=1; ${session}` } })).status).toBe(200);
-    expect(
-      (await fetch(`${ui.url}/api/runs`, { headers: { cookie: `${SESSION_COOKIE}=${sessionToken("k-124")}` } })).status,
-    ).toBe(401);
+    // A token made for another key, or under another secret (another server, or this one before a restart): refused.
+    for (const token of [sessionToken("k-124", Buffer.alloc(32)), sessionToken("k-123", Buffer.alloc(32))]) {
+      expect((await fetch(`${ui.url}/api/runs`, { headers: { cookie: `${SESSION_COOKIE}=${token}` } })).status).toBe(
+        401,
+      );
+    }
+    // A restart ends the session: the same key, a new server, the old cookie is refused.
+    const restarted = await serve({ apiKey: "k-123" });
+    expect((await fetch(`${restarted.url}/api/runs`, { headers: { cookie: session } })).status).toBe(401);
+    expect((await fetch(`${restarted.url}/api/runs`, { headers: { "x-api-key": "k-123" } })).status).toBe(200);
     expect((await fetch(`${ui.url}/api/runs`, { headers: { cookie: `${SESSION_COOKIE}=k-123` } })).status).toBe(401);
   });
 

@@ -4,6 +4,7 @@
  * `/api/traces`, `/api/events`), the login (`POST /api/login`) and the page (`/`, `/runs/<id>`,
  * `/dashboard/project/<p>/runs/<id>`, `/compare`, and its files under `/assets/`).
  */
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { isIP, type AddressInfo, type Socket } from "node:net";
 import { resolve } from "node:path";
@@ -153,6 +154,8 @@ const html = (status: number, text: string): Answer => ({
  */
 export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   const { dir, port, host, apiKey, maxBodyBytes } = resolveOptions(options);
+  // Drawn anew at each start: the page's session cookies end with the server (see sessionToken).
+  const sessionSecret = randomBytes(32);
   const ids = await IdRegistry.open(dir);
   // The store's index is built before listening, so the first read is as quick as the next ones.
   warmStoreIndex(dir);
@@ -197,7 +200,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         ? loginAnswer(401, target, "That is not this server's API key.")
         : json(401, { detail: "That is not this server's API key." });
     }
-    const cookie = { "set-cookie": sessionCookie(apiKey) };
+    const cookie = { "set-cookie": sessionCookie(apiKey, sessionSecret) };
     return form
       ? { status: 303, contentType: "text/plain; charset=utf-8", body: "", headers: { ...cookie, location: target } }
       : { ...json(200, { ok: true }), headers: cookie };
@@ -212,7 +215,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         return { ...json(405, { error: "POST /api/login takes the API key." }), headers: { allow: "POST" } };
       return login(req);
     }
-    if (!isAuthorized(req.headers, apiKey)) {
+    if (!isAuthorized(req.headers, apiKey, sessionSecret)) {
       if (method === "GET" && isPagePath(path)) return loginAnswer(401, path + url.search, undefined);
       return json(401, { detail: "A valid API key is required: send it as x-api-key or Authorization: Bearer <key>." });
     }

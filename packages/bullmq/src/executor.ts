@@ -76,6 +76,25 @@ interface Batch {
   readonly signal: AbortSignal;
 }
 
+/** Whether two tasks run the same block (same fan-out of the same run, same nodes and inputs). */
+function sameBlock(a: FanOutTask, b: FanOutTask): boolean {
+  return (
+    a.runId === b.runId &&
+    a.graphVersion === b.graphVersion &&
+    a.parallelizeName === b.parallelizeName &&
+    a.outer === b.outer &&
+    a.config === b.config &&
+    a.runContexts === b.runContexts &&
+    sameList(a.nodes, b.nodes) &&
+    sameList(a.outputs, b.outputs) &&
+    sameList(a.computedByWorker, b.computedByWorker)
+  );
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+}
+
 interface Connected {
   readonly publisher: Redis;
   readonly subscriber: Redis;
@@ -138,7 +157,9 @@ export class BullMQExecutor implements TaskExecutor {
     return new Promise((resolve, reject) => {
       const pending: Pending = { task, resolve, reject };
       let batch = this.#batch;
-      if (batch === undefined || batch.signal !== signal) {
+      // One batch per block: two fan-outs of a run that start together are two blocks, each
+      // sent with its own nodes, outputs, outer values and collect.
+      if (batch === undefined || batch.signal !== signal || !sameBlock(batch.tasks[0]!.task, task)) {
         if (batch !== undefined) this.#send(batch);
         batch = this.#batch = { tasks: [], signal };
         const started = batch;

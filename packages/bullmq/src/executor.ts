@@ -8,6 +8,8 @@ import {
   connect,
   type ConnectionOptions,
   DEFAULT_CONNECT_TIMEOUT_MS,
+  watchConnection,
+  whereIs,
 } from "./connection.js";
 import { BullMQError } from "./errors.js";
 import { fromWire } from "./errors-wire.js";
@@ -98,6 +100,8 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 interface Connected {
   readonly publisher: Redis;
   readonly subscriber: Redis;
+  /** Stops watching the connections. */
+  readonly unwatch: () => void;
 }
 
 /**
@@ -189,9 +193,36 @@ export class BullMQExecutor implements TaskExecutor {
     await Promise.allSettled([...this.#queues.values()].map((q) => q.close()));
     if (connected !== undefined) {
       const c = await connected.catch(() => undefined);
+      c?.unwatch();
       c?.subscriber.disconnect();
       c?.publisher.disconnect();
     }
+  }
+
+  /**
+   * The connection to Redis was lost and did not come back within `connectTimeoutMs`: every task
+   * waiting for a result fails with `CONNECTION`, and the next run connects again.
+   */
+  #lost(lost: Promise<Connected>, c: Connected): void {
+    if (this.#connected !== lost || this.#closed) return;
+    this.#connected = undefined;
+    c.unwatch();
+    const queues = [...this.#queues.values()];
+    this.#queues.clear();
+    const error = new BullMQError(
+      "CONNECTION",
+      `Lost the connection to Redis at ${whereIs(this.#connection)}, and it did not come back within ` +
+        `${this.#connectTimeoutMs} ms (connectTimeoutMs): the run's pending tasks failed. Check that Redis is running ` +
+        `and reachable, then run again (the executor connects again on the next run).`,
+    );
+    for (const entry of [...this.#jobs.values()]) {
+      this.#forget(entry);
+      for (const t of entry.tasks) t.reject(error);
+    }
+    // Commands waiting for the lost connection fail now ("Connection is closed"), not never.
+    c.subscriber.disconnect();
+    c.publisher.disconnect();
+    void Promise.allSettled(queues.map((q) => q.close()));
   }
 
   #send(batch: Batch): void {
@@ -266,9 +297,13 @@ export class BullMQExecutor implements TaskExecutor {
       );
     } catch (error) {
       for (const entry of entries) this.#forget(entry);
-      throw new BullMQError("CONNECTION", `Could not queue the tasks of run ${first.runId}: ${String(error)}`, {
-        cause: error,
-      });
+      if (BullMQError.isInstance(error)) throw error;
+      throw new BullMQError(
+        "CONNECTION",
+        `Could not queue the tasks of run ${first.runId} on Redis at ${whereIs(this.#connection)} ` +
+          `(${error instanceof Error ? error.message : String(error)}). Check that Redis is running and reachable, then run again.`,
+        { cause: error },
+      );
     }
   }
 
@@ -425,6 +460,22 @@ export class BullMQExecutor implements TaskExecutor {
       subscriber.disconnect();
       throw new BullMQError("CLOSED", "The BullMQExecutor was closed: create a new one.");
     }
-    return { publisher, subscriber };
+    const opened = this.#connected;
+    const stops: Array<() => void> = [];
+    const c: Connected = {
+      publisher,
+      subscriber,
+      unwatch: () => {
+        for (const stop of stops) stop();
+      },
+    };
+    for (const redis of [publisher, subscriber]) {
+      stops.push(
+        watchConnection(redis, this.#connectTimeoutMs, () => {
+          if (opened !== undefined) this.#lost(opened, c);
+        }),
+      );
+    }
+    return c;
   }
 }

@@ -282,19 +282,24 @@ export class BullMQExecutor implements TaskExecutor {
       entries.push(entry);
     }
     if (signal.aborted) throw signal.reason;
-    for (const entry of entries) {
-      this.#jobs.set(entry.id, entry);
-      this.#startTimer(entry);
-    }
+    for (const entry of entries) this.#jobs.set(entry.id, entry);
     this.#watchAbort(signal, first.runId);
     try {
       await queue.addBulk(
         jobs.map((j) => ({
           name: j.name,
           data: j.data,
-          opts: { ...j.opts, attempts: this.#attempts, removeOnComplete: true, removeOnFail: true },
+          opts: {
+            ...j.opts,
+            attempts: this.#attempts,
+            // Kept a while: its return value is its outcome, read when the published one was lost.
+            removeOnComplete: { age: Math.ceil((3 * this.#taskTimeoutMs) / 1000), count: 10_000 },
+            removeOnFail: true,
+          },
         })),
       );
+      // Timed from when the jobs are in Redis (a job not there yet is not a lost one).
+      for (const entry of entries) if (this.#jobs.has(entry.id)) this.#startTimer(entry);
     } catch (error) {
       for (const entry of entries) this.#forget(entry);
       if (BullMQError.isInstance(error)) throw error;
@@ -352,16 +357,33 @@ export class BullMQExecutor implements TaskExecutor {
 
   async #pickUpTimeout(entry: JobEntry): Promise<void> {
     if (!this.#jobs.has(entry.id)) return;
-    const state = await entry.queue.getJobState(entry.id).catch(() => "unknown");
+    const state = await entry.queue.getJobState(entry.id).catch(() => "error");
+    if (!this.#jobs.has(entry.id)) return;
+    if (state === "completed") {
+      // Done, but its outcome never arrived (a reply lost while the subscriber reconnected): it is
+      // the job's return value.
+      const job = await entry.queue.getJob(entry.id).catch(() => undefined);
+      if (!this.#jobs.has(entry.id)) return;
+      const text: unknown = job?.returnvalue;
+      if (typeof text === "string") this.#onReply(text);
+      else this.#lostResult(entry, "it completed, but its outcome is not in Redis");
+      return;
+    }
+    if (state === "unknown") {
+      // Gone from Redis while still awaited: it failed or completed and was removed, and the
+      // message saying so was lost. Waiting on would wait forever.
+      this.#lostResult(entry, "it is no longer in Redis");
+      return;
+    }
     let orphaned = false;
-    if (state === "active" || state === "completed") {
+    if (state === "active") {
       // Taken: its outcome is on its way while its worker holds the lock (a worker that dies
       // loses it; another worker's stall check gives the job back: "requeued"). Checked again
       // later; a job whose lock has lapsed with no worker to take it back is orphaned.
       const lock = await (await this.#connect()).publisher
         .exists(`${entry.queue.qualifiedName}:${entry.id}:lock`)
         .catch(() => 1);
-      if (state === "completed" || lock === 1 || !this.#jobs.has(entry.id)) {
+      if (lock === 1 || !this.#jobs.has(entry.id)) {
         entry.taken = true;
         if (this.#jobs.has(entry.id)) this.#startTimer(entry);
         return;
@@ -387,6 +409,19 @@ export class BullMQExecutor implements TaskExecutor {
         `Start workers (startWorker) with the same queueName, dataflow code and config variants, or raise taskTimeoutMs ` +
         `(a worker's graph version is its startWorker(...).graphVersion: code built differently, or config that selects ` +
         `other configWhen variants, gives another version, whose workers never take these tasks).`,
+    );
+    for (const t of entry.tasks) t.reject(error);
+  }
+
+  /** Fails a job's tasks whose outcome was lost on the way back. */
+  #lostResult(entry: JobEntry, what: string): void {
+    this.#forget(entry);
+    const first = entry.tasks[0]!.task;
+    const error = new BullMQError(
+      "CONNECTION",
+      `The outcome of task ${first.taskId} of run ${first.runId} (job ${entry.id} on queue "${entry.queue.name}") ` +
+        `was lost: ${what}, and its result message never arrived (the reply connection to Redis at ` +
+        `${whereIs(this.#connection)} dropped while it was sent). Run again; check that Redis is stable.`,
     );
     for (const t of entry.tasks) t.reject(error);
   }

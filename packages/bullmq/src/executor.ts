@@ -78,6 +78,13 @@ interface Batch {
   readonly signal: AbortSignal;
 }
 
+/** Waits for `promise`, or `ms` at most. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 /** Whether two tasks run the same block (same fan-out of the same run, same nodes and inputs). */
 function sameBlock(a: FanOutTask, b: FanOutTask): boolean {
   return (
@@ -178,17 +185,25 @@ export class BullMQExecutor implements TaskExecutor {
 
   /**
    * Closes the executor's Redis connections. Tasks still waiting for a result fail with
-   * `CLOSED`. Call it once the runs are done (a script that does not keeps running).
+   * `CLOSED`, and its jobs that no worker has taken yet are removed from Redis. Call it once the
+   * runs are done (a script that does not keeps running).
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const job of this.#jobs.values()) {
+    const jobs = [...this.#jobs.values()];
+    for (const job of jobs) {
       clearTimeout(job.timer);
       for (const t of job.tasks)
         t.reject(new BullMQError("CLOSED", "The BullMQExecutor was closed while the task ran."));
     }
     this.#jobs.clear();
+    // Its jobs no worker has taken yet leave Redis (no worker runs a closed coordinator's tasks),
+    // all at once; a job a worker holds is locked and stays. Bounded: Redis may be gone.
+    const untaken = jobs.filter((job) => !job.taken);
+    if (untaken.length > 0) {
+      await within(Promise.allSettled(untaken.map((job) => job.queue.remove(job.id))), this.#connectTimeoutMs);
+    }
     const connected = this.#connected;
     await Promise.allSettled([...this.#queues.values()].map((q) => q.close()));
     if (connected !== undefined) {
@@ -340,14 +355,16 @@ export class BullMQExecutor implements TaskExecutor {
     const c = await this.#connected?.catch(() => undefined);
     if (c === undefined) return;
     c.publisher.publish(abortChannel(this.#queueName), runId).catch(() => undefined);
-    for (const entry of [...this.#jobs.values()]) {
-      if (entry.runId !== runId || entry.taken) continue;
-      const removed = await entry.queue.remove(entry.id).catch(() => 0);
-      if (removed === 1) {
-        this.#forget(entry);
-        for (const t of entry.tasks) t.reject(reason);
-      }
-    }
+    const queued = [...this.#jobs.values()].filter((entry) => entry.runId === runId && !entry.taken);
+    await Promise.all(
+      queued.map(async (entry) => {
+        const removed = await entry.queue.remove(entry.id).catch(() => 0);
+        if (removed === 1) {
+          this.#forget(entry);
+          for (const t of entry.tasks) t.reject(reason);
+        }
+      }),
+    );
   }
 
   #startTimer(entry: JobEntry): void {

@@ -62,13 +62,14 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-/** One job in flight: its tasks and its pick-up timer. */
+/** One job in flight: its tasks and its pick-up deadline. */
 interface JobEntry {
   readonly id: string;
   readonly queue: Queue;
   readonly runId: string;
   readonly tasks: Pending[];
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the queue's pick-up check looks at it next (ms since the epoch). */
+  deadline: number;
   taken: boolean;
 }
 
@@ -139,6 +140,8 @@ export class BullMQExecutor implements TaskExecutor {
   readonly #queues = new Map<string, Queue>();
   readonly #jobs = new Map<string, JobEntry>();
   readonly #aborts = new WeakSet<AbortSignal>();
+  /** Each queue's pick-up check timer (see #schedule). */
+  readonly #checks = new Map<Queue, ReturnType<typeof setTimeout>>();
   #connected: Promise<Connected> | undefined;
   #batch: Batch | undefined;
   #closed = false;
@@ -193,11 +196,12 @@ export class BullMQExecutor implements TaskExecutor {
     this.#closed = true;
     const jobs = [...this.#jobs.values()];
     for (const job of jobs) {
-      clearTimeout(job.timer);
       for (const t of job.tasks)
         t.reject(new BullMQError("CLOSED", "The BullMQExecutor was closed while the task ran."));
     }
     this.#jobs.clear();
+    for (const timer of this.#checks.values()) clearTimeout(timer);
+    this.#checks.clear();
     // Its jobs no worker has taken yet leave Redis (no worker runs a closed coordinator's tasks),
     // all at once; a job a worker holds is locked and stays. Bounded: Redis may be gone.
     const untaken = jobs.filter((job) => !job.taken);
@@ -234,6 +238,8 @@ export class BullMQExecutor implements TaskExecutor {
       this.#forget(entry);
       for (const t of entry.tasks) t.reject(error);
     }
+    for (const timer of this.#checks.values()) clearTimeout(timer);
+    this.#checks.clear();
     // Commands waiting for the lost connection fail now ("Connection is closed"), not never.
     c.subscriber.disconnect();
     c.publisher.disconnect();
@@ -293,7 +299,7 @@ export class BullMQExecutor implements TaskExecutor {
         data: { reply, runId: first.runId, shared: sharedText, items: items.slice(i, i + this.#itemsPerJob) },
         opts: { jobId: id },
       });
-      const entry: JobEntry = { id, queue, runId: first.runId, tasks: chunk, timer: undefined, taken: false };
+      const entry: JobEntry = { id, queue, runId: first.runId, tasks: chunk, deadline: Infinity, taken: false };
       entries.push(entry);
     }
     if (signal.aborted) throw signal.reason;
@@ -367,13 +373,45 @@ export class BullMQExecutor implements TaskExecutor {
     );
   }
 
+  /** The job is looked at again `taskTimeoutMs` from now, by its queue's pick-up check. */
   #startTimer(entry: JobEntry): void {
-    clearTimeout(entry.timer);
-    entry.timer = setTimeout(() => void this.#pickUpTimeout(entry), this.#taskTimeoutMs);
+    entry.deadline = Date.now() + this.#taskTimeoutMs;
+    this.#schedule(entry.queue);
   }
 
-  async #pickUpTimeout(entry: JobEntry): Promise<void> {
+  /**
+   * One pick-up check per queue (not a timer per job): it wakes at the earliest deadline of the
+   * queue's jobs, counts the queue's workers once, and looks at every job that is due.
+   */
+  #schedule(queue: Queue): void {
+    if (this.#closed || this.#checks.has(queue)) return;
+    let earliest = Infinity;
+    for (const entry of this.#jobs.values()) if (entry.queue === queue) earliest = Math.min(earliest, entry.deadline);
+    if (earliest === Infinity) return;
+    const timer = setTimeout(() => void this.#check(queue), Math.max(0, earliest - Date.now()));
+    // The Redis connections keep a waiting run's process alive; the check alone does not.
+    timer.unref();
+    this.#checks.set(queue, timer);
+  }
+
+  async #check(queue: Queue): Promise<void> {
+    const now = Date.now();
+    const due = [...this.#jobs.values()].filter((entry) => entry.queue === queue && entry.deadline <= now);
+    try {
+      if (due.length > 0) {
+        // Workers of the version are there but busy (a long fan-out): a queued job waits on.
+        const workers = await queue.getWorkersCount().catch(() => 0);
+        await Promise.all(due.map((entry) => this.#pickUpTimeout(entry, workers)));
+      }
+    } finally {
+      this.#checks.delete(queue);
+      this.#schedule(queue);
+    }
+  }
+
+  async #pickUpTimeout(entry: JobEntry, workers: number): Promise<void> {
     if (!this.#jobs.has(entry.id)) return;
+    entry.deadline = Infinity; // set again below by #startTimer, or forgotten
     const state = await entry.queue.getJobState(entry.id).catch(() => "error");
     if (!this.#jobs.has(entry.id)) return;
     if (state === "completed") {
@@ -408,9 +446,6 @@ export class BullMQExecutor implements TaskExecutor {
       orphaned = true;
     }
     if (!this.#jobs.has(entry.id)) return;
-    // Workers of the version are there but busy (a long fan-out): it will be taken; wait on.
-    const workers = await entry.queue.getWorkersCount().catch(() => 0);
-    if (!this.#jobs.has(entry.id)) return;
     if (workers > 0) {
       this.#startTimer(entry);
       return;
@@ -444,7 +479,6 @@ export class BullMQExecutor implements TaskExecutor {
   }
 
   #forget(entry: JobEntry): void {
-    clearTimeout(entry.timer);
     this.#jobs.delete(entry.id);
   }
 

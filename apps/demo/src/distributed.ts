@@ -101,19 +101,22 @@ export async function startDistributed(workers: number): Promise<Distributed> {
   try {
     const entry = join(dirname(fileURLToPath(import.meta.url)), "worker.ts");
     const env = { ...process.env, DEMO_REDIS_PORT: String(port) };
-    children.push(
-      ...(await Promise.all(
-        Array.from({ length: workers }, (_, i) =>
-          startChild(
-            process.execPath,
-            ["--conditions=@hamilton-ts/source", "--import", "tsx", entry],
-            env,
-            "worker ready",
-            `worker ${i + 1}`,
-          ),
+    // Every start settles before any failure is reported, so the workers that did start are
+    // stopped with the rest (none is left running).
+    const started = await Promise.allSettled(
+      Array.from({ length: workers }, (_, i) =>
+        startChild(
+          process.execPath,
+          ["--conditions=@hamilton-ts/source", "--import", "tsx", entry],
+          env,
+          "worker ready",
+          `worker ${i + 1}`,
         ),
-      )),
+      ),
     );
+    for (const s of started) if (s.status === "fulfilled") children.push(s.value);
+    const failed = started.find((s) => s.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
   } catch (error) {
     await Promise.all([...children.map(stopChild), stopChild(redis)]);
     throw error;

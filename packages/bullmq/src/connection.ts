@@ -50,7 +50,7 @@ export async function connect(
     onError(error);
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const where = `${options.host ?? "127.0.0.1"}:${options.port ?? 6379}`;
+  const where = whereIs(options);
   try {
     await Promise.race([
       redis.connect(),
@@ -74,7 +74,7 @@ export async function connect(
     if (BullMQError.isInstance(error)) throw error;
     throw new BullMQError(
       "CONNECTION",
-      `Redis at ${where} could not be reached: ${error instanceof Error ? error.message : String(error)}. ` +
+      `Redis at ${where} could not be reached: ${(error instanceof Error ? error.message : String(error)).replace(/\.$/, "")}. ` +
         `Start it, or check connection (host, port, password).`,
       { cause: error },
     );
@@ -82,4 +82,37 @@ export async function connect(
     clearTimeout(timer);
   }
   return redis;
+}
+
+/** `host:port` of a connection, for messages. */
+export function whereIs(options: ConnectionOptions): string {
+  return `${options.host ?? "127.0.0.1"}:${options.port ?? 6379}`;
+}
+
+/**
+ * Calls `onLost` once a connected client has been disconnected for `timeoutMs` without becoming
+ * ready again (ioredis reconnects on its own; a short drop that heals in time is not reported).
+ * Returns a function that stops watching.
+ */
+export function watchConnection(redis: Redis, timeoutMs: number, onLost: () => void): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const lost = (): void => {
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      if (redis.status !== "ready") onLost();
+    }, timeoutMs);
+  };
+  const back = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
+  redis.on("close", lost);
+  redis.on("end", lost);
+  redis.on("ready", back);
+  return () => {
+    back();
+    redis.off("close", lost);
+    redis.off("end", lost);
+    redis.off("ready", back);
+  };
 }

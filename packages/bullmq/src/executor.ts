@@ -8,6 +8,8 @@ import {
   connect,
   type ConnectionOptions,
   DEFAULT_CONNECT_TIMEOUT_MS,
+  watchConnection,
+  whereIs,
 } from "./connection.js";
 import { BullMQError } from "./errors.js";
 import { fromWire } from "./errors-wire.js";
@@ -60,13 +62,14 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-/** One job in flight: its tasks and its pick-up timer. */
+/** One job in flight: its tasks and its pick-up deadline. */
 interface JobEntry {
   readonly id: string;
   readonly queue: Queue;
   readonly runId: string;
   readonly tasks: Pending[];
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the queue's pick-up check looks at it next (ms since the epoch). */
+  deadline: number;
   taken: boolean;
 }
 
@@ -76,9 +79,37 @@ interface Batch {
   readonly signal: AbortSignal;
 }
 
+/** Waits for `promise`, or `ms` at most. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+/** Whether two tasks run the same block (same fan-out of the same run, same nodes and inputs). */
+function sameBlock(a: FanOutTask, b: FanOutTask): boolean {
+  return (
+    a.runId === b.runId &&
+    a.graphVersion === b.graphVersion &&
+    a.parallelizeName === b.parallelizeName &&
+    a.outer === b.outer &&
+    a.config === b.config &&
+    a.runContexts === b.runContexts &&
+    sameList(a.nodes, b.nodes) &&
+    sameList(a.outputs, b.outputs) &&
+    sameList(a.computedByWorker, b.computedByWorker)
+  );
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+}
+
 interface Connected {
   readonly publisher: Redis;
   readonly subscriber: Redis;
+  /** Stops watching the connections. */
+  readonly unwatch: () => void;
 }
 
 /**
@@ -109,6 +140,8 @@ export class BullMQExecutor implements TaskExecutor {
   readonly #queues = new Map<string, Queue>();
   readonly #jobs = new Map<string, JobEntry>();
   readonly #aborts = new WeakSet<AbortSignal>();
+  /** Each queue's pick-up check timer (see #schedule). */
+  readonly #checks = new Map<Queue, ReturnType<typeof setTimeout>>();
   #connected: Promise<Connected> | undefined;
   #batch: Batch | undefined;
   #closed = false;
@@ -138,7 +171,9 @@ export class BullMQExecutor implements TaskExecutor {
     return new Promise((resolve, reject) => {
       const pending: Pending = { task, resolve, reject };
       let batch = this.#batch;
-      if (batch === undefined || batch.signal !== signal) {
+      // One batch per block: two fan-outs of a run that start together are two blocks, each
+      // sent with its own nodes, outputs, outer values and collect.
+      if (batch === undefined || batch.signal !== signal || !sameBlock(batch.tasks[0]!.task, task)) {
         if (batch !== undefined) this.#send(batch);
         batch = this.#batch = { tasks: [], signal };
         const started = batch;
@@ -153,24 +188,62 @@ export class BullMQExecutor implements TaskExecutor {
 
   /**
    * Closes the executor's Redis connections. Tasks still waiting for a result fail with
-   * `CLOSED`. Call it once the runs are done (a script that does not keeps running).
+   * `CLOSED`, and its jobs that no worker has taken yet are removed from Redis. Call it once the
+   * runs are done (a script that does not keeps running).
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const job of this.#jobs.values()) {
-      clearTimeout(job.timer);
+    const jobs = [...this.#jobs.values()];
+    for (const job of jobs) {
       for (const t of job.tasks)
         t.reject(new BullMQError("CLOSED", "The BullMQExecutor was closed while the task ran."));
     }
     this.#jobs.clear();
+    for (const timer of this.#checks.values()) clearTimeout(timer);
+    this.#checks.clear();
+    // Its jobs no worker has taken yet leave Redis (no worker runs a closed coordinator's tasks),
+    // all at once; a job a worker holds is locked and stays. Bounded: Redis may be gone.
+    const untaken = jobs.filter((job) => !job.taken);
+    if (untaken.length > 0) {
+      await within(Promise.allSettled(untaken.map((job) => job.queue.remove(job.id))), this.#connectTimeoutMs);
+    }
     const connected = this.#connected;
     await Promise.allSettled([...this.#queues.values()].map((q) => q.close()));
     if (connected !== undefined) {
       const c = await connected.catch(() => undefined);
+      c?.unwatch();
       c?.subscriber.disconnect();
       c?.publisher.disconnect();
     }
+  }
+
+  /**
+   * The connection to Redis was lost and did not come back within `connectTimeoutMs`: every task
+   * waiting for a result fails with `CONNECTION`, and the next run connects again.
+   */
+  #lost(lost: Promise<Connected>, c: Connected): void {
+    if (this.#connected !== lost || this.#closed) return;
+    this.#connected = undefined;
+    c.unwatch();
+    const queues = [...this.#queues.values()];
+    this.#queues.clear();
+    const error = new BullMQError(
+      "CONNECTION",
+      `Lost the connection to Redis at ${whereIs(this.#connection)}, and it did not come back within ` +
+        `${this.#connectTimeoutMs} ms (connectTimeoutMs): the run's pending tasks failed. Check that Redis is running ` +
+        `and reachable, then run again (the executor connects again on the next run).`,
+    );
+    for (const entry of [...this.#jobs.values()]) {
+      this.#forget(entry);
+      for (const t of entry.tasks) t.reject(error);
+    }
+    for (const timer of this.#checks.values()) clearTimeout(timer);
+    this.#checks.clear();
+    // Commands waiting for the lost connection fail now ("Connection is closed"), not never.
+    c.subscriber.disconnect();
+    c.publisher.disconnect();
+    void Promise.allSettled(queues.map((q) => q.close()));
   }
 
   #send(batch: Batch): void {
@@ -226,28 +299,37 @@ export class BullMQExecutor implements TaskExecutor {
         data: { reply, runId: first.runId, shared: sharedText, items: items.slice(i, i + this.#itemsPerJob) },
         opts: { jobId: id },
       });
-      const entry: JobEntry = { id, queue, runId: first.runId, tasks: chunk, timer: undefined, taken: false };
+      const entry: JobEntry = { id, queue, runId: first.runId, tasks: chunk, deadline: Infinity, taken: false };
       entries.push(entry);
     }
     if (signal.aborted) throw signal.reason;
-    for (const entry of entries) {
-      this.#jobs.set(entry.id, entry);
-      this.#startTimer(entry);
-    }
+    for (const entry of entries) this.#jobs.set(entry.id, entry);
     this.#watchAbort(signal, first.runId);
     try {
       await queue.addBulk(
         jobs.map((j) => ({
           name: j.name,
           data: j.data,
-          opts: { ...j.opts, attempts: this.#attempts, removeOnComplete: true, removeOnFail: true },
+          opts: {
+            ...j.opts,
+            attempts: this.#attempts,
+            // Kept a while: its return value is its outcome, read when the published one was lost.
+            removeOnComplete: { age: Math.ceil((3 * this.#taskTimeoutMs) / 1000), count: 10_000 },
+            removeOnFail: true,
+          },
         })),
       );
+      // Timed from when the jobs are in Redis (a job not there yet is not a lost one).
+      for (const entry of entries) if (this.#jobs.has(entry.id)) this.#startTimer(entry);
     } catch (error) {
       for (const entry of entries) this.#forget(entry);
-      throw new BullMQError("CONNECTION", `Could not queue the tasks of run ${first.runId}: ${String(error)}`, {
-        cause: error,
-      });
+      if (BullMQError.isInstance(error)) throw error;
+      throw new BullMQError(
+        "CONNECTION",
+        `Could not queue the tasks of run ${first.runId} on Redis at ${whereIs(this.#connection)} ` +
+          `(${error instanceof Error ? error.message : String(error)}). Check that Redis is running and reachable, then run again.`,
+        { cause: error },
+      );
     }
   }
 
@@ -279,42 +361,90 @@ export class BullMQExecutor implements TaskExecutor {
     const c = await this.#connected?.catch(() => undefined);
     if (c === undefined) return;
     c.publisher.publish(abortChannel(this.#queueName), runId).catch(() => undefined);
-    for (const entry of [...this.#jobs.values()]) {
-      if (entry.runId !== runId || entry.taken) continue;
-      const removed = await entry.queue.remove(entry.id).catch(() => 0);
-      if (removed === 1) {
-        this.#forget(entry);
-        for (const t of entry.tasks) t.reject(reason);
+    const queued = [...this.#jobs.values()].filter((entry) => entry.runId === runId && !entry.taken);
+    await Promise.all(
+      queued.map(async (entry) => {
+        const removed = await entry.queue.remove(entry.id).catch(() => 0);
+        if (removed === 1) {
+          this.#forget(entry);
+          for (const t of entry.tasks) t.reject(reason);
+        }
+      }),
+    );
+  }
+
+  /** The job is looked at again `taskTimeoutMs` from now, by its queue's pick-up check. */
+  #startTimer(entry: JobEntry): void {
+    entry.deadline = Date.now() + this.#taskTimeoutMs;
+    this.#schedule(entry.queue);
+  }
+
+  /**
+   * One pick-up check per queue (not a timer per job): it wakes at the earliest deadline of the
+   * queue's jobs, counts the queue's workers once, and looks at every job that is due.
+   */
+  #schedule(queue: Queue): void {
+    if (this.#closed || this.#checks.has(queue)) return;
+    let earliest = Infinity;
+    for (const entry of this.#jobs.values()) if (entry.queue === queue) earliest = Math.min(earliest, entry.deadline);
+    if (earliest === Infinity) return;
+    const timer = setTimeout(() => void this.#check(queue), Math.max(0, earliest - Date.now()));
+    // The Redis connections keep a waiting run's process alive; the check alone does not.
+    timer.unref();
+    this.#checks.set(queue, timer);
+  }
+
+  async #check(queue: Queue): Promise<void> {
+    const now = Date.now();
+    const due = [...this.#jobs.values()].filter((entry) => entry.queue === queue && entry.deadline <= now);
+    try {
+      if (due.length > 0) {
+        // Workers of the version are there but busy (a long fan-out): a queued job waits on.
+        const workers = await queue.getWorkersCount().catch(() => 0);
+        await Promise.all(due.map((entry) => this.#pickUpTimeout(entry, workers)));
       }
+    } finally {
+      this.#checks.delete(queue);
+      this.#schedule(queue);
     }
   }
 
-  #startTimer(entry: JobEntry): void {
-    clearTimeout(entry.timer);
-    entry.timer = setTimeout(() => void this.#pickUpTimeout(entry), this.#taskTimeoutMs);
-  }
-
-  async #pickUpTimeout(entry: JobEntry): Promise<void> {
+  async #pickUpTimeout(entry: JobEntry, workers: number): Promise<void> {
     if (!this.#jobs.has(entry.id)) return;
-    const state = await entry.queue.getJobState(entry.id).catch(() => "unknown");
+    entry.deadline = Infinity; // set again below by #startTimer, or forgotten
+    const state = await entry.queue.getJobState(entry.id).catch(() => "error");
+    if (!this.#jobs.has(entry.id)) return;
+    if (state === "completed") {
+      // Done, but its outcome never arrived (a reply lost while the subscriber reconnected): it is
+      // the job's return value.
+      const job = await entry.queue.getJob(entry.id).catch(() => undefined);
+      if (!this.#jobs.has(entry.id)) return;
+      const text: unknown = job?.returnvalue;
+      if (typeof text === "string") this.#onReply(text);
+      else this.#lostResult(entry, "it completed, but its outcome is not in Redis");
+      return;
+    }
+    if (state === "unknown") {
+      // Gone from Redis while still awaited: it failed or completed and was removed, and the
+      // message saying so was lost. Waiting on would wait forever.
+      this.#lostResult(entry, "it is no longer in Redis");
+      return;
+    }
     let orphaned = false;
-    if (state === "active" || state === "completed") {
+    if (state === "active") {
       // Taken: its outcome is on its way while its worker holds the lock (a worker that dies
       // loses it; another worker's stall check gives the job back: "requeued"). Checked again
       // later; a job whose lock has lapsed with no worker to take it back is orphaned.
       const lock = await (await this.#connect()).publisher
         .exists(`${entry.queue.qualifiedName}:${entry.id}:lock`)
         .catch(() => 1);
-      if (state === "completed" || lock === 1 || !this.#jobs.has(entry.id)) {
+      if (lock === 1 || !this.#jobs.has(entry.id)) {
         entry.taken = true;
         if (this.#jobs.has(entry.id)) this.#startTimer(entry);
         return;
       }
       orphaned = true;
     }
-    if (!this.#jobs.has(entry.id)) return;
-    // Workers of the version are there but busy (a long fan-out): it will be taken; wait on.
-    const workers = await entry.queue.getWorkersCount().catch(() => 0);
     if (!this.#jobs.has(entry.id)) return;
     if (workers > 0) {
       this.#startTimer(entry);
@@ -335,8 +465,20 @@ export class BullMQExecutor implements TaskExecutor {
     for (const t of entry.tasks) t.reject(error);
   }
 
+  /** Fails a job's tasks whose outcome was lost on the way back. */
+  #lostResult(entry: JobEntry, what: string): void {
+    this.#forget(entry);
+    const first = entry.tasks[0]!.task;
+    const error = new BullMQError(
+      "CONNECTION",
+      `The outcome of task ${first.taskId} of run ${first.runId} (job ${entry.id} on queue "${entry.queue.name}") ` +
+        `was lost: ${what}, and its result message never arrived (the reply connection to Redis at ` +
+        `${whereIs(this.#connection)} dropped while it was sent). Run again; check that Redis is stable.`,
+    );
+    for (const t of entry.tasks) t.reject(error);
+  }
+
   #forget(entry: JobEntry): void {
-    clearTimeout(entry.timer);
     this.#jobs.delete(entry.id);
   }
 
@@ -404,6 +546,22 @@ export class BullMQExecutor implements TaskExecutor {
       subscriber.disconnect();
       throw new BullMQError("CLOSED", "The BullMQExecutor was closed: create a new one.");
     }
-    return { publisher, subscriber };
+    const opened = this.#connected;
+    const stops: Array<() => void> = [];
+    const c: Connected = {
+      publisher,
+      subscriber,
+      unwatch: () => {
+        for (const stop of stops) stop();
+      },
+    };
+    for (const redis of [publisher, subscriber]) {
+      stops.push(
+        watchConnection(redis, this.#connectTimeoutMs, () => {
+          if (opened !== undefined) this.#lost(opened, c);
+        }),
+      );
+    }
+    return c;
   }
 }

@@ -139,7 +139,11 @@ export async function startWorker(options: WorkerOptions): Promise<HamiltonWorke
   const reply = (channel: string, message: ReplyMessage): Promise<unknown> =>
     publisher.publish(channel, JSON.stringify(message));
 
-  const processJob = async (job: Job<JobData>): Promise<null> => {
+  /**
+   * Runs a job's items and publishes the outcome; the outcome is also the job's return value, which
+   * the coordinator reads when the published message was lost (a subscriber reconnecting).
+   */
+  const processJob = async (job: Job<JobData>): Promise<string> => {
     const data = job.data;
     const jobId = job.id!;
     let run = running.get(data.runId);
@@ -172,11 +176,12 @@ export async function startWorker(options: WorkerOptions): Promise<HamiltonWorke
           }
         }),
       );
-      await reply(data.reply, { kind: "done", jobId, worker: id, results });
+      const text = JSON.stringify({ kind: "done", jobId, worker: id, results } satisfies ReplyMessage);
+      await publisher.publish(data.reply, text);
+      return text;
     } finally {
       if (--run.tasks === 0) running.delete(data.runId);
     }
-    return null;
   };
 
   const worker = new Worker<JobData>(queue, processJob, {

@@ -5,6 +5,8 @@ import { createServer } from "node:net";
 export interface RedisServer {
   readonly port: number;
   stop(): Promise<void>;
+  /** SIGKILL: Redis dies at once, as on a crash. */
+  kill(): Promise<void>;
 }
 
 /** A port nothing listens on now (the OS picks it). */
@@ -38,13 +40,11 @@ export async function startRedis(): Promise<RedisServer> {
       if (output.includes("Ready to accept connections")) resolve();
     });
   });
-  return {
-    port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.on("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
+  const end = (signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.on("exit", () => resolve());
+      child.kill(signal);
+    });
+  return { port, stop: () => end("SIGTERM"), kill: () => end("SIGKILL") };
 }

@@ -6,6 +6,7 @@ import type { NodeContext } from "./modifiers.js";
 import { PER_ITEM, type FanOutPlan, type Plan } from "./plan.js";
 import { EMPTY } from "./empty-record.js";
 import { type CacheDecision, type CacheLogEntry, type DriverCache, RunCache } from "./cache.js";
+import { canCross } from "./crossable.js";
 import type { FanOutTask, RemoteSetup } from "./task-executor.js";
 
 /** The error a run rejects with when its signal fires. */
@@ -658,9 +659,11 @@ export class Run {
     const outer: Record<string, unknown> = {};
     const computedByWorker: string[] = [];
     for (const [name, slot] of fanOut.outer) {
-      // A value the caller gave (input or override) travels; a client a worker can build does not.
+      // The coordinator's value travels when it can cross (so every item sees the same timestamp,
+      // id or random draw); a node reading only config whose value cannot (a client) is computed
+      // by the worker. A value the caller gave (input or override) always travels.
       const given = plan.given.some((g) => g.slot === slot);
-      if (!given && remote.computedByWorker.has(name)) computedByWorker.push(name);
+      if (!given && remote.computedByWorker.has(name) && !canCross(shared[name])) computedByWorker.push(name);
       else outer[name] = shared[name];
     }
     const runContexts = remote.adapters.exportRunContexts({ runId: scope.runId, graph: remote.graph.info });

@@ -57,6 +57,36 @@ describe("Builder.withTaskExecutor", () => {
     expect(seen[0]!.nodes).toEqual(["client", "page"]);
   });
 
+  it("ships a plain-data value of a node reading only config (or nothing); computes a client on the worker", async () => {
+    let draws = 0;
+    const flow = {
+      ...dataflow,
+      drawn: () => `draw-${++draws}-${Math.random()}`,
+      label: ({ prefix }: { prefix: string }) => ({ prefix, at: new Date(draws) }),
+      tagged: ({ url, drawn, label }: { url: string; drawn: string; label: { prefix: string } }) =>
+        `${label.prefix}${url}@${drawn}`,
+      tags: collect(({ tagged }: { tagged: string[] }) => tagged),
+    };
+    const seen: FanOutTask[] = [];
+    const worker = new Builder().withModules(flow).withConfig({ prefix: "> " }).build();
+    const dr = new Builder()
+      .withModules(flow)
+      .withConfig({ prefix: "> " })
+      .withTaskExecutor(cloningExecutor(() => worker, seen))
+      .build();
+    const { tags, drawn, pages } = await dr.execute(["tags", "drawn", "pages"], {
+      inputs: { urls: ["a", "b", "c"], base: 1 },
+    });
+    // Every item saw the coordinator's draw, computed once, as in-process.
+    expect(tags).toEqual(["a", "b", "c"].map((u) => `> ${u}@${drawn}`));
+    expect(draws).toBe(1);
+    const tagTask = seen.find((t) => t.parallelizeName === "url" && t.outputs.includes("tagged"))!;
+    expect(Object.keys(tagTask.outer).sort()).toEqual(["drawn", "label", "offset"]);
+    // The client (functions) cannot cross: still built by the worker.
+    expect(tagTask.computedByWorker).toEqual(["client"]);
+    expect(pages.map((p) => p.text)).toEqual(["> a", "> b", "> c"]);
+  });
+
   it("refuses a task made for another graph version, and the run fails with it", async () => {
     const other = new Builder()
       .withModules({ ...dataflow, extra: () => 1 })

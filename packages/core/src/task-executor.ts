@@ -46,8 +46,10 @@ export interface FanOutTask {
   readonly outer: Readonly<Record<string, unknown>>;
   /**
    * Outer nodes the worker computes itself instead of receiving them: nodes whose dependencies are
-   * all config values (or none), such as a node that builds an API client. Such values (clients,
-   * sockets) often cannot cross processes, and any worker can build them.
+   * all config values (or none) and whose coordinator value cannot cross processes by structured
+   * clone (a function, a class instance: an API client, a socket), which any worker can build. Such
+   * a node whose value can cross (a timestamp, an id, a random draw) travels in {@link outer}, so
+   * every item sees the coordinator's value.
    */
   readonly computedByWorker: readonly string[];
   /** The coordinator's config: it travels with the task and wins over the worker's inside the block. */
@@ -88,7 +90,10 @@ export interface RemoteSetup {
   /** Every adapter (for their run contexts), whether or not it has node hooks. */
   readonly adapters: AdapterSet;
   readonly graph: Graph;
-  /** Names of the nodes a worker computes itself (see {@link FanOutTask.computedByWorker}). */
+  /**
+   * Names of the nodes a worker may compute itself: those reading only config (or nothing). Of
+   * these, only the ones whose value cannot cross go in {@link FanOutTask.computedByWorker}.
+   */
   readonly computedByWorker: ReadonlySet<string>;
 }
 
@@ -108,7 +113,10 @@ export function checkTaskExecutor(executor: unknown): TaskExecutor {
   return executor as TaskExecutor;
 }
 
-/** The nodes a worker computes itself: computed nodes that read only config values (or nothing). */
+/**
+ * The nodes a worker may compute itself: computed nodes that read only config values (or nothing).
+ * A run ships such a node's value when it can cross, and lets the worker compute it when not.
+ */
 export function workerComputed(graph: Graph): Set<string> {
   const out = new Set<string>();
   const isConfig = (name: string): boolean => Object.hasOwn(graph.config, name);

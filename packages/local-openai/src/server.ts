@@ -24,6 +24,13 @@ const DEFAULT_CHUNK_DELAY_MS = 10;
 const KEPT_REQUESTS = 100;
 /** Time a connection has to send a whole request. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * How long an idle kept-alive connection stays open: longer than clients keep theirs (undici, under
+ * `fetch` and the openai client, keeps a socket 4 s by default, or this server's `Keep-Alive:
+ * timeout` hint less 1 s). With Node's 5 s, a client on a busy machine whose idle timer fired late
+ * reused a socket the server had just closed, and its request failed with ECONNRESET.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /** Longest timer Node runs as asked (a longer one fires after 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -300,6 +307,7 @@ export async function startLocalOpenAI(options: LocalOpenAIOptions = {}): Promis
       else res.destroy();
     });
   });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
 
   server.on("connection", (socket: Socket) => deadlines.set(socket, new RequestDeadline(socket, requestTimeoutMs)));
 

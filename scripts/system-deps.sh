@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the real parts the tests drive, when they are missing: Chromium (the UI's browser tests,
+# through playwright-core; CHROMIUM_PATH points at another one) and redis-server (the BullMQ
+# executor's tests and the demo's DEMO_WORKERS mode start their own on a free port). Uses apt-get
+# (Debian, Ubuntu), with sudo when not root; elsewhere, install them with your package manager.
+set -euo pipefail
+
+missing=()
+if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "system-deps: missing ${missing[*]}, and there is no apt-get here: install them with your package manager (or set CHROMIUM_PATH to a Chromium)." >&2
+  exit 1
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "system-deps: installing ${missing[*]} with apt-get"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BullMQError } from "./errors.js";
-import { decode, encode, findUncloneable } from "./wire.js";
+import { findUncloneable } from "@hamilton-ts/core";
+import { decode, encode } from "./wire.js";
 
 class Point {
   constructor(readonly x: number) {}

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { Builder, type Driver, type FanOutTask } from "@hamilton-ts/core";
+import { Builder, type Driver, type FanOutTask, findUncloneable } from "@hamilton-ts/core";
 import type { LifecycleAdapter } from "@hamilton-ts/lifecycle";
 import { type Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -20,7 +20,7 @@ import {
   type SharedPart,
   versionedQueue,
 } from "./protocol.js";
-import { decode, encode, findUncloneable, nodeFix } from "./wire.js";
+import { decode, encode, nodeFix } from "./wire.js";
 
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {

@@ -38,6 +38,7 @@ export { fingerprint, isFingerprint } from "./fingerprint.js";
 export type { Unfingerprintable } from "./fingerprint.js";
 export { subdag } from "./subdag.js";
 export type { FanOutTask, RunTaskOptions, TaskExecutor } from "./task-executor.js";
+export { findUncloneable } from "./crossable.js";
 export type { SubdagOptions } from "./subdag.js";
 export {
   GraphBuildError,

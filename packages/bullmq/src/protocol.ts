@@ -3,20 +3,22 @@
  *
  * @module
  */
+import type { FanOutTask } from "@hamilton-ts/core";
 import { BullMQError } from "./errors.js";
 
 /** The task fields shared by every item of one fan-out, encoded once (see `wire.ts`). */
-export interface SharedPart {
-  readonly runId: string;
-  readonly graphVersion: string;
-  readonly parallelizeName: string;
-  readonly nodes: readonly string[];
-  readonly outputs: readonly string[];
-  readonly outer: Readonly<Record<string, unknown>>;
-  readonly computedByWorker: readonly string[];
-  readonly config: Readonly<Record<string, unknown>>;
-  readonly runContexts: Readonly<Record<string, unknown>>;
-}
+export type SharedPart = Pick<
+  FanOutTask,
+  | "runId"
+  | "graphVersion"
+  | "parallelizeName"
+  | "nodes"
+  | "outputs"
+  | "outer"
+  | "computedByWorker"
+  | "config"
+  | "runContexts"
+>;
 
 /** One job: one or more items of one fan-out. */
 export interface JobData {

@@ -2,50 +2,15 @@ import { appendFile, mkdir, open, rename, rm, truncate, writeFile } from "node:f
 import { join } from "node:path";
 import { FileSink, readFileStore, runFile, type NodeRunRecord, type RunRecord } from "@hamilton-ts/tracker";
 import { describe, expect, it } from "vitest";
+import { nodeRecord, runRecord } from "../test/records.js";
 import { serve, tempDir } from "../test/temp.js";
 import { listRuns } from "./read-api.js";
 import { StoreIndex, storeIndex } from "./store-index.js";
 
-function run(runId: string, status: RunRecord["status"] = "RUNNING", startTime = 1_700_000_000_000): RunRecord {
-  return {
-    type: "run",
-    runId,
-    dagName: "dag",
-    graphVersion: "v1",
-    dagHash: "dh",
-    codeHash: "ch",
-    username: "me",
-    status,
-    startTime,
-    endTime: status === "RUNNING" ? undefined : startTime + 1000,
-    durationMs: status === "RUNNING" ? undefined : 1000,
-    finalVars: [],
-    inputs: {},
-    overrides: [],
-    config: {},
-    tags: {},
-    error: undefined,
-  };
-}
-
-function node(runId: string, name: string, status: NodeRunRecord["status"] = "SUCCESS"): NodeRunRecord {
-  return {
-    type: "node_run",
-    runId,
-    node: name,
-    taskId: undefined,
-    attempt: 1,
-    status,
-    startTime: 1_700_000_000_100,
-    endTime: status === "RUNNING" ? undefined : 1_700_000_000_200,
-    durationMs: status === "RUNNING" ? undefined : 100,
-    result: undefined,
-    error: undefined,
-    warnings: [],
-    traceId: undefined,
-    spanId: undefined,
-  } as NodeRunRecord;
-}
+const run = (runId: string, status: RunRecord["status"] = "RUNNING", startTime = 1_700_000_000_000): RunRecord =>
+  runRecord(runId, status, { startTime, endTime: status === "RUNNING" ? undefined : startTime + 1000 });
+const node = (runId: string, name: string, status: NodeRunRecord["status"] = "SUCCESS"): NodeRunRecord =>
+  nodeRecord(runId, name, status);
 
 const line = (record: unknown) => `${JSON.stringify(record)}\n`;
 

@@ -1,60 +1,30 @@
 /**
  * `GET /api/events`: server-sent events that tell the page the store changed, so runs in progress
- * and new runs show without a reload. While at least one page listens, the server polls the
- * store directory (every file's size and modification time, recursively, skipping names that
- * start with `.`) every {@link POLL_INTERVAL_MS}; a change is sent as an event `store`. Polling sees
- * what this server writes and what other processes write alike.
+ * and new runs show without a reload. While at least one page listens, the server refreshes the
+ * store index (the read API's: what changed since it last looked) every {@link POLL_INTERVAL_MS};
+ * when its version moved — by this poll or by a request's refresh — an event `store` is sent. It
+ * sees what this server writes and what other processes write alike.
  */
-import type { Dirent } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
-import { join } from "node:path";
+import { type StoreIndex, storeIndex } from "./store-index.js";
 
 /** How often the store is polled while a page listens, in ms. */
 export const POLL_INTERVAL_MS = 700;
 /** A comment line keeps idle connections open through proxies. */
 const KEEPALIVE_MS = 15_000;
 
-async function signature(dir: string): Promise<string> {
-  const parts: string[] = [];
-  async function walk(path: string): Promise<void> {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(path, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    await Promise.all(
-      entries.map(async (e) => {
-        if (e.name.startsWith(".")) return;
-        const child = join(path, e.name);
-        if (e.isDirectory()) return walk(child);
-        try {
-          const s = await stat(child);
-          parts.push(`${child}\0${s.size}\0${s.mtimeMs}`);
-        } catch {
-          // Gone between readdir and stat: the next poll sees it.
-        }
-      }),
-    );
-  }
-  await walk(dir);
-  return parts.sort().join("\n");
-}
-
 /** The listeners of `/api/events` and the poll that feeds them. */
 export class StoreEvents {
-  private readonly dir: string;
+  private readonly index: StoreIndex;
   private readonly clients = new Set<ServerResponse>();
   private timer: NodeJS.Timeout | undefined;
   private keepalive: NodeJS.Timeout | undefined;
-  private last: string | undefined;
-  private polling = false;
+  private last: number | undefined;
   /** Clients that have not been told yet that polling watches for them (`event: ready`). */
   private readonly waiting = new Set<ServerResponse>();
 
   constructor(dir: string) {
-    this.dir = dir;
+    this.index = storeIndex(dir);
   }
 
   /** Answers a request with an event stream until the client goes or {@link close} is called. */
@@ -74,7 +44,7 @@ export class StoreEvents {
       if (this.clients.size === 0) this.stop();
     });
     this.start();
-    void this.poll();
+    this.poll();
   }
 
   /** Ends every stream and stops polling. */
@@ -86,7 +56,7 @@ export class StoreEvents {
 
   private start(): void {
     if (this.timer !== undefined) return;
-    this.timer = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
+    this.timer = setInterval(() => this.poll(), POLL_INTERVAL_MS);
     this.keepalive = setInterval(() => {
       for (const res of this.clients) res.write(": keepalive\n\n");
     }, KEEPALIVE_MS);
@@ -105,21 +75,20 @@ export class StoreEvents {
    * that subscribed before this poll started then get `event: ready`: from now on no change is
    * missed (a page refreshes once on it, for what changed while it loaded).
    */
-  private async poll(): Promise<void> {
-    if (this.polling) return;
-    this.polling = true;
+  private poll(): void {
     const newcomers = [...this.waiting];
+    let now: number;
     try {
-      const now = await signature(this.dir);
-      if (this.last !== undefined && now !== this.last) {
-        for (const res of this.clients) res.write(`event: store\ndata: ${Date.now()}\n\n`);
-      }
-      if (this.timer !== undefined) this.last = now;
-      for (const res of newcomers) {
-        if (this.waiting.delete(res)) res.write("event: ready\ndata: \n\n");
-      }
-    } finally {
-      this.polling = false;
+      now = this.index.refresh();
+    } catch {
+      return; // The store cannot be listed now (the read API says why); the next poll tries again.
+    }
+    if (this.last !== undefined && now !== this.last) {
+      for (const res of this.clients) res.write(`event: store\ndata: ${Date.now()}\n\n`);
+    }
+    if (this.timer !== undefined) this.last = now;
+    for (const res of newcomers) {
+      if (this.waiting.delete(res)) res.write("event: ready\ndata: \n\n");
     }
   }
 }

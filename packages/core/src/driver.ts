@@ -6,7 +6,8 @@ import type { Graph } from "./graph.js";
 import { type CacheInspector, type CacheOptions, DriverCache } from "./cache.js";
 import { makePlan, makeTaskPlan, type Plan } from "./plan.js";
 import { checkFinalVars, checkRecord, checkSignal, inputsWithConfig, type AbortSignalLike } from "./request.js";
-import { abortError, Run, RunScope } from "./run.js";
+import { Run } from "./run.js";
+import { abortError, RunScope } from "./run-scope.js";
 import { matchesTags, type TagFilter } from "./tags.js";
 import { HamiltonError } from "./errors.js";
 import {

@@ -1,282 +1,26 @@
+/**
+ * The scheduler — the `run` stage of core's pipeline (`candidates` → `drafts` → `graph` → `plan`
+ * → `run`, with `builder` and `driver` on top). The driver hands it a {@link Plan} and the
+ * request's values; it hands back the requested outputs.
+ *
+ * Owns {@link Run}: one execution of a plan — nodes start as their dependencies finish, a
+ * synchronous node completes in the same loop (no promise), an asynchronous one holds a
+ * concurrency slot until it settles, values are released after their last reader — and the cache
+ * path (a hit's stored value through the adapters; a miss's result handed to the cache). Around
+ * it: `run-scope.ts` (stop and grace), `fan-out.ts` (a collect node's item runs, local or on a
+ * task executor), `fan-out-items.ts` (reading a parallelize node's items).
+ */
 import type { AdapterSet } from "@hamilton-ts/lifecycle";
 import { isThenable } from "@hamilton-ts/lifecycle/internal";
-import { HamiltonError, NodeExecutionError } from "./errors.js";
+import { NodeExecutionError } from "./errors.js";
 import type { GraphNode } from "./graph.js";
 import type { NodeContext } from "./modifiers.js";
-import { PER_ITEM, type FanOutPlan, type Plan } from "./plan.js";
-import { EMPTY } from "./empty-record.js";
-import { type CacheDecision, type CacheLogEntry, type DriverCache, RunCache } from "./cache.js";
-import { canCross } from "./crossable.js";
-import type { FanOutTask, RemoteSetup } from "./task-executor.js";
-
-/** The error a run rejects with when its signal fires. */
-export function abortError(reason: unknown): HamiltonError {
-  const why = reason instanceof Error ? `: ${reason.message}` : reason === undefined ? "" : `: ${String(reason)}`;
-  return new HamiltonError("ABORTED", `The run was aborted${why}.`, { cause: reason });
-}
+import { PER_ITEM, type Plan } from "./plan.js";
+import { type CacheDecision, RunCache } from "./cache.js";
+import { runFanOut } from "./fan-out.js";
+import type { RunScope } from "./run-scope.js";
 
 const NO_WARN = (): void => undefined;
-
-/** The error a node gets in its after-event when the run gives up on it (see {@link RunScope}). */
-export function abandonedError(name: string, taskId: string | undefined, graceMs: number): HamiltonError {
-  return new HamiltonError(
-    "ABANDONED",
-    `Node "${name}"${taskId === undefined ? "" : ` (task ${taskId})`} did not stop within the grace period of ${graceMs} ms ` +
-      `after the run stopped, so the run gave up on it; whatever it does later is ignored. ` +
-      `Make it honour its context's signal, or raise Builder.withGracePeriod(ms).`,
-  );
-}
-
-/** The error of a node attempt started after the run stopped (a retrying wrapper's, say). */
-function refusedError(name: string, taskId: string | undefined): HamiltonError {
-  return new HamiltonError(
-    "ABANDONED",
-    `Node "${name}"${taskId === undefined ? "" : ` (task ${taskId})`} was not run: the run has already stopped. ` +
-      `A wrapper that retries must not call next() again once the run has stopped.`,
-  );
-}
-
-/** The error a graph-level hook's promise gets when it does not settle in time after a stop. */
-function lateHookError(graceMs: number): HamiltonError {
-  return new HamiltonError(
-    "ABANDONED",
-    `An adapter's graph-level hook did not settle within the grace period of ${graceMs} ms after the run stopped; ` +
-      `the run went on without it.`,
-  );
-}
-
-/** An asynchronous node in flight, as the run can give up on it (only with node hooks). */
-class Straggler {
-  readonly name: string;
-  readonly taskId: string | undefined;
-  readonly #set: Set<Straggler>;
-  resolve!: (value: unknown) => void;
-  reject!: (error: unknown) => void;
-
-  constructor(set: Set<Straggler>, name: string, taskId: string | undefined) {
-    this.#set = set;
-    this.name = name;
-    this.taskId = taskId;
-  }
-
-  ok = (value: unknown): void => {
-    this.#set.delete(this);
-    this.resolve(value);
-  };
-
-  failed = (error: unknown): void => {
-    this.#set.delete(this);
-    this.reject(error);
-  };
-}
-
-/**
- * What one execute call shares between its main run and the item runs of its fan-outs: the id,
- * the adapters, the limits, and whether (and why) it stopped.
- *
- * Structured completion: when the run stops (a node failed, or the signal fired) nodes see their
- * signal fire, and the scope starts one grace timer. Nodes still running when it fires are given
- * up: with node hooks, each one's promise (the innermost one, inside the wrappers) rejects with
- * an `ABANDONED` error, so every adapter still gets its after-event; then {@link onGiveUp} lets
- * the caller settle even if something still hangs. The timer is not `unref`'d (a node that never
- * settles must not let the process exit with `execute` pending) and is cleared by {@link executeSettled}.
- */
-export class RunScope {
-  readonly runId: string;
-  /** The driver's adapters, or undefined when none has a node hook (then nodes are called directly). */
-  readonly adapters: AdapterSet | undefined;
-  readonly maxConcurrency: number;
-  /** How long running nodes (and each graph-level hook) may take to stop after a stop, in ms. */
-  readonly graceMs: number;
-  /** The most items one fan-out may have. */
-  readonly maxItems: number;
-  /** True once the run stopped: a node failed, or the signal fired. */
-  stopped = false;
-  /** Why the run stopped (the error execute rejects with); set with {@link stopped}. */
-  stopError: unknown;
-  /** True once the grace period after the stop has passed and the stragglers were given up. */
-  gaveUp = false;
-  /**
-   * Concurrency slots taken: asynchronous nodes in flight, across the main run and item runs
-   * (what `withMaxConcurrency` caps).
-   */
-  slotsTaken = 0;
-  /**
-   * Promises in flight of any kind (asynchronous nodes and collect nodes running their fan-out),
-   * across the main run and item runs: while there are any, events are still to come.
-   */
-  inFlight = 0;
-  /** Called once when the scope gives up on what still runs. */
-  onGiveUp: (() => void) | undefined;
-  /** The driver's cache, when it has one (`Builder.withCache`). */
-  cache: DriverCache | undefined = undefined;
-  /** The cache outcomes of this execute's node runs, item runs included (with {@link cache}). */
-  cacheLog: CacheLogEntry[] | undefined = undefined;
-  /** The driver's task executor (`Builder.withTaskExecutor`): fan-out items run there. */
-  remote: RemoteSetup | undefined = undefined;
-  /**
-   * Runs waiting for a slot, first come first served: an array read from a head index, so that a
-   * freed slot costs O(1) however many runs wait (a fan-out under a limit stays linear).
-   */
-  #waitingForSlot: Run[] = [];
-  #waitHead = 0;
-  #controller: AbortController | undefined;
-  #stopListeners: Set<() => void> | undefined;
-  #stragglers: Set<Straggler> | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #executeSettled = false;
-
-  constructor(
-    runId: string,
-    adapters: AdapterSet | undefined,
-    maxConcurrency: number,
-    graceMs: number,
-    maxItems: number,
-  ) {
-    this.runId = runId;
-    this.adapters = adapters;
-    this.maxConcurrency = maxConcurrency;
-    this.graceMs = graceMs;
-    this.maxItems = maxItems;
-  }
-
-  /** The signal nodes see: fires on abort and on the run's failure. Created on first use. */
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.stopped) this.#controller.abort(this.stopError);
-    }
-    return this.#controller.signal;
-  }
-
-  stop(error: unknown): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.stopError = error;
-    this.#controller?.abort(error);
-    if (!this.#executeSettled) {
-      if (this.graceMs === 0) this.#giveUp();
-      else this.#timer = setTimeout(() => this.#giveUp(), this.graceMs);
-    }
-    const listeners = this.#stopListeners;
-    if (listeners !== undefined) for (const listener of listeners) listener();
-  }
-
-  /** Calls `listener` when the run stops (not if it already has); returns what removes it. */
-  onStop(listener: () => void): () => void {
-    const listeners = (this.#stopListeners ??= new Set());
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  }
-
-  /** The execute call has settled: nothing more to give up (clears the grace timer). */
-  executeSettled(): void {
-    this.#executeSettled = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-
-  #giveUp(): void {
-    this.#timer = undefined;
-    if (this.gaveUp || this.#executeSettled) return;
-    this.gaveUp = true;
-    const stragglers = this.#stragglers;
-    if (stragglers !== undefined) {
-      for (const s of [...stragglers]) s.failed(abandonedError(s.name, s.taskId, this.graceMs));
-    }
-    this.onGiveUp?.();
-  }
-
-  /**
-   * An asynchronous node's value as the adapters see it: the value itself, resolved once through
-   * `Promise.resolve`, unless the run gives up on the node first (then an `ABANDONED` error).
-   */
-  abandonable(value: PromiseLike<unknown>, name: string, taskId: string | undefined): Promise<unknown> {
-    if (this.gaveUp) return Promise.reject(abandonedError(name, taskId, this.graceMs));
-    const set = (this.#stragglers ??= new Set());
-    const straggler = new Straggler(set, name, taskId);
-    const out = new Promise<unknown>((resolve, reject) => {
-      straggler.resolve = resolve;
-      straggler.reject = reject;
-    });
-    set.add(straggler);
-    Promise.resolve(value).then(straggler.ok, straggler.failed);
-    return out;
-  }
-
-  /** The error of a node attempt that starts after the stop. */
-  refused(name: string, taskId: string | undefined): HamiltonError {
-    return refusedError(name, taskId);
-  }
-
-  /**
-   * Bounds a graph-level hook's promise: once the run has stopped, it gets {@link graceMs} to
-   * settle, counted from the stop (or from the call, if later) — or, for a wrapper, from when
-   * what its `next()` returned settled — then rejects with an `ABANDONED` error. Before a stop it
-   * is awaited as long as it takes.
-   */
-  bound = <T>(promise: Promise<T>, inside?: () => Promise<unknown> | undefined): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let over = false;
-      const startTimer = (): void => {
-        if (!over) timer = setTimeout(() => reject(lateHookError(this.graceMs)), this.graceMs);
-      };
-      const expire = (): void => {
-        const first = inside?.();
-        if (first === undefined) startTimer();
-        else first.then(startTimer, startTimer);
-      };
-      const off = this.stopped ? undefined : this.onStop(expire);
-      if (off === undefined) expire();
-      const done = (): void => {
-        over = true;
-        off?.();
-        if (timer !== undefined) clearTimeout(timer);
-      };
-      promise.then(
-        (value) => {
-          done();
-          resolve(value);
-        },
-        (error: unknown) => {
-          done();
-          reject(error);
-        },
-      );
-    });
-
-  /** A run that could not start a node for lack of a slot waits here. */
-  waitForSlot(run: Run): void {
-    if (run.waitingForSlot) return;
-    run.waitingForSlot = true;
-    this.#waitingForSlot.push(run);
-  }
-
-  /**
-   * A slot came free: let waiting runs go on, oldest first, while slots are free. Waking only as
-   * many as can start keeps a fan-out of N items under a limit linear: waking every waiting run
-   * per freed slot made it O(N²).
-   */
-  slotFreed(): void {
-    const waiting = this.#waitingForSlot;
-    while (this.#waitHead < waiting.length) {
-      // A stopped scope lets every waiting run drain; otherwise only as many as can start.
-      if (!this.stopped && this.slotsTaken >= this.maxConcurrency) return;
-      const run = waiting[this.#waitHead]!;
-      waiting[this.#waitHead++] = undefined as unknown as Run;
-      if (this.#waitHead === waiting.length) {
-        waiting.length = 0;
-        this.#waitHead = 0;
-      } else if (this.#waitHead >= 1024 && this.#waitHead * 2 >= waiting.length) {
-        waiting.splice(0, this.#waitHead);
-        this.#waitHead = 0;
-      }
-      run.waitingForSlot = false;
-      run.pump(); // may wait again (appended at the end) if it took the last slot and has more
-    }
-  }
-}
 
 /** One run's own inputs; see {@link Run}. */
 export interface RunInit {
@@ -589,7 +333,16 @@ export class Run {
     this.#fanOutItems ??= new Map();
     let items = this.#fanOutItems.get(parallelizeSlot);
     if (items === undefined) {
-      items = this.#runItems(plan.fanOuts.get(parallelizeSlot)!, this.#values[parallelizeSlot]);
+      const scope = this.#scope;
+      const parent = {
+        scope,
+        plan,
+        taskId: this.#init.taskId,
+        values: this.#values,
+        cache: this.#cache,
+        startItem: (init: RunInit) => new Run(scope, init).start(),
+      };
+      items = runFanOut(parent, plan.fanOuts.get(parallelizeSlot)!, this.#values[parallelizeSlot]);
       this.#fanOutItems.set(parallelizeSlot, items);
     }
     const results = await items;
@@ -597,111 +350,6 @@ export class Run {
     const cache = this.#cache;
     if (cache === undefined) return this.#call(node, kwargs);
     return this.#callCached(slot, node, kwargs, cache.decideCollect(slot, node, kwargs), cache);
-  }
-
-  async #runItems(fanOut: FanOutPlan, source: unknown): Promise<Record<string, unknown>[]> {
-    let items: readonly unknown[];
-    try {
-      items = await materialize(source, fanOut.parallelizeName, this.#scope);
-    } catch (error) {
-      // The source's failure is the parallelize node's (an abort is the run's own error).
-      if (this.#scope.stopped && error === this.#scope.stopError) throw error;
-      throw new NodeExecutionError(fanOut.parallelizeName, error, this.#init.taskId);
-    }
-    const shared: Record<string, unknown> = {};
-    for (const [name, slot] of fanOut.outer) shared[name] = this.#values[slot];
-    const remote = this.#scope.remote;
-    if (remote !== undefined) return this.#runRemote(remote, fanOut, items, shared);
-    // With a cache, the outer values' data versions are the enclosing run's, computed once.
-    const cache = this.#cache;
-    let versions: Map<string, string | undefined> | undefined;
-    if (cache !== undefined) {
-      versions = new Map();
-      for (const [name, slot] of fanOut.outer) versions.set(name, cache.versionOf(slot));
-    }
-    const runs: Array<Record<string, unknown> | Promise<Record<string, unknown>>> = [];
-    let failure: { error: unknown } | undefined;
-    for (let i = 0; i < items.length && !this.#scope.stopped; i++) {
-      const run = new Run(this.#scope, {
-        plan: fanOut.plan,
-        finalVars: fanOut.outputs,
-        inputs: EMPTY,
-        overrides: { ...shared, [fanOut.parallelizeName]: items[i] },
-        taskId: `${fanOut.parallelizeName}[${i}]`,
-        cacheVersions: versions,
-      });
-      try {
-        runs.push(run.start());
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-    // Wait for every item run, failed or not, so that all their events precede the collect's.
-    const settled = await Promise.allSettled(runs);
-    for (const s of settled) if (s.status === "rejected") failure ??= { error: s.reason };
-    if (failure !== undefined) throw failure.error;
-    if (this.#scope.stopped) throw this.#scope.stopError;
-    return settled.map((s) => (s as PromiseFulfilledResult<Record<string, unknown>>).value);
-  }
-
-  /**
-   * The item runs of a fan-out on a task executor: one task per item. The first failure stops the
-   * run (the other tasks see the signal); collect order is the items' order.
-   */
-  async #runRemote(
-    remote: RemoteSetup,
-    fanOut: FanOutPlan,
-    items: readonly unknown[],
-    shared: Record<string, unknown>,
-  ): Promise<Record<string, unknown>[]> {
-    const scope = this.#scope;
-    const { plan } = this.#init;
-    const outer: Record<string, unknown> = {};
-    const computedByWorker: string[] = [];
-    for (const [name, slot] of fanOut.outer) {
-      // The coordinator's value travels when it can cross (so every item sees the same timestamp,
-      // id or random draw); a node reading only config whose value cannot (a client) is computed
-      // by the worker. A value the caller gave (input or override) always travels.
-      const given = plan.given.some((g) => g.slot === slot);
-      if (!given && remote.computedByWorker.has(name) && !canCross(shared[name])) computedByWorker.push(name);
-      else outer[name] = shared[name];
-    }
-    const runContexts = remote.adapters.exportRunContexts({ runId: scope.runId, graph: remote.graph.info });
-    const base = {
-      runId: scope.runId,
-      graphVersion: remote.graph.info.version,
-      parallelizeName: fanOut.parallelizeName,
-      nodes: [...computedByWorker, ...fanOut.plan.executionPath],
-      outputs: fanOut.outputs,
-      outer,
-      computedByWorker,
-      config: remote.graph.config,
-      runContexts,
-    };
-    const signal = scope.signal;
-    const runs: Promise<Readonly<Record<string, unknown>>>[] = [];
-    const failed = (taskId: string) => (error: unknown) => {
-      if (!scope.stopped) {
-        scope.stop(
-          HamiltonError.isInstance(error) ? error : new NodeExecutionError(fanOut.parallelizeName, error, taskId),
-        );
-      }
-      throw error;
-    };
-    for (let i = 0; i < items.length && !scope.stopped; i++) {
-      const taskId = `${fanOut.parallelizeName}[${i}]`;
-      const task: FanOutTask = { ...base, taskId, index: i, item: items[i] };
-      let out: Promise<Readonly<Record<string, unknown>>>;
-      try {
-        out = remote.executor.runTask(task, signal);
-      } catch (error) {
-        out = Promise.reject(error);
-      }
-      runs.push(Promise.resolve(out).then(undefined, failed(taskId)));
-    }
-    const settled = await Promise.allSettled(runs);
-    if (scope.stopped) throw scope.stopError;
-    return settled.map((s) => (s as PromiseFulfilledResult<Record<string, unknown>>).value);
   }
 }
 
@@ -721,135 +369,5 @@ function finish(
   return Promise.resolve(out).then((value) => {
     cache.completed(slot, node, decision, value, warnings);
     return value;
-  });
-}
-
-/** How many items of a synchronous iterator are taken before letting other work (an abort) in. */
-const SLICE = 4096;
-
-/** The error of a fan-out with more items than `withMaxFanOutItems` allows. */
-function tooManyItems(name: string, max: number): HamiltonError {
-  return new HamiltonError(
-    "TOO_MANY_ITEMS",
-    `parallelize node "${name}" produced more than ${max} items (the limit of Builder.withMaxFanOutItems). ` +
-      `If it should, raise the limit; if not, its source does not end.`,
-  );
-}
-
-/**
- * The items of a parallelize node's result: an array, an iterable or an async iterable, at most
- * `scope.maxItems` of them. Iterators stop being pulled when the run stops: a synchronous one is
- * drained in slices with a macrotask between them, an asynchronous one is closed (`return()`,
- * not awaited behind its pending `next()`) as soon as the stop comes.
- */
-function materialize(source: unknown, name: string, scope: RunScope): Promise<readonly unknown[]> | readonly unknown[] {
-  const max = scope.maxItems;
-  if (Array.isArray(source)) {
-    if (source.length > max) throw tooManyItems(name, max);
-    return source;
-  }
-  if (source !== null && typeof source === "object") {
-    if (Symbol.asyncIterator in source) {
-      return pullAsync((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), name, scope);
-    }
-    if (Symbol.iterator in source) return pullSync((source as Iterable<unknown>)[Symbol.iterator](), name, scope);
-  }
-  throw new HamiltonError(
-    "NODE_FAILED",
-    `parallelize node "${name}" returned ${source === null ? "null" : typeof source}; it must return an array, an iterable or an async iterable of items.`,
-  );
-}
-
-/** Closes an iterator that will not be pulled any more; its own errors are not the run's. */
-function close(it: Iterator<unknown> | AsyncIterator<unknown>): void {
-  try {
-    const out: unknown = it.return?.();
-    if (isThenable(out)) Promise.resolve(out).then(undefined, () => undefined);
-  } catch {
-    // Closing is best effort.
-  }
-}
-
-function pullSync(it: Iterator<unknown>, name: string, scope: RunScope): Promise<readonly unknown[]> {
-  const max = scope.maxItems;
-  const out: unknown[] = [];
-  return new Promise((resolve, reject) => {
-    const slice = (): void => {
-      try {
-        for (let n = 0; n < SLICE; n++) {
-          const step = it.next();
-          if (step.done) {
-            resolve(out);
-            return;
-          }
-          if (out.length >= max) {
-            close(it);
-            reject(tooManyItems(name, max));
-            return;
-          }
-          out.push(step.value);
-        }
-      } catch (error) {
-        reject(error);
-        return;
-      }
-      if (scope.stopped) {
-        close(it);
-        reject(scope.stopError);
-        return;
-      }
-      setImmediate(slice);
-    };
-    slice();
-  });
-}
-
-function pullAsync(it: AsyncIterator<unknown>, name: string, scope: RunScope): Promise<readonly unknown[]> {
-  const max = scope.maxItems;
-  const out: unknown[] = [];
-  return new Promise((resolve, reject) => {
-    let over = false;
-    const end = (): boolean => {
-      if (over) return false;
-      over = true;
-      off();
-      return true;
-    };
-    const off = scope.onStop(() => {
-      if (!end()) return;
-      close(it);
-      reject(scope.stopError);
-    });
-    const failed = (error: unknown): void => {
-      if (end()) reject(error);
-    };
-    const step = (result: IteratorResult<unknown>): void => {
-      if (over) return;
-      if (result.done) {
-        end();
-        resolve(out);
-        return;
-      }
-      if (out.length >= max) {
-        end();
-        close(it);
-        reject(tooManyItems(name, max));
-        return;
-      }
-      out.push(result.value);
-      pull();
-    };
-    const pull = (): void => {
-      try {
-        Promise.resolve(it.next()).then(step, failed);
-      } catch (error) {
-        failed(error);
-      }
-    };
-    if (scope.stopped) {
-      end();
-      close(it);
-      reject(scope.stopError);
-    } else pull();
   });
 }

@@ -1,16 +1,16 @@
-import { isRetryable, TrackerError } from "./errors.js";
-import { excerpt, HamiltonUIHttp, isUnsent, MAX_RESPONSE_BYTES, parseUrl } from "./hamilton-ui-http.js";
-import {
-  ATTRIBUTE_TYPES,
-  nodeAttributes,
-  RUN_ID_TAG,
-  runCreateBody,
-  runEndBody,
-  taskUpdate,
-  templateBody,
-  type NodeAttribute,
-  type TaskUpdate,
-} from "./hamilton-ui-payloads.js";
+/**
+ * `HamiltonUIClient`, the sink that speaks the Hamilton UI's tracking API: its options, the
+ * project check, DAG templates, run creates and ends (with the search for a run whose create
+ * answer was lost), and a batch's order of calls. The node updates are `hamilton-ui-bulk.ts`'s,
+ * the per-run bookkeeping `hamilton-ui-run-state.ts`'s, reading answers `hamilton-ui-answers.ts`'s
+ * and one HTTP request `hamilton-ui-http.ts`'s.
+ */
+import { TrackerError } from "./errors.js";
+import { idOf, runIdsTagged } from "./hamilton-ui-answers.js";
+import { BulkSender } from "./hamilton-ui-bulk.js";
+import { HamiltonUIHttp, isUnsent, MAX_RESPONSE_BYTES, parseUrl } from "./hamilton-ui-http.js";
+import { runCreateBody, runEndBody, templateBody } from "./hamilton-ui-payloads.js";
+import { MAX_REFUSALS, newRunState, rememberRun, type RunState, type TemplateState } from "./hamilton-ui-run-state.js";
 import type {
   DagTemplateRecord,
   NodeRunRecord,
@@ -57,69 +57,9 @@ export const HAMILTON_UI_SUMMARY_LIMITS: Readonly<Partial<SummaryLimits>> = Obje
   maxDepth: 10,
 });
 
-/** Runs remembered (run id → dag_run id) for late records; older ones are forgotten. */
-const MAX_REMEMBERED_RUNS = 10_000;
-
-/**
- * HTTP 500-class answers an update may get, each after the client checked what the server
- * stored, before it is set aside (reported, not retried) so the queue moves on.
- */
-const MAX_REFUSALS = 3;
-
 /** Runs per page, and pages at most, of the search for a run whose create answer was lost. */
 const LOOKUP_PAGE = 10;
 const LOOKUP_PAGES = 10;
-
-interface TemplateState {
-  readonly id: number;
-  readonly dependencies: ReadonlyMap<string, readonly string[]>;
-}
-
-interface RunState {
-  readonly runId: string;
-  readonly dagRunId: number;
-  readonly template: TemplateState;
-  /** Attribute keys (`node\0name`) the server has stored: never sent again. */
-  readonly stored: Set<string>;
-  /** Attribute keys sent whose answer was lost: checked on the server before they are sent again. */
-  readonly uncertain: Set<string>;
-  /** Failed sends per item key (`task\0node\0status` or `node\0name`); refusals count to {@link MAX_REFUSALS}. */
-  readonly failures: Map<string, { failed: number; refused: number }>;
-  /** Items given up on: never sent again. */
-  readonly setAside: Set<string>;
-  /** Bytes of bulks sent for this run: bounds the read that checks what was stored. */
-  sentBytes: number;
-  /** True when a create of this run was once sent without an answer: a duplicate may exist. */
-  readonly lostCreate: boolean;
-  /** True once the server acknowledged the run's end. */
-  ended: boolean;
-}
-
-/** One entry of a bulk: a task update or an attribute, under the key the server makes unique. */
-interface BulkItem {
-  readonly key: string;
-  readonly task?: TaskUpdate;
-  readonly attribute?: NodeAttribute;
-  /** The node records it was made from: not delivered in full if it is set aside. */
-  readonly records: readonly NodeRunRecord[];
-}
-
-function describeItem(item: BulkItem): string {
-  return item.attribute !== undefined
-    ? `attribute "${item.attribute.name}" of node "${item.attribute.node_name}"`
-    : `task update of node "${item.task!.node_name}"`;
-}
-
-function idOf(body: unknown, what: string, url: string): number {
-  const id = (body as { id?: unknown } | null)?.id;
-  if (typeof id !== "number") {
-    throw new TrackerError(
-      "BAD_RESPONSE",
-      `${url} answered ${excerpt(JSON.stringify(body) ?? "", 200)} for ${what}; expected {"id": <number>}. Is baseUrl the Hamilton UI's API server?`,
-    );
-  }
-  return id;
-}
 
 /**
  * A sink that sends runs to a Hamilton UI, speaking its tracking API as the Python SDK does:
@@ -157,13 +97,7 @@ export class HamiltonUIClient implements TrackerSink {
   readonly #done = new WeakSet<TrackerRecord>();
   /** Runs whose create was sent but not answered: looked up before they are created again. */
   readonly #lostCreates = new Set<string>();
-  /** Updates set aside since the last write reported them. */
-  readonly #setAside: {
-    what: string;
-    error: string;
-    status: number | undefined;
-    records: readonly NodeRunRecord[];
-  }[] = [];
+  readonly #bulks: BulkSender;
   #orphansWarned = false;
 
   /**
@@ -209,6 +143,7 @@ export class HamiltonUIClient implements TrackerSink {
       apiKey: options.apiKey ?? process.env.HAMILTON_API_KEY,
       timeoutMs,
     });
+    this.#bulks = new BulkSender(this.#http, this.#done);
   }
 
   /**
@@ -258,7 +193,7 @@ export class HamiltonUIClient implements TrackerSink {
     } catch (error) {
       // A batch given up on: name what of it was not delivered, so the tracker counts the rest as delivered.
       if (!TrackerError.isInstance(error) || error.retryable || error.setAside !== undefined) throw error;
-      const refused = new Set<TrackerRecord>(this.#setAside.flatMap((item) => item.records));
+      const refused = new Set<TrackerRecord>(this.#bulks.setAside.flatMap((item) => item.records));
       const undelivered = records.filter((record) => !this.#done.has(record) || refused.has(record));
       const copy = new TrackerError(error.code, error.message, {
         retryable: false,
@@ -292,7 +227,7 @@ export class HamiltonUIClient implements TrackerSink {
             const nodes = bulks.get(record.runId);
             if (nodes !== undefined) {
               bulks.delete(record.runId);
-              await this.#sendBulk(run, nodes, signal);
+              await this.#bulks.send(run, nodes, signal);
             }
             if (!run.ended) {
               await this.#http.request("PUT", `/dag_runs/${run.dagRunId}/`, runEndBody(record), signal);
@@ -323,10 +258,10 @@ export class HamiltonUIClient implements TrackerSink {
         run = await this.#attachRemoteRun(projectId, runId, signal);
       }
       if (run === undefined) this.#orphans(runId, nodes);
-      else await this.#sendBulk(run, nodes, signal);
+      else await this.#bulks.send(run, nodes, signal);
     }
-    if (this.#setAside.length > 0) {
-      const items = this.#setAside.splice(0);
+    const items = this.#bulks.takeSetAside();
+    if (items.length > 0) {
       const last = items[items.length - 1]!;
       const refused = new Set<TrackerRecord>(items.flatMap((item) => item.records));
       throw new TrackerError(
@@ -370,21 +305,9 @@ export class HamiltonUIClient implements TrackerSink {
       if (!key.startsWith(prefix)) continue;
       const dagRunId = (await this.#findRuns(template.id, runId, signal)).at(0);
       if (dagRunId === undefined) continue;
-      const state: RunState = {
-        runId,
-        dagRunId,
-        template,
-        stored: new Set(),
-        uncertain: new Set(),
-        failures: new Map(),
-        setAside: new Set(),
-        sentBytes: 0,
-        lostCreate: false,
-        // Ended by its coordinator, never by this client.
-        ended: true,
-      };
-      this.#runs.set(runId, state);
-      if (this.#runs.size > MAX_REMEMBERED_RUNS) this.#runs.delete(this.#runs.keys().next().value!);
+      // Ended by its coordinator, never by this client.
+      const state = newRunState(runId, dagRunId, template, false, true);
+      rememberRun(this.#runs, state);
       return state;
     }
     return undefined;
@@ -401,167 +324,6 @@ export class HamiltonUIClient implements TrackerSink {
       `[hamilton-ts/tracker] HamiltonUIClient: node records of run ${runId} arrived, but the run was never created in the ` +
         `Hamilton UI (its start record was rejected earlier); they are skipped. This is reported once.`,
     );
-  }
-
-  /**
-   * Sends a run's node records as `PUT /dag_runs_bulk`: task updates (upserted by the server, so
-   * safe to repeat) merged per node, and attributes (inserted: a repeat is HTTP 500), each only if
-   * the server has not stored it. After an answer was lost, the server is asked what it stored
-   * before anything is sent again; items the server keeps refusing are sent one per request, and
-   * set aside after {@link MAX_REFUSALS} refusals.
-   */
-  async #sendBulk(run: RunState, records: readonly NodeRunRecord[], signal: AbortSignal | undefined): Promise<void> {
-    const tasks = new Map<string, { task: TaskUpdate; records: NodeRunRecord[] }>();
-    const attributes = new Map<string, { attribute: NodeAttribute; records: NodeRunRecord[] }>();
-    for (const record of records) {
-      if (this.#done.has(record)) continue;
-      const update = taskUpdate(record, run.template.dependencies.get(record.node) ?? []);
-      const previous = tasks.get(update.node_name);
-      // Merged per node, later keys win (as the Python SDK does within a batch).
-      if (previous === undefined) tasks.set(update.node_name, { task: update, records: [record] });
-      else {
-        previous.task = { ...previous.task, ...update };
-        previous.records.push(record);
-      }
-      for (const attribute of nodeAttributes(record)) {
-        const key = `${attribute.node_name}\0${attribute.name}`;
-        const entry = attributes.get(key);
-        if (entry === undefined) attributes.set(key, { attribute, records: [record] });
-        else {
-          entry.attribute = attribute;
-          entry.records.push(record);
-        }
-      }
-    }
-    let items: BulkItem[] = [
-      // A task update is keyed with its status: the final update is new after the RUNNING one was stored.
-      ...[...tasks.values()].map(({ task, records }) => ({
-        key: `task\0${task.node_name}\0${task.status}`,
-        task,
-        records,
-      })),
-      ...[...attributes].map(([key, { attribute, records }]) => ({ key, attribute, records })),
-    ].filter((item) => !run.stored.has(item.key) && !run.setAside.has(item.key));
-    const retried = items.some((item) => run.failures.has(item.key) || run.uncertain.has(item.key));
-    if (retried) {
-      // Some of these were sent before and the answer was lost: ask what the server has.
-      await this.#checkStored(run, signal);
-      items = items.filter((item) => !run.stored.has(item.key));
-    }
-    // Items the server refused before go one per request: one bad value must not hold back the rest.
-    const refusedBefore = (item: BulkItem) => (run.failures.get(item.key)?.refused ?? 0) > 0;
-    const fresh = items.filter((item) => !refusedBefore(item));
-    const groups = [fresh, ...items.filter(refusedBefore).map((item) => [item])].filter((g) => g.length > 0);
-    for (const group of groups) {
-      if (await this.#putBulk(run, group, retried, signal)) {
-        for (const item of group) await this.#putBulk(run, [item], retried, signal);
-      }
-    }
-    for (const record of records) this.#done.add(record);
-  }
-
-  /**
-   * One `PUT /dag_runs_bulk`. Returns true when the server refused the group as invalid (a 4xx)
-   * and it must be sent again item by item, to find the one it refuses.
-   */
-  async #putBulk(
-    run: RunState,
-    group: readonly BulkItem[],
-    checked: boolean,
-    signal: AbortSignal | undefined,
-  ): Promise<boolean> {
-    const attributes = group.flatMap((item) => (item.attribute === undefined ? [] : [item.attribute]));
-    const body = { attributes, task_updates: group.flatMap((item) => (item.task === undefined ? [] : [item.task])) };
-    const text = JSON.stringify(body);
-    // The check after a lost answer reads back the run's node runs and attributes: what this client sent.
-    run.sentBytes += Buffer.byteLength(text);
-    try {
-      await this.#http.request("PUT", `/dag_runs_bulk?dag_run_id=${run.dagRunId}`, text, signal);
-    } catch (error) {
-      if (isUnsent(error)) throw error;
-      const http = TrackerError.isInstance(error) && error.code === "HTTP_ERROR" ? error.status : undefined;
-      // Refused as invalid (a 4xx other than 408/429): nothing of it was stored.
-      const invalid = http !== undefined && http >= 400 && http < 500 && http !== 408 && http !== 429;
-      // Other errors that are not retried (credentials, a redirect, an answer too large) concern every request alike.
-      if (!invalid && !isRetryable(error)) throw error;
-      if (invalid) {
-        if (group.length > 1) return true;
-        this.#putAside(run, group[0]!, error, http);
-        return false;
-      }
-      // Ambiguous (5xx, a timeout, a reset): the server may have stored the attributes.
-      // A 500-class answer counts as a refusal once the server was seen answering the check before it.
-      const refusal = http !== undefined && http >= 500 && !(http >= 502 && http <= 504) && checked;
-      for (const item of group) {
-        if (item.attribute !== undefined) run.uncertain.add(item.key);
-        const count = run.failures.get(item.key) ?? { failed: 0, refused: 0 };
-        count.failed++;
-        if (refusal) count.refused++;
-        run.failures.set(item.key, count);
-      }
-      if (group.length === 1 && run.failures.get(group[0]!.key)!.refused >= MAX_REFUSALS) {
-        this.#putAside(run, group[0]!, error, http);
-        return false;
-      }
-      throw error;
-    }
-    for (const item of group) {
-      run.stored.add(item.key);
-      run.uncertain.delete(item.key);
-      run.failures.delete(item.key);
-    }
-    return false;
-  }
-
-  /** Gives up on one item: it is never sent again, and the write reports it. */
-  #putAside(run: RunState, item: BulkItem, error: unknown, status: number | undefined): void {
-    run.setAside.add(item.key);
-    run.uncertain.delete(item.key);
-    this.#setAside.push({
-      what: `run ${run.runId} (dag_run ${run.dagRunId}): ${describeItem(item)}`,
-      // The answer, without the advice to wait for a retry that will not come.
-      error: (error instanceof Error ? error.message : String(error)).replace(
-        / (The records are kept and retried|The request was refused as invalid).*$/,
-        "",
-      ),
-      status,
-      records: item.records,
-    });
-  }
-
-  /**
-   * Asks the server which of the run's uncertain attributes it stored
-   * (`GET /dag_runs/{id}?attr=<type>…`): those are marked stored, the others are sent again.
-   */
-  async #checkStored(run: RunState, signal: AbortSignal | undefined): Promise<void> {
-    if (run.uncertain.size === 0) {
-      // Only task updates failed before: one cheap read tells whether the server answers again.
-      await this.#http.request("GET", "/phone_home", undefined, signal);
-      return;
-    }
-    const query = new URLSearchParams(ATTRIBUTE_TYPES.map((type): [string, string] => ["attr", type]));
-    // The answer echoes what this client sent for the run: read as much as that, and no more.
-    const found = await this.#http.request(
-      "GET",
-      `/dag_runs/${run.dagRunId}?${query.toString()}`,
-      undefined,
-      signal,
-      undefined,
-      MAX_RESPONSE_BYTES + 2 * run.sentBytes,
-    );
-    const stored = new Set<string>();
-    for (const dagRun of Array.isArray(found) ? found : []) {
-      for (const node of ((dagRun as { node_runs?: unknown }).node_runs as {
-        attributes?: { node_name?: unknown; name?: unknown }[];
-      }[]) ?? []) {
-        for (const attribute of node.attributes ?? [])
-          stored.add(`${String(attribute.node_name)}\0${String(attribute.name)}`);
-      }
-    }
-    for (const key of run.uncertain) {
-      if (stored.has(key)) run.stored.add(key);
-    }
-    run.uncertain.clear();
   }
 
   async #ensureTemplate(
@@ -640,20 +402,8 @@ export class HamiltonUIClient implements TrackerSink {
       }
     }
     this.#lostCreates.delete(run.runId);
-    const state: RunState = {
-      runId: run.runId,
-      dagRunId,
-      template,
-      stored: new Set(),
-      uncertain: new Set(),
-      failures: new Map(),
-      setAside: new Set(),
-      sentBytes: 0,
-      lostCreate: lost,
-      ended: false,
-    };
-    this.#runs.set(run.runId, state);
-    if (this.#runs.size > MAX_REMEMBERED_RUNS) this.#runs.delete(this.#runs.keys().next().value!);
+    const state = newRunState(run.runId, dagRunId, template, lost, false);
+    rememberRun(this.#runs, state);
     return state;
   }
 
@@ -675,9 +425,7 @@ export class HamiltonUIClient implements TrackerSink {
         MAX_RESPONSE_BYTES * (1 + LOOKUP_PAGE),
       );
       if (!Array.isArray(runs)) break;
-      for (const candidate of runs as { id?: unknown; tags?: Record<string, unknown> | null }[]) {
-        if (candidate.tags?.[RUN_ID_TAG] === runId && typeof candidate.id === "number") found.push(candidate.id);
-      }
+      found.push(...runIdsTagged(runs, runId));
       if (runs.length < LOOKUP_PAGE) break;
     }
     return found;

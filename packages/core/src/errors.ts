@@ -1,3 +1,5 @@
+import { defineErrorMarker, errorOptions } from "@hamilton-ts/lifecycle/internal";
+
 /**
  * What went wrong, as a stable code callers can branch on.
  *
@@ -43,7 +45,7 @@ export type HamiltonErrorCode =
   | "TASK_REFUSED"
   | "TASK_FAILED";
 
-const MARKER = Symbol.for("hamilton-ts.error");
+const MARKER = defineErrorMarker<HamiltonError>("hamilton-ts.error", "HamiltonError");
 
 /** Options of {@link HamiltonError}. */
 export interface HamiltonErrorOptions {
@@ -59,15 +61,14 @@ export class HamiltonError extends Error {
   /** What went wrong; see {@link HamiltonErrorCode}. */
   readonly code: HamiltonErrorCode;
   constructor(code: HamiltonErrorCode, message: string, options: HamiltonErrorOptions = {}) {
-    super(message, "cause" in options ? { cause: options.cause } : undefined);
-    this.name = "HamiltonError";
+    super(message, errorOptions(options));
+    MARKER.mark(this);
     this.code = code;
-    Object.defineProperty(this, MARKER, { value: true });
   }
 
   /** True for any hamilton-ts error, from any copy of the package. */
   static isInstance(error: unknown): error is HamiltonError {
-    return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
+    return MARKER.isInstance(error);
   }
 }
 

@@ -8,6 +8,10 @@
  */
 export type OtlpFileErrorCode = "INVALID_OPTION" | "SHUT_DOWN" | "WRITE_FAILED";
 
+// The cross-copy mark written out here, not taken from `@hamilton-ts/lifecycle/internal`'s
+// `defineErrorMarker` (which every other package's error class uses): this exporter depends on
+// OpenTelemetry only, so an app that writes its traces with it installs nothing of hamilton-ts
+// besides. Keep it as that helper does it: a read-only `true` under `Symbol.for(<key>)`.
 const MARKER = Symbol.for("hamilton-ts.otlp-file.error");
 
 /**

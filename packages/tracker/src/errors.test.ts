@@ -14,6 +14,7 @@ describe("TrackerError", () => {
       message: "m",
     });
     expect(error.cause).toBe(cause);
+    expect("cause" in new TrackerError("HTTP_ERROR", "m")).toBe(false);
     expect(new TrackerError("UNAUTHORIZED", "m", { retryable: false }).retryable).toBe(false);
   });
 
@@ -25,6 +26,17 @@ describe("TrackerError", () => {
     expect(TrackerError.isInstance(copy)).toBe(true);
     expect(TrackerError.isInstance(new Error("plain"))).toBe(false);
     expect(TrackerError.isInstance(null)).toBe(false);
+  });
+
+  it("is recognised by another copy of the package, both ways, where instanceof is not", async () => {
+    const url = "./errors.ts?copy=2";
+    const copy = (await import(/* @vite-ignore */ url)) as typeof import("./errors.js");
+    expect(copy.TrackerError).not.toBe(TrackerError);
+    const theirs = new copy.TrackerError("SINK_TIMEOUT", "m", { retryable: false });
+    expect(theirs instanceof TrackerError).toBe(false);
+    expect(TrackerError.isInstance(theirs)).toBe(true);
+    expect(copy.TrackerError.isInstance(new TrackerError("HTTP_ERROR", "m"))).toBe(true);
+    expect(theirs).toMatchObject({ name: "TrackerError", code: "SINK_TIMEOUT", retryable: false });
   });
 });
 

@@ -20,9 +20,10 @@ export type TrackerErrorCode =
   | "SINK_TIMEOUT"
   | "UNKNOWN_RUN";
 
+import { defineErrorMarker, errorOptions } from "@hamilton-ts/lifecycle/internal";
 import type { TrackerRecord } from "./records.js";
 
-const MARKER = Symbol.for("hamilton-ts.tracker.error");
+const MARKER = defineErrorMarker<TrackerError>("hamilton-ts.tracker.error", "TrackerError");
 
 /** Options of {@link TrackerError}. */
 export interface TrackerErrorOptions {
@@ -58,18 +59,17 @@ export class TrackerError extends Error {
   readonly setAside: readonly TrackerRecord[] | undefined;
 
   constructor(code: TrackerErrorCode, message: string, options: TrackerErrorOptions = {}) {
-    super(message, "cause" in options ? { cause: options.cause } : undefined);
-    this.name = "TrackerError";
+    super(message, errorOptions(options));
+    MARKER.mark(this);
     this.code = code;
     this.retryable = options.retryable ?? true;
     this.status = options.status;
     this.setAside = options.setAside;
-    Object.defineProperty(this, MARKER, { value: true });
   }
 
   /** True for any tracker error, from any copy of the package. */
   static isInstance(error: unknown): error is TrackerError {
-    return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
+    return MARKER.isInstance(error);
   }
 }
 

@@ -1,3 +1,5 @@
+import { defineErrorMarker, errorOptions } from "@hamilton-ts/lifecycle/internal";
+
 /**
  * What went wrong, as a stable code callers can branch on.
  *
@@ -8,7 +10,7 @@
  */
 export type UiErrorCode = "INVALID_OPTION" | "API_KEY_REQUIRED" | "LISTEN_FAILED" | "RUN_NOT_FOUND";
 
-const MARKER = Symbol.for("hamilton-ts.ui.error");
+const MARKER = defineErrorMarker<UiError>("hamilton-ts.ui.error", "UiError");
 
 /**
  * The error `@hamilton-ts/ui` throws. Branch on `code`; use {@link UiError.isInstance} rather than
@@ -19,14 +21,13 @@ export class UiError extends Error {
   readonly code: UiErrorCode;
 
   constructor(code: UiErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, "cause" in options ? { cause: options.cause } : undefined);
-    this.name = "UiError";
+    super(message, errorOptions(options));
+    MARKER.mark(this);
     this.code = code;
-    Object.defineProperty(this, MARKER, { value: true });
   }
 
   /** True for any UI error, from any copy of the package. */
   static isInstance(error: unknown): error is UiError {
-    return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
+    return MARKER.isInstance(error);
   }
 }

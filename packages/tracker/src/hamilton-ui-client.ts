@@ -387,11 +387,15 @@ export class HamiltonUIClient implements TrackerSink {
     }
     const lost = this.#lostCreates.has(run.runId);
     let dagRunId = lost ? (await this.#findRuns(template.id, run.runId, signal)).at(-1) : undefined;
+    // A create sent twice (its connection dropped before the answer): a duplicate may exist.
+    let resent = false;
     if (dagRunId === undefined) {
       const path = `/dag_runs?dag_template_id=${template.id}`;
       try {
         dagRunId = idOf(
-          await this.#http.request("POST", path, runCreateBody(run), signal),
+          await this.#http.request("POST", path, runCreateBody(run), signal, undefined, undefined, () => {
+            resent = true;
+          }),
           "a new dag run",
           this.#http.url(path),
         );
@@ -402,7 +406,7 @@ export class HamiltonUIClient implements TrackerSink {
       }
     }
     this.#lostCreates.delete(run.runId);
-    const state = newRunState(run.runId, dagRunId, template, lost, false);
+    const state = newRunState(run.runId, dagRunId, template, lost || resent, false);
     rememberRun(this.#runs, state);
     return state;
   }

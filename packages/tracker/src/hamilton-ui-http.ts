@@ -49,6 +49,24 @@ export function excerpt(text: string, length: number): string {
   return redacted.length > length ? `${redacted.slice(0, length)}…` : redacted;
 }
 
+/** Transport errors of a connection that dropped before any byte of the answer came back. */
+const DROPPED_CONNECTION = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"]);
+
+/**
+ * True when fetch failed because the connection it used dropped before the answer started: the
+ * race of a kept-alive connection the server closed (idle) just as the client reused it. For
+ * undici's `UND_ERR_SOCKET` the socket's `bytesRead` tells a reused connection (it read earlier
+ * answers) from a fresh one, which is not retried at once: a server that drops a fresh connection
+ * is in trouble, and the queue's backoff is the right pace for it.
+ */
+function droppedBeforeAnswer(cause: unknown): boolean {
+  const inner = (cause as { cause?: { code?: unknown; socket?: { bytesRead?: unknown } } } | null)?.cause;
+  const code = inner?.code;
+  if (typeof code !== "string" || !DROPPED_CONNECTION.has(code)) return false;
+  const read = inner?.socket?.bytesRead;
+  return code !== "UND_ERR_SOCKET" || typeof read !== "number" || read > 0;
+}
+
 /** `"http://h:p"` of a URL: where a request would go, without path, query or credentials. */
 function originOf(url: URL): string {
   const port = url.port || (url.protocol === "https:" ? "443" : url.protocol === "http:" ? "80" : "");
@@ -125,6 +143,10 @@ export class HamiltonUIHttp {
    * Sends one request and returns the parsed JSON answer (null for an empty one). `body` is sent
    * as JSON (a string is taken as JSON already). `check` names the verification calls, whose 4xx
    * answers mean bad credentials or a missing project. At most `maxBytes` of the answer are read.
+   *
+   * A request whose connection dropped before any answer (a kept-alive connection the server had
+   * just closed) is sent once more at once, silently; `onResent` is then called, so a caller whose
+   * request creates something can treat it as possibly sent twice.
    * @throws TrackerError `SINK_UNAVAILABLE`, `SINK_TIMEOUT`, `HTTP_ERROR`, `UNAUTHORIZED`,
    * `PROJECT_NOT_FOUND` or `BAD_RESPONSE`; or the reason of `signal` once it fired.
    */
@@ -135,6 +157,7 @@ export class HamiltonUIHttp {
     signal: AbortSignal | undefined,
     check?: "phone_home" | "project",
     maxBytes = MAX_RESPONSE_BYTES,
+    onResent?: () => void,
   ): Promise<unknown> {
     const url = this.url(path);
     const headers: Record<string, string> = { accept: "application/json", "x-api-user": this.#username };
@@ -146,16 +169,33 @@ export class HamiltonUIHttp {
     let text: string;
     let tooLong: boolean;
     let location: string | null;
+    const init: RequestInit = {
+      method,
+      headers,
+      // A string is a body already serialised by the caller.
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      signal: combined,
+      // Never follow a redirect: the next address would get x-api-key and the run's data.
+      redirect: "manual",
+    };
     try {
-      const response = await fetch(url, {
-        method,
-        headers,
-        // A string is a body already serialised by the caller.
-        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-        signal: combined,
-        // Never follow a redirect: the next address would get x-api-key and the run's data.
-        redirect: "manual",
-      });
+      let response: Response;
+      try {
+        response = await fetch(url, init);
+      } catch (cause) {
+        if (combined.aborted || !droppedBeforeAnswer(cause)) throw cause;
+        // The connection dropped before any byte of an answer: a kept-alive connection the server
+        // closed as idle just as this request went out on it, so the server dropped the request
+        // unread. Sending it again at once, once, on a new connection is what a browser does.
+        // It is safe for the requests that are not idempotent too: in the rare case where the
+        // server did process the first one and then lost the connection, the repeat finds what
+        // the first stored, as a retry after a lost answer would: an attribute inserted twice is
+        // refused (HTTP 500, after which the client checks what was stored), task updates are
+        // upserts, a run end is a PUT, and a run create reports `onResent`, so its run is looked
+        // for duplicates (closed, tagged) when it ends.
+        onResent?.();
+        response = await fetch(url, init);
+      }
       status = response.status;
       location = response.headers.get("location");
       ({ text, tooLong } = await readText(response, maxBytes));

@@ -14,6 +14,7 @@
 import { createHash } from "node:crypto";
 import type { CacheOutcome } from "@hamilton-ts/lifecycle";
 import { decodeEntry, encodeEntry } from "./cache-entry.js";
+import { readsRunIdentity } from "./cache-run-identity.js";
 import { type CacheStore, FileCacheStore } from "./cache-store.js";
 import { HamiltonError } from "./errors.js";
 import { fingerprint, isFingerprint } from "./fingerprint.js";
@@ -167,6 +168,8 @@ export class DriverCache implements CacheInspector {
   readonly #warn: (message: string) => void;
   /** The code version of each node, by graph index; computed on first use. */
   readonly #codeVersions: (string | undefined)[] = [];
+  /** Whether each node reads `ctx.runId`/`ctx.taskId`, by graph index; computed on first use. */
+  readonly #runDependent: (boolean | undefined)[] = [];
   #configVersion: string | undefined;
   readonly #configNames: ReadonlySet<string>;
   #storeBroken = false;
@@ -196,6 +199,20 @@ export class DriverCache implements CacheInspector {
 
   behaviorOf(node: GraphNode): CacheBehavior {
     return this.#options.nodes?.[node.name] ?? node.cacheBehavior ?? this.#options.behavior ?? "default";
+  }
+
+  /**
+   * True when the node's code reads its run's identity (`ctx.runId`, `ctx.taskId`): its result
+   * belongs to one run, so it is never served from the cache (see `readsRunIdentity`).
+   */
+  isRunDependent(node: GraphNode): boolean {
+    if (!node.usesContext) return false;
+    let known = this.#runDependent[node.index];
+    if (known === undefined) {
+      known = readsRunIdentity(node.info.source);
+      this.#runDependent[node.index] = known;
+    }
+    return known;
   }
 
   isConfig(name: string): boolean {
@@ -346,6 +363,7 @@ export class RunCache {
       this.#versions[slot] = behavior === "disable" ? DISABLED : IGNORED;
       return this.#logged(node, "disabled", undefined, undefined, false);
     }
+    if (driver.isRunDependent(node)) return this.#runDependent(node);
     const key = this.#key(slot, node, undefined);
     if (key === undefined || driver.storeBroken) return this.#logged(node, "miss", key, undefined, false);
     if (behavior === "recompute") return this.#logged(node, "recompute", key, undefined, true);
@@ -362,6 +380,7 @@ export class RunCache {
       this.#versions[slot] = behavior === "disable" ? DISABLED : IGNORED;
       return this.#logged(node, "disabled", undefined, undefined, false);
     }
+    if (this.driver.isRunDependent(node)) return this.#runDependent(node);
     const key = this.#key(slot, node, kwargs);
     if (key === undefined || this.driver.storeBroken) return this.#logged(node, "miss", key, undefined, false);
     if (behavior === "recompute") return this.#logged(node, "recompute", key, undefined, true);
@@ -369,6 +388,15 @@ export class RunCache {
     if (entry === undefined) return this.#logged(node, "miss", key, undefined, true);
     this.#versions[slot] = entry.version;
     return this.#logged(node, "hit", key, entry, false);
+  }
+
+  /**
+   * A node that reads its run's identity runs every time and is not stored (its result belongs to
+   * its run). It has no key, so a value that cannot be fingerprinted is not versioned by one: its
+   * dependents are keyed by its value's fingerprint, and miss when the value changed.
+   */
+  #runDependent(node: GraphNode): CacheDecision {
+    return this.#logged(node, "recompute", undefined, undefined, false);
   }
 
   #logged(

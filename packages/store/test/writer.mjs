@@ -1,0 +1,32 @@
+// A writing process for concurrent-appends.test.ts: loads the package's TypeScript source through
+// Vite (vitest's own transformer), prints "ready", waits for a line on stdin ("go"), then appends
+// its records to one file all at once and prints "done".
+// argv: <file> <writer id> <large records> <small records>
+const [path, writer, large, small] = process.argv.slice(2);
+const { createViteServer } = await import("vitest/node");
+const server = await createViteServer({
+  configFile: false,
+  root: process.cwd(),
+  logLevel: "silent",
+  server: { middlewareMode: true, watch: null, hmr: false, ws: false },
+  resolve: { conditions: ["@hamilton-ts/source"] },
+  ssr: { resolve: { conditions: ["@hamilton-ts/source"] } },
+  optimizeDeps: { noDiscovery: true, include: [] },
+});
+const { appendLines } = await server.ssrLoadModule("/src/file-log.ts");
+const { record } = await server.ssrLoadModule("/test/records.ts");
+process.stdout.write("ready\n");
+await new Promise((resolve) => process.stdin.once("data", resolve));
+const appends = [];
+// Large records (1–4 MB) one per append, and small ones in batches, all in flight at once.
+for (let i = 0; i < Number(large); i++)
+  appends.push(appendLines(path, [record(writer, i, (1 + (i % 4)) * 1024 * 1024)]));
+for (let i = 0; i < Number(small); i += 10) {
+  const batch = [];
+  for (let j = i; j < Math.min(i + 10, Number(small)); j++)
+    batch.push(record(writer, Number(large) + j, 100 + (j % 50)));
+  appends.push(appendLines(path, batch));
+}
+await Promise.all(appends);
+await server.close();
+process.stdout.write("done\n");

@@ -75,6 +75,5 @@ describe("appends from several processes at once", () => {
     expect(torn).toBe(0);
     expect(lines.filter((line) => line.length > 0)).toHaveLength(WRITERS * (LARGE + SMALL));
     for (let w = 0; w < WRITERS; w++) expect(seen.get(`w${w}`)?.size).toBe(LARGE + SMALL);
-  }, // Four processes that each start Vite and write 20 MB: generous for a busy machine.
-  240_000);
+  }, 240_000); // Four processes that each start Vite and write 20 MB: generous for a busy machine.
 });

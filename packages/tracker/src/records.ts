@@ -99,7 +99,7 @@ export type ValueSummary =
   | { readonly kind: "error"; readonly type: string; readonly message: string }
   | { readonly kind: "binary"; readonly type: string; readonly byteLength: number }
   | { readonly kind: "function"; readonly name: string }
-  /** A class instance: its type name only, never its fields. */
+  /** A class instance: its type name only, never its fields (`"generator"`, `"async generator"` for those). */
   | { readonly kind: "instance"; readonly type: string }
   /** A value under a key that looks like a secret. */
   | { readonly kind: "redacted" }

@@ -263,6 +263,34 @@ describe("summarize: dates, errors, instances", () => {
     expect(summarize(new TypeError("bad"))).toEqual({ kind: "error", type: "TypeError", message: "bad" });
   });
 
+  it("names generators (a fan-out source) as generators, without iterating them", () => {
+    let pulled = 0;
+    function* items() {
+      pulled++;
+      yield 1;
+    }
+    async function* pages() {
+      pulled++;
+      yield 1;
+    }
+    expect(summarize(items())).toEqual({ kind: "instance", type: "generator" });
+    expect(summarize(pages())).toEqual({ kind: "instance", type: "async generator" });
+    expect(summarize({ source: items() })).toMatchObject({
+      entries: { source: { kind: "instance", type: "generator" } },
+    });
+    expect(pulled).toBe(0);
+    // An object that only looks like one keeps its class name.
+    class Pages {
+      next() {
+        return { done: true, value: undefined };
+      }
+      [Symbol.iterator]() {
+        return this;
+      }
+    }
+    expect(summarize(new Pages())).toEqual({ kind: "instance", type: "Pages" });
+  });
+
   it("records class instances by type name only, never their fields", () => {
     class Holder {
       secretish = "do-not-store";

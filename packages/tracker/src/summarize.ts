@@ -1,4 +1,4 @@
-import { isNativeError, isProxy } from "node:util/types";
+import { isGeneratorObject, isNativeError, isProxy } from "node:util/types";
 import type { ErrorInfo, ValueSummary } from "./records.js";
 import { numericStats, type NumberList } from "./numeric-stats.js";
 import type { SizeMeter } from "./record-size.js";
@@ -96,6 +96,11 @@ const DATE_TIME = Date.prototype.getTime;
 // a descriptor (cheaper than Object.getOwnPropertyDescriptor on the common path, a data property).
 const LOOKUP_GETTER = (Object.prototype as { __lookupGetter__(key: string): unknown }).__lookupGetter__;
 const DATE_ISO = Date.prototype.toISOString;
+
+/** Every async generator object inherits from it (its constructor is not a class with a name). */
+const ASYNC_GENERATOR_PROTO = Object.getPrototypeOf(async function* () {}.prototype) as object;
+const GENERATOR: ValueSummary = Object.freeze({ kind: "instance", type: "generator" });
+const ASYNC_GENERATOR: ValueSummary = Object.freeze({ kind: "instance", type: "async generator" });
 
 /** The class name of an object (see the shared `typeName`), `"anonymous class"` when it has none. */
 function typeName(value: object): string {
@@ -234,6 +239,9 @@ class Summarizer {
     }
     if (value instanceof Map) return this.map(value, depth);
     if (value instanceof Set) return this.set(value, depth);
+    // A generator (a fan-out source, say) has no class name: say what it is. Never iterated.
+    if (isGeneratorObject(value))
+      return Object.prototype.isPrototypeOf.call(ASYNC_GENERATOR_PROTO, value) ? ASYNC_GENERATOR : GENERATOR;
     // A class instance: its type name only. Its fields may hold credentials (an OpenAI client
     // keeps its API key), and serialising arbitrary objects is neither bounded nor safe.
     return { kind: "instance", type: typeName(value) };

@@ -143,6 +143,19 @@ describe("FileSink: crash safety", () => {
     expect(run!.nodes.map((n) => `${n.node}:${n.status}`)).toEqual(["a:SUCCESS", "c:RUNNING"]);
   });
 
+  it("a record written after a torn last line is kept: the torn line costs only itself", async () => {
+    const sink = new FileSink({ dir });
+    await sink.write("p", [templateRecord(), runRecord("r1"), nodeRecord("r1", "a")]);
+    // A crash mid-write (or a full disk) cut the next line; then the run goes on and finishes.
+    await appendFile(join(dir, "p", "runs", "r1.jsonl"), '{"type":"node_run","runId":"r1","no');
+    await sink.write("p", [nodeRecord("r1", "b"), runRecord("r1", "SUCCESS")]);
+    const store = await readFileStore(dir);
+    expect(store.skippedLines).toBe(1);
+    const [run] = store.runs;
+    expect(run).toMatchObject({ runId: "r1", finished: true, run: { status: "SUCCESS" } });
+    expect(run!.nodes.map((n) => `${n.node}:${n.status}`)).toEqual(["a:SUCCESS", "b:SUCCESS"]);
+  });
+
   it("a tracked run still in progress is on disk, readable and visibly not finished", async () => {
     const tracker = new HamiltonTracker({ projectId: "p", username: "u", dagName: "d", sink: new FileSink({ dir }) });
     let midRun: Awaited<ReturnType<typeof readFileStore>> | undefined;

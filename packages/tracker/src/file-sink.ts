@@ -1,5 +1,6 @@
-import { access, mkdir, open, writeFile } from "node:fs/promises";
+import { access, mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { appendLines, fileErrorCode } from "@hamilton-ts/store";
 import type { DagTemplateRecord, ProjectId, TrackerRecord, TrackerSink } from "./records.js";
 import {
   DEFAULT_STORE_DIR,
@@ -40,8 +41,11 @@ const MAX_OPEN_FILES = 16;
  * ```
  * A run's file starts with its `RUNNING` record, then node records as they happen; the final
  * `SUCCESS`/`FAILURE` record is a later line. After a crash mid-run the file is still readable and
- * the run visibly not finished (a torn last line is skipped by the reader). One file per run means
- * concurrent runs, trackers and processes never interleave partial lines. Ids are made safe as
+ * the run visibly not finished (a torn last line is skipped by the reader, and the next append
+ * starts on a fresh line, so the torn line costs only itself). Appends go through
+ * `@hamilton-ts/store`'s file log: a batch of one run is one `write` on an `O_APPEND` descriptor, so
+ * processes appending to one run file at once (BullMQ workers writing into their coordinator's run)
+ * never interleave, whatever the records' size. Ids are made safe as
  * file names (see `toFileName`); an id too long for a file name is named by a readable prefix and
  * a hash (a project's id is then kept in `<project>/project.json`).
  */
@@ -74,7 +78,7 @@ export class FileSink implements TrackerSink {
     try {
       await this.#write(projectId, records);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException | null)?.code !== "ENOENT") throw error;
+      if (fileErrorCode(error) !== "ENOENT") throw error;
       this.#dirs.clear();
       await this.#restoreTemplates();
       await this.#write(projectId, records);
@@ -106,28 +110,18 @@ export class FileSink implements TrackerSink {
         run = { lines: [], final: false };
         runs.set(record.runId, run);
       }
-      run.lines.push(`${JSON.stringify(record)}\n`);
+      run.lines.push(JSON.stringify(record));
       if (record.type === "run" && record.status !== "RUNNING") run.final = true;
     }
     const pending = [...runs];
     const worker = async () => {
       for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
         const [runId, run] = next;
-        await this.#append(this.runFile(projectId, runId), run.lines.join(""), run.final && this.#fsync);
+        // One append per run and batch: the batch's lines land together, on a fresh line.
+        await appendLines(this.runFile(projectId, runId), run.lines, { sync: run.final && this.#fsync });
       }
     };
     await Promise.all(Array.from({ length: Math.min(MAX_OPEN_FILES, pending.length) }, worker));
-  }
-
-  async #append(path: string, data: string, sync: boolean): Promise<void> {
-    const file = await open(path, "a");
-    try {
-      // One write call per run and batch: with O_APPEND the lines land together.
-      await file.writeFile(data, "utf8");
-      if (sync) await file.sync();
-    } finally {
-      await file.close();
-    }
   }
 
   async #writeTemplate(projectId: ProjectId, template: DagTemplateRecord): Promise<void> {

@@ -1,8 +1,22 @@
+/**
+ * `startWorker`: a worker process's side. Builds the dataflow, listens to the queue of its graph
+ * version (and `version`), runs jobs (`worker-jobs.ts`), hands back jobs whose worker died, and
+ * closes within `closeTimeoutMs` even when Redis is gone.
+ *
+ * @module
+ */
 import { hostname } from "node:os";
-import { Builder, type Driver, type FanOutTask, findUncloneable } from "@hamilton-ts/core";
+import { Builder, type Driver } from "@hamilton-ts/core";
 import type { LifecycleAdapter } from "@hamilton-ts/lifecycle";
 import { type Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import {
+  JOB_DATA_FIELD,
+  jobKey,
+  LOCK_RENEWAL_TEXT,
+  MISSING_LOCK_TEXT,
+  STALLED_LIMIT_TEXT,
+} from "./bullmq-internals.js";
 import {
   checkConnection,
   checkPositive,
@@ -11,16 +25,9 @@ import {
   DEFAULT_CONNECT_TIMEOUT_MS,
 } from "./connection.js";
 import { BullMQError } from "./errors.js";
-import { toWire } from "./errors-wire.js";
-import {
-  abortChannel,
-  checkQueueName,
-  type JobData,
-  type ReplyMessage,
-  type SharedPart,
-  versionedQueue,
-} from "./protocol.js";
-import { decode, encode, nodeFix } from "./wire.js";
+import { abortChannel, checkQueueName, checkVersion, type JobData, type Signal, versionedQueue } from "./protocol.js";
+import { jobRunner, sendOutcome } from "./worker-jobs.js";
+import { workerName } from "./worker-name.js";
 
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {
@@ -56,6 +63,20 @@ export interface WorkerOptions {
   readonly maxStalledCount?: number;
   /** How long to wait for Redis before `startWorker` rejects with `CONNECTION`, in ms. Default 5,000. */
   readonly connectTimeoutMs?: number;
+  /**
+   * The coordinator's `BullMQExecutor({ version })`: this worker takes only tasks of the same
+   * graph version and the same `version` (default none, `""`). Use it for what the graph version
+   * does not see — module constants the nodes read (`const RATE = 2`), config files — e.g. your
+   * release, or a hash of those constants.
+   */
+  readonly version?: string;
+  /**
+   * How long `close()` waits for the tasks it holds to finish and for Redis, in ms (default
+   * 5,000); then it force-closes (a held task goes back to the queue when its lock expires).
+   */
+  readonly closeTimeoutMs?: number;
+  /** Where warnings go (a job's lock that lapsed). Default `console.warn`. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** A running worker ({@link startWorker}). */
@@ -66,7 +87,10 @@ export interface HamiltonWorker {
   readonly queue: string;
   /** This worker process, `<host>:<pid>`, as the trace and the run record name it. */
   readonly id: string;
-  /** Stops taking tasks, finishes the ones it holds, then closes its connections. */
+  /**
+   * Stops taking tasks, finishes the ones it holds, then closes its connections — within
+   * `closeTimeoutMs`, after which it force-closes (Redis gone, a task that does not end).
+   */
   close(): Promise<void>;
 }
 
@@ -106,13 +130,19 @@ export async function startWorker(options: WorkerOptions): Promise<HamiltonWorke
     where,
     DEFAULT_CONNECT_TIMEOUT_MS,
   );
+  const closeTimeoutMs = checkPositive(options.closeTimeoutMs, "closeTimeoutMs", where, 5_000);
+  const version = checkVersion(options.version, where);
+  if (options.onWarning !== undefined && typeof options.onWarning !== "function") {
+    throw new BullMQError("INVALID_OPTION", `${where}: onWarning must be a function (message: string) => void.`);
+  }
+  const warn = options.onWarning ?? ((message: string) => console.warn(message));
   const driver: Driver = new Builder()
     .withModules(...options.modules)
     .withConfig(options.config ?? {})
     .withAdapters(...(options.adapters ?? []))
     .build() as unknown as Driver;
   const graphVersion = driver.graph.version;
-  const queue = versionedQueue(queueName, graphVersion);
+  const queue = versionedQueue(queueName, graphVersion, version);
   const id = `${hostname()}:${process.pid}`;
 
   const ignore = (): void => undefined;
@@ -136,82 +166,74 @@ export async function startWorker(options: WorkerOptions): Promise<HamiltonWorke
   });
   await subscriber.subscribe(abortChannel(queueName));
 
-  const reply = (channel: string, message: ReplyMessage): Promise<unknown> =>
-    publisher.publish(channel, JSON.stringify(message));
-
-  /**
-   * Runs a job's items and publishes the outcome; the outcome is also the job's return value, which
-   * the coordinator reads when the published message was lost (a subscriber reconnecting).
-   */
-  const processJob = async (job: Job<JobData>): Promise<string> => {
-    const data = job.data;
-    const jobId = job.id!;
-    let run = running.get(data.runId);
+  const signalOf = (runId: string) => {
+    let run = running.get(runId);
     if (run === undefined) {
       run = { controller: new AbortController(), tasks: 0 };
-      running.set(data.runId, run);
-      if (aborted.has(data.runId)) run.controller.abort(new Error(`run ${data.runId} was aborted by its coordinator`));
+      running.set(runId, run);
+      if (aborted.has(runId)) run.controller.abort(new Error(`run ${runId} was aborted by its coordinator`));
     }
     run.tasks++;
-    try {
-      const shared = decode(data.shared) as SharedPart;
-      const attempt = Math.max(1, job.attemptsStarted);
-      const results = await Promise.all(
-        data.items.map(async ({ taskId, index, item }) => {
-          const task: FanOutTask = { ...shared, taskId, index, item: decode(item) };
-          try {
-            const out = await driver.runTask(task, { signal: run.controller.signal, worker: id, attempt });
-            // Checked per output, so that a refusal names the node; encoded once.
-            for (const [name, value] of Object.entries(out)) {
-              if (findUncloneable(value) !== undefined) {
-                encode(value, `node "${name}" (task ${taskId})`, "back to the coordinator", nodeFix(name));
-              }
-            }
-            return {
-              ok: true as const,
-              value: encode(out, `the results of task ${taskId}`, "back to the coordinator", ""),
-            };
-          } catch (error) {
-            return { ok: false as const, error: toWire(error) };
-          }
-        }),
-      );
-      const text = JSON.stringify({ kind: "done", jobId, worker: id, results } satisfies ReplyMessage);
-      await publisher.publish(data.reply, text);
-      return text;
-    } finally {
-      if (--run.tasks === 0) running.delete(data.runId);
-    }
+    const held = run;
+    return {
+      signal: held.controller.signal,
+      release: () => {
+        if (--held.tasks === 0) running.delete(runId);
+      },
+    };
   };
+  const processJob = jobRunner({
+    driver,
+    publisher,
+    id,
+    // Well within the half of the lock after which BullMQ renews it.
+    sliceMs: Math.max(1, Math.min(50, Math.floor(lockDuration / 10))),
+    signalOf,
+  });
 
   const worker = new Worker<JobData>(queue, processJob, {
     connection: blocking,
+    name: workerName(graphVersion, version),
     concurrency,
     lockDuration,
     stalledInterval,
     maxStalledCount,
     autorun: false,
   });
-  worker.on("error", ignore);
+  const lockLapsed = (what: string): void =>
+    warn(
+      `Worker ${id}: ${what} on queue "${queue}": the job's lock lapsed, so it may run twice. A node blocked the event ` +
+        `loop longer than lockDurationMs / 2 (${lockDuration / 2} ms): raise lockDurationMs, or make the node yield.`,
+    );
+  worker.on("error", (error: Error) => {
+    if (MISSING_LOCK_TEXT.test(error.message) || LOCK_RENEWAL_TEXT.test(error.message)) lockLapsed(error.message);
+  });
   worker.on("stalled", (jobId: string) => {
     // A job given back after its worker died: its coordinator restarts its pick-up timer.
     requeued(jobId).catch(ignore);
   });
   worker.on("failed", (job: Job<JobData> | undefined, error: Error) => {
     if (job === undefined) return;
-    const willRetry = job.attemptsMade < (job.opts.attempts ?? 1) && !/stalled more than/.test(error.message);
-    if (!willRetry)
-      void reply(job.data.reply, { kind: "failed", jobId: job.id!, worker: id, message: error.message }).catch(ignore);
+    const willRetry = job.attemptsMade < (job.opts.attempts ?? 1) && !STALLED_LIMIT_TEXT.test(error.message);
+    if (willRetry) return;
+    void sendOutcome(publisher, job.data, job.id!, { kind: "failed", worker: id, message: error.message }).catch(
+      ignore,
+    );
   });
   const requeued = async (jobId: string): Promise<void> => {
-    const job = await publisher.hget(`${worker.qualifiedName}:${jobId}`, "data");
+    const job = await publisher.hget(jobKey(worker.qualifiedName, jobId), JOB_DATA_FIELD);
     if (job === null) return;
     const data = JSON.parse(job) as JobData;
-    await reply(data.reply, { kind: "requeued", jobId });
+    await publisher.publish(data.reply, JSON.stringify({ kind: "requeued", jobId } satisfies Signal));
   };
   void worker.run().catch(ignore);
   await worker.waitUntilReady();
 
+  const disconnect = (): void => {
+    subscriber.disconnect();
+    publisher.disconnect();
+    blocking.disconnect();
+  };
   let closing: Promise<void> | undefined;
   return {
     graphVersion,
@@ -219,10 +241,27 @@ export async function startWorker(options: WorkerOptions): Promise<HamiltonWorke
     id,
     close: () =>
       (closing ??= (async () => {
-        await worker.close();
-        subscriber.disconnect();
-        publisher.disconnect();
-        blocking.disconnect();
+        // worker.close() waits for Redis forever when it is gone: bounded, then forced.
+        if (!(await within(worker.close(), closeTimeoutMs))) {
+          disconnect();
+          await within(worker.close(true), closeTimeoutMs);
+        }
+        disconnect();
       })()),
   };
+}
+
+/** Whether `promise` settled within `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  const result = await Promise.race([
+    settled,
+    new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false))),
+  ]);
+  clearTimeout(timer);
+  return result;
 }

@@ -1,0 +1,112 @@
+/**
+ * What a worker does with one job (internal): checks that the coordinator's run is alive (its
+ * heartbeat key) and reads the fan-out's shared part (once per fan-out per worker), runs the
+ * job's items — yielding to the event loop between items, so that BullMQ renews the job's lock
+ * however many items a chunk holds — and leaves the outcome under the job's result key, with a
+ * small signal on the coordinator's reply channel.
+ *
+ * @module
+ */
+import { type Driver, type FanOutTask, findUncloneable } from "@hamilton-ts/core";
+import type { Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { toWire } from "./errors-wire.js";
+import type { JobData, Outcome, SharedPart, Signal, WireResult } from "./protocol.js";
+import { decode, encode, nodeFix } from "./wire.js";
+
+/** What a job runner needs. */
+export interface JobContext {
+  readonly driver: Driver;
+  readonly publisher: Redis;
+  /** This worker, `<host>:<pid>`. */
+  readonly id: string;
+  /** How long the items of a job may run without a pause for the event loop, in ms. */
+  readonly sliceMs: number;
+  /** The abort signal of a run (aborted runs are told over pub/sub). */
+  readonly signalOf: (runId: string) => { signal: AbortSignal; release(): void };
+}
+
+/** Fan-outs' shared parts read lately, by key (a chunk of one fan-out after another reads it once). */
+const SHARED_CACHE = 16;
+
+/** Leaves a job's outcome under its result key and signals the coordinator. */
+export async function sendOutcome(publisher: Redis, data: JobData, jobId: string, outcome: Outcome): Promise<void> {
+  await publisher.set(data.resultKey, JSON.stringify(outcome), "PX", data.resultTtlMs);
+  await publisher.publish(data.reply, JSON.stringify({ kind: "done", jobId } satisfies Signal));
+}
+
+/** Makes the BullMQ processor of a worker. */
+export function jobRunner(context: JobContext): (job: Job<JobData>) => Promise<void> {
+  const { driver, publisher, id } = context;
+  const cache = new Map<string, SharedPart>();
+
+  const sharedOf = async (key: string): Promise<SharedPart | undefined> => {
+    const cached = cache.get(key);
+    if (cached !== undefined) return cached;
+    const text = await publisher.get(key);
+    if (text === null) return undefined;
+    const shared = decode(text) as SharedPart;
+    cache.set(key, shared);
+    if (cache.size > SHARED_CACHE) cache.delete(cache.keys().next().value as string);
+    return shared;
+  };
+
+  return async (job) => {
+    const data = job.data;
+    const jobId = job.id!;
+    // A task of a dead run (its coordinator stopped refreshing the heartbeat) is dropped, not run
+    // for nobody; so is one of a fan-out that ended (aborted, or its coordinator closed).
+    const alive = (await publisher.exists(data.runKey)) === 1;
+    const shared = alive ? await sharedOf(data.sharedKey) : undefined;
+    if (shared === undefined) {
+      await sendOutcome(publisher, data, jobId, {
+        kind: "failed",
+        worker: id,
+        message:
+          `the task was dropped: ${alive ? "its fan-out's shared values are" : "its run's heartbeat is"} no longer in ` +
+          `Redis (the coordinator stopped, closed, or did not refresh it within runTtlMs).`,
+      });
+      return;
+    }
+    const run = context.signalOf(data.runId);
+    try {
+      const attempt = Math.max(1, job.attemptsStarted);
+      const results: Promise<WireResult>[] = [];
+      let slice = performance.now();
+      for (const { taskId, index, item } of data.items) {
+        // Items whose nodes are synchronous run back to back: pause for the event loop now and
+        // then, so that the lock renewal (a timer) runs during a long chunk.
+        if (performance.now() - slice > context.sliceMs) {
+          await new Promise((resolve) => setImmediate(resolve));
+          slice = performance.now();
+        }
+        const task: FanOutTask = { ...shared, taskId, index, item: decode(item) };
+        results.push(runOne(driver, task, run.signal, id, attempt));
+      }
+      await sendOutcome(publisher, data, jobId, { kind: "done", worker: id, results: await Promise.all(results) });
+    } finally {
+      run.release();
+    }
+  };
+}
+
+async function runOne(
+  driver: Driver,
+  task: FanOutTask,
+  signal: AbortSignal,
+  worker: string,
+  attempt: number,
+): Promise<WireResult> {
+  try {
+    const out = await driver.runTask(task, { signal, worker, attempt });
+    // Checked per output, so that a refusal names the node; encoded once.
+    for (const [name, value] of Object.entries(out)) {
+      if (findUncloneable(value) !== undefined) {
+        encode(value, `node "${name}" (task ${task.taskId})`, "back to the coordinator", nodeFix(name));
+      }
+    }
+    return { ok: true, value: encode(out, `the results of task ${task.taskId}`, "back to the coordinator", "") };
+  } catch (error) {
+    return { ok: false, error: toWire(error) };
+  }
+}

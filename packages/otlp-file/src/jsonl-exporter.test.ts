@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
@@ -87,6 +87,23 @@ describe("JsonLinesFileExporter", () => {
       .split("\n")
       .map((line) => (JSON.parse(line) as OtlpLine).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.name);
     expect(names).toEqual(Array.from({ length: 50 }, (_, i) => `s${i}`));
+  });
+
+  it("starts on a fresh line after a torn last line, so the torn line costs only itself", async () => {
+    const path = join(dir, "torn.jsonl");
+    // Another process died mid-write.
+    await appendFile(path, '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"ab');
+    const exporter = new JsonLinesFileExporter(path);
+    const span = new BasicTracerProvider().getTracer("t").startSpan("after the crash");
+    span.end();
+    const result = await new Promise<{ code: number }>((resolve) =>
+      exporter.export([span as unknown as Parameters<JsonLinesFileExporter["export"]>[0][number]], resolve),
+    );
+    expect(result.code).toBe(0);
+    const lines = (await readFile(path, "utf8")).split("\n");
+    expect(lines).toHaveLength(3);
+    expect(() => JSON.parse(lines[0]!)).toThrow();
+    expect((JSON.parse(lines[1]!) as OtlpLine).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.name).toBe("after the crash");
   });
 
   it("refuses exports after shutdown", async () => {

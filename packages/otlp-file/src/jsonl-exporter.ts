@@ -4,8 +4,7 @@
  * specification (`hamilton-ts-ui`, `otel-desktop-viewer` and the collector's `otlpjsonfile`
  * receiver read it).
  */
-import { appendFile, mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
+import { FileLog } from "@hamilton-ts/store";
 import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { OtlpFileError } from "./errors.js";
@@ -18,8 +17,10 @@ const FAILED = 1 as ExportResult["code"];
 /**
  * Appends every exported batch of spans to a file as one OTLP JSON line (ids in hex, times in
  * nanoseconds as strings), creating the file's folder when needed. Lines are written one at a
- * time, in the order of the `export` calls, so they never interleave; a batch is written in one
- * `appendFile`, so a process that dies leaves at most a torn last line, which readers skip.
+ * time, in the order of the `export` calls, through `@hamilton-ts/store`'s file log: each line is
+ * one `write` on an `O_APPEND` descriptor, so other processes appending to the same file (the UI
+ * server, another app) never interleave with it, whatever its size, and it starts on a fresh line
+ * even after a torn last line left by a process that died mid-write (readers skip that line).
  *
  * Use it with a span processor, as any exporter:
  *
@@ -40,6 +41,7 @@ const FAILED = 1 as ExportResult["code"];
 export class JsonLinesFileExporter implements SpanExporter {
   /** The file lines are appended to. */
   readonly path: string;
+  readonly #log: FileLog;
   #pending: Promise<void> = Promise.resolve();
   #stopped = false;
 
@@ -57,6 +59,7 @@ export class JsonLinesFileExporter implements SpanExporter {
       );
     }
     this.path = path;
+    this.#log = new FileLog(path, { createDir: true });
   }
 
   /** Appends `spans` as one line; calls `resultCallback` once the line is written (or failed). */
@@ -71,14 +74,11 @@ export class JsonLinesFileExporter implements SpanExporter {
       });
       return;
     }
-    const line = `${new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans))}\n`;
-    // Writes are chained so lines never interleave and forceFlush can wait for all of them.
-    this.#pending = this.#pending.then(async () => {
-      try {
-        await mkdir(dirname(this.path), { recursive: true });
-        await appendFile(this.path, line);
-        resultCallback({ code: SUCCESS });
-      } catch (error) {
+    const line = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans));
+    // The log writes its lines one after the other, in call order, so callbacks come in that order.
+    const done = this.#log.append([line]).then(
+      () => resultCallback({ code: SUCCESS }),
+      (error: unknown) =>
         resultCallback({
           code: FAILED,
           error: new OtlpFileError(
@@ -86,9 +86,9 @@ export class JsonLinesFileExporter implements SpanExporter {
             `JsonLinesFileExporter: cannot append to ${this.path} (${error instanceof Error ? error.message : String(error)}).`,
             { cause: error },
           ),
-        });
-      }
-    });
+        }),
+    );
+    this.#pending = this.#pending.then(() => done);
   }
 
   /** Resolves when every line handed to `export` so far is written (or failed). */

@@ -1,5 +1,5 @@
 // HamiltonUIClient against hamilton-ts-ui: the tracker's own protocol scenarios (the ones it plays
-// against its fake Hamilton UI, shared by relative path), played against a real `startUi` behind a
+// against its fake Hamilton UI, shared through @hamilton-ts/testing), played against a real `startUi` behind a
 // recording proxy that logs what the client sent. What the server stored is read back through its
 // own protocol answers (`GET /api/v1/dag_runs/{id}`) and the store's files.
 import { readFileStore } from "@hamilton-ts/tracker";
@@ -10,7 +10,7 @@ import {
   type ScenarioBackend,
   type ScenarioNodeRun,
   type ScenarioRun,
-} from "../../tracker/test/hamilton-ui-scenarios.js";
+} from "@hamilton-ts/testing/hamilton-ui-scenarios";
 import { RecordingProxy } from "../test/recording-proxy.js";
 import { serve } from "../test/temp.js";
 import type { UiNodeRunRecord } from "./run-store.js";

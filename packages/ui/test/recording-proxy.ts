@@ -6,7 +6,7 @@
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { LoggedRequest } from "../../tracker/test/hamilton-ui-server.js";
+import type { LoggedRequest } from "@hamilton-ts/testing";
 
 export class RecordingProxy {
   /** Every request, in the order received. */

@@ -3,6 +3,7 @@ export {
   type Fault,
   type FailureMode,
   FakeHamiltonUI,
+  type FakeHamiltonUIOptions,
   Gate,
   type LoggedRequest,
   type StoredDagRun,

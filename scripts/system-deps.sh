@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Installs the real parts the tests drive, when they are missing: Chromium (the UI's browser tests,
-# through playwright-core; CHROMIUM_PATH points at another one) and redis-server (the BullMQ
-# executor's tests and the demo's DEMO_WORKERS mode start their own on a free port). Uses apt-get
+# through playwright-core; CHROMIUM_PATH points at another one), redis-server (the BullMQ
+# executor's tests and the demo's DEMO_WORKERS mode start their own on a free port) and PostgreSQL
+# (tests start a cluster of their own with initdb and pg_ctl from /usr/lib/postgresql/*/bin,
+# @hamilton-ts/testing's startPostgres; PG_BIN_DIR points at another one). Uses apt-get
 # (Debian, Ubuntu), with sudo when not root; elsewhere, install them with your package manager.
 set -euo pipefail
 
 missing=()
 if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ -z "${PG_BIN_DIR:-}" ] &&
+  ! { compgen -G "/usr/lib/postgresql/*/bin/initdb" && compgen -G "/usr/lib/postgresql/*/bin/pg_ctl"; } >/dev/null; then
+  missing+=(postgresql)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "system-deps: missing ${missing[*]}, and there is no apt-get here: install them with your package manager (or set CHROMIUM_PATH to a Chromium)." >&2
+  echo "system-deps: missing ${missing[*]}, and there is no apt-get here: install them with your package manager (or set CHROMIUM_PATH to a Chromium, PG_BIN_DIR to the folder of initdb and pg_ctl)." >&2
   exit 1
 fi
 SUDO=""

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { Builder, type Driver } from "@hamilton-ts/core";
 import type { LifecycleAdapter } from "@hamilton-ts/lifecycle";
@@ -170,6 +171,8 @@ export async function startWorker(options: WorkerOptions): Promise<HamiltonWorke
     let run = running.get(runId);
     if (run === undefined) {
       run = { controller: new AbortController(), tasks: 0 };
+      // Every task of the run on this worker listens to it (MaxListenersExceededWarning otherwise).
+      setMaxListeners(0, run.controller.signal);
       running.set(runId, run);
       if (aborted.has(runId)) run.controller.abort(new Error(`run ${runId} was aborted by its coordinator`));
     }

@@ -132,7 +132,7 @@ export class BullMQExecutor implements TaskExecutor {
     replies = new Replies(
       this.#state,
       (entry) => this.#pickUp.startTimer(entry),
-      (entry) => this.#pickUp.lookNow(entry),
+      (entry) => void this.#pickUp.lookNow(entry),
     );
     this.#batcher = new Batcher(this.#state, (entry) => this.#pickUp.startTimer(entry));
   }

@@ -31,15 +31,18 @@ export class PickUp {
     this.#schedule(entry.queue);
   }
 
-  /** The job is looked at now (a message about it was malformed). */
-  lookNow(entry: JobEntry): void {
-    entry.deadline = Date.now();
-    const timer = this.#checks.get(entry.queue);
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      this.#checks.delete(entry.queue);
+  /**
+   * The job is looked at now (a message about it was malformed): if it finished, its outcome is
+   * read from Redis; otherwise its pick-up timer goes on as it was.
+   */
+  async lookNow(entry: JobEntry): Promise<void> {
+    const status = await entry.queue.getJobState(entry.id).catch(() => "error");
+    if (this.#state.jobs.get(entry.id) !== entry) return;
+    if (status === "completed" || status === "failed" || status === "unknown") {
+      if (await this.#replies().read(entry)) return;
+      if (this.#state.jobs.get(entry.id) !== entry) return;
+      this.#lost(entry, status === "unknown" ? "it is no longer in Redis" : `it is ${status}`);
     }
-    this.#schedule(entry.queue);
   }
 
   /** Stops every timer. */

@@ -7,13 +7,13 @@ import { TrackerError } from "./errors.js";
 import { excerpt } from "./hamilton-ui-http.js";
 import { RUN_ID_TAG } from "./hamilton-ui-payloads.js";
 
-/** The `id` of a created or found object; `what` names it in the error. */
-export function idOf(body: unknown, what: string, url: string): number {
+/** The `id` of a created or found object; `what` names it in the error, `hide` hides the API key in it. */
+export function idOf(body: unknown, what: string, url: string, hide?: (text: string) => string): number {
   const id = (body as { id?: unknown } | null)?.id;
   if (typeof id !== "number") {
     throw new TrackerError(
       "BAD_RESPONSE",
-      `${url} answered ${excerpt(JSON.stringify(body) ?? "", 200)} for ${what}; expected {"id": <number>}. Is baseUrl the Hamilton UI's API server?`,
+      `${url} answered ${excerpt(JSON.stringify(body) ?? "", 200, hide)} for ${what}; expected {"id": <number>}. Is baseUrl the Hamilton UI's API server?`,
     );
   }
   return id;

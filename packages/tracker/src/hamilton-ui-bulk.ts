@@ -5,7 +5,7 @@
  */
 import { isRetryable, TrackerError } from "./errors.js";
 import { storedAttributeKeys } from "./hamilton-ui-answers.js";
-import { type HamiltonUIHttp, isUnsent, MAX_RESPONSE_BYTES } from "./hamilton-ui-http.js";
+import { type HamiltonUIHttp, isDropped, isUnsent, MAX_RESPONSE_BYTES } from "./hamilton-ui-http.js";
 import {
   ATTRIBUTE_TYPES,
   nodeAttributes,
@@ -52,9 +52,15 @@ export class BulkSender {
    * safe to repeat) merged per node, and attributes (inserted: a repeat is HTTP 500), each only if
    * the server has not stored it. After an answer was lost, the server is asked what it stored
    * before anything is sent again; items the server keeps refusing are sent one per request, and
-   * set aside after {@link MAX_REFUSALS} refusals.
+   * set aside after {@link MAX_REFUSALS} refusals. A bulk whose kept-alive connection dropped
+   * before any answer is checked and sent again at once (`again`: it happened in this call once).
    */
-  async send(run: RunState, records: readonly NodeRunRecord[], signal: AbortSignal | undefined): Promise<void> {
+  async send(
+    run: RunState,
+    records: readonly NodeRunRecord[],
+    signal: AbortSignal | undefined,
+    again = false,
+  ): Promise<void> {
     const tasks = new Map<string, { task: TaskUpdate; records: NodeRunRecord[] }>();
     const attributes = new Map<string, { attribute: NodeAttribute; records: NodeRunRecord[] }>();
     for (const record of records) {
@@ -96,10 +102,16 @@ export class BulkSender {
     const refusedBefore = (item: BulkItem) => (run.failures.get(item.key)?.refused ?? 0) > 0;
     const fresh = items.filter((item) => !refusedBefore(item));
     const groups = [fresh, ...items.filter(refusedBefore).map((item) => [item])].filter((g) => g.length > 0);
-    for (const group of groups) {
-      if (await this.#putBulk(run, group, retried, signal)) {
-        for (const item of group) await this.#putBulk(run, [item], retried, signal);
+    try {
+      for (const group of groups) {
+        if (await this.#putBulk(run, group, retried, signal)) {
+          for (const item of group) await this.#putBulk(run, [item], retried, signal);
+        }
       }
+    } catch (error) {
+      // Its items are marked as failed and uncertain (as after a lost answer): checked, then sent.
+      if (isDropped(error) && !again) return this.send(run, records, signal, true);
+      throw error;
     }
     for (const record of records) this.#done.add(record);
   }

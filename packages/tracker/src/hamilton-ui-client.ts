@@ -8,7 +8,7 @@
 import { TrackerError } from "./errors.js";
 import { idOf, runIdsTagged } from "./hamilton-ui-answers.js";
 import { BulkSender } from "./hamilton-ui-bulk.js";
-import { HamiltonUIHttp, isUnsent, MAX_RESPONSE_BYTES, parseUrl } from "./hamilton-ui-http.js";
+import { HamiltonUIHttp, hideInError, isDropped, isUnsent, MAX_RESPONSE_BYTES, parseUrl } from "./hamilton-ui-http.js";
 import { runCreateBody, runEndBody, templateBody } from "./hamilton-ui-payloads.js";
 import { MAX_REFUSALS, newRunState, rememberRun, type RunState, type TemplateState } from "./hamilton-ui-run-state.js";
 import type {
@@ -191,6 +191,8 @@ export class HamiltonUIClient implements TrackerSink {
     try {
       await this.#write(projectId, records, options?.signal);
     } catch (error) {
+      // An error page may echo the API key in a form the shared redaction rule does not know.
+      hideInError(error, this.#http.hide);
       // A batch given up on: name what of it was not delivered, so the tracker counts the rest as delivered.
       if (!TrackerError.isInstance(error) || error.retryable || error.setAside !== undefined) throw error;
       const refused = new Set<TrackerRecord>(this.#bulks.setAside.flatMap((item) => item.records));
@@ -230,7 +232,16 @@ export class HamiltonUIClient implements TrackerSink {
               await this.#bulks.send(run, nodes, signal);
             }
             if (!run.ended) {
-              await this.#http.request("PUT", `/dag_runs/${run.dagRunId}/`, runEndBody(record), signal);
+              // Idempotent: it sets the same fields again.
+              await this.#http.request(
+                "PUT",
+                `/dag_runs/${run.dagRunId}/`,
+                runEndBody(record),
+                signal,
+                undefined,
+                undefined,
+                true,
+              );
               run.ended = true;
             }
             if (run.lostCreate) await this.#closeDuplicates(run, record, signal);
@@ -330,6 +341,7 @@ export class HamiltonUIClient implements TrackerSink {
     projectId: ProjectId,
     template: DagTemplateRecord,
     signal: AbortSignal | undefined,
+    again = false,
   ): Promise<TemplateState> {
     const key = `${String(projectId)}\0${template.graphVersion}`;
     const known = this.#templates.get(key);
@@ -337,11 +349,18 @@ export class HamiltonUIClient implements TrackerSink {
     let id = await this.#findTemplate(projectId, template.dagHash, template.codeHash, template.dagName, signal);
     if (id === undefined) {
       const path = `/dag_templates?project_id=${encodeURIComponent(String(projectId))}`;
-      id = idOf(
-        await this.#http.request("POST", path, templateBody(template), signal),
-        "a new DAG template",
-        this.#http.url(path),
-      );
+      try {
+        id = idOf(
+          await this.#http.request("POST", path, templateBody(template), signal),
+          "a new DAG template",
+          this.#http.url(path),
+          this.#http.hide,
+        );
+      } catch (error) {
+        // A kept-alive connection that dropped: look for the template (the server may have it) and create it at once.
+        if (isDropped(error) && !again) return this.#ensureTemplate(projectId, template, signal, true);
+        throw error;
+      }
     }
     const state: TemplateState = { id, dependencies: new Map(template.nodes.map((n) => [n.name, n.dependencies])) };
     this.#templates.set(key, state);
@@ -365,10 +384,16 @@ export class HamiltonUIClient implements TrackerSink {
     ]);
     const path = `/dag_templates/exists/?${query.toString()}`;
     const found = await this.#http.request("GET", path, undefined, signal);
-    return found === null ? undefined : idOf(found, "an existing DAG template", this.#http.url(path));
+    return found === null ? undefined : idOf(found, "an existing DAG template", this.#http.url(path), this.#http.hide);
   }
 
-  async #ensureRun(projectId: ProjectId, run: RunRecord, signal: AbortSignal | undefined): Promise<RunState> {
+  /** `again`: the create's connection dropped once already in this write. */
+  async #ensureRun(
+    projectId: ProjectId,
+    run: RunRecord,
+    signal: AbortSignal | undefined,
+    again = false,
+  ): Promise<RunState> {
     const known = this.#runs.get(run.runId);
     if (known !== undefined) return known;
     let template = this.#templates.get(`${String(projectId)}\0${run.graphVersion}`);
@@ -387,26 +412,25 @@ export class HamiltonUIClient implements TrackerSink {
     }
     const lost = this.#lostCreates.has(run.runId);
     let dagRunId = lost ? (await this.#findRuns(template.id, run.runId, signal)).at(-1) : undefined;
-    // A create sent twice (its connection dropped before the answer): a duplicate may exist.
-    let resent = false;
     if (dagRunId === undefined) {
       const path = `/dag_runs?dag_template_id=${template.id}`;
       try {
         dagRunId = idOf(
-          await this.#http.request("POST", path, runCreateBody(run), signal, undefined, undefined, () => {
-            resent = true;
-          }),
+          await this.#http.request("POST", path, runCreateBody(run), signal),
           "a new dag run",
           this.#http.url(path),
+          this.#http.hide,
         );
       } catch (error) {
         // The server may have created the run and the answer was lost: look for it before creating again.
         if (!isUnsent(error) && !(TrackerError.isInstance(error) && !error.retryable)) this.#lostCreates.add(run.runId);
+        // A kept-alive connection that dropped: look for the run and create it at once, not after a backoff.
+        if (isDropped(error) && !again) return this.#ensureRun(projectId, run, signal, true);
         throw error;
       }
     }
     this.#lostCreates.delete(run.runId);
-    const state = newRunState(run.runId, dagRunId, template, lost || resent, false);
+    const state = newRunState(run.runId, dagRunId, template, lost, false);
     rememberRun(this.#runs, state);
     return state;
   }
@@ -448,6 +472,9 @@ export class HamiltonUIClient implements TrackerSink {
         `/dag_runs/${id}/`,
         { ...runEndBody(end), upsert_tags: { hamilton_ts_duplicate_of: String(run.dagRunId) } },
         signal,
+        undefined,
+        undefined,
+        true,
       );
     }
   }

@@ -3,7 +3,7 @@
  * timeout and error mapping, no redirects followed, at most a bounded part of the answer read,
  * and server text in error messages redacted.
  */
-import { redactText } from "@hamilton-ts/lifecycle";
+import { REDACTED, redactText } from "@hamilton-ts/lifecycle";
 import { TrackerError } from "./errors.js";
 
 /** Largest response body read; a larger one is not the Hamilton UI's. */
@@ -44,9 +44,27 @@ async function readText(response: Response, maxBytes: number): Promise<{ text: s
  * The start of a server's answer for an error message: redacted (an error page can echo the
  * request's key) before it is cut, and from a bounded slice, so redaction stays cheap.
  */
-export function excerpt(text: string, length: number): string {
-  const redacted = redactText(text.slice(0, length + 2_000));
+export function excerpt(text: string, length: number, hide: (text: string) => string = noHiding): string {
+  const redacted = redactText(hide(text.slice(0, length + 2_000)));
   return redacted.length > length ? `${redacted.slice(0, length)}…` : redacted;
+}
+
+/** Errors of requests whose reused connection dropped before any answer (see {@link isDropped}). */
+const dropped = new WeakSet<object>();
+const droppedCauses = new WeakSet<object>();
+
+function markDropped(cause: unknown): unknown {
+  if (typeof cause === "object" && cause !== null) droppedCauses.add(cause);
+  return cause;
+}
+
+/**
+ * True for the error of a request that was not idempotent and whose reused kept-alive connection
+ * dropped before any answer: the server most likely never read it, but may have stored it. The
+ * caller checks what the server has and sends it again at once.
+ */
+export function isDropped(error: unknown): boolean {
+  return typeof error === "object" && error !== null && dropped.has(error);
 }
 
 /** Transport errors of a connection that dropped before any byte of the answer came back. */
@@ -65,6 +83,55 @@ function droppedBeforeAnswer(cause: unknown): boolean {
   if (typeof code !== "string" || !DROPPED_CONNECTION.has(code)) return false;
   const read = inner?.socket?.bytesRead;
   return code !== "UND_ERR_SOCKET" || typeof read !== "number" || read > 0;
+}
+
+function noHiding(text: string): string {
+  return text;
+}
+
+/**
+ * Shortest API key whose value is hidden wherever it appears: a shorter one would hide ordinary
+ * words (and is no real key).
+ */
+const MIN_HIDDEN_KEY = 6;
+
+/**
+ * A function that replaces the configured API key's own value, in every form a server may echo
+ * it (as is, URL-encoded, JSON-escaped; its `Bearer` form holds it as is), with `[REDACTED]`. The
+ * shared redaction rule knows key formats (`sk-…`, `Bearer …`) and secret-looking names, not an
+ * opaque key or a UUID echoed in an error page: this one knows the key itself.
+ */
+export function keyHider(apiKey: string | undefined): (text: string) => string {
+  if (apiKey === undefined || apiKey.length < MIN_HIDDEN_KEY) return noHiding;
+  const forms = [...new Set([apiKey, encodeURIComponent(apiKey), JSON.stringify(apiKey).slice(1, -1)])];
+  return (text) => {
+    let out = text;
+    for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+    return out;
+  };
+}
+
+/**
+ * Hides the key (see {@link keyHider}) in an error's message and stack and along its `cause`
+ * chain, in place: the error keeps its identity (a write's `setAside` list is read by the
+ * tracker). Only own string data properties are touched; no getter is run.
+ */
+export function hideInError(error: unknown, hide: (text: string) => string): void {
+  let current = error;
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    for (const key of ["message", "stack"]) {
+      const descriptor = Object.getOwnPropertyDescriptor(current, key);
+      if (
+        descriptor !== undefined &&
+        "value" in descriptor &&
+        typeof descriptor.value === "string" &&
+        descriptor.writable
+      )
+        (current as Record<string, unknown>)[key] = hide(descriptor.value);
+    }
+    const cause = Object.getOwnPropertyDescriptor(current, "cause");
+    current = cause !== undefined && "value" in cause ? cause.value : undefined;
+  }
 }
 
 /** `"http://h:p"` of a URL: where a request would go, without path, query or credentials. */
@@ -125,8 +192,11 @@ export class HamiltonUIHttp {
   readonly #username: string;
   readonly #apiKey: string | undefined;
   readonly #timeoutMs: number;
+  /** Hides the API key's value in text from the server (see {@link keyHider}). */
+  readonly hide: (text: string) => string;
 
   constructor(options: HamiltonUIHttpOptions) {
+    this.hide = keyHider(options.apiKey);
     this.baseUrl = options.baseUrl;
     this.#api = `${options.baseUrl}/api/v1`;
     this.#username = options.username;
@@ -144,9 +214,10 @@ export class HamiltonUIHttp {
    * as JSON (a string is taken as JSON already). `check` names the verification calls, whose 4xx
    * answers mean bad credentials or a missing project. At most `maxBytes` of the answer are read.
    *
-   * A request whose connection dropped before any answer (a kept-alive connection the server had
-   * just closed) is sent once more at once, silently; `onResent` is then called, so a caller whose
-   * request creates something can treat it as possibly sent twice.
+   * A request whose reused connection dropped before any answer (a kept-alive connection the
+   * server had just closed as idle) is sent once more at once, silently, when it is `idempotent`
+   * (default: a GET). Otherwise its error is marked {@link isDropped}, for the caller to check what
+   * the server stored, at once, before it sends it again.
    * @throws TrackerError `SINK_UNAVAILABLE`, `SINK_TIMEOUT`, `HTTP_ERROR`, `UNAUTHORIZED`,
    * `PROJECT_NOT_FOUND` or `BAD_RESPONSE`; or the reason of `signal` once it fired.
    */
@@ -157,7 +228,7 @@ export class HamiltonUIHttp {
     signal: AbortSignal | undefined,
     check?: "phone_home" | "project",
     maxBytes = MAX_RESPONSE_BYTES,
-    onResent?: () => void,
+    idempotent = method === "GET",
   ): Promise<unknown> {
     const url = this.url(path);
     const headers: Record<string, string> = { accept: "application/json", "x-api-user": this.#username };
@@ -184,16 +255,14 @@ export class HamiltonUIHttp {
         response = await fetch(url, init);
       } catch (cause) {
         if (combined.aborted || !droppedBeforeAnswer(cause)) throw cause;
-        // The connection dropped before any byte of an answer: a kept-alive connection the server
-        // closed as idle just as this request went out on it, so the server dropped the request
-        // unread. Sending it again at once, once, on a new connection is what a browser does.
-        // It is safe for the requests that are not idempotent too: in the rare case where the
-        // server did process the first one and then lost the connection, the repeat finds what
-        // the first stored, as a retry after a lost answer would: an attribute inserted twice is
-        // refused (HTTP 500, after which the client checks what was stored), task updates are
-        // upserts, a run end is a PUT, and a run create reports `onResent`, so its run is looked
-        // for duplicates (closed, tagged) when it ends.
-        onResent?.();
+        // The connection dropped before any byte of an answer: most likely a kept-alive connection
+        // the server closed as idle just as this request went out on it (the server never read
+        // it). But a server that processed the request and then lost the connection looks the
+        // same from here, so only a request whose repeat stores nothing new is sent again blindly
+        // (a GET, a run's end, which sets the same fields again). One that creates something (a
+        // run, a template, attributes) is marked dropped: the client then asks the server what it
+        // stored before it sends it again, at once, in the same write, so nothing is stored twice.
+        if (!idempotent) throw markDropped(cause);
         response = await fetch(url, init);
       }
       status = response.status;
@@ -218,6 +287,7 @@ export class HamiltonUIHttp {
       );
       // Refused or unresolvable: the request never reached a server, so nothing was stored.
       if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN") unsent.add(error);
+      if (droppedCauses.has(cause as object)) dropped.add(error);
       throw error;
     }
     if (status >= 300 && status < 400) throw this.#redirectError(method, url, status, location);
@@ -235,7 +305,7 @@ export class HamiltonUIHttp {
     } catch (cause) {
       throw new TrackerError(
         "BAD_RESPONSE",
-        `${method} ${url}: the answer is not JSON (${excerpt(text, 200)}). Is baseUrl the Hamilton UI's API server?`,
+        `${method} ${url}: the answer is not JSON (${excerpt(text, 200, this.hide)}). Is baseUrl the Hamilton UI's API server?`,
         {
           cause,
           status,
@@ -270,7 +340,7 @@ export class HamiltonUIHttp {
     text: string,
     check: "phone_home" | "project" | undefined,
   ): TrackerError {
-    const answer = excerpt(text, 300);
+    const answer = excerpt(text, 300, this.hide);
     if (status === 401 || status === 403 || (check === "phone_home" && status >= 400 && status < 500)) {
       return new TrackerError(
         "UNAUTHORIZED",

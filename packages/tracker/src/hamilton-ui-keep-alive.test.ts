@@ -4,7 +4,7 @@ import { Builder } from "@hamilton-ts/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeHamiltonUI } from "../test/hamilton-ui-server.js";
 import { HamiltonUIClient } from "./hamilton-ui-client.js";
-import { HamiltonUIHttp } from "./hamilton-ui-http.js";
+import { HamiltonUIHttp, isDropped } from "./hamilton-ui-http.js";
 import { TrackerError } from "./errors.js";
 import { HamiltonTracker } from "./tracker.js";
 
@@ -75,42 +75,53 @@ function http(baseUrl: string): HamiltonUIHttp {
 }
 
 describe("HamiltonUIHttp on a kept-alive connection the server drops", () => {
-  it("sends a request again at once, once, when its reused connection drops before any answer", async () => {
+  it("sends an idempotent request again at once, once, when its reused connection drops before any answer", async () => {
     const closer = new IdleCloser();
     closer.drops = 1;
     const { baseUrl, received } = await startServer((req, res) => closer.drop(req, res));
     const client = http(baseUrl);
-    let resent = 0;
     const answers: unknown[] = [];
     // fetch reuses a kept-alive connection once it is back in its pool: within a few requests.
     for (let i = 0; i < 20 && closer.dropped === 0; i++) {
-      answers.push(
-        await client.request("POST", "/dag_runs", { i }, undefined, undefined, undefined, () => {
-          resent++;
-        }),
-      );
+      answers.push(await client.request("GET", `/dag_runs/${i}`, undefined, undefined));
     }
     expect(closer.dropped).toBe(1);
-    expect(resent).toBe(1);
     // Every request was answered; the dropped one was sent twice.
     expect(answers).toEqual(answers.map((_, i) => ({ id: i + 1 })));
     expect(received).toHaveLength(answers.length + 1);
+    expect(received.at(-1)).toBe(received.at(-2));
   });
 
-  it("does not resend a request whose fresh connection drops (a server in trouble): the queue retries it", async () => {
+  it("marks a request that creates something as dropped instead (the caller checks what was stored)", async () => {
+    const closer = new IdleCloser();
+    closer.drops = 1;
+    const { baseUrl, received } = await startServer((req, res) => closer.drop(req, res));
+    const client = http(baseUrl);
+    let failure: unknown;
+    for (let i = 0; i < 20 && failure === undefined; i++) {
+      failure = await client.request("POST", "/dag_runs", { i }, undefined).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    }
+    expect(closer.dropped).toBe(1);
+    expect(TrackerError.isInstance(failure) && failure.code).toBe("SINK_UNAVAILABLE");
+    expect(isDropped(failure)).toBe(true);
+    // Sent once: the server saw it once.
+    expect(received.filter((r) => r === received.at(-1))).toHaveLength(received.length);
+  });
+
+  it("does not resend a request whose fresh connection drops (a server in trouble): the queue retries it later", async () => {
     const { baseUrl, received } = await startServer((req) => {
       req.socket.destroy();
       return true;
     });
-    let resent = 0;
     const failure = await http(baseUrl)
-      .request("POST", "/dag_runs", { x: 1 }, undefined, undefined, undefined, () => {
-        resent++;
-      })
+      .request("GET", "/dag_runs/1", undefined, undefined)
       .catch((error: unknown) => error);
     expect(TrackerError.isInstance(failure) && failure.code).toBe("SINK_UNAVAILABLE");
-    expect(resent).toBe(0);
-    expect(received).toEqual(["POST /api/v1/dag_runs"]);
+    expect(isDropped(failure)).toBe(false);
+    expect(received).toEqual(["GET /api/v1/dag_runs/1"]);
   });
 
   it("does not resend a request whose answer had started (the server had it)", async () => {
@@ -125,15 +136,10 @@ describe("HamiltonUIHttp on a kept-alive connection the server drops", () => {
     });
     const client = http(baseUrl);
     await client.request("GET", "/phone_home", undefined, undefined);
-    let resent = 0;
-    const failure = await client
-      .request("POST", "/dag_runs", { x: 1 }, undefined, undefined, undefined, () => {
-        resent++;
-      })
-      .catch((error: unknown) => error);
+    const failure = await client.request("GET", "/dag_runs/1", undefined, undefined).catch((error: unknown) => error);
     expect(TrackerError.isInstance(failure) && failure.code).toBe("SINK_UNAVAILABLE");
-    expect(resent).toBe(0);
-    expect(received.filter((r) => r.startsWith("POST"))).toHaveLength(1);
+    expect(isDropped(failure)).toBe(false);
+    expect(received.filter((r) => r === "GET /api/v1/dag_runs/1")).toHaveLength(1);
   });
 });
 
@@ -163,7 +169,13 @@ describe("HamiltonUIClient against a server that drops its idle kept-alive conne
     expect(closer.dropped).toBeGreaterThan(0);
     expect(problems).toEqual([]);
     expect(ui.problems).toEqual([]);
+    // Each run created once, with every node and attribute.
     expect([...ui.runs.values()].map((run) => run.status)).toEqual(["SUCCESS", "SUCCESS", "SUCCESS"]);
-    for (const run of ui.runs.values()) expect(run.nodes.size).toBe(2);
+    for (const run of ui.runs.values()) {
+      expect(run.nodes.size).toBe(2);
+      expect(run.attributes.size).toBe(2);
+    }
+    expect(ui.templates.size).toBe(1);
+    expect(ui.duplicateAttributeErrors).toBe(0);
   });
 });

@@ -42,6 +42,8 @@ const worker = await startWorker({
   concurrency: Number(env.CONCURRENCY ?? 10),
   lockDurationMs: Number(env.LOCK_MS ?? 10_000),
   stalledIntervalMs: Number(env.STALL_MS ?? 5_000),
+  ...(env.CLOSE_MS === undefined ? {} : { closeTimeoutMs: Number(env.CLOSE_MS) }),
+  ...(env.VERSION === undefined ? {} : { version: env.VERSION }),
 });
 process.stdout.write(`ready ${worker.id}\n`);
 process.on("SIGTERM", () => {

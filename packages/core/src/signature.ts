@@ -1,4 +1,5 @@
 import { tokenizer, tokTypes, type Token, type TokenType } from "acorn";
+import { readSignatureFast } from "./signature-fast.js";
 
 /** One dependency read from a function's destructured parameter. */
 export interface DependencyDecl {
@@ -17,32 +18,38 @@ export type Signature =
     }
   | { readonly ok: false; readonly reason: string };
 
-const cache = new WeakMap<Function, Signature>();
-const sources = new WeakMap<Function, string>();
+/** What is known of one function: its source, and its signature once read. One map for both. */
+class Known {
+  signature: Signature | undefined = undefined;
+  constructor(readonly source: string) {}
+}
+
+const known = new WeakMap<Function, Known>();
+
+function knownOf(fn: Function): Known {
+  let entry = known.get(fn);
+  if (entry === undefined) {
+    entry = new Known(Function.prototype.toString.call(fn));
+    known.set(fn, entry);
+  }
+  return entry;
+}
 
 /** A function's source text, read once per function (the signature reader and the node's record share it). */
 export function sourceOf(fn: Function): string {
-  let source = sources.get(fn);
-  if (source === undefined) {
-    source = Function.prototype.toString.call(fn);
-    sources.set(fn, source);
-  }
-  return source;
+  return knownOf(fn).source;
 }
 
 /**
- * Reads a node function's dependencies from its single destructured object parameter with
- * acorn's tokenizer: strings, template literals, regular expressions and nested brackets in
- * default values are understood, and reading stops at the end of the parameter list, so a long
- * body costs nothing. Cached per function object.
+ * Reads a node function's dependencies from its single destructured object parameter: the common
+ * shapes with a small scanner (`signature-fast.ts`), anything else with acorn's tokenizer, where
+ * strings, template literals, regular expressions and nested brackets in default values are
+ * understood. Reading stops at the end of the parameter list, so a long body costs nothing.
+ * Cached per function object.
  */
 export function readSignature(fn: Function): Signature {
-  let signature = cache.get(fn);
-  if (signature === undefined) {
-    signature = parse(fn);
-    cache.set(fn, signature);
-  }
-  return signature;
+  const entry = knownOf(fn);
+  return (entry.signature ??= parse(fn, entry.source));
 }
 
 const NATIVE = /\{\s*\[native code\]\s*\}\s*$/;
@@ -74,11 +81,18 @@ class Tokens {
   }
 }
 
-function parse(fn: Function): Signature {
-  const source = sourceOf(fn);
+function parse(fn: Function, source: string): Signature {
   if (fn.name.startsWith("bound ") || NATIVE.test(source)) {
     return { ok: false, reason: "it is a native or bound function, whose parameters cannot be read" };
   }
+  return readSignatureFast(source) ?? readWithAcorn(source);
+}
+
+/**
+ * The full reader: acorn's tokenizer over the source, for every shape the fast path
+ * (`signature-fast.ts`) is not sure of. Exported for the tests that compare the two paths.
+ */
+export function readWithAcorn(source: string): Signature {
   try {
     return readHead(new Tokens(source));
   } catch (error) {

@@ -66,7 +66,7 @@ export function collectCandidates(
         });
       }
       seenHere.add(name);
-      chosen.set(name, { ...candidate, name });
+      chosen.set(name, candidate.name === name ? candidate : { ...candidate, name });
     }
   });
   for (const [name, list] of variants) {

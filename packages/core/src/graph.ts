@@ -387,33 +387,40 @@ function findCycles(nodes: readonly GraphNode[]): string[][] {
   const onStack = new Uint8Array(n);
   const stack: number[] = [];
   const cycles: string[][] = [];
+  // The depth-first walk's frames, flat: the node, and the next dependency to visit.
+  const workNode = new Int32Array(n);
+  const workNext = new Int32Array(n);
   let counter = 0;
   for (let root = 0; root < n; root++) {
     if (order[root] !== -1) continue;
-    const work: Array<[number, number]> = [[root, 0]];
+    let top = 0;
+    workNode[0] = root;
+    workNext[0] = 0;
     order[root] = low[root] = counter++;
     stack.push(root);
     onStack[root] = 1;
-    while (work.length > 0) {
-      const frame = work[work.length - 1]!;
-      const [v, i] = frame;
+    while (top >= 0) {
+      const v = workNode[top]!;
+      const i = workNext[top]!;
       const deps = nodes[v]!.depIndex;
       if (i < deps.length) {
-        frame[1] = i + 1;
+        workNext[top] = i + 1;
         const w = deps[i]!;
         if (order[w] === -1) {
           order[w] = low[w] = counter++;
           stack.push(w);
           onStack[w] = 1;
-          work.push([w, 0]);
+          top++;
+          workNode[top] = w;
+          workNext[top] = 0;
         } else if (onStack[w]) {
           low[v] = Math.min(low[v]!, order[w]!);
         }
         continue;
       }
-      work.pop();
-      if (work.length > 0) {
-        const parent = work[work.length - 1]![0];
+      top--;
+      if (top >= 0) {
+        const parent = workNode[top]!;
         low[parent] = Math.min(low[parent]!, low[v]!);
       }
       if (low[v] === order[v]) {

@@ -252,6 +252,30 @@ describe("Builder.withCache", () => {
     expect(store.sets).toBe(0);
   });
 
+  it("a value holding a null-prototype object is not stored (it would come back with Object.prototype), its dependents cache", async () => {
+    const store = new MemoryStore();
+    const warnings: string[] = [];
+    let made = 0;
+    const dr = new Builder()
+      .withModules({
+        lookup: ({ n }: { n: number }) => (made++, { table: Object.assign(Object.create(null), { n }) }),
+        size: ({ lookup }: { lookup: { table: { n: number } } }) => lookup.table.n + 1,
+      })
+      .withCache({ store, onWarning: (m) => warnings.push(m) })
+      .build();
+    for (let i = 0; i < 2; i++) {
+      const { lookup } = await dr.execute(["lookup", "size"], { inputs: { n: 1 } });
+      expect(Object.getPrototypeOf(lookup.table)).toBeNull();
+    }
+    expect(made).toBe(2);
+    expect(outcomes(dr)).toEqual({ lookup: "miss", size: "hit" });
+    expect(warnings).toEqual([
+      'hamilton-ts cache: node "lookup" returned a null-prototype object at .table, which the store would give ' +
+        "Object.prototype, so it is not stored and runs every time. Return a plain object ({ ...value }) or a Map to cache it.",
+    ]);
+    expect(store.sets).toBe(1);
+  });
+
   it("an unwritable directory warns once per driver and the runs go on uncached", async () => {
     const blocker = join(freshDir(), "file");
     writeFileSync(blocker, "not a folder");

@@ -17,7 +17,7 @@ import { decodeEntry, encodeEntry } from "./cache-entry.js";
 import { readsRunIdentity } from "./cache-run-identity.js";
 import { type CacheStore, FileCacheStore } from "./cache-store.js";
 import { HamiltonError } from "./errors.js";
-import { fingerprint, isFingerprint } from "./fingerprint.js";
+import { fingerprint, fingerprintForStore, isFingerprint } from "./fingerprint.js";
 import type { Graph, GraphNode } from "./graph.js";
 import { PER_ITEM, type Plan } from "./plan.js";
 
@@ -471,10 +471,17 @@ export class RunCache {
       return;
     }
     if (decision.outcome === "disabled") return;
-    const f = fingerprint(value);
+    const { version: f, nullPrototypeAt } = fingerprintForStore(value);
     if (isFingerprint(f)) {
       this.#versions[slot] = f;
-      if (decision.store && decision.key !== undefined) this.driver.save(decision.key, value, warnings, f);
+      if (!decision.store || decision.key === undefined) return;
+      if (nullPrototypeAt === undefined) this.driver.save(decision.key, value, warnings, f);
+      else
+        this.driver.warnOnce(
+          `hamilton-ts cache: node "${node.name}" returned a null-prototype object${nullPrototypeAt === "" ? "" : ` at ${nullPrototypeAt}`}, ` +
+            `which the store would give Object.prototype, so it is not stored and runs every time. ` +
+            `Return a plain object ({ ...value }) or a Map to cache it.`,
+        );
       return;
     }
     if (decision.key !== undefined && this.#onlyConfigDeps(slot)) {

@@ -5,7 +5,7 @@
  * @module
  */
 import { createHash, type Hash } from "node:crypto";
-import { types } from "node:util";
+import { inspect, types } from "node:util";
 
 /**
  * A value {@link fingerprint} refused: a class instance (an OpenAI client), a function, a symbol, a
@@ -25,26 +25,46 @@ export interface Unfingerprintable {
  *
  * - Primitives by value: `-0` differs from `0`, every `NaN` is the same; strings exactly (lone
  *   surrogates included); `undefined`, `null`, booleans, bigints.
- * - Arrays in order (a hole differs from `undefined`); plain objects (prototype `Object.prototype`
- *   or `null`) by their own enumerable string keys, in any order; `Map`s by entries and `Set`s by
- *   elements, in any order.
+ * - Arrays by length, elements in order and holes (a hole differs from `undefined`, a sparse
+ *   array from a dense one with the same values), and their extra own enumerable keys
+ *   (`match.index`, `rows.total = 3`); a long array with more holes than elements costs about its
+ *   present elements (`new Array(1e8)` is instant); numbers are hashed as float64 bytes in blocks
+ *   of 4,096, streamed (a 1e6-number array costs about a hash over 8 MB, and nothing is allocated
+ *   up front).
+ * - Plain objects by their own enumerable string keys, in any order; a null-prototype object
+ *   (`Object.create(null)`) the same way but never equal to an `Object.prototype` one with the
+ *   same keys. `Map`s by entries and `Set`s by elements, in any order.
  * - `Date` by its time; typed arrays, `DataView`, `ArrayBuffer` and `Buffer` by their kind and
- *   bytes (hashed directly, as are arrays of numbers: a 1e6-number array costs about a hash over
- *   8 MB); `RegExp` by source and flags.
+ *   bytes (hashed directly); `RegExp` by source and flags.
  * - A cycle is encoded as a reference to the enclosing value it points back to.
  * - Refused: class instances, functions, symbols, proxies, boxed primitives, accessor properties
  *   (a getter is never run), nesting too deep for the stack.
  */
 export function fingerprint(value: unknown): string | Unfingerprintable {
-  const encoder = new Encoder(new Visits());
+  return fingerprintForStore(value).version;
+}
+
+/**
+ * {@link fingerprint}, and where the value holds a null-prototype object, if it does: the cache
+ * does not store such a value, as a structured clone (`v8.serialize`) gives it `Object.prototype`.
+ */
+export function fingerprintForStore(value: unknown): {
+  readonly version: string | Unfingerprintable;
+  readonly nullPrototypeAt: string | undefined;
+} {
+  const visits = new Visits();
+  const encoder = new Encoder(visits);
   try {
     encoder.value(value, "");
   } catch (error) {
-    if (error instanceof Refusal) return { unfingerprintable: true, reason: error.message };
-    if (error instanceof RangeError) return { unfingerprintable: true, reason: "a value nested too deeply" };
+    const nullPrototypeAt = visits.nullPrototypeAt;
+    if (error instanceof Refusal)
+      return { version: { unfingerprintable: true, reason: error.message }, nullPrototypeAt };
+    if (error instanceof RangeError)
+      return { version: { unfingerprintable: true, reason: "a value nested too deeply" }, nullPrototypeAt };
     throw error;
   }
-  return encoder.digest();
+  return { version: encoder.digest(), nullPrototypeAt: visits.nullPrototypeAt };
 }
 
 /** True when `result` is a fingerprint, not an {@link Unfingerprintable}. */
@@ -64,6 +84,8 @@ class Refusal extends Error {}
 class Visits {
   readonly #seen = new Set<object>();
   #count = 0;
+  /** Where the first null-prototype object was met, if any (a structured clone loses its prototype). */
+  nullPrototypeAt: string | undefined = undefined;
 
   visit(value: object, path: string): void {
     this.#seen.add(value);
@@ -82,8 +104,16 @@ const MIN_VISIT_BUDGET = 100_000;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Arrays of at least this many numbers are hashed as float64 bytes. */
-const NUMERIC_FAST_PATH = 16;
+/** An array's elements are encoded in blocks of this many indices. */
+const BLOCK = 4096;
+/** A block of at least this many present numbers (all of a block) is hashed as float64 bytes. */
+const MIN_NUMERIC_BLOCK = 16;
+/** The numbers of the block being read; one, reused: a block is hashed before anything nests. */
+const SCRATCH = new Float64Array(BLOCK);
+/** Arrays up to this length read their keys with `Object.keys` (present indices and extras at once). */
+const SMALL_ARRAY = 1024;
+/** A longer array with more holes than elements past this many holes is walked by its present indices. */
+const SPARSE_AFTER = 1024;
 /** Text is flushed to the hash when it grows past this many characters. */
 const FLUSH_AT = 1 << 16;
 
@@ -175,8 +205,11 @@ class Encoder {
       this.#bytes(value);
     } else {
       const proto = Object.getPrototypeOf(value);
-      if (proto === Object.prototype || proto === null) this.#plain(value as Record<string, unknown>, path);
-      else if (proto === Map.prototype) this.#map(value as Map<unknown, unknown>, path);
+      if (proto === Object.prototype) this.#plain(value as Record<string, unknown>, "o", path);
+      else if (proto === null) {
+        this.#visits.nullPrototypeAt ??= path;
+        this.#plain(value as Record<string, unknown>, "O", path);
+      } else if (proto === Map.prototype) this.#map(value as Map<unknown, unknown>, path);
       else if (proto === Set.prototype) this.#set(value as Set<unknown>, path);
       else if (proto === Date.prototype) this.#put(`D${numberText((value as Date).getTime())};`);
       else if (proto === RegExp.prototype) {
@@ -188,30 +221,123 @@ class Encoder {
     this.#stack.pop();
   }
 
+  /**
+   * `a<length>;`, then the elements in blocks of {@link BLOCK} indices: a whole block of present,
+   * non-NaN numbers as `f<count>;` and its float64 bytes, anything else element by element, each
+   * run of holes as `h<run>;`; then the extra (non-index) own enumerable keys, sorted, as
+   * `x<count>;` and key/value pairs. The encoding depends only on the array's length, its present
+   * indices, their values and its extra keys — not on how they were found: a long array with
+   * more holes than elements is walked through its present indices only ({@link presentKeys}).
+   */
   #array(value: unknown[], path: string): void {
+    if (Object.getPrototypeOf(value) !== Array.prototype) throw new Refusal(`${describeInstance(value)}${at(path)}`);
     const length = value.length;
-    if (length >= NUMERIC_FAST_PATH && Object.getPrototypeOf(value) === Array.prototype) {
-      const numbers = numericBytes(value);
-      if (numbers !== undefined) {
-        this.#put(`A${length};`);
-        this.#bytes(numbers);
-        return;
+    this.#put(`a${length};`);
+    const walk = new ArrayWalk();
+    // A short array's keys are cheap: its present indices and extra keys in one list.
+    let keys: string[] | undefined = length <= SMALL_ARRAY ? Object.keys(value) : undefined;
+    let next = 0;
+    let k = 0;
+    while (next < length) {
+      if (keys === undefined) {
+        if (walk.absent > SPARSE_AFTER && walk.absent > walk.present) {
+          keys = Object.keys(value);
+          k = firstIndexFrom(keys, next, length);
+          continue;
+        }
+        const end = Math.min(next + BLOCK, length);
+        this.#block(value, next, end, walk, path);
+        next = end;
+        continue;
+      }
+      // Through the present indices: whole blocks as above, the others element by element.
+      if (k >= keys.length || !isIndex(keys[k]!, length)) break;
+      const index = Number(keys[k]);
+      walk.holes += index - next;
+      const end = Math.min(index + BLOCK, length);
+      const last = k + (end - index) - 1;
+      if (index % BLOCK === 0 && last < keys.length && keys[last] === String(end - 1)) {
+        this.#block(value, index, end, walk, path);
+        k = last + 1;
+        next = end;
+      } else {
+        this.#element(value, index, walk, path);
+        k++;
+        next = index + 1;
       }
     }
-    if (Object.getPrototypeOf(value) !== Array.prototype) throw new Refusal(`${describeInstance(value)}${at(path)}`);
-    this.#put(`a${length};`);
-    for (let i = 0; i < length; i++) {
-      const descriptor = Object.getOwnPropertyDescriptor(value, i);
-      if (descriptor === undefined) this.#put("h");
-      else if (descriptor.get !== undefined || descriptor.set !== undefined)
-        throw new Refusal(`an accessor property${at(`${path}[${i}]`)}`);
-      else this.value(descriptor.value, `${path}[${i}]`);
+    walk.holes += length - next;
+    this.#flushHoles(walk);
+    let extras: string[] | undefined;
+    if (keys !== undefined) extras = keys.slice(k);
+    else if (mayHaveExtraKeys(value)) extras = Object.keys(value);
+    if (extras !== undefined) this.#extras(value, extras, length, path);
+  }
+
+  /** Indices `start` to `end` (at most one block), all read in order. */
+  #block(value: unknown[], start: number, end: number, walk: ArrayWalk, path: string): void {
+    const numbers = SCRATCH;
+    let i = start;
+    for (; i < end; i++) {
+      const n = value[i];
+      // A NaN's bits are not canonical, and a hole reads as undefined: both go element by element.
+      if (typeof n !== "number" || Number.isNaN(n)) break;
+      numbers[i - start] = n;
+    }
+    const count = i - start;
+    if (count > 0) this.#flushHoles(walk);
+    walk.present += count;
+    if (i === end && count >= MIN_NUMERIC_BLOCK) {
+      this.#put(`f${count};`);
+      this.#bytes(numbers.subarray(0, count));
+      return;
+    }
+    for (let j = 0; j < count; j++) this.#put(`n${numberText(numbers[j]!)};`);
+    for (; i < end; i++) this.#element(value, i, walk, path);
+  }
+
+  /** One index: a hole (counted into the current run), or its value; an accessor is refused. */
+  #element(value: unknown[], index: number, walk: ArrayWalk, path: string): void {
+    const descriptor = Object.getOwnPropertyDescriptor(value, index);
+    if (descriptor === undefined) {
+      walk.holes++;
+      walk.absent++;
+      return;
+    }
+    if (descriptor.get !== undefined || descriptor.set !== undefined)
+      throw new Refusal(`an accessor property${at(`${path}[${index}]`)}`);
+    this.#flushHoles(walk);
+    walk.present++;
+    this.value(descriptor.value, `${path}[${index}]`);
+  }
+
+  #flushHoles(walk: ArrayWalk): void {
+    if (walk.holes > 0) {
+      this.#put(`h${walk.holes};`);
+      walk.holes = 0;
     }
   }
 
-  #plain(value: Record<string, unknown>, path: string): void {
+  /** An array's own enumerable keys that are not indices (`match.index`, `rows.total`), sorted. */
+  #extras(value: unknown[], keys: readonly string[], length: number, path: string): void {
+    const extras = keys.filter((key) => !isIndex(key, length)).sort();
+    if (extras.length === 0) return;
+    this.#put(`x${extras.length};`);
+    for (const key of extras) {
+      const descriptor = Object.getOwnPropertyDescriptor(value, key);
+      const where = `${path}.${key}`;
+      if (descriptor === undefined) throw new Refusal(`a property that vanished${at(where)}`);
+      if (descriptor.get !== undefined || descriptor.set !== undefined)
+        throw new Refusal(`an accessor property${at(where)}`);
+      this.#string(key);
+      this.value(descriptor.value, where);
+    }
+  }
+
+  /** A plain object (tag `o`) or a null-prototype one (tag `O`): its own enumerable keys, sorted. */
+  #plain(value: Record<string, unknown>, tag: "o" | "O", path: string): void {
     const keys = Object.keys(value).sort();
-    this.#put(`o${keys.length};`);
+    this.#put(`${tag}${keys.length};`);
     for (const key of keys) {
       const descriptor = Object.getOwnPropertyDescriptor(value, key);
       const where = `${path}.${key}`;
@@ -251,19 +377,6 @@ function numberText(value: number): string {
   return Object.is(value, -0) ? "-0" : String(value);
 }
 
-/** The array's numbers as float64 bytes; `undefined` if any element is not a number, a NaN or a hole. */
-function numericBytes(value: unknown[]): Float64Array | undefined {
-  const length = value.length;
-  const out = new Float64Array(length);
-  for (let i = 0; i < length; i++) {
-    const n = value[i];
-    // A NaN's bits are not canonical, and a hole reads as undefined: both take the general path.
-    if (typeof n !== "number" || Number.isNaN(n)) return undefined;
-    out[i] = n;
-  }
-  return out;
-}
-
 function viewKind(view: ArrayBufferView): string {
   if (Buffer.isBuffer(view)) return "Buffer";
   return Object.prototype.toString.call(view).slice(8, -1);
@@ -284,4 +397,48 @@ function describeInstance(value: object): string {
 
 function at(path: string): string {
   return path === "" ? "" : ` at ${path}`;
+}
+
+/** Counts of one array's walk: the current run of holes, and elements and holes seen so far. */
+class ArrayWalk {
+  holes = 0;
+  present = 0;
+  absent = 0;
+}
+
+/** True when `key` is an index of an array of `length` (a canonical integer below it). */
+function isIndex(key: string, length: number): boolean {
+  const c = key.charCodeAt(0);
+  if (c < 48 || c > 57) return false;
+  const n = Number(key);
+  return n < length && String(n) === key;
+}
+
+/** The position in `keys` (indices ascending, then the rest) of the first index at or after `from`. */
+function firstIndexFrom(keys: readonly string[], from: number, length: number): number {
+  let k = 0;
+  while (k < keys.length && isIndex(keys[k]!, length) && Number(keys[k]) < from) k++;
+  return k;
+}
+
+const INSPECT_KEYS_ONLY = {
+  depth: 0,
+  maxArrayLength: 0,
+  maxStringLength: 0,
+  customInspect: false,
+  getters: false,
+  showHidden: false,
+  showProxy: false,
+  breakLength: Number.POSITIVE_INFINITY,
+} as const;
+
+/**
+ * Whether a long array may have own enumerable keys besides its indices, without listing its
+ * indices (`Object.keys` of a 1e7-element array makes 1e7 strings): `util.inspect` with no
+ * elements shown lists only the other keys. A false "maybe" (a symbol key, a future format)
+ * costs only the slow path, `Object.keys`.
+ */
+function mayHaveExtraKeys(value: unknown[]): boolean {
+  const n = value.length;
+  return inspect(value, INSPECT_KEYS_ONLY) !== (n === 0 ? "[]" : `[ ... ${n} more item${n > 1 ? "s" : ""} ]`);
 }

@@ -157,37 +157,72 @@ export class NodeExecutionError extends HamiltonError {
 }
 
 /**
- * Suggests the closest names for a misspelt one, best first: names that differ only in case or
- * `_` (`spend_mean` for `spendMean`), then by edit distance up to a third of the name's length
- * (so a short name, where every other short name is close, gets no noise).
+ * Suggests the closest names for a misspelt one, best first, as Python's
+ * `difflib.get_close_matches` does: names that differ only in case or `_` (`spend_mean` for
+ * `spendMean`) first, then names whose similarity ratio (`SequenceMatcher.ratio()`: twice the
+ * matched characters over both lengths, compared case- and `_`-insensitively) is at least 0.6.
+ * So a one-letter slip in a short name is caught (`dd` → `d`), while a long name is not close to
+ * every short one.
  */
 export function suggest(name: string, candidates: Iterable<string>, max = 3): string[] {
-  const limit = Math.floor(name.length / 3);
   const scored: Array<[string, number]> = [];
   const plain = normalize(name);
   for (const candidate of candidates) {
     if (candidate === name) continue;
-    const d = distance(plain, normalize(candidate));
-    if (d <= limit) scored.push([candidate, d]);
+    const other = normalize(candidate);
+    // Same name but for case and `_`: above any ratio.
+    if (other === plain) scored.push([candidate, 2]);
+    else if (quickRatio(plain, other) >= CUTOFF) {
+      const r = ratio(plain, other);
+      if (r >= CUTOFF) scored.push([candidate, r]);
+    }
   }
-  scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
+  scored.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   return scored.slice(0, max).map(([c]) => c);
 }
+
+/** `difflib.get_close_matches`' default cutoff. */
+const CUTOFF = 0.6;
 
 /** Lower case, without `_`: how Python and TypeScript spellings of one name meet. */
 function normalize(name: string): string {
   return name.toLowerCase().replaceAll("_", "");
 }
 
-function distance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 8) return Number.POSITIVE_INFINITY;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+/** An upper bound of {@link ratio} from the lengths alone (`SequenceMatcher.real_quick_ratio`). */
+function quickRatio(a: string, b: string): number {
+  const total = a.length + b.length;
+  return total === 0 ? 1 : (2 * Math.min(a.length, b.length)) / total;
+}
+
+/**
+ * `SequenceMatcher(None, a, b).ratio()`: the longest common block, then the same on each side of
+ * it, recursively; twice the characters matched over both lengths.
+ */
+function ratio(a: string, b: string): number {
+  const total = a.length + b.length;
+  return total === 0 ? 1 : (2 * matched(a, 0, a.length, b, 0, b.length)) / total;
+}
+
+function matched(a: string, aLo: number, aHi: number, b: string, bLo: number, bHi: number): number {
+  // The longest block a[i, i+size) === b[j, j+size), earliest in `a`, then in `b`.
+  let bestI = aLo;
+  let bestJ = bLo;
+  let best = 0;
+  let prev = new Int32Array(bHi - bLo + 1);
+  let cur = new Int32Array(bHi - bLo + 1);
+  for (let i = aLo; i < aHi; i++) {
+    for (let j = bLo; j < bHi; j++) {
+      const k = a[i] === b[j] ? prev[j - bLo]! + 1 : 0;
+      cur[j - bLo + 1] = k;
+      if (k > best) {
+        best = k;
+        bestI = i - k + 1;
+        bestJ = j - k + 1;
+      }
     }
-    prev = cur;
+    [prev, cur] = [cur, prev];
   }
-  return prev[b.length]!;
+  if (best === 0) return 0;
+  return best + matched(a, aLo, bestI, b, bLo, bestJ) + matched(a, bestI + best, aHi, b, bestJ + best, bHi);
 }

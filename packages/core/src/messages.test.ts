@@ -28,7 +28,7 @@ describe("did you mean", () => {
   });
 
   it("stays quiet for short names, where every name is close", async () => {
-    const dr = new Builder().withModules({ a: () => 1, ab: () => 2, sum: ({ b }: { b: number }) => b }).build();
+    const dr = new Builder().withModules({ a: () => 1, xy: () => 2, sum: ({ b }: { b: number }) => b }).build();
     const error = await missing(() => dr.execute(["sum"] as never));
     expect(error.message).not.toMatch(/did you mean/);
   });

@@ -7,6 +7,7 @@
  * for one), the grace timer that gives up on nodes still running after a stop ({@link Straggler}),
  * and the errors of a stop: `ABORTED` and `ABANDONED`. The scheduler itself is in `run.ts`.
  */
+import { setMaxListeners } from "node:events";
 import type { AdapterSet } from "@hamilton-ts/lifecycle";
 import { HamiltonError } from "./errors.js";
 import type { CacheLogEntry, DriverCache } from "./cache.js";
@@ -141,10 +142,17 @@ export class RunScope {
     this.maxItems = maxItems;
   }
 
-  /** The signal nodes see: fires on abort and on the run's failure. Created on first use. */
+  /**
+   * The signal nodes see: fires on abort and on the run's failure. Created on first use. Every
+   * node of the run (each fan-out item's too) shares it, and a client it is passed to adds a
+   * listener per call (the OpenAI client does): so it has no listener limit, else Node warns
+   * `MaxListenersExceededWarning` past 10 of them. A client that keeps its listener past the call
+   * holds it only for the run's lifetime: the signal goes with the run.
+   */
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
+      setMaxListeners(0, this.#controller.signal);
       if (this.stopped) this.#controller.abort(this.stopError);
     }
     return this.#controller.signal;

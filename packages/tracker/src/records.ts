@@ -16,6 +16,13 @@ export type ProjectId = string | number;
 /** The status of a run or a node run. */
 export type RunStatus = "RUNNING" | "SUCCESS" | "FAILURE";
 
+/**
+ * The status of a node run: a {@link RunStatus}, or `UNKNOWN`, which no tracker writes: a reader
+ * of the store (`RunFold`) derives it for a node run still `RUNNING` in a run that ended (its
+ * worker died before it said how the node ended); its `error` says so.
+ */
+export type NodeRunStatus = RunStatus | "UNKNOWN";
+
 /** A thrown value, made safe to store: bounded in size, secrets in it redacted. */
 export interface ErrorInfo {
   /** The error's `name` (or its class name, or `typeof` for thrown non-errors). */
@@ -190,7 +197,7 @@ export interface NodeRunRecord {
   readonly taskId: string | undefined;
   /** 1 for the first attempt; retries count up. */
   readonly attempt: number;
-  readonly status: RunStatus;
+  readonly status: NodeRunStatus;
   readonly startTime: number;
   readonly endTime: number | undefined;
   /** Time spent in the node function, in milliseconds. */

@@ -6,6 +6,7 @@ import { Builder, collect, parallelize } from "@hamilton-ts/core";
 import type { FanOutTask, TaskExecutor } from "@hamilton-ts/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeHamiltonUI } from "../test/hamilton-ui-server.js";
+import { MemorySink } from "../test/memory-sink.js";
 import { FileSink } from "./file-sink.js";
 import { HamiltonUIClient } from "./hamilton-ui-client.js";
 import { readFileStore } from "./file-store.js";
@@ -64,6 +65,45 @@ describe("HamiltonTracker across a task executor", () => {
       ]),
     );
     expect(nodes).toHaveLength(8);
+  });
+});
+
+describe("HamiltonTracker on a worker", () => {
+  it("ends a task only once the task's node records are in the sink (a worker killed after it is not a hole)", async () => {
+    const sink = new MemorySink();
+    // A flush interval far longer than the test: without the delivery at the task's end, nothing is written.
+    const workerTracker = new HamiltonTracker({
+      projectId: "p",
+      username: "u",
+      dagName: "d",
+      sink,
+      flushIntervalMs: 3_600_000,
+    });
+    const worker = new Builder().withModules(dataflow).withAdapters(workerTracker).build();
+    const inSinkWhenDone: string[][] = [];
+    const executor: TaskExecutor = {
+      async runTask(task, signal) {
+        const out = await worker.runTask(deserialize(serialize(task)) as FanOutTask, {
+          signal,
+          worker: "w:1",
+          attempt: 1,
+        });
+        inSinkWhenDone.push(
+          sink.records.flatMap((r) =>
+            r.type === "node_run" && r.taskId === task.taskId && r.status === "SUCCESS" ? [r.node] : [],
+          ),
+        );
+        return out;
+      },
+    };
+    const coordinatorTracker = tracker();
+    const dr = new Builder().withModules(dataflow).withAdapters(coordinatorTracker).withTaskExecutor(executor).build();
+    expect(await dr.execute(["total"], { inputs: { urls: ["a", "bb"] } })).toEqual({ total: 6 });
+    expect(inSinkWhenDone.map((nodes) => nodes.sort())).toEqual([
+      ["page", "words"],
+      ["page", "words"],
+    ]);
+    await Promise.all([workerTracker.shutdown(), coordinatorTracker.shutdown()]);
   });
 });
 

@@ -53,4 +53,38 @@ describe("RunFold", () => {
     );
     expect(fold.nodes.get("a")).toMatchObject({ attempt: 2, status: "RUNNING" });
   });
+
+  it("keeps a task's latest delivery (taskAttempt) whatever order its lines land in", () => {
+    const task = { taskId: "item[3]", worker: "h:1" };
+    const first = nodeRecord("r", "a", "SUCCESS", { ...task, taskAttempt: 1 });
+    const second = nodeRecord("r", "a", "SUCCESS", { ...task, worker: "h:2", taskAttempt: 2 });
+    expect(supersedes(second, first)).toBe(false);
+    expect(supersedes(first, second)).toBe(true);
+    // The re-run's RUNNING record replaces the dead worker's final one; its final one, its RUNNING one.
+    expect(supersedes(first, { ...second, status: "RUNNING" })).toBe(true);
+    const fold = new RunFold();
+    fold.addLines(lines(runRecord("r"), second, first, { ...first, status: "RUNNING" }));
+    expect(fold.nodes.get("item[3]-a")).toMatchObject({ worker: "h:2", taskAttempt: 2 });
+  });
+
+  it("reads a node run still RUNNING in a run that ended as UNKNOWN, until a later record says how it ended", () => {
+    const lost = nodeRecord("r", "a", "RUNNING", { taskId: "item[1]", worker: "h:1", taskAttempt: 1 });
+    const fold = new RunFold();
+    fold.addLines(lines(runRecord("r"), lost, nodeRecord("r", "b", "RUNNING"), nodeRecord("r", "b", "SUCCESS")));
+    expect(fold.nodes.get("item[1]-a")?.status).toBe("RUNNING");
+    fold.addLines(lines(runRecord("r", "SUCCESS")));
+    expect(fold.nodes.get("item[1]-a")).toMatchObject({
+      status: "UNKNOWN",
+      endTime: runRecord("r", "SUCCESS").endTime,
+      error: { type: "NodeRunLost" },
+    });
+    expect(fold.nodes.get("item[1]-a")?.error?.message).toMatch(/node run on worker h:1 was still recorded as running/);
+    expect(fold.nodes.get("b")?.status).toBe("SUCCESS");
+    // A RUNNING line after the run's end is read as lost too; a final one replaces it.
+    fold.addLines(lines(nodeRecord("r", "c", "RUNNING")));
+    expect(fold.nodes.get("c")?.status).toBe("UNKNOWN");
+    fold.addLines(lines({ ...lost, status: "SUCCESS", endTime: 1 }));
+    expect(fold.nodes.get("item[1]-a")?.status).toBe("SUCCESS");
+    expect([...fold.nodes.values()].filter((n) => n.status === "RUNNING")).toEqual([]);
+  });
 });

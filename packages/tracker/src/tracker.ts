@@ -57,6 +57,9 @@ interface GraphIds {
 
 const DISABLED: ValueSummary = Object.freeze({ kind: "disabled" });
 
+/** How long a worker's task waits for its records to reach the sink before it ends (`wrapRemoteTask`). */
+export const REMOTE_TASK_DELIVERY_MS = 5_000;
+
 /**
  * A lifecycle adapter that records every run of a dataflow, Hamilton-UI style: the DAG template
  * (nodes, wiring, code) once per graph version, each run and each node run with status, timing,
@@ -259,7 +262,9 @@ export class HamiltonTracker implements LifecycleAdapter {
    * Distributed runs, worker side: the task's node runs are recorded under the coordinator's run
    * id (the node events carry it), each with the worker (`<host>:<pid>`) and the task's attempt.
    * A worker writes to its own sink: give it the coordinator's store (`FileSink` on a shared
-   * directory) and project. A different project in the run context is warned about once.
+   * directory) and project. A different project in the run context is warned about once. The
+   * task ends only once its records are delivered (at most {@link REMOTE_TASK_DELIVERY_MS} later),
+   * so a worker killed after it handed a task back leaves that task's records in the store.
    */
   async wrapRemoteTask(event: RemoteTaskEvent, next: () => Promise<unknown>): Promise<unknown> {
     const key = `${event.runId}\0${event.taskId}`;
@@ -278,6 +283,10 @@ export class HamiltonTracker implements LifecycleAdapter {
       return await next();
     } finally {
       this.#remoteTasks.delete(key);
+      // The task's records reach the sink before the task counts as done: a worker killed after
+      // it acknowledged the task would otherwise take them along, and the run's record would
+      // lack a task that ran. Bounded, so a sink that is down delays a task, never holds it.
+      if (!this.#closed) await this.#queue.flush(REMOTE_TASK_DELIVERY_MS);
     }
   }
 

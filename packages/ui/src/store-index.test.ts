@@ -9,7 +9,7 @@ import { StoreIndex, storeIndex } from "./store-index.js";
 
 const run = (runId: string, status: RunRecord["status"] = "RUNNING", startTime = 1_700_000_000_000): RunRecord =>
   runRecord(runId, status, { startTime, endTime: status === "RUNNING" ? undefined : startTime + 1000 });
-const node = (runId: string, name: string, status: NodeRunRecord["status"] = "SUCCESS"): NodeRunRecord =>
+const node = (runId: string, name: string, status: RunRecord["status"] = "SUCCESS"): NodeRunRecord =>
   nodeRecord(runId, name, status);
 
 const line = (record: unknown) => `${JSON.stringify(record)}\n`;

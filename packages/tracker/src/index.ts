@@ -46,6 +46,7 @@ export type {
   DagTemplateRecord,
   ErrorInfo,
   NodeRunRecord,
+  NodeRunStatus,
   NodeTemplate,
   NumericStats,
   ProjectId,

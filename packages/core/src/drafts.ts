@@ -46,14 +46,16 @@ export function expandCandidate(candidate: Candidate, context: Context): Draft[]
   }
   if (spec.subdag !== undefined) return expandSubdag(candidate, spec, context);
   const fn = spec.fn ?? candidate.value;
-  const signature = signatureOf(candidate, spec, fn, context);
+  // wrapNode: the wrapped function defines the node, the wrapper runs (always given the context).
+  const definedBy = spec.definedBy ?? fn;
+  const signature = signatureOf(candidate, spec, definedBy, context);
   if (signature === undefined) return [];
   const base = {
     functionName: candidate.exportName,
-    usesContext: signature.usesContext,
+    usesContext: spec.definedBy !== undefined || signature.usesContext,
     tags: spec.tags ?? EMPTY,
     doc: spec.doc ?? "",
-    source: sourceOf(fn),
+    source: sourceOf(definedBy),
     kind: spec.kind ?? "transform",
   } as const;
   const call = fn as NodeCall;
@@ -121,7 +123,10 @@ function signatureOf(
   if (signature.ok) return signature;
   const hint = signature.reason.includes("class")
     ? `Prefix the export with _ if it is not a node.`
-    : `Declare its dependencies explicitly with node(["dep1", "dep2"], fn).`;
+    : signature.reason.includes("(...args)")
+      ? `If it wraps a node function (a timer, a retry), export wrapNode(fn, (fn) => (...args) => fn(...args)) instead: ` +
+        `the node keeps fn's dependencies, name and source. Else declare its dependencies with node(["dep1", "dep2"], fn).`
+      : `Declare its dependencies explicitly with node(["dep1", "dep2"], fn).`;
   context.problems.push({
     code: "INVALID_NODE",
     node: candidate.name,

@@ -11,6 +11,7 @@ export type { AllVariables, ExecuteOptions, VisualizeGraphOptions, VisualizeOpti
 export type { AbortSignalLike } from "./request.js";
 export type { TagFilter } from "./tags.js";
 export { cache, node, tag, configWhen, configWhenIn, configWhenNot, configWhenNotIn } from "./modifiers.js";
+export { wrapNode } from "./wrap-node.js";
 export type {
   Binding,
   ConfigConditions,

@@ -44,6 +44,11 @@ export interface ConfigRule {
 export interface NodeSpec {
   /** The function the engine calls with `(dependencies, context)`. */
   readonly fn: Function;
+  /**
+   * `wrapNode`: the function whose parameter list (dependencies) and source (code version, the
+   * page) define the node, when `fn` is a wrapper around it.
+   */
+  readonly definedBy?: Function | undefined;
   /** Explicit dependencies (from `node(deps, fn)`); read from `fn`'s parameter when absent. */
   readonly dependencies: readonly { readonly name: string; readonly optional: boolean }[] | undefined;
   readonly usesContext: boolean | undefined;

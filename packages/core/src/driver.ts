@@ -9,6 +9,7 @@ import { checkFinalVars, checkRecord, checkSignal, inputsWithConfig, type AbortS
 import { Run } from "./run.js";
 import { abortError, RunScope } from "./run-scope.js";
 import { matchesTags, type TagFilter } from "./tags.js";
+import { UnusedInputs } from "./unused-inputs.js";
 import { HamiltonError } from "./errors.js";
 import {
   type FanOutTask,
@@ -76,10 +77,13 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
   readonly #plans = new Map<string, Plan>();
   readonly #cache: DriverCache | undefined;
   readonly #remote: RemoteSetup | undefined;
+  /** Warns once per name about an input no node uses whose name is close to one that is. */
+  readonly #unusedInputs: UnusedInputs;
 
   /** @internal Use {@link Builder.build}. */
   constructor(graph: Graph, adapters: AdapterSet, limits: DriverLimits, cache?: CacheOptions, executor?: TaskExecutor) {
     this.#graph = graph;
+    this.#unusedInputs = new UnusedInputs(graph);
     this.#remote =
       executor === undefined ? undefined : { executor, adapters, graph, computedByWorker: workerComputed(graph) };
     this.#cache = cache === undefined ? undefined : new DriverCache(graph, cache);
@@ -361,7 +365,10 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
     const overrides = checkRecord(options.overrides, "execute(..., { overrides })", "overrides");
     const inputs = inputsWithConfig(graph.config, rawInputs);
     const provided = new Set<string>();
-    for (const key of Object.keys(inputs)) if (graph.byName.has(key)) provided.add(key);
+    for (const key of Object.keys(inputs)) {
+      if (graph.byName.has(key)) provided.add(key);
+      else this.#unusedInputs.check(key);
+    }
     const overrideNames = Object.keys(overrides);
     // JSON keeps the three lists apart whatever their names contain (a name may hold any character).
     const key = JSON.stringify([finalVars, overrideNames, [...provided]]);

@@ -19,10 +19,13 @@ export interface WorkerProcess {
 /**
  * Starts `test/worker.ts` in a child process (through Vite, as vitest loads the coordinator: the
  * graph version hashes the nodes' sources, so both sides must load the same transform); resolves
- * once it is taking tasks.
+ * once it is taking tasks (or, for another `entry`, once it prints "ready ").
  */
-export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [join("test", "worker.mjs")], {
+export async function startWorkerProcess(
+  env: Record<string, string>,
+  entry = "/test/worker.ts",
+): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [join("test", "worker.mjs"), entry], {
     cwd: packageDir,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,3 +1,13 @@
+/**
+ * On top of core's pipeline
+ * (`candidates` → `drafts` → `graph` → `plan` → `run`, with `builder` and `driver` on top; see
+ * PIPELINE.md).
+ *
+ * Owns {@link Builder}: the immutable, checked collection of what a driver is made of (modules,
+ * config, adapters, limits, cache, task executor). `build()` runs the build stages (`graph`,
+ * through `candidates` and `drafts`), lets adapters validate the graph, and hands the result to a
+ * `Driver`.
+ */
 import { AdapterSet, type AdapterErrorHandler, type LifecycleAdapter } from "@hamilton-ts/lifecycle";
 import { type CacheOptions, checkCacheOptions } from "./cache.js";
 import { Driver } from "./driver.js";

@@ -1,3 +1,14 @@
+/**
+ * Stage 1 of core's pipeline
+ * (`candidates` → `drafts` → `graph` → `plan` → `run`, with `builder` and `driver` on top; see
+ * PIPELINE.md).
+ *
+ * Owns {@link collectCandidates}: from the modules given to `withModules`, the functions that
+ * will be nodes — every function-valued property not starting with `_` — with `configWhen*`
+ * variants resolved against the config and duplicate names reported. Gives `drafts` one
+ * {@link Candidate} (name, export, function, module) per node-to-be; knows nothing of
+ * parameters or modifiers beyond `configWhen`.
+ */
 import type { BuildProblem } from "./errors.js";
 import { configMatches, describeRule, specOf } from "./modifiers.js";
 

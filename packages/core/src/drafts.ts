@@ -1,3 +1,13 @@
+/**
+ * Stage 2 of core's pipeline
+ * (`candidates` → `drafts` → `graph` → `plan` → `run`, with `builder` and `driver` on top; see
+ * PIPELINE.md).
+ *
+ * Owns {@link expandCandidate}: one candidate function becomes its node(s) as {@link Draft}s —
+ * its dependencies read from its parameter (`signature.ts`) or given by `node(...)`, and its
+ * modifiers applied: `inject`/`parameterize` bindings, `extractFields`, `checkOutput`, `subdag`,
+ * `parallelize`/`collect`, `cache`, `wrapNode`. Drafts are unwired: `graph` gives them indices.
+ */
 import type { TagValue } from "@hamilton-ts/lifecycle";
 import type { CacheBehavior } from "./cache.js";
 import { collectCandidates, type Candidate } from "./candidates.js";

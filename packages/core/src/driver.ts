@@ -1,3 +1,13 @@
+/**
+ * On top of core's pipeline
+ * (`candidates` → `drafts` → `graph` → `plan` → `run`, with `builder` and `driver` on top; see
+ * PIPELINE.md).
+ *
+ * Owns {@link Driver}: the user's entry point once built. Per execute it checks the request,
+ * gets a plan (`plan`, cached per call shape), opens a `RunScope` and starts a `Run` (`run`),
+ * wrapped in the adapters' graph-level hooks; it also runs a fan-out task on a worker
+ * (`runTask`), visualises the graph, and lists variables.
+ */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { AdapterSet, GraphInfo, NodeInfo } from "@hamilton-ts/lifecycle";

@@ -1,3 +1,14 @@
+/**
+ * Stage 3 of core's pipeline
+ * (`candidates` → `drafts` → `graph` → `plan` → `run`, with `builder` and `driver` on top; see
+ * PIPELINE.md).
+ *
+ * Owns {@link buildGraph}: collects candidates, expands them to drafts, then wires the drafts
+ * into a validated {@link Graph} — external inputs added, dependencies resolved to indices,
+ * consumers listed, cycles and fan-out rules checked, every problem reported (not only the first)
+ * — and the adapters' view of it (`GraphInfo`, `NodeInfo` with lazily hashed versions). The graph
+ * is built once per `Builder.build()` and shared by every execute.
+ */
 import type { CacheBehavior } from "./cache.js";
 import { createHash } from "node:crypto";
 import type { GraphInfo, NodeInfo, NodeKind, TagValue } from "@hamilton-ts/lifecycle";

@@ -1,3 +1,13 @@
+/**
+ * Stage 4 of core's pipeline
+ * (`candidates` → `drafts` → `graph` → `plan` → `run`, with `builder` and `driver` on top; see
+ * PIPELINE.md).
+ *
+ * Owns {@link makePlan}: for one shape of execute call (requested outputs, override names, given
+ * inputs), which nodes run and where each value lives — slots, argument slots, consumers and
+ * releases in flat `Int32Array`s, and a nested plan per fan-out. Checks the request (unknown
+ * names, missing inputs). Plans are cached per driver; `run` executes them.
+ */
 import { HamiltonError, MissingInputsError, suggest, type MissingInput } from "./errors.js";
 import type { Graph, GraphNode } from "./graph.js";
 import { checkRequest } from "./request.js";

@@ -1,3 +1,13 @@
+/**
+ * Used by stage 2 (`drafts`) of core's pipeline
+ * (`candidates` → `drafts` → `graph` → `plan` → `run`, with `builder` and `driver` on top; see
+ * PIPELINE.md).
+ *
+ * Owns {@link readSignature}: what a node function's parameter list says — the dependency names
+ * of its destructured first parameter (which are optional), and whether it takes the run
+ * context — read from its source, once per function. The common shapes go through a small
+ * scanner (`signature-fast.ts`), everything else through acorn's tokenizer.
+ */
 import { tokenizer, tokTypes, type Token, type TokenType } from "acorn";
 import { readSignatureFast } from "./signature-fast.js";
 

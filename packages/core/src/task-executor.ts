@@ -1,5 +1,8 @@
 /**
- * The seam between the engine and where a fan-out item's block runs (`Builder.withTaskExecutor`).
+ * The seam between the engine and where a fan-out item's block runs (`Builder.withTaskExecutor`),
+ * part of the `run` stage of core's pipeline
+ * (`candidates` → `drafts` → `graph` → `plan` → `run`, with `builder` and `driver` on top; see
+ * PIPELINE.md).
  *
  * A block is the per-item nodes between a `parallelize` node and its `collect` nodes. Without a
  * task executor, the engine runs each item's block in its own process (the fast path). With one,

@@ -59,3 +59,53 @@ export interface OpenTelemetryTracerOptions {
    */
   readonly runAttributes?: (event: GraphExecutionEvent) => Attributes | undefined;
 }
+
+/** Checks the options of `new OpenTelemetryTracer(options)`; throws a TypeError or RangeError naming the bad one. */
+export function checkOptions(options: OpenTelemetryTracerOptions): void {
+  const where = "new OpenTelemetryTracer(options)";
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `${where}: options must be an object (or omitted), got ${options === null ? "null" : typeof options}.`,
+    );
+  }
+  if (options.tracer !== undefined && options.tracerName !== undefined) {
+    throw new TypeError(
+      `${where}: got both \`tracer\` and \`tracerName\`. Pass \`tracer\` to use a Tracer you created, ` +
+        `or \`tracerName\` to get one from the global provider — not both.`,
+    );
+  }
+  if (options.tracer !== undefined && typeof (options.tracer as Partial<Tracer>).startSpan !== "function") {
+    throw new TypeError(
+      `${where}: \`tracer\` must be an OpenTelemetry Tracer (with startSpan), e.g. provider.getTracer("my-app").`,
+    );
+  }
+  for (const key of ["tracerName", "workflowName"] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== "string" || value.length === 0)) {
+      throw new TypeError(`${where}: \`${key}\` must be a non-empty string, got ${JSON.stringify(value)}.`);
+    }
+  }
+  const { graphSpanName, maxValueLength, serialize, runAttributes } = options;
+  if (
+    graphSpanName !== undefined &&
+    typeof graphSpanName !== "function" &&
+    (typeof graphSpanName !== "string" || graphSpanName.length === 0)
+  ) {
+    throw new TypeError(
+      `${where}: \`graphSpanName\` must be a non-empty string or a function (event) => string, got ${JSON.stringify(graphSpanName)}.`,
+    );
+  }
+  if (maxValueLength !== undefined && !(Number.isInteger(maxValueLength) && maxValueLength > 0)) {
+    throw new RangeError(
+      `${where}: \`maxValueLength\` must be a positive integer (characters), got ${String(maxValueLength)}.`,
+    );
+  }
+  for (const [key, value] of [
+    ["serialize", serialize],
+    ["runAttributes", runAttributes],
+  ] as const) {
+    if (value !== undefined && typeof value !== "function") {
+      throw new TypeError(`${where}: \`${key}\` must be a function, got ${typeof value}.`);
+    }
+  }
+}

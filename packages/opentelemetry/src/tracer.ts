@@ -1,33 +1,26 @@
-import { INVALID_TRACEID, ROOT_CONTEXT, SpanStatusCode, context, diag, propagation, trace } from "@opentelemetry/api";
-import type { Attributes, Context, Exception, Span, Tracer } from "@opentelemetry/api";
-import { MAX_NODE_WARNINGS } from "@hamilton-ts/lifecycle";
-import { describeError, isThenable, redactAndCut, typeName, WarnOnce } from "@hamilton-ts/lifecycle/internal";
+import { INVALID_TRACEID, ROOT_CONTEXT, context, diag, propagation, trace } from "@opentelemetry/api";
+import type { Attributes, Context, Span, Tracer } from "@opentelemetry/api";
+import { describeError, isThenable, redactAndCut, WarnOnce } from "@hamilton-ts/lifecycle/internal";
 import type {
   GraphExecutionEvent,
   LifecycleAdapter,
   RemoteTaskEvent,
   RunContextEvent,
   NodeExecutionEvent,
-  NodeExecutionResultEvent,
 } from "@hamilton-ts/lifecycle";
 import {
-  ATTR_ERROR_TYPE,
-  ATTR_NODE_ATTEMPT,
   ATTR_NODE_CACHE,
   ATTR_NODE_TASK_ID,
   ATTR_TRACELOOP_ENTITY_INPUT,
   ATTR_TRACELOOP_ENTITY_OUTPUT,
-  ATTR_WARNING_MESSAGE,
-  ATTR_WARNINGS_DROPPED,
   ATTR_HOST_NAME,
   ATTR_PROCESS_PID,
   ATTR_WORKER,
-  ERROR_TYPE_OTHER,
-  EVENT_WARNING,
   SHARED_SPAN_ID,
   SHARED_TRACE_ID,
 } from "./attribute-names.js";
-import type { OpenTelemetryTracerOptions } from "./options.js";
+import { checkOptions, type OpenTelemetryTracerOptions } from "./options.js";
+import { endNodeSpan, endQuietly, recordFailure } from "./span-outcome.js";
 import { serializeBounded, toJsonAttribute, truncate } from "./serialize.js";
 import { NodeSpanAttributesCache, runSpanAttributes, workflowSpanAttributes } from "./span-attributes.js";
 
@@ -35,147 +28,6 @@ const DEFAULT_TRACER_NAME = "@hamilton-ts/opentelemetry";
 const DEFAULT_GRAPH_SPAN_NAME = "hamilton.run";
 const DEFAULT_WORKFLOW_NAME = "hamilton";
 const DEFAULT_MAX_VALUE_LENGTH = 4096;
-/** A stack trace keeps up to this many times `maxValueLength` characters (its frames matter). */
-const STACK_LENGTH_FACTOR = 4;
-
-function checkOptions(options: OpenTelemetryTracerOptions): void {
-  const where = "new OpenTelemetryTracer(options)";
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `${where}: options must be an object (or omitted), got ${options === null ? "null" : typeof options}.`,
-    );
-  }
-  if (options.tracer !== undefined && options.tracerName !== undefined) {
-    throw new TypeError(
-      `${where}: got both \`tracer\` and \`tracerName\`. Pass \`tracer\` to use a Tracer you created, ` +
-        `or \`tracerName\` to get one from the global provider — not both.`,
-    );
-  }
-  if (options.tracer !== undefined && typeof (options.tracer as Partial<Tracer>).startSpan !== "function") {
-    throw new TypeError(
-      `${where}: \`tracer\` must be an OpenTelemetry Tracer (with startSpan), e.g. provider.getTracer("my-app").`,
-    );
-  }
-  for (const key of ["tracerName", "workflowName"] as const) {
-    const value = options[key];
-    if (value !== undefined && (typeof value !== "string" || value.length === 0)) {
-      throw new TypeError(`${where}: \`${key}\` must be a non-empty string, got ${JSON.stringify(value)}.`);
-    }
-  }
-  const { graphSpanName, maxValueLength, serialize, runAttributes } = options;
-  if (
-    graphSpanName !== undefined &&
-    typeof graphSpanName !== "function" &&
-    (typeof graphSpanName !== "string" || graphSpanName.length === 0)
-  ) {
-    throw new TypeError(
-      `${where}: \`graphSpanName\` must be a non-empty string or a function (event) => string, got ${JSON.stringify(graphSpanName)}.`,
-    );
-  }
-  if (maxValueLength !== undefined && !(Number.isInteger(maxValueLength) && maxValueLength > 0)) {
-    throw new RangeError(
-      `${where}: \`maxValueLength\` must be a positive integer (characters), got ${String(maxValueLength)}.`,
-    );
-  }
-  for (const [key, value] of [
-    ["serialize", serialize],
-    ["runAttributes", runAttributes],
-  ] as const) {
-    if (value !== undefined && typeof value !== "function") {
-      throw new TypeError(`${where}: \`${key}\` must be a function, got ${typeof value}.`);
-    }
-  }
-}
-
-/**
- * semconv `error.type`: the error's class. `name` when a class set it (`BoomError`), else the
- * constructor's name (many libraries, openai's included, leave `name` as "Error").
- */
-function errorType(error: Error): string {
-  if (error.name && error.name !== "Error") return error.name;
-  const name = typeName(error, "Error");
-  return name === "Object" ? "Error" : name;
-}
-
-/** A property of a thrown value read as text, or undefined; a throwing getter reads as undefined. */
-function textProperty(error: Error, key: "message" | "stack"): string | undefined {
-  try {
-    const value: unknown = error[key];
-    return value === undefined || value === null ? undefined : String(value);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Records a failure on a span: exception event, ERROR status with the message, `error.type`.
- * Everything written is redacted by the shared rule and cut: the message to `max` characters,
- * the stack to {@link STACK_LENGTH_FACTOR} times that. A thrown value that is not an Error is
- * described by `describe` (serialized, redacted, truncated).
- */
-function recordFailure(span: Span, error: unknown, describe: (value: unknown) => string, max: number): void {
-  if (error instanceof Error) {
-    const message = redactAndCut(textProperty(error, "message") ?? "", max);
-    const stack = textProperty(error, "stack");
-    const code = (error as { code?: unknown }).code;
-    const exception: Exception = {
-      name: error.name,
-      message,
-      ...(stack !== undefined ? { stack: redactAndCut(stack, max * STACK_LENGTH_FACTOR) } : {}),
-      ...(typeof code === "string" || typeof code === "number"
-        ? { code: typeof code === "string" ? redactAndCut(code, max) : code }
-        : {}),
-    };
-    span.recordException(exception);
-    span.setStatus({ code: SpanStatusCode.ERROR, message });
-    span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
-    return;
-  }
-  const message = describe(error);
-  span.recordException({ name: ERROR_TYPE_OTHER, message });
-  span.setStatus({ code: SpanStatusCode.ERROR, message });
-  span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_OTHER);
-}
-
-/**
- * Ends a node span, first adding what the completed event tells: the attempt number (a retrying
- * wrapper outside the tracer counts attempts up inside next()) and warnings as span events (at
- * most 100, redacted and cut to `max` characters; the rest counted in an attribute). The wrapper's event is the after-event too: one object
- * per node run, now completed.
- */
-function endNodeSpan(span: Span, event: NodeExecutionEvent, max: number): void {
-  if (event.attempt > 1) span.setAttribute(ATTR_NODE_ATTEMPT, event.attempt);
-  const warnings = (event as Partial<NodeExecutionResultEvent>).warnings;
-  if (warnings !== undefined) recordWarnings(span, warnings, event as Partial<NodeExecutionResultEvent>, max);
-  span.end();
-}
-
-/** Warnings as span events (off the per-node path: most node runs have none). */
-function recordWarnings(
-  span: Span,
-  warnings: readonly string[],
-  event: Partial<NodeExecutionResultEvent>,
-  max: number,
-): void {
-  const kept = Math.min(warnings.length, MAX_NODE_WARNINGS);
-  for (let i = 0; i < kept; i++)
-    span.addEvent(EVENT_WARNING, { [ATTR_WARNING_MESSAGE]: redactAndCut(String(warnings[i]), max) });
-  const dropped = warnings.length - kept + (event.warningsDropped ?? 0);
-  if (dropped > 0) span.setAttribute(ATTR_WARNINGS_DROPPED, dropped);
-}
-
-/**
- * Ends a span after recording on it failed, so it is still exported (a run span that never ends
- * takes its whole trace with it); a span whose `end()` itself throws is left as it is (the failure
- * is already reported, and ending an ended span is a no-op).
- */
-function endQuietly(span: Span): void {
-  try {
-    span.end();
-  } catch {
-    // Already reported: the span is broken.
-  }
-}
 
 /** The hooks the tracer reports its own failures from. */
 type TracerHook = "wrapGraphExecution" | "aroundNodeExecution" | "exportRunContext" | "wrapRemoteTask";

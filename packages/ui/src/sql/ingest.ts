@@ -1,0 +1,205 @@
+/**
+ * Writing the store's records into the SQL index. Every write is one statement, never a
+ * `BEGIN … COMMIT` through a shared pool (on PGlite another request's statement would land inside
+ * the transaction; on a server the statements would go to different connections):
+ * - runs and node runs: the batch is folded first with the store's rule (`supersedes`: an
+ *   `INSERT … ON CONFLICT` cannot touch one row twice), then upserted with the same rule as the
+ *   `ON CONFLICT … DO UPDATE … WHERE`, so replicas receiving updates of one run at once settle
+ *   the same way the file log's readers do;
+ * - a run's first record counts it in the day's activity, its final record counts its failure and
+ *   duration, in the same statement (rollups at write time: the activity chart never scans runs);
+ * - templates and spans: `ON CONFLICT DO NOTHING` (an exporter that retries sends the same spans).
+ */
+import type { DagTemplateRecord, NodeRunRecord, RunRecord } from "@hamilton-ts/tracker";
+import { nodeRunKey, supersedes } from "@hamilton-ts/tracker";
+import type { Pool } from "pg";
+import type { SpanView } from "../traces.js";
+
+/** Milliseconds in a UTC day: activity is rolled up per `floor(startTime / DAY_MS)`. */
+export const DAY_MS = 86_400_000;
+
+/** Duration buckets per doubling (8: a bucket spans ~9%, so p50/p95 read from them are within ~4.5%). */
+export const BUCKETS_PER_DOUBLING = 8;
+
+/** The activity bucket of a duration in milliseconds. */
+export function durationBucket(ms: number): number {
+  return Math.max(0, Math.floor(Math.log2(Math.max(0, ms) + 1) * BUCKETS_PER_DOUBLING));
+}
+
+/** The duration a bucket stands for: its geometric middle, in milliseconds. */
+export function bucketMs(bucket: number): number {
+  return 2 ** ((bucket + 0.5) / BUCKETS_PER_DOUBLING) - 1;
+}
+
+/** A time in whole milliseconds (the columns are `bigint`; records may carry fractions). */
+function ms(time: number): number {
+  return Math.round(time);
+}
+
+/** The text `q=` searches in a run's own record: DAG name, tag values, the run's error. */
+function searchText(run: RunRecord): string {
+  const parts = [run.dagName, ...Object.values(run.tags ?? {}).map(String)];
+  if (run.error !== undefined) parts.push(run.error.message);
+  return parts.join("\n").toLowerCase();
+}
+
+/** Folds a batch so that each key appears once, as the store's readers would fold it. */
+function foldBatch<T extends RunRecord | NodeRunRecord>(records: readonly T[], key: (r: T) => string): T[] {
+  const out = new Map<string, T>();
+  for (const record of records) {
+    const k = key(record);
+    const current = out.get(k);
+    if (current === undefined || supersedes(current, record)) out.set(k, record);
+  }
+  return [...out.values()];
+}
+
+const UPSERT_RUNS = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+    run_id text, project_id text, dag_name text, graph_version text, status text, start_time bigint,
+    end_time bigint, duration_ms double precision, tags jsonb, search text, record jsonb, bucket integer)
+),
+old AS (
+  SELECT r.run_id, r.status FROM runs r JOIN input i ON i.run_id = r.run_id FOR UPDATE OF r
+),
+up AS (
+  INSERT INTO runs AS r (run_id, project_id, dag_name, graph_version, status, start_time, end_time, duration_ms, duration_bucket, tags, search, record)
+  SELECT i.run_id, i.project_id, i.dag_name, i.graph_version, i.status, i.start_time, i.end_time, i.duration_ms, i.bucket,
+    i.tags, i.search, i.record
+  -- Joined with old so its rows are read (and locked) before this statement updates them: a row
+  -- updated by the statement itself would be invisible to old's FOR UPDATE.
+  FROM input i LEFT JOIN old o ON o.run_id = i.run_id
+  ON CONFLICT (run_id) DO UPDATE SET
+    project_id = excluded.project_id, dag_name = excluded.dag_name, graph_version = excluded.graph_version,
+    status = excluded.status, start_time = excluded.start_time, end_time = excluded.end_time,
+    duration_ms = excluded.duration_ms, duration_bucket = excluded.duration_bucket, tags = excluded.tags, search = excluded.search, record = excluded.record
+  WHERE NOT (excluded.status = 'RUNNING' AND r.status <> 'RUNNING')
+  RETURNING r.run_id, r.project_id, r.dag_name, r.status, r.start_time
+),
+delta AS (
+  SELECT up.project_id, up.dag_name, floor(up.start_time::double precision / ${DAY_MS})::integer AS day,
+    CASE WHEN old.run_id IS NULL THEN 1 ELSE 0 END AS runs,
+    (CASE WHEN up.status = 'FAILURE' THEN 1 ELSE 0 END) - (CASE WHEN old.status = 'FAILURE' THEN 1 ELSE 0 END) AS failures,
+    CASE WHEN up.status <> 'RUNNING' AND (old.status IS NULL OR old.status = 'RUNNING') THEN 1 ELSE 0 END AS finished,
+    i.bucket
+  FROM up JOIN input i ON i.run_id = up.run_id LEFT JOIN old ON old.run_id = up.run_id
+),
+days AS (
+  INSERT INTO activity_days AS a (project_id, dag_name, day, runs, failures, finished)
+  SELECT project_id, dag_name, day, sum(runs), sum(failures), sum(finished) FROM delta GROUP BY project_id, dag_name, day
+  ON CONFLICT (project_id, dag_name, day) DO UPDATE SET
+    runs = a.runs + excluded.runs, failures = a.failures + excluded.failures, finished = a.finished + excluded.finished
+)
+INSERT INTO activity_durations AS d (project_id, dag_name, day, bucket, runs)
+SELECT project_id, dag_name, day, bucket, count(*) FROM delta WHERE finished = 1 AND bucket IS NOT NULL
+GROUP BY project_id, dag_name, day, bucket
+ON CONFLICT (project_id, dag_name, day, bucket) DO UPDATE SET runs = d.runs + excluded.runs`;
+
+const UPSERT_NODE_RUNS = `
+INSERT INTO node_runs AS n (run_id, node, task_id, attempt, status, start_time, end_time, duration_ms, cache, trace_id, error_message, record)
+SELECT run_id, node, task_id, attempt, status, start_time, end_time, duration_ms, cache, trace_id, error_message, record
+FROM jsonb_to_recordset($1::jsonb) AS x(
+  run_id text, node text, task_id text, attempt integer, status text, start_time bigint, end_time bigint,
+  duration_ms double precision, cache text, trace_id text, error_message text, record jsonb, ord bigint)
+ORDER BY ord
+ON CONFLICT (run_id, node, task_id) DO UPDATE SET
+  attempt = excluded.attempt, status = excluded.status, start_time = excluded.start_time, end_time = excluded.end_time,
+  duration_ms = excluded.duration_ms, cache = excluded.cache, trace_id = excluded.trace_id,
+  error_message = excluded.error_message, record = excluded.record
+WHERE excluded.attempt > n.attempt
+   OR (excluded.attempt = n.attempt AND NOT (excluded.status = 'RUNNING' AND n.status <> 'RUNNING'))`;
+
+/** Stores a project's run and node-run records (any mix, any order within the batch's own order). */
+export async function ingestRecords(
+  pool: Pool,
+  projectId: string,
+  records: readonly (RunRecord | NodeRunRecord)[],
+): Promise<void> {
+  const runs = foldBatch(
+    records.filter((r): r is RunRecord => r.type === "run"),
+    (r) => r.runId,
+  );
+  const nodes = foldBatch(
+    records.filter((r): r is NodeRunRecord => r.type === "node_run"),
+    (r) => `${r.runId}\0${nodeRunKey(r)}`,
+  );
+  if (runs.length > 0) {
+    const rows = runs.map((run) => ({
+      run_id: run.runId,
+      project_id: projectId,
+      dag_name: run.dagName,
+      graph_version: run.graphVersion,
+      status: run.status,
+      start_time: ms(run.startTime),
+      end_time: run.endTime === undefined ? null : ms(run.endTime),
+      duration_ms: run.durationMs ?? null,
+      tags: run.tags ?? {},
+      search: searchText(run),
+      record: run,
+      bucket: run.status === "RUNNING" ? null : durationBucket(run.durationMs ?? 0),
+    }));
+    await pool.query(UPSERT_RUNS, [JSON.stringify(rows)]);
+  }
+  if (nodes.length > 0) {
+    const rows = nodes.map((node, ord) => ({
+      ord,
+      run_id: node.runId,
+      node: node.node,
+      task_id: node.taskId ?? "",
+      attempt: node.attempt,
+      status: node.status,
+      start_time: ms(node.startTime),
+      end_time: node.endTime === undefined ? null : ms(node.endTime),
+      duration_ms: node.durationMs ?? null,
+      cache: node.cache ?? null,
+      trace_id: node.traceId ?? null,
+      error_message: node.error?.message ?? null,
+      record: node,
+    }));
+    await pool.query(UPSERT_NODE_RUNS, [JSON.stringify(rows)]);
+  }
+}
+
+/** Stores DAG templates; the first record of a graph version stays (they are the same). */
+export async function ingestTemplates(
+  pool: Pool,
+  projectId: string,
+  templates: readonly DagTemplateRecord[],
+): Promise<void> {
+  if (templates.length === 0) return;
+  const rows = templates.map((t) => ({
+    project_id: projectId,
+    graph_version: t.graphVersion,
+    dag_name: t.dagName,
+    created_at: t.createdAt,
+    record: t,
+  }));
+  await pool.query(
+    `INSERT INTO templates (project_id, graph_version, dag_name, created_at, record)
+     SELECT project_id, graph_version, dag_name, created_at, record
+     FROM jsonb_to_recordset($1::jsonb) AS x(project_id text, graph_version text, dag_name text, created_at bigint, record jsonb)
+     ON CONFLICT (project_id, graph_version) DO NOTHING`,
+    [JSON.stringify(rows)],
+  );
+}
+
+/** Stores spans; a span already stored (same trace and span id) is kept as it was. */
+export async function ingestSpans(pool: Pool, spans: readonly SpanView[]): Promise<void> {
+  if (spans.length === 0) return;
+  const seen = new Set<string>();
+  const rows = [];
+  for (const span of spans) {
+    const key = `${span.traceId}\0${span.spanId}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    rows.push({ trace_id: span.traceId, span_id: span.spanId, start_time: ms(span.startTime), record: span });
+  }
+  await pool.query(
+    `INSERT INTO spans (trace_id, span_id, start_time, record)
+     SELECT trace_id, span_id, start_time, record
+     FROM jsonb_to_recordset($1::jsonb) AS x(trace_id text, span_id text, start_time bigint, record jsonb)
+     ON CONFLICT (trace_id, span_id) DO NOTHING`,
+    [JSON.stringify(rows)],
+  );
+}

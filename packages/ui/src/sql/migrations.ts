@@ -1,0 +1,200 @@
+/**
+ * The SQL index's schema: one ordered, additive list of migrations for both backends (PGlite
+ * embedded, PostgreSQL for a team), in the subset of PostgreSQL both run (PGlite is a recent
+ * PostgreSQL in WASM, Debian's server 15). {@link migrate} applies what is missing under an
+ * advisory lock, so replicas starting together do not race, and refuses a database that a newer
+ * version of the package migrated: it is never written to.
+ *
+ * Times are milliseconds since the epoch in `bigint`; records are kept whole in `jsonb` beside the
+ * columns the queries filter and sort on.
+ */
+import type { Pool, PoolClient } from "pg";
+
+/** One step of the schema. Never edit a released step: add the next one. */
+export interface Migration {
+  /** 1, 2, 3, … in order, no gaps. */
+  readonly id: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** The key of the advisory lock migrations take (any constant; this one spells "hts-migr"). */
+export const MIGRATION_LOCK_KEY = 0x6874732d6d696772n;
+
+/**
+ * Every migration, in order. Activity is rolled up per project, DAG and UTC day at write time
+ * (`activity_days`, and run durations in `activity_durations` by logarithmic bucket for p50/p95), so
+ * the activity chart never scans the runs.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: 1,
+    name: "runs, node runs, templates, spans, activity rollups, log offsets",
+    sql: `
+CREATE TABLE IF NOT EXISTS hts_meta (
+  key text PRIMARY KEY,
+  value text NOT NULL
+);
+CREATE TABLE templates (
+  project_id text NOT NULL,
+  graph_version text NOT NULL,
+  dag_name text NOT NULL,
+  created_at bigint NOT NULL,
+  record jsonb NOT NULL,
+  PRIMARY KEY (project_id, graph_version)
+);
+CREATE TABLE runs (
+  run_id text PRIMARY KEY,
+  project_id text NOT NULL,
+  dag_name text NOT NULL,
+  graph_version text NOT NULL,
+  status text NOT NULL,
+  start_time bigint NOT NULL,
+  end_time bigint,
+  duration_ms double precision,
+  duration_bucket integer,
+  tags jsonb NOT NULL,
+  search text NOT NULL,
+  record jsonb NOT NULL
+);
+CREATE INDEX runs_by_start ON runs (start_time DESC, run_id DESC);
+CREATE INDEX runs_by_dag ON runs (project_id, dag_name, start_time DESC, run_id DESC);
+CREATE INDEX runs_by_tags ON runs USING gin (tags jsonb_path_ops);
+CREATE SEQUENCE node_run_seq;
+CREATE TABLE node_runs (
+  run_id text NOT NULL,
+  node text NOT NULL,
+  task_id text NOT NULL,
+  attempt integer NOT NULL,
+  status text NOT NULL,
+  start_time bigint NOT NULL,
+  end_time bigint,
+  duration_ms double precision,
+  cache text,
+  trace_id text,
+  error_message text,
+  seq bigint NOT NULL DEFAULT nextval('node_run_seq'),
+  record jsonb NOT NULL,
+  PRIMARY KEY (run_id, node, task_id)
+);
+CREATE INDEX node_runs_history ON node_runs (node, start_time DESC);
+CREATE INDEX node_runs_order ON node_runs (run_id, seq);
+CREATE TABLE spans (
+  trace_id text NOT NULL,
+  span_id text NOT NULL,
+  start_time bigint NOT NULL,
+  record jsonb NOT NULL,
+  PRIMARY KEY (trace_id, span_id)
+);
+CREATE TABLE activity_days (
+  project_id text NOT NULL,
+  dag_name text NOT NULL,
+  day integer NOT NULL,
+  runs integer NOT NULL,
+  failures integer NOT NULL,
+  finished integer NOT NULL,
+  PRIMARY KEY (project_id, dag_name, day)
+);
+CREATE TABLE activity_durations (
+  project_id text NOT NULL,
+  dag_name text NOT NULL,
+  day integer NOT NULL,
+  bucket integer NOT NULL,
+  runs integer NOT NULL,
+  PRIMARY KEY (project_id, dag_name, day, bucket)
+);
+CREATE TABLE log_files (
+  path text PRIMARY KEY,
+  read_offset bigint NOT NULL,
+  skipped_lines integer NOT NULL
+);
+`,
+  },
+];
+
+/** The schema version this package writes: the last migration's id. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.id;
+
+/** A database migrated by a newer version of the package than this one. */
+export class SchemaTooNewError extends Error {
+  /** The database's schema version. */
+  readonly found: number;
+  constructor(found: number) {
+    super(
+      `The database's schema is at version ${found}, newer than this hamilton-ts-ui's ${SCHEMA_VERSION}: ` +
+        `a newer @hamilton-ts/ui migrated it. Upgrade this one (it never writes to a newer schema).`,
+    );
+    this.name = "SchemaTooNewError";
+    this.found = found;
+  }
+}
+
+/** What {@link migrate} did. */
+export interface MigrateResult {
+  /** The schema version before. */
+  readonly from: number;
+  /** The schema version now ({@link SCHEMA_VERSION}). */
+  readonly to: number;
+  /** The migrations applied, in order (empty when the schema was current). */
+  readonly applied: readonly number[];
+}
+
+async function versionOf(client: PoolClient): Promise<number> {
+  const { rows } = await client.query<{ value: string }>("SELECT value FROM hts_schema WHERE key = 'version'");
+  return rows.length === 0 ? 0 : Number(rows[0]!.value);
+}
+
+/**
+ * Brings the schema to {@link SCHEMA_VERSION}: each missing migration in its own transaction on one
+ * connection, under a session advisory lock (a replica starting at the same time waits, then finds
+ * nothing to do). Running it twice is harmless. Rejects with {@link SchemaTooNewError}, before
+ * writing anything, when a newer version migrated the database.
+ */
+export async function migrate(pool: Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrateResult> {
+  const latest = migrations[migrations.length - 1]?.id ?? 0;
+  const client = await pool.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY.toString()]);
+    try {
+      await client.query("CREATE TABLE IF NOT EXISTS hts_schema (key text PRIMARY KEY, value text NOT NULL)");
+      const from = await versionOf(client);
+      if (from > latest) throw new SchemaTooNewError(from);
+      const applied: number[] = [];
+      for (const migration of migrations) {
+        if (migration.id <= from) continue;
+        await client.query("BEGIN");
+        try {
+          await client.query(migration.sql);
+          await client.query(
+            "INSERT INTO hts_schema (key, value) VALUES ('version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [String(migration.id)],
+          );
+          await client.query("COMMIT");
+        } catch (error) {
+          await client.query("ROLLBACK");
+          throw new Error(`Migration ${migration.id} (${migration.name}) failed: ${(error as Error).message}`, {
+            cause: error,
+          });
+        }
+        applied.push(migration.id);
+      }
+      return { from, to: Math.max(from, latest), applied };
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY.toString()]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/** The database's schema version (0 for an empty database), without changing anything. */
+export async function schemaVersion(pool: Pool): Promise<number> {
+  const { rows } = await pool.query<{ exists: boolean }>("SELECT to_regclass('hts_schema') IS NOT NULL AS exists");
+  if (!rows[0]?.exists) return 0;
+  const client = await pool.connect();
+  try {
+    return await versionOf(client);
+  } finally {
+    client.release();
+  }
+}

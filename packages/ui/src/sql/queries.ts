@@ -1,0 +1,359 @@
+/**
+ * The read API's questions as SQL over the index ({@link ingestRecords} writes it): the runs list
+ * with filters, search and keyset paging; a run whole (built as one JSON text by the database, not
+ * row by row); a trace; a DAG's activity per day from the rollups; a node's history; deleting a
+ * run. One dialect for PGlite and PostgreSQL.
+ */
+import type { Pool } from "pg";
+import { bucketMs, DAY_MS } from "./ingest.js";
+
+/** One run in the runs list. */
+export interface SqlRunSummary {
+  readonly runId: string;
+  readonly projectId: string;
+  readonly dagName: string;
+  readonly dagVersion: string;
+  readonly status: string;
+  readonly startTime: number;
+  readonly endTime: number | undefined;
+  readonly nodeCount: number;
+  readonly failedCount: number;
+  readonly traceId: string | undefined;
+}
+
+/** The runs list's filters; every one given must hold. */
+export interface SqlRunQuery {
+  readonly project?: string | undefined;
+  readonly dag?: string | undefined;
+  readonly status?: string | undefined;
+  /** Case-insensitive substring of the DAG name, a node name, an error message or a tag value. */
+  readonly q?: string | undefined;
+  /** `[key, value]` pairs, each of which the run's tags must have. */
+  readonly tags?: readonly (readonly [string, string])[] | undefined;
+  /** Runs that started at or after this time (ms). */
+  readonly from?: number | undefined;
+  /** Runs that started before this time (ms). */
+  readonly to?: number | undefined;
+  /** The `next` of the previous page. */
+  readonly before?: string | undefined;
+  readonly limit: number;
+}
+
+/** A page of runs, newest first; `next` is the cursor of the following page, `null` after the last. */
+export interface SqlRunPage {
+  readonly runs: readonly SqlRunSummary[];
+  readonly next: string | null;
+}
+
+/** A cursor that cannot be read (not one this server made). */
+export class BadCursorError extends Error {
+  constructor(cursor: string) {
+    super(`before=${JSON.stringify(cursor)} is not a cursor of this list; pass the "next" of the previous page.`);
+    this.name = "BadCursorError";
+  }
+}
+
+function encodeCursor(startTime: number, runId: string): string {
+  return Buffer.from(JSON.stringify([startTime, runId])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): [number, string] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === "string") {
+      return [value[0], value[1]];
+    }
+  } catch {
+    // Falls through to the error below.
+  }
+  throw new BadCursorError(cursor);
+}
+
+/** `q` as a LIKE pattern matching it anywhere, its own `%`, `_` and `\` taken literally. */
+function containsPattern(q: string): string {
+  return `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** The runs that match, newest first (by start time, then run id), a page at a time. */
+export async function listRuns(pool: Pool, query: SqlRunQuery): Promise<SqlRunPage> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const param = (value: unknown) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  if (query.project !== undefined) where.push(`r.project_id = ${param(query.project)}`);
+  if (query.dag !== undefined) where.push(`r.dag_name = ${param(query.dag)}`);
+  if (query.status !== undefined) where.push(`r.status = ${param(query.status)}`);
+  if (query.from !== undefined) where.push(`r.start_time >= ${param(Math.ceil(query.from))}`);
+  if (query.to !== undefined) where.push(`r.start_time < ${param(Math.ceil(query.to))}`);
+  for (const [key, value] of query.tags ?? [])
+    where.push(`r.tags @> ${param(JSON.stringify({ [key]: value }))}::jsonb`);
+  if (query.q !== undefined && query.q !== "") {
+    const pattern = param(containsPattern(query.q));
+    where.push(
+      `(r.search LIKE ${pattern} OR EXISTS (SELECT 1 FROM node_runs n WHERE n.run_id = r.run_id AND ` +
+        `(lower(n.node) LIKE ${pattern} OR lower(n.error_message) LIKE ${pattern})))`,
+    );
+  }
+  if (query.before !== undefined) {
+    const [time, id] = decodeCursor(query.before);
+    where.push(`(r.start_time, r.run_id) < (${param(time)}, ${param(id)})`);
+  }
+  const limit = param(query.limit + 1);
+  const { rows } = await pool.query<{
+    run_id: string;
+    project_id: string;
+    dag_name: string;
+    graph_version: string;
+    status: string;
+    start_time: number;
+    end_time: number | null;
+    node_count: number;
+    failed_count: number;
+    trace_id: string | null;
+  }>(
+    `SELECT r.run_id, r.project_id, r.dag_name, r.graph_version, r.status, r.start_time, r.end_time,
+       c.node_count, c.failed_count, c.trace_id
+     FROM runs r
+     CROSS JOIN LATERAL (
+       SELECT count(*) AS node_count, count(*) FILTER (WHERE n.status = 'FAILURE') AS failed_count,
+         min(n.trace_id) AS trace_id
+       FROM node_runs n WHERE n.run_id = r.run_id
+     ) c
+     ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+     ORDER BY r.start_time DESC, r.run_id DESC
+     LIMIT ${limit}`,
+    values,
+  );
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    runs: page.map((row) => ({
+      runId: row.run_id,
+      projectId: row.project_id,
+      dagName: row.dag_name,
+      dagVersion: row.graph_version,
+      status: row.status,
+      startTime: row.start_time,
+      endTime: row.end_time ?? undefined,
+      nodeCount: row.node_count,
+      failedCount: row.failed_count,
+      traceId: row.trace_id ?? undefined,
+    })),
+    next: rows.length > query.limit && last !== undefined ? encodeCursor(last.start_time, last.run_id) : null,
+  };
+}
+
+/**
+ * A run as the read API answers it (`{ run, template, nodeRuns }`, node runs in the order they were
+ * first seen), as one JSON text the database built; undefined when the run is not in the index.
+ */
+export async function getRunJson(pool: Pool, runId: string): Promise<string | undefined> {
+  const { rows } = await pool.query<{ json: string }>(
+    `SELECT json_build_object(
+       'run', r.record || jsonb_build_object('projectId', r.project_id, 'finished', r.status <> 'RUNNING'),
+       'template', t.record,
+       'nodeRuns', (SELECT coalesce(json_agg(n.record ORDER BY n.seq), '[]'::json) FROM node_runs n WHERE n.run_id = r.run_id)
+     )::text AS json
+     FROM runs r LEFT JOIN templates t ON t.project_id = r.project_id AND t.graph_version = r.graph_version
+     WHERE r.run_id = $1`,
+    [runId],
+  );
+  return rows[0]?.json;
+}
+
+/** A trace's spans by start time, as one JSON array text (`[]` for an unknown trace). */
+export async function getTraceJson(pool: Pool, traceId: string): Promise<string> {
+  const { rows } = await pool.query<{ json: string }>(
+    `SELECT coalesce(json_agg(s.record ORDER BY s.start_time, s.span_id), '[]'::json)::text AS json
+     FROM spans s WHERE s.trace_id = $1`,
+    [traceId],
+  );
+  return rows[0]?.json ?? "[]";
+}
+
+/** One UTC day of a DAG's (or a project's, or every) activity. */
+export interface ActivityDay {
+  /** `YYYY-MM-DD` (UTC). */
+  readonly day: string;
+  readonly runs: number;
+  readonly failures: number;
+  /** Median duration of the day's finished runs, within ~5% (from rollup buckets); null without any. */
+  readonly p50Ms: number | null;
+  readonly p95Ms: number | null;
+}
+
+/** The filters of {@link activity}. */
+export interface ActivityQuery {
+  readonly project?: string | undefined;
+  readonly dag?: string | undefined;
+  /** How many days back, today included (UTC). */
+  readonly days: number;
+  /** "Now" (ms), for tests; default `Date.now()`. */
+  readonly now?: number | undefined;
+}
+
+function quantileOf(buckets: readonly { bucket: number; runs: number }[], total: number, q: number): number | null {
+  if (total <= 0) return null;
+  const rank = q * total;
+  let seen = 0;
+  for (const { bucket, runs } of buckets) {
+    seen += runs;
+    if (seen >= rank) return Math.round(bucketMs(bucket) * 10) / 10;
+  }
+  return Math.round(bucketMs(buckets[buckets.length - 1]!.bucket) * 10) / 10;
+}
+
+/** Runs, failures and p50/p95 duration per day, every day of the range (zeros where none ran). */
+export async function activity(pool: Pool, query: ActivityQuery): Promise<{ days: ActivityDay[] }> {
+  const today = Math.floor((query.now ?? Date.now()) / DAY_MS);
+  const first = today - query.days + 1;
+  const where = ["day >= $1", "day <= $2"];
+  const values: unknown[] = [first, today];
+  if (query.project !== undefined) {
+    values.push(query.project);
+    where.push(`project_id = $${values.length}`);
+  }
+  if (query.dag !== undefined) {
+    values.push(query.dag);
+    where.push(`dag_name = $${values.length}`);
+  }
+  const filter = where.join(" AND ");
+  const [days, durations] = await Promise.all([
+    pool.query<{ day: number; runs: number; failures: number }>(
+      `SELECT day, sum(runs)::bigint AS runs, sum(failures)::bigint AS failures
+       FROM activity_days WHERE ${filter} GROUP BY day`,
+      values,
+    ),
+    pool.query<{ day: number; bucket: number; runs: number }>(
+      `SELECT day, bucket, sum(runs)::bigint AS runs FROM activity_durations WHERE ${filter}
+       GROUP BY day, bucket ORDER BY day, bucket`,
+      values,
+    ),
+  ]);
+  const byDay = new Map(days.rows.map((row) => [row.day, row]));
+  const bucketsByDay = new Map<number, { bucket: number; runs: number }[]>();
+  for (const row of durations.rows) {
+    if (row.runs <= 0) continue;
+    let list = bucketsByDay.get(row.day);
+    if (list === undefined) bucketsByDay.set(row.day, (list = []));
+    list.push({ bucket: row.bucket, runs: row.runs });
+  }
+  const out: ActivityDay[] = [];
+  for (let day = first; day <= today; day++) {
+    const counts = byDay.get(day);
+    const buckets = bucketsByDay.get(day) ?? [];
+    const finished = buckets.reduce((sum, b) => sum + b.runs, 0);
+    out.push({
+      day: new Date(day * DAY_MS).toISOString().slice(0, 10),
+      runs: counts?.runs ?? 0,
+      failures: counts?.failures ?? 0,
+      p50Ms: quantileOf(buckets, finished, 0.5),
+      p95Ms: quantileOf(buckets, finished, 0.95),
+    });
+  }
+  return { days: out };
+}
+
+/** The filters of {@link nodeHistory}. */
+export interface NodeHistoryQuery {
+  readonly project?: string | undefined;
+  readonly dag?: string | undefined;
+  readonly node: string;
+  readonly limit: number;
+}
+
+/** One node run in a node's history. */
+export interface NodeHistoryEntry {
+  readonly runId: string;
+  readonly taskId: string | undefined;
+  readonly startTime: number;
+  readonly durationMs: number | null;
+  readonly status: string;
+  readonly cache: string | null;
+}
+
+/** A node's last node runs, newest first, with statistics over them. */
+export interface NodeHistory {
+  readonly nodeRuns: readonly NodeHistoryEntry[];
+  readonly count: number;
+  /** Failed node runs over all of them (0 to 1); 0 when there are none. */
+  readonly failureRate: number;
+  readonly p50Ms: number | null;
+  readonly p95Ms: number | null;
+}
+
+/** The node's last `limit` node runs (in runs of the project and DAG when given), newest first. */
+export async function nodeHistory(pool: Pool, query: NodeHistoryQuery): Promise<NodeHistory> {
+  const values: unknown[] = [query.node, query.limit];
+  const where = ["n.node = $1"];
+  if (query.project !== undefined) {
+    values.push(query.project);
+    where.push(`r.project_id = $${values.length}`);
+  }
+  if (query.dag !== undefined) {
+    values.push(query.dag);
+    where.push(`r.dag_name = $${values.length}`);
+  }
+  const { rows } = await pool.query<{ json: string }>(
+    `WITH h AS (
+       SELECT n.run_id, n.task_id, n.start_time, n.duration_ms, n.status, n.cache
+       FROM node_runs n JOIN runs r ON r.run_id = n.run_id
+       WHERE ${where.join(" AND ")}
+       ORDER BY n.start_time DESC, n.run_id DESC
+       LIMIT $2
+     )
+     SELECT json_build_object(
+       'nodeRuns', coalesce(json_agg(json_build_object(
+         'runId', h.run_id, 'taskId', nullif(h.task_id, ''), 'startTime', h.start_time,
+         'durationMs', h.duration_ms, 'status', h.status, 'cache', h.cache)
+         ORDER BY h.start_time DESC, h.run_id DESC), '[]'::json),
+       'count', count(*),
+       'failureRate', coalesce(avg(CASE WHEN h.status = 'FAILURE' THEN 1.0 ELSE 0.0 END), 0),
+       'p50Ms', percentile_cont(0.5) WITHIN GROUP (ORDER BY h.duration_ms),
+       'p95Ms', percentile_cont(0.95) WITHIN GROUP (ORDER BY h.duration_ms)
+     )::text AS json FROM h`,
+    values,
+  );
+  const history = JSON.parse(rows[0]!.json) as NodeHistory;
+  return { ...history, nodeRuns: history.nodeRuns.map((n) => ({ ...n, taskId: n.taskId ?? undefined })) };
+}
+
+/** What {@link deleteRun} did. */
+export type DeleteOutcome = "deleted" | "not_found" | "running";
+
+/**
+ * Deletes a finished run, its node runs, the spans of its traces and its part of the activity
+ * rollups, in one statement. A run still running is not deleted (`running`).
+ */
+export async function deleteRun(pool: Pool, runId: string): Promise<DeleteOutcome> {
+  const { rows } = await pool.query<{ deleted: number; status: string | null }>(
+    `WITH target AS (
+       SELECT run_id, project_id, dag_name, status, duration_bucket,
+         floor(start_time::double precision / ${DAY_MS})::integer AS day
+       FROM runs WHERE run_id = $1 AND status <> 'RUNNING' FOR UPDATE
+     ),
+     traces AS (
+       SELECT DISTINCT n.trace_id FROM node_runs n JOIN target t ON t.run_id = n.run_id WHERE n.trace_id IS NOT NULL
+     ),
+     del_spans AS (DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM traces)),
+     del_nodes AS (DELETE FROM node_runs WHERE run_id IN (SELECT run_id FROM target)),
+     del_run AS (DELETE FROM runs WHERE run_id IN (SELECT run_id FROM target) RETURNING run_id),
+     days AS (
+       UPDATE activity_days a SET runs = a.runs - 1,
+         failures = a.failures - CASE WHEN t.status = 'FAILURE' THEN 1 ELSE 0 END, finished = a.finished - 1
+       FROM target t WHERE a.project_id = t.project_id AND a.dag_name = t.dag_name AND a.day = t.day
+     ),
+     durations AS (
+       UPDATE activity_durations d SET runs = d.runs - 1
+       FROM target t
+       WHERE d.project_id = t.project_id AND d.dag_name = t.dag_name AND d.day = t.day AND d.bucket = t.duration_bucket
+     )
+     SELECT (SELECT count(*) FROM del_run) AS deleted, (SELECT status FROM runs WHERE run_id = $1) AS status`,
+    [runId],
+  );
+  const row = rows[0]!;
+  if (row.deleted > 0) return "deleted";
+  return row.status === null ? "not_found" : "running";
+}

@@ -155,8 +155,9 @@ export function buildGraph(
   const candidates = collectCandidates(modules, config, options.allowModuleOverrides, problems, unmatchedVariants);
   const drafts: Draft[] = [];
   const origins = new Map<string, string>();
+  const context = { config, problems };
   for (const candidate of candidates) {
-    for (const draft of expandCandidate(candidate, { config, problems })) {
+    for (const draft of expandCandidate(candidate, context)) {
       const other = origins.get(draft.name);
       if (other !== undefined) {
         problems.push({

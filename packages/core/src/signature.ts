@@ -92,7 +92,8 @@ class Tokens {
 }
 
 function parse(fn: Function, source: string): Signature {
-  if (fn.name.startsWith("bound ") || NATIVE.test(source)) {
+  // A native function's source ends with `}`: most arrows' do not, and skip the regular expression.
+  if (fn.name.startsWith("bound ") || (source.endsWith("}") && NATIVE.test(source))) {
     return { ok: false, reason: "it is a native or bound function, whose parameters cannot be read" };
   }
   return readSignatureFast(source) ?? readWithAcorn(source);

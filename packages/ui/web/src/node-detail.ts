@@ -103,7 +103,12 @@ export function nodeDetail(input: NodeDetailInput): HTMLElement {
       );
     } else {
       panel.append(
-        h("p", { class: "muted" }, "No span recorded for this node run (no tracer ran before the tracker)."),
+        h(
+          "p",
+          { class: "muted" },
+          "No span recorded for this node run: no OpenTelemetry tracer adapter ran for it, or no OpenTelemetry SDK " +
+            "was registered in the process that ran it (register one before running; see @hamilton-ts/opentelemetry's README).",
+        ),
       );
     }
   }

@@ -7,6 +7,12 @@
 export { OpenTelemetryTracer } from "./tracer.js";
 export type { OpenTelemetryTracerOptions } from "./options.js";
 export { toJsonAttribute } from "./serialize.js";
+/**
+ * `"otel_sdk"`: the key under which the tracer notes, in a node or run event's shared
+ * `attributes`, that no OpenTelemetry SDK recorded its span (value `"none"`; then no
+ * `trace_id`/`span_id` are left). Absent when an SDK made the span.
+ */
+export { SHARED_OTEL_SDK } from "./no-sdk.js";
 export {
   ATTR_CODE_FUNCTION_NAME,
   ATTR_ERROR_TYPE,

@@ -20,6 +20,7 @@ import {
   SHARED_TRACE_ID,
 } from "./attribute-names.js";
 import { checkOptions, type OpenTelemetryTracerOptions } from "./options.js";
+import { madeByNoSdk, NO_SDK, NO_SDK_WARNING, SHARED_OTEL_SDK } from "./no-sdk.js";
 import { endNodeSpan, endQuietly, recordFailure } from "./span-outcome.js";
 import { serializeBounded, toJsonAttribute, truncate } from "./serialize.js";
 import { NodeSpanAttributesCache, runSpanAttributes, workflowSpanAttributes } from "./span-attributes.js";
@@ -41,10 +42,25 @@ interface RemoteRun {
   tasks: number;
 }
 
-/** Leaves the span's ids in an event's shared attributes, for other adapters (the tracker). */
-function shareIds(span: Span, attributes: Record<string, unknown>): void {
+/** A run in progress here: its span's context (the parent of its node spans) and whether an SDK made it. */
+class TracedRun {
+  constructor(
+    readonly context: Context,
+    /** False when no OpenTelemetry SDK made the run span (see `madeByNoSdk`): its node spans are marked, not linked. */
+    readonly sdk: boolean,
+  ) {}
+}
+
+/**
+ * Leaves what other adapters (the tracker) link to in an event's shared attributes: the span's
+ * ids, or, when no SDK made it, the note `otel_sdk: "none"` (its ids would all be zero).
+ */
+function shareIds(span: Span, sdk: boolean, attributes: Record<string, unknown>): void {
   const spanContext = span.spanContext();
-  if (spanContext.traceId === INVALID_TRACEID) return; // no SDK registered: nothing to link to
+  if (!sdk || spanContext.traceId === INVALID_TRACEID) {
+    attributes[SHARED_OTEL_SDK] = NO_SDK;
+    return;
+  }
   attributes[SHARED_TRACE_ID] = spanContext.traceId;
   attributes[SHARED_SPAN_ID] = spanContext.spanId;
 }
@@ -84,7 +100,7 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
   readonly #nodeSpanAttributes: NodeSpanAttributesCache;
   readonly #workflowSpanAttributes: Attributes;
   /** The context of each run in progress, by run id: the parent of its node spans. */
-  readonly #runs = new Map<string, Context>();
+  readonly #runs = new Map<string, TracedRun>();
   /** Runs of other processes with tasks in progress here (a worker), by run id. */
   readonly #remoteRuns = new Map<string, RemoteRun>();
   /** The tracer's own failures, warned about once per hook. */
@@ -148,25 +164,26 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
     next: () => Promise<Record<string, unknown>>,
   ): Promise<Record<string, unknown>> {
     let span: Span | undefined;
-    let runContext: Context;
+    let run: TracedRun;
     try {
       const parent = context.active();
       const name = typeof this.#graphSpanName === "string" ? this.#graphSpanName : this.#graphSpanName(event);
       const extra = this.#runAttributes?.(event);
       span = this.#tracer.startSpan(name, { attributes: { ...runSpanAttributes(event), ...extra } }, parent);
       span.setAttributes(this.#workflowSpanAttributes);
-      shareIds(span, event.attributes);
+      const sdk = !this.#madeByNoSdk(span, parent);
+      shareIds(span, sdk, event.attributes);
       if (this.#recordInputs)
         span.setAttribute(ATTR_TRACELOOP_ENTITY_INPUT, this.#record({ args: [], kwargs: event.inputs }));
-      runContext = trace.setSpan(parent, span);
+      run = new TracedRun(trace.setSpan(parent, span), sdk);
     } catch (error) {
       this.#abandon(span, error, "wrapGraphExecution");
       return next();
     }
-    this.#runs.set(event.runId, runContext);
+    this.#runs.set(event.runId, run);
     let results: Record<string, unknown>;
     try {
-      results = await context.with(runContext, next);
+      results = await context.with(run.context, next);
     } catch (error) {
       this.#runs.delete(event.runId);
       this.#endFailed(span, undefined, error, "wrapGraphExecution");
@@ -191,10 +208,10 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
    * will split.
    */
   exportRunContext(event: RunContextEvent): Record<string, string> | undefined {
-    const runContext = this.#runs.get(event.runId);
-    if (runContext === undefined) return undefined;
+    const run = this.#runs.get(event.runId);
+    if (run === undefined) return undefined;
     const carrier: Record<string, string> = {};
-    propagation.inject(runContext, carrier);
+    propagation.inject(run.context, carrier);
     if (Object.keys(carrier).length === 0) {
       this.#warnings.warn(
         "no-propagator",
@@ -260,9 +277,11 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
     let nodeContext: Context;
     try {
       const node = event.node;
-      let parent = this.#runs.get(event.runId);
+      const run = this.#runs.get(event.runId);
+      let parent: Context;
       let remote: RemoteRun | undefined;
-      if (parent === undefined) {
+      if (run !== undefined) parent = run.context;
+      else {
         remote = this.#remoteRuns.size === 0 ? undefined : this.#remoteRuns.get(event.runId);
         parent = remote?.context ?? context.active();
       }
@@ -271,7 +290,8 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
       // Set after the start, not as start options: the SDK validates start attributes three
       // times, and this way they win over what a Traceloop span processor copies on start.
       span.setAttributes(this.#nodeSpanAttributes.get(node));
-      shareIds(span, event.attributes);
+      // A run of this process was checked once for an SDK; a node span of another's (a worker) is checked itself.
+      shareIds(span, run !== undefined ? run.sdk : !this.#madeByNoSdk(span, parent), event.attributes);
       if (taskId !== undefined) span.setAttribute(ATTR_NODE_TASK_ID, taskId);
       if (remote !== undefined) span.setAttributes(remote.attributes);
       const cached = event.cache;
@@ -339,6 +359,20 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
       this.#report(ownError, hook);
       endQuietly(span);
     }
+  }
+
+  /**
+   * True when no SDK made `span` (see `madeByNoSdk`); the first time, a warning says how to
+   * register one (`console.warn` once per tracer, and OpenTelemetry's `diag.warn`).
+   */
+  #madeByNoSdk(span: Span, parent: Context): boolean {
+    if (!madeByNoSdk(span, parent)) return false;
+    try {
+      if (this.#warnings.warn("no-sdk", () => NO_SDK_WARNING)) diag.warn(NO_SDK_WARNING);
+    } catch {
+      // A logger that throws must not break the run.
+    }
+    return true;
   }
 
   /** A span that could not be started fully: reported, and ended if it was started at all. */

@@ -75,10 +75,28 @@ describe("the API key login", () => {
 
   it("sends the browser back only to a local path, refuses other bodies and methods, and other sites", async () => {
     const ui = await serve({ apiKey: "k-123" });
-    for (const next of ["//evil.example/x", "https://evil.example/", "\\\\evil", "runs"]) {
+    for (const next of [
+      "//evil.example/x",
+      "https://evil.example/",
+      "\\\\evil",
+      "runs",
+      // A browser's URL parser drops tabs and newlines and reads "\" as "/": each of these is off-site.
+      "/\t/evil.example",
+      "/\n/evil.example",
+      "/\\evil.example",
+      "/\\/evil.example",
+      "/a/../..//evil.example",
+      "/runs/x\r\nX-Injected: 1",
+      "/%\u0000",
+      `/${"a".repeat(3000)}`,
+    ]) {
       const res = await fetch(`${ui.url}/api/login`, form({ key: "k-123", next }));
-      expect(res.headers.get("location"), next).toBe("/");
+      expect(res.status, JSON.stringify(next)).toBe(303);
+      expect(res.headers.get("location"), JSON.stringify(next)).toBe("/");
     }
+    // A path of this server comes back as the browser would read it (percent-encoded, safe in a header).
+    const local = await fetch(`${ui.url}/api/login`, form({ key: "k-123", next: "/runs/é x?a=1#node=ü" }));
+    expect(local.headers.get("location")).toBe("/runs/%C3%A9%20x?a=1#node=%C3%BC");
     const text = await fetch(`${ui.url}/api/login`, {
       method: "POST",
       headers: { "content-type": "text/plain" },
@@ -89,5 +107,19 @@ describe("the API key login", () => {
     const crossSite = await fetch(`${ui.url}/api/login`, form({ key: "k-123" }, { origin: "http://evil.example" }));
     expect(crossSite.status).toBe(403);
     expect(crossSite.headers.get("set-cookie")).toBeNull();
+  });
+
+  it("survives a next that would inject a header (no key needed): 303 to /, and the server answers the next request", async () => {
+    const ui = await serve();
+    const res = await fetch(`${ui.url}/api/login`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "next=%2Fruns%2Fx%0AX-Injected%3A%201",
+      redirect: "manual",
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/");
+    expect(res.headers.get("x-injected")).toBeNull();
+    expect((await fetch(`${ui.url}/api/runs`)).status).toBe(200);
   });
 });

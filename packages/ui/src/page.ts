@@ -13,10 +13,34 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** A path the login form may send the browser back to: a local absolute path, else `/`. */
+/** The longest `next` kept; a longer one is refused (`/`), not cut (a cut could end mid-escape). */
+const MAX_NEXT_LENGTH = 2000;
+/** A stand-in origin: `next` is resolved against it as the browser resolves it against the server's. */
+const SELF = "http://next.invalid";
+
+/**
+ * A path the login form may send the browser back to, else `/`. It goes into a `Location` header
+ * and the form, so it must be a path of this server as the browser reads it: no control
+ * characters and no backslash (a browser's URL parser drops tabs and newlines, so `"/\t/evil.example"`
+ * is `//evil.example`, and reads `\` as `/`), resolved with `new URL(next, origin)` to the same
+ * origin with a path that starts with a single `/`. The answer is that URL's path, query and
+ * fragment as the parser writes them (percent-encoded ASCII, safe in a header).
+ */
 export function safeNext(next: string | null | undefined): string {
-  if (typeof next !== "string" || !next.startsWith("/") || next.startsWith("//") || next.includes("\\")) return "/";
-  return next.slice(0, 2000);
+  if (typeof next !== "string" || next.length > MAX_NEXT_LENGTH) return "/";
+  // C0 controls (tab, newline…), DEL and C1 controls, and the backslash browsers read as "/".
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f-\u009f\\]/.test(next)) return "/";
+  if (!next.startsWith("/") || next.startsWith("//")) return "/";
+  let url: URL;
+  try {
+    url = new URL(next, SELF);
+  } catch {
+    return "/";
+  }
+  if (url.origin !== SELF) return "/";
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  return path.startsWith("/") && !path.startsWith("//") ? path : "/";
 }
 
 /**

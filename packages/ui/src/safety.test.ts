@@ -89,6 +89,57 @@ describe("safety", () => {
     }
   });
 
+  it("answers deeply nested JSON with 400 naming the problem, not a 500, on every JSON route", async () => {
+    const ui = await serve();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on("warning", onWarning);
+    try {
+      const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+      const deepObject = `${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}`;
+      const templateId = await template(ui.url);
+      for (const [path, method, body] of [
+        [
+          "/api/v1/dag_templates?project_id=1",
+          "POST",
+          `{"name":"d","dag_hash":"h","code_hash":"c","nodes":[],"config":${deepObject}}`,
+        ],
+        [
+          `/api/v1/dag_runs?dag_template_id=${templateId}`,
+          "POST",
+          `{"run_start_time":"2026-01-01T00:00:00","inputs":${deep}}`,
+        ],
+        ["/v1/traces", "POST", `{"resourceSpans":${deep}}`],
+        ["/api/login", "POST", `{"key":${"[".repeat(10_000)}${"]".repeat(10_000)}}`], // its body limit is 64 KB
+      ] as const) {
+        const res = await fetch(`${ui.url}${path}`, json(method, body));
+        expect(res.status, path).toBe(400);
+        const { error } = (await res.json()) as { error: string };
+        if (path !== "/v1/traces") expect(error, path).toMatch(/nested deeper than 512 levels/);
+      }
+      // 512 levels are read.
+      const ok = await fetch(
+        `${ui.url}/api/v1/dag_runs?dag_template_id=${templateId}`,
+        json("POST", `{"run_start_time":"2026-01-01T00:00:00","inputs":{"x":${"[".repeat(500)}${"]".repeat(500)}}}`),
+      );
+      expect(ok.status).toBe(200);
+      expect(warnings.filter((w) => /hamilton-ts-ui/.test(w))).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
+  it("refuses an API key with whitespace at either end, or characters a header cannot carry, at start", async () => {
+    for (const apiKey of [" k-123", "k-123\n", "\tk-123", "k-\u00e9", "k\u0000"]) {
+      const error = await serve({ apiKey }).catch((e: unknown) => e);
+      expect(error, JSON.stringify(apiKey)).toMatchObject({ code: "INVALID_OPTION" });
+      expect((error as Error).message).toMatch(/API key/);
+    }
+    // A space inside is fine, and is matched.
+    const ui = await serve({ apiKey: "two words" });
+    expect((await fetch(`${ui.url}/api/runs`, { headers: { "x-api-key": "two words" } })).status).toBe(200);
+  });
+
   it("refuses ids that would leave the store directory with 400, and writes nothing outside it", async () => {
     const ui = await serve();
     for (const path of [
@@ -111,7 +162,8 @@ describe("safety", () => {
   });
 
   it("loses nothing from many concurrent reporters, and has every record on disk before answering", async () => {
-    const ui = await serve();
+    // 200 requests at once from one process: more connections than one client address may hold by default.
+    const ui = await serve({ maxConnectionsPerClient: 1000 });
     const templateId = await template(ui.url);
     const RUNS = 20;
     const BULKS = 10;

@@ -5,19 +5,28 @@
  * `/dashboard/project/<p>/runs/<id>`, `/compare`, and its files under `/assets/`).
  */
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { isIP, type AddressInfo, type Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { isIP, type AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { DEFAULT_STORE_DIR } from "@hamilton-ts/tracker";
 import { isAuthorized, isKey, sessionCookie } from "./auth.js";
-import { DEFAULT_MAX_BODY_BYTES, parseJson, readBody } from "./body.js";
+import { type BodyPace, DEFAULT_MAX_BODY_BYTES, parseJson, readBody } from "./body.js";
 import { UiError } from "./errors.js";
 import { checkId, HttpError } from "./http-error.js";
 import { checkRequestSource, isLoopback, mediaType, requireJson } from "./guard.js";
+import {
+  createGuardedServer,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+  DEFAULT_MIN_BODY_BYTES_PER_SECOND,
+  defaultRequestTimeoutMs,
+} from "./http-server.js";
 import { IdRegistry } from "./ids.js";
-import { decodeTraces, encodeResponse, otlpEncoding } from "./otlp.js";
+import { type DecodedTraces, decodeTraces, encodeResponse, type OtlpEncoding, otlpEncoding } from "./otlp.js";
 import { CONTENT_SECURITY_POLICY, loginPage, safeNext } from "./page.js";
 import { getRun, getTrace, listRuns, parseLimit, storeStatus } from "./read-api.js";
+import { isPagePath, LOGIN_PATH, matchPage } from "./routes.js";
 import { hasRunFile } from "./run-file.js";
 import { RunStore } from "./run-store.js";
 import { IMMUTABLE, StaticFiles } from "./static-files.js";
@@ -49,6 +58,35 @@ export interface UiOptions {
   readonly apiKey?: string;
   /** The largest request body accepted, before and after gzip; larger is a 413. Default: 16 MB. */
   readonly maxBodyBytes?: number;
+  /**
+   * How long a request's headers may take, in ms, from their first byte (a new connection that
+   * sends nothing is dropped after it too); slower is a 408 and the connection destroyed.
+   * Default: 10 s.
+   */
+  readonly headersTimeoutMs?: number;
+  /**
+   * The slowest a request body may arrive, on average, once `headersTimeoutMs` have passed since
+   * the body's start; slower is a 408 and the connection closed. Default: 256 KiB/s.
+   */
+  readonly minBodyBytesPerSecond?: number;
+  /**
+   * The longest a whole request (headers and body) may take to arrive, in ms, on every route.
+   * Default: twice `headersTimeoutMs` plus `maxBodyBytes` at `minBodyBytesPerSecond` (84 s for
+   * the defaults).
+   */
+  readonly requestTimeoutMs?: number;
+  /**
+   * How long an idle kept-alive connection stays open, in ms. Default: 65 s, longer than HTTP
+   * clients keep theirs, so none reuses a connection the server has just closed (a request lost
+   * with `ECONNRESET`).
+   */
+  readonly keepAliveTimeoutMs?: number;
+  /**
+   * The most connections one client address may hold at once; a request on a connection beyond
+   * it is a 429 (with `retry-after`) and the connection closed, so one client cannot take every
+   * descriptor of the process. Default: 64.
+   */
+  readonly maxConnectionsPerClient?: number;
 }
 
 /** A running server. */
@@ -85,6 +123,7 @@ function resolveOptions(options: UiOptions) {
   if (apiKey !== undefined && typeof apiKey !== "string") {
     throw new UiError("INVALID_OPTION", `startUi: option "apiKey" must be a string.`);
   }
+  if (apiKey !== undefined) checkKeyText(apiKey);
   if (apiKey === undefined && !isLoopback(host)) {
     throw new UiError(
       "API_KEY_REQUIRED",
@@ -98,7 +137,81 @@ function resolveOptions(options: UiOptions) {
       `startUi: option "maxBodyBytes" is ${String(maxBodyBytes)}; expected a positive whole number of bytes.`,
     );
   }
-  return { dir: resolve(options.dir ?? DEFAULT_STORE_DIR), port, host, apiKey, maxBodyBytes };
+  const headersTimeoutMs = positiveOption(options, "headersTimeoutMs", DEFAULT_HEADERS_TIMEOUT_MS, "milliseconds");
+  const minBodyBytesPerSecond = positiveOption(
+    options,
+    "minBodyBytesPerSecond",
+    DEFAULT_MIN_BODY_BYTES_PER_SECOND,
+    "bytes per second",
+  );
+  const requestTimeoutMs = positiveOption(
+    options,
+    "requestTimeoutMs",
+    defaultRequestTimeoutMs(headersTimeoutMs, maxBodyBytes, minBodyBytesPerSecond),
+    "milliseconds",
+  );
+  if (requestTimeoutMs < headersTimeoutMs) {
+    throw new UiError(
+      "INVALID_OPTION",
+      `startUi: option "requestTimeoutMs" (${requestTimeoutMs}) is shorter than "headersTimeoutMs" (${headersTimeoutMs}); a request's time includes its headers' time.`,
+    );
+  }
+  const keepAliveTimeoutMs = positiveOption(
+    options,
+    "keepAliveTimeoutMs",
+    DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    "milliseconds",
+  );
+  const maxConnectionsPerClient = positiveOption(
+    options,
+    "maxConnectionsPerClient",
+    DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+    "connections",
+  );
+  return {
+    dir: resolve(options.dir ?? DEFAULT_STORE_DIR),
+    port,
+    host,
+    apiKey,
+    maxBodyBytes,
+    pace: { minBytesPerSecond: minBodyBytesPerSecond, graceMs: headersTimeoutMs } satisfies BodyPace,
+    limits: { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnectionsPerClient },
+  };
+}
+
+/** Node's timers take at most this many ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A whole-number option above 0 (and within Node's timer range), or its default. */
+function positiveOption(options: UiOptions, name: keyof UiOptions, fallback: number, unit: string): number {
+  const value = options[name] ?? fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value > MAX_TIMER_MS) {
+    throw new UiError(
+      "INVALID_OPTION",
+      `startUi: option "${name}" is ${String(value)}; expected a whole number of ${unit} from 1 to ${MAX_TIMER_MS}.`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Refuses a key no HTTP header can carry as it is: with whitespace at either end (often a newline
+ * read from a file: clients' headers lose it, so no request would ever match), or with a control
+ * or non-ASCII character.
+ */
+function checkKeyText(apiKey: string): void {
+  if (apiKey.trim() !== apiKey) {
+    throw new UiError(
+      "INVALID_OPTION",
+      `startUi: the API key (option apiKey, --api-key or HAMILTON_TS_UI_API_KEY) has whitespace at its start or end (a newline from a file?); HTTP headers drop it, so no request could carry the key. Remove it.`,
+    );
+  }
+  if (!/^[\x20-\x7e]+$/.test(apiKey)) {
+    throw new UiError(
+      "INVALID_OPTION",
+      `startUi: the API key (option apiKey, --api-key or HAMILTON_TS_UI_API_KEY) has a control or non-ASCII character, which HTTP headers cannot carry as it is; use printable ASCII.`,
+    );
+  }
 }
 
 interface Answer {
@@ -111,12 +224,6 @@ interface Answer {
   readonly events?: true;
 }
 
-/** The page's routes: each serves the page's `index.html`, which picks the view from the path. */
-const RUN_PAGE = [/^\/runs\/([^/]+)\/?$/, /^\/dashboard\/project\/[^/]+\/runs\/([^/]+)\/?$/];
-function isPagePath(path: string): boolean {
-  return path === "/" || path === "/compare" || RUN_PAGE.some((r) => r.test(path));
-}
-
 /**
  * The login page. Its `referrer-policy` is `same-origin` (not the server's `no-referrer`): with
  * `no-referrer` a browser sends the form's POST with `Origin: null`, which the Origin check refuses.
@@ -125,6 +232,21 @@ const loginAnswer = (status: number, next: string, message: string | undefined):
   ...html(status, loginPage(next, message)),
   headers: { "referrer-policy": "same-origin" },
 });
+
+/**
+ * Decodes an OTLP export; a body nested too deep for the decoder (the call stack ran out: OTLP
+ * values nest, `kvlistValue` in `arrayValue`…) is a 400, not a 500.
+ */
+function decodeOtlp(body: Buffer, encoding: OtlpEncoding): DecodedTraces {
+  try {
+    return decodeTraces(body, encoding);
+  } catch (error) {
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new HttpError(400, `POST /v1/traces: the export is nested too deeply to decode (${error.message}).`);
+    }
+    throw error;
+  }
+}
 
 /** The largest login body read (a key and a path). */
 const MAX_LOGIN_BYTES = 64 * 1024;
@@ -153,7 +275,7 @@ const html = (status: number, text: string): Answer => ({
  * or `LISTEN_FAILED` (the port is taken, the address is not this machine's).
  */
 export async function startUi(options: UiOptions = {}): Promise<UiServer> {
-  const { dir, port, host, apiKey, maxBodyBytes } = resolveOptions(options);
+  const { dir, port, host, apiKey, maxBodyBytes, pace, limits } = resolveOptions(options);
   // Drawn anew at each start: the page's session cookies end with the server (see sessionToken).
   const sessionSecret = randomBytes(32);
   const ids = await IdRegistry.open(dir);
@@ -163,7 +285,6 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   const runs = new RunStore(dir, () => ids.ensureOnDisk());
   const protocol = new TrackingProtocol(ids, runs);
   const traces = new TraceFileWriter(tracesFile(dir));
-  const pending = new Set<Promise<void>>();
   const files = new StaticFiles();
   const events = new StoreEvents(dir);
 
@@ -177,7 +298,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         `POST /api/login: content-type ${JSON.stringify(type)} is not supported; send a form or application/json { "key": "..." }.`,
       );
     }
-    const text = (await readBody(req, MAX_LOGIN_BYTES)).toString("utf8");
+    const text = (await readBody(req, MAX_LOGIN_BYTES, pace)).toString("utf8");
     let key: unknown;
     let next: unknown;
     if (form) {
@@ -210,7 +331,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
     const method = req.method ?? "GET";
     const path = url.pathname;
     checkRequestSource(req.headers, host, apiKey);
-    if (path === "/api/login") {
+    if (path === LOGIN_PATH) {
       if (method !== "POST")
         return { ...json(405, { error: "POST /api/login takes the API key." }), headers: { allow: "POST" } };
       return login(req);
@@ -229,7 +350,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         body: () =>
           (body ??= (async () => {
             requireJson(req.headers["content-type"], `${method} ${path}`);
-            return parseJson(await readBody(req, maxBodyBytes), `${method} ${path}`);
+            return parseJson(await readBody(req, maxBodyBytes, pace), `${method} ${path}`);
           })()),
       });
       if (answer !== undefined) return json(answer.status, answer.body);
@@ -237,7 +358,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       if (method !== "POST")
         return { ...json(405, { error: "POST /v1/traces takes OTLP trace exports." }), headers: { allow: "POST" } };
       const encoding = otlpEncoding(req.headers["content-type"]);
-      const decoded = decodeTraces(await readBody(req, maxBodyBytes), encoding);
+      const decoded = decodeOtlp(await readBody(req, maxBodyBytes, pace), encoding);
       if (decoded.spans > 0) await traces.append(decoded.request);
       const response = encodeResponse(decoded, encoding);
       return { status: 200, contentType: response.contentType, body: response.body };
@@ -271,16 +392,14 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       const file = await files.asset(path.slice("/assets/".length));
       if (file !== undefined)
         return { status: 200, contentType: file.contentType, body: file.body, headers: { "cache-control": IMMUTABLE } };
-    } else if (method === "GET" && (path === "/" || path === "/compare")) {
-      const page = await files.index();
-      return { status: 200, contentType: page.contentType, body: page.body };
     } else if (method === "GET") {
-      const m = RUN_PAGE.map((r) => r.exec(path)).find((x) => x !== null);
-      if (m) {
+      const page = matchPage(path);
+      if (page !== undefined) {
+        const file = await files.index();
+        if (page.view !== "run") return { status: 200, contentType: file.contentType, body: file.body };
         // The page shows "No run <id>" itself; the status says it too, for scripts and crawlers.
-        const runId = checkId("run id", decodeURIComponent(m[1]!));
-        const page = await files.index();
-        return { status: (await hasRunFile(dir, runId)) ? 200 : 404, contentType: page.contentType, body: page.body };
+        const runId = checkId("run id", page.runId);
+        return { status: (await hasRunFile(dir, runId)) ? 200 : 404, contentType: file.contentType, body: file.body };
       }
     }
     return json(404, { error: `No route for ${method} ${path}.` });
@@ -295,13 +414,15 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       if (error instanceof HttpError) answer = json(error.status, { error: error.message, detail: error.message });
       else if (error instanceof URIError)
         answer = json(400, { error: `The path is not valid percent-encoding (${error.message}).` });
-      else if (req.destroyed && !req.complete) {
-        // The client went away mid-upload (an aborted request): nobody is left to answer, nothing failed here.
-        return;
-      } else {
-        process.emitWarning(`hamilton-ts-ui: ${req.method} ${req.url}: ${(error as Error)?.stack ?? String(error)}`);
-        answer = json(500, { error: `The server failed: ${(error as Error)?.message ?? String(error)}` });
-      }
+      else throw error; // answerFailure: a 500, or nothing when the client went away mid-upload
+    }
+    if (answer.events) {
+      events.subscribe(res, {
+        "content-security-policy": CONTENT_SECURITY_POLICY,
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+      });
+      return;
     }
     const headers: Record<string, string | number> = {
       "content-type": answer.contentType,
@@ -312,34 +433,24 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       "cache-control": "no-store",
       ...answer.headers,
     };
-    if (answer.events) {
-      events.subscribe(res, {
-        "content-security-policy": CONTENT_SECURITY_POLICY,
-        "x-content-type-options": "nosniff",
-        "referrer-policy": "no-referrer",
-      });
-      return;
-    }
     // The rest of a refused body is not read: close the connection after the answer.
     if (answer.status === 413 || !req.complete) headers.connection = "close";
+    // A header that cannot be written (writeHead throws) is answered 500 by answerFailure.
     res.writeHead(answer.status, headers);
     res.end(answer.body);
     if (!req.complete) req.resume();
   }
 
-  const server = createServer((req, res) => {
-    const done = handle(req, res).finally(() => pending.delete(done));
+  const pending = new Set<Promise<void>>();
+  const { server, sockets } = createGuardedServer(async (req, res) => {
+    const done = handle(req, res);
     pending.add(done);
-  });
-  const sockets = new Set<Socket>();
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  server.on("clientError", (_error, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
-    else socket.destroy();
-  });
+    try {
+      await done;
+    } finally {
+      pending.delete(done);
+    }
+  }, limits);
   try {
     await new Promise<void>((resolveListen, reject) => {
       server.once("error", reject);
@@ -369,7 +480,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         server.closeIdleConnections();
         while (pending.size > 0) await Promise.allSettled([...pending]);
         server.closeIdleConnections();
-        for (const socket of sockets) if (!socket.destroyed) socket.end();
+        for (const socket of sockets) socket.destroySoon();
         await closed;
         await Promise.all([runs.idle(), traces.idle(), ids.idle()]);
       })();

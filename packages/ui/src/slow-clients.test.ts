@@ -1,0 +1,111 @@
+import { once } from "node:events";
+import { connect, type Socket } from "node:net";
+import { describe, expect, it } from "vitest";
+import { serve } from "../test/temp.js";
+import { startUi } from "./server.js";
+
+/** A raw connection that keeps its side open when the server ends its own (so a half-close shows). */
+async function rawSocket(port: number): Promise<Socket> {
+  const socket = connect({ port, host: "127.0.0.1", allowHalfOpen: true });
+  socket.on("error", () => {});
+  await once(socket, "connect");
+  return socket;
+}
+
+/**
+ * Writes `head`, then `drip` a byte at a time until the socket closes; resolves with what the
+ * server sent. The socket closes only once the server destroyed its side (a write then fails): a
+ * server that half-closed, or kept the connection, never lets this resolve.
+ */
+async function dripUntilClosed(socket: Socket, head: string, drip: string): Promise<string> {
+  let received = "";
+  socket.on("data", (d: Buffer) => {
+    received += d.toString();
+  });
+  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  socket.write(head);
+  let i = 0;
+  const timer = setInterval(() => {
+    if (!socket.destroyed) socket.write(drip[i++ % drip.length]!);
+  }, 20);
+  await closed;
+  clearInterval(timer);
+  return received;
+}
+
+describe("startUi drops slow clients", () => {
+  it("a request whose headers drip in: 408 after headersTimeoutMs, the connection destroyed", async () => {
+    const ui = await serve({ headersTimeoutMs: 300 });
+    const socket = await rawSocket(ui.port);
+    const answer = await dripUntilClosed(socket, "GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ", "abcdef");
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect((await fetch(`${ui.url}/api/runs`)).status).toBe(200);
+  });
+
+  it("a body that drips in below minBodyBytesPerSecond: 408 naming the option, the connection destroyed", async () => {
+    const ui = await serve({ headersTimeoutMs: 300, minBodyBytesPerSecond: 10_000 });
+    for (const path of ["/v1/traces", "/api/v1/dag_templates?project_id=1"]) {
+      const socket = await rawSocket(ui.port);
+      const answer = await dripUntilClosed(
+        socket,
+        `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"resourceSpans":[`,
+        " ",
+      );
+      expect(answer, path).toMatch(/^HTTP\/1\.1 408/);
+      expect(answer, path).toMatch(/minBodyBytesPerSecond/);
+    }
+    expect((await fetch(`${ui.url}/api/runs`)).status).toBe(200);
+  });
+
+  it("a connection that sends nothing is dropped after headersTimeoutMs", async () => {
+    const ui = await serve({ headersTimeoutMs: 300 });
+    const socket = await rawSocket(ui.port);
+    socket.resume();
+    await once(socket, "end");
+    // Its side is destroyed: writing to it fails, and the socket closes.
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    const timer = setInterval(() => socket.write("G"), 20);
+    await closed;
+    clearInterval(timer);
+  });
+
+  it("answers 429 beyond maxConnectionsPerClient, and serves again once connections closed", async () => {
+    const ui = await serve({ maxConnectionsPerClient: 2 });
+    const held = [await rawSocket(ui.port), await rawSocket(ui.port)];
+    const refused = await fetch(`${ui.url}/api/runs`);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect(((await refused.json()) as { error: string }).error).toMatch(/maxConnectionsPerClient/);
+    for (const socket of held) socket.destroy();
+    // The server sees the closes in its own time: ask until it does (each refusal is answered at once).
+    let status = 429;
+    while (status === 429) status = (await fetch(`${ui.url}/api/runs`)).status;
+    expect(status).toBe(200);
+  });
+
+  it("keeps idle connections open 65 s (keep-alive: timeout=65), longer than clients keep theirs", async () => {
+    const ui = await serve();
+    const res = await fetch(`${ui.url}/api/runs`);
+    await res.text();
+    expect(res.headers.get("keep-alive")).toBe("timeout=65");
+  });
+
+  it("refuses bad limits with a clear error", async () => {
+    for (const [name, value] of [
+      ["headersTimeoutMs", 0],
+      ["requestTimeoutMs", 1.5],
+      ["keepAliveTimeoutMs", -1],
+      ["maxConnectionsPerClient", 0],
+      ["minBodyBytesPerSecond", Number.NaN],
+    ] as const) {
+      await expect(startUi({ port: 0, [name]: value }), name).rejects.toMatchObject({
+        code: "INVALID_OPTION",
+        message: expect.stringContaining(`"${name}"`),
+      });
+    }
+    await expect(startUi({ port: 0, headersTimeoutMs: 5000, requestTimeoutMs: 1000 })).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+      message: expect.stringMatching(/requestTimeoutMs.*shorter than.*headersTimeoutMs/),
+    });
+  });
+});

@@ -1,5 +1,6 @@
-/** The page's entry: picks the view from the path. */
+/** The page's entry: picks the view from the path, by the routes the server serves the page on. */
 import "./style.css";
+import { matchPage } from "../../src/routes.js";
 import { comparePage } from "./compare.js";
 import { h, replace } from "./dom.js";
 import { startLive } from "./live.js";
@@ -10,11 +11,11 @@ async function main(): Promise<void> {
   const app = document.getElementById("app")!;
   const path = location.pathname;
   startLive();
-  const run = /^\/runs\/([^/]+)\/?$/.exec(path) ?? /^\/dashboard\/project\/[^/]+\/runs\/([^/]+)\/?$/.exec(path);
   try {
-    if (path === "/") await runsPage(app);
-    else if (run !== null) await runPage(app, decodeURIComponent(run[1]!));
-    else if (path === "/compare") {
+    const route = matchPage(path);
+    if (route?.view === "runs") await runsPage(app);
+    else if (route?.view === "run") await runPage(app, route.runId);
+    else if (route?.view === "compare") {
       const q = new URLSearchParams(location.search);
       await comparePage(app, q.get("a") ?? "", q.get("b") ?? "");
     } else

@@ -200,4 +200,18 @@ describe("hamilton-ts-ui", () => {
     expect(await main(["frobnicate"], v.io)).toBe(1);
     expect(v.err.join("")).toMatch(/unknown command "frobnicate"/);
   });
+
+  it("refuses an API key from HAMILTON_TS_UI_API_KEY with a trailing newline (as read from a file), saying so", async () => {
+    const dir = await tempDir();
+    const v = io({ HAMILTON_TS_UI_API_KEY: "k-123\n" });
+    expect(await main(["--dir", dir, "--port", "0"], v.io)).toBe(1);
+    expect(v.err.join("")).toMatch(/\[INVALID_OPTION\].*API key.*whitespace at its start or end/);
+    expect(v.out.join("")).not.toMatch(/serving/);
+  });
+
+  it("prints the default store directory in its usage", async () => {
+    const v = io();
+    expect(await main(["--help"], v.io)).toBe(0);
+    expect(v.out.join("")).toContain("[--dir .hamilton-ts]");
+  });
 });

@@ -3,6 +3,7 @@
  * {@link main} takes its arguments, output and stop signal as parameters, so it runs in tests.
  */
 import { parseArgs } from "node:util";
+import { DEFAULT_STORE_DIR } from "@hamilton-ts/tracker";
 import { UiError } from "./errors.js";
 import { formatRun, formatRuns } from "./print.js";
 import { getRun, getTrace, listRuns, parseLimit } from "./read-api.js";
@@ -18,10 +19,10 @@ export interface CliIo {
 }
 
 export const USAGE = `Usage:
-  hamilton-ts-ui [--dir .hamilton-ts] [--port 8241] [--host 127.0.0.1] [--api-key KEY]
+  hamilton-ts-ui [--dir ${DEFAULT_STORE_DIR}] [--port 8241] [--host 127.0.0.1] [--api-key KEY]
       serve the store (API key also from HAMILTON_TS_UI_API_KEY)
-  hamilton-ts-ui runs [--dir .hamilton-ts] [--limit 100]     the runs, newest first
-  hamilton-ts-ui show <runId> [--dir .hamilton-ts]           a run's node runs and its trace
+  hamilton-ts-ui runs [--dir ${DEFAULT_STORE_DIR}] [--limit 100]     the runs, newest first
+  hamilton-ts-ui show <runId> [--dir ${DEFAULT_STORE_DIR}]           a run's node runs and its trace
 `;
 
 /** Runs the command; resolves to the exit code (the server: once it has closed). */
@@ -42,7 +43,7 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
   const [command, ...rest] = positionals;
   try {
     if (command === "runs") {
-      io.stdout(formatRuns(await listRuns(dir ?? ".hamilton-ts", { limit: parseLimit(values.limit ?? null) })));
+      io.stdout(formatRuns(await listRuns(dir ?? DEFAULT_STORE_DIR, { limit: parseLimit(values.limit ?? null) })));
       return 0;
     }
     if (command === "show") {
@@ -52,14 +53,14 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
           "INVALID_OPTION",
           "show: which run? Give its id: hamilton-ts-ui show <runId> (see hamilton-ts-ui runs).",
         );
-      const detail = await getRun(dir ?? ".hamilton-ts", runId);
+      const detail = await getRun(dir ?? DEFAULT_STORE_DIR, runId);
       if (detail === undefined)
         throw new UiError(
           "RUN_NOT_FOUND",
-          `show: no run ${JSON.stringify(runId)} in ${dir ?? ".hamilton-ts"}; hamilton-ts-ui runs lists them.`,
+          `show: no run ${JSON.stringify(runId)} in ${dir ?? DEFAULT_STORE_DIR}; hamilton-ts-ui runs lists them.`,
         );
       const traceIds = [...new Set(detail.nodeRuns.flatMap((n) => (n.traceId === undefined ? [] : [n.traceId])))];
-      const spans = (await Promise.all(traceIds.map((id) => getTrace(dir ?? ".hamilton-ts", id)))).flatMap(
+      const spans = (await Promise.all(traceIds.map((id) => getTrace(dir ?? DEFAULT_STORE_DIR, id)))).flatMap(
         (t) => t.spans,
       );
       io.stdout(formatRun(detail, spans));

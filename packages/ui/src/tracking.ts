@@ -6,7 +6,7 @@
  * an unknown project is created on first use, a template registered twice is the same template,
  * and a re-sent task update or attribute replaces the earlier one.
  */
-import type { NodeRunRecord, RunRecord } from "@hamilton-ts/tracker";
+import { type NodeRunRecord, type RunRecord, supersedes } from "@hamilton-ts/tracker";
 import { checkId, HttpError } from "./http-error.js";
 import type { IdRegistry, RunEntry, TemplateEntry } from "./ids.js";
 import {
@@ -241,16 +241,15 @@ export class TrackingProtocol {
     const run = await this.#runs.update(entry.projectId, String(dagRunId), (state) => {
       if (state === undefined) throw new HttpError(404, `${what}: the run has no records in the store.`);
       const upsert = body.upsert_tags === null || body.upsert_tags === undefined ? {} : runTags(body.upsert_tags);
-      // A late or re-sent RUNNING never replaces a final status (as readFileStore folds the file).
-      const keep = status === "RUNNING" && state.run.status !== "RUNNING";
-      const end = keep ? state.run.endTime : status === "RUNNING" ? undefined : (endTime ?? Date.now());
-      state.run = {
+      const end = status === "RUNNING" ? undefined : (endTime ?? Date.now());
+      const next = {
         ...state.run,
-        status: keep ? state.run.status : status,
+        status,
         endTime: end,
         durationMs: end === undefined ? undefined : Math.max(0, end - state.run.startTime),
-        tags: { ...state.run.tags, ...upsert },
       };
+      // The store's fold rule: a late or re-sent RUNNING never replaces a final status; tags merge either way.
+      state.run = { ...(supersedes(state.run, next) ? next : state.run), tags: { ...state.run.tags, ...upsert } };
       return { records: [state.run], value: state.run };
     });
     return ok(this.#runOut(entry, run));
@@ -454,7 +453,8 @@ function applyTask(
     dependencies: string[] | undefined;
   },
 ): void {
-  const keep = t.status === "RUNNING" && draft.status !== "RUNNING";
+  // The store's fold rule (same attempt): a re-sent or late RUNNING never replaces a final status.
+  const keep = !supersedes(draft, { ...draft, status: t.status });
   const startTime = t.startTime ?? draft.startTime;
   const endTime = keep ? draft.endTime : (t.endTime ?? draft.endTime);
   const taskId = splitTask(t.nodeName, t.node);

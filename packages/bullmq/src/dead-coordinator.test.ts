@@ -11,6 +11,7 @@ import "../test/marks.js";
 import { Builder } from "@hamilton-ts/core";
 import { type RedisServer, startRedis } from "../test/redis.js";
 import { startWorkerProcess } from "../test/workers.js";
+import { BullMQExecutor } from "./executor.js";
 import { versionedQueue } from "./protocol.js";
 import { startWorker } from "./worker.js";
 
@@ -75,5 +76,27 @@ it("a killed coordinator's queued tasks are dropped by workers once its run hear
     watcher.disconnect();
     admin.disconnect();
     await rm(markers, { recursive: true, force: true });
+  }
+});
+
+it("a live run lasting several runTtlMs keeps its keys: a job that starts late still runs", {
+  timeout: 60_000,
+}, async () => {
+  const connection = { host: "127.0.0.1", port: redis.port };
+  // One task at a time: the second job starts after the first's 1 s, over three runTtlMs.
+  const worker = await startWorker({ connection, queueName: "alive", modules: [dataflow], concurrency: 1 });
+  const executor = new BullMQExecutor({ connection, queueName: "alive", runTtlMs: 300 });
+  try {
+    const dr = new Builder()
+      .withModules(dataflow)
+      .withConfig({ greeting: "hi", factor: 2 })
+      .withTaskExecutor(executor)
+      .build();
+    const items = [{ id: 0, mode: "slow" as const, ms: 1_000 }, { id: 1 }];
+    const { processedAll } = await dr.execute(["processedAll"], { inputs: { items } });
+    expect(processedAll.map((p) => p.text)).toEqual(["hi 0", "hi 1"]);
+  } finally {
+    await executor.close();
+    await worker.close();
   }
 });

@@ -66,6 +66,7 @@ export async function executeSuite(options: Options, notes: string[]): Promise<E
       // adapter, which splits the tracer's cost) for the tracer.
       chosen.add("plain").add("engine");
       if (chosen.has("otel")) chosen.add("raw-otel").add("raw-otel-attrs").add("span");
+      if (chosen.has("both")) chosen.add("raw-otel-attrs");
       const variants = VARIANTS.filter((v) => chosen.has(v.id));
       const shape = makeShape(kind, size);
       const check = checker(shape);

@@ -1,10 +1,20 @@
 import { defineConfig, mergeConfig } from "vitest/config";
 import shared from "../../vitest.shared.js";
 
-/** The shared configuration, plus a build of the page (`dist-web/`) before the tests, which serve it. */
+/**
+ * Two projects. `ui`: the server's tests and the browser tests, after a build of the page
+ * (`dist-web/`), which they serve. `web`: the page's logic (`web/src/*.test.ts`) under Node, with no
+ * DOM and no build (`npx vitest run --project web`).
+ */
 export default mergeConfig(
   shared,
   defineConfig({
-    test: { globalSetup: ["./scripts/build-web.mjs"] },
+    test: {
+      projects: [
+        { extends: true, test: { name: "ui", globalSetup: ["./scripts/build-web.mjs"] } },
+        // Not `extends`: that would add the shared `include` (every server test) to this one.
+        { test: { name: "web", include: ["web/src/**/*.test.ts"], environment: "node" } },
+      ],
+    },
   }),
 );

@@ -3,7 +3,7 @@ import { getJson } from "./api.js";
 import { h, replace } from "./dom.js";
 import { formatDuration, formatNumber, shortVersion, statusClass, statusWord } from "./format.js";
 import { onStoreChange } from "./live.js";
-import { shortSummary } from "./summary.js";
+import { shortSummary } from "./summary-text.js";
 import type { NodeRun, RunDetail } from "./types.js";
 import { VirtualList } from "./virtual-list.js";
 

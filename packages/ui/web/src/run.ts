@@ -6,16 +6,14 @@
 import { ApiError, getJson } from "./api.js";
 import { h, replace } from "./dom.js";
 import { formatDuration, formatNumber, formatTime, shortVersion, statusClass, statusWord } from "./format.js";
-import { DagGraph, nodeStates } from "./graph.js";
+import { DagGraph } from "./graph.js";
 import { onStoreChange } from "./live.js";
-import { nodeDetail, nodeLink } from "./node-detail.js";
+import { graphNodes, nodeStates } from "./node-state.js";
+import { nodeDetail } from "./node-detail.js";
+import { nodeKey, nodeLink, pickNodeRun, readSelection } from "./selection.js";
 import { TraceView } from "./trace.js";
-import type { NodeRun, NodeTemplate, RunDetail, RunSummary, TraceDetail } from "./types.js";
+import type { NodeRun, RunDetail, RunSummary, TraceDetail } from "./types.js";
 import { Waterfall } from "./waterfall.js";
-
-function nodeKey(r: NodeRun): string {
-  return nodeLink(r.node, r.taskId, r.attempt).slice(1);
-}
 
 function runHeader(detail: RunDetail, compareLink: HTMLElement): HTMLElement {
   const { run, nodeRuns } = detail;
@@ -50,24 +48,6 @@ function runHeader(detail: RunDetail, compareLink: HTMLElement): HTMLElement {
       ? null
       : h("div", { class: "error" }, h("div", { class: "error-title" }, `${run.error.type}: ${run.error.message}`)),
   );
-}
-
-/** Template nodes, or (no template recorded) one node per node-run name without edges. */
-function graphNodes(detail: RunDetail): readonly NodeTemplate[] {
-  if (detail.template !== undefined) return detail.template.nodes;
-  const names = [...new Set(detail.nodeRuns.map((r) => r.node))];
-  return names.map((name) => ({
-    name,
-    functionName: name,
-    dependencies: [],
-    optionalDependencies: [],
-    tags: {},
-    documentation: "",
-    source: "",
-    classification: "transform",
-    kind: "transform",
-    version: "",
-  }));
 }
 
 /** Fills `into` with a link comparing the run with the previous run of its DAG in its project, if any. */
@@ -156,23 +136,17 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
   let traceId: string | undefined;
 
   function showSelection(): void {
-    const params = new URLSearchParams(location.hash.slice(1));
-    const node = params.get("node");
-    const span = params.get("span");
-    if (span !== null) {
-      trace.select(span);
+    const selection = readSelection(location.hash);
+    if (selection.kind === "span") {
+      trace.select(selection.span);
       trace.element.scrollIntoView({ block: "nearest" });
       return;
     }
-    graph.select(node ?? undefined);
-    if (node === null) return;
-    const task = params.get("task") ?? undefined;
-    const attempt = Number(params.get("attempt") ?? "1");
+    graph.select(selection.kind === "node" ? selection.node : undefined);
+    if (selection.kind !== "node") return;
+    const { node, task, attempt } = selection;
     const siblings = detail.nodeRuns.filter((r) => r.node === node);
-    const run =
-      siblings.find((r) => r.taskId === task && r.attempt === attempt) ??
-      siblings.find((r) => r.taskId === task) ??
-      (task === undefined ? siblings[0] : undefined);
+    const run = pickNodeRun(siblings, task, attempt);
     nodeWaterfall.select(run === undefined ? undefined : nodeKey(run));
     const byNode = new Map<string, NodeRun[]>();
     for (const r of detail.nodeRuns) {

@@ -1,21 +1,10 @@
 /** The node-run panel: code, tags, inputs, result summary, error, warnings, and the link to its span. */
 import { h } from "./dom.js";
 import { formatDuration, formatTime, statusClass, statusWord } from "./format.js";
-import { fullSummary, shortSummary } from "./summary.js";
+import { fullSummary } from "./summary.js";
+import { nodeLink, spanLink } from "./selection.js";
+import { inputSummary } from "./summary-text.js";
 import type { ErrorInfo, NodeRun, NodeTemplate } from "./types.js";
-
-/** The fragment link that selects a node run (and, with a task id, one fan-out item). */
-export function nodeLink(node: string, taskId?: string | undefined, attempt?: number): string {
-  const p = new URLSearchParams({ node });
-  if (taskId !== undefined) p.set("task", taskId);
-  if (attempt !== undefined && attempt !== 1) p.set("attempt", String(attempt));
-  return `#${p.toString()}`;
-}
-
-/** The fragment link that selects a span in the trace. */
-export function spanLink(spanId: string): string {
-  return `#${new URLSearchParams({ span: spanId }).toString()}`;
-}
 
 function errorBlock(error: ErrorInfo): HTMLElement {
   return h(
@@ -25,21 +14,6 @@ function errorBlock(error: ErrorInfo): HTMLElement {
     error.stack === undefined ? null : h("pre", { class: "stack" }, error.stack),
     error.cause === undefined ? null : h("div", { class: "cause" }, "Caused by: ", errorBlock(error.cause)),
   );
-}
-
-/**
- * What a node run took from one input: its summary, or for a fan-out item whose task id is
- * `<input>[i]`, item `i` of the fan-out's list (when the summary kept it).
- */
-function inputSummary(dep: string, depRun: NodeRun, run: NodeRun | undefined): string {
-  const task = run?.taskId;
-  const result = depRun.result;
-  if (task?.startsWith(`${dep}[`) && task.endsWith("]") && result?.kind === "array") {
-    const index = Number(task.slice(dep.length + 1, -1));
-    const item = Number.isInteger(index) ? result.items[index] : undefined;
-    if (item !== undefined) return `item ${index}: ${shortSummary(item)}`;
-  }
-  return shortSummary(result);
 }
 
 function section(title: string, ...body: (HTMLElement | string | null)[]): HTMLElement {

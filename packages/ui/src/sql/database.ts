@@ -1,60 +1,192 @@
 /**
- * The two backends of the SQL index behind one node-postgres `Pool`, so every statement is written
- * once: a PostgreSQL server for a team (`postgres://…`), or PGlite — PostgreSQL in WASM — embedded
- * in the process, stored in a folder (or in memory). Integers come back the same from both: `int8`
- * is parsed to a `number` (times are milliseconds, far below 2^53), never a string.
+ * The two backends of the SQL index behind one small interface, {@link SqlClient}, so every
+ * statement is written once: a PostgreSQL server for a team (node-postgres's `Pool`), or PGlite —
+ * PostgreSQL in WASM — embedded, in a worker thread of its own (`openEmbedded`) or in this thread
+ * (`openPglite`, for tools and tests). Integers come back the same from both: `int8` and `numeric`
+ * are parsed to numbers (times are milliseconds, far below 2^53), never strings.
  */
+import { existsSync, readdirSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 import pg from "pg";
 
-/** A pool on one of the two backends, and how to close it. */
-export interface Database {
-  readonly pool: pg.Pool;
+/** One statement and its parameters. */
+export interface Statement {
+  readonly text: string;
+  readonly values?: readonly unknown[] | undefined;
+}
+
+/**
+ * What the index's code needs of a database. Writes are single statements through `query`, or go
+ * through `transaction` (its statements on one connection, nothing else in between); never a
+ * `BEGIN` through `query`, which on a pool lands on any connection.
+ */
+export interface SqlClient {
+  query<R = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<{ rows: R[] }>;
+  transaction(statements: readonly Statement[]): Promise<void>;
+  /**
+   * Runs `fn` holding the index's migration lock: a session advisory lock on a server (replicas
+   * starting together take turns); embedded, the store's own lock already makes this process the
+   * only writer.
+   */
+  exclusive<T>(key: bigint, fn: (sql: SqlClient) => Promise<T>): Promise<T>;
+}
+
+/** A database the index runs on, and how to close it. */
+export interface Database extends SqlClient {
   /** `postgres` for a server, `pglite` for the embedded one. */
   readonly backend: "postgres" | "pglite";
-  /** Ends the pool (and closes PGlite). */
   close(): Promise<void>;
 }
 
 const INT8 = 20;
 const NUMERIC = 1700;
 
-/** node-postgres type parsers with `int8` and `numeric` as numbers, for both backends alike. */
-export const typeParsers: pg.CustomTypesConfig = {
+/** node-postgres type parsers with `int8` and `numeric` as numbers, as the embedded side parses them. */
+const typeParsers: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: "text" | "binary") => {
     if (oid === INT8 || oid === NUMERIC) return (text: string) => (text === null ? null : Number(text));
     return pg.types.getTypeParser(oid, format);
   }) as pg.CustomTypesConfig["getTypeParser"],
 };
 
+function onClient(client: pg.PoolClient | pg.Pool): Pick<SqlClient, "query"> {
+  return {
+    async query<R>(text: string, values?: readonly unknown[]) {
+      const result = await client.query(text, values as unknown[] | undefined);
+      return { rows: result.rows as R[] };
+    },
+  };
+}
+
+async function inTransaction(client: pg.PoolClient, statements: readonly Statement[]): Promise<void> {
+  await client.query("BEGIN");
+  try {
+    for (const s of statements) await client.query(s.text, s.values as unknown[] | undefined);
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
 /** Opens a pool on a PostgreSQL server (`postgres://user:password@host:port/database`). */
 export function openPostgres(url: string, options: { max?: number } = {}): Database {
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, types: typeParsers });
   // An idle client's error (the server restarted) must not crash the process; the next query fails instead.
   pool.on("error", () => undefined);
-  return { pool, backend: "postgres", close: () => pool.end() };
+  const db: Database = {
+    backend: "postgres",
+    ...onClient(pool),
+    async transaction(statements) {
+      const client = await pool.connect();
+      try {
+        await inTransaction(client, statements);
+      } finally {
+        client.release();
+      }
+    },
+    async exclusive(key, fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("SELECT pg_advisory_lock($1)", [key.toString()]);
+        try {
+          return await fn({
+            ...onClient(client),
+            transaction: (statements) => inTransaction(client, statements),
+            exclusive: (_key, inner) => inner(db),
+          });
+        } finally {
+          await client.query("SELECT pg_advisory_unlock($1)", [key.toString()]);
+        }
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+  return db;
+}
+
+/** The worker's answer to one message. */
+interface Reply {
+  readonly id: number;
+  readonly rows?: Record<string, unknown>[];
+  readonly error?: { readonly message: string; readonly code?: string };
+}
+
+/** An error the database reported, with its SQLSTATE `code` when there is one. */
+export class SqlError extends Error {
+  readonly code: string | undefined;
+  constructor(message: string, code: string | undefined) {
+    super(message);
+    this.name = "SqlError";
+    this.code = code;
+  }
+}
+
+/** Options of {@link openEmbedded}. */
+export interface EmbeddedOptions {
+  /**
+   * A gzipped PGlite data directory (`dumpDataDir`) to start an empty `dataDir` from, instead of
+   * PGlite's initdb (seconds of WASM work).
+   */
+  readonly seed?: string | undefined;
 }
 
 /**
- * Opens PGlite in this process, on `dataDir` (a folder, created when missing) or in memory when
- * `dataDir` is undefined, behind a pool of one connection (PGlite is one backend).
+ * Opens PGlite on `dataDir` (a folder, created when missing; `undefined` for memory) in a worker
+ * thread: statements go to it as messages, one at a time, so the main thread never runs the
+ * database's work.
  */
-export async function openPglite(dataDir: string | undefined): Promise<Database> {
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { createPgConfig } = await import("@electric-sql/pglite/node-postgres");
-  const pglite = await PGlite.create(dataDir === undefined ? undefined : dataDir);
-  const pool = new pg.Pool({
-    ...createPgConfig(pglite),
-    types: typeParsers,
-    max: 1,
-    idleTimeoutMillis: 0,
-  } as pg.PoolConfig);
-  pool.on("error", () => undefined);
-  return {
-    pool,
+export async function openEmbedded(dataDir: string | undefined, options: EmbeddedOptions = {}): Promise<Database> {
+  const fresh = dataDir === undefined || !existsSync(dataDir) || readdirSync(dataDir).length === 0;
+  const worker = new Worker(new URL("../../src/sql/pglite-worker.mjs", import.meta.url), {
+    workerData: { dataDir, seed: fresh ? options.seed : undefined },
+  });
+  const waiting = new Map<number, { resolve: (rows: Record<string, unknown>[]) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let failure: Error | undefined;
+  const ready = new Promise<void>((resolve, reject) => {
+    waiting.set(0, { resolve: () => resolve(), reject });
+  });
+  worker.on("message", (reply: Reply) => {
+    const entry = waiting.get(reply.id);
+    if (entry === undefined) return;
+    waiting.delete(reply.id);
+    if (reply.error !== undefined) entry.reject(new SqlError(reply.error.message, reply.error.code));
+    else entry.resolve(reply.rows ?? []);
+  });
+  const failAll = (error: Error) => {
+    failure ??= error;
+    for (const entry of waiting.values()) entry.reject(error);
+    waiting.clear();
+  };
+  worker.on("error", (error) => failAll(new SqlError(`The embedded database stopped: ${error.message}`, undefined)));
+  worker.on("exit", (code) =>
+    failAll(new SqlError(`The embedded database's thread exited (code ${code}).`, undefined)),
+  );
+  const send = (message: Record<string, unknown>) =>
+    new Promise<Record<string, unknown>[]>((resolve, reject) => {
+      if (failure !== undefined) return reject(failure);
+      const id = nextId++;
+      waiting.set(id, { resolve, reject });
+      worker.postMessage({ id, ...message });
+    });
+  await ready;
+  const db: Database = {
     backend: "pglite",
+    async query<R>(text: string, values?: readonly unknown[]) {
+      return { rows: (await send({ op: "query", text, values })) as R[] };
+    },
+    async transaction(statements) {
+      await send({ op: "transaction", statements: statements.map((s) => ({ text: s.text, values: s.values })) });
+    },
+    exclusive: (_key, fn) => fn(db),
     async close() {
-      await pool.end();
-      await pglite.close();
+      if (failure !== undefined) return;
+      await send({ op: "close" });
+      await worker.terminate();
     },
   };
+  return db;
 }

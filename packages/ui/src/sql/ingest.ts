@@ -12,7 +12,7 @@
  */
 import type { DagTemplateRecord, NodeRunRecord, RunRecord } from "@hamilton-ts/tracker";
 import { nodeRunKey, supersedes } from "@hamilton-ts/tracker";
-import type { Pool } from "pg";
+import type { SqlClient } from "./database.js";
 import type { SpanView } from "../traces.js";
 
 /** Milliseconds in a UTC day: activity is rolled up per `floor(startTime / DAY_MS)`. */
@@ -112,7 +112,7 @@ WHERE excluded.attempt > n.attempt
 
 /** Stores a project's run and node-run records (any mix, any order within the batch's own order). */
 export async function ingestRecords(
-  pool: Pool,
+  db: SqlClient,
   projectId: string,
   records: readonly (RunRecord | NodeRunRecord)[],
 ): Promise<void> {
@@ -139,7 +139,7 @@ export async function ingestRecords(
       record: run,
       bucket: run.status === "RUNNING" ? null : durationBucket(run.durationMs ?? 0),
     }));
-    await pool.query(UPSERT_RUNS, [JSON.stringify(rows)]);
+    await db.query(UPSERT_RUNS, [JSON.stringify(rows)]);
   }
   if (nodes.length > 0) {
     const rows = nodes.map((node, ord) => ({
@@ -157,13 +157,13 @@ export async function ingestRecords(
       error_message: node.error?.message ?? null,
       record: node,
     }));
-    await pool.query(UPSERT_NODE_RUNS, [JSON.stringify(rows)]);
+    await db.query(UPSERT_NODE_RUNS, [JSON.stringify(rows)]);
   }
 }
 
 /** Stores DAG templates; the first record of a graph version stays (they are the same). */
 export async function ingestTemplates(
-  pool: Pool,
+  db: SqlClient,
   projectId: string,
   templates: readonly DagTemplateRecord[],
 ): Promise<void> {
@@ -175,7 +175,7 @@ export async function ingestTemplates(
     created_at: t.createdAt,
     record: t,
   }));
-  await pool.query(
+  await db.query(
     `INSERT INTO templates (project_id, graph_version, dag_name, created_at, record)
      SELECT project_id, graph_version, dag_name, created_at, record
      FROM jsonb_to_recordset($1::jsonb) AS x(project_id text, graph_version text, dag_name text, created_at bigint, record jsonb)
@@ -185,7 +185,7 @@ export async function ingestTemplates(
 }
 
 /** Stores spans; a span already stored (same trace and span id) is kept as it was. */
-export async function ingestSpans(pool: Pool, spans: readonly SpanView[]): Promise<void> {
+export async function ingestSpans(db: SqlClient, spans: readonly SpanView[]): Promise<void> {
   if (spans.length === 0) return;
   const seen = new Set<string>();
   const rows = [];
@@ -195,7 +195,7 @@ export async function ingestSpans(pool: Pool, spans: readonly SpanView[]): Promi
     seen.add(key);
     rows.push({ trace_id: span.traceId, span_id: span.spanId, start_time: ms(span.startTime), record: span });
   }
-  await pool.query(
+  await db.query(
     `INSERT INTO spans (trace_id, span_id, start_time, record)
      SELECT trace_id, span_id, start_time, record
      FROM jsonb_to_recordset($1::jsonb) AS x(trace_id text, span_id text, start_time bigint, record jsonb)

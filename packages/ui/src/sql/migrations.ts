@@ -8,7 +8,7 @@
  * Times are milliseconds since the epoch in `bigint`; records are kept whole in `jsonb` beside the
  * columns the queries filter and sort on.
  */
-import type { Pool, PoolClient } from "pg";
+import type { SqlClient } from "./database.js";
 
 /** One step of the schema. Never edit a released step: add the next one. */
 export interface Migration {
@@ -139,62 +139,47 @@ export interface MigrateResult {
   readonly applied: readonly number[];
 }
 
-async function versionOf(client: PoolClient): Promise<number> {
-  const { rows } = await client.query<{ value: string }>("SELECT value FROM hts_schema WHERE key = 'version'");
+async function versionOf(sql: SqlClient): Promise<number> {
+  const { rows } = await sql.query<{ value: string }>("SELECT value FROM hts_schema WHERE key = 'version'");
   return rows.length === 0 ? 0 : Number(rows[0]!.value);
 }
 
 /**
- * Brings the schema to {@link SCHEMA_VERSION}: each missing migration in its own transaction on one
- * connection, under a session advisory lock (a replica starting at the same time waits, then finds
- * nothing to do). Running it twice is harmless. Rejects with {@link SchemaTooNewError}, before
- * writing anything, when a newer version migrated the database.
+ * Brings the schema to {@link SCHEMA_VERSION}: each missing migration in its own transaction,
+ * holding the migration lock (a replica starting at the same time waits, then finds nothing to do).
+ * Running it twice is harmless. Rejects with {@link SchemaTooNewError}, before writing anything,
+ * when a newer version migrated the database.
  */
-export async function migrate(pool: Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrateResult> {
+export async function migrate(db: SqlClient, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrateResult> {
   const latest = migrations[migrations.length - 1]?.id ?? 0;
-  const client = await pool.connect();
-  try {
-    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY.toString()]);
-    try {
-      await client.query("CREATE TABLE IF NOT EXISTS hts_schema (key text PRIMARY KEY, value text NOT NULL)");
-      const from = await versionOf(client);
-      if (from > latest) throw new SchemaTooNewError(from);
-      const applied: number[] = [];
-      for (const migration of migrations) {
-        if (migration.id <= from) continue;
-        await client.query("BEGIN");
-        try {
-          await client.query(migration.sql);
-          await client.query(
-            "INSERT INTO hts_schema (key, value) VALUES ('version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [String(migration.id)],
-          );
-          await client.query("COMMIT");
-        } catch (error) {
-          await client.query("ROLLBACK");
-          throw new Error(`Migration ${migration.id} (${migration.name}) failed: ${(error as Error).message}`, {
-            cause: error,
-          });
-        }
-        applied.push(migration.id);
+  return db.exclusive(MIGRATION_LOCK_KEY, async (sql) => {
+    await sql.query("CREATE TABLE IF NOT EXISTS hts_schema (key text PRIMARY KEY, value text NOT NULL)");
+    const from = await versionOf(sql);
+    if (from > latest) throw new SchemaTooNewError(from);
+    const applied: number[] = [];
+    for (const migration of migrations) {
+      if (migration.id <= from) continue;
+      try {
+        await sql.transaction([
+          { text: migration.sql },
+          {
+            text: "INSERT INTO hts_schema (key, value) VALUES ('version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            values: [String(migration.id)],
+          },
+        ]);
+      } catch (error) {
+        throw new Error(`Migration ${migration.id} (${migration.name}) failed: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
-      return { from, to: Math.max(from, latest), applied };
-    } finally {
-      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY.toString()]);
+      applied.push(migration.id);
     }
-  } finally {
-    client.release();
-  }
+    return { from, to: Math.max(from, latest), applied };
+  });
 }
 
 /** The database's schema version (0 for an empty database), without changing anything. */
-export async function schemaVersion(pool: Pool): Promise<number> {
-  const { rows } = await pool.query<{ exists: boolean }>("SELECT to_regclass('hts_schema') IS NOT NULL AS exists");
-  if (!rows[0]?.exists) return 0;
-  const client = await pool.connect();
-  try {
-    return await versionOf(client);
-  } finally {
-    client.release();
-  }
+export async function schemaVersion(db: SqlClient): Promise<number> {
+  const { rows } = await db.query<{ exists: boolean }>("SELECT to_regclass('hts_schema') IS NOT NULL AS exists");
+  return rows[0]?.exists ? versionOf(db) : 0;
 }

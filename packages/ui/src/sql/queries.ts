@@ -4,7 +4,7 @@
  * row by row); a trace; a DAG's activity per day from the rollups; a node's history; deleting a
  * run. One dialect for PGlite and PostgreSQL.
  */
-import type { Pool } from "pg";
+import type { SqlClient } from "./database.js";
 import { bucketMs, DAY_MS } from "./ingest.js";
 
 /** One run in the runs list. */
@@ -75,7 +75,7 @@ function containsPattern(q: string): string {
 }
 
 /** The runs that match, newest first (by start time, then run id), a page at a time. */
-export async function listRuns(pool: Pool, query: SqlRunQuery): Promise<SqlRunPage> {
+export async function listRuns(db: SqlClient, query: SqlRunQuery): Promise<SqlRunPage> {
   const where: string[] = [];
   const values: unknown[] = [];
   const param = (value: unknown) => {
@@ -101,7 +101,7 @@ export async function listRuns(pool: Pool, query: SqlRunQuery): Promise<SqlRunPa
     where.push(`(r.start_time, r.run_id) < (${param(time)}, ${param(id)})`);
   }
   const limit = param(query.limit + 1);
-  const { rows } = await pool.query<{
+  const { rows } = await db.query<{
     run_id: string;
     project_id: string;
     dag_name: string;
@@ -149,8 +149,8 @@ export async function listRuns(pool: Pool, query: SqlRunQuery): Promise<SqlRunPa
  * A run as the read API answers it (`{ run, template, nodeRuns }`, node runs in the order they were
  * first seen), as one JSON text the database built; undefined when the run is not in the index.
  */
-export async function getRunJson(pool: Pool, runId: string): Promise<string | undefined> {
-  const { rows } = await pool.query<{ json: string }>(
+export async function getRunJson(db: SqlClient, runId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ json: string }>(
     `SELECT json_build_object(
        'run', r.record || jsonb_build_object('projectId', r.project_id, 'finished', r.status <> 'RUNNING'),
        'template', t.record,
@@ -164,8 +164,8 @@ export async function getRunJson(pool: Pool, runId: string): Promise<string | un
 }
 
 /** A trace's spans by start time, as one JSON array text (`[]` for an unknown trace). */
-export async function getTraceJson(pool: Pool, traceId: string): Promise<string> {
-  const { rows } = await pool.query<{ json: string }>(
+export async function getTraceJson(db: SqlClient, traceId: string): Promise<string> {
+  const { rows } = await db.query<{ json: string }>(
     `SELECT coalesce(json_agg(s.record ORDER BY s.start_time, s.span_id), '[]'::json)::text AS json
      FROM spans s WHERE s.trace_id = $1`,
     [traceId],
@@ -206,7 +206,7 @@ function quantileOf(buckets: readonly { bucket: number; runs: number }[], total:
 }
 
 /** Runs, failures and p50/p95 duration per day, every day of the range (zeros where none ran). */
-export async function activity(pool: Pool, query: ActivityQuery): Promise<{ days: ActivityDay[] }> {
+export async function activity(db: SqlClient, query: ActivityQuery): Promise<{ days: ActivityDay[] }> {
   const today = Math.floor((query.now ?? Date.now()) / DAY_MS);
   const first = today - query.days + 1;
   const where = ["day >= $1", "day <= $2"];
@@ -221,12 +221,12 @@ export async function activity(pool: Pool, query: ActivityQuery): Promise<{ days
   }
   const filter = where.join(" AND ");
   const [days, durations] = await Promise.all([
-    pool.query<{ day: number; runs: number; failures: number }>(
+    db.query<{ day: number; runs: number; failures: number }>(
       `SELECT day, sum(runs)::bigint AS runs, sum(failures)::bigint AS failures
        FROM activity_days WHERE ${filter} GROUP BY day`,
       values,
     ),
-    pool.query<{ day: number; bucket: number; runs: number }>(
+    db.query<{ day: number; bucket: number; runs: number }>(
       `SELECT day, bucket, sum(runs)::bigint AS runs FROM activity_durations WHERE ${filter}
        GROUP BY day, bucket ORDER BY day, bucket`,
       values,
@@ -285,7 +285,7 @@ export interface NodeHistory {
 }
 
 /** The node's last `limit` node runs (in runs of the project and DAG when given), newest first. */
-export async function nodeHistory(pool: Pool, query: NodeHistoryQuery): Promise<NodeHistory> {
+export async function nodeHistory(db: SqlClient, query: NodeHistoryQuery): Promise<NodeHistory> {
   const values: unknown[] = [query.node, query.limit];
   const where = ["n.node = $1"];
   if (query.project !== undefined) {
@@ -296,7 +296,7 @@ export async function nodeHistory(pool: Pool, query: NodeHistoryQuery): Promise<
     values.push(query.dag);
     where.push(`r.dag_name = $${values.length}`);
   }
-  const { rows } = await pool.query<{ json: string }>(
+  const { rows } = await db.query<{ json: string }>(
     `WITH h AS (
        SELECT n.run_id, n.task_id, n.start_time, n.duration_ms, n.status, n.cache
        FROM node_runs n JOIN runs r ON r.run_id = n.run_id
@@ -327,8 +327,8 @@ export type DeleteOutcome = "deleted" | "not_found" | "running";
  * Deletes a finished run, its node runs, the spans of its traces and its part of the activity
  * rollups, in one statement. A run still running is not deleted (`running`).
  */
-export async function deleteRun(pool: Pool, runId: string): Promise<DeleteOutcome> {
-  const { rows } = await pool.query<{ deleted: number; status: string | null }>(
+export async function deleteRun(db: SqlClient, runId: string): Promise<DeleteOutcome> {
+  const { rows } = await db.query<{ deleted: number; status: string | null }>(
     `WITH target AS (
        SELECT run_id, project_id, dag_name, status, duration_bucket,
          floor(start_time::double precision / ${DAY_MS})::integer AS day

@@ -31,9 +31,28 @@ describe("nodeStates", () => {
     expect(stateText(states.get("a"), undefined)).toBe("success");
   });
 
-  it("counts attempts as node runs, not as items", () => {
+  it("counts attempts as node runs, not as items, and takes the status of the last attempt", () => {
     const runs = [nodeRun("flaky", { status: "FAILURE" }), nodeRun("flaky", { attempt: 2 })];
-    expect(nodeStates(runs).get("flaky")).toMatchObject({ runs: 2, items: 0 });
+    // The retry succeeded, and so did the run: the node is a success.
+    expect(nodeStates(runs).get("flaky")).toEqual({ status: "SUCCESS", runs: 2, items: 0, failed: 0 });
+    // Whatever order the records come in.
+    expect(nodeStates([...runs].reverse()).get("flaky")?.status).toBe("SUCCESS");
+    const retrying = [nodeRun("flaky", { status: "FAILURE" }), nodeRun("flaky", { attempt: 2, status: "RUNNING" })];
+    expect(nodeStates(retrying).get("flaky")?.status).toBe("RUNNING");
+    const gaveUp = [nodeRun("flaky", { status: "FAILURE" }), nodeRun("flaky", { attempt: 2, status: "FAILURE" })];
+    expect(nodeStates(gaveUp).get("flaky")).toEqual({ status: "FAILURE", runs: 2, items: 0, failed: 1 });
+  });
+
+  it("counts a fan-out's failed items by their last attempt", () => {
+    const runs = [
+      nodeRun("n", { taskId: "xs[0]", status: "FAILURE" }),
+      nodeRun("n", { taskId: "xs[0]", attempt: 2 }),
+      nodeRun("n", { taskId: "xs[1]", status: "FAILURE" }),
+      nodeRun("n", { taskId: "xs[1]", attempt: 2, status: "FAILURE" }),
+      nodeRun("n", { taskId: "xs[2]" }),
+    ];
+    expect(nodeStates(runs).get("n")).toEqual({ status: "FAILURE", runs: 5, items: 3, failed: 1 });
+    expect(stateText(nodeStates(runs).get("n"), undefined)).toBe("failure · ×3 items · 1 failed");
   });
 
   it("is RUNNING while any node run runs, even beside failed and finished items", () => {

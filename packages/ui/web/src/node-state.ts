@@ -13,26 +13,36 @@ export interface NodeState {
   readonly runs: number;
   /** Distinct fan-out task ids (0 when the node is not inside a fan-out). */
   readonly items: number;
+  /** Node runs whose last attempt failed (a failed attempt that a retry made good is not counted). */
   readonly failed: number;
 }
 
 /**
- * Folds node runs into one state per node name. The status is `RUNNING` while any node run
- * runs, else `FAILURE` when any failed, else `SUCCESS` when any succeeded, else the one word seen
- * (a status a later version may send).
+ * Folds node runs into one state per node name, over the last attempt of each node run (of each
+ * fan-out item): a node whose retry succeeded is a success, as the run is. The status is
+ * `RUNNING` while any runs, else `FAILURE` when any failed, else `SUCCESS` when any succeeded, else
+ * the one word seen (a status a later version may send).
  */
 export function nodeStates(nodeRuns: readonly NodeRun[]): Map<string, NodeState> {
-  const acc = new Map<string, { statuses: Set<Status>; runs: number; tasks: Set<string>; failed: number }>();
+  const acc = new Map<
+    string,
+    { statuses: Set<Status>; runs: number; tasks: Set<string>; failed: number; last: Map<string | undefined, NodeRun> }
+  >();
   for (const r of nodeRuns) {
     let a = acc.get(r.node);
-    if (a === undefined) acc.set(r.node, (a = { statuses: new Set(), runs: 0, tasks: new Set(), failed: 0 }));
-    a.statuses.add(r.status);
+    if (a === undefined)
+      acc.set(r.node, (a = { statuses: new Set(), runs: 0, tasks: new Set(), failed: 0, last: new Map() }));
     a.runs++;
     if (r.taskId !== undefined) a.tasks.add(r.taskId);
-    if (r.status === "FAILURE") a.failed++;
+    const previous = a.last.get(r.taskId);
+    if (previous === undefined || r.attempt >= previous.attempt) a.last.set(r.taskId, r);
   }
   const out = new Map<string, NodeState>();
   for (const [name, a] of acc) {
+    for (const r of a.last.values()) {
+      a.statuses.add(r.status);
+      if (r.status === "FAILURE") a.failed++;
+    }
     const status = a.statuses.has("RUNNING")
       ? "RUNNING"
       : a.statuses.has("FAILURE")

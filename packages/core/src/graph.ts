@@ -154,46 +154,56 @@ export function buildGraph(
   const unmatchedVariants = new Map<string, string[]>();
   const candidates = collectCandidates(modules, config, options.allowModuleOverrides, problems, unmatchedVariants);
   const drafts: Draft[] = [];
-  const origins = new Map<string, string>();
+  // Name → index: the drafts' first (in order), then the external inputs'.
+  const index = new Map<string, number>();
   const context = { config, problems };
   for (const candidate of candidates) {
     for (const draft of expandCandidate(candidate, context)) {
-      const other = origins.get(draft.name);
+      const other = index.get(draft.name);
       if (other !== undefined) {
         problems.push({
           code: "DUPLICATE_NODE",
           node: draft.name,
-          message: `Node "${draft.name}" is produced twice: by ${other} and by ${draft.origin}. Rename one of them.`,
+          message: `Node "${draft.name}" is produced twice: by ${drafts[other]!.origin} and by ${draft.origin}. Rename one of them.`,
         });
         continue;
       }
-      origins.set(draft.name, draft.origin);
+      index.set(draft.name, drafts.length);
       drafts.push(draft);
     }
   }
   for (const key of Object.keys(config)) {
-    if (origins.has(key)) {
+    const produced = index.get(key);
+    if (produced !== undefined) {
       problems.push({
         code: "CONFIG_CONFLICT",
         node: key,
-        message: `Config key "${key}" has the name of a node (${origins.get(key)}), so it is unclear which value "${key}" is. Rename the config key, or pass the value as an override at execute time.`,
+        message: `Config key "${key}" has the name of a node (${drafts[produced]!.origin}), so it is unclear which value "${key}" is. Rename the config key, or pass the value as an override at execute time.`,
       });
     }
   }
+
+  // One pass over every dependency: a node that depends on itself; "__proto__", which cannot be a
+  // key of the plain objects names are looked up in (kwargs, inputs): assigning it would set a
+  // prototype instead of a value; and 2. external inputs: dependencies no function produces.
+  const inputs = new Set<string>();
   for (const draft of drafts) {
-    if (draft.deps.some((d) => d.name === draft.name)) {
+    let selfDependency = false;
+    let protoDependency = false;
+    for (const dep of draft.deps) {
+      const name = dep.name;
+      if (name === draft.name) selfDependency = true;
+      if (name === "__proto__") protoDependency = true;
+      if (!index.has(name)) inputs.add(name);
+    }
+    if (selfDependency) {
       problems.push({
         code: "CYCLE",
         node: draft.name,
         message: `Node "${draft.name}" depends on itself: ${draft.name} -> ${draft.name}.`,
       });
     }
-  }
-
-  // "__proto__" cannot be a key of the plain objects names are looked up in (kwargs, inputs):
-  // assigning it would set a prototype instead of a value.
-  for (const draft of drafts) {
-    if (draft.name === "__proto__" || draft.deps.some((d) => d.name === "__proto__")) {
+    if (draft.name === "__proto__" || protoDependency) {
       problems.push({
         code: "INVALID_NODE",
         node: draft.name,
@@ -204,24 +214,15 @@ export function buildGraph(
       });
     }
   }
-
-  // 2. External inputs: dependencies no function produces, and every config key.
-  const inputs = new Map<string, { optional: boolean }>();
-  for (const draft of drafts) {
-    for (const dep of draft.deps) {
-      if (origins.has(dep.name)) continue;
-      const prev = inputs.get(dep.name);
-      inputs.set(dep.name, { optional: (prev?.optional ?? true) && dep.optional });
-    }
+  // Every config key is an input too.
+  for (const key of Object.keys(config)) if (!index.has(key)) inputs.add(key);
+  const all: Array<Draft | string> = drafts.slice();
+  for (const name of [...inputs].sort()) {
+    index.set(name, all.length);
+    all.push(name);
   }
-  for (const key of Object.keys(config)) if (!origins.has(key) && !inputs.has(key)) inputs.set(key, { optional: true });
-  const all: Array<Draft | string> = [...drafts, ...[...inputs.keys()].sort()];
 
   // 3. Wire indices.
-  const index = new Map<string, number>();
-  all.forEach((d, i) => {
-    index.set(typeof d === "string" ? d : d.name, i);
-  });
   const consumers: number[][] = all.map(() => []);
   all.forEach((d, i) => {
     // Dependency names are distinct within a node (the signature reader, node() and bind() ensure it).

@@ -7,8 +7,10 @@ import { defineErrorMarker, errorOptions } from "@hamilton-ts/lifecycle/internal
  * - `API_KEY_REQUIRED`: a host other than loopback was asked for without an API key.
  * - `LISTEN_FAILED`: the server could not listen (the port is taken, the host is not this machine's).
  * - `RUN_NOT_FOUND`: no run with the given id is in the store.
+ * - `STORE_LOCKED`: another `hamilton-ts-ui` serves the same store directory (its lock names the
+ *   process and host); a lock left by a process that died on this host is taken over.
  */
-export type UiErrorCode = "INVALID_OPTION" | "API_KEY_REQUIRED" | "LISTEN_FAILED" | "RUN_NOT_FOUND";
+export type UiErrorCode = "INVALID_OPTION" | "API_KEY_REQUIRED" | "LISTEN_FAILED" | "RUN_NOT_FOUND" | "STORE_LOCKED";
 
 const MARKER = defineErrorMarker<UiError>("hamilton-ts.ui.error", "UiError");
 

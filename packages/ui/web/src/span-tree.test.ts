@@ -38,6 +38,17 @@ describe("spanTree", () => {
     expect(shape(spans)).toEqual(["orphan@0", "child@1", "run@0"]);
   });
 
+  it("lists every span once when parents form a cycle (a span its own parent), after the tree", () => {
+    const spans = [
+      span("run", undefined, 0),
+      span("self", "self", 3),
+      span("b", "a", 2),
+      span("a", "b", 1),
+      span("under-a", "a", 4),
+    ];
+    expect(shape(spans)).toEqual(["run@0", "a@0", "b@1", "under-a@1", "self@0"]);
+  });
+
   it("keeps depth right for a deep trace without recursion", () => {
     const spans = Array.from({ length: 20_000 }, (_, i) => span(`s${i}`, i === 0 ? undefined : `s${i - 1}`, i));
     const tree = spanTree(spans.reverse());

@@ -15,7 +15,8 @@ export interface SpanTreeItem {
 /**
  * Spans in tree order with their depth: each parent before its children, children by start time.
  * A span whose parent is not in the trace (an orphan: the parent not exported yet, or another
- * service's) is a root.
+ * service's) is a root. Every span is listed once: spans whose parents form a cycle (a span its own
+ * parent, from a broken exporter) follow the tree as roots, in start order.
  */
 export function spanTree(spans: readonly Span[]): SpanTreeItem[] {
   const ids = new Set(spans.map((s) => s.spanId));
@@ -28,12 +29,21 @@ export function spanTree(spans: readonly Span[]): SpanTreeItem[] {
   }
   for (const list of children.values()) list.sort((a, b) => a.startTime - b.startTime);
   const out: SpanTreeItem[] = [];
-  const stack: SpanTreeItem[] = (children.get(undefined) ?? []).map((span) => ({ span, depth: 0 })).reverse();
-  while (stack.length > 0) {
-    const item = stack.pop()!;
-    out.push(item);
-    const kids = children.get(item.span.spanId) ?? [];
-    for (let i = kids.length - 1; i >= 0; i--) stack.push({ span: kids[i]!, depth: item.depth + 1 });
+  const listed = new Set<Span>();
+  const walk = (roots: readonly Span[]) => {
+    const stack: SpanTreeItem[] = roots.map((span) => ({ span, depth: 0 })).reverse();
+    while (stack.length > 0) {
+      const item = stack.pop()!;
+      if (listed.has(item.span)) continue;
+      listed.add(item.span);
+      out.push(item);
+      const kids = children.get(item.span.spanId) ?? [];
+      for (let i = kids.length - 1; i >= 0; i--) stack.push({ span: kids[i]!, depth: item.depth + 1 });
+    }
+  };
+  walk(children.get(undefined) ?? []);
+  if (out.length < spans.length) {
+    walk([...spans].filter((s) => !listed.has(s)).sort((a, b) => a.startTime - b.startTime));
   }
   return out;
 }

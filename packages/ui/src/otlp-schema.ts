@@ -113,3 +113,9 @@ const root = protobuf.Root.fromJSON(descriptor);
 export const ExportTraceServiceRequest = root.lookupType("otlp.ExportTraceServiceRequest");
 /** `opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse`. */
 export const ExportTraceServiceResponse = root.lookupType("otlp.ExportTraceServiceResponse");
+/** `opentelemetry.proto.resource.v1.Resource`. */
+export const Resource = root.lookupType("otlp.Resource");
+/** `opentelemetry.proto.common.v1.InstrumentationScope`. */
+export const InstrumentationScope = root.lookupType("otlp.InstrumentationScope");
+/** `opentelemetry.proto.trace.v1.Span`. */
+export const Span = root.lookupType("otlp.Span");

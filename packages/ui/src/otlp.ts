@@ -6,14 +6,18 @@
  * rejected), 400 for a body that cannot be decoded, 415 for another content type.
  */
 import protobuf from "protobufjs";
-import { ExportTraceServiceRequest, ExportTraceServiceResponse } from "./otlp-schema.js";
+import { ExportTraceServiceResponse, InstrumentationScope, Resource, Span } from "./otlp-schema.js";
 import { HttpError } from "./http-error.js";
+import { linesOf, type SpanGroup, walkJson, walkProtobuf } from "./otlp-slices.js";
 
 type Json = Record<string, unknown>;
 
-/** A decoded request: OTLP JSON, and the number of spans it holds and rejects. */
+/**
+ * A decoded request: OTLP JSON lines for the trace file (each an `ExportTraceServiceRequest` with
+ * a slice of the spans), and the number of spans it holds and rejects.
+ */
 export interface DecodedTraces {
-  readonly request: Json;
+  readonly lines: readonly string[];
   readonly spans: number;
   readonly rejected: number;
   /** Why spans were rejected, for `partialSuccess.errorMessage`. */
@@ -110,13 +114,6 @@ const SPAN_ID = /^[0-9a-f]{16}$/i;
 const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** A list field that may be left out (or null, as some JSON exporters write it): its items. */
-function optionalList(value: unknown, where: string): unknown[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new HttpError(400, `POST /v1/traces: ${where} must be an array.`);
-  return value;
-}
-
 /** True for a span this server can store and read back: valid ids, and well-formed fields. */
 function isValidSpan(s: unknown): boolean {
   if (!isObject(s)) return false;
@@ -135,73 +132,65 @@ function isValidSpan(s: unknown): boolean {
   );
 }
 
-/**
- * Checks the request's structure (a malformed `resourceSpans`/`scopeSpans`/`spans` is a 400 that
- * says where), keeps the valid spans (see {@link isValidSpan}) and counts the others as rejected.
- */
-function filterSpans(request: Json): { spans: number; rejected: number } {
-  let spans = 0;
-  let rejected = 0;
-  optionalList(request.resourceSpans, '"resourceSpans"').forEach((rs, i) => {
-    if (!isObject(rs)) throw new HttpError(400, `POST /v1/traces: resourceSpans[${i}] must be an object.`);
-    optionalList(rs.scopeSpans, `resourceSpans[${i}].scopeSpans`).forEach((ss, j) => {
-      const where = `resourceSpans[${i}].scopeSpans[${j}]`;
-      if (!isObject(ss)) throw new HttpError(400, `POST /v1/traces: ${where} must be an object.`);
-      const list = optionalList(ss.spans, `${where}.spans`);
-      const kept = list.filter(isValidSpan);
-      rejected += list.length - kept.length;
-      spans += kept.length;
-      ss.spans = kept;
-    });
-  });
-  return { spans, rejected };
+const REJECTED_REASON = (rejected: number) =>
+  `${rejected} span(s) without a valid traceId (32 hex digits, not all zero) and spanId (16 hex digits), or with events, links or attributes that are not arrays or a status that is not an object`;
+
+/** Runs `decode`, turning what the decoder throws into a 400 that says why. */
+function undecodable<T>(encoding: OtlpEncoding, decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    const message = (error as Error)?.message ?? String(error);
+    if (error instanceof RangeError && /call stack/i.test(message))
+      throw new HttpError(400, `POST /v1/traces: the export is nested too deeply to decode (${message}).`);
+    throw new HttpError(
+      400,
+      encoding === "protobuf"
+        ? `POST /v1/traces: the body is not an OTLP ExportTraceServiceRequest in protobuf (${message}).`
+        : `POST /v1/traces: the body is not valid JSON (${message}).`,
+    );
+  }
 }
 
-/** Decodes a request body; an undecodable one is a 400 that says why. */
-export function decodeTraces(body: Buffer, encoding: OtlpEncoding): DecodedTraces {
-  let request: Json;
+/**
+ * Decodes a request body into trace file lines, in slices that yield to the event loop (see
+ * `otlp-slices.ts`), so a large export does not hold up other requests; an undecodable body is a
+ * 400 that says why (nothing is written for it).
+ */
+export async function decodeTraces(body: Buffer, encoding: OtlpEncoding): Promise<DecodedTraces> {
+  let groups: SpanGroup[];
+  let span: (start: number, end: number) => Json | undefined;
   if (encoding === "protobuf") {
-    try {
-      request = messageToJson(ExportTraceServiceRequest, ExportTraceServiceRequest.decode(body));
-    } catch (error) {
-      throw new HttpError(
-        400,
-        `POST /v1/traces: the body is not an OTLP ExportTraceServiceRequest in protobuf (${(error as Error).message}).`,
-      );
-    }
+    groups = undecodable(encoding, () =>
+      walkProtobuf(body, (what, start, end) => {
+        const type = what === "resource" ? Resource : InstrumentationScope;
+        return messageToJson(type, type.decode(body.subarray(start, end)));
+      }),
+    );
+    span = (start, end) =>
+      undecodable(encoding, () => {
+        const json = messageToJson(Span, Span.decode(body.subarray(start, end)));
+        return isValidSpan(json) ? json : undefined;
+      });
   } else {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString("utf8"));
-    } catch (error) {
-      throw new HttpError(400, `POST /v1/traces: the body is not valid JSON (${(error as Error).message}).`);
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw new HttpError(
-        400,
-        'POST /v1/traces: expected an OTLP ExportTraceServiceRequest object ({"resourceSpans": [...]}).',
-      );
-    }
-    request = parsed as Json;
-    if (request.resourceSpans !== undefined && !Array.isArray(request.resourceSpans)) {
-      throw new HttpError(400, 'POST /v1/traces: "resourceSpans" must be an array.');
-    }
+    const text = body.toString("utf8");
+    groups = undecodable(encoding, () => walkJson(text));
+    span = (start, end) =>
+      undecodable(encoding, () => {
+        const json: unknown = JSON.parse(text.slice(start, end));
+        return isValidSpan(json) ? (json as Json) : undefined;
+      });
   }
-  request.resourceSpans ??= [];
-  const { spans, rejected } = filterSpans(request);
-  return {
-    request,
-    spans,
-    rejected,
-    rejectedReason:
-      rejected > 0
-        ? `${rejected} span(s) without a valid traceId (32 hex digits, not all zero) and spanId (16 hex digits), or with events, links or attributes that are not arrays or a status that is not an object`
-        : undefined,
-  };
+  const { lines, spans, rejected } = await linesOf(groups, span);
+  return { lines, spans, rejected, rejectedReason: rejected > 0 ? REJECTED_REASON(rejected) : undefined };
 }
 
 /** The success answer, in the request's encoding. */
-export function encodeResponse(decoded: DecodedTraces, encoding: OtlpEncoding): { contentType: string; body: Buffer } {
+export function encodeResponse(
+  decoded: Pick<DecodedTraces, "rejected" | "rejectedReason">,
+  encoding: OtlpEncoding,
+): { contentType: string; body: Buffer } {
   const response =
     decoded.rejected > 0
       ? { partialSuccess: { rejectedSpans: String(decoded.rejected), errorMessage: decoded.rejectedReason } }

@@ -237,9 +237,9 @@ const loginAnswer = (status: number, next: string, message: string | undefined):
  * Decodes an OTLP export; a body nested too deep for the decoder (the call stack ran out: OTLP
  * values nest, `kvlistValue` in `arrayValue`…) is a 400, not a 500.
  */
-function decodeOtlp(body: Buffer, encoding: OtlpEncoding): DecodedTraces {
+async function decodeOtlp(body: Buffer, encoding: OtlpEncoding): Promise<DecodedTraces> {
   try {
-    return decodeTraces(body, encoding);
+    return await decodeTraces(body, encoding);
   } catch (error) {
     if (error instanceof RangeError && /call stack/i.test(error.message)) {
       throw new HttpError(400, `POST /v1/traces: the export is nested too deeply to decode (${error.message}).`);
@@ -358,8 +358,8 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       if (method !== "POST")
         return { ...json(405, { error: "POST /v1/traces takes OTLP trace exports." }), headers: { allow: "POST" } };
       const encoding = otlpEncoding(req.headers["content-type"]);
-      const decoded = decodeOtlp(await readBody(req, maxBodyBytes, pace), encoding);
-      if (decoded.spans > 0) await traces.append(decoded.request);
+      const decoded = await decodeOtlp(await readBody(req, maxBodyBytes, pace), encoding);
+      if (decoded.spans > 0) await traces.appendLines(decoded.lines);
       const response = encodeResponse(decoded, encoding);
       return { status: 200, contentType: response.contentType, body: response.body };
     } else if (method === "GET" && path === "/api/runs") {

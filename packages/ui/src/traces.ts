@@ -4,8 +4,9 @@
  * specification writes them. The demo's exporter writes it, and the server appends what arrives at
  * `POST /v1/traces` to it, so one reader serves both.
  */
-import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { FileLog } from "@hamilton-ts/store";
 
 /** The name of the trace file in the store's directory. */
 export const TRACES_FILE = "traces.jsonl";
@@ -194,37 +195,34 @@ export async function readTraceFile(path: string): Promise<TraceFileContents> {
 }
 
 /**
- * Appends OTLP JSON requests to a trace file, one line each, one write at a time (lines never
- * interleave); resolves when the line is written.
+ * Appends OTLP JSON requests to a trace file through the store's file log: each batch of lines is
+ * one `write` on an `O_APPEND` descriptor, so an app's `JsonLinesFileExporter` appending to the
+ * same file at once never interleaves with it, and a batch starts on a fresh line after a torn
+ * last line. Batches of this process are written in call order; the store's directory is made
+ * when missing (on the first write, and again if it was deleted meanwhile).
  */
 export class TraceFileWriter {
   /** The trace file. */
   readonly path: string;
-  #queue: Promise<void> = Promise.resolve();
+  readonly #log: FileLog;
 
   constructor(path: string) {
     this.path = path;
+    this.#log = new FileLog(path, { createDir: true });
+  }
+
+  /** Appends lines (each one OTLP JSON request, without its newline); resolves once they are written. */
+  async appendLines(lines: readonly string[]): Promise<void> {
+    await this.#log.append(lines);
   }
 
   /** Appends one request as a line; resolves once it is written. */
   append(request: unknown): Promise<void> {
-    const line = `${JSON.stringify(request)}\n`;
-    const next = this.#queue.then(async () => {
-      try {
-        await appendFile(this.path, line, "utf8");
-      } catch (error) {
-        // The store's directory is made on the first write, and again if it was deleted meanwhile.
-        if ((error as NodeJS.ErrnoException | null)?.code !== "ENOENT") throw error;
-        await mkdir(join(this.path, ".."), { recursive: true });
-        await appendFile(this.path, line, "utf8");
-      }
-    });
-    this.#queue = next.catch(() => {});
-    return next;
+    return this.appendLines([JSON.stringify(request)]);
   }
 
-  /** Resolves once every line handed to {@link append} so far is written (or failed). */
+  /** Resolves once every line handed to {@link appendLines} so far is written (or failed). */
   idle(): Promise<void> {
-    return this.#queue;
+    return this.#log.idle();
   }
 }

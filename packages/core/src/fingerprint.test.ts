@@ -251,6 +251,15 @@ describe("fingerprint of arrays and null-prototype objects", () => {
     });
     expect(refused(withGetter).reason).toBe("an accessor property at .meta");
     expect(ran).toBe(0);
+    // A symbol key is not part of the value (as for objects), and its getter never runs.
+    const tagged5000 = Object.defineProperty(long.slice(), Symbol.toStringTag, {
+      get() {
+        ran++;
+        return "Rows";
+      },
+    });
+    expect(fp(tagged5000)).toBe(fp(long));
+    expect(ran).toBe(0);
   });
 
   it("tells a null-prototype object from a plain one with the same keys, wherever it is", () => {

@@ -439,6 +439,8 @@ const INSPECT_KEYS_ONLY = {
  * costs only the slow path, `Object.keys`.
  */
 function mayHaveExtraKeys(value: unknown[]): boolean {
+  // inspect would read an own `Symbol.toStringTag` (a getter would run): symbols take the slow path.
+  if (Object.getOwnPropertySymbols(value).length > 0) return true;
   const n = value.length;
   return inspect(value, INSPECT_KEYS_ONLY) !== (n === 0 ? "[]" : `[ ... ${n} more item${n > 1 ? "s" : ""} ]`);
 }

@@ -234,6 +234,16 @@ describe("POST /v1/traces", () => {
     expect((await readTraceFile(tracesFile(ui.dir))).spans).toHaveLength(1);
   });
 
+  it("writes an export received after a torn last line on a line of its own (the torn line costs only itself)", async () => {
+    const ui = await serve();
+    // An app's exporter died mid-write.
+    await appendFile(tracesFile(ui.dir), '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"ab');
+    const traceId = await emit(new HttpExporter({ url: `${ui.url}/v1/traces` }));
+    const { spans, skippedLines } = await readTraceFile(tracesFile(ui.dir));
+    expect(skippedLines).toBe(1);
+    checkTrace(spans, traceId);
+  });
+
   it("refuses malformed spans and structure, so one request cannot break the trace read API", async () => {
     const ui = await serve();
     const traceId = "ab".repeat(16);

@@ -67,10 +67,16 @@ export class Replies {
     const state = this.#state;
     if (state.jobs.get(entry.id) !== entry) return true;
     const c = await state.link.current();
-    const text = c === undefined ? null : await c.publisher.get(entry.resultKey).catch(() => null);
+    // Read and removed in one round trip.
+    const replies = await c?.publisher
+      .multi()
+      .get(entry.resultKey)
+      .del(entry.resultKey)
+      .exec()
+      .catch(() => null);
+    const text = replies?.[0]?.[1];
     if (state.jobs.get(entry.id) !== entry) return true;
-    if (text === null) return false;
-    void c?.publisher.del(entry.resultKey).catch(() => undefined);
+    if (typeof text !== "string") return false;
     const outcome = parseOutcome(text, entry.tasks.length);
     if (!outcome.ok) {
       state.fail(

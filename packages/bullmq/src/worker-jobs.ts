@@ -31,8 +31,14 @@ const SHARED_CACHE = 16;
 
 /** Leaves a job's outcome under its result key and signals the coordinator. */
 export async function sendOutcome(publisher: Redis, data: JobData, jobId: string, outcome: Outcome): Promise<void> {
-  await publisher.set(data.resultKey, JSON.stringify(outcome), "PX", data.resultTtlMs);
-  await publisher.publish(data.reply, JSON.stringify({ kind: "done", jobId } satisfies Signal));
+  // One round trip; the signal goes out only after the outcome is in place.
+  const replies = await publisher
+    .multi()
+    .set(data.resultKey, JSON.stringify(outcome), "PX", data.resultTtlMs)
+    .publish(data.reply, JSON.stringify({ kind: "done", jobId } satisfies Signal))
+    .exec();
+  const failure = replies?.find(([error]) => error !== null)?.[0];
+  if (replies === null || failure) throw failure ?? new Error("the outcome's transaction was discarded");
 }
 
 /** Makes the BullMQ processor of a worker. */

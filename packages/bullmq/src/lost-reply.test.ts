@@ -1,4 +1,5 @@
 import { Builder } from "@hamilton-ts/core";
+import { Queue, QueueEvents, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import * as lostReply from "../test/lost-reply.js";
@@ -69,36 +70,32 @@ it("a result whose signal was lost (the subscriber reconnecting) is read from it
   });
 }, 60_000);
 
-it("a job whose outcome was lost on the way back fails the run with CONNECTION instead of waiting", async () => {
+it("a job gone from Redis with no outcome fails the run with CONNECTION instead of waiting", async () => {
   const connection = { host: "127.0.0.1", port: redis.port };
-  const admin = new Redis(connection);
-  const watcher = new Redis(connection);
   const queueName = `gone-${Math.random().toString(36).slice(2)}`;
-  // A short taskTimeoutMs: the pick-up check looks at the finished job soon.
-  const executor = new BullMQExecutor({ connection, queueName, taskTimeoutMs: 300, onWarning: () => undefined });
-  const worker = await startWorker({ connection, queueName, modules: [lostReply] });
+  // A worker that is connected but takes nothing (not started): the job waits in Redis, and the
+  // pick-up check (a short taskTimeoutMs) waits on, until the test removes the job; the next
+  // check finds neither the job nor an outcome.
+  const executor = new BullMQExecutor({ connection, queueName, taskTimeoutMs: 300 });
+  const dr = build(executor);
+  const queue = new Queue(`${queueName}-${dr.graph.version.slice(0, 16)}`, { connection });
+  const idle = new Worker(queue.name, async () => undefined, { connection, autorun: false });
+  const events = new QueueEvents(queue.name, { connection });
   try {
-    // The outcome leaves Redis the moment the worker writes it (a keyspace event, not a timer):
-    // its "done" signal then finds nothing, and the finished job is gone from the queue.
-    await admin.config("SET", "notify-keyspace-events", "K$");
-    await watcher.psubscribe(`__keyspace@0__:hamilton-ts:${queueName}:result:*`);
-    watcher.on("pmessage", (_pattern: string, channel: string, event: string) => {
-      if (event === "set") void admin.del(channel.slice("__keyspace@0__:".length));
-    });
-    const error = await build(executor)
-      .execute(["all"], { inputs: { xs: [1] } })
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+    await idle.waitUntilReady();
+    await events.waitUntilReady();
+    events.on("waiting", ({ jobId }) => void queue.remove(jobId));
+    const error = await dr.execute(["all"], { inputs: { xs: [1] } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(BullMQError);
     expect((error as BullMQError).reason).toBe("CONNECTION");
     expect((error as Error).message).toMatch(/The outcome of task x\[0\] of run .* was lost: it is no longer in Redis/);
   } finally {
-    await admin.config("SET", "notify-keyspace-events", "");
+    await events.close();
+    await idle.close();
+    await queue.close();
     await executor.close();
-    await worker.close();
-    watcher.disconnect();
-    admin.disconnect();
   }
 }, 60_000);

@@ -23,6 +23,7 @@ import {
   defaultRequestTimeoutMs,
 } from "./http-server.js";
 import { IdRegistry } from "./ids.js";
+import { IngestGate } from "./ingest-gate.js";
 import { type DecodedTraces, decodeTraces, encodeResponse, type OtlpEncoding, otlpEncoding } from "./otlp.js";
 import { CONTENT_SECURITY_POLICY, loginPage, safeNext } from "./page.js";
 import { getRun, getTrace, listRuns, parseLimit, storeStatus } from "./read-api.js";
@@ -222,6 +223,8 @@ interface Answer {
   readonly headers?: Readonly<Record<string, string>>;
   /** Answer with the store's event stream instead (`GET /api/events`). */
   readonly events?: true;
+  /** Answer nothing: the client has gone (the connection is destroyed). */
+  readonly gone?: true;
 }
 
 /**
@@ -247,6 +250,15 @@ async function decodeOtlp(body: Buffer, encoding: OtlpEncoding): Promise<Decoded
     throw error;
   }
 }
+
+/** The answer to a request whose client has gone. */
+const GONE: Answer = { status: 499, contentType: "text/plain", body: "", gone: true };
+
+/** True while the request's client can still read an answer. */
+const isConnected = (req: IncomingMessage): boolean => !req.socket.destroyed && req.socket.writable;
+
+/** Trace exports decoded and written at once (the rest wait their turn, in order). */
+const INGEST_CONCURRENCY = 2;
 
 /** The largest login body read (a key and a path). */
 const MAX_LOGIN_BYTES = 64 * 1024;
@@ -287,6 +299,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   const traces = new TraceFileWriter(tracesFile(dir));
   const files = new StaticFiles();
   const events = new StoreEvents(dir);
+  const ingest = new IngestGate(INGEST_CONCURRENCY);
 
   /** `POST /api/login`: a form (from the login page) or JSON `{ key, next }`; sets the session cookie. */
   async function login(req: IncomingMessage): Promise<Answer> {
@@ -358,10 +371,21 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       if (method !== "POST")
         return { ...json(405, { error: "POST /v1/traces takes OTLP trace exports." }), headers: { allow: "POST" } };
       const encoding = otlpEncoding(req.headers["content-type"]);
-      const decoded = await decodeOtlp(await readBody(req, maxBodyBytes, pace), encoding);
-      if (decoded.spans > 0) await traces.appendLines(decoded.lines);
-      const response = encodeResponse(decoded, encoding);
-      return { status: 200, contentType: response.contentType, body: response.body };
+      const body = await readBody(req, maxBodyBytes, pace);
+      // First come, first served; an export whose client gave up is not written (see ingest-gate.ts).
+      const answer = await ingest.run(
+        () => isConnected(req),
+        async (): Promise<Answer | undefined> => {
+          const decoded = await decodeOtlp(body, encoding);
+          if (decoded.spans > 0) {
+            if (!isConnected(req)) return undefined;
+            await traces.appendLines(decoded.lines);
+          }
+          const response = encodeResponse(decoded, encoding);
+          return { status: 200, contentType: response.contentType, body: response.body };
+        },
+      );
+      return answer ?? GONE;
     } else if (method === "GET" && path === "/api/runs") {
       const q = url.searchParams;
       const project = q.get("project") || undefined;
@@ -415,6 +439,10 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       else if (error instanceof URIError)
         answer = json(400, { error: `The path is not valid percent-encoding (${error.message}).` });
       else throw error; // answerFailure: a 500, or nothing when the client went away mid-upload
+    }
+    if (answer.gone) {
+      res.destroy();
+      return;
     }
     if (answer.events) {
       events.subscribe(res, {

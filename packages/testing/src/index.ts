@@ -12,6 +12,14 @@ export { freePort } from "./free-port.js";
 export { ProcessNotReadyError, startReadyProcess } from "./ready-process.js";
 /** What {@link startReadyProcess} takes and gives. */
 export type { ProcessExit, ReadyProcess, ReadyProcessOptions } from "./ready-process.js";
+/** A child process run to its end: what it printed and how it ended; optionally killed after a budget. */
+export { runProcess } from "./run-process.js";
+/** What {@link runProcess} takes and gives. */
+export type { ProcessResult, RunProcessOptions } from "./run-process.js";
+/** Time budgets for whole-process tests, scaled by how slow the machine is now and `TEST_TIME_FACTOR`. */
+export { MAX_LOAD_FACTOR, measureSpawnMs, QUIET_SPAWN_MS, timeBudget } from "./time-budget.js";
+/** What {@link timeBudget} takes and gives. */
+export type { TimeBudget, TimeBudgetOptions } from "./time-budget.js";
 /** redis-server on a free loopback port, no persistence. */
 export { startRedis } from "./redis.js";
 /** A running redis-server. */

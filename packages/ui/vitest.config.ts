@@ -11,7 +11,7 @@ export default mergeConfig(
   defineConfig({
     test: {
       projects: [
-        { extends: true, test: { name: "ui", globalSetup: ["./scripts/build-web.mjs"] } },
+        { extends: true, test: { name: "ui", globalSetup: ["./scripts/build-web.mjs", "./scripts/pglite-seed.mjs"] } },
         // Not `extends`: that would add the shared `include` (every server test) to this one.
         { test: { name: "web", include: ["web/src/**/*.test.ts"], environment: "node" } },
       ],

@@ -6,6 +6,7 @@
  * are parsed to numbers (times are milliseconds, far below 2^53), never strings.
  */
 import { existsSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import pg from "pg";
 
@@ -128,9 +129,16 @@ export class SqlError extends Error {
 export interface EmbeddedOptions {
   /**
    * A gzipped PGlite data directory (`dumpDataDir`) to start an empty `dataDir` from, instead of
-   * PGlite's initdb (seconds of WASM work).
+   * PGlite's initdb (seconds of WASM work). Default: the seed `pnpm build` makes and the package
+   * ships (`dist-seed/pglite.tar.gz`), when it is there.
    */
   readonly seed?: string | undefined;
+}
+
+/** The seed the package ships (see `scripts/pglite-seed.mjs`), when it is there. */
+export function shippedSeed(): string | undefined {
+  const path = fileURLToPath(new URL("../../dist-seed/pglite.tar.gz", import.meta.url));
+  return existsSync(path) ? path : undefined;
 }
 
 /**
@@ -141,7 +149,7 @@ export interface EmbeddedOptions {
 export async function openEmbedded(dataDir: string | undefined, options: EmbeddedOptions = {}): Promise<Database> {
   const fresh = dataDir === undefined || !existsSync(dataDir) || readdirSync(dataDir).length === 0;
   const worker = new Worker(new URL("../../src/sql/pglite-worker.mjs", import.meta.url), {
-    workerData: { dataDir, seed: fresh ? options.seed : undefined },
+    workerData: { dataDir, seed: fresh ? (options.seed ?? shippedSeed()) : undefined },
   });
   const waiting = new Map<number, { resolve: (rows: Record<string, unknown>[]) => void; reject: (e: Error) => void }>();
   let nextId = 1;

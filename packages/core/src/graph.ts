@@ -251,10 +251,25 @@ export function buildGraph(
         cacheBehavior: undefined,
       };
     }
+    // One pass over the dependencies (a graph build makes these arrays for every node).
+    const deps = d.deps;
+    const count = deps.length;
+    // Filled by push, not preallocated: packed arrays, which the run reads per node.
+    const names: string[] = [];
+    const optional: boolean[] = [];
+    const depIndex: number[] = [];
+    let optionalNames: string[] | undefined;
+    for (let k = 0; k < count; k++) {
+      const dep = deps[k]!;
+      names.push(dep.name);
+      optional.push(dep.optional);
+      depIndex.push(index.get(dep.name)!);
+      if (dep.optional) (optionalNames ??= []).push(dep.name);
+    }
     const info = new NodeInfoImpl(
       d.name,
-      d.deps.map((x) => x.name),
-      d.deps.filter((x) => x.optional).map((x) => x.name),
+      names,
+      optionalNames ?? [],
       d.tags,
       false,
       d.kind,
@@ -262,15 +277,14 @@ export function buildGraph(
       d.source,
       d.functionName,
     );
-    const depIndex = d.deps.map((x) => index.get(x.name)!);
     return {
       index: i,
       name: d.name,
       kind: d.kind,
       fn: d.call as GraphNode["fn"],
       usesContext: d.usesContext,
-      depNames: info.dependencies,
-      depOptional: d.deps.map((x) => x.optional),
+      depNames: names,
+      depOptional: optional,
       depIndex,
       consumers: consumers[i]!,
       info,

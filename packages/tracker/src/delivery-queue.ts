@@ -44,6 +44,11 @@ export interface DeliveryQueueOptions {
   readonly clock?: Clock;
   /** Numbers in `[0, 1)` for the backoff's jitter. Default: `Math.random`. */
   readonly random?: () => number;
+  /**
+   * Called before a batch is taken and before a flush counts what it waits for: the caller pushes
+   * the records it made lazily (the tracker: `RUNNING` records of nodes still running).
+   */
+  readonly beforeTake?: () => void;
 }
 
 /**
@@ -197,8 +202,19 @@ export class DeliveryQueue {
     }
   }
 
+  /**
+   * Makes sure a batch goes out within `flushIntervalMs` though nothing may be queued yet: the
+   * caller holds records it makes only when a batch is taken (`beforeTake`).
+   */
+  armTimer(): void {
+    if (this.#timer !== undefined || this.#pumping || this.#aborted) return;
+    this.#timer = this.#clock.setTimeout(this.#onTimer, this.#options.flushIntervalMs);
+    this.#timer.unref?.();
+  }
+
   /** Starts sending everything queued now, in the background (e.g. at the end of a run). */
   requestFlush(): void {
+    this.#options.beforeTake?.();
     this.#flushBelow = this.#pushed;
     this.#schedule();
   }
@@ -208,6 +224,7 @@ export class DeliveryQueue {
    * `timeoutMs` has passed. Never rejects. Without a timeout it waits as long as the sink is down.
    */
   async flush(timeoutMs?: number): Promise<DeliveryReport> {
+    if (!this.#aborted) this.#options.beforeTake?.();
     const target = this.#pushed;
     // After close() nothing is sent any more: report what is left instead of waiting forever.
     if (this.#aborted) return this.report(target);
@@ -430,6 +447,7 @@ export class DeliveryQueue {
       this.#timer = undefined;
     }
     try {
+      this.#options.beforeTake?.();
       while (!this.#aborted && this.#shouldSend()) {
         const { batch, sizes, bytes, firstSeq } = this.#take();
         this.#inFlight = batch;

@@ -206,8 +206,9 @@ describe("FileSink: concurrency", () => {
     for (const run of store.runs) {
       expect(run.finished).toBe(true);
       expect(run.run.status).toBe("SUCCESS");
-      // 1 RUNNING + 4 nodes × (RUNNING + SUCCESS) + 1 final.
-      expect(run.records).toBe(10);
+      // 1 RUNNING + 4 nodes × (SUCCESS, after a RUNNING if a batch went out while it ran) + 1 final.
+      expect(run.records).toBeGreaterThanOrEqual(6);
+      expect(run.records).toBeLessThanOrEqual(10);
       expect(run.nodes.map((n) => `${n.node}:${n.status}`).sort()).toEqual([
         "a:SUCCESS",
         "b:SUCCESS",
@@ -243,7 +244,8 @@ describe("FileSink: concurrency", () => {
     await Promise.all(trackers.map((t) => t.shutdown()));
     const store = await readFileStore(dir, { projectId: "shared" });
     expect(store.runs).toHaveLength(60);
-    expect(store.runs.every((r) => r.finished && r.records === 10)).toBe(true);
+    expect(store.runs.every((r) => r.finished && r.records >= 6 && r.records <= 10)).toBe(true);
+    expect(store.runs.every((r) => r.nodes.length === 4 && r.nodes.every((n) => n.status === "SUCCESS"))).toBe(true);
     expect(store.runs.filter((r) => r.run.username === "u0")).toHaveLength(30);
   });
 });

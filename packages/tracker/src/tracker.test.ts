@@ -40,7 +40,7 @@ const dataflow = {
 };
 
 describe("HamiltonTracker: a successful run", () => {
-  it("records the template, the run RUNNING → SUCCESS and every node RUNNING → SUCCESS, in order", async () => {
+  it("records the template, the run RUNNING → SUCCESS and every node's final record, in order", async () => {
     const sink = new MemorySink();
     const t = tracker(sink);
     const dr = new Builder().withModules(dataflow).withConfig({ model: "m1" }).withAdapters(t).build();
@@ -83,21 +83,22 @@ describe("HamiltonTracker: a successful run", () => {
     expect(start!.startTime).toBeGreaterThanOrEqual(before);
     expect(end!.endTime).toBeLessThanOrEqual(after);
 
+    // Each node ended before a batch went out: its final record alone (a RUNNING one was not needed).
     for (const name of ["question", "answer", "words"]) {
-      const [running, done] = nodesOf(records, name);
-      expect(running).toMatchObject({
+      const [done, ...more] = nodesOf(records, name);
+      expect(more).toEqual([]);
+      expect(done).toMatchObject({
         runId: start!.runId,
-        status: "RUNNING",
+        status: "SUCCESS",
         attempt: 1,
         taskId: undefined,
-        endTime: undefined,
+        error: undefined,
       });
-      expect(done).toMatchObject({ status: "SUCCESS", attempt: 1, error: undefined });
-      expect(running!.startTime).toBeGreaterThanOrEqual(before);
+      expect(done!.startTime).toBeGreaterThanOrEqual(before - 1);
       expect(done!.endTime).toBeLessThanOrEqual(after);
     }
-    expect(nodesOf(records, "words")[1]!.result).toEqual({ kind: "primitive", type: "number", value: 5 });
-    expect(nodesOf(records, "answer")[1]!.result).toMatchObject({ kind: "string", preview: "m1 says: What is TS?" });
+    expect(nodesOf(records, "words")[0]!.result).toEqual({ kind: "primitive", type: "number", value: 5 });
+    expect(nodesOf(records, "answer")[0]!.result).toMatchObject({ kind: "string", preview: "m1 says: What is TS?" });
 
     // Order: template, run start, node records, run end last.
     const runStart = records.indexOf(start!);
@@ -124,16 +125,15 @@ describe("HamiltonTracker: a successful run", () => {
     await dr.execute(["slow"]);
     const after = Date.now();
     await t.flush();
-    const [running, done] = nodesOf(sink.records, "slow");
-    expect(running!.startTime).toBeGreaterThanOrEqual(before);
+    const [done] = nodesOf(sink.records, "slow");
     expect(done!.durationMs).toBeGreaterThanOrEqual(25);
     expect(done!.endTime).toBeGreaterThanOrEqual(before + 25);
     expect(done!.endTime).toBeLessThanOrEqual(after);
     // The final record's start is the node's (its end less its duration, within a clock tick).
     expect(done!.startTime).toBeGreaterThanOrEqual(before - 1);
     expect(done!.startTime).toBeLessThanOrEqual(done!.endTime! - 25);
-    // The quick node ended before the slow one started.
-    expect(nodesOf(sink.records, "quick")[1]!.endTime).toBeLessThanOrEqual(running!.startTime);
+    // The quick node ended before the slow one started (within a clock tick).
+    expect(nodesOf(sink.records, "quick")[0]!.endTime).toBeLessThanOrEqual(done!.startTime + 1);
     const [, end] = runsOf(sink.records);
     expect(end!.durationMs).toBeGreaterThanOrEqual(25);
     expect(end!.startTime).toBeGreaterThanOrEqual(before);
@@ -298,12 +298,7 @@ describe("HamiltonTracker: a failing run", () => {
       .build();
     expect(await dr.execute(["flaky"])).toEqual({ flaky: "ok" });
     await t.flush();
-    expect(nodesOf(sink.records, "flaky").map((r) => `${r.attempt}:${r.status}`)).toEqual([
-      "1:RUNNING",
-      "1:FAILURE",
-      "2:RUNNING",
-      "2:SUCCESS",
-    ]);
+    expect(nodesOf(sink.records, "flaky").map((r) => `${r.attempt}:${r.status}`)).toEqual(["1:FAILURE", "2:SUCCESS"]);
     await t.shutdown();
   });
 });
@@ -380,11 +375,8 @@ describe("HamiltonTracker: the engine's cache", () => {
     await execute(second);
     expect(runs).toBe(1);
     expect(nodesOf(first.records).map((r) => [r.node, r.status, r.cache])).toEqual([
-      ["question", "RUNNING", "miss"],
       ["question", "SUCCESS", "miss"],
-      ["answer", "RUNNING", "miss"],
       ["answer", "SUCCESS", "miss"],
-      ["words", "RUNNING", "miss"],
       ["words", "SUCCESS", "miss"],
     ]);
     const hits = nodesOf(second.records).filter((r) => r.status === "SUCCESS");
@@ -482,6 +474,8 @@ describe("HamiltonTracker: never in the pipeline's way", () => {
     const reported = calls<[unknown, string]>();
     const t = tracker(new MemorySink(), { onError: reported.handler });
     expect(() => t[hook](hostile)).not.toThrow();
+    // A start is read when its RUNNING record is made: when a batch goes out (here, a flush).
+    if (hook === "beforeNodeExecution") void t.flush({ timeoutMs: 0 });
     expect(reported.calls.map(([, context]) => context)).toEqual([hook]);
     expect(String(reported.calls[0]![0])).toContain("hostile read of");
   });
@@ -522,8 +516,9 @@ describe("HamiltonTracker: never in the pipeline's way", () => {
       answer: "m says: What is x?",
     });
     const contexts = reported.calls.map(([, context]) => context);
-    expect(contexts.filter((c) => c === "beforeNodeExecution")).toHaveLength(3);
+    // Each node ended before a batch went out: only its final record was built (and failed).
     expect(contexts.filter((c) => c === "afterNodeExecution")).toHaveLength(3);
+    expect(contexts).toHaveLength(3);
     expect(String(reported.calls[0]![0])).toContain("trace id unreadable");
     await t.shutdown();
   });
@@ -585,7 +580,8 @@ describe("HamiltonTracker: never in the pipeline's way", () => {
     expect(t.afterGraphConstruction({ graph, config: {} })).toBeUndefined();
     expect(t.beforeNodeExecution(event)).toBeUndefined();
     expect(t.afterNodeExecution(event)).toBeUndefined();
-    expect(t.stats.queued).toBe(3);
+    // The template and the node's final record (its RUNNING one was not needed).
+    expect(t.stats.queued).toBe(2);
   });
 
   it("a hook that fails reports to onError and never throws into the pipeline", () => {
@@ -632,7 +628,8 @@ describe("HamiltonTracker: never in the pipeline's way", () => {
         .build()
         .execute(["x"]);
       const report = await t.flush();
-      expect(report).toMatchObject({ complete: true, rejected: 5 });
+      // The template, the run's two records, the node's final record.
+      expect(report).toMatchObject({ complete: true, rejected: 4 });
       expect(String(warn.mock.calls[0]![0])).toMatch(
         /HamiltonTracker had records rejected by its sink \(Error: bad records\); they were discarded, since sending them again cannot succeed/,
       );
@@ -662,7 +659,7 @@ describe("HamiltonTracker: never in the pipeline's way", () => {
       const sink = new MemorySink();
       sink.mode = "fail";
       const t = tracker(sink, {
-        queueCapacity: 10,
+        queueCapacity: 5,
         retryInitialDelayMs: 60_000,
         retryMaxDelayMs: 60_000,
         onError: () => {},
@@ -673,7 +670,7 @@ describe("HamiltonTracker: never in the pipeline's way", () => {
       const drops = warn.mock.calls.filter((c) => String(c[0]).includes("dropping the oldest node updates"));
       expect(drops).toHaveLength(1);
       expect(String(drops[0]![0])).toMatch(
-        /More than 10 node records are waiting for the sink \(is it down or slow\?\)/,
+        /More than 5 node records are waiting for the sink \(is it down or slow\?\)/,
       );
       sink.mode = "ok";
       const report = await t.flush();
@@ -684,7 +681,8 @@ describe("HamiltonTracker: never in the pipeline's way", () => {
           .map((r) => r.status)
           .sort(),
       ).toEqual([...Array(10).fill("RUNNING"), ...Array(10).fill("SUCCESS")]);
-      expect(nodesOf(sink.records).length + report.dropped).toBe(10 * 3 * 2);
+      // One final record per node (each ended before a batch went out).
+      expect(nodesOf(sink.records).length + report.dropped).toBe(10 * 3);
       await t.shutdown();
     } finally {
       warn.mockRestore();
@@ -733,9 +731,9 @@ describe("HamiltonTracker: flush and shutdown", () => {
         .execute(["x"]);
       const report = await t.shutdown({ timeoutMs: 50 });
       expect(report.complete).toBe(false);
-      expect(report.undelivered.map((r) => r.type)).toEqual(["dag_template", "run", "node_run", "node_run", "run"]);
+      expect(report.undelivered.map((r) => r.type)).toEqual(["dag_template", "run", "node_run", "run"]);
       const message = String(warn.mock.calls.at(-1)![0]);
-      expect(message).toMatch(/shutdown: 5 records of 1 runs could not be delivered within 50 ms/);
+      expect(message).toMatch(/shutdown: 4 records of 1 runs could not be delivered within 50 ms/);
       expect(message).toMatch(/The returned report lists the undelivered records/);
     } finally {
       warn.mockRestore();
@@ -849,10 +847,11 @@ describe("HamiltonTracker: a script that forgets shutdown()", () => {
     async (mode) => {
       const { code, stdout, stderr, afterDoneMs } = await runScript(mode);
       expect(stdout).toContain("done\n");
-      expect(stdout).toContain("write 7");
+      // The template, the run's two records, and each node's final record.
+      expect(stdout).toContain("write 5");
       expect(code).toBe(0);
       expect(stderr).toContain(
-        "The process is exiting without HamiltonTracker.shutdown(): 7 records of 1 runs were not delivered",
+        "The process is exiting without HamiltonTracker.shutdown(): 5 records of 1 runs were not delivered",
       );
       // The exit's report names the last sink error, redacted.
       expect(stderr).not.toContain("sk-proj-");

@@ -9,7 +9,7 @@ import type {
   NodeExecutionEvent,
   NodeExecutionResultEvent,
 } from "@hamilton-ts/lifecycle";
-import { cutWarning, MAX_NODE_WARNINGS, MAX_WARNING_LENGTH } from "@hamilton-ts/lifecycle";
+import { cutWarning, isSecretKey, MAX_NODE_WARNINGS, MAX_WARNING_LENGTH } from "@hamilton-ts/lifecycle";
 import { DeliveryQueue, IDLE_WRITE_LIMIT_MS, type DeliveryReport, type DeliveryStats } from "./delivery-queue.js";
 import { describeError, redactAndCut, WarnOnce } from "@hamilton-ts/lifecycle/internal";
 import { redactError } from "./redact-error.js";
@@ -24,6 +24,7 @@ import {
 import type { ErrorInfo, ProjectId, RunRecord, TrackerSink, ValueSummary } from "./records.js";
 import { endedRunRecord, nodeRunRecord, type RemoteTask, runRecord } from "./record-builders.js";
 import { NODE_RECORD_BYTES, type SizeMeter } from "./record-size.js";
+import { PendingStarts } from "./pending-starts.js";
 import { errorInfo, summarizeMetered, summarizeRecord } from "./summarize.js";
 import { buildTemplate } from "./template.js";
 
@@ -56,6 +57,9 @@ interface GraphIds {
 }
 
 const DISABLED: ValueSummary = Object.freeze({ kind: "disabled" });
+
+/** Node names whose secret-looking-ness is remembered; past it the memory starts again. */
+const MAX_REMEMBERED_NAMES = 1 << 17;
 
 /** How long a worker's task waits for its records to reach the sink before it ends (`wrapRemoteTask`). */
 export const REMOTE_TASK_DELIVERY_MS = 5_000;
@@ -94,6 +98,10 @@ export class HamiltonTracker implements LifecycleAdapter {
   readonly #runs = new Map<string, RunRecord>();
   /** Tasks of other processes' runs in progress here (a worker), by run id and task id. */
   readonly #remoteTasks = new Map<string, RemoteTask>();
+  /** Whether each node name seen looks like a secret (see `#secretName`). */
+  readonly #secretNames = new Map<string, boolean>();
+  /** Nodes started whose RUNNING record is not made yet. */
+  readonly #starts = new PendingStarts();
   /** Reused by the node hooks to measure a summary while it is built. */
   readonly #meter: SizeMeter = { bytes: 0 };
   #closed = false;
@@ -113,6 +121,7 @@ export class HamiltonTracker implements LifecycleAdapter {
       retryMaxDelayMs: this.options.retryMaxDelayMs,
       sinkTimeoutMs: this.options.sinkTimeoutMs,
       onWriteError: (error, info) => this.#report(error, info.willRetry ? "write" : "rejected"),
+      beforeTake: this.#recordStarts,
       // No run in progress: a write that hangs then may be all that keeps an ending script alive.
       isIdle: () => this.#runs.size === 0,
       onExitUndelivered: (report) =>
@@ -178,29 +187,50 @@ export class HamiltonTracker implements LifecycleAdapter {
     }
   }
 
-  /** Queues the node's `RUNNING` record. Hot path: no I/O, no await. */
+  /**
+   * Notes the node's start. Its `RUNNING` record is made only if the node is still running when
+   * the queue sends a batch or another node ends first (see `PendingStarts`): a node that ends
+   * before gets its final record only. Hot path: no I/O, no await, no record.
+   */
   beforeNodeExecution(event: NodeExecutionEvent): void {
     if (this.#closed) return;
+    try {
+      const starts = this.#starts;
+      starts.push(event, Date.now(), this.#remoteTask(event));
+      // A node that runs long gets its RUNNING record within flushIntervalMs.
+      if (starts.size === 1) this.#queue.armTimer();
+    } catch (error) {
+      this.#report(error, "beforeNodeExecution");
+    }
+  }
+
+  /** Queues the `RUNNING` records of the nodes started and still running (oldest first). */
+  readonly #recordStarts = (): void => {
+    if (this.#starts.size !== 0) this.#starts.record(this.#recordStart);
+  };
+
+  readonly #recordStart = (event: NodeExecutionEvent, startTime: number, remote: RemoteTask | undefined): void => {
     try {
       this.#queue.push(
         nodeRunRecord(
           event,
           "RUNNING",
-          Date.now(),
+          startTime,
           undefined,
           undefined,
           undefined,
           undefined,
           undefined,
           undefined,
-          this.#remoteTask(event),
+          remote,
         ),
         NODE_RECORD_BYTES,
       );
     } catch (error) {
+      // One start that cannot be read (a hostile event) costs only its own RUNNING record.
       this.#report(error, "beforeNodeExecution");
     }
-  }
+  };
 
   /**
    * Queues the node's final record: status, timing, the result's summary or the error with its
@@ -210,6 +240,9 @@ export class HamiltonTracker implements LifecycleAdapter {
     if (this.#closed) return;
     try {
       const endTime = Date.now();
+      // The node's own start, last remembered: its RUNNING record is not needed. Otherwise other
+      // nodes started since are still running: their RUNNING records (and this one's) go first.
+      if (!this.#starts.popIfLast(event)) this.#recordStarts();
       const ok = event.success;
       const warnings = event.warnings;
       const meter = this.#meter;
@@ -226,7 +259,7 @@ export class HamiltonTracker implements LifecycleAdapter {
       }
       const result = ok
         ? this.options.captureDataStatistics
-          ? summarizeMetered(event.result, this.options.summaryLimits, event.node.name, meter)
+          ? summarizeMetered(event.result, this.options.summaryLimits, this.#secretName(event.node.name), meter)
           : DISABLED
         : undefined;
       this.#queue.push(
@@ -288,6 +321,21 @@ export class HamiltonTracker implements LifecycleAdapter {
       // lack a task that ran. Bounded, so a sink that is down delays a task, never holds it.
       if (!this.#closed) await this.#queue.flush(REMOTE_TASK_DELIVERY_MS);
     }
+  }
+
+  /**
+   * `name` when it looks like a secret (its node's result is then redacted whole), else undefined.
+   * Remembered per name: the shared rule's cache holds 4,096 keys, fewer than a large graph's
+   * nodes, and computing it again per node run was a tenth of the hot path.
+   */
+  #secretName(name: string): string | undefined {
+    let secret = this.#secretNames.get(name);
+    if (secret === undefined) {
+      secret = isSecretKey(name);
+      if (this.#secretNames.size >= MAX_REMEMBERED_NAMES) this.#secretNames.clear();
+      this.#secretNames.set(name, secret);
+    }
+    return secret ? name : undefined;
   }
 
   #remoteTask(event: NodeExecutionEvent): RemoteTask | undefined {

@@ -41,9 +41,10 @@ export function newTracker(
 
 /**
  * A tracker writing to a FileSink in a fresh temporary directory. Its queue holds a whole
- * 100k-node run (200k node records, ~70 MB as the queue estimates them): the defaults (20,000
- * records, 64 MB) would drop the oldest node updates of one big synchronous run, and dropping is
- * cheaper than recording.
+ * 100k-node run (100k final node records — a synchronous node ends before any batch goes out, so
+ * it has no RUNNING record — up to 200k, ~70 MB as the queue estimates them): the defaults
+ * (20,000 records, 64 MB) would drop the oldest node updates of one big synchronous run, and
+ * dropping is cheaper than recording.
  */
 export async function makeTracker(): Promise<TrackerKit> {
   const dir = await mkdtemp(join(tmpdir(), "hamilton-ts-bench-"));

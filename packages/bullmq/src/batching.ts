@@ -160,6 +160,7 @@ export class Batcher {
           sharedKey: fanOut.sharedKey,
           resultKey: entry.resultKey,
           resultTtlMs,
+          runTtlMs,
           items: items.slice(i, i + itemsPerJob),
         },
         // A job leaves Redis when it finishes: its outcome travels under its result key.

@@ -24,7 +24,7 @@ export function excerpt(text: string): string {
   return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
 }
 
-/** Parses a reply-channel message: `{ kind: "done" | "requeued", jobId: string }`. */
+/** Parses a reply-channel message: `{ kind: "done" | "requeued", jobId: string, outcome?: string }`. */
 export function parseSignal(text: string): Checked<Signal> {
   let value: unknown;
   try {
@@ -34,8 +34,11 @@ export function parseSignal(text: string): Checked<Signal> {
   }
   if (!isRecord(value)) return refuse("it is not an object");
   if (typeof value.jobId !== "string" || value.jobId === "") return refuse("its jobId is not a non-empty string");
-  if (value.kind !== "done" && value.kind !== "requeued") return refuse(`its kind is not "done" or "requeued"`);
-  return { ok: true, value: { kind: value.kind, jobId: value.jobId } };
+  if (value.kind === "requeued") return { ok: true, value: { kind: "requeued", jobId: value.jobId } };
+  if (value.kind !== "done") return refuse(`its kind is not "done" or "requeued"`);
+  if (value.outcome === undefined) return { ok: true, value: { kind: "done", jobId: value.jobId } };
+  if (typeof value.outcome !== "string") return refuse("its outcome is not a string");
+  return { ok: true, value: { kind: "done", jobId: value.jobId, outcome: value.outcome } };
 }
 
 function checkWireError(value: unknown): WireError | undefined {

@@ -36,6 +36,8 @@ export interface JobData {
   readonly resultKey: string;
   /** How long the outcome is kept if its coordinator never reads it, in ms. */
   readonly resultTtlMs: number;
+  /** The executor's `runTtlMs`: a worker that saw the run alive trusts it for a tenth of it. */
+  readonly runTtlMs: number;
   readonly items: readonly { readonly taskId: string; readonly index: number; readonly item: string }[];
 }
 
@@ -64,11 +66,15 @@ export type Outcome =
 /**
  * What a worker publishes on the reply channel: small signals only (a large message would make
  * Redis drop the subscriber at its pub/sub output buffer limit). `done`: the outcome is under the
- * job's result key; `requeued`: the job went back to the queue (its worker died).
+ * job's result key, and also in `outcome` (its JSON text) when it is small
+ * ({@link INLINE_OUTCOME_BYTES}); `requeued`: the job went back to the queue (its worker died).
  */
 export type Signal =
-  | { readonly kind: "done"; readonly jobId: string }
+  | { readonly kind: "done"; readonly jobId: string; readonly outcome?: string }
   | { readonly kind: "requeued"; readonly jobId: string };
+
+/** The largest outcome a `done` signal carries itself (a larger one is read from its key). */
+export const INLINE_OUTCOME_BYTES = 64 * 1024;
 
 const prefix = (queue: string): string => `hamilton-ts:${queue}`;
 

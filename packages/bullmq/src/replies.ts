@@ -49,6 +49,13 @@ export class Replies {
       this.#requeued(entry);
       return;
     }
+    if (signal.value.outcome !== undefined) {
+      // A small outcome came with the signal: settled at once, its key removed in the background.
+      if (this.#settle(entry, signal.value.outcome, "inline")) {
+        void this.#state.link.current().then((c) => c?.publisher.del(entry.resultKey).catch(() => undefined));
+      } else this.#lookNow(entry);
+      return;
+    }
     void this.read(entry).then((found) => {
       if (!found && this.#state.jobs.get(entry.id) === entry) {
         this.#state.settings.warn(
@@ -77,7 +84,25 @@ export class Replies {
     const text = replies?.[0]?.[1];
     if (state.jobs.get(entry.id) !== entry) return true;
     if (typeof text !== "string") return false;
+    this.#settle(entry, text, "key");
+    return true;
+  }
+
+  /**
+   * Settles a job's tasks with an outcome's text. A malformed outcome from the job's key fails
+   * them (`WORKER_FAILED`); one that came with a signal is dropped with a warning and `false` is
+   * returned (the key is read instead).
+   */
+  #settle(entry: JobEntry, text: string, from: "inline" | "key"): boolean {
+    const state = this.#state;
     const outcome = parseOutcome(text, entry.tasks.length);
+    if (!outcome.ok && from === "inline") {
+      state.settings.warn(
+        `BullMQExecutor: dropped a malformed outcome of job ${entry.id} on its reply channel (${outcome.why}): ` +
+          `${excerpt(text)}. The outcome is read from Redis instead.`,
+      );
+      return false;
+    }
     if (!outcome.ok) {
       state.fail(
         entry,

@@ -11,7 +11,14 @@ import { type Driver, type FanOutTask, findUncloneable } from "@hamilton-ts/core
 import type { Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { toWire } from "./errors-wire.js";
-import type { JobData, Outcome, SharedPart, Signal, WireResult } from "./protocol.js";
+import {
+  INLINE_OUTCOME_BYTES,
+  type JobData,
+  type Outcome,
+  type SharedPart,
+  type Signal,
+  type WireResult,
+} from "./protocol.js";
 import { decode, encode, nodeFix } from "./wire.js";
 
 /** What a job runner needs. */
@@ -31,11 +38,15 @@ const SHARED_CACHE = 16;
 
 /** Leaves a job's outcome under its result key and signals the coordinator. */
 export async function sendOutcome(publisher: Redis, data: JobData, jobId: string, outcome: Outcome): Promise<void> {
-  // One round trip; the signal goes out only after the outcome is in place.
+  // One round trip; the signal goes out only after the outcome is in place (a small outcome rides
+  // along, so that the coordinator need not read it).
+  const text = JSON.stringify(outcome);
+  const signal: Signal =
+    text.length <= INLINE_OUTCOME_BYTES ? { kind: "done", jobId, outcome: text } : { kind: "done", jobId };
   const replies = await publisher
     .multi()
-    .set(data.resultKey, JSON.stringify(outcome), "PX", data.resultTtlMs)
-    .publish(data.reply, JSON.stringify({ kind: "done", jobId } satisfies Signal))
+    .set(data.resultKey, text, "PX", data.resultTtlMs)
+    .publish(data.reply, JSON.stringify(signal))
     .exec();
   const failure = replies?.find(([error]) => error !== null)?.[0];
   if (replies === null || failure) throw failure ?? new Error("the outcome's transaction was discarded");
@@ -45,6 +56,18 @@ export async function sendOutcome(publisher: Redis, data: JobData, jobId: string
 export function jobRunner(context: JobContext): (job: Job<JobData>) => Promise<void> {
   const { driver, publisher, id } = context;
   const cache = new Map<string, SharedPart>();
+  /** When each run was last seen alive (ms since the epoch): trusted for a tenth of runTtlMs. */
+  const seen = new Map<string, number>();
+
+  const isAlive = async (data: JobData): Promise<boolean> => {
+    const last = seen.get(data.runKey);
+    if (last !== undefined && Date.now() - last < data.runTtlMs / 10) return true;
+    const alive = (await publisher.exists(data.runKey)) === 1;
+    seen.delete(data.runKey);
+    if (alive) seen.set(data.runKey, Date.now());
+    if (seen.size > SHARED_CACHE) seen.delete(seen.keys().next().value as string);
+    return alive;
+  };
 
   const sharedOf = async (key: string): Promise<SharedPart | undefined> => {
     const cached = cache.get(key);
@@ -62,7 +85,7 @@ export function jobRunner(context: JobContext): (job: Job<JobData>) => Promise<v
     const jobId = job.id!;
     // A task of a dead run (its coordinator stopped refreshing the heartbeat) is dropped, not run
     // for nobody; so is one of a fan-out that ended (aborted, or its coordinator closed).
-    const alive = (await publisher.exists(data.runKey)) === 1;
+    const alive = await isAlive(data);
     const shared = alive ? await sharedOf(data.sharedKey) : undefined;
     if (shared === undefined) {
       await sendOutcome(publisher, data, jobId, {

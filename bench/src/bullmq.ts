@@ -5,7 +5,9 @@
  * - per-item overhead over a raw BullMQ round trip (addBulk + Worker, one job per item) ≤ 1.5×;
  * - 10,000 tiny items, 100 per job vs one per job: ≥ 5× faster;
  * - 1,000 items × 100 ms wait on 2 worker processes × concurrency 50: ≤ 1.5 s (least possible 1 s);
- * - 200 CPU-bound items × 20 ms, 2 worker processes vs in-process: ≥ 1.6× faster.
+ * - 200 CPU-bound items × 20 ms, 2 worker processes vs in-process: ≥ 1.6× faster;
+ * - 300 items reading one 1 MB value: Redis grows ≤ 10 MB while they wait, and holds ≤ 1 MB more
+ *   than before once the run is done and the executor closed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
@@ -14,6 +16,7 @@ import { Builder } from "@hamilton-ts/core";
 import { BullMQExecutor, startWorker } from "@hamilton-ts/bullmq";
 import { type Job, Queue, Worker } from "bullmq";
 import * as dataflow from "./bullmq-dataflow.js";
+import * as sharedDataflow from "./bullmq-shared.js";
 import type { BenchItem } from "./bullmq-dataflow.js";
 import { selected, type Options } from "./options.js";
 import type { Section } from "./section.js";
@@ -46,6 +49,17 @@ function start(command: string, args: string[], env: NodeJS.ProcessEnv, ready: s
         resolve(child);
       }
     });
+  });
+}
+
+/** Redis's used_memory, in bytes (through redis-cli: the bench has no Redis client of its own). */
+function usedMemory(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("redis-cli", ["-p", String(port), "info", "memory"], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout!.setEncoding("utf8").on("data", (t: string) => (out += t));
+    child.on("error", reject);
+    child.on("exit", () => resolve(Number(/used_memory:(\d+)/.exec(out)?.[1] ?? Number.NaN)));
   });
 }
 
@@ -160,6 +174,45 @@ export async function bullmqSuite(options: Options): Promise<Section | undefined
         figure: `${chunkedMs.toFixed(0)} ms vs ${singleMs.toFixed(0)} ms (${speedup.toFixed(1)}× faster)`,
         target: "≥ 5×",
         ok: speedup >= 5,
+      });
+    }
+
+    // 5. Redis footprint: 300 items reading one 1 MB value (stored once per fan-out, not per job),
+    // while they wait with no worker, and after the run and close().
+    {
+      const n = 300;
+      const size = 1_000_000;
+      const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+      const before = await usedMemory(port);
+      const executor = new BullMQExecutor({ connection, queueName: "footprint" });
+      const dr = new Builder().withModules(sharedDataflow).withTaskExecutor(executor).build();
+      const xs = Array.from({ length: n }, (_, i) => i);
+      const queue = new Queue(`footprint-${dr.graph.version.slice(0, 16)}`, { connection });
+      const running = dr.execute(["all"], { inputs: { xs, size } });
+      while ((await queue.getWaitingCount()) < n) await new Promise((resolve) => setTimeout(resolve, 20));
+      const queued = (await usedMemory(port)) - before;
+      const worker = await startWorker({
+        connection,
+        queueName: "footprint",
+        modules: [sharedDataflow],
+        concurrency: 50,
+      });
+      await running;
+      await worker.close();
+      await executor.close();
+      await queue.close();
+      const left = (await usedMemory(port)) - before;
+      rows.push({
+        what: `Redis growth while ${n} items reading one 1 MB value wait (479 MB when copied per job)`,
+        figure: mb(queued),
+        target: "≤ 10 MB",
+        ok: queued <= 10e6,
+      });
+      rows.push({
+        what: "Redis growth left after that run and close()",
+        figure: mb(left),
+        target: "≤ 1 MB",
+        ok: left <= 1e6,
       });
     }
 

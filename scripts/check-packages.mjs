@@ -21,6 +21,9 @@ import { publint } from "publint";
 import { formatMessage } from "publint/utils";
 import { assertBuilt, packAll, publishablePackages, root, run } from "./lib/packages.mjs";
 
+/** The Node versions CI tests (.ci/run: this machine's, then 22 and 24): the root package.json's engines. */
+const SUPPORTED_NODE = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).engines.node;
+
 const DEP_FIELDS = ["dependencies", "peerDependencies", "optionalDependencies", "devDependencies"];
 const builtins = new Set(builtinModules);
 
@@ -69,8 +72,10 @@ function checkManifest(packed, versions) {
     problems.push(
       `"sideEffects" is ${JSON.stringify(m.sideEffects)}; set it to false (no module has side effects on import).`,
     );
-  if (typeof m.engines?.node !== "string")
-    problems.push(`no "engines.node": declare the supported Node versions (">=20.6").`);
+  if (m.engines?.node !== SUPPORTED_NODE)
+    problems.push(
+      `"engines.node" is ${JSON.stringify(m.engines?.node)}; declare the Node versions CI tests, as the workspace's package.json does (${JSON.stringify(SUPPORTED_NODE)}).`,
+    );
   if (typeof m.license !== "string") problems.push(`no "license": set "Apache-2.0" like the workspace.`);
   const dot = m.exports?.["."];
   if (typeof dot !== "object" || dot === null) {

@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import { Agent, request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { serve } from "../test/temp.js";
@@ -88,6 +89,31 @@ describe("startUi drops slow clients", () => {
     const res = await fetch(`${ui.url}/api/runs`);
     await res.text();
     expect(res.headers.get("keep-alive")).toBe("timeout=65");
+  });
+
+  it("keeps an idle kept-alive connection past headersTimeoutMs: the headers' time counts from a request's first byte", async () => {
+    const ui = await serve({ headersTimeoutMs: 300 });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const get = () =>
+        new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+          const req = request(`${ui.url}/api/runs`, { agent }, (res) => {
+            res.resume();
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+          });
+          req.on("error", reject);
+          req.end();
+        });
+      expect(await get()).toEqual({ status: 200, reused: false });
+      // A connection that sends nothing is dropped once headersTimeoutMs have passed: after that,
+      // the kept-alive one has been idle longer than headersTimeoutMs too.
+      const silent = await rawSocket(ui.port);
+      silent.resume();
+      await once(silent, "end");
+      expect(await get()).toEqual({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("refuses bad limits with a clear error", async () => {

@@ -44,7 +44,7 @@ async function emit(exporter: SpanExporter): Promise<string> {
   return run.spanContext().traceId;
 }
 
-function checkTrace(spans: any[], traceId: string) {
+function checkTrace(spans: readonly any[], traceId: string) {
   expect(spans.map((s) => s.name).sort()).toEqual(["openai.chat", "run-1", "universalTruth"]);
   const byName = new Map(spans.map((s) => [s.name, s]));
   const run = byName.get("run-1");

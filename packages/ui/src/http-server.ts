@@ -8,8 +8,8 @@
  * - one client address holds at most `maxConnectionsPerClient` connections at once; a request on
  *   a connection beyond it is answered 429 and the connection closed;
  * - idle kept-alive connections stay open `keepAliveTimeoutMs` (65 s), longer than HTTP clients
- *   keep theirs (Node's fetch 4 s, its http.Agent 5 s…), so a client never reuses a connection the
- *   server has just closed.
+ *   keep theirs (Node's fetch 4 s; Node's own server default, 5 s, raced them), so a client never
+ *   reuses a connection the server has just closed.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";

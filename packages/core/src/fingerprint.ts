@@ -110,7 +110,7 @@ const BLOCK = 4096;
 const MIN_NUMERIC_BLOCK = 16;
 /** The numbers of the block being read; one, reused: a block is hashed before anything nests. */
 const SCRATCH = new Float64Array(BLOCK);
-/** Arrays up to this length read their keys with `Object.keys` (present indices and extras at once). */
+/** Arrays up to this length look for extra keys with `Object.keys`; longer ones without listing their indices. */
 const SMALL_ARRAY = 1024;
 /** A longer array with more holes than elements past this many holes is walked by its present indices. */
 const SPARSE_AFTER = 1024;
@@ -234,8 +234,7 @@ class Encoder {
     const length = value.length;
     this.#put(`a${length};`);
     const walk = new ArrayWalk();
-    // A short array's keys are cheap: its present indices and extra keys in one list.
-    let keys: string[] | undefined = length <= SMALL_ARRAY ? Object.keys(value) : undefined;
+    let keys: string[] | undefined;
     let next = 0;
     let k = 0;
     while (next < length) {
@@ -270,7 +269,11 @@ class Encoder {
     this.#flushHoles(walk);
     let extras: string[] | undefined;
     if (keys !== undefined) extras = keys.slice(k);
-    else if (mayHaveExtraKeys(value)) extras = Object.keys(value);
+    else if (length <= SMALL_ARRAY) {
+      // A short array's keys are cheap: more of them than elements means extra keys.
+      const all = Object.keys(value);
+      if (all.length > walk.present) extras = all;
+    } else if (mayHaveExtraKeys(value)) extras = Object.keys(value);
     if (extras !== undefined) this.#extras(value, extras, length, path);
   }
 

@@ -46,7 +46,6 @@ export function collectCandidates(
       });
       return;
     }
-    const seenHere = new Set<string>();
     for (const exportName of Object.keys(module)) {
       if (exportName.startsWith("_")) continue;
       const value = (module as Record<string, unknown>)[exportName];
@@ -67,16 +66,17 @@ export function collectCandidates(
         if (list.length > 1) continue; // reported below, once for all variants
       }
       const existing = chosen.get(name);
-      if (existing !== undefined && (seenHere.has(name) || !allowModuleOverrides)) {
+      // Chosen from this module already: every name chosen here is set with this module's index.
+      const seenHere = existing?.moduleIndex === moduleIndex;
+      if (existing !== undefined && (seenHere || !allowModuleOverrides)) {
         problems.push({
           code: "DUPLICATE_NODE",
           node: name,
-          message: seenHere.has(name)
+          message: seenHere
             ? `Node "${name}" is defined twice in module #${moduleIndex} of withModules(...): by export "${existing.exportName}" and by export "${exportName}". Rename one of them.`
             : `Node "${name}" is defined in two modules: by export "${existing.exportName}" of module #${existing.moduleIndex} and by export "${exportName}" of module #${moduleIndex} (modules counted from 0 in withModules(...)). Rename one, or call allowModuleOverrides() to let the later module win.`,
         });
       }
-      seenHere.add(name);
       chosen.set(name, candidate.name === name ? candidate : { ...candidate, name });
     }
   });

@@ -96,6 +96,22 @@ describe("building a graph", () => {
     expect(await dr.execute(["value"])).toEqual({ value: 2 });
   });
 
+  it("rejects a name defined twice in one module, even with overrides allowed", () => {
+    const mod = { rawText: () => "plain", rawText__md: configWhen({ format: "md" }, () => "md") };
+    for (const builder of [new Builder(), new Builder().allowModuleOverrides()]) {
+      const error = buildError(() =>
+        builder
+          .withModules({ other: () => 1 }, mod)
+          .withConfig({ format: "md" })
+          .build(),
+      );
+      expect(error.code).toBe("DUPLICATE_NODE");
+      expect(error.message).toContain(
+        'Node "rawText" is defined twice in module #1 of withModules(...): by export "rawText" and by export "rawText__md"',
+      );
+    }
+  });
+
   it("picks the one configWhen variant that matches and strips its suffix", async () => {
     const mod = {
       model__fast: configWhen({ quality: "fast" }, () => "gpt-4o-mini"),

@@ -8,6 +8,7 @@
  * A lock whose process died on this host is taken over; a lock from another host is never taken
  * over (its process cannot be checked from here): the error says how to remove it.
  */
+import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { link, mkdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -93,7 +94,7 @@ export async function acquireStoreLock(dir: string): Promise<StoreLock> {
   await mkdir(folder, { recursive: true });
   const path = lockPath(dir);
   let holder: LockHolder = { pid: process.pid, host: hostname(), since: Date.now(), url: undefined };
-  const mine = join(folder, `lock.${process.pid}.${Date.now()}.tmp`);
+  const mine = join(folder, `lock.${process.pid}.${randomUUID()}.tmp`);
   await writeFile(mine, JSON.stringify(holder));
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -151,7 +152,7 @@ function held(path: string, get: () => LockHolder, set: (holder: LockHolder) => 
     },
     async setUrl(url) {
       const next = { ...get(), url };
-      const tmp = `${path}.${process.pid}.tmp`;
+      const tmp = `${path}.${process.pid}.${randomUUID()}.tmp`;
       await writeFile(tmp, JSON.stringify(next));
       await rename(tmp, path);
       set(next);

@@ -773,7 +773,10 @@ describe("HamiltonTracker: memory bounded in bytes", () => {
     expect(queued).toBeLessThan(json * 2);
   });
 
-  it("keeps the queue under queueByteBudget with a sink that is down, and the heap with it", async () => {
+  // CPU-heavy (40 summaries of ~2 MB): a generous budget for a busy machine.
+  it("keeps the queue under queueByteBudget with a sink that is down, and the heap with it", {
+    timeout: 180_000,
+  }, async () => {
     // A collected heap before and after: --expose-gc, set at run time.
     (await import("node:v8")).setFlagsFromString("--expose-gc");
     const gc = (await import("node:vm")).runInNewContext("gc") as () => void;

@@ -110,4 +110,19 @@ describe("RunStore", () => {
     expect(runs[0]!.run).toMatchObject({ runId: String(id), status: "SUCCESS" });
     expect(runs[0]!.nodes.map((n) => [n.node, n.status])).toEqual([["a", "SUCCESS"]]);
   });
+
+  it("appends after a torn last line on a fresh line: the torn record costs only itself", async () => {
+    const ui = await serve();
+    const id = await startRun(ui.url);
+    // A crash mid-write left half a record with no newline at the end of the run's file.
+    await appendFile(runFile(ui.dir, "1", String(id)), '{"type":"node_run","runId":"torn');
+    const sent = await api(ui.url, `/api/v1/dag_runs_bulk?dag_run_id=${id}`, "PUT", {
+      attributes: [attribute("after")],
+    });
+    expect(sent.status).toBe(200);
+    expect(await attributeNames(ui.url, id)).toEqual(["after"]);
+    const { runs, skippedLines } = await readFileStore(ui.dir);
+    expect(runs[0]!.nodes.map((n) => n.node)).toEqual(["a"]);
+    expect(skippedLines).toBe(1);
+  });
 });

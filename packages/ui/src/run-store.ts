@@ -5,7 +5,8 @@
  * `FileSink`'s. Writes to one run are serialized; different runs are written concurrently. A run's
  * state is kept in memory while it is used and read back from its file after a restart.
  */
-import { mkdir, open, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { appendLines, fileErrorCode } from "@hamilton-ts/store";
 import { dirname } from "node:path";
 import {
   isHashedName,
@@ -146,18 +147,18 @@ export class RunStore {
     const path = runFile(this.dir, projectId, runId);
     const write = async (lines: readonly (RunRecord | UiNodeRunRecord)[]) => {
       await this.ensureProject(projectId);
-      const file = await open(path, "a");
-      try {
-        await file.writeFile(lines.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
-        if (current !== undefined && current.run.status !== "RUNNING") await file.sync();
-      } finally {
-        await file.close();
-      }
+      // Through the store's file log: one write per batch, never interleaved with another process's
+      // appends (a FileSink or a second server on the same run file), on a fresh line after a torn one.
+      await appendLines(
+        path,
+        lines.map((r) => JSON.stringify(r)),
+        { sync: current !== undefined && current.run.status !== "RUNNING" },
+      );
     };
     try {
       await write(records);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException | null)?.code !== "ENOENT") throw error;
+      if (fileErrorCode(error) !== "ENOENT") throw error;
       this.#projects.clear();
       await this.#restored?.();
       for (const [templatePath, t] of this.#templates) {

@@ -330,6 +330,42 @@ describe("HamiltonTracker: secrets", () => {
     await t.shutdown();
   });
 
+  it("redacts the whole result of a node whose name looks like a secret, in every run, beside secret-free graphs", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    const secretive = new Builder()
+      .withModules({
+        sessionToken: () => "plain-opaque-value",
+        tokenLength: async ({ sessionToken }: { sessionToken: string }) => sessionToken.length,
+      })
+      .withAdapters(t)
+      .build();
+    const open = new Builder()
+      .withModules({ greeting: async () => "plain-visible-value" })
+      .withAdapters(t)
+      .build();
+    // Runs of both graphs at once, then one after the other.
+    await Promise.all([secretive.execute(["tokenLength"]), open.execute(["greeting"])]);
+    await open.execute(["greeting"]);
+    await secretive.execute(["tokenLength"]);
+    await t.flush();
+    // (The template holds the node's source, literal included: code, not a value.)
+    expect(JSON.stringify(nodesOf(sink.records))).not.toContain("plain-opaque-value");
+    const tokens = nodesOf(sink.records, "sessionToken").filter((r) => r.status === "SUCCESS");
+    expect(tokens.map((r) => r.result)).toEqual([{ kind: "redacted" }, { kind: "redacted" }]);
+    const lengths = nodesOf(sink.records, "tokenLength").filter((r) => r.status === "SUCCESS");
+    expect(lengths.map((r) => r.result)).toEqual([
+      { kind: "primitive", type: "number", value: 18 },
+      { kind: "primitive", type: "number", value: 18 },
+    ]);
+    const greetings = nodesOf(sink.records, "greeting").filter((r) => r.status === "SUCCESS");
+    expect(greetings.map((r) => r.result)).toMatchObject([
+      { kind: "string", preview: "plain-visible-value" },
+      { kind: "string", preview: "plain-visible-value" },
+    ]);
+    await t.shutdown();
+  });
+
   it("redacts secret config values in the run and the template", async () => {
     const sink = new MemorySink();
     const t = tracker(sink);

@@ -54,6 +54,8 @@ interface GraphIds {
   readonly graphVersion: string;
   readonly dagHash: string;
   readonly codeHash: string;
+  /** True when no node name of the graph looks like a secret (no result is redacted whole). */
+  readonly secretFree: boolean;
 }
 
 const DISABLED: ValueSummary = Object.freeze({ kind: "disabled" });
@@ -98,6 +100,11 @@ export class HamiltonTracker implements LifecycleAdapter {
   readonly #runs = new Map<string, RunRecord>();
   /** Tasks of other processes' runs in progress here (a worker), by run id and task id. */
   readonly #remoteTasks = new Map<string, RemoteTask>();
+  /** Runs in progress whose graph has no secret-looking node name. */
+  readonly #secretFreeRuns = new Set<string>();
+  /** The run of the last node looked at by `#secretName`, and whether it is secret-free. */
+  #hotRun: string | undefined;
+  #hotRunSecretFree = false;
   /** Whether each node name seen looks like a secret (see `#secretName`). */
   readonly #secretNames = new Map<string, boolean>();
   /** Nodes started whose RUNNING record is not made yet. */
@@ -162,6 +169,7 @@ export class HamiltonTracker implements LifecycleAdapter {
       if (this.#closed) return this.#ignored();
       const record = this.#runRecord(event, Date.now());
       this.#runs.set(event.runId, record);
+      if (this.#graphIds(event.graph).secretFree) this.#secretFreeRuns.add(event.runId);
       this.#queue.push(record);
     } catch (error) {
       this.#report(error, "beforeGraphExecution");
@@ -176,6 +184,8 @@ export class HamiltonTracker implements LifecycleAdapter {
     try {
       const started = this.#runs.get(event.runId);
       this.#runs.delete(event.runId);
+      this.#secretFreeRuns.delete(event.runId);
+      if (this.#hotRun === event.runId) this.#hotRun = undefined;
       if (this.#closed) return this.#ignored();
       const endTime = Date.now();
       const base = started ?? this.#runRecord(event, endTime - event.durationMs);
@@ -259,7 +269,7 @@ export class HamiltonTracker implements LifecycleAdapter {
       }
       const result = ok
         ? this.options.captureDataStatistics
-          ? summarizeMetered(event.result, this.options.summaryLimits, this.#secretName(event.node.name), meter)
+          ? summarizeMetered(event.result, this.options.summaryLimits, this.#secretName(event), meter)
           : DISABLED
         : undefined;
       this.#queue.push(
@@ -328,7 +338,15 @@ export class HamiltonTracker implements LifecycleAdapter {
    * Remembered per name: the shared rule's cache holds 4,096 keys, fewer than a large graph's
    * nodes, and computing it again per node run was a tenth of the hot path.
    */
-  #secretName(name: string): string | undefined {
+  #secretName(event: NodeExecutionEvent): string | undefined {
+    // Most node runs belong to a run of this process whose graph has no secret-looking name.
+    const runId = event.runId;
+    if (runId !== this.#hotRun) {
+      this.#hotRun = runId;
+      this.#hotRunSecretFree = this.#secretFreeRuns.has(runId);
+    }
+    if (this.#hotRunSecretFree) return undefined;
+    const name = event.node.name;
     let secret = this.#secretNames.get(name);
     if (secret === undefined) {
       secret = isSecretKey(name);
@@ -418,7 +436,12 @@ export class HamiltonTracker implements LifecycleAdapter {
     let ids = this.#versions.get(version);
     if (ids === undefined) {
       const template = buildTemplate(graph, this.options.dagName, this.options.tags, this.options.summaryLimits);
-      ids = { graphVersion: version, dagHash: template.dagHash, codeHash: template.codeHash };
+      ids = {
+        graphVersion: version,
+        dagHash: template.dagHash,
+        codeHash: template.codeHash,
+        secretFree: !graph.nodes.some((node) => isSecretKey(node.name)),
+      };
       this.#versions.set(version, ids);
       this.#queue.push(template);
     }

@@ -71,6 +71,7 @@ export interface StoreStatus {
 /** What the store holds, and what it skipped. */
 export async function storeStatus(source: StoreSource): Promise<StoreStatus> {
   const index = indexOf(source);
+  await index.refreshTraces();
   return { dir: index.dir, ...index.status() };
 }
 
@@ -151,6 +152,6 @@ export async function getRun(source: StoreSource, runId: string): Promise<RunDet
 export async function getTrace(source: StoreSource, traceId: string): Promise<TraceDetail> {
   const id = traceId.toLowerCase();
   // One span per span id (the index keeps the first): an exporter that retries an export sends the same spans again.
-  const spans = [...indexOf(source).trace(id)];
+  const spans = [...(await indexOf(source).trace(id))];
   return { traceId: id, spans: spans.sort((a, b) => a.startTime - b.startTime) };
 }

@@ -127,14 +127,17 @@ describe("StoreIndex", () => {
     await writeFile(path, request(span("01".repeat(8), "run")));
     const index = new StoreIndex(dir);
     index.refresh();
-    expect(index.trace("ab".repeat(16)).map((s) => s.name)).toEqual(["run"]);
+    await index.refreshTraces();
+    expect((await index.trace("ab".repeat(16))).map((s) => s.name)).toEqual(["run"]);
     const next = request(span("01".repeat(8), "again"), span("02".repeat(8), "node"));
     await appendFile(path, next.slice(0, 30));
     index.refresh();
+    await index.refreshTraces();
     expect(index.status().skippedTraceLines).toBe(1);
     await appendFile(path, `${next.slice(30)}not json\n`);
     index.refresh();
-    expect(index.trace("ab".repeat(16)).map((s) => s.name)).toEqual(["run", "node"]);
+    await index.refreshTraces();
+    expect((await index.trace("ab".repeat(16))).map((s) => s.name)).toEqual(["run", "node"]);
     expect(index.status().skippedTraceLines).toBe(1);
   });
 

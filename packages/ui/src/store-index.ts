@@ -29,7 +29,8 @@ import {
   type StoredRun,
   type StoredTemplate,
 } from "@hamilton-ts/tracker";
-import { readTraceLines, TRACES_FILE, type SpanView } from "./traces.js";
+import { TraceIndex } from "./trace-index.js";
+import { TRACES_FILE, type SpanView } from "./traces.js";
 
 /** What identifies a file's content between two looks: when one changes other than by growing, read it again. */
 interface FileIdentity {
@@ -59,13 +60,6 @@ interface TemplateEntry extends FileIdentity {
   readonly projectId: string;
   /** The template, or undefined when the file is not one (a skipped line). */
   template: DagTemplateRecord | undefined;
-}
-
-interface TraceFileEntry extends LineFile {
-  /** Spans by trace id, each span id once (the first). */
-  traces: Map<string, Map<string, SpanView>>;
-  skippedLines: number;
-  skippedSpans: number;
 }
 
 /** What {@link StoreIndex.status} reports. */
@@ -146,7 +140,8 @@ export class StoreIndex {
   readonly #templates = new Map<string, TemplateEntry>();
   /** Project folders by name: the project id (read from `project.json` for a hashed name). */
   readonly #projects = new Map<string, { identity: FileIdentity | undefined; projectId: string | undefined }>();
-  #trace: TraceFileEntry | undefined;
+  /** The trace file's index: byte ranges per trace id, no spans held (see {@link TraceIndex}). */
+  readonly #traces: TraceIndex;
   #skippedFiles: SkippedFile[] = [];
   #version = 0;
   #sorted: { version: number; runs: StoredRun[] } | undefined;
@@ -155,6 +150,7 @@ export class StoreIndex {
 
   constructor(dir: string) {
     this.dir = resolve(dir);
+    this.#traces = new TraceIndex(join(this.dir, TRACES_FILE));
   }
 
   /**
@@ -254,19 +250,30 @@ export class StoreIndex {
       }
     }
     for (const name of this.#projects.keys()) if (!seenProjects.has(name)) this.#projects.delete(name);
-    changed = this.#traceFile() || changed;
     this.#skippedFiles = skippedFiles;
-    if (changed) {
-      this.#version++;
-      for (const listener of [...this.#listeners]) {
-        try {
-          listener(this.#version);
-        } catch (error) {
-          process.emitWarning(`hamilton-ts-ui: a store change listener failed: ${(error as Error)?.message ?? error}`);
-        }
+    // The trace file is indexed in the background, a slice at a time (a large file never blocks a
+    // request); what it finds counts as a change when it is done.
+    this.refreshTraces().catch((error: unknown) => {
+      process.emitWarning(`hamilton-ts-ui: the trace file could not be indexed: ${(error as Error)?.message ?? error}`);
+    });
+    if (changed) this.#changed();
+    return this.#version;
+  }
+
+  /** Indexes what was appended to the trace file; a change bumps {@link version}. */
+  async refreshTraces(): Promise<void> {
+    if (await this.#traces.refresh()) this.#changed();
+  }
+
+  #changed(): void {
+    this.#version++;
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(this.#version);
+      } catch (error) {
+        process.emitWarning(`hamilton-ts-ui: a store change listener failed: ${(error as Error)?.message ?? error}`);
       }
     }
-    return this.#version;
   }
 
   /** Every run, oldest first (by start time, then run id), as `readFileStore` gives them. */
@@ -295,10 +302,13 @@ export class StoreIndex {
     return this.#templateList.templates;
   }
 
-  /** The spans of one trace (lower-case hex id), each span id once, in the order they were read. */
-  trace(traceId: string): readonly SpanView[] {
-    const spans = this.#trace?.traces.get(traceId);
-    return spans === undefined ? [] : [...spans.values()];
+  /**
+   * The spans of one trace (lower-case hex id), each span id once, in the order they were read:
+   * the trace file indexed up to now first, then the trace's lines read from the file.
+   */
+  async trace(traceId: string): Promise<readonly SpanView[]> {
+    await this.refreshTraces();
+    return this.#traces.trace(traceId);
   }
 
   /** How much the store holds, and what was skipped. */
@@ -311,8 +321,8 @@ export class StoreIndex {
       templates: this.templates().length,
       skippedLines,
       skippedFiles: this.#skippedFiles,
-      skippedTraceLines: (this.#trace?.skippedLines ?? 0) + (this.#trace?.tail ? 1 : 0),
-      skippedTraceSpans: this.#trace?.skippedSpans ?? 0,
+      skippedTraceLines: this.#traces.status().skippedLines,
+      skippedTraceSpans: this.#traces.status().skippedSpans,
     };
   }
 
@@ -403,54 +413,6 @@ export class StoreIndex {
       this.#runFiles.delete(path);
       return reasonOf(error);
     }
-  }
-
-  /** Reads what is new in the trace file; true when something was. */
-  #traceFile(): boolean {
-    const path = join(this.dir, TRACES_FILE);
-    let stats: Stats;
-    try {
-      stats = statSync(path);
-      if (!stats.isFile()) throw Object.assign(new Error("not a file"), { code: "ENOENT" });
-    } catch {
-      const had = this.#trace !== undefined;
-      this.#trace = undefined;
-      return had;
-    }
-    let entry = this.#trace;
-    if (entry !== undefined && sameContent(entry, stats)) return false;
-    if (entry === undefined || !grew(entry, stats)) {
-      entry = {
-        ino: stats.ino,
-        size: 0,
-        mtimeMs: 0,
-        offset: 0,
-        tail: false,
-        traces: new Map(),
-        skippedLines: 0,
-        skippedSpans: 0,
-      };
-      this.#trace = entry;
-    }
-    const file = entry;
-    try {
-      readAppended(path, file, stats.size, (text) => {
-        const skipped = readTraceLines(text, (span) => {
-          let spans = file.traces.get(span.traceId);
-          if (spans === undefined) file.traces.set(span.traceId, (spans = new Map()));
-          if (!spans.has(span.spanId)) spans.set(span.spanId, span);
-        });
-        file.skippedLines += skipped.skippedLines;
-        file.skippedSpans += skipped.skippedSpans;
-      });
-    } catch {
-      // Gone or unreadable between the stat and the read: read it again next time.
-      this.#trace = undefined;
-      return true;
-    }
-    file.size = stats.size;
-    file.mtimeMs = stats.mtimeMs;
-    return true;
   }
 }
 

@@ -9,7 +9,7 @@
 import { open, stat } from "node:fs/promises";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { readAppended } from "@hamilton-ts/store";
-import { type SpanView, spansOf } from "./traces.js";
+import { isReadableSpan, type SpanView, spansOf } from "./traces.js";
 
 type Json = Record<string, unknown>;
 
@@ -39,7 +39,7 @@ function traceIdsOf(request: unknown): { ids: Set<string>; skipped: number } {
       const spans = ss?.spans;
       if (!Array.isArray(spans)) continue;
       for (const span of spans as (Json | null)[]) {
-        if (typeof span?.traceId === "string" && typeof span.spanId === "string") ids.add(span.traceId.toLowerCase());
+        if (isReadableSpan(span)) ids.add(span.traceId.toLowerCase());
         else skipped++;
       }
     }

@@ -99,6 +99,18 @@ function list(value: unknown): Json[] {
 }
 
 /**
+ * Whether an OTLP JSON span can be read (string ids, `events` a list when present); the reader and
+ * the trace index skip and count the others alike.
+ */
+export function isReadableSpan(span: Json | null | undefined): span is Json & { traceId: string; spanId: string } {
+  return (
+    typeof span?.traceId === "string" &&
+    typeof span.spanId === "string" &&
+    (span.events === undefined || span.events === null || Array.isArray(span.events))
+  );
+}
+
+/**
  * The spans of one OTLP JSON `ExportTraceServiceRequest`. A span without string ids, or whose
  * `events` is there but not a list, is skipped and counted in `skipped`.
  */
@@ -110,11 +122,7 @@ export function spansOf(request: unknown): SpanView[] & { skipped: number } {
     const resource = keyValues((rs?.resource as Json | undefined)?.attributes);
     for (const ss of list(rs?.scopeSpans)) {
       for (const span of list(ss?.spans)) {
-        if (
-          typeof span?.traceId !== "string" ||
-          typeof span.spanId !== "string" ||
-          (span.events !== undefined && span.events !== null && !Array.isArray(span.events))
-        ) {
+        if (!isReadableSpan(span)) {
           out.skipped++;
           continue;
         }

@@ -80,10 +80,16 @@ export class Gate {
   }
 }
 
+/** Who the fake accepts, and which projects exist. */
 export interface FakeHamiltonUIOptions {
+  /** The `x-api-key` it accepts (default `test-key`). */
   readonly apiKey?: string;
+  /** The `x-api-user` it accepts (default `me@example.com`). */
   readonly username?: string;
+  /** The projects that exist (default `[1]`); any other answers 404. */
   readonly projects?: readonly number[];
+  /** Accept any user and key (or none), as a local backend without accounts does. Default false. */
+  readonly anyCredentials?: boolean;
 }
 
 interface Waiter {
@@ -129,7 +135,13 @@ export class FakeHamiltonUI {
   readonly #options: Required<FakeHamiltonUIOptions>;
 
   constructor(options: FakeHamiltonUIOptions = {}) {
-    this.#options = { apiKey: "test-key", username: "me@example.com", projects: [1], ...options };
+    this.#options = {
+      apiKey: "test-key",
+      username: "me@example.com",
+      projects: [1],
+      anyCredentials: false,
+      ...options,
+    };
   }
 
   get baseUrl(): string {
@@ -267,7 +279,9 @@ export class FakeHamiltonUI {
 
   #route(request: LoggedRequest, req: IncomingMessage): { status: number; body: unknown } {
     const json = (status: number, value: unknown) => ({ status, body: value });
-    if (req.headers["x-api-user"] !== this.#options.username || req.headers["x-api-key"] !== this.#options.apiKey) {
+    const known =
+      req.headers["x-api-user"] === this.#options.username && req.headers["x-api-key"] === this.#options.apiKey;
+    if (!known && !this.#options.anyCredentials) {
       return json(401, { detail: "unauthorized" });
     }
     const { method, path, query: q, body } = request;

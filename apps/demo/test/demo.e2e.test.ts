@@ -7,12 +7,13 @@ import { readFileStore } from "@hamilton-ts/tracker";
 import type { StoredRun } from "@hamilton-ts/tracker";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startHamiltonUI } from "./hamilton-ui.js";
-import type { FakeHamiltonUI } from "./hamilton-ui.js";
+import type { HamiltonUIStandIn } from "./hamilton-ui.js";
 import { readTraceFile, startOtlpReceiver } from "./otlp.js";
 import type { OtlpReceiver, OtlpSpan } from "./otlp.js";
-import { runDemo, signalDemo } from "./spawn-demo.js";
+import { demoTestTimeout, runDemo, signalDemo } from "./spawn-demo.js";
 
-const TEST_TIMEOUT = 50_000;
+/** One demo run and its servers, scaled by how busy the machine is. */
+const TEST_TIMEOUT = demoTestTimeout(1);
 /** The node runs of one demo run: nine nodes, one of them once per follow-up question (three). */
 const NODE_RUNS = [
   "cssSnippet",
@@ -123,7 +124,7 @@ describe("the demo, embedded mode (no keys, no network)", () => {
   });
 
   it("a second run answers from the cache: progress lines, the trace and the tracker say which nodes were hits", {
-    timeout: TEST_TIMEOUT * 2,
+    timeout: demoTestTimeout(3),
   }, async () => {
     const first = await runDemo({ DEMO_OUTPUT_DIR: dir });
     expect(first.code).toBe(0);
@@ -158,7 +159,7 @@ describe("the demo, embedded mode (no keys, no network)", () => {
 
 describe("the demo, pointed at an OTLP endpoint and a Hamilton UI", () => {
   let otlp: OtlpReceiver;
-  let ui: FakeHamiltonUI;
+  let ui: HamiltonUIStandIn;
   beforeEach(async () => {
     otlp = await startOtlpReceiver();
     ui = await startHamiltonUI(3);

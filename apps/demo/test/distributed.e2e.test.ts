@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { readFileStore } from "@hamilton-ts/tracker";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readTraceFile } from "./otlp.js";
-import { runDemo } from "./spawn-demo.js";
+import { DEMO_RUN_MS, demoTestTimeout, runDemo } from "./spawn-demo.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -18,9 +18,13 @@ const ANSWERS = [0, 1, 2].map((i) => `followUpAnswer followUpQuestion[${i}]`);
 
 describe("the demo with DEMO_WORKERS=2", () => {
   it("runs the follow-up answers on two worker processes: one trace from three processes, one run", {
-    timeout: 90_000,
+    // Three processes start (the demo and two workers, each loading the sources): three runs' time.
+    timeout: demoTestTimeout(3),
   }, async () => {
-    const result = await runDemo({ DEMO_OUTPUT_DIR: dir, DEMO_WORKERS: "2", DEMO_CACHE: "off" }, { timeoutMs: 80_000 });
+    const result = await runDemo(
+      { DEMO_OUTPUT_DIR: dir, DEMO_WORKERS: "2", DEMO_CACHE: "off" },
+      { killAfterMs: 3 * DEMO_RUN_MS },
+    );
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const workers = /fan-out +2 worker processes \(pid (\d+), (\d+)\)/.exec(result.stdout);
@@ -54,7 +58,9 @@ describe("the demo with DEMO_WORKERS=2", () => {
     }
   });
 
-  it("says what to install, and exits 2, when redis-server is not on PATH", { timeout: 60_000 }, async () => {
+  it("says what to install, and exits 2, when redis-server is not on PATH", {
+    timeout: demoTestTimeout(1),
+  }, async () => {
     // A PATH with node and what the tsx launcher script needs, but no redis-server.
     const bin = join(dir, "bin");
     await import("node:fs/promises").then((fs) => fs.mkdir(bin));

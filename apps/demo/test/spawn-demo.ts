@@ -1,11 +1,36 @@
-/** Runs the demo's real start command in a child process, as a user would. */
-import { spawn } from "node:child_process";
+/**
+ * Runs the demo's real start command in a child process, as a user would, within a time budget
+ * that scales with how busy the machine is (measured once per test file, when it loads this module).
+ */
+import type { ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runProcess, timeBudget } from "@hamilton-ts/testing";
 
 /** The demo package's folder. */
 export const DEMO_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/**
+ * The machine now: what a `node -e ""` spawn costs against a quiet machine's, times
+ * `TEST_TIME_FACTOR`. Under load, the demo's start (tsx loading the workspace's sources and the
+ * OpenTelemetry and Traceloop SDKs) slows by about as much as a spawn does.
+ */
+export const budget = await timeBudget();
+
+/** One demo run on a quiet machine, ms, with room to spare (it takes 2–4 s). */
+const QUIET_DEMO_RUN_MS = 10_000;
+
+/** How long one demo run may take now before it is killed, ms. */
+export const DEMO_RUN_MS = budget.ms(QUIET_DEMO_RUN_MS);
+
+/**
+ * A test's timeout for `runs` demo runs one after another, plus `quietExtraMs` (a quiet machine's
+ * time for the rest of the test: servers, a browser), all scaled by {@link budget}.
+ */
+export function demoTestTimeout(runs: number, quietExtraMs = 5_000): number {
+  return runs * DEMO_RUN_MS + budget.ms(quietExtraMs);
+}
 
 /** What a demo run printed, and how it ended. */
 export interface DemoRun {
@@ -41,38 +66,31 @@ const MODE_VARIABLES = [
 /**
  * Runs `tsx --conditions=@hamilton-ts/source src/main.ts` (the `start` script) in the demo's folder
  * with `env` added to a clean copy of this process's environment. `onStdout` sees output as it
- * comes (to send a signal at the right moment, say).
+ * comes (to send a signal at the right moment, say). A run still going after `killAfterMs`
+ * (default {@link DEMO_RUN_MS}) is killed, and the promise rejects with what it printed.
  */
-export function runDemo(
+export async function runDemo(
   env: Record<string, string>,
-  options: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number } = {},
+  options: { onStdout?: (text: string, child: ChildProcess) => void; killAfterMs?: number } = {},
 ): Promise<DemoRun> {
   const base = { ...process.env };
   for (const name of MODE_VARIABLES) delete base[name];
-  const child = spawn(
-    join(DEMO_DIR, "node_modules", ".bin", "tsx"),
-    ["--conditions=@hamilton-ts/source", "src/main.ts"],
-    {
-      cwd: DEMO_DIR,
-      env: { ...base, NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (text: string) => {
-    stdout += text;
-    options.onStdout?.(stdout, child);
+  const killAfterMs = options.killAfterMs ?? DEMO_RUN_MS;
+  const result = await runProcess({
+    command: join(DEMO_DIR, "node_modules", ".bin", "tsx"),
+    args: ["--conditions=@hamilton-ts/source", "src/main.ts"],
+    cwd: DEMO_DIR,
+    env: { ...base, NO_COLOR: "1", ...env },
+    onStdout: options.onStdout,
+    killAfterMs,
   });
-  child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
-  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 45_000);
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  if (result.killedAfterTimeout)
+    throw new Error(
+      `the demo did not end within ${killAfterMs} ms (a quiet machine's time × ${budget.factor.toFixed(1)}, ` +
+        `node -e "" took ${Math.round(budget.spawnMs)} ms; TEST_TIME_FACTOR scales it further).\n` +
+        `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`,
+    );
+  return { code: result.code, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
 /**
@@ -82,7 +100,7 @@ export function runDemo(
  * SIGKILL and exits 130 on its own, so the demo never gets to stop cleanly. Falls back to the
  * parent when no such child is found (not Linux, say).
  */
-export function signalDemo(child: ReturnType<typeof spawn>, signal: NodeJS.Signals): void {
+export function signalDemo(child: ChildProcess, signal: NodeJS.Signals): void {
   const parent = child.pid;
   const targets: number[] = [];
   if (parent !== undefined) {

@@ -8,10 +8,12 @@ import { join } from "node:path";
 import { startUi, type UiServer } from "@hamilton-ts/ui";
 import { chromium } from "playwright-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runDemo, type DemoRun } from "./spawn-demo.js";
+import { budget, demoTestTimeout, runDemo, type DemoRun } from "./spawn-demo.js";
 
-const TEST_TIMEOUT = 90_000;
-const DEMO_TIMEOUT = 75_000;
+/** One demo run, the server, and Chromium drawing the run page, scaled by how busy the machine is. */
+const TEST_TIMEOUT = demoTestTimeout(1, 30_000);
+/** One of Chromium's steps (a launch, a navigation, an element drawn), scaled the same way. */
+const BROWSER_STEP_MS = budget.ms(15_000);
 /** The demo's node runs: nine nodes, one of them once per follow-up question (three). */
 const NODE_RUNS = 12;
 /** The node spans that call the LLM (each has one chat span under it). */
@@ -95,9 +97,11 @@ async function checkPage(runId: string): Promise<void> {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: ["--no-sandbox"],
+    timeout: BROWSER_STEP_MS,
   });
   try {
     const page = await browser.newPage();
+    page.setDefaultTimeout(BROWSER_STEP_MS);
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(`${ui.url}/runs/${encodeURIComponent(runId)}`);
@@ -135,7 +139,7 @@ describe("the demo into hamilton-ts-ui", () => {
   it("through the store: its FileSink and trace file in the UI's directory; the report says how to open the run", {
     timeout: TEST_TIMEOUT,
   }, async () => {
-    const result = await runDemo({ DEMO_OUTPUT_DIR: storeDir }, { timeoutMs: DEMO_TIMEOUT });
+    const result = await runDemo({ DEMO_OUTPUT_DIR: storeDir });
     succeeded(result);
     const runId = /http:\/\/127\.0\.0\.1:8241\/runs\/(\S+)/.exec(result.stdout)?.[1];
     expect(runId, result.stdout).toBeDefined();
@@ -169,15 +173,12 @@ describe("the demo into hamilton-ts-ui", () => {
   it("through the Hamilton UI tracking protocol (HAMILTON_API_URL): the run is listed, the report links its page", {
     timeout: TEST_TIMEOUT,
   }, async () => {
-    const result = await runDemo(
-      {
-        DEMO_OUTPUT_DIR: otherDir,
-        HAMILTON_API_URL: ui.url,
-        HAMILTON_USERNAME: "ada@example.com",
-        HAMILTON_PROJECT_ID: "7",
-      },
-      { timeoutMs: DEMO_TIMEOUT },
-    );
+    const result = await runDemo({
+      DEMO_OUTPUT_DIR: otherDir,
+      HAMILTON_API_URL: ui.url,
+      HAMILTON_USERNAME: "ada@example.com",
+      HAMILTON_PROJECT_ID: "7",
+    });
     succeeded(result);
     const dagRunId = new RegExp(`${ui.url}/dashboard/project/7/runs/(\\d+)`).exec(result.stdout)?.[1];
     expect(dagRunId, result.stdout).toBeDefined();
@@ -193,20 +194,18 @@ describe("the demo into hamilton-ts-ui", () => {
   it("through OTLP protobuf (Traceloop's exporter at TRACELOOP_BASE_URL): the trace has the run, its nodes and each OpenAI span under its node", {
     timeout: TEST_TIMEOUT,
   }, async () => {
-    const result = await runDemo(
-      { DEMO_OUTPUT_DIR: otherDir, TRACELOOP_API_KEY: "tl-unused", TRACELOOP_BASE_URL: ui.url },
-      { timeoutMs: DEMO_TIMEOUT },
-    );
+    const result = await runDemo({
+      DEMO_OUTPUT_DIR: otherDir,
+      TRACELOOP_API_KEY: "tl-unused",
+      TRACELOOP_BASE_URL: ui.url,
+    });
     succeeded(result);
     expect(result.stdout).toContain(`Traceloop at ${ui.url}`);
     await checkTrace(traceIdOf(result));
   });
 
   it("through OTLP JSON (OTEL_EXPORTER_OTLP_ENDPOINT): the same trace", { timeout: TEST_TIMEOUT }, async () => {
-    const result = await runDemo(
-      { DEMO_OUTPUT_DIR: otherDir, OTEL_EXPORTER_OTLP_ENDPOINT: ui.url },
-      { timeoutMs: DEMO_TIMEOUT },
-    );
+    const result = await runDemo({ DEMO_OUTPUT_DIR: otherDir, OTEL_EXPORTER_OTLP_ENDPOINT: ui.url });
     succeeded(result);
     expect(result.stdout).toContain(`OTLP/HTTP (JSON) to ${ui.url}/v1/traces`);
     await checkTrace(traceIdOf(result));

@@ -1,76 +1,33 @@
 /**
- * A Hamilton UI stand-in for tests: the tracker's HTTP protocol (as the Hamilton SDK speaks it)
- * on 127.0.0.1, recording every request.
+ * A Hamilton UI stand-in for the demo's tests: `@hamilton-ts/testing`'s fake Hamilton UI (the
+ * tracking protocol as the real backend keeps it, the routes a client uses after a lost answer
+ * included) with one project, accepting any user and key, recording every request.
  */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { FakeHamiltonUI, type LoggedRequest } from "@hamilton-ts/testing";
 
-/** One request the server received. */
-export interface UIRequest {
-  readonly method: string;
-  /** The path without the query string, e.g. `/api/v1/dag_runs`. */
-  readonly path: string;
-  readonly query: URLSearchParams;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: unknown;
-}
+/** One request the server received (`path` without the query string, e.g. `/api/v1/dag_runs`). */
+export type UIRequest = LoggedRequest;
 
 /** A running Hamilton UI stand-in. */
-export interface FakeHamiltonUI {
+export interface HamiltonUIStandIn {
   /** The base URL, for `HAMILTON_API_URL`. */
   readonly url: string;
-  readonly requests: UIRequest[];
-  /** The id the server gives the run it creates. */
-  readonly dagRunId: number;
+  readonly requests: readonly UIRequest[];
+  /** The id the server gave the first run created (undefined before one was). */
+  readonly dagRunId: number | undefined;
   close(): Promise<void>;
 }
 
-const TEMPLATE_ID = 11;
-const DAG_RUN_ID = 42;
-
 /** Starts the stand-in; `projectId` is the one project that exists. */
-export async function startHamiltonUI(projectId: number): Promise<FakeHamiltonUI> {
-  const requests: UIRequest[] = [];
-  const server = createServer((req, res) => {
-    let text = "";
-    req.setEncoding("utf8").on("data", (c: string) => (text += c));
-    req.on("end", () => {
-      const url = new URL(req.url ?? "/", "http://localhost");
-      const path = url.pathname.replace(/\/+$/, "");
-      let body: unknown;
-      try {
-        body = text ? JSON.parse(text) : undefined;
-      } catch {
-        body = text;
-      }
-      requests.push({
-        method: req.method ?? "",
-        path: url.pathname,
-        query: url.searchParams,
-        headers: req.headers,
-        body,
-      });
-      const reply = (status: number, value: unknown) => {
-        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
-      };
-      const route = `${req.method} ${path}`;
-      if (route === "GET /api/v1/phone_home") return reply(200, { success: true, message: "hello" });
-      if (route === `GET /api/v1/projects/${projectId}`) return reply(200, { id: projectId, name: "demo project" });
-      if (/^GET \/api\/v1\/projects\/\d+$/.test(route)) return reply(404, { detail: "Not Found" });
-      if (route === "GET /api/v1/dag_templates/exists") return reply(200, null);
-      if (route === "POST /api/v1/dag_templates") return reply(200, { id: TEMPLATE_ID });
-      if (route === "POST /api/v1/dag_runs") return reply(200, { id: DAG_RUN_ID });
-      if (route === "PUT /api/v1/dag_runs_bulk") return reply(200, {});
-      if (route === `PUT /api/v1/dag_runs/${DAG_RUN_ID}`) return reply(200, { id: DAG_RUN_ID });
-      reply(404, { detail: `no route ${route}` });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+export async function startHamiltonUI(projectId: number): Promise<HamiltonUIStandIn> {
+  const server = new FakeHamiltonUI({ projects: [projectId], anyCredentials: true });
+  await server.start();
   return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    dagRunId: DAG_RUN_ID,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    url: server.baseUrl,
+    requests: server.requests,
+    get dagRunId() {
+      return [...server.runs.keys()][0];
+    },
+    close: () => server.stop(),
   };
 }

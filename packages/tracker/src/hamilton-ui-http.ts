@@ -4,6 +4,7 @@
  * and server text in error messages redacted.
  */
 import { REDACTED, redactText } from "@hamilton-ts/lifecycle";
+import { errorStack, setErrorStack } from "@hamilton-ts/lifecycle/internal";
 import { TrackerError } from "./errors.js";
 
 /** Largest response body read; a larger one is not the Hamilton UI's. */
@@ -114,21 +115,19 @@ export function keyHider(apiKey: string | undefined): (text: string) => string {
 /**
  * Hides the key (see {@link keyHider}) in an error's message and stack and along its `cause`
  * chain, in place: the error keeps its identity (a write's `setAside` list is read by the
- * tracker). Only own string data properties are touched; no getter is run.
+ * tracker). Only own string data properties (and V8's own stack accessor) are touched; no other
+ * getter is run.
  */
 export function hideInError(error: unknown, hide: (text: string) => string): void {
   let current = error;
   for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
-    for (const key of ["message", "stack"]) {
-      const descriptor = Object.getOwnPropertyDescriptor(current, key);
-      if (
-        descriptor !== undefined &&
-        "value" in descriptor &&
-        typeof descriptor.value === "string" &&
-        descriptor.writable
-      )
-        (current as Record<string, unknown>)[key] = hide(descriptor.value);
+    const message = Object.getOwnPropertyDescriptor(current, "message");
+    if (message !== undefined && "value" in message && typeof message.value === "string" && message.writable) {
+      (current as Record<string, unknown>).message = hide(message.value);
     }
+    // A stack is V8's own accessor on Node 22 and 24 (data on 20): read and replaced by the one rule.
+    const stack = errorStack(current);
+    if (stack !== undefined) setErrorStack(current, hide(stack));
     const cause = Object.getOwnPropertyDescriptor(current, "cause");
     current = cause !== undefined && "value" in cause ? cause.value : undefined;
   }

@@ -1,6 +1,6 @@
 import { isProxy } from "node:util/types";
 import { isSecretKey, REDACTED } from "@hamilton-ts/lifecycle";
-import { describeError, redactAndCut, typeName } from "@hamilton-ts/lifecycle/internal";
+import { describeError, errorStack, redactAndCut, typeName } from "@hamilton-ts/lifecycle/internal";
 
 /** Characters kept of a text field when an error is redacted (its stack: {@link MAX_STACK}). */
 const MAX_TEXT = 2_000;
@@ -83,6 +83,20 @@ function copyObject(value: object, isError: boolean, depth: number, walk: Walk):
   let entries = 0;
   for (const key of Reflect.ownKeys(descriptors)) {
     const descriptor = descriptors[key as string]!;
+    if (isError && key === "stack" && !("value" in descriptor)) {
+      // V8's own stack accessor (Node 22, 24): its text, redacted, as the data property Node 20 has.
+      const stack = errorStack(value);
+      if (stack !== undefined) {
+        walk.values++;
+        kept.stack = {
+          value: copy(stack, "stack", depth + 1, walk),
+          writable: true,
+          enumerable: false,
+          configurable: true,
+        };
+      }
+      continue;
+    }
     if (!("value" in descriptor) || (!isError && !descriptor.enumerable)) continue;
     if (typeof key === "symbol") {
       // A marker (TrackerError.isInstance) is kept; objects under symbols are not walked.

@@ -3,7 +3,7 @@ import type { ErrorInfo, ValueSummary } from "./records.js";
 import { numericStats, type NumberList } from "./numeric-stats.js";
 import type { SizeMeter } from "./record-size.js";
 import { isSecretKey, redactHead as sharedRedactHead } from "@hamilton-ts/lifecycle";
-import { dataProperty, typeName as sharedTypeName } from "@hamilton-ts/lifecycle/internal";
+import { dataProperty, errorStack, typeName as sharedTypeName } from "@hamilton-ts/lifecycle/internal";
 
 /** Bounds on what a summary holds and how long it may take. Every field has a default. */
 export interface SummaryLimits {
@@ -109,26 +109,6 @@ function typeName(value: object): string {
 
 function isErrorLike(value: object): value is Error {
   return value instanceof Error || isNativeError(value);
-}
-
-/** True when `key` is an accessor on `value` or its first prototypes. */
-function isAccessor(value: object, key: string): boolean {
-  let current: object | null = value;
-  for (let level = 0; current !== null && level < 8; level++) {
-    const descriptor = Object.getOwnPropertyDescriptor(current, key);
-    if (descriptor !== undefined) return !("value" in descriptor);
-    current = Object.getPrototypeOf(current) as object | null;
-  }
-  return false;
-}
-
-/**
- * An error's stack, read without running getters: V8 formats a stack when it is first read, and
- * the formatting reads `name` and `message`, so an error with either as a getter is not asked.
- */
-function errorStack(error: object): string | undefined {
-  if (isAccessor(error, "message") || isAccessor(error, "name")) return undefined;
-  return errorText(error, "stack");
 }
 
 /** An error's `name`, read without running getters. */

@@ -43,7 +43,14 @@ export async function connect(
   timeoutMs: number,
   onError: (error: Error) => void,
 ): Promise<Redis> {
-  const redis = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: null, enableReadyCheck: true });
+  const redis = new Redis({
+    ...options,
+    lazyConnect: true,
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    // `subscribe` below does it, with a catch.
+    autoResubscribe: false,
+  });
   let last: Error | undefined;
   redis.on("error", (error: Error) => {
     last = error;
@@ -82,6 +89,17 @@ export async function connect(
     clearTimeout(timer);
   }
   return redis;
+}
+
+/**
+ * Subscribes a client made by `connect` to `channel`, and again each time it is ready after a
+ * reconnection; those later failures go to `onError`. ioredis's own resubscription leaves its
+ * SUBSCRIBE's promise unhandled: a client closed while that SUBSCRIBE was on its way (Redis back
+ * just before `close()`) left an unhandled rejection ("Connection is closed") in the process.
+ */
+export async function subscribe(redis: Redis, channel: string, onError: (error: Error) => void): Promise<void> {
+  await redis.subscribe(channel);
+  redis.on("ready", () => void redis.subscribe(channel).catch(onError));
 }
 
 /** `host:port` of a connection, for messages. */

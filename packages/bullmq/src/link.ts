@@ -8,7 +8,7 @@
  */
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { type ConnectionOptions, connect, watchConnection, whereIs } from "./connection.js";
+import { type ConnectionOptions, connect, subscribe, watchConnection, whereIs } from "./connection.js";
 import { BullMQError } from "./errors.js";
 
 /** The open connections. */
@@ -119,7 +119,7 @@ export class RedisLink {
       throw error;
     }
     subscriber.on("message", (_channel: string, text: string) => this.#events.onMessage(text));
-    await subscriber.subscribe(this.#channel);
+    await subscribe(subscriber, this.#channel, ignore);
     if (this.#closed) {
       publisher.disconnect();
       subscriber.disconnect();

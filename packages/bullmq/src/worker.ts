@@ -24,6 +24,7 @@ import {
   connect,
   type ConnectionOptions,
   DEFAULT_CONNECT_TIMEOUT_MS,
+  subscribe,
 } from "./connection.js";
 import { BullMQError } from "./errors.js";
 import { abortChannel, checkQueueName, checkVersion, type JobData, type Signal, versionedQueue } from "./protocol.js";
@@ -165,7 +166,7 @@ export async function startWorker(options: WorkerOptions): Promise<HamiltonWorke
     if (aborted.size > 10_000) aborted.delete(aborted.keys().next().value as string);
     running.get(runId)?.controller.abort(new Error(`run ${runId} was aborted by its coordinator`));
   });
-  await subscriber.subscribe(abortChannel(queueName));
+  await subscribe(subscriber, abortChannel(queueName), ignore);
 
   const signalOf = (runId: string) => {
     let run = running.get(runId);

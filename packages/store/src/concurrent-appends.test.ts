@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startReadyProcess } from "@hamilton-ts/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { padding } from "../test/records.js";
 
@@ -17,38 +17,35 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-/** Resolves when the child prints `text` on a line; rejects when it exits first (with its stderr). */
-function waitFor(child: ChildProcess, text: string, output: { stdout: string; stderr: string }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (output.stdout.split("\n").includes(text)) resolve();
-    };
-    child.stdout!.on("data", check);
-    child.once("exit", (code) => reject(new Error(`writer exited (${code}) before "${text}": ${output.stderr}`)));
-    check();
-  });
-}
-
 describe("appends from several processes at once", () => {
   it("keeps every record whole and readable, none lost, with 1–4 MB records among small ones", async () => {
     const path = join(dir, "shared.jsonl");
-    const children = Array.from({ length: WRITERS }, (_, w) => {
-      const output = { stdout: "", stderr: "" };
-      const child = spawn(process.execPath, [join("test", "writer.mjs"), path, `w${w}`, String(LARGE), String(SMALL)], {
-        cwd: packageDir,
-        stdio: ["pipe", "pipe", "pipe"],
-      });
-      child.stdout.setEncoding("utf8").on("data", (t: string) => (output.stdout += t));
-      child.stderr.setEncoding("utf8").on("data", (t: string) => (output.stderr += t));
-      return { child, output };
-    });
+    const started = await Promise.allSettled(
+      Array.from({ length: WRITERS }, (_, w) =>
+        startReadyProcess({
+          command: process.execPath,
+          args: [join("test", "writer.mjs"), path, `w${w}`, String(LARGE), String(SMALL)],
+          cwd: packageDir,
+          ready: (message) => message === "ready",
+          name: `writer w${w}`,
+        }),
+      ),
+    );
+    const writers = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
     try {
-      await Promise.all(children.map(({ child, output }) => waitFor(child, "ready", output)));
+      for (const result of started) if (result.status === "rejected") throw result.reason;
       // Every writer has loaded the code: start them together.
-      for (const { child } of children) child.stdin!.write("go\n");
-      await Promise.all(children.map(({ child, output }) => waitFor(child, "done", output)));
+      for (const writer of writers) writer.child.send("go");
+      for (const writer of writers) {
+        const exit = await writer.exited;
+        expect({ ...exit, done: writer.stdout().split("\n").includes("done") }, writer.output()).toEqual({
+          code: 0,
+          signal: null,
+          done: true,
+        });
+      }
     } finally {
-      for (const { child } of children) child.kill();
+      await Promise.all(writers.map((writer) => writer.kill()));
     }
 
     const text = await readFile(path, "utf8");

@@ -1,22 +1,13 @@
 // A writing process for concurrent-appends.test.ts: loads the package's TypeScript source through
-// Vite (vitest's own transformer), prints "ready", waits for a line on stdin ("go"), then appends
-// its records to one file all at once and prints "done".
+// Vite (vitest's own transformer), says ready and waits for the go (over IPC: startReadyProcess),
+// then appends its records to one file all at once and prints "done".
 // argv: <file> <writer id> <large records> <small records>
+import { readyThenGo, sourceServer } from "@hamilton-ts/testing/source-child";
 const [path, writer, large, small] = process.argv.slice(2);
-const { createViteServer } = await import("vitest/node");
-const server = await createViteServer({
-  configFile: false,
-  root: process.cwd(),
-  logLevel: "silent",
-  server: { middlewareMode: true, watch: null, hmr: false, ws: false },
-  resolve: { conditions: ["@hamilton-ts/source"] },
-  ssr: { resolve: { conditions: ["@hamilton-ts/source"] } },
-  optimizeDeps: { noDiscovery: true, include: [] },
-});
+const server = await sourceServer();
 const { appendLines } = await server.ssrLoadModule("/src/file-log.ts");
 const { record } = await server.ssrLoadModule("/test/records.ts");
-process.stdout.write("ready\n");
-await new Promise((resolve) => process.stdin.once("data", resolve));
+await readyThenGo();
 const appends = [];
 // Large records (1–4 MB) one per append, and small ones in batches, all in flight at once.
 for (let i = 0; i < Number(large); i++)

@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startReadyProcess } from "@hamilton-ts/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runRecord, templateRecord } from "../test/records.js";
 import { readFileStore } from "./file-store.js";
@@ -20,41 +20,37 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-/** Resolves when the child prints `text` on a line; rejects when it exits first (with its stderr). */
-function waitFor(child: ChildProcess, text: string, output: { stdout: string; stderr: string }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (output.stdout.split("\n").includes(text)) resolve();
-    };
-    child.stdout!.on("data", check);
-    child.once("exit", (code) => reject(new Error(`worker exited (${code}) before "${text}": ${output.stderr}`)));
-    check();
-  });
-}
-
 describe("FileSink: a coordinator and its workers on one run file", () => {
   it(
     "keeps every record of every process whole, large ones included: the run reads back finished, nothing skipped",
     async () => {
       const coordinator = new FileSink({ dir });
       await coordinator.write("p", [templateRecord(), runRecord("r")]);
-      const workers = Array.from({ length: WORKERS }, (_, w) => {
-        const output = { stdout: "", stderr: "" };
-        const child = spawn(
-          process.execPath,
-          [join("test", "file-sink-worker.mjs"), dir, "p", "r", `w${w}`, String(RECORDS)],
-          { cwd: packageDir, stdio: ["pipe", "pipe", "pipe"] },
-        );
-        child.stdout.setEncoding("utf8").on("data", (t: string) => (output.stdout += t));
-        child.stderr.setEncoding("utf8").on("data", (t: string) => (output.stderr += t));
-        return { child, output };
-      });
+      const started = await Promise.allSettled(
+        Array.from({ length: WORKERS }, (_, w) =>
+          startReadyProcess({
+            command: process.execPath,
+            args: [join("test", "file-sink-worker.mjs"), dir, "p", "r", `w${w}`, String(RECORDS)],
+            cwd: packageDir,
+            ready: (message) => message === "ready",
+            name: `worker w${w}`,
+          }),
+        ),
+      );
+      const workers = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
       try {
-        await Promise.all(workers.map(({ child, output }) => waitFor(child, "ready", output)));
-        for (const { child } of workers) child.stdin!.write("go\n");
-        await Promise.all(workers.map(({ child, output }) => waitFor(child, "done", output)));
+        for (const result of started) if (result.status === "rejected") throw result.reason;
+        for (const worker of workers) worker.child.send("go");
+        for (const worker of workers) {
+          const exit = await worker.exited;
+          expect({ ...exit, done: worker.stdout().split("\n").includes("done") }, worker.output()).toEqual({
+            code: 0,
+            signal: null,
+            done: true,
+          });
+        }
       } finally {
-        for (const { child } of workers) child.kill();
+        await Promise.all(workers.map((worker) => worker.kill()));
       }
       await coordinator.write("p", [runRecord("r", "SUCCESS")]);
 

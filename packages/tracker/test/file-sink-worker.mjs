@@ -1,18 +1,10 @@
 // A worker process for file-sink-processes.test.ts: loads FileSink from the package's TypeScript
-// source through Vite (vitest's own transformer), prints "ready", waits for a line on stdin, then
-// appends its node records (some of 1–3 MB) to the coordinator's run file, all at once, and prints
-// "done". argv: <store dir> <project> <run id> <worker name> <records>
+// source through Vite (vitest's own transformer), says ready and waits for the go (over IPC:
+// startReadyProcess), then appends its node records (some of 1–3 MB) to the coordinator's run
+// file, all at once, and prints "done". argv: <store dir> <project> <run id> <worker name> <records>
+import { readyThenGo, sourceServer } from "@hamilton-ts/testing/source-child";
 const [dir, project, runId, worker, count] = process.argv.slice(2);
-const { createViteServer } = await import("vitest/node");
-const server = await createViteServer({
-  configFile: false,
-  root: process.cwd(),
-  logLevel: "silent",
-  server: { middlewareMode: true, watch: null, hmr: false, ws: false },
-  resolve: { conditions: ["@hamilton-ts/source"] },
-  ssr: { resolve: { conditions: ["@hamilton-ts/source"] } },
-  optimizeDeps: { noDiscovery: true, include: [] },
-});
+const server = await sourceServer();
 const { FileSink } = await server.ssrLoadModule("/src/file-sink.ts");
 const sink = new FileSink({ dir, fsync: false });
 const record = (i) => ({
@@ -32,8 +24,7 @@ const record = (i) => ({
   traceId: undefined,
   spanId: undefined,
 });
-process.stdout.write("ready\n");
-await new Promise((resolve) => process.stdin.once("data", resolve));
+await readyThenGo();
 await Promise.all(Array.from({ length: Number(count) }, (_, i) => sink.write(project, [record(i)])));
 await server.close();
 process.stdout.write("done\n");

@@ -5,17 +5,9 @@
 // - "socket": a write that holds the process alive until it is aborted, like an unanswered fetch.
 // - "failing": a write that fails at once, with a secret in its error (an echoed header).
 // It prints "done" when the script's own work is over.
+import { sourceServer } from "@hamilton-ts/testing/source-child";
 const mode = process.argv[2];
-const { createViteServer } = await import("vitest/node");
-const server = await createViteServer({
-  configFile: false,
-  root: process.cwd(),
-  logLevel: "silent",
-  server: { middlewareMode: true, watch: null, hmr: false, ws: false },
-  resolve: { conditions: ["@hamilton-ts/source"] },
-  ssr: { resolve: { conditions: ["@hamilton-ts/source"] } },
-  optimizeDeps: { noDiscovery: true, include: [] },
-});
+const server = await sourceServer();
 const { HamiltonTracker } = await server.ssrLoadModule("/src/index.ts");
 const { Builder } = await server.ssrLoadModule("@hamilton-ts/core");
 await server.close();

@@ -133,7 +133,9 @@ describe("serializeBounded", () => {
       return best;
     };
     time(small);
-    expect(time(huge) / time(small)).toBeLessThan(5);
+    // The huge value is 1,000 times the small one: work that grew with it would be ~1,000x. A busy
+    // machine moves a bounded ratio (about 1-2x when quiet) by several times, so the bar is 100x.
+    expect(time(huge) / time(small)).toBeLessThan(100);
   });
 });
 

@@ -75,6 +75,23 @@ describe("nodeStates", () => {
   });
 });
 
+describe("nodeStates with lost node runs", () => {
+  it("shows a node run lost with its worker (UNKNOWN) over the fan-out's successes, under failures and running", () => {
+    const lost = "UNKNOWN" as NodeRun["status"];
+    const items = (status: NodeRun["status"]) => [
+      nodeRun("n", { taskId: "n[0]" }),
+      nodeRun("n", { taskId: "n[1]", status }),
+    ];
+    expect(nodeStates(items(lost)).get("n")?.status).toBe("UNKNOWN");
+    expect(nodeStates([...items(lost), nodeRun("n", { taskId: "n[2]", status: "FAILURE" })]).get("n")?.status).toBe(
+      "FAILURE",
+    );
+    expect(nodeStates([...items(lost), nodeRun("n", { taskId: "n[2]", status: "RUNNING" })]).get("n")?.status).toBe(
+      "RUNNING",
+    );
+  });
+});
+
 describe("isFanOut", () => {
   it("is true for several task ids or an indexed one, false for none or one plain id", () => {
     expect(isFanOut(new Set())).toBe(false);

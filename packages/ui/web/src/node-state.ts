@@ -17,11 +17,15 @@ export interface NodeState {
   readonly failed: number;
 }
 
+/** The status the store gives a node run lost with its worker (still RUNNING when its run ended). */
+const LOST = "UNKNOWN" as Status;
+
 /**
  * Folds node runs into one state per node name, over the last attempt of each node run (of each
  * fan-out item): a node whose retry succeeded is a success, as the run is. The status is
- * `RUNNING` while any runs, else `FAILURE` when any failed, else `SUCCESS` when any succeeded, else
- * the one word seen (a status a later version may send).
+ * `RUNNING` while any runs, else `FAILURE` when any failed, else `UNKNOWN` when a node run was lost
+ * with its worker (the store reads a node run still running in a finished run so), else `SUCCESS`
+ * when any succeeded, else the one word seen (a status a later version may send).
  */
 export function nodeStates(nodeRuns: readonly NodeRun[]): Map<string, NodeState> {
   const acc = new Map<
@@ -47,9 +51,11 @@ export function nodeStates(nodeRuns: readonly NodeRun[]): Map<string, NodeState>
       ? "RUNNING"
       : a.statuses.has("FAILURE")
         ? "FAILURE"
-        : a.statuses.has("SUCCESS")
-          ? "SUCCESS"
-          : [...a.statuses][0];
+        : a.statuses.has(LOST)
+          ? LOST
+          : a.statuses.has("SUCCESS")
+            ? "SUCCESS"
+            : [...a.statuses][0];
     out.set(name, { status, runs: a.runs, items: isFanOut(a.tasks) ? a.tasks.size : 0, failed: a.failed });
   }
   return out;

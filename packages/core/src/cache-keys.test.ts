@@ -2,22 +2,8 @@ import { describe, expect, it } from "vitest";
 import { value } from "./bindings.js";
 import { Builder } from "./builder.js";
 import type { CacheLogEntry } from "./cache.js";
-import type { CacheStore } from "./cache-store.js";
+import { MemoryStore } from "./fixtures/memory-store.js";
 import { subdag } from "./subdag.js";
-
-/** A store in memory. */
-class MemoryStore implements CacheStore {
-  readonly entries = new Map<string, Uint8Array>();
-  get(key: string): Uint8Array | undefined {
-    return this.entries.get(key);
-  }
-  set(key: string, data: Uint8Array): void {
-    this.entries.set(key, data);
-  }
-  clear(): void {
-    this.entries.clear();
-  }
-}
 
 function keys(log: readonly CacheLogEntry[]): Record<string, string | undefined> {
   return Object.fromEntries(log.map((e) => [e.node, e.key]));

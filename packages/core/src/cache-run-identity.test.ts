@@ -1,22 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { collect, parallelize } from "./bindings.js";
 import { Builder } from "./builder.js";
-import type { CacheStore } from "./cache-store.js";
+import { MemoryStore } from "./fixtures/memory-store.js";
 import { readsRunIdentity } from "./cache-run-identity.js";
 import type { NodeContext } from "./modifiers.js";
-
-class MemoryStore implements CacheStore {
-  readonly entries = new Map<string, Uint8Array>();
-  get(key: string): Uint8Array | undefined {
-    return this.entries.get(key);
-  }
-  set(key: string, data: Uint8Array): void {
-    this.entries.set(key, data);
-  }
-  clear(): void {
-    this.entries.clear();
-  }
-}
 
 function outcomes(dr: { cache: { lastRun: readonly { node: string; outcome: string }[] } | undefined }) {
   return Object.fromEntries(dr.cache!.lastRun.map((e) => [e.node, e.outcome]));

@@ -8,26 +8,11 @@ import { Builder } from "./builder.js";
 import type { CacheOptions } from "./cache.js";
 import type { CacheStore, FileCacheStore } from "./cache-store.js";
 import { HamiltonError } from "./errors.js";
+import { MemoryStore } from "./fixtures/memory-store.js";
 import { cache, type NodeContext } from "./modifiers.js";
 
 function freshDir(): string {
   return mkdtempSync(join(tmpdir(), "cache-"));
-}
-
-/** A store in memory that counts its calls. */
-class MemoryStore implements CacheStore {
-  readonly entries = new Map<string, Uint8Array>();
-  sets = 0;
-  get(key: string): Uint8Array | undefined {
-    return this.entries.get(key);
-  }
-  set(key: string, data: Uint8Array): void {
-    this.sets++;
-    this.entries.set(key, data);
-  }
-  clear(): void {
-    this.entries.clear();
-  }
 }
 
 /** An adapter that records every node after-event. */

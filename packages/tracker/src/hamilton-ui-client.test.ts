@@ -4,10 +4,12 @@ import { Builder } from "@hamilton-ts/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeHamiltonUI, Gate, type LoggedRequest } from "../test/hamilton-ui-server.js";
 import {
+  KEY,
   protocolScenarios,
   tracerLike,
   type ScenarioBackend,
   type ScenarioRun,
+  USER,
 } from "../test/hamilton-ui-scenarios.js";
 import { calls } from "../test/calls.js";
 import { runRecord, templateRecord } from "../test/records.js";
@@ -17,8 +19,6 @@ import type { SinkWriteOptions, TrackerSink } from "./records.js";
 import type { HamiltonTrackerOptions } from "./options.js";
 import { HamiltonTracker } from "./tracker.js";
 
-const USER = "me@example.com";
-const KEY = "test-key";
 const noSignal: SinkWriteOptions = { signal: new AbortController().signal };
 
 const dataflow = {

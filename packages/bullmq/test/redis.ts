@@ -1,1 +1,0 @@
-export { freePort, type RedisServer, startRedis } from "@hamilton-ts/testing";

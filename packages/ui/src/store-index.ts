@@ -11,8 +11,9 @@
  * processes write while the server runs are seen on the next request, and records the server
  * itself writes (it answers only once they are on disk) at once.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, type Dirent, type Stats } from "node:fs";
+import { readdirSync, readFileSync, statSync, type Dirent, type Stats } from "node:fs";
 import { join, resolve } from "node:path";
+import { type AppendedLines, readAppendedSync } from "@hamilton-ts/store";
 import {
   isTemporaryFile,
   PROJECT_FILE,
@@ -97,36 +98,6 @@ function byName(a: Dirent, b: Dirent): number {
 function reasonOf(error: unknown): string {
   if ((error as NodeJS.ErrnoException | null)?.code === "EISDIR") return "a folder, not a file";
   return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Reads the complete lines appended to `path` since `file.offset` (up to `size`) and hands their
- * text to `fold`; advances `file.offset` past the last newline and sets `file.tail`.
- */
-function readAppended(path: string, file: LineFile, size: number, fold: (text: string) => void): void {
-  const length = size - file.offset;
-  if (length <= 0) {
-    file.tail = false;
-    return;
-  }
-  const buffer = Buffer.allocUnsafe(length);
-  const fd = openSync(path, "r");
-  let read = 0;
-  try {
-    while (read < length) {
-      const n = readSync(fd, buffer, read, length - read, file.offset + read);
-      if (n === 0) break;
-      read += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  const end = buffer.lastIndexOf(0x0a, read - 1);
-  file.tail = end + 1 < read;
-  if (end === -1) return;
-  // Cut at a newline, so no UTF-8 character is split.
-  fold(buffer.toString("utf8", 0, end));
-  file.offset += end + 1;
 }
 
 /**
@@ -404,7 +375,14 @@ export class StoreIndex {
       }
       const before = entry.offset;
       const { fold } = entry;
-      readAppended(path, entry, stats.size, (text) => fold.addLines(text));
+      // Only complete lines: a torn last line waits for its newline (and counts as skipped meanwhile).
+      let appended: AppendedLines;
+      do {
+        appended = readAppendedSync(path, entry.offset);
+        for (const line of appended.lines) fold.addLine(line);
+        entry.offset = appended.nextOffset;
+      } while (appended.more);
+      entry.tail = appended.tail;
       entry.size = stats.size;
       entry.mtimeMs = stats.mtimeMs;
       if (entry.offset !== before) entry.stored = null;

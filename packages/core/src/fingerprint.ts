@@ -326,21 +326,18 @@ class Encoder {
     const extras = keys.filter((key) => !isIndex(key, length)).sort();
     if (extras.length === 0) return;
     this.#put(`x${extras.length};`);
-    for (const key of extras) {
-      const descriptor = Object.getOwnPropertyDescriptor(value, key);
-      const where = `${path}.${key}`;
-      if (descriptor === undefined) throw new Refusal(`a property that vanished${at(where)}`);
-      if (descriptor.get !== undefined || descriptor.set !== undefined)
-        throw new Refusal(`an accessor property${at(where)}`);
-      this.#string(key);
-      this.value(descriptor.value, where);
-    }
+    this.#properties(value, extras, path);
   }
 
   /** A plain object (tag `o`) or a null-prototype one (tag `O`): its own enumerable keys, sorted. */
   #plain(value: Record<string, unknown>, tag: "o" | "O", path: string): void {
     const keys = Object.keys(value).sort();
     this.#put(`${tag}${keys.length};`);
+    this.#properties(value, keys, path);
+  }
+
+  /** Each key and its data property's value, in the order given; an accessor or a vanished key is refused. */
+  #properties(value: object, keys: readonly string[], path: string): void {
     for (const key of keys) {
       const descriptor = Object.getOwnPropertyDescriptor(value, key);
       const where = `${path}.${key}`;

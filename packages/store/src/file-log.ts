@@ -103,7 +103,7 @@ async function openForAppend(path: string, createDir: boolean): Promise<FileHand
   try {
     return await open(path, "a+");
   } catch (error) {
-    if (!createDir || (error as NodeJS.ErrnoException | null)?.code !== "ENOENT") throw error;
+    if (!createDir || fileErrorCode(error) !== "ENOENT") throw error;
     await mkdir(dirname(path), { recursive: true });
     return await open(path, "a+");
   }
@@ -173,7 +173,7 @@ export async function appendLines(
 }
 
 function writeFailed(path: string, error: unknown): StoreError {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const code = fileErrorCode(error);
   const hint =
     code === "ENOENT"
       ? "its folder does not exist; create it, or pass createDir: true"

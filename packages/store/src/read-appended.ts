@@ -6,6 +6,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
+import { fileErrorCode } from "./file-log.js";
 
 /** Options of {@link readAppended}. */
 export interface ReadAppendedOptions {
@@ -96,7 +97,7 @@ export async function readAppended(
   try {
     file = await open(path, "r");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException | null)?.code !== "ENOENT") throw error;
+    if (fileErrorCode(error) !== "ENOENT") throw error;
     return empty(fromOffset, 0);
   }
   try {
@@ -127,7 +128,7 @@ export function readAppendedSync(path: string, fromOffset: number, options: Read
   try {
     fd = openSync(path, "r");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException | null)?.code !== "ENOENT") throw error;
+    if (fileErrorCode(error) !== "ENOENT") throw error;
     return empty(fromOffset, 0);
   }
   try {

@@ -64,28 +64,31 @@ export function walkProtobuf(
   decode: (what: "resource" | "scope", start: number, end: number) => Json,
 ): SpanGroup[] {
   const groups: SpanGroup[] = [];
-  const text = (start: number, end: number) =>
-    Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8", start, end);
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  // A ResourceSpans or ScopeSpans message: its resource or scope (1), its children (2), its schema URL (3).
+  const level = (what: "resource" | "scope", start: number, end: number) => {
+    let value: Json | undefined;
+    let schemaUrl: string | undefined;
+    const children: [number, number][] = [];
+    for (const [f, s, e] of protobufFields(body, start, end)) {
+      if (f === 1) value = decode(what, s, e);
+      else if (f === 2) children.push([s, e]);
+      else if (f === 3) schemaUrl = bytes.toString("utf8", s, e);
+    }
+    return { value, schemaUrl, children };
+  };
   for (const [field, rsStart, rsEnd] of protobufFields(body, 0, body.length)) {
     if (field !== 1) continue;
-    let resource: Json | undefined;
-    let resourceSchemaUrl: string | undefined;
-    const scopes: [number, number][] = [];
-    for (const [f, s, e] of protobufFields(body, rsStart, rsEnd)) {
-      if (f === 1) resource = decode("resource", s, e);
-      else if (f === 2) scopes.push([s, e]);
-      else if (f === 3) resourceSchemaUrl = text(s, e);
-    }
-    for (const [ssStart, ssEnd] of scopes) {
-      let scope: Json | undefined;
-      let scopeSchemaUrl: string | undefined;
-      const spans: [number, number][] = [];
-      for (const [f, s, e] of protobufFields(body, ssStart, ssEnd)) {
-        if (f === 1) scope = decode("scope", s, e);
-        else if (f === 2) spans.push([s, e]);
-        else if (f === 3) scopeSchemaUrl = text(s, e);
-      }
-      groups.push({ resource, resourceSchemaUrl, scope, scopeSchemaUrl, spans });
+    const rs = level("resource", rsStart, rsEnd);
+    for (const [ssStart, ssEnd] of rs.children) {
+      const ss = level("scope", ssStart, ssEnd);
+      groups.push({
+        resource: rs.value,
+        resourceSchemaUrl: rs.schemaUrl,
+        scope: ss.value,
+        scopeSchemaUrl: ss.schemaUrl,
+        spans: ss.children,
+      });
     }
   }
   return groups;

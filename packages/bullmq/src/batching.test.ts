@@ -1,6 +1,6 @@
 import { Builder, type FanOutTask } from "@hamilton-ts/core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type RedisServer, startRedis } from "../test/redis.js";
+import { type RedisServer, startRedis } from "@hamilton-ts/testing";
 import * as twoFanOuts from "../test/two-fanouts.js";
 import { sameBlock } from "./batching.js";
 import { BullMQExecutor } from "./executor.js";

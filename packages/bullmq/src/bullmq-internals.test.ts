@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { type Job, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RedisServer, startRedis } from "../test/redis.js";
+import { type RedisServer, startRedis } from "@hamilton-ts/testing";
 import {
   JOB_DATA_FIELD,
   jobKey,

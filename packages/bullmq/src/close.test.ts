@@ -2,7 +2,7 @@ import { Builder } from "@hamilton-ts/core";
 import { Queue, QueueEvents } from "bullmq";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import * as dataflow from "../test/dataflow.js";
-import { type RedisServer, startRedis } from "../test/redis.js";
+import { type RedisServer, startRedis } from "@hamilton-ts/testing";
 import { BullMQError } from "./errors.js";
 import { BullMQExecutor } from "./executor.js";
 import { versionedQueue } from "./protocol.js";

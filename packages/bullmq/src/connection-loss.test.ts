@@ -1,7 +1,7 @@
 import { Builder } from "@hamilton-ts/core";
 import { expect, it } from "vitest";
 import * as dataflow from "../test/dataflow.js";
-import { startRedis } from "../test/redis.js";
+import { startRedis } from "@hamilton-ts/testing";
 import { BullMQError } from "./errors.js";
 import { BullMQExecutor } from "./executor.js";
 import { startWorker } from "./worker.js";

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import * as dataflow from "../test/dataflow.js";
 import "../test/marks.js";
 import { Builder } from "@hamilton-ts/core";
-import { type RedisServer, startRedis } from "../test/redis.js";
+import { type RedisServer, startRedis } from "@hamilton-ts/testing";
 import { startWorkerProcess } from "../test/workers.js";
 import { BullMQExecutor } from "./executor.js";
 import { versionedQueue } from "./protocol.js";

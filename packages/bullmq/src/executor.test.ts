@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as dataflow from "../test/dataflow.js";
 import "../test/marks.js";
 import type { Item } from "../test/dataflow.js";
-import { freePort, type RedisServer, startRedis } from "../test/redis.js";
+import { freePort, type RedisServer, startRedis } from "@hamilton-ts/testing";
 import { BullMQError } from "./errors.js";
 import { BullMQExecutor } from "./executor.js";
 import { type HamiltonWorker, startWorker } from "./worker.js";

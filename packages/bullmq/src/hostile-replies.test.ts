@@ -5,7 +5,7 @@ import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import * as dataflow from "../test/dataflow.js";
-import { type RedisServer, startRedis } from "../test/redis.js";
+import { type RedisServer, startRedis } from "@hamilton-ts/testing";
 import { BullMQError } from "./errors.js";
 import { BullMQExecutor } from "./executor.js";
 import type { JobData } from "./protocol.js";

@@ -11,7 +11,7 @@ import { FileSink, HamiltonTracker, type NodeRunRecord, nodeRunKey, readFileStor
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import * as dataflow from "../test/dataflow.js";
 import type { Item } from "../test/dataflow.js";
-import { type RedisServer, startRedis } from "../test/redis.js";
+import { type RedisServer, startRedis } from "@hamilton-ts/testing";
 import { BullMQExecutor } from "./executor.js";
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");

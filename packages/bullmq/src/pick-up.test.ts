@@ -2,7 +2,7 @@ import { Builder } from "@hamilton-ts/core";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import * as dataflow from "../test/dataflow.js";
-import { type RedisServer, startRedis } from "../test/redis.js";
+import { type RedisServer, startRedis } from "@hamilton-ts/testing";
 import { BullMQExecutor } from "./executor.js";
 import { startWorker } from "./worker.js";
 

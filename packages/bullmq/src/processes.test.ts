@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import * as dataflow from "../test/dataflow.js";
 import "../test/marks.js";
 import type { Item } from "../test/dataflow.js";
-import { type RedisServer, startRedis } from "../test/redis.js";
+import { type RedisServer, startRedis } from "@hamilton-ts/testing";
 import { type SpanLine, toLine } from "../test/span-file.js";
 import { startWorkerProcess, type WorkerProcess } from "../test/workers.js";
 import { BullMQExecutor } from "./executor.js";

@@ -4,7 +4,7 @@ import { Builder } from "@hamilton-ts/core";
 import { QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type RedisServer, startRedis } from "../test/redis.js";
+import { type RedisServer, startRedis } from "@hamilton-ts/testing";
 import * as sharedValue from "../test/shared-value.js";
 import { BullMQExecutor } from "./executor.js";
 import { versionedQueue } from "./protocol.js";

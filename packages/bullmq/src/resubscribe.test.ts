@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket, connect as tcp } from "node:net
 import { Builder } from "@hamilton-ts/core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import * as lostReply from "../test/lost-reply.js";
-import { type RedisServer, startRedis } from "../test/redis.js";
+import { type RedisServer, startRedis } from "@hamilton-ts/testing";
 import { BullMQExecutor } from "./executor.js";
 import { startWorker } from "./worker.js";
 

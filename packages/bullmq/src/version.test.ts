@@ -3,7 +3,7 @@
 import { Builder } from "@hamilton-ts/core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { rated } from "../test/rate.js";
-import { type RedisServer, startRedis } from "../test/redis.js";
+import { type RedisServer, startRedis } from "@hamilton-ts/testing";
 import { BullMQError } from "./errors.js";
 import { BullMQExecutor } from "./executor.js";
 import { startWorker } from "./worker.js";

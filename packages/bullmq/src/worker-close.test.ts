@@ -1,7 +1,7 @@
 // A worker process asked to stop (SIGTERM) exits even when Redis is gone: close() gives up
 // waiting after closeTimeoutMs and force-closes.
 import { expect, it } from "vitest";
-import { startRedis } from "../test/redis.js";
+import { startRedis } from "@hamilton-ts/testing";
 import { startWorkerProcess } from "../test/workers.js";
 
 it("a worker process exits on SIGTERM when Redis is gone", { timeout: 90_000 }, async () => {

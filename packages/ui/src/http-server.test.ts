@@ -1,7 +1,8 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { closedOf, dripUntilClosed, rawSocket } from "../test/sockets.js";
 import { type ConnectionLimits, createGuardedServer, type RequestHandler } from "./http-server.js";
 
 const LIMITS: ConnectionLimits = {
@@ -36,36 +37,6 @@ const ok: RequestHandler = async (_req, res) => {
   res.writeHead(200, { "content-type": "text/plain" });
   res.end("ok");
 };
-
-/** A raw connection that keeps its side open when the server ends its own (so a half-close shows). */
-async function rawSocket(port: number): Promise<Socket> {
-  const socket = connect({ port, host: "127.0.0.1", allowHalfOpen: true });
-  socket.on("error", () => {});
-  await once(socket, "connect");
-  return socket;
-}
-
-/** Resolves when the socket has closed (an error on the way is part of closing). */
-const closedOf = (socket: Socket) => new Promise<void>((resolve) => socket.once("close", () => resolve()));
-
-/**
- * Writes `text` a byte at a time until the socket closes; resolves with what the server sent. The
- * socket keeps its side open, so it closes only when the server destroyed its own: a write then
- * fails (EPIPE, ECONNRESET). A server that only half-closed would leave it open.
- */
-async function drip(socket: Socket, text: string): Promise<string> {
-  let received = "";
-  socket.on("data", (d: Buffer) => {
-    received += d.toString();
-  });
-  let i = 0;
-  const timer = setInterval(() => {
-    if (!socket.destroyed) socket.write(text[i++ % text.length]!);
-  }, 20);
-  await closedOf(socket);
-  clearInterval(timer);
-  return received;
-}
 
 describe("createGuardedServer: no handler failure stops the server", () => {
   it("answers 500 when writing the answer's headers throws (an invalid header value), and serves the next request", async () => {
@@ -121,7 +92,7 @@ describe("createGuardedServer: slow clients are dropped, destroyed not half-clos
       closed.push(once(s, "close")),
     );
     const socket = await rawSocket(port);
-    const received = drip(socket, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaa");
+    const received = dripUntilClosed(socket, "", "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaa");
     expect(await received).toMatch(/^HTTP\/1\.1 408/);
     await Promise.all(closed); // the server's own socket is gone, not left half-open
   });
@@ -148,7 +119,7 @@ describe("createGuardedServer: slow clients are dropped, destroyed not half-clos
     );
     const socket = await rawSocket(port);
     socket.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
-    await drip(socket, "x");
+    await dripUntilClosed(socket, "", "x");
     await Promise.all(closed);
   });
 

@@ -1,38 +1,9 @@
 import { once } from "node:events";
 import { Agent, request } from "node:http";
-import { connect, type Socket } from "node:net";
 import { describe, expect, it } from "vitest";
+import { closedOf, dripUntilClosed, rawSocket } from "../test/sockets.js";
 import { serve } from "../test/temp.js";
 import { startUi } from "./server.js";
-
-/** A raw connection that keeps its side open when the server ends its own (so a half-close shows). */
-async function rawSocket(port: number): Promise<Socket> {
-  const socket = connect({ port, host: "127.0.0.1", allowHalfOpen: true });
-  socket.on("error", () => {});
-  await once(socket, "connect");
-  return socket;
-}
-
-/**
- * Writes `head`, then `drip` a byte at a time until the socket closes; resolves with what the
- * server sent. The socket closes only once the server destroyed its side (a write then fails): a
- * server that half-closed, or kept the connection, never lets this resolve.
- */
-async function dripUntilClosed(socket: Socket, head: string, drip: string): Promise<string> {
-  let received = "";
-  socket.on("data", (d: Buffer) => {
-    received += d.toString();
-  });
-  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-  socket.write(head);
-  let i = 0;
-  const timer = setInterval(() => {
-    if (!socket.destroyed) socket.write(drip[i++ % drip.length]!);
-  }, 20);
-  await closed;
-  clearInterval(timer);
-  return received;
-}
 
 describe("startUi drops slow clients", () => {
   it("a request whose headers drip in: 408 after headersTimeoutMs, the connection destroyed", async () => {
@@ -64,7 +35,7 @@ describe("startUi drops slow clients", () => {
     socket.resume();
     await once(socket, "end");
     // Its side is destroyed: writing to it fails, and the socket closes.
-    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    const closed = closedOf(socket);
     const timer = setInterval(() => socket.write("G"), 20);
     await closed;
     clearInterval(timer);

@@ -26,11 +26,10 @@ export function readsRunIdentity(source: string): boolean {
   const fn = parseFunction(source);
   if (fn === undefined) return true;
   const params = fn.params as readonly AstNode[];
-  const body = fn.body as AstNode;
   if (mentionsArguments(fn)) return true;
   const second = params[1];
   if (second === undefined) return false;
-  return patternReads(second, fn, body);
+  return patternReads(second, fn);
 }
 
 /** The function node of a function's source: an expression, or a method (`name(a, b) { … }`). */
@@ -61,12 +60,12 @@ function parseFunction(source: string): AstNode | undefined {
 }
 
 /** Whether the second parameter, as written, can reach the run's identity. */
-function patternReads(pattern: AstNode, fn: AstNode, body: AstNode): boolean {
+function patternReads(pattern: AstNode, fn: AstNode): boolean {
   switch (pattern.type) {
     case "Identifier":
       return identifierReads(pattern.name as string, pattern, fn);
     case "AssignmentPattern":
-      return patternReads(pattern.left as AstNode, fn, body);
+      return patternReads(pattern.left as AstNode, fn);
     case "ObjectPattern":
       for (const property of pattern.properties as AstNode[]) {
         if (property.type !== "Property" || property.computed === true) return true;

@@ -19,6 +19,17 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 const optionalText = (value: unknown): boolean => value === undefined || value === null || typeof value === "string";
 
+/** Parses `text` as a JSON object, or says why it is not one. */
+function parseObject(text: string): Checked<Record<string, unknown>> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return refuse("it is not JSON");
+  }
+  return isRecord(value) ? { ok: true, value } : refuse("it is not an object");
+}
+
 /** Shows a refused message in a warning: its start, as JSON text. */
 export function excerpt(text: string): string {
   return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
@@ -26,13 +37,9 @@ export function excerpt(text: string): string {
 
 /** Parses a reply-channel message: `{ kind: "done" | "requeued", jobId: string, outcome?: string }`. */
 export function parseSignal(text: string): Checked<Signal> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return refuse("it is not JSON");
-  }
-  if (!isRecord(value)) return refuse("it is not an object");
+  const parsed = parseObject(text);
+  if (!parsed.ok) return parsed;
+  const value = parsed.value;
   if (typeof value.jobId !== "string" || value.jobId === "") return refuse("its jobId is not a non-empty string");
   if (value.kind === "requeued") return { ok: true, value: { kind: "requeued", jobId: value.jobId } };
   if (value.kind !== "done") return refuse(`its kind is not "done" or "requeued"`);
@@ -71,13 +78,9 @@ function checkWireError(value: unknown): WireError | undefined {
  * has one well-formed result per task.
  */
 export function parseOutcome(text: string, items: number): Checked<Outcome> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return refuse("it is not JSON");
-  }
-  if (!isRecord(value)) return refuse("it is not an object");
+  const parsed = parseObject(text);
+  if (!parsed.ok) return parsed;
+  const value = parsed.value;
   if (typeof value.worker !== "string") return refuse("its worker is not a string");
   if (value.kind === "failed") {
     if (typeof value.message !== "string") return refuse("its message is not a string");

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startReadyProcess } from "@hamilton-ts/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runRecord, templateRecord } from "../test/records.js";
+import { runRecord, templateRecord } from "@hamilton-ts/testing/records";
 import { readFileStore } from "./file-store.js";
 import { FileSink } from "./file-sink.js";
 

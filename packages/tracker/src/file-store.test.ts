@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Builder } from "@hamilton-ts/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { nodeRecord, runRecord, templateRecord } from "../test/records.js";
+import { nodeRecord, runRecord, templateRecord } from "@hamilton-ts/testing/records";
 import { FileSink } from "./file-sink.js";
 import { readFileStore } from "./file-store.js";
 import { HamiltonTracker } from "./tracker.js";

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Builder } from "@hamilton-ts/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FakeHamiltonUI, Gate, type LoggedRequest } from "../test/hamilton-ui-server.js";
+import { calls, FakeHamiltonUI, Gate, type LoggedRequest } from "@hamilton-ts/testing";
 import {
   KEY,
   protocolScenarios,
@@ -10,9 +10,8 @@ import {
   type ScenarioBackend,
   type ScenarioRun,
   USER,
-} from "../test/hamilton-ui-scenarios.js";
-import { calls } from "../test/calls.js";
-import { runRecord, templateRecord } from "../test/records.js";
+} from "@hamilton-ts/testing/hamilton-ui-scenarios";
+import { runRecord, templateRecord } from "@hamilton-ts/testing/records";
 import { TrackerError } from "./errors.js";
 import { HamiltonUIClient } from "./hamilton-ui-client.js";
 import type { SinkWriteOptions, TrackerSink } from "./records.js";

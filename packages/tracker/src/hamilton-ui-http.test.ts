@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FakeHamiltonUI } from "../test/hamilton-ui-server.js";
+import { FakeHamiltonUI } from "@hamilton-ts/testing";
 import { excerpt, HamiltonUIHttp, isUnsent, parseUrl } from "./hamilton-ui-http.js";
 
 describe("excerpt", () => {

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { Builder } from "@hamilton-ts/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { FakeHamiltonUI } from "../test/hamilton-ui-server.js";
+import { FakeHamiltonUI } from "@hamilton-ts/testing";
 import { HamiltonUIClient } from "./hamilton-ui-client.js";
 import { HamiltonUIHttp, isDropped } from "./hamilton-ui-http.js";
 import { TrackerError } from "./errors.js";

@@ -1,7 +1,7 @@
 import type { NodeExecutionEvent } from "@hamilton-ts/lifecycle";
 import { SHARED_SPAN_ID, SHARED_TRACE_ID } from "@hamilton-ts/lifecycle";
 import { describe, expect, it } from "vitest";
-import { runRecord as runFixture } from "../test/records.js";
+import { runRecord as runFixture } from "@hamilton-ts/testing/records";
 import { endedRunRecord, nodeRunRecord, runRecord } from "./record-builders.js";
 
 const event = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nodeRecord, runRecord, templateRecord } from "../test/records.js";
+import { nodeRecord, runRecord, templateRecord } from "@hamilton-ts/testing/records";
 import { estimateBytes } from "./record-size.js";
 
 describe("estimateBytes", () => {

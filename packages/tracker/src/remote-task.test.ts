@@ -5,7 +5,7 @@ import { deserialize, serialize } from "node:v8";
 import { Builder, collect, parallelize } from "@hamilton-ts/core";
 import type { FanOutTask, TaskExecutor } from "@hamilton-ts/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FakeHamiltonUI } from "../test/hamilton-ui-server.js";
+import { FakeHamiltonUI } from "@hamilton-ts/testing";
 import { MemorySink } from "../test/memory-sink.js";
 import { FileSink } from "./file-sink.js";
 import { HamiltonUIClient } from "./hamilton-ui-client.js";

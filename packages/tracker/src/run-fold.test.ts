@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nodeRecord, runRecord } from "../test/records.js";
+import { nodeRecord, runRecord } from "@hamilton-ts/testing/records";
 import { storedRun } from "./file-store.js";
 import { RunFold, supersedes } from "./run-fold.js";
 

@@ -9,7 +9,7 @@ import { type LifecycleAdapter, type NodeExecutionResultEvent, SHARED_TRACE_ID }
 import OpenAI from "openai";
 import { describe, expect, it, vi } from "vitest";
 import { MemorySink } from "../test/memory-sink.js";
-import { calls } from "../test/calls.js";
+import { calls } from "@hamilton-ts/testing";
 import type { HamiltonTrackerOptions } from "./options.js";
 import type { NodeRunRecord, RunRecord, TrackerRecord } from "./records.js";
 import { HamiltonTracker } from "./tracker.js";

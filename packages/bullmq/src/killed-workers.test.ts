@@ -1,55 +1,17 @@
 // Workers SIGKILLed in the middle of a run, as real child processes: the run's result is right,
 // and so is its record — every task's last attempt is in it, and nothing is RUNNING once it ended.
-import { type ChildProcess, spawn } from "node:child_process";
 import { watch } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Builder } from "@hamilton-ts/core";
 import { FileSink, HamiltonTracker, type NodeRunRecord, nodeRunKey, readFileStore } from "@hamilton-ts/tracker";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import * as dataflow from "../test/dataflow.js";
 import type { Item } from "../test/dataflow.js";
+import { startWorkerProcess, type WorkerProcess } from "../test/workers.js";
 import { type RedisServer, startRedis } from "@hamilton-ts/testing";
 import { BullMQExecutor } from "./executor.js";
-
-const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
-
-interface Worker {
-  readonly pid: number;
-  readonly child: ChildProcess;
-  output(): string;
-  kill(): Promise<void>;
-}
-
-/** Starts `test/tracked-worker.ts` (its tracker flushes once a second, the default); resolves once it takes tasks. */
-async function startTrackedWorker(env: Record<string, string>): Promise<Worker> {
-  const child = spawn(process.execPath, [join("test", "worker.mjs"), "/test/tracked-worker.ts"], {
-    cwd: packageDir,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.setEncoding("utf8").on("data", (text: string) => {
-      out += text;
-      if (out.includes("ready ")) resolve();
-    });
-    child.stderr!.setEncoding("utf8").on("data", (text: string) => (out += text));
-    child.on("exit", (code) => reject(new Error(`the worker exited with ${code} before it was ready:\n${out}`)));
-  });
-  return {
-    pid: child.pid!,
-    child,
-    output: () => out,
-    kill: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      await exited;
-    },
-  };
-}
 
 /** Resolves once `folder` holds `count` files whose names pass `test` (watched, not polled), or `stop` settles. */
 async function filesAppear(
@@ -93,7 +55,7 @@ async function nodeLines(store: string): Promise<NodeRunRecord[]> {
 
 let redis: RedisServer;
 let dir: string;
-let workers: Worker[] = [];
+let workers: WorkerProcess[] = [];
 beforeAll(async () => {
   redis = await startRedis();
   dir = await mkdtemp(join(tmpdir(), "bullmq-killed-"));
@@ -124,7 +86,7 @@ it("keeps every task's last attempt in the run record, and nothing RUNNING, when
     CONCURRENCY: "3",
   };
   // Three to kill, one that lives to the end.
-  workers = await Promise.all(Array.from({ length: 4 }, () => startTrackedWorker(env)));
+  workers = await Promise.all(Array.from({ length: 4 }, () => startWorkerProcess(env, "/test/tracked-worker.ts")));
   const tracker = new HamiltonTracker({
     projectId: "p",
     username: "u",

@@ -2,18 +2,9 @@ import { appendFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { runFile, templateFile } from "@hamilton-ts/tracker";
 import { describe, expect, it } from "vitest";
+import { api } from "../test/api.js";
 import { serve, tempDir } from "../test/temp.js";
 import { IDS_FILE, IdRegistry } from "./ids.js";
-
-async function api(url: string, path: string, method = "GET", body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text.length > 0 ? JSON.parse(text) : undefined };
-}
 
 const TEMPLATE = { name: "d", dag_hash: "h", code_hash: "c", nodes: [] };
 const EXISTS = "/api/v1/dag_templates/exists/?project_id=1&dag_hash=h&code_hash=c&dag_name=d";

@@ -1,17 +1,8 @@
 import { mkdir, rename, rm, rmdir, appendFile, readFile } from "node:fs/promises";
 import { readFileStore, runFile } from "@hamilton-ts/tracker";
 import { describe, expect, it } from "vitest";
+import { api } from "../test/api.js";
 import { serve, tempDir } from "../test/temp.js";
-
-async function api(url: string, path: string, method = "GET", body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text.length > 0 ? JSON.parse(text) : undefined };
-}
 
 /** A template and a RUNNING dag run in project 1; the dag run's id. */
 async function startRun(url: string): Promise<number> {

@@ -128,13 +128,17 @@ async function runOne(
 ): Promise<WireResult> {
   try {
     const out = await driver.runTask(task, { signal, worker, attempt });
-    // Checked per output, so that a refusal names the node; encoded once.
-    for (const [name, value] of Object.entries(out)) {
-      if (findUncloneable(value) !== undefined) {
-        encode(value, `node "${name}" (task ${task.taskId})`, "back to the coordinator", nodeFix(name));
+    try {
+      return { ok: true, value: encode(out, `the results of task ${task.taskId}`, "back to the coordinator", "") };
+    } catch (error) {
+      // Refused: checked again per output (only now, not for every result), so that the refusal names the node.
+      for (const [name, value] of Object.entries(out)) {
+        if (findUncloneable(value) !== undefined) {
+          encode(value, `node "${name}" (task ${task.taskId})`, "back to the coordinator", nodeFix(name));
+        }
       }
+      throw error;
     }
-    return { ok: true, value: encode(out, `the results of task ${task.taskId}`, "back to the coordinator", "") };
   } catch (error) {
     return { ok: false, error: toWire(error) };
   }

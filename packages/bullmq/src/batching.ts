@@ -109,13 +109,19 @@ export class Batcher {
       config: first.config,
       runContexts: first.runContexts,
     };
-    for (const [name, value] of Object.entries(first.outer)) {
-      encode(value, `node "${name}" (read by task ${first.taskId})`, "to a worker", nodeFix(name));
+    let sharedText: string;
+    try {
+      sharedText = encode(shared, `the tasks of "${first.parallelizeName}"`, "to a worker", "");
+    } catch (error) {
+      // Refused: each value is encoded alone (only now, not on every batch), so that the refusal names it.
+      for (const [name, value] of Object.entries(first.outer)) {
+        encode(value, `node "${name}" (read by task ${first.taskId})`, "to a worker", nodeFix(name));
+      }
+      for (const [key, value] of Object.entries(first.config)) {
+        encode(value, `config value "${key}"`, "to a worker", configFix(key));
+      }
+      throw error;
     }
-    for (const [key, value] of Object.entries(first.config)) {
-      encode(value, `config value "${key}"`, "to a worker", configFix(key));
-    }
-    const sharedText = encode(shared, `the tasks of "${first.parallelizeName}"`, "to a worker", "");
     const items = tasks.map((t) => ({
       taskId: t.task.taskId,
       index: t.task.index,

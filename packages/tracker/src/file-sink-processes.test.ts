@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { startReadyProcess } from "@hamilton-ts/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runRecord, templateRecord } from "@hamilton-ts/testing/records";
-import { readFileStore } from "./file-store.js";
+import { readFileStore } from "@hamilton-ts/store";
 import { FileSink } from "./file-sink.js";
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");

@@ -5,7 +5,7 @@ import { Builder } from "@hamilton-ts/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { nodeRecord, runRecord, templateRecord } from "@hamilton-ts/testing/records";
 import { FileSink } from "./file-sink.js";
-import { readFileStore } from "./file-store.js";
+import { readFileStore } from "@hamilton-ts/store";
 import { HamiltonTracker } from "./tracker.js";
 
 let dir: string;

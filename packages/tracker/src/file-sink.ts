@@ -12,7 +12,7 @@ import {
   templateFile,
   toFileName,
   writeWholeFile,
-} from "./store-layout.js";
+} from "@hamilton-ts/store";
 
 /** Options of {@link FileSink}. */
 export interface FileSinkOptions {

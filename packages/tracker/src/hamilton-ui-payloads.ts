@@ -182,6 +182,8 @@ export function resultSummaryBody(summary: ValueSummary, column: string): Attrib
         },
       };
     }
+    case "table":
+      return unsupported("table", `${summary.rows} rows × ${summary.columns.length} columns`);
     case "instance":
       return unsupported(
         summary.type,

@@ -11,13 +11,20 @@ export type { HamiltonTrackerOptions, ResolvedTrackerOptions, TrackerErrorContex
 export type { DeliveryReport, DeliveryStats } from "./delivery-queue.js";
 export { FileSink } from "./file-sink.js";
 export type { FileSinkOptions } from "./file-sink.js";
-export { readFileStore, storedRun } from "./file-store.js";
-export { RunFold, supersedes } from "./run-fold.js";
-export type { FileStoreContents, ReadFileStoreOptions, SkippedFile, StoredRun, StoredTemplate } from "./file-store.js";
+export { readFileStore, storedRun } from "@hamilton-ts/store";
+export { RunFold, supersedes } from "@hamilton-ts/store";
+export type {
+  FileStoreContents,
+  ReadFileStoreOptions,
+  SkippedFile,
+  StoredRun,
+  StoredTemplate,
+} from "@hamilton-ts/store";
 export { HamiltonUIClient } from "./hamilton-ui-client.js";
 export type { HamiltonUIClientOptions } from "./hamilton-ui-client.js";
 export { nodeRunKey } from "./records.js";
-// The store's layout, for other readers and writers of it (the UI server writes runs in it).
+// The store's records, layout, fold and reader live in @hamilton-ts/store; re-exported here so code
+// written against the tracker keeps working.
 export {
   DEFAULT_STORE_DIR,
   fromFileName,
@@ -40,9 +47,10 @@ export {
   temporaryFile,
   toFileName,
   writeWholeFile,
-} from "./store-layout.js";
-export type { ParsedName } from "./store-layout.js";
+} from "@hamilton-ts/store";
+export type { ParsedName } from "@hamilton-ts/store";
 export type {
+  CacheMissReason,
   DagTemplateRecord,
   ErrorInfo,
   NodeRunRecord,
@@ -53,6 +61,7 @@ export type {
   RunRecord,
   RunStatus,
   SinkWriteOptions,
+  TableColumn,
   TrackerRecord,
   TrackerSink,
   ValueSummary,

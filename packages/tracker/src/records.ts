@@ -1,242 +1,27 @@
 /**
- * The records the tracker produces and the interface of the sinks that receive them. Every record is
- * plain JSON data (no class instances, no user values: values appear only as {@link ValueSummary}).
- *
- * Run and node records are *snapshots*: a later record with the same key replaces an earlier one
- * (a run's `RUNNING` record is followed by its `SUCCESS`/`FAILURE` record; a node's `RUNNING` record
- * by its final one). Times are milliseconds since the Unix epoch.
+ * The interface of the sinks that receive the tracker's records. The records themselves are the
+ * store's (`@hamilton-ts/store`), re-exported here.
  */
-
-import type { CacheOutcome } from "@hamilton-ts/lifecycle";
+import type { ProjectId, TrackerRecord } from "@hamilton-ts/store";
 import type { SummaryLimits } from "./summarize.js";
 
-/** A Hamilton UI project id (the UI uses integers; a local store accepts any string). */
-export type ProjectId = string | number;
-
-/** The status of a run or a node run. */
-export type RunStatus = "RUNNING" | "SUCCESS" | "FAILURE";
-
-/**
- * The status of a node run: a {@link RunStatus}, or `UNKNOWN`, which no tracker writes: a reader
- * of the store (`RunFold`) derives it for a node run still `RUNNING` in a run that ended (its
- * worker died before it said how the node ended); its `error` says so.
- */
-export type NodeRunStatus = RunStatus | "UNKNOWN";
-
-/** A thrown value, made safe to store: bounded in size, secrets in it redacted. */
-export interface ErrorInfo {
-  /** The error's `name` (or its class name, or `typeof` for thrown non-errors). */
-  readonly type: string;
-  readonly message: string;
-  /** The stack trace, when there is one. */
-  readonly stack: string | undefined;
-  /** The error's `cause`, one level deep, when there is one. */
-  readonly cause: ErrorInfo | undefined;
-}
-
-/** Statistics of an array of numbers (Hamilton's numeric column statistics). */
-export interface NumericStats {
-  /** Finite numbers counted (non-finite values, `null` and `undefined` count as missing). */
-  readonly count: number;
-  readonly missing: number;
-  readonly zeros: number;
-  readonly min: number | null;
-  readonly max: number | null;
-  readonly mean: number | null;
-  /** Sample standard deviation (n − 1), as pandas computes it; null below two values. */
-  readonly std: number | null;
-  /** Linear-interpolated quantiles, keyed `"0.1"`, `"0.25"`, `"0.5"`, `"0.75"`, `"0.9"`. */
-  readonly quantiles: Readonly<Record<string, number>> | null;
-  /** Ten equal-width bins from min to max; each bin holds `lo < x <= hi` (the first also `x = lo`). */
-  readonly histogram: readonly { readonly lo: number; readonly hi: number; readonly count: number }[];
-}
-
-/**
- * A bounded, secret-free description of a value, by kind. Summaries never hold class instances, so
- * an object that keeps credentials (an OpenAI client, say) appears as its type name only.
- */
-export type ValueSummary =
-  | {
-      readonly kind: "primitive";
-      readonly type: "number" | "boolean" | "bigint" | "null" | "undefined" | "symbol";
-      /** The value; bigints and symbols as strings, non-finite numbers as `"NaN"`, `"Infinity"`, ... */
-      readonly value: number | boolean | string | null;
-    }
-  | {
-      readonly kind: "string";
-      readonly length: number;
-      /** The first characters (see `SummaryLimits.maxStringPreview`), secrets in them redacted. */
-      readonly preview: string;
-      readonly truncated: boolean;
-    }
-  | {
-      readonly kind: "array";
-      readonly length: number;
-      /** Summaries of the first items. */
-      readonly items: readonly ValueSummary[];
-      readonly truncated: boolean;
-    }
-  | ({
-      readonly kind: "numeric_array";
-      /** `Array`, or the typed array's class (`Float64Array`, ...). */
-      readonly type: string;
-      readonly length: number;
-      /** The first values. */
-      readonly head: readonly (number | null)[];
-      /** True when the statistics cover only the first `SummaryLimits.maxStatsItems` values. */
-      readonly sampled: boolean;
-    } & NumericStats)
-  | {
-      readonly kind: "object";
-      /** `Object`, `Map`, or `null-prototype`. */
-      readonly type: string;
-      /** Number of keys (entries, for a Map) counted, at most `SummaryLimits.maxCountKeys`. */
-      readonly size: number;
-      /** Summaries of the first keys' values. */
-      readonly entries: Readonly<Record<string, ValueSummary>>;
-      readonly truncated: boolean;
-    }
-  | {
-      readonly kind: "set";
-      readonly size: number;
-      readonly items: readonly ValueSummary[];
-      readonly truncated: boolean;
-    }
-  | { readonly kind: "date" /** ISO 8601, or null for an invalid date. */; readonly value: string | null }
-  | { readonly kind: "error"; readonly type: string; readonly message: string }
-  | { readonly kind: "binary"; readonly type: string; readonly byteLength: number }
-  | { readonly kind: "function"; readonly name: string }
-  /** A class instance: its type name only, never its fields (`"generator"`, `"async generator"` for those). */
-  | { readonly kind: "instance"; readonly type: string }
-  /** A value under a key that looks like a secret. */
-  | { readonly kind: "redacted" }
-  /** Nested deeper than `SummaryLimits.maxDepth`, or the time budget ran out. */
-  | { readonly kind: "truncated"; readonly reason: "depth" | "time" }
-  /** `captureDataStatistics: false`. */
-  | { readonly kind: "disabled" }
-  /** Summarising the value failed (a throwing getter, a hostile proxy, ...); the run is unaffected. */
-  | { readonly kind: "observability_failure"; readonly message: string };
-
-/** One node of a DAG template. */
-export interface NodeTemplate {
-  readonly name: string;
-  /** The function the node came from (differs from `name` for variants and modifiers). */
-  readonly functionName: string;
-  /** Every dependency, required and optional, in declaration order. */
-  readonly dependencies: readonly string[];
-  /** The dependencies that have a default value. */
-  readonly optionalDependencies: readonly string[];
-  readonly tags: Readonly<Record<string, string | readonly string[]>>;
-  readonly documentation: string;
-  /**
-   * The source text of the node's own function (never its file), with secret-looking literals
-   * redacted; `""` for external inputs.
-   */
-  readonly source: string;
-  /** `input` for a value the caller provides, `transform` for a function. */
-  readonly classification: "input" | "transform";
-  /** The node's role in the graph (`transform`, `input`, `expand`, `collect`). */
-  readonly kind: string;
-  /** Hash of the node's source (`NodeInfo.version`). */
-  readonly version: string;
-}
-
-/** The structure and code of a graph, recorded once per graph version. */
-export interface DagTemplateRecord {
-  readonly type: "dag_template";
-  /** `GraphInfo.version`: runs refer to their template by it. */
-  readonly graphVersion: string;
-  readonly dagName: string;
-  /** SHA-256 of the graph's structure (names, kinds, dependencies). */
-  readonly dagHash: string;
-  /** SHA-256 of the nodes' sources. */
-  readonly codeHash: string;
-  readonly createdAt: number;
-  /** The graph's configuration, summarised and redacted. */
-  readonly config: Readonly<Record<string, ValueSummary>>;
-  /** The tracker's tags. */
-  readonly tags: Readonly<Record<string, string>>;
-  /** Every node, sorted by name. */
-  readonly nodes: readonly NodeTemplate[];
-}
-
-/** A run of a graph: a `RUNNING` record when it starts, the final one when it ends. */
-export interface RunRecord {
-  readonly type: "run";
-  /** The engine's run id (a UUID). */
-  readonly runId: string;
-  readonly dagName: string;
-  readonly graphVersion: string;
-  readonly dagHash: string;
-  readonly codeHash: string;
-  readonly username: string;
-  readonly status: RunStatus;
-  readonly startTime: number;
-  readonly endTime: number | undefined;
-  readonly durationMs: number | undefined;
-  /** The requested outputs. */
-  readonly finalVars: readonly string[];
-  /** The caller's inputs (config values excluded), summarised and redacted. */
-  readonly inputs: Readonly<Record<string, ValueSummary>>;
-  /** Names of the overridden nodes (their values are not recorded). */
-  readonly overrides: readonly string[];
-  /** The graph's configuration, summarised and redacted. */
-  readonly config: Readonly<Record<string, ValueSummary>>;
-  readonly tags: Readonly<Record<string, string>>;
-  /** The run's error, for a `FAILURE`. */
-  readonly error: ErrorInfo | undefined;
-}
-
-/** One attempt of one node in a run: a `RUNNING` record when it starts, the final one when it ends. */
-export interface NodeRunRecord {
-  readonly type: "node_run";
-  readonly runId: string;
-  /** The node's name. */
-  readonly node: string;
-  /** The task of a dynamic fan-out, or undefined. */
-  readonly taskId: string | undefined;
-  /** 1 for the first attempt; retries count up. */
-  readonly attempt: number;
-  readonly status: NodeRunStatus;
-  readonly startTime: number;
-  readonly endTime: number | undefined;
-  /** Time spent in the node function, in milliseconds. */
-  readonly durationMs: number | undefined;
-  /** Summary of the node's value, for a `SUCCESS`. */
-  readonly result: ValueSummary | undefined;
-  /** The node's own error with its stack, for a `FAILURE`. */
-  readonly error: ErrorInfo | undefined;
-  /**
-   * Non-fatal problems reported for this node run (`ctx.warn`, `checkOutput` with `importance:
-   * "warn"`): at most the first 100, each redacted and cut to 2,000 characters.
-   */
-  readonly warnings: readonly string[] | undefined;
-  /** Warnings past the first 100, counted and not kept. */
-  readonly warningsDropped?: number | undefined;
-  /** The OpenTelemetry trace id another adapter left in the node event's `attributes.trace_id`. */
-  readonly traceId: string | undefined;
-  /** The OpenTelemetry span id another adapter left in the node event's `attributes.span_id`. */
-  readonly spanId: string | undefined;
-  /**
-   * What the engine's cache did for this node run (`hit`: the node did not run, its result and
-   * warnings are the stored ones; `miss`, `recompute`, `disabled`), from the node event's `cache`;
-   * undefined when the driver has no cache (`Builder.withCache`).
-   */
-  readonly cache?: CacheOutcome | undefined;
-  /**
-   * Distributed runs (`Builder.withTaskExecutor`): the worker process that ran this node run,
-   * `<host>:<pid>`; undefined for node runs in the run's own process.
-   */
-  readonly worker?: string | undefined;
-  /**
-   * Distributed runs: the delivery of the task this node run belongs to (1 first; a task re-run
-   * after its worker died counts up); undefined for node runs in the run's own process.
-   */
-  readonly taskAttempt?: number | undefined;
-}
-
-/** Anything the tracker hands to a sink. */
-export type TrackerRecord = DagTemplateRecord | RunRecord | NodeRunRecord;
+export type {
+  CacheMissReason,
+  CacheOutcome,
+  DagTemplateRecord,
+  ErrorInfo,
+  NodeRunRecord,
+  NodeRunStatus,
+  NodeTemplate,
+  NumericStats,
+  ProjectId,
+  RunRecord,
+  RunStatus,
+  TableColumn,
+  TrackerRecord,
+  ValueSummary,
+} from "@hamilton-ts/store";
+export { nodeRunKey } from "@hamilton-ts/store";
 
 /** Options the delivery queue passes to {@link TrackerSink.write}. */
 export interface SinkWriteOptions {
@@ -277,9 +62,4 @@ export interface TrackerSink {
    * `summaryLimits` option. `HamiltonUIClient` sets the Python SDK's capture limits here.
    */
   readonly summaryLimits?: Partial<SummaryLimits>;
-}
-
-/** The key under which a node record replaces earlier ones: `taskId-node`, or the node's name. */
-export function nodeRunKey(record: Pick<NodeRunRecord, "node" | "taskId">): string {
-  return record.taskId === undefined ? record.node : `${record.taskId}-${record.node}`;
 }

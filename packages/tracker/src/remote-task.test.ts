@@ -9,7 +9,7 @@ import { FakeHamiltonUI } from "@hamilton-ts/testing";
 import { MemorySink } from "../test/memory-sink.js";
 import { FileSink } from "./file-sink.js";
 import { HamiltonUIClient } from "./hamilton-ui-client.js";
-import { readFileStore } from "./file-store.js";
+import { readFileStore } from "@hamilton-ts/store";
 import { HamiltonTracker } from "./tracker.js";
 
 let dir: string;

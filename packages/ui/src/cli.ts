@@ -3,7 +3,7 @@
  * {@link main} takes its arguments, output and stop signal as parameters, so it runs in tests.
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_STORE_DIR } from "@hamilton-ts/tracker";
+import { DEFAULT_STORE_DIR } from "@hamilton-ts/store";
 import { UiError } from "./errors.js";
 import { formatRun, formatRuns } from "./print.js";
 import { getRun, getTrace, listRuns, parseLimit } from "./read-api.js";

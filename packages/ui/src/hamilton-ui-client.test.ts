@@ -2,7 +2,7 @@
 // against its fake Hamilton UI, shared through @hamilton-ts/testing), played against a real `startUi` behind a
 // recording proxy that logs what the client sent. What the server stored is read back through its
 // own protocol answers (`GET /api/v1/dag_runs/{id}`) and the store's files.
-import { readFileStore } from "@hamilton-ts/tracker";
+import { readFileStore } from "@hamilton-ts/store";
 import { afterEach, beforeEach } from "vitest";
 import {
   KEY,

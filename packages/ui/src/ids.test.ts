@@ -1,6 +1,6 @@
 import { appendFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { runFile, templateFile } from "@hamilton-ts/tracker";
+import { runFile, templateFile } from "@hamilton-ts/store";
 import { describe, expect, it } from "vitest";
 import { api } from "../test/api.js";
 import { serve, tempDir } from "../test/temp.js";

@@ -19,7 +19,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { appendLines, readAppended } from "@hamilton-ts/store";
-import { parseRunFileName, parseTemplateFileName, RUNS_FOLDER, TEMPLATES_FOLDER } from "@hamilton-ts/tracker";
+import { parseRunFileName, parseTemplateFileName, RUNS_FOLDER, TEMPLATES_FOLDER } from "@hamilton-ts/store";
 
 /** The name of the id file in the store's directory. */
 export const IDS_FILE = "hamilton-ui-ids.jsonl";

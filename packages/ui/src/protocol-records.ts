@@ -3,15 +3,8 @@
  * `ui/backend/server/trackingserver_*` schemas) to the tracker's records, and back for answers.
  * Pure functions; a payload that cannot be read is an `HttpError` 400 that names the field.
  */
-import {
-  DEFAULT_SUMMARY_LIMITS,
-  summarize,
-  type DagTemplateRecord,
-  type ErrorInfo,
-  type NodeTemplate,
-  type RunStatus,
-  type ValueSummary,
-} from "@hamilton-ts/tracker";
+import { DEFAULT_SUMMARY_LIMITS, summarize } from "@hamilton-ts/tracker";
+import type { DagTemplateRecord, ErrorInfo, NodeTemplate, RunStatus, ValueSummary } from "@hamilton-ts/store";
 import { HttpError } from "./http-error.js";
 import type { StoredAttribute } from "./run-store.js";
 

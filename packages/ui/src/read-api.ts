@@ -4,7 +4,7 @@
  * refreshed first, so runs that other processes write while the server runs are seen, and only
  * what changed since the last request is read.
  */
-import type { DagTemplateRecord, NodeRunRecord, RunRecord, RunStatus, StoredRun } from "@hamilton-ts/tracker";
+import type { DagTemplateRecord, NodeRunRecord, RunRecord, RunStatus, StoredRun } from "@hamilton-ts/store";
 import { HttpError } from "./http-error.js";
 import { storeIndex, type StoreIndex } from "./store-index.js";
 import type { SpanView } from "./traces.js";

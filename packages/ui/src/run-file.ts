@@ -6,7 +6,7 @@
 import type { Dirent } from "node:fs";
 import { access, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { RUN_EXTENSION, RUNS_FOLDER, toFileName } from "@hamilton-ts/tracker";
+import { RUN_EXTENSION, RUNS_FOLDER, toFileName } from "@hamilton-ts/store";
 
 /** True when some project of the store at `dir` has `runs/<runId>.jsonl` (the store layout's name for it). */
 export async function hasRunFile(dir: string, runId: string): Promise<boolean> {

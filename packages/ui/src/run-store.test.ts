@@ -1,5 +1,5 @@
 import { mkdir, rename, rm, rmdir, appendFile, readFile } from "node:fs/promises";
-import { readFileStore, runFile } from "@hamilton-ts/tracker";
+import { readFileStore, runFile } from "@hamilton-ts/store";
 import { describe, expect, it } from "vitest";
 import { api } from "../test/api.js";
 import { serve, tempDir } from "../test/temp.js";

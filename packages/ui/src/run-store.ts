@@ -21,7 +21,7 @@ import {
   type DagTemplateRecord,
   type NodeRunRecord,
   type RunRecord,
-} from "@hamilton-ts/tracker";
+} from "@hamilton-ts/store";
 
 /** A Hamilton UI node attribute as it arrived (kept to answer `GET /dag_runs/{ids}?attr=`). */
 export interface StoredAttribute {

@@ -1,7 +1,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { gzipSync } from "node:zlib";
-import { HamiltonUIClient, readFileStore, runFile } from "@hamilton-ts/tracker";
+import { HamiltonUIClient } from "@hamilton-ts/tracker";
+import { readFileStore, runFile } from "@hamilton-ts/store";
 import { describe, expect, it } from "vitest";
 import { serve } from "../test/temp.js";
 

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isIP, type AddressInfo } from "node:net";
 import { resolve } from "node:path";
-import { DEFAULT_STORE_DIR } from "@hamilton-ts/tracker";
+import { DEFAULT_STORE_DIR } from "@hamilton-ts/store";
 import { isAuthorized, isKey, sessionCookie } from "./auth.js";
 import { type BodyPace, DEFAULT_MAX_BODY_BYTES, parseJson, readBody } from "./body.js";
 import { UiError } from "./errors.js";

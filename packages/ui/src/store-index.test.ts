@@ -1,6 +1,7 @@
 import { appendFile, mkdir, open, rename, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { FileSink, readFileStore, runFile, type NodeRunRecord, type RunRecord } from "@hamilton-ts/tracker";
+import { FileSink } from "@hamilton-ts/tracker";
+import { readFileStore, runFile, type NodeRunRecord, type RunRecord } from "@hamilton-ts/store";
 import { describe, expect, it } from "vitest";
 import { nodeRecord, runRecord } from "../test/records.js";
 import { serve, tempDir } from "../test/temp.js";

@@ -29,7 +29,7 @@ import {
   type SkippedFile,
   type StoredRun,
   type StoredTemplate,
-} from "@hamilton-ts/tracker";
+} from "@hamilton-ts/store";
 import { TraceIndex } from "./trace-index.js";
 import { TRACES_FILE, type SpanView } from "./traces.js";
 

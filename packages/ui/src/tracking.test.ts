@@ -1,5 +1,6 @@
 import { Builder, collect, NodeExecutionError, parallelize } from "@hamilton-ts/core";
-import { HamiltonTracker, HamiltonUIClient, readFileStore } from "@hamilton-ts/tracker";
+import { HamiltonTracker, HamiltonUIClient } from "@hamilton-ts/tracker";
+import { readFileStore } from "@hamilton-ts/store";
 import { describe, expect, it } from "vitest";
 import { serve, tempDir } from "../test/temp.js";
 

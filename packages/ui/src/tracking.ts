@@ -6,7 +6,7 @@
  * an unknown project is created on first use, a template registered twice is the same template,
  * and a re-sent task update or attribute replaces the earlier one.
  */
-import { type NodeRunRecord, type RunRecord, supersedes } from "@hamilton-ts/tracker";
+import { type NodeRunRecord, type RunRecord, supersedes } from "@hamilton-ts/store";
 import { checkId, HttpError } from "./http-error.js";
 import type { IdRegistry, RunEntry, TemplateEntry } from "./ids.js";
 import {

@@ -1,5 +1,6 @@
 /** A run of many nodes, written with `FileSink` as the tracker writes it. */
-import { FileSink, type DagTemplateRecord, type NodeRunRecord, type TrackerRecord } from "@hamilton-ts/tracker";
+import { FileSink } from "@hamilton-ts/tracker";
+import type { DagTemplateRecord, NodeRunRecord, TrackerRecord } from "@hamilton-ts/store";
 import { nodeRecord, runRecord, templateRecord } from "./records.js";
 
 /**

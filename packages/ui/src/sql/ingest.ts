@@ -10,8 +10,8 @@
  *   duration, in the same statement (rollups at write time: the activity chart never scans runs);
  * - templates and spans: `ON CONFLICT DO NOTHING` (an exporter that retries sends the same spans).
  */
-import type { DagTemplateRecord, NodeRunRecord, RunRecord } from "@hamilton-ts/tracker";
-import { nodeRunKey, supersedes } from "@hamilton-ts/tracker";
+import type { DagTemplateRecord, NodeRunRecord, RunRecord } from "@hamilton-ts/store";
+import { nodeRunKey, supersedes } from "@hamilton-ts/store";
 import type { SqlClient } from "./database.js";
 import type { SpanView } from "../traces.js";
 

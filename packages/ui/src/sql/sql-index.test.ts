@@ -1,6 +1,6 @@
 import { type PostgresServer, startPostgres } from "@hamilton-ts/testing";
 import { nodeRecord, runRecord, templateRecord } from "@hamilton-ts/testing/records";
-import { type NodeRunRecord, type RunRecord, type RunStatus, supersedes } from "@hamilton-ts/tracker";
+import { type NodeRunRecord, type RunRecord, type RunStatus, supersedes } from "@hamilton-ts/store";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SpanView } from "../traces.js";
 import { type Database, openEmbedded, openPostgres } from "./database.js";

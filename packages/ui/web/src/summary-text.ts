@@ -30,6 +30,8 @@ export function shortSummary(v: ValueSummary | undefined): string {
       return `array of ${formatNumber(v.length)}`;
     case "numeric_array":
       return `${v.type} of ${formatNumber(v.length)} numbers, mean ${formatNumber(v.mean)}`;
+    case "table":
+      return `table of ${formatNumber(v.rows)} rows × ${formatNumber(v.columns.length)} columns`;
     case "object":
       return `${v.type} {${cut(Object.keys(v.entries).join(", "), 60)}}`;
     case "set":

@@ -3,7 +3,7 @@
  * `src/traces.ts`) and the tracker's records. Type-only imports: nothing of the server or the
  * tracker is bundled into the page.
  */
-import type { ErrorInfo, NodeRunRecord, NodeTemplate, NumericStats, ValueSummary } from "@hamilton-ts/tracker";
+import type { ErrorInfo, NodeRunRecord, NodeTemplate, NumericStats, ValueSummary } from "@hamilton-ts/store";
 import type { RunDetail, RunSummary, TraceDetail } from "../../src/read-api.js";
 import type { SpanView } from "../../src/traces.js";
 

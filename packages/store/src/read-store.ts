@@ -14,7 +14,7 @@ import {
   RUNS_FOLDER,
   TEMPLATES_FOLDER,
   toFileName,
-} from "./store-layout.js";
+} from "./layout.js";
 
 /** A DAG template read from a {@link FileSink} store. */
 export interface StoredTemplate {

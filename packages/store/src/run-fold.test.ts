@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { nodeRecord, runRecord } from "@hamilton-ts/testing/records";
-import { storedRun } from "./file-store.js";
+import { storedRun } from "./read-store.js";
 import { RunFold, supersedes } from "./run-fold.js";
 
 const lines = (...records: unknown[]) => records.map((r) => `${JSON.stringify(r)}\n`).join("");

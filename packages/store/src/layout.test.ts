@@ -16,7 +16,7 @@ import {
   templatesFolder,
   temporaryFile,
   toFileName,
-} from "./store-layout.js";
+} from "./layout.js";
 
 describe("the store layout", () => {
   it("names a project's folder, its runs and templates under the root, ids made safe", () => {

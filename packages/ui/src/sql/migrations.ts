@@ -110,6 +110,22 @@ CREATE TABLE log_files (
 );
 `,
   },
+  {
+    id: 2,
+    name: "log offsets know each file's identity, kind and run, and the trace file's skipped spans",
+    sql: `
+ALTER TABLE log_files
+  ADD COLUMN kind text NOT NULL DEFAULT 'run',
+  ADD COLUMN ino bigint NOT NULL DEFAULT 0,
+  ADD COLUMN size bigint NOT NULL DEFAULT 0,
+  ADD COLUMN mtime_ms double precision NOT NULL DEFAULT 0,
+  ADD COLUMN tail boolean NOT NULL DEFAULT false,
+  ADD COLUMN project_id text,
+  ADD COLUMN run_id text,
+  ADD COLUMN skipped_spans integer NOT NULL DEFAULT 0;
+CREATE INDEX log_files_by_run ON log_files (run_id);
+`,
+  },
 ];
 
 /** The schema version this package writes: the last migration's id. */

@@ -1,0 +1,188 @@
+/**
+ * LLM calls counted and priced, per node run and per run, from a run's node runs and the spans of
+ * its trace. Pure (no I/O): the server puts the figures in `GET /api/runs/:runId`, and the page
+ * computes them itself when an answer carries none.
+ *
+ * A call is a leaf LLM span: a span with `gen_ai.*`/`llm.*` token usage or model attributes that
+ * has no LLM span below it (a framework's span around the client's span is not counted again). It
+ * belongs to the node run whose span is its nearest node-run ancestor. Tokens come from
+ * `gen_ai.usage.input_tokens`/`output_tokens` (what Traceloop's OpenAI instrumentation writes),
+ * their older spellings `gen_ai.usage.prompt_tokens`/`completion_tokens`, or OpenLLMetry's
+ * `llm.usage.prompt_tokens`/`completion_tokens`; the model from `gen_ai.response.model`, else
+ * `gen_ai.request.model` (then `llm.response.model`, `llm.request.model`).
+ */
+import { DEFAULT_PRICES, type PriceTable, priceOf } from "./price-table.js";
+
+/** The LLM calls of a node run or a run. */
+export interface LlmUsage {
+  /** Leaf LLM spans. */
+  readonly calls: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** USD; `null` when a call with tokens has a model the price table does not price (see `unpricedModels`). */
+  readonly costUsd: number | null;
+  /** The models without a price (`"(no model recorded)"` for a call that names none), when any. */
+  readonly unpricedModels?: readonly string[];
+}
+
+/** What of a span the count reads (a `SpanView` of the read API fits). */
+export interface UsageSpan {
+  readonly spanId: string;
+  readonly parentSpanId: string | undefined;
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+/** What of a node run the count reads (a `NodeRunRecord` fits). */
+export interface UsageNodeRun {
+  readonly spanId?: string | undefined;
+}
+
+/** The figures of a run: its total, and one per node run in the order given. */
+export interface RunLlmUsage {
+  /** Every leaf LLM call in the trace (also those under no node run's span). */
+  readonly run: LlmUsage;
+  /** One per node run, in the order of the `nodeRuns` given. */
+  readonly nodeRuns: readonly LlmUsage[];
+}
+
+/** The model a call is priced by when it names none. */
+export const NO_MODEL = "(no model recorded)";
+
+const INPUT_KEYS = ["gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.usage.prompt_tokens"];
+const OUTPUT_KEYS = ["gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.usage.completion_tokens"];
+const MODEL_KEYS = ["gen_ai.response.model", "gen_ai.request.model", "llm.response.model", "llm.request.model"];
+const TOTAL_KEYS = ["gen_ai.usage.total_tokens", "llm.usage.total_tokens"];
+
+function tokens(attributes: Readonly<Record<string, unknown>>, keys: readonly string[]): number | undefined {
+  for (const k of keys) {
+    const v = attributes[k];
+    const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : Number.NaN;
+    if (Number.isFinite(n) && n >= 0) return n;
+  }
+  return undefined;
+}
+
+function model(attributes: Readonly<Record<string, unknown>>): string | undefined {
+  for (const k of MODEL_KEYS) {
+    const v = attributes[k];
+    if (typeof v === "string" && v !== "") return v;
+  }
+  return undefined;
+}
+
+/** True for a span of an LLM call: it records token usage or a model under `gen_ai.*` or `llm.*`. */
+export function isLlmCallSpan(span: Pick<UsageSpan, "attributes">): boolean {
+  const a = span.attributes;
+  return (
+    tokens(a, INPUT_KEYS) !== undefined ||
+    tokens(a, OUTPUT_KEYS) !== undefined ||
+    tokens(a, TOTAL_KEYS) !== undefined ||
+    model(a) !== undefined
+  );
+}
+
+/** One call's figures. */
+export interface LlmCall {
+  readonly spanId: string;
+  readonly model: string | undefined;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** USD; null when its model has no price and it used tokens. */
+  readonly costUsd: number | null;
+}
+
+/** The figures of one LLM span, priced with `prices`. */
+export function llmCall(span: UsageSpan, prices: PriceTable = DEFAULT_PRICES): LlmCall {
+  const inputTokens = tokens(span.attributes, INPUT_KEYS) ?? 0;
+  const outputTokens = tokens(span.attributes, OUTPUT_KEYS) ?? 0;
+  const name = model(span.attributes);
+  const price = name === undefined ? undefined : priceOf(name, prices);
+  const costUsd =
+    inputTokens === 0 && outputTokens === 0
+      ? 0
+      : price === undefined
+        ? null
+        : (inputTokens * price.input + outputTokens * price.output) / 1_000_000;
+  return { spanId: span.spanId, model: name, inputTokens, outputTokens, costUsd };
+}
+
+class Acc {
+  calls = 0;
+  inputTokens = 0;
+  outputTokens = 0;
+  cost = 0;
+  unpriced: Set<string> | undefined;
+
+  add(call: LlmCall): void {
+    this.calls++;
+    this.inputTokens += call.inputTokens;
+    this.outputTokens += call.outputTokens;
+    if (call.costUsd === null) (this.unpriced ??= new Set()).add(call.model ?? NO_MODEL);
+    else this.cost += call.costUsd;
+  }
+
+  usage(): LlmUsage {
+    const base = { calls: this.calls, inputTokens: this.inputTokens, outputTokens: this.outputTokens };
+    return this.unpriced === undefined
+      ? { ...base, costUsd: this.cost }
+      : { ...base, costUsd: null, unpricedModels: [...this.unpriced].sort() };
+  }
+}
+
+/** No calls. */
+export const NO_LLM_USAGE: LlmUsage = { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+
+/**
+ * Counts and prices the leaf LLM calls of a trace, per node run and for the run. A span whose
+ * parent chain loops (a broken exporter) is walked once.
+ */
+export function runLlmUsage(
+  nodeRuns: readonly UsageNodeRun[],
+  spans: readonly UsageSpan[],
+  prices: PriceTable = DEFAULT_PRICES,
+): RunLlmUsage {
+  const byId = new Map<string, UsageSpan>();
+  for (const s of spans) if (!byId.has(s.spanId)) byId.set(s.spanId, s);
+  const llmSpans = [...byId.values()].filter(isLlmCallSpan);
+  // Every span with an LLM span below it is no leaf.
+  const hasLlmBelow = new Set<string>();
+  for (const s of llmSpans) {
+    const seen = new Set<string>([s.spanId]);
+    let parent = s.parentSpanId;
+    while (parent !== undefined && !seen.has(parent)) {
+      seen.add(parent);
+      if (hasLlmBelow.has(parent)) break;
+      hasLlmBelow.add(parent);
+      parent = byId.get(parent)?.parentSpanId;
+    }
+  }
+  const nodeRunIndex = new Map<string, number>();
+  nodeRuns.forEach((r, i) => {
+    if (r.spanId !== undefined && !nodeRunIndex.has(r.spanId)) nodeRunIndex.set(r.spanId, i);
+  });
+  const total = new Acc();
+  const perNodeRun = new Map<number, Acc>();
+  for (const s of llmSpans) {
+    if (hasLlmBelow.has(s.spanId)) continue;
+    const call = llmCall(s, prices);
+    total.add(call);
+    // The nearest ancestor (or the span itself) that is a node run's span.
+    const seen = new Set<string>();
+    let at: string | undefined = s.spanId;
+    while (at !== undefined && !seen.has(at)) {
+      seen.add(at);
+      const index = nodeRunIndex.get(at);
+      if (index !== undefined) {
+        let acc = perNodeRun.get(index);
+        if (acc === undefined) perNodeRun.set(index, (acc = new Acc()));
+        acc.add(call);
+        break;
+      }
+      at = byId.get(at)?.parentSpanId;
+    }
+  }
+  return {
+    run: total.usage(),
+    nodeRuns: nodeRuns.map((_, i) => perNodeRun.get(i)?.usage() ?? NO_LLM_USAGE),
+  };
+}

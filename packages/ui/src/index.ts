@@ -16,5 +16,11 @@ export type { StoreIndexStatus } from "./store-index.js";
 export { readTraceFile, TRACES_FILE, tracesFile } from "./traces.js";
 export type { SpanView, TraceFileContents } from "./traces.js";
 export { IDS_FILE } from "./ids.js";
+/** LLM calls counted and priced per node run and per run, from a run's node runs and its trace's spans. */
+export { isLlmCallSpan, llmCall, NO_LLM_USAGE, NO_MODEL, runLlmUsage } from "./llm-usage.js";
+export type { LlmCall, LlmUsage, RunLlmUsage, UsageNodeRun, UsageSpan } from "./llm-usage.js";
+/** LLM prices per 1M tokens: the shipped, dated table and a user's JSON table that extends it. */
+export { DEFAULT_PRICES, loadPrices, mergePrices, parsePrices, PRICES_DATE, priceOf } from "./prices.js";
+export type { ModelPrice, PriceTable } from "./prices.js";
 export { UiError } from "./errors.js";
 export type { UiErrorCode } from "./errors.js";

@@ -58,6 +58,41 @@ export interface RunEntry {
 
 type Entry = TemplateEntry | RunEntry;
 
+/** The fields a new template is registered with (the rest is the registry's). */
+export type NewTemplate = Omit<TemplateEntry, "kind" | "id" | "graphVersion" | "createdAt" | "claim">;
+
+/** Which dag runs `GET /api/v1/dag_runs/latest/` lists: of one template or one project (or all), newest first. */
+export interface RunListing {
+  readonly templateId?: number | undefined;
+  readonly projectId?: string | undefined;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/**
+ * The ids the tracking protocol hands out and looks up, whatever keeps them: the file registry
+ * ({@link IdRegistry}) of a local store, or the database's sequences and tables in team mode
+ * (`openTeamStore`). An id handed out is never handed out again, by this server or another one
+ * on the same store.
+ */
+export interface ProtocolIds {
+  /** The template registered for these hashes and name in a project, if any. */
+  findTemplate(projectId: string, dagHash: string, codeHash: string, name: string): Promise<TemplateEntry | undefined>;
+  /**
+   * Registers a template under a new id; resolves once the id is stored. Where several servers
+   * register at once, the template another one registered first for the same key may be returned.
+   */
+  addTemplate(fields: NewTemplate): Promise<TemplateEntry>;
+  /** Registers a dag run under a new id; resolves once the id is stored. */
+  addRun(templateId: number, projectId: string): Promise<RunEntry>;
+  /** The template with this id, if any. */
+  template(id: number): Promise<TemplateEntry | undefined>;
+  /** The dag run with this id, if any. */
+  run(id: number): Promise<RunEntry | undefined>;
+  /** Dag runs, newest (highest id) first. */
+  listRuns(listing: RunListing): Promise<RunEntry[]>;
+}
+
 /** The highest run id and template id the store's own files name (0 when none). */
 async function idsInFiles(dir: string): Promise<{ run: number; template: number }> {
   const found = { run: 0, template: 0 };
@@ -77,7 +112,7 @@ async function idsInFiles(dir: string): Promise<{ run: number; template: number 
 }
 
 /** The id registry, read at start, read on before each new id, and appended to. */
-export class IdRegistry {
+export class IdRegistry implements ProtocolIds {
   /** The registry's file. */
   readonly path: string;
   /** Templates by id. */
@@ -166,16 +201,34 @@ export class IdRegistry {
     return this.#skipped + (this.#tail ? 1 : 0);
   }
 
-  /** The template registered for these hashes and name in a project, if any. */
-  findTemplate(projectId: string, dagHash: string, codeHash: string, name: string): TemplateEntry | undefined {
+  async findTemplate(projectId: string, dagHash: string, codeHash: string, name: string) {
     for (const t of this.templates.values()) {
       if (t.projectId === projectId && t.dagHash === dagHash && t.codeHash === codeHash && t.name === name) return t;
     }
     return undefined;
   }
 
+  async template(id: number): Promise<TemplateEntry | undefined> {
+    return this.templates.get(id);
+  }
+
+  async run(id: number): Promise<RunEntry | undefined> {
+    return this.runs.get(id);
+  }
+
+  async listRuns({ templateId, projectId, limit, offset }: RunListing): Promise<RunEntry[]> {
+    return [...this.runs.values()]
+      .filter(
+        (r) =>
+          (templateId === undefined || r.templateId === templateId) &&
+          (projectId === undefined || r.projectId === projectId),
+      )
+      .sort((a, b) => b.id - a.id)
+      .slice(offset, offset + limit);
+  }
+
   /** Registers a template under a new id; resolves once the id is on disk. */
-  addTemplate(fields: Omit<TemplateEntry, "kind" | "id" | "graphVersion" | "createdAt">): Promise<TemplateEntry> {
+  addTemplate(fields: NewTemplate): Promise<TemplateEntry> {
     return this.#claim(
       () => this.#nextTemplate,
       (id, claim): TemplateEntry => ({

@@ -49,11 +49,50 @@ export interface RunState {
   readonly nodes: Map<string, UiNodeRunRecord>;
 }
 
+/** What a change to a run returns: the records to store, the state of a run it creates, and its result. */
+export interface RunChange<T> {
+  readonly records: readonly (RunRecord | UiNodeRunRecord)[];
+  /** The state of a run the change creates (its state was undefined). */
+  readonly state?: RunState;
+  readonly value: T;
+}
+
+/**
+ * Which node runs a read or a change needs, by the protocol's node name (`taskId-node` for a
+ * fan-out item): `"all"`, or only these (`[]`: the run alone). A store may give more than asked.
+ */
+export type NodeSelection = "all" | readonly string[];
+
+/**
+ * The state of the runs the tracking protocol receives, whatever keeps it: run files in a local
+ * store ({@link RunStore}), or the database in team mode (`openTeamStore`), where several servers
+ * may change one run at once and none keeps a run's state in memory.
+ */
+export interface ProtocolRuns {
+  /** Makes what a project needs before its first template or run. */
+  ensureProject(projectId: string): Promise<void>;
+  /** Stores a DAG template (the first one stored under a graph version stays). */
+  writeTemplate(projectId: string, template: DagTemplateRecord): Promise<void>;
+  /** A run's state (the run and the node runs `nodes` selects), undefined when the run is not stored. */
+  read(projectId: string, runId: string, nodes?: NodeSelection): Promise<RunState | undefined>;
+  /**
+   * Runs `change` on a run's state (undefined for a run not stored yet) with no other change to the
+   * run meanwhile, stores the records it returns, and resolves with its value once they are stored.
+   * The state holds the run and at least the node runs `nodes` selects.
+   */
+  update<T>(
+    projectId: string,
+    runId: string,
+    change: (state: RunState | undefined) => RunChange<T>,
+    nodes?: NodeSelection,
+  ): Promise<T>;
+}
+
 /** Runs kept in memory; older ones are read again from their file when needed. */
 const MAX_CACHED_RUNS = 1_000;
 
 /** The runs received over the protocol, in the store's directory (see the module's description). */
-export class RunStore {
+export class RunStore implements ProtocolRuns {
   /** The store's absolute directory. */
   readonly dir: string;
   readonly #cache = new Map<string, RunState>();
@@ -102,11 +141,8 @@ export class RunStore {
   async update<T>(
     projectId: string,
     runId: string,
-    change: (state: RunState | undefined) => {
-      records: readonly (RunRecord | UiNodeRunRecord)[];
-      state?: RunState;
-      value: T;
-    },
+    change: (state: RunState | undefined) => RunChange<T>,
+    _nodes?: NodeSelection,
   ): Promise<T> {
     const key = `${projectId}\0${runId}`;
     const previous = this.#locks.get(key) ?? Promise.resolve();
@@ -171,8 +207,8 @@ export class RunStore {
     }
   }
 
-  /** A run's state, without changing it. */
-  read(projectId: string, runId: string): Promise<RunState | undefined> {
+  /** A run's state (every node run: the file holds them all), without changing it. */
+  read(projectId: string, runId: string, _nodes?: NodeSelection): Promise<RunState | undefined> {
     return this.update(projectId, runId, (state) => ({ records: [], value: state }));
   }
 

@@ -8,7 +8,7 @@
  */
 import { type NodeRunRecord, type RunRecord, supersedes } from "@hamilton-ts/store";
 import { checkId, HttpError } from "./http-error.js";
-import type { IdRegistry, RunEntry, TemplateEntry } from "./ids.js";
+import type { ProtocolIds, RunEntry, TemplateEntry } from "./ids.js";
 import {
   errorFromAttribute,
   isoTime,
@@ -22,7 +22,7 @@ import {
   summaryFromAttribute,
   templateRecord,
 } from "./protocol-records.js";
-import type { RunState, RunStore, StoredAttribute, UiNodeRunRecord } from "./run-store.js";
+import type { NodeSelection, ProtocolRuns, RunState, StoredAttribute, UiNodeRunRecord } from "./run-store.js";
 
 /** A request to the protocol, already authorized. */
 export interface ProtocolRequest {
@@ -59,14 +59,18 @@ function idParam(value: string | null, name: string, what: string): number {
   return id;
 }
 
-/** The `/api/v1` routes over the id registry and the run store. */
+/**
+ * The `/api/v1` routes over the protocol's ids and its runs' state: the id registry and the run
+ * files of a local store, or the database in team mode. Nothing about a run is kept here between
+ * requests, so several servers on one database answer alike.
+ */
 export class TrackingProtocol {
-  readonly #ids: IdRegistry;
-  readonly #runs: RunStore;
+  readonly #ids: ProtocolIds;
+  readonly #runs: ProtocolRuns;
   /** Template registrations, one at a time (so one template is never registered twice). */
   #templateLock: Promise<unknown> = Promise.resolve();
 
-  constructor(ids: IdRegistry, runs: RunStore) {
+  constructor(ids: ProtocolIds, runs: ProtocolRuns) {
     this.#ids = ids;
     this.#runs = runs;
   }
@@ -130,7 +134,7 @@ export class TrackingProtocol {
     };
   }
 
-  #templateExists(query: URLSearchParams): ProtocolAnswer {
+  async #templateExists(query: URLSearchParams): Promise<ProtocolAnswer> {
     const projectId = query.get("project_id");
     const [dagHash, codeHash, name] = [query.get("dag_hash"), query.get("code_hash"), query.get("dag_name")];
     if (projectId === null || dagHash === null || codeHash === null || name === null) {
@@ -139,7 +143,7 @@ export class TrackingProtocol {
         "GET /api/v1/dag_templates/exists/: needs project_id, dag_hash, code_hash and dag_name.",
       );
     }
-    const found = this.#ids.findTemplate(checkId("project_id", projectId), dagHash, codeHash, name);
+    const found = await this.#ids.findTemplate(checkId("project_id", projectId), dagHash, codeHash, name);
     return ok(found === undefined ? null : this.#templateOut(found));
   }
 
@@ -151,7 +155,7 @@ export class TrackingProtocol {
     // Check the body converts before an id is handed out.
     templateRecord(body, "check", 0);
     const next = this.#templateLock.then(async () => {
-      const existing = this.#ids.findTemplate(projectId, dagHash, codeHash, name);
+      const existing = await this.#ids.findTemplate(projectId, dagHash, codeHash, name);
       if (existing !== undefined) return existing;
       await this.#runs.ensureProject(projectId);
       const entry = await this.#ids.addTemplate({ projectId, name, dagHash, codeHash });
@@ -180,14 +184,14 @@ export class TrackingProtocol {
     };
   }
 
-  #runEntry(dagRunId: number): RunEntry {
-    const entry = this.#ids.runs.get(dagRunId);
+  async #runEntry(dagRunId: number): Promise<RunEntry> {
+    const entry = await this.#ids.run(dagRunId);
     if (entry === undefined) throw new HttpError(404, `DAG run with ID ${dagRunId} does not exist.`);
     return entry;
   }
 
-  async #state(entry: RunEntry): Promise<RunState> {
-    const state = await this.#runs.read(entry.projectId, String(entry.id));
+  async #state(entry: RunEntry, nodes: NodeSelection): Promise<RunState> {
+    const state = await this.#runs.read(entry.projectId, String(entry.id), nodes);
     if (state === undefined)
       throw new HttpError(404, `DAG run with ID ${entry.id} has no records in the store (was its file deleted?).`);
     return state;
@@ -195,7 +199,7 @@ export class TrackingProtocol {
 
   async #createRun(templateId: number, body: Json, user: string | undefined): Promise<ProtocolAnswer> {
     const what = "POST /api/v1/dag_runs";
-    const template = this.#ids.templates.get(templateId);
+    const template = await this.#ids.template(templateId);
     if (template === undefined) {
       throw new HttpError(
         404,
@@ -225,33 +229,39 @@ export class TrackingProtocol {
       error: undefined,
       uiInputs: body.inputs ?? {},
     };
-    await this.#runs.update(template.projectId, run.runId, () => ({
-      records: [run],
-      state: { run, nodes: new Map() },
-      value: undefined,
-    }));
+    await this.#runs.update(
+      template.projectId,
+      run.runId,
+      () => ({ records: [run], state: { run, nodes: new Map() }, value: undefined }),
+      [],
+    );
     return ok(this.#runOut(entry, run));
   }
 
   async #endRun(dagRunId: number, body: Json): Promise<ProtocolAnswer> {
     const what = `PUT /api/v1/dag_runs/${dagRunId}/`;
-    const entry = this.#runEntry(dagRunId);
+    const entry = await this.#runEntry(dagRunId);
     const status = parseStatus(body.run_status, "run_status", what);
     const endTime = parseTime(body.run_end_time, "run_end_time", what);
-    const run = await this.#runs.update(entry.projectId, String(dagRunId), (state) => {
-      if (state === undefined) throw new HttpError(404, `${what}: the run has no records in the store.`);
-      const upsert = body.upsert_tags === null || body.upsert_tags === undefined ? {} : runTags(body.upsert_tags);
-      const end = status === "RUNNING" ? undefined : (endTime ?? Date.now());
-      const next = {
-        ...state.run,
-        status,
-        endTime: end,
-        durationMs: end === undefined ? undefined : Math.max(0, end - state.run.startTime),
-      };
-      // The store's fold rule: a late or re-sent RUNNING never replaces a final status; tags merge either way.
-      state.run = { ...(supersedes(state.run, next) ? next : state.run), tags: { ...state.run.tags, ...upsert } };
-      return { records: [state.run], value: state.run };
-    });
+    const run = await this.#runs.update(
+      entry.projectId,
+      String(dagRunId),
+      (state) => {
+        if (state === undefined) throw new HttpError(404, `${what}: the run has no records in the store.`);
+        const upsert = body.upsert_tags === null || body.upsert_tags === undefined ? {} : runTags(body.upsert_tags);
+        const end = status === "RUNNING" ? undefined : (endTime ?? Date.now());
+        const next = {
+          ...state.run,
+          status,
+          endTime: end,
+          durationMs: end === undefined ? undefined : Math.max(0, end - state.run.startTime),
+        };
+        // The store's fold rule: a late or re-sent RUNNING never replaces a final status; tags merge either way.
+        state.run = { ...(supersedes(state.run, next) ? next : state.run), tags: { ...state.run.tags, ...upsert } };
+        return { records: [state.run], value: state.run };
+      },
+      [],
+    );
     return ok(this.#runOut(entry, run));
   }
 
@@ -265,16 +275,15 @@ export class TrackingProtocol {
     const limit = query.get("limit") === null ? 100 : idParam(query.get("limit"), "limit", what);
     const offset = query.get("offset") === null ? 0 : idParam(query.get("offset"), "offset", what);
     const template = templateId === null ? undefined : idParam(templateId, "dag_template_id", what);
-    const entries = [...this.#ids.runs.values()]
-      .filter(
-        (r) =>
-          (template === undefined || r.templateId === template) && (projectId === null || r.projectId === projectId),
-      )
-      .sort((a, b) => b.id - a.id)
-      .slice(offset, offset + limit);
+    const entries = await this.#ids.listRuns({
+      templateId: template,
+      projectId: projectId ?? undefined,
+      limit,
+      offset,
+    });
     const out: Json[] = [];
     for (const entry of entries) {
-      const state = await this.#runs.read(entry.projectId, String(entry.id));
+      const state = await this.#runs.read(entry.projectId, String(entry.id), []);
       if (state !== undefined) out.push(this.#runOut(entry, state.run));
     }
     return ok(out);
@@ -284,8 +293,8 @@ export class TrackingProtocol {
     const types = new Set(query.getAll("attr"));
     const out: Json[] = [];
     for (const text of ids.split(",")) {
-      const entry = this.#runEntry(idParam(text, "dag_run_ids", "GET /api/v1/dag_runs/{ids}"));
-      const state = await this.#state(entry);
+      const entry = await this.#runEntry(idParam(text, "dag_run_ids", "GET /api/v1/dag_runs/{ids}"));
+      const state = await this.#state(entry, "all");
       out.push({
         ...this.#runOut(entry, state.run),
         node_runs: [...state.nodes.entries()].map(([nodeName, node]) => ({
@@ -308,7 +317,7 @@ export class TrackingProtocol {
 
   async #bulk(dagRunId: number, body: Json): Promise<ProtocolAnswer> {
     const what = "PUT /api/v1/dag_runs_bulk";
-    const entry = this.#runEntry(dagRunId);
+    const entry = await this.#runEntry(dagRunId);
     const updates = body.task_updates ?? [];
     const attributes = body.attributes ?? [];
     if (!Array.isArray(updates) || !Array.isArray(attributes)) {
@@ -341,26 +350,33 @@ export class TrackingProtocol {
           attribute_role: typeof a.attribute_role === "string" ? a.attribute_role : "result_summary",
         };
       });
-    await this.#runs.update(entry.projectId, String(dagRunId), (state) => {
-      if (state === undefined) throw new HttpError(404, `${what}: DAG run ${dagRunId} has no records in the store.`);
-      const runId = String(dagRunId);
-      // One new record per node this request touches (tasks first, then attributes), each copied
-      // once from the stored one and changed in place: the records in the state are never changed.
-      const touched = new Map<string, NodeDraft>();
-      const draftOf = (nodeName: string, node: string, startTime: number): NodeDraft => {
-        let draft = touched.get(nodeName);
-        if (draft === undefined) {
-          const current = state.nodes.get(nodeName);
-          draft = current === undefined ? newNode(node, nodeName, runId, startTime) : copyNode(current);
-          touched.set(nodeName, draft);
-        }
-        return draft;
-      };
-      for (const t of tasks) applyTask(draftOf(t.nodeName, t.node, t.startTime ?? state.run.startTime), t);
-      for (const a of attrs) applyAttribute(draftOf(a.node_name, a.node_name, state.run.startTime), a);
-      for (const [name, draft] of touched) state.nodes.set(name, draft);
-      return { records: [...touched.values()], value: undefined };
-    });
+    // Only the node runs this request touches are read (a run of 10,000 nodes is not read per update).
+    const touches = [...new Set([...tasks.map((t) => t.nodeName), ...attrs.map((a) => a.node_name)])];
+    await this.#runs.update(
+      entry.projectId,
+      String(dagRunId),
+      (state) => {
+        if (state === undefined) throw new HttpError(404, `${what}: DAG run ${dagRunId} has no records in the store.`);
+        const runId = String(dagRunId);
+        // One new record per node this request touches (tasks first, then attributes), each copied
+        // once from the stored one and changed in place: the records in the state are never changed.
+        const touched = new Map<string, NodeDraft>();
+        const draftOf = (nodeName: string, node: string, startTime: number): NodeDraft => {
+          let draft = touched.get(nodeName);
+          if (draft === undefined) {
+            const current = state.nodes.get(nodeName);
+            draft = current === undefined ? newNode(node, nodeName, runId, startTime) : copyNode(current);
+            touched.set(nodeName, draft);
+          }
+          return draft;
+        };
+        for (const t of tasks) applyTask(draftOf(t.nodeName, t.node, t.startTime ?? state.run.startTime), t);
+        for (const a of attrs) applyAttribute(draftOf(a.node_name, a.node_name, state.run.startTime), a);
+        for (const [name, draft] of touched) state.nodes.set(name, draft);
+        return { records: [...touched.values()], value: undefined };
+      },
+      touches,
+    );
     return ok(null);
   }
 }

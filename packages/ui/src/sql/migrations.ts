@@ -122,8 +122,41 @@ ALTER TABLE log_files
   ADD COLUMN tail boolean NOT NULL DEFAULT false,
   ADD COLUMN project_id text,
   ADD COLUMN run_id text,
+  ADD COLUMN graph_version text,
   ADD COLUMN skipped_spans integer NOT NULL DEFAULT 0;
 CREATE INDEX log_files_by_run ON log_files (run_id);
+`,
+  },
+  {
+    id: 3,
+    name: "team mode: the tracking protocol's ids from sequences, and its node attributes",
+    sql: `
+CREATE SEQUENCE protocol_template_ids;
+CREATE SEQUENCE protocol_run_ids;
+CREATE TABLE protocol_templates (
+  id bigint PRIMARY KEY,
+  project_id text NOT NULL,
+  name text NOT NULL,
+  dag_hash text NOT NULL,
+  code_hash text NOT NULL,
+  created_at bigint NOT NULL,
+  UNIQUE (project_id, dag_hash, code_hash, name)
+);
+CREATE TABLE protocol_runs (
+  id bigint PRIMARY KEY,
+  template_id bigint NOT NULL,
+  project_id text NOT NULL,
+  created_at bigint NOT NULL
+);
+CREATE INDEX protocol_runs_by_template ON protocol_runs (template_id, id DESC);
+CREATE INDEX protocol_runs_by_project ON protocol_runs (project_id, id DESC);
+CREATE TABLE protocol_attributes (
+  run_id text NOT NULL,
+  node_name text NOT NULL,
+  name text NOT NULL,
+  record jsonb NOT NULL,
+  PRIMARY KEY (run_id, node_name, name)
+);
 `,
   },
 ];

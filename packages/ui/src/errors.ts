@@ -9,8 +9,16 @@ import { defineErrorMarker, errorOptions } from "@hamilton-ts/lifecycle/internal
  * - `RUN_NOT_FOUND`: no run with the given id is in the store.
  * - `STORE_LOCKED`: another `hamilton-ts-ui` serves the same store directory (its lock names the
  *   process and host); a lock left by a process that died on this host is taken over.
+ * - `DATABASE_UNAVAILABLE`: the team database (`--database-url`) cannot be reached, at start or
+ *   while serving (the message names its host and port, never the password); a server answers 503.
  */
-export type UiErrorCode = "INVALID_OPTION" | "API_KEY_REQUIRED" | "LISTEN_FAILED" | "RUN_NOT_FOUND" | "STORE_LOCKED";
+export type UiErrorCode =
+  | "INVALID_OPTION"
+  | "API_KEY_REQUIRED"
+  | "LISTEN_FAILED"
+  | "RUN_NOT_FOUND"
+  | "STORE_LOCKED"
+  | "DATABASE_UNAVAILABLE";
 
 const MARKER = defineErrorMarker<UiError>("hamilton-ts.ui.error", "UiError");
 

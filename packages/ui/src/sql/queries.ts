@@ -1,8 +1,8 @@
 /**
  * The read API's questions as SQL over the index ({@link ingestRecords} writes it): the runs list
  * with filters, search and keyset paging; a run whole (built as one JSON text by the database, not
- * row by row); a trace; a DAG's activity per day from the rollups; a node's history; deleting a
- * run. One dialect for PGlite and PostgreSQL.
+ * row by row); a trace; a DAG's activity per day from the rollups; a node's history (deleting is
+ * in `delete.ts`). One dialect for PGlite and PostgreSQL.
  */
 import type { SqlClient } from "./database.js";
 import { bucketMs, DAY_MS } from "./ingest.js";
@@ -267,19 +267,32 @@ export interface NodeHistoryQuery {
 /** One node run in a node's history. */
 export interface NodeHistoryEntry {
   readonly runId: string;
-  readonly taskId: string | undefined;
+  /** The fan-out task, null for a node outside a fan-out. */
+  readonly taskId: string | null;
+  readonly attempt: number;
   readonly startTime: number;
   readonly durationMs: number | null;
   readonly status: string;
+  /** The cache's outcome (`hit`, `miss`, `recompute`, `disabled`), null without a cache. */
   readonly cache: string | null;
+  /** For a hit: the run whose stored result was replayed. */
+  readonly cacheFromRun: string | null;
+  /** For a miss: why (the record's `cacheMissReason`). */
+  readonly cacheMissReason: unknown;
+  /** The node run's error message, for a failure. */
+  readonly error: string | null;
+  /** The node run's LLM calls and tokens, when its record carries them (`llm`). */
+  readonly llm: unknown;
 }
 
 /** A node's last node runs, newest first, with statistics over them. */
 export interface NodeHistory {
-  readonly nodeRuns: readonly NodeHistoryEntry[];
+  readonly runs: readonly NodeHistoryEntry[];
+  /** How many node runs `runs` holds (at most the query's `limit`). */
   readonly count: number;
   /** Failed node runs over all of them (0 to 1); 0 when there are none. */
   readonly failureRate: number;
+  /** Median duration (interpolated) of those with a duration; null without any. */
   readonly p50Ms: number | null;
   readonly p95Ms: number | null;
 }
@@ -298,17 +311,20 @@ export async function nodeHistory(db: SqlClient, query: NodeHistoryQuery): Promi
   }
   const { rows } = await db.query<{ json: string }>(
     `WITH h AS (
-       SELECT n.run_id, n.task_id, n.start_time, n.duration_ms, n.status, n.cache
+       SELECT n.run_id, n.task_id, n.attempt, n.start_time, n.duration_ms, n.status, n.cache, n.error_message,
+         n.record->'cacheFromRun' AS cache_from_run, n.record->'cacheMissReason' AS cache_miss_reason,
+         n.record->'llm' AS llm
        FROM node_runs n JOIN runs r ON r.run_id = n.run_id
        WHERE ${where.join(" AND ")}
-       ORDER BY n.start_time DESC, n.run_id DESC
+       ORDER BY n.start_time DESC, n.run_id DESC, n.task_id DESC
        LIMIT $2
      )
      SELECT json_build_object(
-       'nodeRuns', coalesce(json_agg(json_build_object(
-         'runId', h.run_id, 'taskId', nullif(h.task_id, ''), 'startTime', h.start_time,
-         'durationMs', h.duration_ms, 'status', h.status, 'cache', h.cache)
-         ORDER BY h.start_time DESC, h.run_id DESC), '[]'::json),
+       'runs', coalesce(json_agg(json_build_object(
+         'runId', h.run_id, 'taskId', nullif(h.task_id, ''), 'attempt', h.attempt, 'startTime', h.start_time,
+         'durationMs', h.duration_ms, 'status', h.status, 'cache', h.cache, 'cacheFromRun', h.cache_from_run,
+         'cacheMissReason', h.cache_miss_reason, 'error', h.error_message, 'llm', h.llm)
+         ORDER BY h.start_time DESC, h.run_id DESC, h.task_id DESC), '[]'::json),
        'count', count(*),
        'failureRate', coalesce(avg(CASE WHEN h.status = 'FAILURE' THEN 1.0 ELSE 0.0 END), 0),
        'p50Ms', percentile_cont(0.5) WITHIN GROUP (ORDER BY h.duration_ms),
@@ -316,44 +332,5 @@ export async function nodeHistory(db: SqlClient, query: NodeHistoryQuery): Promi
      )::text AS json FROM h`,
     values,
   );
-  const history = JSON.parse(rows[0]!.json) as NodeHistory;
-  return { ...history, nodeRuns: history.nodeRuns.map((n) => ({ ...n, taskId: n.taskId ?? undefined })) };
-}
-
-/** What {@link deleteRun} did. */
-export type DeleteOutcome = "deleted" | "not_found" | "running";
-
-/**
- * Deletes a finished run, its node runs, the spans of its traces and its part of the activity
- * rollups, in one statement. A run still running is not deleted (`running`).
- */
-export async function deleteRun(db: SqlClient, runId: string): Promise<DeleteOutcome> {
-  const { rows } = await db.query<{ deleted: number; status: string | null }>(
-    `WITH target AS (
-       SELECT run_id, project_id, dag_name, status, duration_bucket,
-         floor(start_time::double precision / ${DAY_MS})::integer AS day
-       FROM runs WHERE run_id = $1 AND status <> 'RUNNING' FOR UPDATE
-     ),
-     traces AS (
-       SELECT DISTINCT n.trace_id FROM node_runs n JOIN target t ON t.run_id = n.run_id WHERE n.trace_id IS NOT NULL
-     ),
-     del_spans AS (DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM traces)),
-     del_nodes AS (DELETE FROM node_runs WHERE run_id IN (SELECT run_id FROM target)),
-     del_run AS (DELETE FROM runs WHERE run_id IN (SELECT run_id FROM target) RETURNING run_id),
-     days AS (
-       UPDATE activity_days a SET runs = a.runs - 1,
-         failures = a.failures - CASE WHEN t.status = 'FAILURE' THEN 1 ELSE 0 END, finished = a.finished - 1
-       FROM target t WHERE a.project_id = t.project_id AND a.dag_name = t.dag_name AND a.day = t.day
-     ),
-     durations AS (
-       UPDATE activity_durations d SET runs = d.runs - 1
-       FROM target t
-       WHERE d.project_id = t.project_id AND d.dag_name = t.dag_name AND d.day = t.day AND d.bucket = t.duration_bucket
-     )
-     SELECT (SELECT count(*) FROM del_run) AS deleted, (SELECT status FROM runs WHERE run_id = $1) AS status`,
-    [runId],
-  );
-  const row = rows[0]!;
-  if (row.deleted > 0) return "deleted";
-  return row.status === null ? "not_found" : "running";
+  return JSON.parse(rows[0]!.json) as NodeHistory;
 }

@@ -6,7 +6,8 @@ import type { SpanView } from "../traces.js";
 import { type Database, openEmbedded, openPostgres } from "./database.js";
 import { bucketMs, DAY_MS, durationBucket, ingestRecords, ingestSpans, ingestTemplates } from "./ingest.js";
 import { migrate, SCHEMA_VERSION, SchemaTooNewError, schemaVersion } from "./migrations.js";
-import { activity, BadCursorError, deleteRun, getRunJson, getTraceJson, listRuns, nodeHistory } from "./queries.js";
+import { deleteRun } from "./delete.js";
+import { activity, BadCursorError, getRunJson, getTraceJson, listRuns, nodeHistory } from "./queries.js";
 
 const DAY0 = 20_000 * DAY_MS; // a UTC midnight
 
@@ -312,7 +313,7 @@ describe.each(backends)("the SQL index on $name", (backend) => {
     }
     await ingestRecords(db, "p", records);
     const history = await nodeHistory(db, { project: "p", dag: "mine", node: "embed", limit: 10 });
-    expect(history.nodeRuns.map((n) => n.runId)).toEqual([
+    expect(history.runs.map((n) => n.runId)).toEqual([
       "h19",
       "h18",
       "h17",
@@ -324,13 +325,18 @@ describe.each(backends)("the SQL index on $name", (backend) => {
       "h11",
       "h10",
     ]);
-    expect(history.nodeRuns[0]).toEqual({
+    expect(history.runs[0]).toEqual({
       runId: "h19",
-      taskId: undefined,
+      taskId: null,
+      attempt: 1,
       startTime: DAY0 + 19_001,
       durationMs: 200,
       status: "SUCCESS",
       cache: "miss",
+      cacheFromRun: null,
+      cacheMissReason: null,
+      error: null,
+      llm: null,
     });
     expect(history.count).toBe(10);
     expect(history.failureRate).toBeCloseTo(0.2); // h12 and h16 failed
@@ -339,7 +345,7 @@ describe.each(backends)("the SQL index on $name", (backend) => {
     const all = await nodeHistory(db, { node: "embed", limit: 1000 });
     expect(all.count).toBe(30);
     const none = await nodeHistory(db, { node: "nothing", limit: 5 });
-    expect(none).toEqual({ nodeRuns: [], count: 0, failureRate: 0, p50Ms: null, p95Ms: null });
+    expect(none).toEqual({ runs: [], count: 0, failureRate: 0, p50Ms: null, p95Ms: null });
   });
 });
 

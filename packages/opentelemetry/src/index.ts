@@ -8,6 +8,14 @@ export { OpenTelemetryTracer } from "./tracer.js";
 export type { OpenTelemetryTracerOptions } from "./options.js";
 export { toJsonAttribute } from "./serialize.js";
 /**
+ * `OpenSpanCloser`, a span processor to register with your tracer provider: when a node's span
+ * ends, it ends the spans an instrumentation left open under it (Traceloop's OpenAI span of a
+ * failed call), so they are exported — status ERROR with the node's error when the node failed —
+ * marked `hamilton.span.ended_by = "OpenSpanCloser"` (`ATTR_SPAN_ENDED_BY`, `ENDED_BY_OPEN_SPAN_CLOSER`).
+ */
+export { ATTR_SPAN_ENDED_BY, ENDED_BY_OPEN_SPAN_CLOSER, OpenSpanCloser } from "./open-span-closer.js";
+export type { EndedSpan, OpenSpanCloserOptions } from "./open-span-closer.js";
+/**
  * `"otel_sdk"`: the key under which the tracer notes, in a node or run event's shared
  * `attributes`, that no OpenTelemetry SDK recorded its span (value `"none"`; then no
  * `trace_id`/`span_id` are left). Absent when an SDK made the span.

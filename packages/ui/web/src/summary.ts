@@ -11,7 +11,8 @@ import {
   stringPreview,
   summaryHeading,
 } from "./summary-text.js";
-import type { NumericStats, ValueSummary } from "./types.js";
+import { tableLayout } from "./table-layout.js";
+import type { NumericStats, TableSummary, ValueSummary } from "./types.js";
 
 function stats(v: NumericStats): HTMLElement {
   return h(
@@ -39,9 +40,42 @@ export function histogram(bins: NumericStats["histogram"]): SVGSVGElement {
   return chart;
 }
 
+/**
+ * A table summary as a table: a header row per column (name, type, missing, statistics or most
+ * frequent values), then the first rows; bounded (see `table-layout.ts`).
+ */
+export function tableView(v: TableSummary): HTMLElement {
+  const layout = tableLayout(v);
+  const head = h(
+    "tr",
+    null,
+    ...layout.columns.map((c) =>
+      h(
+        "th",
+        { title: [c.type, c.missing, c.figures].filter((t) => t !== "").join(" · ") },
+        h("div", { class: "col-name" }, c.name),
+        h("div", { class: "col-facts" }, c.type + (c.missing ? ` · ${c.missing}` : "")),
+        c.figures ? h("div", { class: "col-facts" }, c.figures) : null,
+      ),
+    ),
+  );
+  const body = h("tbody", null, ...layout.rows.map((row) => h("tr", null, ...row.map((cell) => h("td", null, cell)))));
+  const notes: string[] = [];
+  if (layout.moreRows > 0) notes.push(`${layout.moreRows.toLocaleString("en-US")} more rows not shown`);
+  if (layout.moreColumns > 0) notes.push(`${layout.moreColumns.toLocaleString("en-US")} more columns not shown`);
+  return h(
+    "div",
+    { class: "summary k-table" },
+    h("div", { class: "muted" }, layout.heading),
+    h("div", { class: "table-wrap" }, h("table", { class: "data" }, h("thead", null, head), body)),
+    notes.length > 0 ? h("div", { class: "muted" }, notes.join(" · ")) : null,
+  );
+}
+
 /** A summary in full, nested summaries to `depth` levels. */
 export function fullSummary(v: ValueSummary | undefined, depth = 0): HTMLElement {
   if (v === undefined) return h("span", { class: "muted" }, "no result recorded");
+  if (v.kind === "table") return tableView(v);
   const box = h("div", { class: `summary k-${v.kind}` });
   const nested = (item: ValueSummary) => (nestedInFull(depth) ? fullSummary(item, depth + 1) : shortSummary(item));
   switch (v.kind) {

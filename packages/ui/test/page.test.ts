@@ -143,10 +143,12 @@ describe("the page in Chromium", { timeout: 60_000 }, () => {
     expect(await item.locator("table.inputs").textContent()).toBe('worditem 1: string (4 chars) "beta"');
     expect(await item.locator("ul.siblings li").count()).toBe(3);
 
-    // An input is no node run: it says so.
+    // An input is no node run: the panel says what was given.
     await page.click('svg.dag g.node[data-node="llm"]');
     await page.locator('.node-detail[data-node="llm"] table.inputs').waitFor();
-    expect(await page.locator(".node-detail table.inputs").textContent()).toBe("openaiBaseUrlan input");
+    expect(await page.locator(".node-detail table.inputs").textContent()).toBe(
+      `openaiBaseUrlgiven: string (${llm.baseURL.length} chars) ${JSON.stringify(llm.baseURL)}`,
+    );
 
     // A node with numbers: statistics and a histogram.
     await page.click('svg.dag g.node[data-node="measurements"]');

@@ -4,8 +4,10 @@
  * item count. dagre's time grows fast with a DAG's size (about 0.5 s for 300 nodes, 7 s for 1,000,
  * a minute for 2,000), so a DAG whose layout would cost more than `AUTO_LAYOUT_LIMIT` (nodes plus
  * the bends of edges that skip ranks) is drawn around the selected node (two steps up and down),
- * and in full only on request. What is laid out, and each node's state line, are decided without
- * the DOM in `layout-plan.ts` and `node-state.ts`.
+ * and in full only on request. Each node also says what the cache did for it (`cache hit`). The
+ * drawing zooms (wheel, the + and − buttons), pans (drag) and fits; a selected node outside the view
+ * is brought into it. What is laid out, each node's state line and the view's changes are decided
+ * without the DOM in `layout-plan.ts`, `node-state.ts` and `zoom.ts`.
  */
 import { h, replace, svg } from "./dom.js";
 import { cut, formatNumber, statusClass } from "./format.js";
@@ -19,8 +21,22 @@ import {
   tooLargeForOneLayout,
 } from "./layout-plan.js";
 import type { LayoutResult } from "./layout-protocol.js";
-import { type NodeState, stateText } from "./node-state.js";
+import { type NodeState, type StateContext, stateText } from "./node-state.js";
 import type { NodeTemplate } from "./types.js";
+import { type Box, bringIntoView, fitView, panBy, scaleOf, type Viewport, viewBoxOf, zoomAt } from "./zoom.js";
+
+/** What the graph shows besides the node runs' states. */
+export interface GraphContext extends StateContext {
+  /** Each node's cache outcome in words (`cache hit`); nodes without one are left out. */
+  readonly cache?: ReadonlyMap<string, string> | undefined;
+}
+
+/** A zoom step of the + and − buttons. */
+const ZOOM_STEP = 1.25;
+/** The tallest the canvas grows, in CSS pixels. */
+const MAX_CANVAS_HEIGHT = 460;
+/** A pointer that moved more than this many pixels while down was a drag, not a click. */
+const DRAG_THRESHOLD = 4;
 
 /** The graph view of a run page. */
 export class DagGraph {
@@ -31,7 +47,16 @@ export class DagGraph {
   private readonly onSelect: (node: string) => void;
   private nodes: readonly NodeTemplate[] = [];
   private states = new Map<string, NodeState>();
-  private readonly drawn = new Map<string, { g: SVGGElement; state: SVGTextElement }>();
+  private readonly drawn = new Map<
+    string,
+    { g: SVGGElement; state: SVGTextElement; cache: SVGTextElement; box: Box }
+  >();
+  private context: GraphContext = {};
+  private readonly controls: HTMLElement;
+  private readonly zoomLevel: HTMLElement;
+  private root: SVGSVGElement | undefined;
+  private content: Box = { x: 0, y: 0, width: 1, height: 1 };
+  private view: Box = { x: 0, y: 0, width: 1, height: 1 };
   private selected: string | undefined;
   private worker: Worker | undefined;
   private structure = "";
@@ -46,12 +71,100 @@ export class DagGraph {
     this.onSelect = onSelect;
     this.status = h("div", { class: "graph-status muted" });
     this.canvas = h("div", { class: "graph-canvas" });
-    this.element = h("div", { class: "graph" }, this.status, this.canvas);
+    this.zoomLevel = h("span", { class: "zoom-level muted" });
+    this.controls = h(
+      "div",
+      { class: "graph-controls" },
+      h("button", { class: "zoom-in", title: "Zoom in", onClick: () => this.zoomBy(ZOOM_STEP) }, "+"),
+      h("button", { class: "zoom-out", title: "Zoom out", onClick: () => this.zoomBy(1 / ZOOM_STEP) }, "−"),
+      h("button", { class: "zoom-fit", title: "Show the whole drawing", onClick: () => this.fit() }, "Fit"),
+      this.zoomLevel,
+    );
+    this.controls.hidden = true;
+    this.element = h("div", { class: "graph" }, this.status, this.controls, this.canvas);
+    this.listen();
+  }
+
+  /** Wheel zooms about the pointer; a drag pans; a click that was a drag selects nothing. */
+  private listen(): void {
+    this.canvas.addEventListener(
+      "wheel",
+      (event) => {
+        if (this.root === undefined) return;
+        event.preventDefault();
+        const rect = this.canvas.getBoundingClientRect();
+        const factor = Math.exp(-Math.max(-200, Math.min(200, event.deltaY)) * 0.002);
+        const fx = rect.width > 0 ? (event.clientX - rect.left) / rect.width : 0.5;
+        const fy = rect.height > 0 ? (event.clientY - rect.top) / rect.height : 0.5;
+        this.setView(zoomAt(this.view, this.viewport(), factor, fx, fy));
+      },
+      { passive: false },
+    );
+    let down: { x: number; y: number; view: Box; id: number } | undefined;
+    let dragged = false;
+    this.canvas.addEventListener("pointerdown", (event) => {
+      if (this.root === undefined || event.button !== 0) return;
+      down = { x: event.clientX, y: event.clientY, view: this.view, id: event.pointerId };
+      dragged = false;
+    });
+    this.canvas.addEventListener("pointermove", (event) => {
+      if (down === undefined || event.pointerId !== down.id) return;
+      const dx = event.clientX - down.x;
+      const dy = event.clientY - down.y;
+      if (!dragged && Math.hypot(dx, dy) <= DRAG_THRESHOLD) return;
+      if (!dragged) {
+        dragged = true;
+        this.canvas.setPointerCapture(event.pointerId);
+        this.canvas.classList.add("dragging");
+      }
+      this.setView(panBy(down.view, this.viewport(), dx, dy));
+    });
+    const up = () => {
+      down = undefined;
+      this.canvas.classList.remove("dragging");
+    };
+    this.canvas.addEventListener("pointerup", up);
+    this.canvas.addEventListener("pointercancel", up);
+    // A drag that ends over a node is no click on it.
+    this.canvas.addEventListener(
+      "click",
+      (event) => {
+        if (dragged) {
+          event.stopPropagation();
+          dragged = false;
+        }
+      },
+      true,
+    );
+  }
+
+  private viewport(): Viewport {
+    const width = this.canvas.clientWidth;
+    const height = this.canvas.clientHeight;
+    return { width: width > 0 ? width : 800, height: height > 0 ? height : MAX_CANVAS_HEIGHT };
+  }
+
+  private setView(view: Box): void {
+    this.view = view;
+    if (this.root === undefined) return;
+    this.root.setAttribute("viewBox", viewBoxOf(view));
+    this.zoomLevel.textContent = `${Math.round(scaleOf(view, this.viewport()) * 100)}%`;
+  }
+
+  /** Zooms about the centre of the canvas. */
+  zoomBy(factor: number): void {
+    if (this.root !== undefined) this.setView(zoomAt(this.view, this.viewport(), factor));
+  }
+
+  /** Shows the whole drawing (never enlarged past its natural size). */
+  fit(): void {
+    if (this.root !== undefined) this.setView(fitView(this.content, this.viewport()));
   }
 
   /** Shows a DAG (its nodes) with the states of its node runs; lays it out again only when its structure changed. */
-  setData(nodes: readonly NodeTemplate[], states: Map<string, NodeState>): void {
+  setData(nodes: readonly NodeTemplate[], states: Map<string, NodeState>, context: GraphContext = {}): void {
     this.states = states;
+    this.context = context;
     const structure = structureKey(nodes);
     if (structure === this.structure) {
       this.updateStates();
@@ -63,6 +176,8 @@ export class DagGraph {
     this.dependents = dependentsOf(nodes);
     this.drawn.clear();
     this.canvas.replaceChildren();
+    this.root = undefined;
+    this.controls.hidden = true;
     this.around = undefined;
     this.worker?.terminate();
     this.worker = undefined;
@@ -94,7 +209,10 @@ export class DagGraph {
       this.drawAround(node);
       return;
     }
-    if (node !== undefined) this.drawn.get(node)?.g.classList.add("selected");
+    const drawn = node === undefined ? undefined : this.drawn.get(node);
+    if (drawn === undefined) return;
+    drawn.g.classList.add("selected");
+    this.setView(bringIntoView(this.view, drawn.box));
   }
 
   private wholeButton(): HTMLButtonElement {
@@ -156,13 +274,10 @@ export class DagGraph {
   private draw(nodes: readonly NodeTemplate[], layout: LayoutResult): void {
     this.drawn.clear();
     const byName = new Map(nodes.map((n) => [n.name, n]));
-    const root = svg("svg", {
-      // Small DAGs shrink to the panel's width; large ones keep their size and scroll.
-      class: nodes.length <= 60 ? "dag fit" : "dag",
-      width: Math.ceil(layout.width),
-      height: Math.ceil(layout.height),
-      viewBox: `0 0 ${Math.ceil(layout.width)} ${Math.ceil(layout.height)}`,
-    });
+    // The canvas is as tall as the drawing, up to MAX_CANVAS_HEIGHT; the view fits the drawing in it.
+    this.canvas.style.height = `${Math.max(120, Math.min(MAX_CANVAS_HEIGHT, Math.ceil(layout.height) + 24))}px`;
+    this.content = { x: 0, y: 0, width: Math.max(1, layout.width), height: Math.max(1, layout.height) };
+    const root = svg("svg", { class: "dag", width: "100%", height: "100%" });
     const defs = svg("defs");
     const marker = svg("marker", {
       id: "arrow",
@@ -200,29 +315,35 @@ export class DagGraph {
         svg("text", { x: 8, y: 15, class: "name" }, cut(node.name, 40)),
       );
       const state = svg("text", { x: 8, y: 30, class: "state" });
-      g.append(state, svg("title", {}, `${node.name} (${node.kind})`));
+      const cache = svg("text", { x: width - 6, y: 30, class: "cache" });
+      g.append(state, cache, svg("title", {}, `${node.name} (${node.kind})`));
       g.addEventListener("click", () => this.onSelect(node.name));
       g.addEventListener("keydown", (event) => {
         if (event.key === "Enter" || event.key === " ") this.onSelect(node.name);
       });
       layer.append(g);
-      this.drawn.set(node.name, { g, state });
+      const box = { x: p.x - width / 2, y: p.y - NODE_HEIGHT / 2, width, height: NODE_HEIGHT };
+      this.drawn.set(node.name, { g, state, cache, box });
     }
     root.append(layer);
     this.canvas.replaceChildren(root);
+    this.root = root;
+    this.controls.hidden = false;
+    this.fit();
     this.updateStates();
     this.select(this.selected);
   }
 
   private updateStates(): void {
     const byName = new Map(this.nodes.map((n) => [n.name, n]));
-    for (const [name, { g, state }] of this.drawn) {
+    for (const [name, { g, state, cache }] of this.drawn) {
       const s = this.states.get(name);
       g.setAttribute(
         "class",
         `node ${statusClass(s?.status)}${s !== undefined && s.items > 0 ? " fanout" : ""}${name === this.selected ? " selected" : ""}`,
       );
-      state.textContent = stateText(s, byName.get(name));
+      state.textContent = stateText(s, byName.get(name), this.context);
+      cache.textContent = this.context.cache?.get(name) ?? "";
     }
   }
 }

@@ -1,10 +1,18 @@
-/** The node-run panel: code, tags, inputs, result summary, error, warnings, and the link to its span. */
+/**
+ * The node-run panel: what the cache did and why, its LLM calls, code (the user's source with its
+ * file and line), tags, the inputs it took (an input of the DAG as the run recorded it), result
+ * summary, error, warnings, and the link to its span.
+ */
+import type { LlmUsage } from "../../src/llm-usage.js";
+import { cacheLine } from "./cache-text.js";
 import { h } from "./dom.js";
 import { formatDuration, formatTime, statusClass, statusWord } from "./format.js";
 import { fullSummary } from "./summary.js";
 import { nodeLink, spanLink } from "./selection.js";
+import { usageText } from "./llm-text.js";
+import { inputTruth } from "./run-facts.js";
 import { inputSummary } from "./summary-text.js";
-import type { ErrorInfo, NodeRun, NodeTemplate } from "./types.js";
+import type { ErrorInfo, NodeRun, NodeTemplate, RunRecord } from "./types.js";
 
 function errorBlock(error: ErrorInfo): HTMLElement {
   return h(
@@ -32,8 +40,63 @@ export interface NodeDetailInput {
   readonly runStart: number;
   /** The DAG's input nodes (values the caller gives; they have no node runs). */
   readonly inputs: ReadonlySet<string>;
+  /** The inputs some node declares a default for. */
+  readonly optionalInputs: ReadonlySet<string>;
   /** True when the trace holds the node run's span. */
   readonly spanKnown: boolean;
+  /** The run's record: what its inputs, overrides and config were. */
+  readonly runRecord: RunRecord;
+  /** True while the run is in progress (a node without a node run is waiting). */
+  readonly live: boolean;
+  /** The node run's LLM calls, when it made any (undefined: none, or the trace is not read yet). */
+  readonly llm: LlmUsage | undefined;
+}
+
+/** A cache line: the outcome word, what it means, and for a hit the link to the run that stored the value. */
+function cacheBlock(run: NodeRun, inputs: ReadonlySet<string>): HTMLElement | null {
+  const line = cacheLine(run, inputs);
+  if (line === undefined) return null;
+  return h(
+    "p",
+    { class: "cache-line" },
+    h("span", { class: "badge s-pending cache-word" }, line.word),
+    " ",
+    line.text,
+    line.fromRun === undefined
+      ? null
+      : h("a", { class: "cache-from", href: `/runs/${encodeURIComponent(line.fromRun)}` }, line.fromRun),
+    run.cacheKey === undefined ? null : h("span", { class: "muted" }, ` · key ${run.cacheKey.slice(0, 16)}`),
+  );
+}
+
+/** The code section: the source's file and line, a note when only compiled code was found, the text. */
+function codeSection(template: NodeTemplate): HTMLElement {
+  const location =
+    template.sourceFile === undefined
+      ? null
+      : h(
+          "div",
+          { class: "source-location" },
+          template.sourceLine === undefined ? template.sourceFile : `${template.sourceFile}:${template.sourceLine}`,
+        );
+  return section(
+    "Code",
+    h("div", { class: "muted" }, `${template.kind} · function ${template.functionName} · version ${template.version}`),
+    template.documentation ? h("p", { class: "doc" }, template.documentation) : null,
+    location,
+    template.source && template.sourceMapped === false
+      ? h("div", { class: "compiled-note" }, "compiled code (no source map found)")
+      : null,
+    template.source ? h("pre", { class: "code" }, template.source) : h("div", { class: "muted" }, "an input, no code"),
+  );
+}
+
+/** What a dependency without a node run was: an input as recorded, an override, or not run (yet). */
+function missingDependency(dep: string, template: NodeTemplate, input: NodeDetailInput): string {
+  const optional = template.optionalDependencies.includes(dep);
+  if (input.inputs.has(dep)) return inputTruth(dep, input.runRecord, optional);
+  if (input.runRecord.overrides?.includes(dep)) return "overridden (its value is not recorded)";
+  return input.live ? "waiting" : "not run";
 }
 
 /** Builds the node-run panel. */
@@ -50,8 +113,32 @@ export function nodeDetail(input: NodeDetailInput): HTMLElement {
     ),
   );
   if (run === undefined) {
+    const overridden = input.runRecord.overrides?.includes(node) ?? false;
+    const isInput = template?.classification === "input" || input.inputs.has(node);
     panel.append(
-      h("p", null, h("span", { class: "badge s-pending" }, "not run"), " This node has no node run in this run."),
+      isInput
+        ? h(
+            "p",
+            null,
+            h("span", { class: "badge s-pending" }, "input"),
+            " An input of the DAG (no node run): ",
+            h("span", { class: "input-truth" }, inputTruth(node, input.runRecord, input.optionalInputs.has(node))),
+          )
+        : overridden
+          ? h(
+              "p",
+              null,
+              h("span", { class: "badge s-pending" }, "overridden"),
+              " The caller gave this node's value (an override): it did not run.",
+            )
+          : input.live
+            ? h("p", null, h("span", { class: "badge s-pending" }, "waiting"), " This node has not started yet.")
+            : h(
+                "p",
+                null,
+                h("span", { class: "badge s-pending" }, "not run"),
+                " This node has no node run in this run.",
+              ),
     );
   } else {
     panel.append(
@@ -63,9 +150,12 @@ export function nodeDetail(input: NodeDetailInput): HTMLElement {
         run.endTime === undefined
           ? "still running"
           : `took ${formatDuration(run.durationMs ?? run.endTime - run.startTime)}`,
-        run.cache === undefined ? null : `, cache ${run.cache}`,
       ),
     );
+    panel.append(cacheBlock(run, input.inputs) ?? "");
+    if (input.llm !== undefined && input.llm.calls > 0) {
+      panel.append(h("p", { class: "node-llm" }, usageText(input.llm)));
+    }
     if (run.spanId !== undefined) {
       panel.append(
         h(
@@ -139,11 +229,7 @@ export function nodeDetail(input: NodeDetailInput): HTMLElement {
               "td",
               null,
               last === undefined
-                ? input.inputs.has(dep)
-                  ? template.optionalDependencies.includes(dep)
-                    ? "an input, not given (the default was used)"
-                    : "an input"
-                  : "not run"
+                ? missingDependency(dep, template, input)
                 : depRuns.length > 1
                   ? `${depRuns.length} node runs`
                   : inputSummary(dep, last, run),
@@ -168,20 +254,7 @@ export function nodeDetail(input: NodeDetailInput): HTMLElement {
         ),
       );
     }
-    panel.append(
-      section(
-        "Code",
-        h(
-          "div",
-          { class: "muted" },
-          `${template.kind} · function ${template.functionName} · version ${template.version}`,
-        ),
-        template.documentation ? h("p", { class: "doc" }, template.documentation) : null,
-        template.source
-          ? h("pre", { class: "code" }, template.source)
-          : h("div", { class: "muted" }, "an input, no code"),
-      ),
-    );
+    panel.append(codeSection(template));
   }
   return panel;
 }

@@ -102,6 +102,15 @@ describe("isFanOut", () => {
 });
 
 describe("stateText", () => {
+  it("says waiting for a node not started in a run in progress, and overridden for an overridden node", () => {
+    expect(stateText(undefined, templateNode("x"), { live: true })).toBe("waiting");
+    expect(stateText(undefined, templateNode("x"), { live: false })).toBe("not run");
+    expect(stateText(undefined, templateNode("x"), { overrides: new Set(["x"]), live: true })).toBe("overridden");
+    expect(stateText(undefined, templateNode("i", [], { classification: "input" }), { live: true })).toBe(
+      "input (not a node run)",
+    );
+  });
+
   it("says not run, or input for an input node, when a node has no node run", () => {
     expect(stateText(undefined, templateNode("x"))).toBe("not run");
     expect(stateText(undefined, undefined)).toBe("not run");

@@ -70,12 +70,29 @@ export function isFanOut(taskIds: ReadonlySet<string>): boolean {
   return taskIds.size > 1 || [...taskIds].some((t) => t.includes("["));
 }
 
+/** What else the state line of a node without node runs depends on: the run's progress and overrides. */
+export interface StateContext {
+  /** True while the run is in progress: a node not started yet is `waiting`, not `not run`. */
+  readonly live?: boolean | undefined;
+  /** Nodes the caller overrode (they have no node run: their value was given). */
+  readonly overrides?: ReadonlySet<string> | undefined;
+}
+
 /**
  * The state line under a node's name: its status word, and for a fan-out node the item count
- * and the failures (`success · ×3 items · 1 failed`); an input has no node run.
+ * and the failures (`success · ×3 items · 1 failed`); an input has no node run, an overridden node
+ * neither, and a node without a node run is `waiting` while the run is in progress.
  */
-export function stateText(state: NodeState | undefined, node: NodeTemplate | undefined): string {
-  if (state === undefined) return node?.classification === "input" ? "input (not a node run)" : "not run";
+export function stateText(
+  state: NodeState | undefined,
+  node: NodeTemplate | undefined,
+  context: StateContext = {},
+): string {
+  if (state === undefined) {
+    if (node?.classification === "input") return "input (not a node run)";
+    if (node !== undefined && context.overrides?.has(node.name)) return "overridden";
+    return context.live ? "waiting" : "not run";
+  }
   let text = statusWord(state.status);
   if (state.items > 0) text += ` · ×${formatNumber(state.items)} items`;
   if (state.items > 0 && state.failed > 0) text += ` · ${formatNumber(state.failed)} failed`;

@@ -1,23 +1,51 @@
 /**
- * The run page (`/runs/<runId>`, `/dashboard/project/<p>/runs/<runId>`): the run's facts, its DAG,
- * the waterfall of its node runs, the selected node run, and its trace. The fragment says what is
+ * The run page (`/runs/<runId>`, `/dashboard/project/<p>/runs/<runId>`): the run's facts (how many
+ * node runs the cache answered, its LLM calls and cost) and parameters, its DAG, the waterfall of
+ * its node runs, the selected node run, and its trace. The fragment says what is
  * selected (`#node=<name>&task=<id>`, `#span=<spanId>`), so links between them are plain links.
  */
 import { ApiError, getJson } from "./api.js";
+import { cacheCountText, cacheWord, nodeCacheWords } from "./cache-text.js";
 import { h, replace } from "./dom.js";
 import { formatDuration, formatNumber, formatTime, shortVersion, statusClass, statusWord } from "./format.js";
 import { DagGraph } from "./graph.js";
 import { onStoreChange } from "./live.js";
+import { type PageLlmUsage, pageLlmUsage, usageTag, usageText } from "./llm-text.js";
 import { graphNodes, nodeStates } from "./node-state.js";
 import { nodeDetail } from "./node-detail.js";
+import { runParameters } from "./run-facts.js";
 import { nodeKey, nodeLink, pickNodeRun, readSelection } from "./selection.js";
 import { TraceView } from "./trace.js";
-import type { NodeRun, RunDetail, RunSummary, TraceDetail } from "./types.js";
+import type { NodeRun, RunDetail, RunSummary, Span, TraceDetail } from "./types.js";
 import { Waterfall } from "./waterfall.js";
 
-function runHeader(detail: RunDetail, compareLink: HTMLElement): HTMLElement {
+/** The run's parameters, visible without a click: inputs, config, overrides, tags, outputs, who and where. */
+function parametersBlock(detail: RunDetail): HTMLElement {
+  const box = h("section", { class: "run-params", id: "run-params" });
+  for (const group of runParameters(detail.run, detail.nodeRuns)) {
+    const slug = group.title.toLowerCase().replace(/[^a-z]+/g, "-");
+    box.append(
+      h(
+        "div",
+        { class: "param-group", data: { group: slug } },
+        h("h4", null, group.title),
+        group.rows.length === 0
+          ? h("div", { class: "muted" }, group.empty)
+          : h(
+              "table",
+              { class: "kv" },
+              ...group.rows.map(([k, v]) => h("tr", null, h("th", null, k), v === "" ? null : h("td", null, v))),
+            ),
+      ),
+    );
+  }
+  return box;
+}
+
+function runHeader(detail: RunDetail, compareLink: HTMLElement, llm: PageLlmUsage | undefined): HTMLElement {
   const { run, nodeRuns } = detail;
   const failed = nodeRuns.filter((r) => r.status === "FAILURE").length;
+  const cached = cacheCountText(nodeRuns);
   const end = run.endTime ?? Date.now();
   return h(
     "div",
@@ -44,6 +72,21 @@ function runHeader(detail: RunDetail, compareLink: HTMLElement): HTMLElement {
       h("a", { href: `/?dag=${encodeURIComponent(run.dagName)}` }, "other runs of this DAG"),
       compareLink,
     ),
+    cached === undefined && (llm === undefined || llm.run.calls === 0)
+      ? null
+      : h(
+          "p",
+          { class: "meta" },
+          cached === undefined ? null : h("span", { id: "cache-count" }, cached),
+          cached !== undefined && llm !== undefined && llm.run.calls > 0 ? " · " : null,
+          llm === undefined || llm.run.calls === 0
+            ? null
+            : h(
+                "span",
+                { id: "llm-total", data: { costUsd: llm.run.costUsd === null ? "" : String(llm.run.costUsd) } },
+                usageText(llm.run),
+              ),
+        ),
     run.error === undefined
       ? null
       : h("div", { class: "error" }, h("div", { class: "error-title" }, `${run.error.type}: ${run.error.message}`)),
@@ -102,6 +145,7 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
   }
 
   const header = h("div");
+  const params = h("div");
   const compareLink = h("span", { id: "compare-previous" });
   const graph = new DagGraph((node) => {
     location.hash = nodeLink(node).slice(1);
@@ -118,6 +162,7 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
   replace(
     app,
     header,
+    params,
     h(
       "div",
       { class: "run-body" },
@@ -134,6 +179,8 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
 
   let spanIds = new Set<string>();
   let traceId: string | undefined;
+  let spans: readonly Span[] | undefined;
+  let llm: PageLlmUsage | undefined;
 
   function showSelection(): void {
     const selection = readSelection(location.hash);
@@ -162,8 +209,12 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
         siblings,
         byNode,
         inputs: new Set(detail.template?.nodes.filter((n) => n.classification === "input").map((n) => n.name)),
+        optionalInputs: new Set(detail.template?.nodes.flatMap((n) => n.optionalDependencies)),
         runStart: detail.run.startTime,
         spanKnown: run?.spanId !== undefined && spanIds.has(run.spanId),
+        runRecord: detail.run,
+        live: !detail.run.finished,
+        llm: run === undefined ? undefined : llm?.byNodeRun.get(run),
       }),
     );
   }
@@ -171,6 +222,7 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
   async function loadTrace(): Promise<void> {
     traceId = detail.nodeRuns.find((r) => r.traceId !== undefined)?.traceId;
     if (traceId === undefined) {
+      spans = [];
       trace.setSpans(
         [],
         [],
@@ -180,6 +232,7 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
     }
     const t = await getJson<TraceDetail>(`/api/traces/${encodeURIComponent(traceId)}`);
     spanIds = new Set(t.spans.map((s) => s.spanId));
+    spans = t.spans;
     trace.setSpans(
       t.spans,
       detail.nodeRuns,
@@ -190,8 +243,19 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
   }
 
   function render(): void {
-    replace(header, runHeader(detail, compareLink));
-    graph.setData(graphNodes(detail), nodeStates(detail.nodeRuns));
+    llm = pageLlmUsage(detail, spans);
+    replace(header, runHeader(detail, compareLink, llm));
+    replace(params, parametersBlock(detail));
+    const cacheWords = nodeCacheWords(detail.nodeRuns);
+    graph.setData(graphNodes(detail), nodeStates(detail.nodeRuns), {
+      cache: cacheWords,
+      live: !detail.run.finished,
+      overrides: new Set(detail.run.overrides ?? []),
+    });
+    const nodeLlmTag = (r: NodeRun) => {
+      const u = llm?.byNodeRun.get(r);
+      return u === undefined || u.calls === 0 ? "" : h("span", { class: "tag llm-cost" }, usageTag(u));
+    };
     const runs = [...detail.nodeRuns].sort((a, b) => a.startTime - b.startTime || a.node.localeCompare(b.node));
     nodeWaterfall.setItems(
       runs.map((r) => ({
@@ -201,11 +265,13 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
         label: [
           h("span", { class: "wf-name" }, r.node),
           r.taskId === undefined ? "" : h("span", { class: "task" }, ` [${r.taskId}]`),
+          r.cache === undefined ? "" : h("span", { class: "tag cache-tag" }, cacheWord(r.cache)),
+          nodeLlmTag(r),
         ],
         start: r.startTime,
         end: r.endTime,
         barClass: statusClass(r.status),
-        title: `${r.node}${r.taskId === undefined ? "" : ` [${r.taskId}]`}: ${statusWord(r.status)}`,
+        title: `${r.node}${r.taskId === undefined ? "" : ` [${r.taskId}]`}: ${statusWord(r.status)}${r.cache === undefined ? "" : `, ${cacheWord(r.cache)}`}`,
       })),
       detail.run.startTime,
     );
@@ -224,13 +290,13 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
   window.addEventListener("hashchange", showSelection);
   void findPrevious(detail, compareLink);
   void loadTrace()
-    .then(showSelection)
+    .then(render)
     .catch((error: unknown) => trace.setSpans([], [], `The trace could not be read: ${String(error)}`));
 
   onStoreChange(async () => {
     detail = await getJson<RunDetail>(`/api/runs/${encodeURIComponent(runId)}`);
     render();
     await loadTrace();
-    showSelection();
+    render();
   });
 }

@@ -2,11 +2,14 @@
  * OpenTelemetry for the demo. Traceloop's SDK owns the global tracer provider and instruments the
  * `openai` client; the destination of the spans is chosen by the configuration: Traceloop, an
  * OTLP/HTTP endpoint, or (the default) OTLP JSON lines in a local file. Every mode also keeps the
- * spans in memory, to print the trace as a tree.
+ * spans in memory, to print the trace as a tree, and registers `OpenSpanCloser`, so the span of a
+ * failed OpenAI call (which the instrumentation never ends) is ended with its node and exported.
  */
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { Context } from "@opentelemetry/api";
+import { OpenSpanCloser } from "@hamilton-ts/opentelemetry";
 import * as traceloop from "@traceloop/node-server-sdk";
 import { OpenAI } from "openai";
 import type { TraceDestination } from "./config.js";
@@ -30,6 +33,29 @@ export interface Telemetry {
   flush(): Promise<string | undefined>;
 }
 
+/**
+ * Traceloop's `processor` option takes one extra processor: this one forwards every call to each
+ * of its processors, in order.
+ */
+class EachProcessor implements SpanProcessor {
+  readonly #processors: readonly SpanProcessor[];
+  constructor(...processors: SpanProcessor[]) {
+    this.#processors = processors;
+  }
+  onStart(span: Span, parentContext: Context): void {
+    for (const processor of this.#processors) processor.onStart(span, parentContext);
+  }
+  onEnd(span: ReadableSpan): void {
+    for (const processor of this.#processors) processor.onEnd(span);
+  }
+  async forceFlush(): Promise<void> {
+    await Promise.all(this.#processors.map((processor) => processor.forceFlush()));
+  }
+  async shutdown(): Promise<void> {
+    await Promise.all(this.#processors.map((processor) => processor.shutdown()));
+  }
+}
+
 /** The service name the spans carry (`service.name`). */
 export const SERVICE_NAME = "hamilton-ts-demo";
 
@@ -46,9 +72,11 @@ export function startTelemetry(destination: TraceDestination): Telemetry {
     // Explicit instrumentation works for ESM and whatever the import order. The cast bridges
     // Traceloop's CommonJS view of openai's types and this ESM one (the same class at runtime).
     instrumentModules: { openAI: OpenAI } as unknown as InstrumentModules,
-    // A second processor keeps every span in memory for the tree; Simple exports each span as it
-    // ends, so nothing is left to flush there.
-    processor: new SimpleSpanProcessor(memory),
+    // The extra processor: OpenSpanCloser ends the spans an instrumentation left open under a node
+    // when the node ends (the OpenAI span of a failed call: DEMO_FAIL_LLM), so they are exported
+    // too; and every span is kept in memory for the tree (Simple exports each span as it ends, so
+    // nothing is left to flush there).
+    processor: new EachProcessor(new OpenSpanCloser(), new SimpleSpanProcessor(memory)),
   };
 
   let description: string;

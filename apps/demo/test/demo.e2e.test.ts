@@ -8,6 +8,7 @@ import type { StoredRun } from "@hamilton-ts/tracker";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startHamiltonUI } from "./hamilton-ui.js";
 import type { HamiltonUIStandIn } from "./hamilton-ui.js";
+import { UNIVERSAL_TRUTH_PROMPT } from "../src/prompts.js";
 import { readTraceFile, startOtlpReceiver } from "./otlp.js";
 import type { OtlpReceiver, OtlpSpan } from "./otlp.js";
 import { demoTestTimeout, runDemo, signalDemo } from "./spawn-demo.js";
@@ -335,7 +336,7 @@ describe("the demo, when its spans cannot be exported", () => {
 });
 
 describe("the demo, when the LLM fails", () => {
-  it("shows the error in the trace and the tracker, and exits non-zero with a readable message", {
+  it("shows the error and the failed call's span in the trace and the tracker, and exits non-zero with a readable message", {
     timeout: TEST_TIMEOUT,
   }, async () => {
     const result = await runDemo({ DEMO_OUTPUT_DIR: dir, DEMO_FAIL_LLM: "1" });
@@ -353,6 +354,18 @@ describe("the demo, when the LLM fails", () => {
     expect(node.statusCode).toBe(2);
     expect(node.statusMessage).toBe(FAILURE_MESSAGE);
     expect(node.events.find((e) => e.name === "exception")?.attributes["exception.message"]).toBe(FAILURE_MESSAGE);
+    // The failed OpenAI call's span, which the instrumentation never ends: OpenSpanCloser ended it
+    // with its node, so it is in the trace, under the node, with the prompt, the model and the error.
+    const chats = spans.filter((s) => isChat(s) && s.parentSpanId === node.spanId);
+    expect(chats.map((s) => s.name)).toEqual(["chat gpt-4o-mini"]);
+    const chat = chats[0]!;
+    expect(chat.statusCode).toBe(2);
+    expect(chat.statusMessage).toBe(FAILURE_MESSAGE);
+    expect(chat.attributes).toMatchObject({
+      "gen_ai.request.model": "gpt-4o-mini",
+      "hamilton.span.ended_by": "OpenSpanCloser",
+    });
+    expect(String(chat.attributes["gen_ai.input.messages"])).toContain(UNIVERSAL_TRUTH_PROMPT);
 
     // The tracker: the run and the node FAILURE, with the message; the node linked to its span.
     const store = await readFileStore(dir, { projectId: "demo" });

@@ -11,7 +11,7 @@
  * - templates and spans: `ON CONFLICT DO NOTHING` (an exporter that retries sends the same spans).
  */
 import type { DagTemplateRecord, NodeRunRecord, RunRecord } from "@hamilton-ts/store";
-import { nodeRunKey, supersedes } from "@hamilton-ts/store";
+import { lostNodeRun, nodeRunKey, supersedes } from "@hamilton-ts/store";
 import type { SqlClient } from "./database.js";
 import type { SpanView } from "../traces.js";
 
@@ -116,18 +116,38 @@ export async function ingestRecords(
   projectId: string,
   records: readonly (RunRecord | NodeRunRecord)[],
 ): Promise<void> {
-  const runs = foldBatch(
-    records.filter((r): r is RunRecord => r.type === "run"),
-    (r) => r.runId,
-  );
-  const nodes = foldBatch(
-    records.filter((r): r is NodeRunRecord => r.type === "node_run"),
-    (r) => `${r.runId}\0${nodeRunKey(r)}`,
-  );
+  await ingestBatch(db, [{ projectId, records }]);
+}
+
+/** Records of one project, in the order they were written. */
+export interface ProjectRecords {
+  readonly projectId: string;
+  readonly records: readonly (RunRecord | NodeRunRecord)[];
+}
+
+/**
+ * Stores the run and node-run records of several projects (the log indexer's batch of files) in one
+ * statement for the runs and one for the node runs. Storing a batch again is harmless: the fold
+ * rule keeps what is stored, and the activity rollups count a run once.
+ */
+export async function ingestBatch(db: SqlClient, batch: readonly ProjectRecords[]): Promise<void> {
+  const projectOf = new Map<RunRecord, string>();
+  const allRuns: RunRecord[] = [];
+  const allNodes: NodeRunRecord[] = [];
+  for (const { projectId, records } of batch) {
+    for (const r of records) {
+      if (r.type === "run") {
+        projectOf.set(r, projectId);
+        allRuns.push(r);
+      } else if (r.type === "node_run") allNodes.push(r);
+    }
+  }
+  const runs = foldBatch(allRuns, (r) => r.runId);
+  const nodes = foldBatch(allNodes, (r) => `${r.runId}\0${nodeRunKey(r)}`);
   if (runs.length > 0) {
     const rows = runs.map((run) => ({
       run_id: run.runId,
-      project_id: projectId,
+      project_id: projectOf.get(run)!,
       dag_name: run.dagName,
       graph_version: run.graphVersion,
       status: run.status,
@@ -159,6 +179,73 @@ export async function ingestRecords(
     }));
     await db.query(UPSERT_NODE_RUNS, [JSON.stringify(rows)]);
   }
+}
+
+/**
+ * Reads as `UNKNOWN` ({@link lostNodeRun}, as `RunFold` does) the node runs still `RUNNING` in
+ * those of `runIds` that ended: the run's final record may have been stored before or after them.
+ * A later record of such a node run (a late write) still replaces it. Returns how many changed.
+ */
+export async function markLostNodeRuns(db: SqlClient, runIds: readonly string[]): Promise<number> {
+  if (runIds.length === 0) return 0;
+  const { rows } = await db.query<{ run: RunRecord; node: NodeRunRecord }>(
+    `SELECT r.record AS run, n.record AS node FROM node_runs n JOIN runs r ON r.run_id = n.run_id
+     WHERE n.run_id = ANY($1::text[]) AND n.status = 'RUNNING' AND r.status <> 'RUNNING'`,
+    [runIds],
+  );
+  if (rows.length === 0) return 0;
+  const lost = rows.map(({ run, node }) => {
+    const record = lostNodeRun(node, run);
+    return {
+      run_id: record.runId,
+      node: record.node,
+      task_id: record.taskId ?? "",
+      attempt: record.attempt,
+      end_time: record.endTime === undefined ? null : ms(record.endTime),
+      error_message: record.error?.message ?? null,
+      record,
+    };
+  });
+  await db.query(
+    `UPDATE node_runs n SET status = 'UNKNOWN', end_time = x.end_time, error_message = x.error_message, record = x.record
+     FROM jsonb_to_recordset($1::jsonb) AS x(run_id text, node text, task_id text, attempt integer, end_time bigint,
+       error_message text, record jsonb)
+     WHERE n.run_id = x.run_id AND n.node = x.node AND n.task_id = x.task_id AND n.attempt = x.attempt
+       AND n.status = 'RUNNING'`,
+    [JSON.stringify(lost)],
+  );
+  return lost.length;
+}
+
+/**
+ * Removes runs whatever their status (their file is gone or was replaced), with their node runs and
+ * their part of the activity rollups; their spans stay (they belong to the trace file).
+ */
+export async function dropRuns(db: SqlClient, runIds: readonly string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  await db.query(
+    `WITH target AS (
+       SELECT run_id, project_id, dag_name, status, duration_bucket,
+         floor(start_time::double precision / ${DAY_MS})::integer AS day
+       FROM runs WHERE run_id = ANY($1::text[]) FOR UPDATE
+     ),
+     del_nodes AS (DELETE FROM node_runs WHERE run_id = ANY($1::text[])),
+     del_runs AS (DELETE FROM runs WHERE run_id IN (SELECT run_id FROM target)),
+     days AS (
+       UPDATE activity_days a SET runs = a.runs - t.runs, failures = a.failures - t.failures,
+         finished = a.finished - t.finished
+       FROM (SELECT project_id, dag_name, day, count(*) AS runs,
+               count(*) FILTER (WHERE status = 'FAILURE') AS failures,
+               count(*) FILTER (WHERE status <> 'RUNNING') AS finished
+             FROM target GROUP BY project_id, dag_name, day) t
+       WHERE a.project_id = t.project_id AND a.dag_name = t.dag_name AND a.day = t.day
+     )
+     UPDATE activity_durations d SET runs = d.runs - t.runs
+     FROM (SELECT project_id, dag_name, day, duration_bucket, count(*) AS runs FROM target
+           WHERE status <> 'RUNNING' AND duration_bucket IS NOT NULL GROUP BY project_id, dag_name, day, duration_bucket) t
+     WHERE d.project_id = t.project_id AND d.dag_name = t.dag_name AND d.day = t.day AND d.bucket = t.duration_bucket`,
+    [runIds],
+  );
 }
 
 /** Stores DAG templates; the first record of a graph version stays (they are the same). */

@@ -1,0 +1,168 @@
+/**
+ * The log indexer's bookkeeping in the index (`log_files`): for each store file it read, how far
+ * (the offset just past the last complete line), the file's identity when read (inode, size,
+ * mtime: a replaced or shrunk file is read again), what it holds (its run, or its template's
+ * graph version) and what it skipped. Also the statements that replace or drop what a file held.
+ */
+import type { DagTemplateRecord } from "@hamilton-ts/store";
+import type { SqlClient } from "./database.js";
+
+/** What kind of store file: a run's records, a DAG template, or the OTLP trace file. */
+export type LogFileKind = "run" | "template" | "trace";
+
+/** One store file as the index last read it. Paths are relative to the store's directory. */
+export interface LogFile {
+  readonly path: string;
+  readonly kind: LogFileKind;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  /** Bytes read: up to the end of the last complete line. */
+  offset: number;
+  /** True when bytes after {@link offset} are there (a line being written, or torn). */
+  tail: boolean;
+  /** Lines that were not records (for the trace file: not OTLP JSON). */
+  skippedLines: number;
+  /** The trace file's spans without string ids. */
+  skippedSpans: number;
+  projectId: string | undefined;
+  /** The run a run file holds. */
+  runId: string | undefined;
+  /** The graph version a template file holds. */
+  graphVersion: string | undefined;
+}
+
+interface Row {
+  path: string;
+  kind: LogFileKind;
+  ino: number;
+  size: number;
+  mtime_ms: number;
+  read_offset: number;
+  tail: boolean;
+  skipped_lines: number;
+  skipped_spans: number;
+  project_id: string | null;
+  run_id: string | null;
+  graph_version: string | null;
+}
+
+/** Every file the index has read. */
+export async function loadLogFiles(db: SqlClient): Promise<LogFile[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT path, kind, ino, size, mtime_ms, read_offset, tail, skipped_lines, skipped_spans, project_id, run_id,
+       graph_version FROM log_files`,
+  );
+  return rows.map((r) => ({
+    path: r.path,
+    kind: r.kind,
+    ino: r.ino,
+    size: r.size,
+    mtimeMs: r.mtime_ms,
+    offset: r.read_offset,
+    tail: r.tail,
+    skippedLines: r.skipped_lines,
+    skippedSpans: r.skipped_spans,
+    projectId: r.project_id ?? undefined,
+    runId: r.run_id ?? undefined,
+    graphVersion: r.graph_version ?? undefined,
+  }));
+}
+
+/** Records how far files were read (after what they held was stored: a crash in between reads it again). */
+export async function saveLogFiles(db: SqlClient, files: readonly LogFile[]): Promise<void> {
+  if (files.length === 0) return;
+  const rows = files.map((f) => ({
+    path: f.path,
+    kind: f.kind,
+    ino: f.ino,
+    size: f.size,
+    mtime_ms: f.mtimeMs,
+    read_offset: f.offset,
+    tail: f.tail,
+    skipped_lines: f.skippedLines,
+    skipped_spans: f.skippedSpans,
+    project_id: f.projectId ?? null,
+    run_id: f.runId ?? null,
+    graph_version: f.graphVersion ?? null,
+  }));
+  await db.query(
+    `INSERT INTO log_files AS l (path, kind, ino, size, mtime_ms, read_offset, tail, skipped_lines, skipped_spans,
+       project_id, run_id, graph_version)
+     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(path text, kind text, ino bigint, size bigint,
+       mtime_ms double precision, read_offset bigint, tail boolean, skipped_lines integer, skipped_spans integer,
+       project_id text, run_id text, graph_version text)
+     ON CONFLICT (path) DO UPDATE SET kind = excluded.kind, ino = excluded.ino, size = excluded.size,
+       mtime_ms = excluded.mtime_ms, read_offset = excluded.read_offset, tail = excluded.tail,
+       skipped_lines = excluded.skipped_lines, skipped_spans = excluded.skipped_spans,
+       project_id = excluded.project_id, run_id = excluded.run_id, graph_version = excluded.graph_version`,
+    [JSON.stringify(rows)],
+  );
+}
+
+/** Forgets files that are gone. */
+export async function forgetLogFiles(db: SqlClient, paths: readonly string[]): Promise<void> {
+  if (paths.length === 0) return;
+  await db.query("DELETE FROM log_files WHERE path = ANY($1::text[])", [paths]);
+}
+
+/** Stores templates read from their files, replacing what an earlier version of the file held. */
+export async function putTemplates(
+  db: SqlClient,
+  templates: readonly { readonly projectId: string; readonly template: DagTemplateRecord }[],
+): Promise<void> {
+  if (templates.length === 0) return;
+  const seen = new Map<string, object>();
+  for (const { projectId, template: t } of templates) {
+    seen.set(`${projectId}\0${t.graphVersion}`, {
+      project_id: projectId,
+      graph_version: t.graphVersion,
+      dag_name: t.dagName,
+      created_at: Math.round(t.createdAt),
+      record: t,
+    });
+  }
+  await db.query(
+    `INSERT INTO templates AS t (project_id, graph_version, dag_name, created_at, record)
+     SELECT project_id, graph_version, dag_name, created_at, record
+     FROM jsonb_to_recordset($1::jsonb) AS x(project_id text, graph_version text, dag_name text, created_at bigint, record jsonb)
+     ON CONFLICT (project_id, graph_version) DO UPDATE SET dag_name = excluded.dag_name,
+       created_at = excluded.created_at, record = excluded.record`,
+    [JSON.stringify([...seen.values()])],
+  );
+}
+
+/** Removes the templates of files that are gone. */
+export async function dropTemplates(
+  db: SqlClient,
+  templates: readonly { readonly projectId: string; readonly graphVersion: string }[],
+): Promise<void> {
+  if (templates.length === 0) return;
+  await db.query(
+    `DELETE FROM templates t USING jsonb_to_recordset($1::jsonb) AS x(project_id text, graph_version text)
+     WHERE t.project_id = x.project_id AND t.graph_version = x.graph_version`,
+    [JSON.stringify(templates.map((t) => ({ project_id: t.projectId, graph_version: t.graphVersion })))],
+  );
+}
+
+/** Removes every span (the trace file was replaced, cut or deleted: it is read again from its start). */
+export async function dropAllSpans(db: SqlClient): Promise<void> {
+  await db.query("DELETE FROM spans");
+}
+
+/**
+ * What the indexer keeps beside the files' offsets (`hts_meta`): the last full pass's list of
+ * files and folders that are not store files.
+ */
+export async function saveMeta(db: SqlClient, key: string, value: unknown): Promise<void> {
+  await db.query(
+    "INSERT INTO hts_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [key, JSON.stringify(value)],
+  );
+}
+
+/** A value {@link saveMeta} kept, or undefined. */
+export async function loadMeta(db: SqlClient, key: string): Promise<unknown> {
+  const { rows } = await db.query<{ value: string }>("SELECT value FROM hts_meta WHERE key = $1", [key]);
+  return rows[0] === undefined ? undefined : JSON.parse(rows[0].value);
+}

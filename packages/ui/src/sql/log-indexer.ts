@@ -1,0 +1,576 @@
+/**
+ * The log indexer: keeps the embedded SQL index up to date with the store directory's files — the
+ * durable log that the server and every `FileSink` append to. It reads only what was appended to a
+ * file since the offset it keeps for it in `log_files` (a replaced or shrunk file is read again
+ * from its start, a deleted run file drops its run), folds each file's new lines with the store's
+ * `RunFold` and writes records before offsets, so reading a batch again after a crash is harmless.
+ *
+ * It never stats every file to find what changed: it watches the folders (the store's root, each
+ * project's folder and its `runs/` and `templates/` folders) and reads the files they name, reads
+ * at once the files this server appended to ({@link LogIndexer.touch}), and walks the whole store
+ * only at start (catching up, in chunks, while the server answers) and then every
+ * {@link LogIndexerOptions.rescanIntervalMs} as a safety net.
+ */
+import { type FSWatcher, watch } from "node:fs";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import {
+  type DagTemplateRecord,
+  type NodeRunRecord,
+  PROJECT_FILE,
+  RUNS_FOLDER,
+  RunFold,
+  readAppended,
+  type RunRecord,
+  type SkippedFile,
+  TEMPLATES_FOLDER,
+} from "@hamilton-ts/store";
+import { SERVER_FOLDER } from "../store-lock.js";
+import { type SpanView, spansOf, TRACES_FILE } from "../traces.js";
+import type { SqlClient } from "./database.js";
+import { dropRuns, ingestBatch, ingestSpans, markLostNodeRuns, type ProjectRecords } from "./ingest.js";
+import {
+  dropAllSpans,
+  dropTemplates,
+  forgetLogFiles,
+  type LogFile,
+  loadLogFiles,
+  loadMeta,
+  putTemplates,
+  saveLogFiles,
+  saveMeta,
+} from "./log-files.js";
+import { classify, listStore, ProjectIds, type StoreFileRef } from "./store-files.js";
+
+/** Options of {@link LogIndexer}. */
+export interface LogIndexerOptions {
+  /** How often the whole store is walked again, as a safety net for missed watch events. Default: 30 s. */
+  readonly rescanIntervalMs?: number;
+  /** Watch the folders for changes (default true); without, only touches and rescans find them. */
+  readonly watch?: boolean;
+}
+
+/** What the index says about the files it read, for `GET /api/store`. */
+export interface LogIndexStatus {
+  /** Run and template lines that are not records, a torn last line included. */
+  readonly skippedLines: number;
+  /** Files and folders that are not store files, with why (from the last full pass). */
+  readonly skippedFiles: readonly SkippedFile[];
+  /** Trace file lines that are not OTLP JSON, a torn last line included. */
+  readonly skippedTraceLines: number;
+  /** Spans of readable trace lines that were skipped (no string ids). */
+  readonly skippedTraceSpans: number;
+  /** True until the first walk of the whole store has ended. */
+  readonly catchingUp: boolean;
+}
+
+/** The default interval of the safety-net rescan. */
+export const DEFAULT_RESCAN_INTERVAL_MS = 30_000;
+/** Files looked at per chunk of a full pass (the loop turns between chunks). */
+const CHUNK_FILES = 256;
+/** Bytes read from one file at a time. */
+const SLICE_BYTES = 4 * 1024 * 1024;
+const SKIPPED_FILES_KEY = "skipped_files";
+
+const isMissing = (error: unknown) => {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
+};
+
+interface Batch {
+  readonly records: ProjectRecords[];
+  readonly runIds: Set<string>;
+  readonly dropRunIds: string[];
+  readonly templates: { projectId: string; template: DagTemplateRecord }[];
+  readonly dropTemplates: { projectId: string; graphVersion: string }[];
+  readonly saved: LogFile[];
+  readonly forgotten: string[];
+  rows: number;
+}
+
+/** The indexer of one store directory into one database; see the module's description. */
+export class LogIndexer {
+  /** The store's absolute directory. */
+  readonly dir: string;
+  readonly #db: SqlClient;
+  readonly #projectIds: ProjectIds;
+  readonly #watchEnabled: boolean;
+  readonly #rescanMs: number;
+  #files = new Map<string, LogFile>();
+  #dirty = new Set<string>();
+  /** Bumped for each path marked dirty; {@link settled} waits until a batch covered its value. */
+  #seq = 0;
+  #doneSeq = 0;
+  #waiters: { target: number; resolve: () => void }[] = [];
+  #pass: { paths: string[]; next: number; skippedFiles: SkippedFile[] } | undefined;
+  #passWanted = false;
+  #running: Promise<void> | undefined;
+  #closed = false;
+  #catchingUp = true;
+  #caughtUp: () => void = () => undefined;
+  readonly #caughtUpPromise: Promise<void>;
+  #skippedFiles: SkippedFile[] = [];
+  readonly #watchers = new Map<string, FSWatcher>();
+  #timer: NodeJS.Timeout | undefined;
+  readonly #listeners = new Set<() => void>();
+  #rowsSinceAnalyze = 0;
+  #rowsAtAnalyze = 0;
+
+  constructor(dir: string, db: SqlClient, options: LogIndexerOptions = {}) {
+    this.dir = dir;
+    this.#db = db;
+    this.#projectIds = new ProjectIds(dir);
+    this.#watchEnabled = options.watch ?? true;
+    this.#rescanMs = options.rescanIntervalMs ?? DEFAULT_RESCAN_INTERVAL_MS;
+    this.#caughtUpPromise = new Promise((resolve) => {
+      this.#caughtUp = resolve;
+    });
+  }
+
+  /**
+   * Loads the offsets kept in the index, starts watching and starts the first full pass in the
+   * background (see {@link caughtUp}).
+   */
+  async start(): Promise<void> {
+    for (const file of await loadLogFiles(this.#db)) this.#files.set(file.path, file);
+    const skipped = await loadMeta(this.#db, SKIPPED_FILES_KEY);
+    if (Array.isArray(skipped)) this.#skippedFiles = skipped as SkippedFile[];
+    this.#watchRoot();
+    this.#timer = setInterval(() => this.#wantPass(), this.#rescanMs);
+    this.#timer.unref();
+    this.#wantPass();
+  }
+
+  /** Resolves once the first full pass has ended: everything in the files at start is indexed. */
+  caughtUp(): Promise<void> {
+    return this.#caughtUpPromise;
+  }
+
+  /**
+   * Says that this process appended to (or replaced, or deleted) the file at `path`: it is read in
+   * the next batch, and {@link settled} waits for it.
+   */
+  touch(path: string): void {
+    this.#mark(relative(this.dir, path).split(sep).join("/"));
+  }
+
+  /**
+   * Resolves once every file marked changed before the call (by {@link touch} or a watch event)
+   * has been indexed: a read that waits for it sees what this server wrote before the read came.
+   */
+  settled(): Promise<void> {
+    if (this.#closed || this.#doneSeq >= this.#seq) return Promise.resolve();
+    const target = this.#seq;
+    return new Promise((resolve) => this.#waiters.push({ target, resolve }));
+  }
+
+  /** Calls `listener` after each batch that changed the index. Returns the function that removes it. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** What was skipped, and whether the first pass is still going. */
+  status(): LogIndexStatus {
+    let skippedLines = 0;
+    let skippedTraceLines = 0;
+    let skippedTraceSpans = 0;
+    for (const f of this.#files.values()) {
+      const lines = f.skippedLines + (f.tail ? 1 : 0);
+      if (f.kind === "trace") {
+        skippedTraceLines += lines;
+        skippedTraceSpans += f.skippedSpans;
+      } else skippedLines += lines;
+    }
+    return {
+      skippedLines,
+      skippedFiles: this.#skippedFiles,
+      skippedTraceLines,
+      skippedTraceSpans,
+      catchingUp: this.#catchingUp,
+    };
+  }
+
+  /** How far each file was read (relative path → offset), for tools and tests. */
+  offsets(): ReadonlyMap<string, number> {
+    return new Map([...this.#files].map(([path, f]) => [path, f.offset]));
+  }
+
+  /** Stops watching and indexing; resolves once the batch being written is done. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    for (const watcher of this.#watchers.values()) watcher.close();
+    this.#watchers.clear();
+    await this.#running;
+    for (const w of this.#waiters.splice(0)) w.resolve();
+    this.#caughtUp();
+  }
+
+  #mark(path: string): void {
+    if (this.#closed || classify(path) === undefined) return;
+    this.#dirty.add(path);
+    this.#seq++;
+    this.#kick();
+  }
+
+  #wantPass(): void {
+    if (this.#closed) return;
+    this.#passWanted = true;
+    this.#kick();
+  }
+
+  #watchRoot(): void {
+    this.#watch("", (name) => {
+      if (name === null) this.#wantPass();
+      else if (name === TRACES_FILE) this.#mark(TRACES_FILE);
+      else void this.#watchProject(name, true);
+    });
+  }
+
+  #watch(rel: string, onName: (name: string | null) => void): boolean {
+    if (!this.#watchEnabled || this.#closed) return false;
+    if (this.#watchers.has(rel)) return true;
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(join(this.dir, rel), { persistent: false }, (_event, name) =>
+        onName(name === null ? null : String(name)),
+      );
+    } catch {
+      return false; // Not there (yet): the folder above sees it made, the next full pass tries again.
+    }
+    watcher.on("error", () => {
+      watcher.close();
+      if (this.#watchers.get(rel) === watcher) this.#watchers.delete(rel);
+      this.#wantPass();
+    });
+    this.#watchers.set(rel, watcher);
+    return true;
+  }
+
+  /** Watches a project folder and its runs and templates folders; `list`: mark what they hold already. */
+  async #watchProject(folder: string, list: boolean): Promise<void> {
+    if (folder === SERVER_FOLDER || folder.includes("/")) return;
+    this.#watch(folder, (name) => {
+      if (name === null || name === RUNS_FOLDER || name === TEMPLATES_FOLDER || name === PROJECT_FILE)
+        void this.#watchProject(folder, true);
+    });
+    for (const sub of [RUNS_FOLDER, TEMPLATES_FOLDER]) {
+      const rel = `${folder}/${sub}`;
+      if (this.#watchers.has(rel)) continue;
+      const watching = this.#watch(rel, (name) => (name === null ? this.#wantPass() : this.#mark(`${rel}/${name}`)));
+      if (!watching || !list) continue;
+      // Files made before the watch began (a new project's first run) are read now.
+      try {
+        for (const name of await readdir(join(this.dir, rel))) this.#mark(`${rel}/${name}`);
+      } catch {
+        // Gone again: nothing to read.
+      }
+    }
+  }
+
+  #kick(): void {
+    if (this.#running !== undefined || this.#closed) return;
+    this.#running = this.#loop().finally(() => {
+      this.#running = undefined;
+    });
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#closed) {
+      if (this.#dirty.size > 0) {
+        const paths = [...this.#dirty];
+        this.#dirty.clear();
+        const seq = this.#seq;
+        await this.#indexSafely(paths);
+        this.#doneSeq = seq;
+        const waiting = this.#waiters;
+        this.#waiters = [];
+        for (const w of waiting) {
+          if (w.target <= seq) w.resolve();
+          else this.#waiters.push(w);
+        }
+        continue;
+      }
+      if (this.#pass === undefined && this.#passWanted) {
+        this.#passWanted = false;
+        await this.#startPass();
+        continue;
+      }
+      if (this.#pass !== undefined) {
+        const pass = this.#pass;
+        const paths = pass.paths.slice(pass.next, pass.next + CHUNK_FILES);
+        pass.next += paths.length;
+        await this.#indexSafely(paths);
+        if (pass.next >= pass.paths.length) await this.#endPass();
+        continue;
+      }
+      return;
+    }
+  }
+
+  async #startPass(): Promise<void> {
+    try {
+      // Watch the project folders first, then list them: a file made in between is seen either way.
+      for (const entry of await readdir(this.dir, { withFileTypes: true }).catch(() => [])) {
+        if (entry.isDirectory()) await this.#watchProject(entry.name, false);
+      }
+      this.#watchRoot();
+      const listing = await listStore(this.dir, this.#projectIds);
+      const seen = new Set(listing.files.map((f: StoreFileRef) => f.path));
+      const gone = [...this.#files.keys()].filter((path) => !seen.has(path));
+      this.#pass = { paths: [...seen, ...gone], next: 0, skippedFiles: listing.skippedFiles };
+    } catch (error) {
+      this.#warn("the store could not be listed", error);
+      this.#pass = undefined;
+      if (this.#catchingUp) await this.#endPass();
+    }
+  }
+
+  async #endPass(): Promise<void> {
+    const pass = this.#pass;
+    this.#pass = undefined;
+    if (pass !== undefined) {
+      this.#skippedFiles = pass.skippedFiles;
+      try {
+        await saveMeta(this.#db, SKIPPED_FILES_KEY, pass.skippedFiles);
+      } catch (error) {
+        this.#warn("the list of skipped files could not be saved", error);
+      }
+    }
+    if (this.#rowsSinceAnalyze > 0) await this.#analyze();
+    if (this.#catchingUp) {
+      this.#catchingUp = false;
+      this.#caughtUp();
+      this.#changed();
+    }
+  }
+
+  async #analyze(): Promise<void> {
+    try {
+      // PGlite has no autovacuum: without statistics the planner picks poor plans after bulk loads.
+      await this.#db.query("ANALYZE");
+      this.#rowsAtAnalyze += this.#rowsSinceAnalyze;
+      this.#rowsSinceAnalyze = 0;
+    } catch (error) {
+      this.#warn("ANALYZE failed", error);
+    }
+  }
+
+  async #indexSafely(paths: readonly string[]): Promise<void> {
+    try {
+      const changed = await this.#index(paths);
+      if (changed) this.#changed();
+      // Statistics again once the tables have grown by half since the last ANALYZE.
+      if (this.#rowsSinceAnalyze >= Math.max(10_000, this.#rowsAtAnalyze / 2)) await this.#analyze();
+    } catch (error) {
+      // Offsets were not advanced: the next full pass reads these files again.
+      this.#warn("files could not be indexed", error);
+      this.#passWanted = true;
+    }
+  }
+
+  #changed(): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener();
+      } catch (error) {
+        this.#warn("a change listener failed", error);
+      }
+    }
+  }
+
+  #warn(what: string, error: unknown): void {
+    if (this.#closed) return;
+    process.emitWarning(`hamilton-ts-ui: index of ${this.dir}: ${what}: ${(error as Error)?.message ?? error}`);
+  }
+
+  /** Indexes what changed in these files; true when the index changed. */
+  async #index(paths: readonly string[]): Promise<boolean> {
+    const batch: Batch = {
+      records: [],
+      runIds: new Set(),
+      dropRunIds: [],
+      templates: [],
+      dropTemplates: [],
+      saved: [],
+      forgotten: [],
+      rows: 0,
+    };
+    const stats = await Promise.all(
+      paths.map((path) =>
+        stat(join(this.dir, path)).then(
+          (s) => (s.isDirectory() ? undefined : s),
+          // A file that cannot be looked at now (permissions) is left as it was indexed.
+          (error: unknown) => (isMissing(error) ? undefined : null),
+        ),
+      ),
+    );
+    let changed = false;
+    for (let i = 0; i < paths.length; i++) {
+      const path = paths[i]!;
+      const ref = classify(path);
+      const known = this.#files.get(path);
+      const st = stats[i];
+      if (ref === undefined || st === null) continue;
+      if (st === undefined) {
+        if (known === undefined) continue;
+        if (known.kind === "trace") await dropAllSpans(this.#db);
+        this.#gone(known, batch);
+        continue;
+      }
+      if (known !== undefined && known.ino === st.ino && known.size === st.size && known.mtimeMs === st.mtimeMs)
+        continue;
+      const replaced = known !== undefined && (known.ino !== st.ino || st.size < known.offset);
+      if (ref.kind === "trace") {
+        changed = (await this.#trace(known, replaced, st)) || changed;
+        continue;
+      }
+      const projectId = ref.folder === undefined ? undefined : await this.#projectIds.get(ref.folder);
+      if (projectId === undefined) continue;
+      if (ref.kind === "run") await this.#runFile(ref, projectId, known, replaced, st, batch);
+      else await this.#templateFile(ref, projectId, known, st, batch);
+    }
+    if (batch.saved.length === 0 && batch.forgotten.length === 0) return changed;
+    // Records first, offsets last: a crash in between reads the same lines again, which is harmless.
+    await dropRuns(this.#db, batch.dropRunIds);
+    await dropTemplates(this.#db, batch.dropTemplates);
+    await ingestBatch(this.#db, batch.records);
+    await markLostNodeRuns(this.#db, [...batch.runIds]);
+    await putTemplates(this.#db, batch.templates);
+    await saveLogFiles(this.#db, batch.saved);
+    await forgetLogFiles(this.#db, batch.forgotten);
+    for (const file of batch.saved) this.#files.set(file.path, file);
+    for (const path of batch.forgotten) this.#files.delete(path);
+    this.#rowsSinceAnalyze += batch.rows;
+    return true;
+  }
+
+  #gone(known: LogFile, batch: Batch): void {
+    if (known.kind === "run" && known.runId !== undefined) batch.dropRunIds.push(known.runId);
+    if (known.kind === "template" && known.projectId !== undefined && known.graphVersion !== undefined)
+      batch.dropTemplates.push({ projectId: known.projectId, graphVersion: known.graphVersion });
+    batch.forgotten.push(known.path);
+  }
+
+  async #runFile(
+    ref: StoreFileRef,
+    projectId: string,
+    known: LogFile | undefined,
+    replaced: boolean,
+    st: { ino: number; mtimeMs: number },
+    batch: Batch,
+  ): Promise<void> {
+    const again = known === undefined || replaced || known.projectId !== projectId;
+    const entry: LogFile = again ? fresh(ref, projectId) : { ...known };
+    // A file read again from its start: what it held before goes (its new lines may say otherwise).
+    if (again && known?.runId !== undefined) batch.dropRunIds.push(known.runId);
+    const fold = new RunFold();
+    for (;;) {
+      const appended = await readAppended(join(this.dir, ref.path), entry.offset, { maxBytes: SLICE_BYTES });
+      for (const line of appended.lines) fold.addLine(line);
+      entry.offset = appended.nextOffset;
+      entry.size = appended.size;
+      entry.tail = appended.tail;
+      if (!appended.more) break;
+    }
+    entry.ino = st.ino;
+    entry.mtimeMs = st.mtimeMs;
+    entry.skippedLines += fold.skipped;
+    const records: (RunRecord | NodeRunRecord)[] = [...fold.nodes.values()];
+    if (fold.run !== undefined) records.unshift(fold.run);
+    const runId = fold.run?.runId ?? records[0]?.runId ?? entry.runId;
+    entry.runId = typeof runId === "string" ? runId : undefined;
+    if (records.length > 0) {
+      batch.records.push({ projectId, records });
+      for (const r of records) if (typeof r.runId === "string") batch.runIds.add(r.runId);
+      batch.rows += records.length;
+    }
+    batch.saved.push(entry);
+  }
+
+  async #templateFile(
+    ref: StoreFileRef,
+    projectId: string,
+    known: LogFile | undefined,
+    st: { ino: number; size: number; mtimeMs: number },
+    batch: Batch,
+  ): Promise<void> {
+    const entry = fresh(ref, projectId);
+    let template: DagTemplateRecord | undefined;
+    try {
+      const parsed = JSON.parse(await readFile(join(this.dir, ref.path), "utf8")) as DagTemplateRecord | null;
+      template = parsed?.type === "dag_template" ? parsed : undefined;
+    } catch (error) {
+      if (isMissing(error)) {
+        if (known !== undefined) this.#gone(known, batch);
+        return;
+      }
+      template = undefined;
+    }
+    Object.assign(entry, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, offset: st.size });
+    if (known?.graphVersion !== undefined && known.graphVersion !== template?.graphVersion)
+      batch.dropTemplates.push({ projectId: known.projectId ?? projectId, graphVersion: known.graphVersion });
+    if (template === undefined) entry.skippedLines = 1;
+    else {
+      entry.graphVersion = template.graphVersion;
+      batch.templates.push({ projectId, template });
+      batch.rows++;
+    }
+    batch.saved.push(entry);
+  }
+
+  /** Reads what was appended to the trace file, a slice at a time (spans, then the offset). */
+  async #trace(known: LogFile | undefined, replaced: boolean, st: { ino: number; mtimeMs: number }): Promise<boolean> {
+    const ref: StoreFileRef = { path: TRACES_FILE, kind: "trace", folder: undefined };
+    const entry: LogFile = known === undefined || replaced ? fresh(ref, undefined) : { ...known };
+    if (replaced) await dropAllSpans(this.#db);
+    for (;;) {
+      const appended = await readAppended(join(this.dir, TRACES_FILE), entry.offset, { maxBytes: SLICE_BYTES });
+      const spans: SpanView[] = [];
+      for (const line of appended.lines) {
+        let request: unknown;
+        try {
+          request = JSON.parse(line);
+        } catch {
+          entry.skippedLines++;
+          continue;
+        }
+        if (!Array.isArray((request as { resourceSpans?: unknown } | null)?.resourceSpans)) {
+          entry.skippedLines++;
+          continue;
+        }
+        const found = spansOf(request);
+        entry.skippedSpans += found.skipped;
+        for (const span of found) spans.push(span);
+      }
+      await ingestSpans(this.#db, spans);
+      entry.offset = appended.nextOffset;
+      entry.size = appended.size;
+      entry.tail = appended.tail;
+      entry.ino = st.ino;
+      entry.mtimeMs = st.mtimeMs;
+      await saveLogFiles(this.#db, [entry]);
+      this.#files.set(entry.path, { ...entry });
+      this.#rowsSinceAnalyze += spans.length;
+      if (!appended.more) return true;
+    }
+  }
+}
+
+function fresh(ref: StoreFileRef, projectId: string | undefined): LogFile {
+  return {
+    path: ref.path,
+    kind: ref.kind,
+    ino: 0,
+    size: 0,
+    mtimeMs: 0,
+    offset: 0,
+    tail: false,
+    skippedLines: 0,
+    skippedSpans: 0,
+    projectId,
+    runId: undefined,
+    graphVersion: undefined,
+  };
+}

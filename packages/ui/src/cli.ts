@@ -1,13 +1,17 @@
 /**
- * The `hamilton-ts-ui` command: serve the store (the default), or print it (`runs`, `show <runId>`).
- * {@link main} takes its arguments, output and stop signal as parameters, so it runs in tests.
+ * The `hamilton-ts-ui` command: serve the store (the default), print it (`runs`, `show <runId>`),
+ * and maintain it (`migrate`, `prune`). {@link main} takes its arguments, output and stop signal
+ * as parameters, so it runs in tests.
  */
 import { parseArgs } from "node:util";
 import { DEFAULT_STORE_DIR } from "@hamilton-ts/store";
+import { migrateCommand, parseDuration, pruneDatabase, pruneFiles, pruneThrough } from "./cli-admin.js";
+import { fileClient, httpClient, type ReadClient, runningServer, teamClient } from "./cli-read.js";
 import { UiError } from "./errors.js";
 import { formatRun, formatRuns } from "./print.js";
-import { getRun, getTrace, listRuns, parseLimit } from "./read-api.js";
+import type { RunDetail, RunSummary, TraceDetail } from "./read-api.js";
 import { startUi } from "./server.js";
+import { SchemaTooNewError } from "./sql/migrations.js";
 
 /** Where {@link main} writes and what stops the server. */
 export interface CliIo {
@@ -20,10 +24,49 @@ export interface CliIo {
 
 export const USAGE = `Usage:
   hamilton-ts-ui [--dir ${DEFAULT_STORE_DIR}] [--port 8241] [--host 127.0.0.1] [--api-key KEY]
-      serve the store (API key also from HAMILTON_TS_UI_API_KEY)
-  hamilton-ts-ui runs [--dir ${DEFAULT_STORE_DIR}] [--limit 100]     the runs, newest first
-  hamilton-ts-ui show <runId> [--dir ${DEFAULT_STORE_DIR}]           a run's node runs and its trace
+                 [--database-url postgres://…] [--retain-days N]
+      serve the store (embedded index), or a team's PostgreSQL database with --database-url;
+      --retain-days deletes finished runs older than N days, every hour
+  hamilton-ts-ui runs [--dir ${DEFAULT_STORE_DIR} | --database-url URL] [--project P] [--limit 100]
+      the runs, newest first
+  hamilton-ts-ui show <runId> [--dir ${DEFAULT_STORE_DIR} | --database-url URL]
+      a run's node runs and its trace
+  hamilton-ts-ui prune --older-than 30d [--project P] [--dir ${DEFAULT_STORE_DIR} | --database-url URL]
+      delete finished runs that started longer ago than that (s, m, h, d, w), with their node
+      runs, spans and files; prints how many
+  hamilton-ts-ui migrate --database-url URL
+      bring a team database's schema up to date (a server also does it at start)
+
+runs, show and prune ask the server serving the store when one runs (its address is in the
+store's lock), else read the store themselves. The API key also comes from HAMILTON_TS_UI_API_KEY,
+the database URL from HAMILTON_TS_UI_DATABASE_URL.
 `;
+
+const OPTIONS = {
+  dir: { type: "string" },
+  port: { type: "string" },
+  host: { type: "string" },
+  "api-key": { type: "string" },
+  "database-url": { type: "string" },
+  "retain-days": { type: "string" },
+  limit: { type: "string" },
+  project: { type: "string" },
+  "older-than": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Option = keyof typeof OPTIONS;
+
+/** The options each command takes (`help` everywhere). */
+const COMMAND_OPTIONS: Readonly<Record<string, readonly Option[]>> = {
+  serve: ["dir", "port", "host", "api-key", "database-url", "retain-days"],
+  runs: ["dir", "database-url", "api-key", "project", "limit"],
+  show: ["dir", "database-url", "api-key"],
+  prune: ["dir", "database-url", "api-key", "project", "older-than"],
+  migrate: ["database-url"],
+};
+
+type Values = ReturnType<typeof parse>["values"];
 
 /** Runs the command; resolves to the exit code (the server: once it has closed). */
 export async function main(args: readonly string[], io: CliIo): Promise<number> {
@@ -39,76 +82,221 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     io.stdout(USAGE);
     return 0;
   }
-  const dir = values.dir;
-  const [command, ...rest] = positionals;
+  const [command = "serve", ...rest] = positionals;
   try {
-    if (command === "runs") {
-      io.stdout(formatRuns(await listRuns(dir ?? DEFAULT_STORE_DIR, { limit: parseLimit(values.limit ?? null) })));
-      return 0;
-    }
-    if (command === "show") {
-      const runId = rest[0];
-      if (runId === undefined)
-        throw new UiError(
-          "INVALID_OPTION",
-          "show: which run? Give its id: hamilton-ts-ui show <runId> (see hamilton-ts-ui runs).",
-        );
-      const detail = await getRun(dir ?? DEFAULT_STORE_DIR, runId);
-      if (detail === undefined)
-        throw new UiError(
-          "RUN_NOT_FOUND",
-          `show: no run ${JSON.stringify(runId)} in ${dir ?? DEFAULT_STORE_DIR}; hamilton-ts-ui runs lists them.`,
-        );
-      const traceIds = [...new Set(detail.nodeRuns.flatMap((n) => (n.traceId === undefined ? [] : [n.traceId])))];
-      const spans = (await Promise.all(traceIds.map((id) => getTrace(dir ?? DEFAULT_STORE_DIR, id)))).flatMap(
-        (t) => t.spans,
-      );
-      io.stdout(formatRun(detail, spans));
-      return 0;
-    }
-    if (command !== undefined)
-      throw new UiError("INVALID_OPTION", `unknown command "${command}"; expected runs, show, or none (serve).`);
-    const port = values.port === undefined ? undefined : Number(values.port);
-    if (port !== undefined && (!Number.isInteger(port) || values.port!.trim() === "")) {
+    const allowed = COMMAND_OPTIONS[command];
+    if (allowed === undefined) {
       throw new UiError(
         "INVALID_OPTION",
-        `--port ${JSON.stringify(values.port)}: expected a whole number from 0 to 65535.`,
+        `unknown command "${command}"; expected runs, show, prune, migrate, or none (serve).`,
       );
     }
-    const ui = await startUi({
-      ...(dir === undefined ? {} : { dir }),
-      ...(port === undefined ? {} : { port }),
-      ...(values.host === undefined ? {} : { host: values.host }),
-      ...((values["api-key"] ?? io.env.HAMILTON_TS_UI_API_KEY)
-        ? { apiKey: values["api-key"] ?? io.env.HAMILTON_TS_UI_API_KEY }
-        : {}),
-    });
-    io.stdout(`hamilton-ts-ui: serving ${ui.dir} at ${ui.url}\n`);
-    await new Promise<void>((resolve) => {
-      if (io.signal.aborted) resolve();
-      else io.signal.addEventListener("abort", () => resolve(), { once: true });
-    });
-    await ui.close();
-    io.stdout("hamilton-ts-ui: closed\n");
-    return 0;
+    for (const name of Object.keys(values) as Option[]) {
+      if (name !== "help" && !allowed.includes(name)) {
+        const takes = allowed.length === 0 ? "no options" : allowed.map((o) => `--${o}`).join(", ");
+        throw new UiError(
+          "INVALID_OPTION",
+          `--${name} is not an option of ${command === "serve" ? "the server" : command}; it takes ${takes}.`,
+        );
+      }
+    }
+    const extra = command === "show" ? rest.slice(1) : rest;
+    if (extra.length > 0) {
+      throw new UiError("INVALID_OPTION", `${command}: unexpected argument ${JSON.stringify(extra[0])}.`);
+    }
+    if (values.dir !== undefined && values["database-url"] !== undefined) {
+      throw new UiError(
+        "INVALID_OPTION",
+        "give --dir (a store and its embedded index) or --database-url (a team database), not both.",
+      );
+    }
+    if (command === "migrate") return await migrate(values, io);
+    if (command === "serve") return await serve(values, io);
+    if (command === "prune") return await prune(values, io);
+    if (command === "runs") return await runs(values, io);
+    return await show(rest[0], values, io);
   } catch (error) {
     const code = UiError.isInstance(error) ? ` [${error.code}]` : "";
     io.stderr(`hamilton-ts-ui${code}: ${(error as Error).message}\n`);
-    return 1;
+    // A database this version must not touch, or cannot reach: 2, as the server exits.
+    const refused =
+      error instanceof SchemaTooNewError || (UiError.isInstance(error) && error.code === "DATABASE_UNAVAILABLE");
+    return refused ? 2 : 1;
   }
 }
 
-function parse(args: readonly string[]) {
-  return parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
-      dir: { type: "string" },
-      port: { type: "string" },
-      host: { type: "string" },
-      "api-key": { type: "string" },
-      limit: { type: "string" },
-      help: { type: "boolean", short: "h" },
+/** `--database-url`, else (unless `--dir` is given) `HAMILTON_TS_UI_DATABASE_URL`. */
+function databaseUrl(values: Values, io: CliIo): string | undefined {
+  if (values["database-url"] !== undefined) return values["database-url"];
+  if (values.dir !== undefined) return undefined;
+  return io.env.HAMILTON_TS_UI_DATABASE_URL || undefined;
+}
+
+function apiKey(values: Values, io: CliIo): string | undefined {
+  return values["api-key"] ?? (io.env.HAMILTON_TS_UI_API_KEY || undefined);
+}
+
+async function migrate(values: Values, io: CliIo): Promise<number> {
+  const url = databaseUrl(values, io);
+  if (url === undefined) {
+    throw new UiError(
+      "INVALID_OPTION",
+      "migrate: which database? Give --database-url postgres://… (or HAMILTON_TS_UI_DATABASE_URL); the embedded index migrates itself when a server starts.",
+    );
+  }
+  io.stdout(await migrateCommand(url));
+  return 0;
+}
+
+/**
+ * The read API for `runs`, `show` and `prune`: a team database, the server holding the store's
+ * lock, or (none running) undefined.
+ */
+async function readClient(values: Values, io: CliIo): Promise<ReadClient | undefined> {
+  const url = databaseUrl(values, io);
+  if (url !== undefined) return teamClient(url);
+  const server = await runningServer(values.dir ?? DEFAULT_STORE_DIR);
+  return server === undefined ? undefined : httpClient(server, apiKey(values, io));
+}
+
+/** Runs `use` on the running server's (or the database's) read API, else on `fallback`. */
+async function withClient<T>(
+  values: Values,
+  io: CliIo,
+  use: (client: ReadClient) => Promise<T>,
+  fallback: () => Promise<T>,
+): Promise<T> {
+  const client = await readClient(values, io);
+  if (client === undefined) return fallback();
+  try {
+    return await use(client);
+  } catch (error) {
+    // The lock named a server that is gone (fetch could not connect): read the store instead.
+    if (error instanceof TypeError && client.where.startsWith("http")) return fallback();
+    throw error;
+  } finally {
+    await client.close();
+  }
+}
+
+async function prune(values: Values, io: CliIo): Promise<number> {
+  if (values["older-than"] === undefined) {
+    throw new UiError("INVALID_OPTION", "prune: how old? Give --older-than, e.g. --older-than 30d (s, m, h, d, w).");
+  }
+  const request = {
+    olderThanMs: parseDuration(values["older-than"], "--older-than"),
+    project: values.project,
+    now: Date.now(),
+  };
+  const url = databaseUrl(values, io);
+  const dir = values.dir ?? DEFAULT_STORE_DIR;
+  const count =
+    url !== undefined
+      ? await pruneDatabase(url, request)
+      : await withClient(
+          values,
+          io,
+          (client) => pruneThrough(client, request),
+          () => pruneFiles(dir, request),
+        );
+  const scope = request.project === undefined ? "" : ` of project ${JSON.stringify(request.project)}`;
+  io.stdout(
+    `hamilton-ts-ui: pruned ${count} finished run${count === 1 ? "" : "s"}${scope} that started before ${new Date(request.now - request.olderThanMs).toISOString()}.\n`,
+  );
+  return 0;
+}
+
+function checked<T>(reply: { status: number; body: unknown }, what: string): T {
+  if (reply.status === 200) return reply.body as T;
+  const error = (reply.body as { error?: unknown } | undefined)?.error;
+  throw new Error(`${what}: ${reply.status}${typeof error === "string" ? ` ${error}` : ""}`);
+}
+
+async function runs(values: Values, io: CliIo): Promise<number> {
+  const query = new URLSearchParams({ limit: values.limit ?? "100" });
+  if (values.project !== undefined) query.set("project", values.project);
+  const list = await withClient(
+    values,
+    io,
+    async (client) => checked<{ runs: RunSummary[] }>(await client.request("GET", "/api/runs", query), "runs"),
+    async () => {
+      const reply = await fileClient(values.dir ?? DEFAULT_STORE_DIR).request("GET", "/api/runs", query);
+      return checked<{ runs: RunSummary[] }>(reply, "runs");
     },
+  );
+  io.stdout(formatRuns(list.runs));
+  return 0;
+}
+
+async function show(runId: string | undefined, values: Values, io: CliIo): Promise<number> {
+  if (runId === undefined) {
+    throw new UiError(
+      "INVALID_OPTION",
+      "show: which run? Give its id: hamilton-ts-ui show <runId> (see hamilton-ts-ui runs).",
+    );
+  }
+  const where = databaseUrl(values, io) === undefined ? (values.dir ?? DEFAULT_STORE_DIR) : "the database";
+  const read = async (client: ReadClient) => {
+    const reply = await client.request("GET", `/api/runs/${encodeURIComponent(runId)}`);
+    if (reply.status === 404) {
+      throw new UiError(
+        "RUN_NOT_FOUND",
+        `show: no run ${JSON.stringify(runId)} in ${where}; hamilton-ts-ui runs lists them.`,
+      );
+    }
+    const detail = checked<RunDetail>(reply, "show");
+    const traceIds = [...new Set(detail.nodeRuns.flatMap((n) => (n.traceId === undefined ? [] : [n.traceId])))];
+    const traces = await Promise.all(
+      traceIds.map(async (id) => checked<TraceDetail>(await client.request("GET", `/api/traces/${id}`), "show")),
+    );
+    return formatRun(
+      detail,
+      traces.flatMap((t) => t.spans),
+    );
+  };
+  io.stdout(await withClient(values, io, read, () => read(fileClient(values.dir ?? DEFAULT_STORE_DIR))));
+  return 0;
+}
+
+async function serve(values: Values, io: CliIo): Promise<number> {
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || values.port!.trim() === "")) {
+    throw new UiError(
+      "INVALID_OPTION",
+      `--port ${JSON.stringify(values.port)}: expected a whole number from 0 to 65535.`,
+    );
+  }
+  const retain = values["retain-days"];
+  const retainDays = retain === undefined ? undefined : Number(retain);
+  if (
+    retainDays !== undefined &&
+    (!/^\s*\d+\s*$/.test(retain!) || !Number.isSafeInteger(retainDays) || retainDays < 1)
+  ) {
+    throw new UiError(
+      "INVALID_OPTION",
+      `--retain-days ${JSON.stringify(retain)}: expected a whole number of days from 1.`,
+    );
+  }
+  const url = databaseUrl(values, io);
+  const key = apiKey(values, io);
+  const ui = await startUi({
+    ...(values.dir === undefined ? {} : { dir: values.dir }),
+    ...(port === undefined ? {} : { port }),
+    ...(values.host === undefined ? {} : { host: values.host }),
+    ...(key === undefined ? {} : { apiKey: key }),
+    ...(url === undefined ? {} : { databaseUrl: url }),
+    ...(retainDays === undefined ? {} : { retainDays }),
   });
+  io.stdout(`hamilton-ts-ui: serving ${ui.dir} at ${ui.url}\n`);
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    else io.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await ui.close();
+  io.stdout("hamilton-ts-ui: closed\n");
+  return 0;
+}
+
+function parse(args: readonly string[]) {
+  return parseArgs({ args: [...args], allowPositionals: true, options: OPTIONS });
 }

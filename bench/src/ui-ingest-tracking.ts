@@ -21,7 +21,7 @@ import {
 import type { ReplayRequest } from "./ui-replay.js";
 
 /** The requests a `HamiltonUIClient` sent while it wrote `batches`: the setup, and one script per run. */
-interface TrackingCapture {
+export interface TrackingCapture {
   readonly setup: ReplayRequest[];
   readonly scripts: ReplayRequest[][];
 }
@@ -31,7 +31,7 @@ interface TrackingCapture {
  * request it made, as the replay child sends them again: the dag_run and template ids the server
  * handed out become `{run}` and `{template}`, the ids the replayed server hands out.
  */
-async function captureTracking(batches: readonly TrackerRecord[][]): Promise<TrackingCapture> {
+export async function captureTracking(batches: readonly TrackerRecord[][]): Promise<TrackingCapture> {
   const dir = await tempDir();
   const ui = await startUi({ dir, port: 0 });
   const log: {

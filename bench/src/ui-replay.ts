@@ -33,6 +33,8 @@ export interface ReplayJob {
   /** Scripts replayed `lanes` at a time. */
   readonly scripts: readonly (readonly ReplayRequest[])[];
   readonly lanes: number;
+  /** When set, script `i` starts no earlier than `i × paceMs` after the setup (a paced load, not the most it can). */
+  readonly paceMs?: number;
 }
 
 /** What the child answers. */
@@ -125,12 +127,16 @@ export async function replay(job: ReplayJob): Promise<{ ms: number; requests: nu
   const setup = new Connection(base);
   await play(setup, base, job.setup, shared);
   setup.close();
+  const paced = performance.now();
   let next = 0;
   const lane = async () => {
     const connection = new Connection(base);
     try {
-      for (let i = next++; i < job.scripts.length; i = next++)
+      for (let i = next++; i < job.scripts.length; i = next++) {
+        const wait = job.paceMs === undefined ? 0 : paced + i * job.paceMs - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         await play(connection, base, job.scripts[i]!, new Map(shared));
+      }
     } finally {
       connection.close();
     }

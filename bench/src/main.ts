@@ -16,11 +16,12 @@ import { buildSuite, executeSuite, ioSuite } from "./suites.js";
 import { renderResults } from "./table.js";
 import type { Section, SectionSuite } from "./section.js";
 import { checkTargets } from "./targets.js";
+import { storeSuite } from "./store.js";
 import { uiSuite } from "./ui.js";
 import { uiRenderTargets } from "./ui-render.js";
 
 /** Suites that print a section of their own, in this order. */
-const SECTION_SUITES: readonly SectionSuite[] = [uiSuite, bullmqSuite];
+const SECTION_SUITES: readonly SectionSuite[] = [uiSuite, bullmqSuite, storeSuite];
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));

@@ -30,15 +30,29 @@ export interface NodeInfo {
   /** The node's documentation (`node(..., { doc })`), or `""`. */
   readonly documentation: string;
   /**
-   * The source text of the node's own function (never its whole file, which can hold secrets);
-   * `""` for external inputs.
+   * The source text of the node's own function (never its whole file, which can hold secrets): the
+   * original text its source map points to — TypeScript with its comments and types — when the code
+   * was compiled or transformed, else the text that runs; `""` for external inputs.
    */
   readonly source: string;
+  /**
+   * The file {@link source} is in, relative to the working directory (absolute outside it);
+   * undefined for external inputs and when it could not be found.
+   */
+  readonly sourceFile?: string | undefined;
+  /** The 1-based line the function starts on in {@link sourceFile}. */
+  readonly sourceLine?: number | undefined;
+  /**
+   * True when {@link source} is the original text (found through a source map, or code that ran
+   * untransformed); false when only the compiled text could be found.
+   */
+  readonly sourceMapped?: boolean | undefined;
   /** The name of the function this node came from (differs from `name` for variants and modifiers). */
   readonly functionName: string;
   /**
-   * A stable hash of the node's source: it changes when, and only when, the code changes.
-   * Computed once per graph, on first read.
+   * A stable hash of the node's source tokens: it changes when, and only when, the code changes —
+   * comments and whitespace do not count, TypeScript types do — so the same code run with `tsx` or
+   * compiled by `tsc` has one version. Computed once per graph, on first read.
    */
   readonly version: string;
 }

@@ -209,7 +209,7 @@ export class DriverCache implements CacheInspector {
     if (!node.usesContext) return false;
     let known = this.#runDependent[node.index];
     if (known === undefined) {
-      known = readsRunIdentity(node.info.source);
+      known = readsRunIdentity(node.compiledSource);
       this.#runDependent[node.index] = known;
     }
     return known;

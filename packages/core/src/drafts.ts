@@ -35,6 +35,8 @@ export interface Draft {
   readonly doc: string;
   /** The source of the function the node runs (never a whole file). */
   readonly source: string;
+  /** The function whose source that is (its original text, file and line are found from it, lazily). */
+  readonly sourceFn: Function;
   readonly kind: "transform" | "expand" | "collect";
   /** What the node's code version covers beyond its source: bound values, a subdag's inputs and config. */
   readonly codeInputs?: unknown;
@@ -66,6 +68,7 @@ export function expandCandidate(candidate: Candidate, context: Context): Draft[]
     tags: spec.tags ?? EMPTY,
     doc: spec.doc ?? "",
     source: sourceOf(definedBy),
+    sourceFn: definedBy,
     kind: spec.kind ?? "transform",
   } as const;
   const call = fn as NodeCall;
@@ -117,6 +120,7 @@ function plainDraft(candidate: Candidate, context: Context): Draft | undefined {
     tags: EMPTY,
     doc: "",
     source: sourceOf(fn),
+    sourceFn: fn,
     kind: "transform",
   };
 }
@@ -298,6 +302,7 @@ function expandSubdag(candidate: Candidate, spec: NodeSpec, context: Context): D
           tags: spec.tags,
           doc: spec.doc ?? "",
           source: sourceOf(spec.fn),
+          sourceFn: spec.fn,
           kind: "transform",
           cacheBehavior: spec.cache,
         });

@@ -6,8 +6,9 @@
  * Owns {@link buildGraph}: collects candidates, expands them to drafts, then wires the drafts
  * into a validated {@link Graph} — external inputs added, dependencies resolved to indices,
  * consumers listed, cycles and fan-out rules checked, every problem reported (not only the first)
- * — and the adapters' view of it (`GraphInfo`, `NodeInfo` with lazily hashed versions). The graph
- * is built once per `Builder.build()` and shared by every execute.
+ * — and the adapters' view of it (`GraphInfo`, `NodeInfo` whose sources and versions are found
+ * lazily, by `node-sources.ts`). The graph is built once per `Builder.build()` and shared by every
+ * execute.
  */
 import type { CacheBehavior } from "./cache.js";
 import { createHash } from "node:crypto";
@@ -16,6 +17,7 @@ import { recordClass } from "@hamilton-ts/lifecycle/internal";
 import { collectCandidates } from "./candidates.js";
 import { expandCandidate, type Draft } from "./drafts.js";
 import type { BuildProblem } from "./errors.js";
+import { NodeSources, type NodeSource } from "./node-sources.js";
 
 /** The engine's own view of one node. Index-based, so a run works on arrays. */
 export interface GraphNode {
@@ -32,6 +34,11 @@ export interface GraphNode {
   /** Indices of the nodes that depend on this one. */
   readonly consumers: readonly number[];
   readonly info: NodeInfo;
+  /**
+   * The compiled text of the node's function as V8 runs it (`Function.prototype.toString`), which
+   * acorn reads; `info.source` is the original text (TypeScript), found lazily.
+   */
+  readonly compiledSource: string;
   /**
    * What the node waits for in a plan: its dependencies, except for a collect node, which waits
    * for its fan-out's parallelize node and everything the per-item nodes read from outside.
@@ -75,8 +82,15 @@ function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
+/** An external input's source: none, and a version from its name. */
+function inputSource(name: string): NodeSource {
+  return { text: "", file: undefined, line: undefined, mapped: false, version: sha256(`input:${name}`).slice(0, 16) };
+}
+
 class NodeInfoImpl implements NodeInfo {
-  #version: string | undefined;
+  #source: NodeSource | undefined;
+  readonly #sources: NodeSources | undefined;
+  readonly #sourceIndex: number;
   constructor(
     readonly name: string,
     readonly dependencies: readonly string[],
@@ -85,18 +99,49 @@ class NodeInfoImpl implements NodeInfo {
     readonly isExternalInput: boolean,
     readonly kind: NodeKind,
     readonly documentation: string,
-    readonly source: string,
+    sources: NodeSources | undefined,
+    sourceIndex: number,
     readonly functionName: string,
-  ) {}
+  ) {
+    this.#sources = sources;
+    this.#sourceIndex = sourceIndex;
+  }
+
+  /** Found on first read, for every node of the graph at once (see `node-sources.ts`). */
+  #found(): NodeSource {
+    this.#source ??= this.#sources === undefined ? inputSource(this.name) : this.#sources.get(this.#sourceIndex);
+    return this.#source;
+  }
+
+  get source(): string {
+    return this.#found().text;
+  }
+
+  get sourceFile(): string | undefined {
+    return this.#found().file;
+  }
+
+  get sourceLine(): number | undefined {
+    return this.#found().line;
+  }
+
+  get sourceMapped(): boolean | undefined {
+    return this.isExternalInput ? undefined : this.#found().mapped;
+  }
 
   get version(): string {
-    // Hashed on first read, once per graph: adapters that read it every run pay nothing more.
-    this.#version ??= sha256(this.isExternalInput ? `input:${this.name}` : this.source).slice(0, 16);
-    return this.#version;
+    return this.#found().version;
   }
 
   toJSON(): object {
-    return { ...this, version: this.version };
+    return {
+      ...this,
+      source: this.source,
+      sourceFile: this.sourceFile,
+      sourceLine: this.sourceLine,
+      sourceMapped: this.sourceMapped,
+      version: this.version,
+    };
   }
 }
 
@@ -135,6 +180,11 @@ export interface BuildOptions {
   readonly config: Readonly<Record<string, unknown>>;
   /** Later modules replace earlier ones' nodes of the same name instead of failing. */
   readonly allowModuleOverrides: boolean;
+  /**
+   * Whether a node's source is looked up through source maps (the original text, file and line;
+   * default true) or is the compiled text (`Builder.withSourceMaps(false)`).
+   */
+  readonly sourceMaps?: boolean | undefined;
 }
 
 /**
@@ -228,9 +278,10 @@ export function buildGraph(
     // Dependency names are distinct within a node (the signature reader, node() and bind() ensure it).
     if (typeof d !== "string") for (const dep of d.deps) consumers[index.get(dep.name)!]!.push(i);
   });
+  const sources = new NodeSources(options.sourceMaps !== false);
   const nodes: GraphNode[] = all.map((d, i) => {
     if (typeof d === "string") {
-      const info = new NodeInfoImpl(d, [], [], {}, true, "input", "", "", d);
+      const info = new NodeInfoImpl(d, [], [], {}, true, "input", "", undefined, -1, d);
       return {
         index: i,
         name: d,
@@ -242,6 +293,7 @@ export function buildGraph(
         depIndex: [],
         consumers: consumers[i]!,
         info,
+        compiledSource: "",
         planDeps: [],
         collectsFrom: -1,
         perItem: [],
@@ -274,7 +326,8 @@ export function buildGraph(
       false,
       d.kind,
       d.doc,
-      d.source,
+      sources,
+      sources.add(d.sourceFn),
       d.functionName,
     );
     return {
@@ -288,6 +341,7 @@ export function buildGraph(
       depIndex,
       consumers: consumers[i]!,
       info,
+      compiledSource: d.source,
       planDeps: depIndex,
       collectsFrom: -1,
       perItem: [],

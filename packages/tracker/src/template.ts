@@ -58,12 +58,24 @@ function nodeTemplate(node: NodeInfo): NodeTemplate {
     optionalDependencies: [...node.optionalDependencies],
     tags: { ...node.tags },
     documentation: node.documentation,
-    // Only the function's own text (never its file), with secret-looking literals redacted.
+    // Only the function's own text (never its file), with secret-looking literals redacted: the
+    // original (TypeScript with its comments) when the engine found it through a source map.
     source,
     classification: node.isExternalInput ? "input" : "transform",
     kind: node.kind,
     version: node.version,
+    ...sourcePlace(node),
   };
+}
+
+/** Where a function node's source is: file, 1-based line, and whether it is the original text. */
+function sourcePlace(node: NodeInfo): Pick<NodeTemplate, "sourceFile" | "sourceLine" | "sourceMapped"> {
+  if (node.isExternalInput) return {};
+  const place: { sourceFile?: string; sourceLine?: number; sourceMapped?: boolean } = {};
+  if (typeof node.sourceFile === "string") place.sourceFile = node.sourceFile;
+  if (typeof node.sourceLine === "number") place.sourceLine = node.sourceLine;
+  if (typeof node.sourceMapped === "boolean") place.sourceMapped = node.sourceMapped;
+  return place;
 }
 
 /** Builds the DAG template record of a graph. */

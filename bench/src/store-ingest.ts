@@ -145,6 +145,9 @@ export async function team(options: Options): Promise<StoreRow> {
   try {
     for (const dir of dirs) servers.push(await startServerProcess({ dir, databaseUrl: pg.url }));
     for (const server of servers) await waitCaughtUp(server.url, 120_000);
+    const status = (await get(`${servers[0]!.url}/api/store`)).body as { backend?: unknown } | undefined;
+    if (status?.backend !== "postgres")
+      return skipped(`skipped: the server given a databaseUrl reports backend ${JSON.stringify(status?.backend)}`);
     log(`${id}: ${LANES} lanes through 2 servers…`);
     const half = Math.ceil(capture.scripts.length / 2);
     const parts = [capture.scripts.slice(0, half), capture.scripts.slice(half)];

@@ -93,15 +93,17 @@ export async function largeStoreReads(
     server = await startServerProcess({ dir: copy.dir });
     try {
       const second = await firstAnswer(server, listPath);
+      const status = (await get(`${server.url}/api/store`)).body as { backend?: unknown } | undefined;
+      const backend = typeof status?.backend === "string" ? status.backend : "no backend field";
       const caughtUpMs = (await waitCaughtUp(server.url, CATCH_UP_TIMEOUT_MS)) - server.spawnedAt;
       rows.push({
         id: "store/start",
         what: "process start to first answer (filtered list), the index present",
         figure: `${ms(second.answerMs)} ms`,
-        detail: `listening after ${ms(second.readyMs)} ms; caught up after ${ms(caughtUpMs)} ms`,
+        detail: `listening after ${ms(second.readyMs)} ms; caught up after ${ms(caughtUpMs)} ms; backend: ${backend}`,
         target: `≤ ${count(T.startMs)} ms`,
         ok: second.answerMs <= T.startMs,
-        values: { answerMs: second.answerMs, readyMs: second.readyMs, caughtUpMs },
+        values: { answerMs: second.answerMs, readyMs: second.readyMs, caughtUpMs, backend },
       });
       rows.push({
         id: "store/start/first",
@@ -158,18 +160,32 @@ export async function largeStoreReads(
             server.url,
             `/api/nodes/history?project=${MAIN_PROJECT}&dag=${LIST_DAG}&node=${HISTORY_NODE}&limit=${historyLimit}`,
             requests,
-            () => undefined,
+            (body) => {
+              const runs = (body as { runs?: unknown[] } | undefined)?.runs;
+              const expected = Math.min(historyLimit, fixture.historyRuns);
+              return Array.isArray(runs) && runs.length === expected
+                ? undefined
+                : `${Array.isArray(runs) ? runs.length : "no"} node runs, expected ${expected}`;
+            },
           ),
           T.historyMs,
           `${count(fixture.historyRuns)} runs of the DAG`,
         ),
       );
-      const days = Math.ceil((Date.now() - fixture.oldestStart) / DAY_MS) + 1;
+      // Every run's day, whichever way the server counts days back from today.
+      const days = Math.ceil((Date.now() - fixture.oldestStart) / DAY_MS) + 2;
+      // The main project holds every run but every 50th (and the 10,000-node run).
+      const mainRuns = fixture.runs - Math.floor((fixture.runs - 1) / 50);
       reads.push(
         readRow(
           "store/activity",
           `GET /api/activity over ${count(fixture.runs)} runs (${days} days)`,
-          await timeReads(server.url, `/api/activity?project=${MAIN_PROJECT}&days=${days}`, requests, () => undefined),
+          await timeReads(server.url, `/api/activity?project=${MAIN_PROJECT}&days=${days}`, requests, (body) => {
+            const list = (body as { days?: { runs?: unknown }[] } | undefined)?.days;
+            if (!Array.isArray(list)) return "the answer has no days array";
+            const total = list.reduce((n, d) => n + Number(d.runs ?? 0), 0);
+            return total === mainRuns ? undefined : `${total} runs over the days, expected ${mainRuns}`;
+          }),
           T.activityMs,
         ),
       );

@@ -1,9 +1,9 @@
-import { type PostgresServer, startPostgres } from "@hamilton-ts/testing";
 import { nodeRecord, runRecord, templateRecord } from "@hamilton-ts/testing/records";
 import { type NodeRunRecord, type RunRecord, type RunStatus, supersedes } from "@hamilton-ts/store";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SpanView } from "../traces.js";
-import { type Database, openEmbedded, openPostgres } from "./database.js";
+import { backends, emptyIndex } from "../../test/sql-backends.js";
+import type { Database } from "./database.js";
 import { bucketMs, DAY_MS, durationBucket, ingestRecords, ingestSpans, ingestTemplates } from "./ingest.js";
 import { migrate, SCHEMA_VERSION, SchemaTooNewError, schemaVersion } from "./migrations.js";
 import { deleteRun } from "./delete.js";
@@ -28,31 +28,6 @@ function span(traceId: string, spanId: string, startTime: number, name = "s"): S
   };
 }
 
-interface Backend {
-  readonly name: string;
-  open(): Promise<Database>;
-  cleanup?(): Promise<void>;
-}
-
-let postgres: PostgresServer | undefined;
-const backends: Backend[] = [
-  { name: "PGlite", open: () => openEmbedded(undefined) },
-  {
-    name: "PostgreSQL",
-    async open() {
-      postgres ??= await startPostgres();
-      const db = openPostgres(postgres.url);
-      // A fresh schema per test file: drop what an earlier describe block made.
-      await db.query("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
-      return db;
-    },
-  },
-];
-
-afterAll(async () => {
-  await postgres?.stop();
-}, 60_000);
-
 describe.each(backends)("the SQL index on $name", (backend) => {
   let db: Database;
   beforeAll(async () => {
@@ -63,9 +38,7 @@ describe.each(backends)("the SQL index on $name", (backend) => {
   });
   beforeEach(async () => {
     await migrate(db);
-    for (const table of ["runs", "node_runs", "templates", "spans", "activity_days", "activity_durations"]) {
-      await db.query(`DELETE FROM ${table}`);
-    }
+    await emptyIndex(db);
   });
 
   it("migrates once: a second run applies nothing, and a database from a newer version is refused untouched", async () => {

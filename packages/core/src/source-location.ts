@@ -10,6 +10,7 @@
  * holds) gives `undefined` for that function, never an error.
  */
 import { createRequire } from "node:module";
+import { lineStarts } from "./source-tokens.js";
 
 /** A script V8 compiled: what the source-map step needs of it. */
 export interface LoadedScript {
@@ -21,6 +22,8 @@ export interface LoadedScript {
   readonly text: string;
   /** The 0-based line the script starts on in its resource (0 for a module or a file). */
   readonly startLine: number;
+  /** The offset in {@link text} at which each line starts. */
+  readonly lineStarts: readonly number[];
 }
 
 /** Where one function's own text is: `script.text.slice(start, end)` is its `toString()`. */
@@ -121,17 +124,18 @@ export function locateFunctions(fns: readonly Function[]): Array<FunctionPlace |
       let script = scripts.get(location.scriptId);
       if (!scripts.has(location.scriptId)) {
         const info = parsed.get(location.scriptId);
-        script =
-          info === undefined
-            ? undefined
-            : {
-                url: info.url,
-                sourceMapURL: info.sourceMapURL ?? "",
-                startLine: info.startLine,
-                text: ask<{ scriptSource: string }>(session, "Debugger.getScriptSource", {
-                  scriptId: location.scriptId,
-                }).scriptSource,
-              };
+        if (info !== undefined) {
+          const { scriptSource } = ask<{ scriptSource: string }>(session, "Debugger.getScriptSource", {
+            scriptId: location.scriptId,
+          });
+          script = {
+            url: info.url,
+            sourceMapURL: info.sourceMapURL ?? "",
+            startLine: info.startLine,
+            text: scriptSource,
+            lineStarts: lineStarts(scriptSource),
+          };
+        }
         scripts.set(location.scriptId, script);
       }
       if (script === undefined) continue;
@@ -161,13 +165,9 @@ export function locateFunctions(fns: readonly Function[]): Array<FunctionPlace |
  */
 function placeIn(script: LoadedScript, line: number, column: number, fn: Function): FunctionPlace | undefined {
   const text = script.text;
-  let offset = 0;
-  for (let l = 0; l < line; l++) {
-    const eol = text.indexOf("\n", offset);
-    if (eol === -1) return undefined;
-    offset = eol + 1;
-  }
-  const at = offset + column;
+  const lineStart = script.lineStarts[line];
+  if (lineStart === undefined) return undefined;
+  const at = lineStart + column;
   const own = Function.prototype.toString.call(fn);
   const start = text.lastIndexOf(own, at);
   if (start === -1 || start + own.length <= at) return undefined;

@@ -17,7 +17,7 @@ import { SourceMap } from "node:module";
 import { isAbsolute, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { FunctionPlace } from "./source-location.js";
-import { tokenize, type SourceToken } from "./source-tokens.js";
+import { lineStarts, tokenize, type SourceToken } from "./source-tokens.js";
 
 /** A function's source as found: its text, where it is, and whether it is the original. */
 export interface FoundSource {
@@ -38,6 +38,8 @@ interface LoadedMap {
   /** What `sources` are relative to: the map's own URL, or the script's for an inline map. */
   readonly base: string;
   readonly sourceRoot: string;
+  /** The original files read so far, by their entry in `sources`. */
+  readonly files: Map<string, OriginalFile | undefined>;
 }
 
 interface OriginalFile {
@@ -48,11 +50,19 @@ interface OriginalFile {
   readonly tokens: readonly SourceToken[];
 }
 
-/** What one batch has read: maps by script, original files by URL (`undefined`: not readable). */
+/** What one batch has read: maps by script (`undefined`: not readable), display paths. */
 export class SourceCache {
   readonly maps = new Map<object, LoadedMap | undefined>();
-  readonly files = new Map<string, OriginalFile | undefined>();
-  readonly lines = new Map<string, readonly number[]>();
+  readonly paths = new Map<string, string>();
+
+  displayPath(path: string): string {
+    let shown = this.paths.get(path);
+    if (shown === undefined) {
+      shown = displayPath(path);
+      this.paths.set(path, shown);
+    }
+    return shown;
+  }
 }
 
 /** Where a script's resource is on disk, or undefined (eval'd code, `node:` internals). */
@@ -71,12 +81,6 @@ function pathOf(url: string): string | undefined {
 export function displayPath(path: string, cwd: string = process.cwd()): string {
   const rel = relative(cwd, path);
   return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel.split("\\").join("/");
-}
-
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return starts;
 }
 
 /** The 0-based line holding `offset`. */
@@ -98,16 +102,12 @@ function lineOf(lines: readonly number[], offset: number): number {
 export function originalSource(place: FunctionPlace, cache: SourceCache): FoundSource {
   const { script } = place;
   const compiled = script.text.slice(place.start, place.end);
-  let lines = cache.lines.get(script.text);
-  if (lines === undefined) {
-    lines = lineStarts(script.text);
-    cache.lines.set(script.text, lines);
-  }
+  const lines = script.lineStarts;
   const scriptPath = pathOf(script.url);
   const ownLine = lineOf(lines, place.start);
   const own = {
     text: compiled,
-    file: scriptPath === undefined ? undefined : displayPath(scriptPath),
+    file: scriptPath === undefined ? undefined : cache.displayPath(scriptPath),
     line: scriptPath === undefined ? undefined : script.startLine + ownLine + 1,
   };
   if (script.sourceMapURL === "") return { ...own, mapped: scriptPath !== undefined };
@@ -148,6 +148,7 @@ function loadMap(scriptUrl: string, sourceMapURL: string): LoadedMap | undefined
       contents: payload.sourcesContent ?? [],
       base,
       sourceRoot: payload.sourceRoot ?? "",
+      files: new Map(),
     };
   } catch {
     return undefined;
@@ -187,7 +188,14 @@ function mapPoint(
   return { source: entry.originalSource, line: at.line, column: at.column + ahead, entry: at };
 }
 
-function originalFile(loaded: LoadedMap, source: string, cache: SourceCache): OriginalFile | undefined {
+function originalFile(loaded: LoadedMap, source: string): OriginalFile | undefined {
+  if (loaded.files.has(source)) return loaded.files.get(source);
+  const file = readOriginal(loaded, source);
+  loaded.files.set(source, file);
+  return file;
+}
+
+function readOriginal(loaded: LoadedMap, source: string): OriginalFile | undefined {
   const index = loaded.sources.indexOf(source);
   let url: string;
   try {
@@ -197,9 +205,6 @@ function originalFile(loaded: LoadedMap, source: string, cache: SourceCache): Or
   } catch {
     return undefined;
   }
-  const key = `${url}\u0000${index}\u0000${loaded.base}`;
-  if (cache.files.has(key)) return cache.files.get(key);
-  let file: OriginalFile | undefined;
   const path = pathOf(url);
   if (path !== undefined) {
     let text = index >= 0 ? loaded.contents[index] : undefined;
@@ -210,10 +215,9 @@ function originalFile(loaded: LoadedMap, source: string, cache: SourceCache): Or
         text = undefined;
       }
     }
-    if (typeof text === "string") file = { path, text, lines: lineStarts(text), tokens: tokenize(text) };
+    if (typeof text === "string") return { path, text, lines: lineStarts(text), tokens: tokenize(text) };
   }
-  cache.files.set(key, file);
-  return file;
+  return undefined;
 }
 
 /** The index of the first token that ends after `offset`. */
@@ -245,7 +249,7 @@ function mapSpan(
   const from = mapPoint(loaded, lines, place.start + first.start);
   const to = mapPoint(loaded, lines, place.start + last.start);
   if (from === undefined || to === undefined || from.source !== to.source) return undefined;
-  const file = originalFile(loaded, from.source, cache);
+  const file = originalFile(loaded, from.source);
   if (file === undefined) return undefined;
   const { text, tokens } = file;
   const offsetOf = (p: { line: number; column: number }) => (file.lines[p.line] ?? text.length) + p.column;
@@ -266,7 +270,7 @@ function mapSpan(
   const start = tokens[startIndex]!.start;
   return {
     text: text.slice(start, tokens[closedAt]!.end),
-    file: displayPath(file.path),
+    file: cache.displayPath(file.path),
     line: lineOf(file.lines, start) + 1,
     mapped: true,
   };

@@ -194,6 +194,13 @@ function regexEnd(text: string, start: number, to: number): number {
   return to;
 }
 
+/** The offset at which each line of `text` starts. */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
+
 /**
  * A node's code version: the first 16 hex digits of the SHA-256 of its source's tokens, so
  * comments, whitespace and line breaks do not count and everything else (TypeScript types too)

@@ -54,18 +54,27 @@ export interface ProtocolHarness {
   close(): Promise<void>;
 }
 
-/** Serves `/api/v1/…` through the replicas' protocols, in the server's JSON shapes and statuses. */
-export async function protocolHarness(replicas: readonly TeamStore[]): Promise<ProtocolHarness> {
+/**
+ * Serves `/api/v1/…` through the replicas' protocols, in the server's JSON shapes and statuses:
+ * `split` sends POSTs to the first, PUTs to the second and GETs to each in turn; `alternate` sends
+ * each request to the next replica in turn, as a round-robin load balancer does.
+ */
+export async function protocolHarness(
+  replicas: readonly TeamStore[],
+  route: "split" | "alternate" = "split",
+): Promise<ProtocolHarness> {
   const protocols = replicas.map((r) => new TrackingProtocol(r.ids, r.runs));
   const answered: [number, number] = [0, 0];
   let reads = 0;
+  let requests = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const url = new URL(req.url ?? "/", "http://localhost");
       const method = req.method ?? "GET";
-      const replica = method === "POST" ? 0 : method === "PUT" ? 1 : reads++ % 2;
+      const replica =
+        route === "alternate" ? requests++ % 2 : method === "POST" ? 0 : method === "PUT" ? 1 : reads++ % 2;
       answered[replica as 0 | 1]++;
       const reply = (status: number, body: unknown) =>
         res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));

@@ -60,7 +60,7 @@ SELECT r.record AS run, coalesce((
   LEFT JOIN LATERAL (
     SELECT jsonb_object_agg(p.name, p.record) AS attributes FROM protocol_attributes p
     WHERE p.run_id = n.run_id AND p.node_name = ${NODE_KEY}
-  ) a ON true
+  ) a ON $5::boolean
   WHERE n.run_id = r.run_id
     AND ($2::boolean OR (n.node, n.task_id) IN (SELECT * FROM unnest($3::text[], $4::text[])))
 ), '[]'::jsonb) AS nodes
@@ -77,12 +77,26 @@ interface StateRow {
   nodes: { record: NodeRunRecord; attributes: Record<string, StoredAttribute> | null }[];
 }
 
-/** A run's state as the protocol sees it, read in one statement. */
-async function readState(sql: SqlClient, runId: string, selection: NodeSelection): Promise<RunState | undefined> {
+/**
+ * A run's state as the protocol sees it, read in one statement; the node runs' stored attributes
+ * only when asked (a change needs none: what it adds is stored, and what was stored stays).
+ */
+async function readState(
+  sql: SqlClient,
+  runId: string,
+  selection: NodeSelection,
+  attributes: boolean,
+): Promise<RunState | undefined> {
   let rows: StateRow[];
   if (selection === "all" || selection.length > 0) {
     const keys = storedKeys(selection === "all" ? [] : selection);
-    ({ rows } = await sql.query<StateRow>(READ_STATE, [runId, selection === "all", keys.nodes, keys.tasks]));
+    ({ rows } = await sql.query<StateRow>(READ_STATE, [
+      runId,
+      selection === "all",
+      keys.nodes,
+      keys.tasks,
+      attributes,
+    ]));
   } else {
     ({ rows } = await sql.query<StateRow>(READ_RUN, [runId]));
   }
@@ -117,7 +131,7 @@ export class TeamRuns implements ProtocolRuns {
   }
 
   read(_projectId: string, runId: string, nodes: NodeSelection = "all"): Promise<RunState | undefined> {
-    return readState(this.#db, runId, nodes);
+    return readState(this.#db, runId, nodes, true);
   }
 
   async update<T>(
@@ -128,13 +142,11 @@ export class TeamRuns implements ProtocolRuns {
   ): Promise<T> {
     let wrote = false;
     const value = await this.#db.exclusive(runLockKey(runId), async (sql) => {
-      const state = await readState(sql, runId, nodes);
-      // The attributes stored before the change (it may change the state's maps in place).
-      const before = new Map<string, Readonly<Record<string, StoredAttribute>> | undefined>();
-      for (const [key, node] of state?.nodes ?? []) before.set(key, node.uiAttributes);
+      // Without the stored attributes: the change's node records then carry only those it adds.
+      const state = await readState(sql, runId, nodes, false);
       const { records, value } = change(state);
       if (records.length > 0) {
-        await storeRecords(sql, projectId, records, before);
+        await storeRecords(sql, projectId, records);
         wrote = true;
       }
       return value;
@@ -145,15 +157,15 @@ export class TeamRuns implements ProtocolRuns {
 }
 
 /**
- * Stores a change's records: the node attributes that are new or changed into their table first,
- * then the run and node records (without the attributes) in the index's upserts. A failure between
- * the two leaves the request unanswered; its client sends it again, and storing it twice is harmless.
+ * Stores a change's records: the node attributes they carry (those the change added) into their
+ * table first, then the run and node records (without the attributes) in the index's upserts. A
+ * failure between the two leaves the request unanswered; its client sends it again, and storing it
+ * twice is harmless.
  */
 async function storeRecords(
   sql: SqlClient,
   projectId: string,
   records: readonly (RunRecord | UiNodeRunRecord)[],
-  before: ReadonlyMap<string, Readonly<Record<string, StoredAttribute>> | undefined>,
 ): Promise<void> {
   const attributes = new Map<string, { run_id: string; node_name: string; name: string; record: StoredAttribute }>();
   const lean: (RunRecord | NodeRunRecord)[] = [];
@@ -164,9 +176,7 @@ async function storeRecords(
     }
     const { uiAttributes, ...node } = record;
     lean.push(node);
-    const stored = before.get(nodeRunKey(record));
     for (const [name, attribute] of Object.entries(uiAttributes ?? {})) {
-      if (stored?.[name] === attribute) continue;
       const key = `${attribute.node_name}\0${name}`;
       attributes.set(key, { run_id: record.runId, node_name: attribute.node_name, name, record: attribute });
     }

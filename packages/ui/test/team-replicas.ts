@@ -51,6 +51,8 @@ export interface ProtocolHarness {
   readonly url: string;
   /** Requests each replica answered. */
   readonly answered: [number, number];
+  /** Resolves at the next 503 answer (the database could not be reached). */
+  nextUnavailable(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function protocolHarness(
   const answered: [number, number] = [0, 0];
   let reads = 0;
   let requests = 0;
+  const waiters: (() => void)[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -88,7 +91,11 @@ export async function protocolHarness(
         (answer) => (answer === undefined ? reply(404, { error: "no route" }) : reply(answer.status, answer.body)),
         (error: unknown) => {
           if (error instanceof HttpError) reply(error.status, { detail: error.message });
-          else reply(isDatabaseUnavailable(error) ? 503 : 500, { detail: String(error) });
+          else if (!isDatabaseUnavailable(error)) reply(500, { detail: String(error) });
+          else {
+            reply(503, { detail: String(error) });
+            for (const wake of waiters.splice(0)) wake();
+          }
         },
       );
     });
@@ -97,6 +104,7 @@ export async function protocolHarness(
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     answered,
+    nextUnavailable: () => new Promise<void>((resolve) => waiters.push(resolve)),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -3,7 +3,9 @@
 // restart, writes work again, and each replica's LISTEN connection comes back by itself.
 import { type PostgresServer, startPostgres } from "@hamilton-ts/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openReplicas, startCluster, stopCluster } from "../../test/team-replicas.js";
+import { Builder } from "@hamilton-ts/core";
+import { HamiltonTracker, HamiltonUIClient } from "@hamilton-ts/tracker";
+import { openReplicas, protocolHarness, startCluster, stopCluster } from "../../test/team-replicas.js";
 import { UiError } from "../errors.js";
 import { TrackingProtocol } from "../tracking.js";
 import { isDatabaseUnavailable, type TeamStore } from "./team.js";
@@ -114,4 +116,43 @@ describe("team mode: PostgreSQL lost while serving", () => {
       await close();
     }
   }, 120_000);
+
+  it("answers a tracked program 503 while it is down; the tracker retries, and every run arrives once it is back", async () => {
+    const replicas = await openReplicas(server);
+    const harness = await protocolHarness([replicas.a, replicas.b]);
+    try {
+      const tracker = new HamiltonTracker({
+        projectId: 1,
+        username: "me",
+        dagName: "retried",
+        sink: new HamiltonUIClient({ baseUrl: harness.url, apiKey: "k", username: "me" }),
+        retryInitialDelayMs: 5,
+        retryMaxDelayMs: 50,
+        onError: () => {},
+      });
+      const dr = new Builder()
+        .withModules({ a: () => 1, b: ({ a }: { a: number }) => a + 1 })
+        .withAdapters(tracker)
+        .build();
+      const refused = harness.nextUnavailable();
+      await stopCluster(server);
+      try {
+        for (let i = 0; i < 5; i++) expect(await dr.execute(["b"])).toEqual({ b: 2 });
+        await refused;
+      } finally {
+        await startCluster(server);
+      }
+      const report = await tracker.flush({ timeoutMs: 120_000 });
+      expect(report.complete).toBe(true);
+      expect(report.rejected).toBe(0);
+      const count = async (sql: string) => (await replicas.a.db.query<{ n: number }>(sql)).rows[0]!.n;
+      expect(await count("SELECT count(*) AS n FROM runs WHERE status = 'SUCCESS'")).toBe(5);
+      expect(await count("SELECT count(*) AS n FROM node_runs WHERE status = 'SUCCESS'")).toBe(10);
+      expect(await count("SELECT count(*) AS n FROM protocol_runs")).toBe(5);
+      await tracker.shutdown();
+    } finally {
+      await harness.close();
+      await replicas.close();
+    }
+  }, 180_000);
 });

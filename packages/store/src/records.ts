@@ -154,6 +154,8 @@ export type ValueSummary =
       readonly head: readonly Readonly<Record<string, ValueSummary>>[];
       /** True when the columns' figures cover only a sample of the rows. */
       readonly sampled: boolean;
+      /** How many rows (the first ones) the columns' figures cover: `rows` unless `sampled`. */
+      readonly sampledRows?: number | undefined;
     }
   /** A value under a key that looks like a secret. */
   | { readonly kind: "redacted" }

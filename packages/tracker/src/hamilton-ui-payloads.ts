@@ -2,7 +2,15 @@
  * The tracker's records as the Hamilton UI's tracking API expects them (the payload shapes of the
  * Python SDK, observed on the wire). Pure functions, no I/O.
  */
-import type { DagTemplateRecord, ErrorInfo, NodeRunRecord, NodeTemplate, RunRecord, ValueSummary } from "./records.js";
+import type {
+  DagTemplateRecord,
+  ErrorInfo,
+  NodeRunRecord,
+  NodeTemplate,
+  NumericStats,
+  RunRecord,
+  ValueSummary,
+} from "./records.js";
 import { nodeRunKey } from "./records.js";
 
 /** What the UI shows where a Python type would be: TypeScript types do not exist at run time. */
@@ -84,6 +92,12 @@ export function displayValue(summary: ValueSummary): unknown {
       if (summary.truncated) out.__truncated__ = `${summary.size - Object.keys(summary.entries).length} more keys`;
       return out;
     }
+    case "table":
+      return {
+        rows: summary.rows,
+        columns: summary.columns.map((column) => `${column.name}: ${column.type}`),
+        head: summary.head.map(displayRecord),
+      };
     case "date":
       return summary.value;
     case "error":
@@ -133,6 +147,86 @@ function unsupported(type: string, action = NO_SUMMARY): AttributeBody {
 }
 
 /**
+ * A numeric column of a `dagworks_describe`/3 summary. The Hamilton UI's `count` is the column's
+ * length, missing values included.
+ */
+function numericColumn(name: string, pos: number, dataType: string, stats: NumericStats): Record<string, unknown> {
+  const histogram: Record<string, number> = {};
+  for (const bin of stats.histogram) histogram[`(${shortNumber(bin.lo)}, ${shortNumber(bin.hi)}]`] = bin.count;
+  return {
+    name,
+    pos,
+    data_type: dataType,
+    count: stats.count + stats.missing,
+    missing: stats.missing,
+    base_data_type: "numeric",
+    zeros: stats.zeros,
+    min: stats.min,
+    max: stats.max,
+    mean: stats.mean,
+    std: stats.std,
+    quantiles: stats.quantiles ?? {},
+    histogram,
+  };
+}
+
+/** Epoch milliseconds as the ISO text a `datetime` column carries; null stays null. */
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * A table's columns as a `dagworks_describe`/3 value, as the Python SDK describes a DataFrame:
+ * number columns `numeric` (statistics and histogram), date columns `datetime` (minimum, maximum,
+ * mean and quantiles as ISO text, the standard deviation in milliseconds), string columns
+ * `category` (the most frequent values as `domain`, `top_value`, `top_freq`, `unique`), boolean
+ * columns `boolean` (`zeros`: how many are false), anything else (objects, arrays, mixed types, a
+ * secret-looking column) `unhandled` with its type. `count` is the rows the figures cover,
+ * missing values included (as pandas counts a column's length).
+ */
+function tableDescribe(table: Extract<ValueSummary, { kind: "table" }>): Record<string, unknown> {
+  const count = table.sampledRows ?? table.rows;
+  const out: Record<string, unknown> = {};
+  table.columns.forEach((column, pos) => {
+    const { name, type, missing, stats, top } = column;
+    const base = { name, pos, data_type: type, count, missing };
+    let value: Record<string, unknown>;
+    // A number column's statistics cover its numbers; `missing` adds the non-finite ones to the absent ones.
+    if (type === "number" && stats !== undefined)
+      value = { ...numericColumn(name, pos, "number", stats), count, missing: missing + stats.missing };
+    else if (type === "date" && stats !== undefined) {
+      const quantiles: Record<string, string> = {};
+      for (const [q, ms] of Object.entries(stats.quantiles ?? {})) quantiles[q] = new Date(ms).toISOString();
+      value = {
+        ...numericColumn(name, pos, "Date", stats),
+        count,
+        missing: missing + stats.missing,
+        base_data_type: "datetime",
+        min: isoOrNull(stats.min),
+        max: isoOrNull(stats.max),
+        mean: isoOrNull(stats.mean),
+        quantiles,
+        histogram: {},
+      };
+    } else if (type === "string" && top !== undefined) {
+      const domain: Record<string, number> = {};
+      for (const entry of top) domain[entry.value] = entry.count;
+      value = {
+        ...base,
+        base_data_type: "category",
+        domain,
+        top_value: top[0]?.value ?? null,
+        top_freq: top[0]?.count ?? 0,
+        unique: column.distinct ?? null,
+      };
+    } else if (type === "boolean" && top !== undefined) {
+      const zeros = top.find((entry) => entry.value === "false")?.count ?? 0;
+      value = { ...base, base_data_type: "boolean", zeros };
+    } else value = { ...base, base_data_type: "unhandled" };
+    out[name] = value;
+  });
+  return out;
+}
+
+/**
  * Maps a result summary to an attribute the Hamilton UI's result-summary views render
  * (`ui/frontend/src/components/dashboard/Runs/Task/result-summaries/` in apache/hamilton): only
  * `primitive`/1 with a non-null value (shown with `toString()`), `unsupported`/1, `dict`/2 with an
@@ -156,34 +250,14 @@ export function resultSummaryBody(summary: ValueSummary, column: string): Attrib
       return primitiveString("string", "... truncated ...");
     case "error":
       return primitiveString(summary.type, `${summary.type}: ${summary.message}`);
-    case "numeric_array": {
-      const histogram: Record<string, number> = {};
-      for (const bin of summary.histogram) histogram[`(${shortNumber(bin.lo)}, ${shortNumber(bin.hi)}]`] = bin.count;
+    case "numeric_array":
       return {
         type: "dagworks_describe",
         schema_version: 3,
-        value: {
-          [column]: {
-            name: column,
-            pos: 0,
-            data_type: summary.type === "Array" ? "number[]" : summary.type,
-            // The Hamilton UI's `count` is the column's length, missing values included.
-            count: summary.count + summary.missing,
-            missing: summary.missing,
-            base_data_type: "numeric",
-            zeros: summary.zeros,
-            min: summary.min,
-            max: summary.max,
-            mean: summary.mean,
-            std: summary.std,
-            quantiles: summary.quantiles ?? {},
-            histogram,
-          },
-        },
+        value: { [column]: numericColumn(column, 0, summary.type === "Array" ? "number[]" : summary.type, summary) },
       };
-    }
     case "table":
-      return unsupported("table", `${summary.rows} rows × ${summary.columns.length} columns`);
+      return { type: "dagworks_describe", schema_version: 3, value: tableDescribe(summary) };
     case "instance":
       return unsupported(
         summary.type,

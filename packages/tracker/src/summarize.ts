@@ -1,6 +1,7 @@
 import { isGeneratorObject, isNativeError, isProxy } from "node:util/types";
 import type { ErrorInfo, ValueSummary } from "./records.js";
 import { numericStats, type NumberList } from "./numeric-stats.js";
+import { summarizeTable, type TableHost } from "./table-summary.js";
 import type { SizeMeter } from "./record-size.js";
 import { isSecretKey, redactHead as sharedRedactHead } from "@hamilton-ts/lifecycle";
 import { dataProperty, errorStack, typeName as sharedTypeName } from "@hamilton-ts/lifecycle/internal";
@@ -128,11 +129,23 @@ function accessor(key: string, descriptor: PropertyDescriptor): ValueSummary {
   return { kind: "function", name: `${descriptor.get !== undefined ? "get" : "set"} ${key}` };
 }
 
-class Summarizer {
+class Summarizer implements TableHost {
   #deadline = 0;
   /** Estimated bytes of the summary built so far. */
   bytes = 0;
   constructor(readonly limits: SummaryLimits) {}
+
+  outOfTime(): boolean {
+    return this.#outOfTime();
+  }
+
+  key(key: string): string {
+    return this.#key(key);
+  }
+
+  preview(text: string): string {
+    return safeText(text, this.limits.maxStringPreview);
+  }
 
   #outOfTime(): boolean {
     if (this.#deadline === 0) {
@@ -229,6 +242,9 @@ class Summarizer {
 
   array(value: readonly unknown[], depth: number): ValueSummary {
     if (value.length > 0 && this.#isNumeric(value)) return this.numeric(value, "Array");
+    // Rows (plain objects sharing keys) are a table: see table-summary.ts for when.
+    const table = summarizeTable(value, depth, this);
+    if (table !== undefined) return table;
     const n = Math.min(value.length, this.limits.maxItems);
     const items: ValueSummary[] = new Array<ValueSummary>(n);
     for (let i = 0; i < n; i++) items[i] = this.value(value[i], depth + 1);

@@ -80,7 +80,10 @@ describe("guardedDatabase", () => {
       () => down.transaction([]),
       () => down.exclusive(1n, async () => 1),
     ]) {
-      const error = await attempt().catch((e: unknown) => e as UiError);
+      const error = (await attempt().then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as UiError;
       expect(error.code).toBe("DATABASE_UNAVAILABLE");
       expect(error.message).toContain("127.0.0.1:5999/db");
       expect(error.message).toContain("while serving");

@@ -205,6 +205,57 @@ describe.each(backends)("the read routes on $name", (backend) => {
     expect(bodyOf(await get(`/api/traces/${"0".repeat(32)}`))).toEqual({ traceId: "0".repeat(32), spans: [] });
   });
 
+  it("counts and prices a run's LLM calls with the server's price table, per node run and for the run", async () => {
+    const llmSpan = (spanId: string, parent: string, attributes: Record<string, unknown>): SpanView => ({
+      ...span(TRACE, spanId, 5),
+      parentSpanId: parent,
+      attributes,
+    });
+    await ingestRecords(db, "p", [
+      runRecord("r", "SUCCESS"),
+      nodeRecord("r", "ask", "SUCCESS", { traceId: TRACE, spanId: "n1" }),
+      nodeRecord("r", "plain", "SUCCESS", { traceId: TRACE, spanId: "n2" }),
+      nodeRecord("r", "nospan", "SUCCESS"),
+      runRecord("quiet", "SUCCESS"),
+      nodeRecord("quiet", "a", "SUCCESS"),
+    ]);
+    await ingestSpans(db, [
+      span(TRACE, "n1", 1),
+      span(TRACE, "n2", 2),
+      // A framework's LLM span around the client's: one call, the inner one.
+      llmSpan("wrap", "n1", { "gen_ai.request.model": "my-model" }),
+      llmSpan("call1", "wrap", {
+        "gen_ai.response.model": "my-model",
+        "gen_ai.usage.input_tokens": 1000,
+        "gen_ai.usage.output_tokens": 500,
+      }),
+      llmSpan("call2", "n1", { "llm.request.model": "my-model", "llm.usage.prompt_tokens": "3000" }),
+    ]);
+    source = { ...source, prices: { "my-model": { input: 1, output: 2 } } };
+    const detail = bodyOf(await get("/api/runs/r"));
+    expect(detail.run.llm).toEqual({ calls: 2, inputTokens: 4000, outputTokens: 500, costUsd: 0.005 });
+    // Node runs without calls carry none (the page reads a missing figure as no calls).
+    expect(detail.nodeRuns.map((n: { node: string; llm: unknown }) => [n.node, n.llm])).toEqual([
+      ["ask", { calls: 2, inputTokens: 4000, outputTokens: 500, costUsd: 0.005 }],
+      ["plain", undefined],
+      ["nospan", undefined],
+    ]);
+    // Without the model in the table: the cost is unknown, and says which model has no price.
+    source = { ...source, prices: {} };
+    expect(bodyOf(await get("/api/runs/r")).run.llm).toEqual({
+      calls: 2,
+      inputTokens: 4000,
+      outputTokens: 500,
+      costUsd: null,
+      unpricedModels: ["my-model"],
+    });
+    const quiet = bodyOf(await get("/api/runs/quiet"));
+    expect([quiet.run.llm, quiet.nodeRuns[0].llm]).toEqual([
+      { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 },
+      undefined,
+    ]);
+  });
+
   it("deletes a finished run (204) with its node runs and spans, refuses a running one (409), 404 for unknown", async () => {
     await ingestRecords(db, "p", [
       runRecord("done", "SUCCESS"),

@@ -1,16 +1,20 @@
 /**
  * The read API over the SQL index: `GET /api/runs` (filters, `q=`, `tag=`, `from=`/`to=`, paging),
  * `GET /api/runs/:runId`, `DELETE /api/runs/:runId`, `GET /api/traces/:traceId`,
- * `GET /api/activity`, `GET /api/nodes/history` and `GET /api/store`. The server checks the API key
+ * `GET /api/activity`, `GET /api/nodes/history` and `GET /api/store`. A run's answer carries its
+ * LLM calls, tokens and cost (`run.llm`, and `llm` on each node run that made calls), priced with
+ * the server's table. The server checks the API key
  * first and hands these paths to {@link readRoute} with a {@link ReadSource}: the index's database
  * and what only the server knows (whether its own writes are indexed yet, the store's files).
  * Every bad parameter is a 400 that names it, says what was wrong and what is expected.
  */
 import { HttpError, checkId } from "./http-error.js";
 import { single, statusParam, tagParams, textParam, timeParam, wholeParam } from "./read-params.js";
+import { DEFAULT_PRICES, type PriceTable } from "./prices.js";
 import type { SqlClient } from "./sql/database.js";
 import { deleteRun, pruneRuns } from "./sql/delete.js";
 import { activity, BadCursorError, getRunJson, getTraceJson, listRuns, nodeHistory } from "./sql/queries.js";
+import { runLlm } from "./sql/run-llm.js";
 
 /** What the read routes need of the server (the indexer builds it in `server.ts`). */
 export interface ReadSource {
@@ -22,6 +26,8 @@ export interface ReadSource {
   deleteRunFile?(projectId: string, runId: string): Promise<void>;
   /** The store's own status fields (dir, skipped counts, catchingUp). */
   status(): Promise<Record<string, unknown>>;
+  /** The LLM price table runs' costs are computed with (`startUi({ prices })`); default the shipped one. */
+  readonly prices?: PriceTable | undefined;
 }
 
 /**
@@ -86,7 +92,8 @@ async function runsList(query: URLSearchParams, source: ReadSource): Promise<Rea
 
 async function runDetail(runId: string, source: ReadSource): Promise<ReadAnswer> {
   await source.settled();
-  const json = await getRunJson(source.db, runId);
+  const llm = await runLlm(source.db, runId, source.prices ?? DEFAULT_PRICES);
+  const json = await getRunJson(source.db, runId, llm);
   return json === undefined
     ? { status: 404, body: { error: `No run with id ${JSON.stringify(runId)} in the store.` } }
     : { status: 200, body: undefined, json };

@@ -145,20 +145,43 @@ export async function listRuns(db: SqlClient, query: SqlRunQuery): Promise<SqlRu
   };
 }
 
+/** LLM figures to put in a run's answer (see `run-llm.ts`). */
+export interface RunJsonLlm {
+  /** The run's total (`run.llm`). */
+  readonly run: unknown;
+  /** The figures of the node runs that made calls, by their span id (the others get none). */
+  readonly bySpan: Readonly<Record<string, unknown>>;
+}
+
 /**
  * A run as the read API answers it (`{ run, template, nodeRuns }`, node runs in the order they were
  * first seen), as one JSON text the database built; undefined when the run is not in the index.
+ * With `llm`, the run carries its LLM figures as `llm`, and so does each node run that made calls.
  */
-export async function getRunJson(db: SqlClient, runId: string): Promise<string | undefined> {
+export async function getRunJson(db: SqlClient, runId: string, llm?: RunJsonLlm): Promise<string | undefined> {
+  const values: unknown[] = [runId];
+  let runExtra = "";
+  let nodeRecord = "n.record";
+  if (llm !== undefined) {
+    values.push(JSON.stringify(llm.run));
+    runExtra = ", 'llm', $2::jsonb";
+    if (Object.keys(llm.bySpan).length > 0) {
+      // Only the node runs that made calls are rebuilt; the others' records go out as stored.
+      values.push(JSON.stringify(llm.bySpan));
+      nodeRecord =
+        "CASE WHEN $3::jsonb ? (n.record->>'spanId') " +
+        "THEN n.record || jsonb_build_object('llm', $3::jsonb -> (n.record->>'spanId')) ELSE n.record END";
+    }
+  }
   const { rows } = await db.query<{ json: string }>(
     `SELECT json_build_object(
-       'run', r.record || jsonb_build_object('projectId', r.project_id, 'finished', r.status <> 'RUNNING'),
+       'run', r.record || jsonb_build_object('projectId', r.project_id, 'finished', r.status <> 'RUNNING'${runExtra}),
        'template', t.record,
-       'nodeRuns', (SELECT coalesce(json_agg(n.record ORDER BY n.seq), '[]'::json) FROM node_runs n WHERE n.run_id = r.run_id)
+       'nodeRuns', (SELECT coalesce(json_agg(${nodeRecord} ORDER BY n.seq), '[]'::json) FROM node_runs n WHERE n.run_id = r.run_id)
      )::text AS json
      FROM runs r LEFT JOIN templates t ON t.project_id = r.project_id AND t.graph_version = r.graph_version
      WHERE r.run_id = $1`,
-    [runId],
+    values,
   );
   return rows[0]?.json;
 }

@@ -1,0 +1,65 @@
+/**
+ * A run's LLM calls counted and priced from the index (`run.llm` and each node run's `llm` in
+ * `GET /api/runs/:runId`): the spans of the run's traces, read as their ids and parents plus the
+ * attributes of the spans that look like LLM calls only, counted by `runLlmUsage` with the
+ * server's price table.
+ */
+import { type LlmUsage, NO_LLM_USAGE, runLlmUsage, type UsageSpan } from "../llm-usage.js";
+import type { PriceTable } from "../prices.js";
+import type { SqlClient } from "./database.js";
+
+/**
+ * The attribute keys that can make a span an LLM call (see `isLlmCallSpan`): only these spans'
+ * attributes are read; every span's id and parent are (a call under a call is not counted twice).
+ */
+const LLM_KEYS = [
+  "gen_ai.usage.input_tokens",
+  "gen_ai.usage.prompt_tokens",
+  "llm.usage.prompt_tokens",
+  "gen_ai.usage.output_tokens",
+  "gen_ai.usage.completion_tokens",
+  "llm.usage.completion_tokens",
+  "gen_ai.usage.total_tokens",
+  "llm.usage.total_tokens",
+  "gen_ai.response.model",
+  "gen_ai.request.model",
+  "llm.response.model",
+  "llm.request.model",
+];
+
+/** A run's LLM figures: its total, and each node run's by its span id. */
+export interface RunLlm {
+  readonly run: LlmUsage;
+  /** Usage of the node runs that made calls, by the node run's span id. */
+  readonly bySpan: Readonly<Record<string, LlmUsage>>;
+}
+
+/** Counts and prices the LLM calls in the traces of a run's node runs. */
+export async function runLlm(db: SqlClient, runId: string, prices: PriceTable): Promise<RunLlm> {
+  const spans = await db.query<{ span_id: string; parent: string | null; attributes: Record<string, unknown> | null }>(
+    `SELECT s.span_id, s.record->>'parentSpanId' AS parent,
+       CASE WHEN s.record->'attributes' ?| $2::text[] THEN s.record->'attributes' END AS attributes
+     FROM spans s
+     WHERE s.trace_id IN (SELECT DISTINCT n.trace_id FROM node_runs n WHERE n.run_id = $1 AND n.trace_id IS NOT NULL)
+     ORDER BY s.start_time, s.span_id`,
+    [runId, LLM_KEYS],
+  );
+  if (!spans.rows.some((s) => s.attributes !== null)) return { run: NO_LLM_USAGE, bySpan: {} };
+  const usageSpans: UsageSpan[] = spans.rows.map((s) => ({
+    spanId: s.span_id,
+    parentSpanId: s.parent ?? undefined,
+    attributes: s.attributes ?? {},
+  }));
+  const nodes = await db.query<{ span_id: string }>(
+    "SELECT DISTINCT record->>'spanId' AS span_id FROM node_runs WHERE run_id = $1 AND record->>'spanId' IS NOT NULL",
+    [runId],
+  );
+  const nodeRuns = nodes.rows.map((n) => ({ spanId: n.span_id }));
+  const usage = runLlmUsage(nodeRuns, usageSpans, prices);
+  const bySpan: Record<string, LlmUsage> = {};
+  nodeRuns.forEach((n, i) => {
+    const u = usage.nodeRuns[i];
+    if (u !== undefined && u.calls > 0) bySpan[n.spanId] = u;
+  });
+  return { run: usage.run, bySpan };
+}

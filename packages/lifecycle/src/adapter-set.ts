@@ -1,6 +1,7 @@
 import type {
   AdapterErrorHandler,
   AdapterErrorInfo,
+  CacheMissReason,
   CacheOutcome,
   GraphExecutionEvent,
   GraphExecutionResultEvent,
@@ -63,6 +64,12 @@ export interface NodeRunInit {
   readonly taskId: string | undefined;
   /** The cache outcome, when the driver has a cache. */
   readonly cache?: CacheOutcome | undefined;
+  /** The cache key, when the node could be keyed. */
+  readonly cacheKey?: string | undefined;
+  /** For a hit: the run that stored the replayed result. */
+  readonly cacheFromRun?: string | undefined;
+  /** For a miss: why. */
+  readonly cacheMissReason?: CacheMissReason | undefined;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -317,6 +324,9 @@ export class AdapterSet {
       attempt: 1,
       attributes: newAttributes(),
       cache: init.cache,
+      cacheKey: init.cacheKey,
+      cacheFromRun: init.cacheFromRun,
+      cacheMissReason: init.cacheMissReason,
       success: false,
       result: undefined,
       error: undefined,

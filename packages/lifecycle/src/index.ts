@@ -7,6 +7,7 @@ export type {
   AdapterErrorHandler,
   AdapterErrorInfo,
   GraphConstructionEvent,
+  CacheMissReason,
   CacheOutcome,
   GraphExecutionEvent,
   GraphExecutionResultEvent,

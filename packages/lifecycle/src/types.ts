@@ -143,7 +143,30 @@ export interface NodeExecutionEvent {
    * ones the node gave when it ran.
    */
   readonly cache?: CacheOutcome | undefined;
+  /** The cache key (64 hex digits) the node run was looked up, and on a miss stored, under; undefined when it could not be keyed. */
+  readonly cacheKey?: string | undefined;
+  /** For a `hit`: the run id of the run that stored the result this node run replays. */
+  readonly cacheFromRun?: string | undefined;
+  /** For a `miss`: why the cache could not answer (see {@link CacheMissReason}). */
+  readonly cacheMissReason?: CacheMissReason | undefined;
 }
+
+/**
+ * Why a node run missed the cache, checked in this order against what the cache last stored for
+ * the node (and fan-out task), so the answer holds across drivers and processes:
+ * - `new`: nothing was stored for it yet (or the entry is gone);
+ * - `code`: its code version changed, `from` → `to` (`NodeInfo.version`);
+ * - `dependency`: the value of dependency `name` changed (an input counts as a dependency);
+ * - `config`: its bound values (`inject`, `parameterize`, ...) or the config changed;
+ * - `unkeyed`: no key could be made, or the result cannot be kept (a value that cannot be
+ *   fingerprinted or stored, a `disable`d dependency, a store that cannot be written); `detail` says which.
+ */
+export type CacheMissReason =
+  | { readonly kind: "new" }
+  | { readonly kind: "code"; readonly from: string; readonly to: string }
+  | { readonly kind: "dependency"; readonly name: string }
+  | { readonly kind: "config" }
+  | { readonly kind: "unkeyed"; readonly detail?: string | undefined };
 
 /**
  * What the cache did for a node run:

@@ -242,6 +242,15 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
     );
   }
 
+  /**
+   * Once the trace is read: drawn again when it holds LLM calls (their figures are in the header,
+   * the waterfall and the panel), else only the selection (drawing a large run twice costs).
+   */
+  function afterTrace(): void {
+    if ((pageLlmUsage(detail, spans)?.run.calls ?? 0) > 0) render();
+    else showSelection();
+  }
+
   function render(): void {
     llm = pageLlmUsage(detail, spans);
     replace(header, runHeader(detail, compareLink, llm));
@@ -290,13 +299,13 @@ export async function runPage(app: HTMLElement, runId: string): Promise<void> {
   window.addEventListener("hashchange", showSelection);
   void findPrevious(detail, compareLink);
   void loadTrace()
-    .then(render)
+    .then(afterTrace)
     .catch((error: unknown) => trace.setSpans([], [], `The trace could not be read: ${String(error)}`));
 
   onStoreChange(async () => {
     detail = await getJson<RunDetail>(`/api/runs/${encodeURIComponent(runId)}`);
     render();
     await loadTrace();
-    render();
+    afterTrace();
   });
 }

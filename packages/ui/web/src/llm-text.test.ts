@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { nodeRun, span } from "../test/records.js";
-import { costText, formatUsd, pageLlmUsage, usageTag, usageText } from "./llm-text.js";
+import { costText, formatUsd, isLlmUsage, pageLlmUsage, usageTag, usageText } from "./llm-text.js";
 import type { RunDetail } from "./types.js";
 
 function detail(over: Partial<RunDetail["run"]> = {}, nodeRuns = [nodeRun("answer", { spanId: "n1" })]): RunDetail {
@@ -62,6 +62,16 @@ describe("pageLlmUsage", () => {
     const usage = pageLlmUsage(detail({ llm: server } as never, nodeRuns), undefined)!;
     expect(usage.run).toBe(server);
     expect(usage.byNodeRun.get(nodeRuns[0]!)).toBe(server);
+  });
+});
+
+describe("isLlmUsage", () => {
+  it("accepts the read API's llm figures, priced or not, and nothing else", () => {
+    expect(isLlmUsage({ calls: 1, inputTokens: 2, outputTokens: 3, costUsd: 0.1 })).toBe(true);
+    expect(isLlmUsage({ calls: 1, inputTokens: 2, outputTokens: 3, costUsd: null, unpricedModels: ["m"] })).toBe(true);
+    expect(isLlmUsage({ calls: 1, inputTokens: 2, outputTokens: 3 })).toBe(false);
+    expect(isLlmUsage({ calls: "1", inputTokens: 2, outputTokens: 3, costUsd: 0 })).toBe(false);
+    expect(isLlmUsage(null)).toBe(false);
   });
 });
 

@@ -14,7 +14,8 @@ export interface PageLlmUsage {
   readonly byNodeRun: ReadonlyMap<NodeRun, LlmUsage>;
 }
 
-function isUsage(v: unknown): v is LlmUsage {
+/** True for an `llm` figure of the read API (`{ calls, inputTokens, outputTokens, costUsd }`). */
+export function isLlmUsage(v: unknown): v is LlmUsage {
   if (typeof v !== "object" || v === null) return false;
   const u = v as Record<string, unknown>;
   return (
@@ -31,11 +32,11 @@ function isUsage(v: unknown): v is LlmUsage {
  */
 export function pageLlmUsage(detail: RunDetail, spans: readonly Span[] | undefined): PageLlmUsage | undefined {
   const fromServer = (detail.run as { llm?: unknown }).llm;
-  if (isUsage(fromServer)) {
+  if (isLlmUsage(fromServer)) {
     const byNodeRun = new Map<NodeRun, LlmUsage>();
     for (const r of detail.nodeRuns) {
       const u = (r as { llm?: unknown }).llm;
-      if (isUsage(u)) byNodeRun.set(r, u);
+      if (isLlmUsage(u)) byNodeRun.set(r, u);
     }
     return { run: fromServer, byNodeRun };
   }

@@ -5,6 +5,7 @@
 import { getJson } from "./api.js";
 import { h, replace } from "./dom.js";
 import { formatDuration, formatNumber, formatTime, shortVersion, statusClass, statusWord } from "./format.js";
+import { costText, isLlmUsage } from "./llm-text.js";
 import { onStoreChange } from "./live.js";
 import type { RunSummary } from "./types.js";
 
@@ -31,6 +32,11 @@ function select(
   return h("label", null, `${label} `, el);
 }
 
+function llmCell(llm: unknown): string {
+  if (!isLlmUsage(llm) || llm.calls === 0) return "–";
+  return `${formatNumber(llm.calls)} · ${costText(llm)}`;
+}
+
 /** Renders the runs list into `app` and keeps it live. */
 export async function runsPage(app: HTMLElement): Promise<void> {
   document.title = "Runs · hamilton-ts-ui";
@@ -52,6 +58,8 @@ export async function runsPage(app: HTMLElement): Promise<void> {
   });
   const count = h("span", { class: "muted" });
   const tbody = h("tbody");
+  // The LLM column shows when the server gives runs' LLM figures (`llm` on a summary).
+  const llmHead = h("th", { class: "llm-col" }, "LLM calls · cost");
   const table = h(
     "table",
     { class: "runs" },
@@ -64,6 +72,7 @@ export async function runsPage(app: HTMLElement): Promise<void> {
         ...["", "Run", "Project", "DAG", "Status", "Started", "Duration", "Nodes", "Failures"].map((t) =>
           h("th", null, t),
         ),
+        llmHead,
       ),
     ),
     tbody,
@@ -104,6 +113,8 @@ export async function runsPage(app: HTMLElement): Promise<void> {
     );
     count.textContent = `${formatNumber(shown.length)} of ${formatNumber(runs.length)} runs${runs.length >= LIMIT ? ` (the newest ${LIMIT})` : ""}`;
     const now = Date.now();
+    const withLlm = shown.some((r) => isLlmUsage((r as { llm?: unknown }).llm));
+    llmHead.hidden = !withLlm;
     tbody.replaceChildren(
       ...shown.map((r) => {
         const box = h("input");
@@ -137,6 +148,7 @@ export async function runsPage(app: HTMLElement): Promise<void> {
           ),
           h("td", { class: "num" }, formatNumber(r.nodeCount)),
           h("td", { class: `num${r.failedCount > 0 ? " failed" : ""}` }, formatNumber(r.failedCount)),
+          withLlm ? h("td", { class: "num llm-col" }, llmCell((r as { llm?: unknown }).llm)) : null,
         );
       }),
     );

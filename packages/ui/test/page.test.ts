@@ -170,6 +170,17 @@ describe("the page in Chromium", { timeout: 60_000 }, () => {
     await page.waitForFunction(
       () => !document.querySelector(".node-detail")?.textContent?.includes("not in the trace file"),
     );
+    // The run's one OpenAI call, counted from the trace Traceloop wrote and priced as gpt-4o-mini.
+    const total = page.locator("#llm-total");
+    await total.waitFor();
+    const usage = /^1 LLM call · (\d+) input \+ (\d+) output tokens · \$0\.\d+$/.exec(
+      (await total.textContent()) ?? "",
+    );
+    expect(usage).not.toBeNull();
+    const [input, output] = [Number(usage![1]), Number(usage![2])];
+    expect(input).toBeGreaterThan(0);
+    expect(Number(await total.getAttribute("data-cost-usd"))).toBeCloseTo((input * 0.15 + output * 0.6) / 1e6, 12);
+    expect(await answer.locator(".node-llm").textContent()).toBe((await total.textContent()) ?? "");
     const spanHref = await answer.locator("a.span-link").getAttribute("href");
     expect(spanHref).toMatch(/^#span=[0-9a-f]{16}$/);
     const nodeSpanId = spanHref!.slice("#span=".length);

@@ -1,7 +1,8 @@
 /**
  * What one cache entry holds and how it becomes bytes: the node's value as a structured clone
  * (`v8.serialize`, so `Date`, `Map`, `Set` and typed arrays come back as themselves) and the
- * warnings the node gave when it ran, replayed on a hit.
+ * warnings the node gave when it ran, replayed on a hit, and the run that stored it (a hit's
+ * `cacheFromRun`).
  *
  * @module
  */
@@ -15,13 +16,21 @@ export interface CacheEntry {
   readonly warnings: readonly string[];
   /** The value's data version (its fingerprint), so a hit needs no fingerprinting. */
   readonly version: string;
+  /** The run id of the run that stored the entry; undefined in entries written before it was kept. */
+  readonly run: string | undefined;
 }
 
 const FORMAT = 1;
 
 /** The entry as bytes; throws when the value cannot be cloned (a function, a symbol). */
 export function encodeEntry(entry: CacheEntry): Uint8Array {
-  return serialize({ format: FORMAT, value: entry.value, warnings: entry.warnings, version: entry.version });
+  return serialize({
+    format: FORMAT,
+    value: entry.value,
+    warnings: entry.warnings,
+    version: entry.version,
+    run: entry.run,
+  });
 }
 
 /** The entry in `bytes`, or `undefined` when they are not one (corrupt, or another format). */
@@ -33,8 +42,8 @@ export function decodeEntry(bytes: Uint8Array): CacheEntry | undefined {
     return undefined;
   }
   if (typeof decoded !== "object" || decoded === null) return undefined;
-  const { format, value, warnings, version } = decoded as Record<string, unknown>;
+  const { format, value, warnings, version, run } = decoded as Record<string, unknown>;
   if (format !== FORMAT || typeof version !== "string" || !Array.isArray(warnings)) return undefined;
   if (!warnings.every((w) => typeof w === "string")) return undefined;
-  return { value, warnings, version };
+  return { value, warnings, version, run: typeof run === "string" ? run : undefined };
 }

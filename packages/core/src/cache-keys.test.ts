@@ -137,7 +137,7 @@ describe("cache keys: nothing stale is served", () => {
       dr.execute(["slow"], { inputs: { q: "why" } }),
     ]);
     expect(r1).toEqual(r2);
-    expect(store.entries.size).toBe(1);
+    expect(store.results().size).toBe(1);
     const again = await new Builder()
       .withModules(modules)
       .withCache({ store })

@@ -33,7 +33,7 @@ describe("a node that reads its run's identity", () => {
     expect(traced.cache!.lastRun.find((e) => e.node === "stamp")!.key).toBeUndefined();
     expect(calls.sort()).toEqual(["base", "label", "label", "stamp", "stamp"]);
     // Nothing is stored for the run-dependent node: only label (twice, two keys) and base.
-    expect(store.entries.size).toBe(3);
+    expect(store.results().size).toBe(3);
   });
 
   it("a fan-out item's node reading ctx.taskId is recomputed per item; one reading ctx.signal only still hits", async () => {

@@ -137,7 +137,7 @@ console.log(JSON.stringify({ torn, missing }));
 });
 
 describe("cache entries", () => {
-  it("round-trip values as structured clones, with the node's warnings", () => {
+  it("round-trip values as structured clones, with the node's warnings and the run that stored them", () => {
     const value = {
       when: new Date(5),
       map: new Map([["a", new Set([1, 2])]]),
@@ -145,8 +145,9 @@ describe("cache entries", () => {
       bytes: Buffer.from("hi"),
       nested: [1, -0, Number.NaN, 2n, undefined, null],
     };
-    const entry = decodeEntry(encodeEntry({ value, warnings: ["careful"], version: "v1" }));
+    const entry = decodeEntry(encodeEntry({ value, warnings: ["careful"], version: "v1", run: "run-1" }));
     expect(entry?.warnings).toEqual(["careful"]);
+    expect(entry?.run).toBe("run-1");
     expect(entry?.version).toBe("v1");
     const back = entry?.value as typeof value;
     expect(back.when).toBeInstanceOf(Date);
@@ -160,7 +161,7 @@ describe("cache entries", () => {
   });
 
   it("refuses to encode a function, and reads bytes that are not an entry as none", () => {
-    expect(() => encodeEntry({ value: () => 1, warnings: [], version: "v" })).toThrow();
+    expect(() => encodeEntry({ value: () => 1, warnings: [], version: "v", run: "r" })).toThrow();
     expect(decodeEntry(new Uint8Array([1, 2, 3]))).toBeUndefined();
     expect(decodeEntry(new Uint8Array(0))).toBeUndefined();
   });

@@ -29,6 +29,11 @@ function recorder(): { adapter: LifecycleAdapter; events: NodeExecutionResultEve
   };
 }
 
+/** The file store's file of a key. */
+function entryFile(dir: string, key: string): string {
+  return join(dir, key.slice(0, 2), `${key}.entry`);
+}
+
 function outcomes(dr: { cache: { lastRun: readonly { node: string; outcome: string }[] } | undefined }) {
   return Object.fromEntries(dr.cache!.lastRun.map((e) => [e.node, e.outcome]));
 }
@@ -73,9 +78,9 @@ describe("Builder.withCache", () => {
       .withCache({ dir })
       .build();
     await dr.execute(["slow"]);
-    const shards = readdirSync(dir);
-    expect(shards.length).toBe(1);
-    const file = join(dir, shards[0]!, readdirSync(join(dir, shards[0]!))[0]!);
+    // The result, and the node's last-entry record (what the next miss is explained by).
+    expect(readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith(".entry"))).toHaveLength(2);
+    const file = entryFile(dir, dr.cache!.lastRun[0]!.key!);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     dr.cache!.clear();
     expect(readdirSync(dir)).toEqual([]);
@@ -188,7 +193,7 @@ describe("Builder.withCache", () => {
     expect(asked).toBe(1);
     expect(made).toBe(2);
     expect(outcomes(dr2)).toEqual({ llmClient: "miss", reply: "hit" });
-    expect(store.entries.size).toBe(1);
+    expect(store.results().size).toBe(1);
     expect(warnings).toEqual([]);
     // Other config: another client, another answer.
     expect(await build("large").execute(["reply"])).toEqual({ reply: "reply from large" });
@@ -234,7 +239,7 @@ describe("Builder.withCache", () => {
     expect(warnings).toEqual([
       'hamilton-ts cache: node "makeFn" returned a value that cannot be stored (a function), so it runs every time.',
     ]);
-    expect(store.sets).toBe(0);
+    expect(store.resultSets).toBe(0);
   });
 
   it("a value holding a null-prototype object is not stored (it would come back with Object.prototype), its dependents cache", async () => {
@@ -258,7 +263,7 @@ describe("Builder.withCache", () => {
       'hamilton-ts cache: node "lookup" returned a null-prototype object at .table, which the store would give ' +
         "Object.prototype, so it is not stored and runs every time. Return a plain object ({ ...value }) or a Map to cache it.",
     ]);
-    expect(store.sets).toBe(1);
+    expect(store.resultSets).toBe(1);
   });
 
   it("an unwritable directory warns once per driver and the runs go on uncached", async () => {
@@ -284,8 +289,7 @@ describe("Builder.withCache", () => {
     const modules = { a: () => (runs++, "value") };
     const dr = new Builder().withModules(modules).withCache({ dir }).build();
     await dr.execute(["a"]);
-    const shard = readdirSync(dir)[0]!;
-    const file = join(dir, shard, readdirSync(join(dir, shard))[0]!);
+    const file = entryFile(dir, dr.cache!.lastRun[0]!.key!);
     writeFileSync(file, readFileSync(file).subarray(0, 20));
     await dr.execute(["a"]);
     expect(outcomes(dr)).toEqual({ a: "miss" });

@@ -1,25 +1,26 @@
 /**
  * Caching node results (Hamilton's `with_cache()`): the behaviours, the driver's cache (store,
- * code versions, warnings, the last run's log) and one run's cache state (data versions by slot,
- * keys, outcomes).
+ * code versions, warnings, the last run's log, `explain`) and one run's cache state (data versions
+ * by slot, keys, outcomes, why a miss missed).
  *
- * A node's key is a SHA-256 of its name, its code version (its source, the values bound to it by
- * `inject`/`parameterize`/`value`/`subdag`, and the config) and the data version of each
- * dependency (a {@link fingerprint} of its value). Data versions travel with the values: a hit
+ * A node's key is a SHA-256 of its name, its code version (its `NodeInfo.version`, the values
+ * bound to it by `inject`/`parameterize`/`value`/`subdag`, and the config) and the data version of
+ * each dependency (a {@link fingerprint} of its value). Data versions travel with the values: a hit
  * reads its value's version from the entry, so a run that hits everywhere fingerprints only its
- * inputs.
+ * inputs. An entry keeps the run that stored it (a hit's `fromRun`); a miss is explained against
+ * the node's last-entry record (`cache-last.ts`), read only on a miss.
  *
  * @module
  */
-import { createHash } from "node:crypto";
-import type { CacheOutcome } from "@hamilton-ts/lifecycle";
-import { decodeEntry, encodeEntry } from "./cache-entry.js";
+import type { CacheMissReason, CacheOutcome } from "@hamilton-ts/lifecycle";
+import { type CacheEntry, decodeEntry, encodeEntry } from "./cache-entry.js";
+import { decodeLastEntry, encodeLastEntry, type LastEntry, lastEntryKey } from "./cache-last.js";
 import { readsRunIdentity } from "./cache-run-identity.js";
 import { type CacheStore, FileCacheStore } from "./cache-store.js";
 import { HamiltonError } from "./errors.js";
-import { fingerprint, fingerprintForStore, isFingerprint } from "./fingerprint.js";
+import { fingerprint, isFingerprint } from "./fingerprint.js";
 import type { Graph, GraphNode } from "./graph.js";
-import { PER_ITEM, type Plan } from "./plan.js";
+import { isVersion, sha, UNVERSIONED } from "./cache-versions.js";
 
 /**
  * What the cache does for a node (Hamilton's behaviours):
@@ -61,14 +62,39 @@ export interface CacheLogEntry {
   readonly outcome: CacheOutcome;
   /** The node's cache key (64 hex digits), or undefined when it could not be keyed. */
   readonly key: string | undefined;
+  /** For a `hit`: the run that stored the result it replayed (undefined for entries from before runs were kept). */
+  readonly fromRun: string | undefined;
+  /** For a `miss`: why (see `CacheMissReason`). */
+  readonly missReason: CacheMissReason | undefined;
 }
 
-/** What `driver.cache` offers: the last run's keys and outcomes, and the store. */
+/** What {@link CacheInspector.explain} says about a node run. */
+export interface CacheExplanation {
+  /** What the cache did. */
+  readonly outcome: CacheOutcome;
+  /** The node's cache key, or undefined when it could not be keyed. */
+  readonly key: string | undefined;
+  /** For a `hit`: the run that stored the result it replayed. */
+  readonly fromRun?: string | undefined;
+  /** For a `miss`: why. */
+  readonly missReason?: CacheMissReason | undefined;
+  /** The run this explanation is about: the driver's last run, or the run that last stored a result for the node. */
+  readonly runId: string;
+}
+
+/** What `driver.cache` offers: the last run's keys and outcomes, why a node missed, and the store. */
 export interface CacheInspector {
   /** The store results are kept in. */
   readonly store: CacheStore;
   /** Every node run of the execute that settled last, in the order the nodes ran. */
   readonly lastRun: readonly CacheLogEntry[];
+  /**
+   * What the cache did for `node` (and fan-out item `taskId`, e.g. `"urls[3]"`) and why: from the
+   * last execute of this driver that ran it; else from the store, about the run (of any driver or
+   * process) that last stored a result for it. Undefined when neither knows the node run. Throws
+   * `INVALID_ARGUMENT` for a name that is not a node of the graph.
+   */
+  explain(node: string, taskId?: string): CacheExplanation | undefined;
   /** Removes every entry from the store. */
   clear(): void;
 }
@@ -144,30 +170,28 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-/** Data version markers: values that are not fingerprints. */
-/** The value could not be fingerprinted: dependents cannot be keyed (and are warned about). */
-const UNVERSIONED = "!unversioned";
-/** The node's behaviour is `disable`: dependents cannot be keyed. */
-const DISABLED = "!disabled";
-/** The node's behaviour is `ignore`: dependents leave it out of their keys. */
-const IGNORED = "!ignored";
-/** A dependency the node declared optional and the run does not have. */
-const ABSENT = "!absent";
-
-function isVersion(v: string | undefined): v is string {
-  return v !== undefined && v.charCodeAt(0) !== 33; // "!"
-}
-
 /** The cache of one driver: the store, each node's behaviour and code version, warnings given. */
 export class DriverCache implements CacheInspector {
   readonly store: CacheStore;
   lastRun: readonly CacheLogEntry[] = [];
+  /** The run id of {@link lastRun}. */
+  lastRunId: string | undefined = undefined;
+
+  /** Keeps the log of the execute that settled last. */
+  ranLast(runId: string, log: readonly CacheLogEntry[]): void {
+    this.lastRun = log;
+    this.lastRunId = runId;
+  }
   readonly #graph: Graph;
   readonly #options: CacheOptions;
   readonly #warned = new Set<string>();
   readonly #warn: (message: string) => void;
   /** The code version of each node, by graph index; computed on first use. */
   readonly #codeVersions: (string | undefined)[] = [];
+  /** The fingerprint of each node's bound values, by graph index (with {@link #codeVersions}). */
+  readonly #boundVersions: string[] = [];
+  /** Why a node has no code version, by graph index (with {@link #codeVersions}). */
+  readonly #unversionedCode: string[] = [];
   /** Whether each node reads `ctx.runId`/`ctx.taskId`, by graph index; computed on first use. */
   readonly #runDependent: (boolean | undefined)[] = [];
   #configVersion: string | undefined;
@@ -184,6 +208,60 @@ export class DriverCache implements CacheInspector {
 
   clear(): void {
     this.store.clear();
+  }
+
+  explain(node: string, taskId?: string): CacheExplanation | undefined {
+    if (!this.#graph.byName.has(node)) {
+      throw new HamiltonError(
+        "INVALID_ARGUMENT",
+        `driver.cache.explain("${node}"): the graph has no node "${node}". Pass the name of one of its nodes.`,
+      );
+    }
+    const log = this.lastRun;
+    for (let i = log.length - 1; i >= 0; i--) {
+      const e = log[i]!;
+      if (e.node === node && e.taskId === taskId)
+        return { outcome: e.outcome, key: e.key, fromRun: e.fromRun, missReason: e.missReason, runId: this.lastRunId! };
+    }
+    const last = this.readLast(node, taskId);
+    if (last === undefined) return undefined;
+    return { outcome: last.outcome, key: last.key, fromRun: undefined, missReason: last.missReason, runId: last.run };
+  }
+
+  /** The last-entry record of a node (and task), or undefined (none, unreadable, or a store that throws). */
+  readLast(node: string, taskId: string | undefined): LastEntry | undefined {
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = this.store.get(lastEntryKey(node, taskId));
+    } catch {
+      return undefined;
+    }
+    return bytes === undefined ? undefined : decodeLastEntry(bytes);
+  }
+
+  /** Writes the last-entry record of a node (and task); a failure only costs the next miss its reason. */
+  writeLast(node: string, taskId: string | undefined, entry: LastEntry): void {
+    if (this.#storeBroken) return;
+    try {
+      this.store.set(lastEntryKey(node, taskId), encodeLastEntry(entry));
+    } catch {
+      // The entry itself was written; a miss without its reason reads "new".
+    }
+  }
+
+  /** Why the node has no code version (after {@link codeVersion} returned undefined). */
+  unversionedCode(node: GraphNode): string {
+    return this.#unversionedCode[node.index] ?? "its code version cannot be made";
+  }
+
+  /** The bound-values fingerprint of a node that has a code version. */
+  boundVersion(node: GraphNode): string {
+    return this.#boundVersions[node.index] ?? "";
+  }
+
+  /** The config's fingerprint, once a node has a code version. */
+  get configVersion(): string {
+    return this.#configVersion ?? "";
   }
 
   /** Reports `message` once per driver. */
@@ -226,13 +304,19 @@ export class DriverCache implements CacheInspector {
     const config = this.#config();
     const bound = node.codeInputs === undefined ? "" : fingerprint(node.codeInputs);
     let version: string;
-    if (config === undefined) version = UNVERSIONED;
-    else if (!isFingerprint(bound)) {
+    if (config === undefined) {
+      version = UNVERSIONED;
+      this.#unversionedCode[node.index] = "the config cannot be fingerprinted";
+    } else if (!isFingerprint(bound)) {
       this.warnOnce(
         `hamilton-ts cache: node "${node.name}" has a bound value that cannot be fingerprinted (${bound.reason}), so it is never cached.`,
       );
       version = UNVERSIONED;
-    } else version = sha(`${node.info.source}\0${bound}\0${config}`);
+      this.#unversionedCode[node.index] = `a bound value cannot be fingerprinted (${bound.reason})`;
+    } else {
+      version = sha(`${node.info.version}\0${bound}\0${config}`);
+      this.#boundVersions[node.index] = bound;
+    }
     this.#codeVersions[node.index] = version;
     return isVersion(version) ? version : undefined;
   }
@@ -252,7 +336,7 @@ export class DriverCache implements CacheInspector {
   }
 
   /** The entry under `key`, or undefined (a store that throws or holds something unreadable is a miss). */
-  lookup(key: string): { value: unknown; warnings: readonly string[]; version: string } | undefined {
+  lookup(key: string): CacheEntry | undefined {
     let bytes: Uint8Array | undefined;
     try {
       bytes = this.store.get(key);
@@ -265,23 +349,34 @@ export class DriverCache implements CacheInspector {
     return entry;
   }
 
-  /** Stores an entry; a store that fails is reported once per driver and the run goes on. */
-  save(key: string, value: unknown, warnings: readonly string[], version: string): void {
-    if (this.#storeBroken) return;
+  /**
+   * Stores an entry; a store that fails is reported once per driver and the run goes on. Returns
+   * true when stored, else why not (`undefined` when the store failed).
+   */
+  save(
+    key: string,
+    value: unknown,
+    warnings: readonly string[],
+    version: string,
+    run: string,
+  ): true | string | undefined {
+    if (this.#storeBroken) return undefined;
     let bytes: Uint8Array;
     try {
-      bytes = encodeEntry({ value, warnings, version });
-    } catch {
-      return;
+      bytes = encodeEntry({ value, warnings, version, run });
+    } catch (error) {
+      return `it cannot be serialized: ${error instanceof Error ? error.message : String(error)}`;
     }
     try {
       this.store.set(key, bytes);
+      return true;
     } catch (error) {
       this.#storeBroken = true;
       this.warnOnce(
         `hamilton-ts cache: cannot write to the cache store (${error instanceof Error ? error.message : String(error)}); ` +
           `this driver runs uncached from now on. Check the directory's permissions, or pass withCache({ dir }).`,
       );
+      return undefined;
     }
   }
 
@@ -290,219 +385,4 @@ export class DriverCache implements CacheInspector {
   }
 }
 
-function sha(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
-/** What the cache decided for one node run. */
-export interface CacheDecision {
-  readonly outcome: CacheOutcome;
-  /** The key, when the node could be keyed. */
-  readonly key: string | undefined;
-  /** The entry, on a hit. */
-  readonly hit: { readonly value: unknown; readonly warnings: readonly string[] } | undefined;
-  /** Store the result under {@link key} after the node ran. */
-  readonly store: boolean;
-}
-
-/** One run's cache state: the data version of each slot's value, and the log of outcomes. */
-export class RunCache {
-  readonly driver: DriverCache;
-  readonly #plan: Plan;
-  readonly #versions: (string | undefined)[];
-  readonly log: CacheLogEntry[];
-  readonly #taskId: string | undefined;
-
-  constructor(
-    driver: DriverCache,
-    plan: Plan,
-    taskId: string | undefined,
-    log: CacheLogEntry[],
-    given: ReadonlyMap<string, string | undefined> | undefined,
-  ) {
-    this.driver = driver;
-    this.#plan = plan;
-    this.#taskId = taskId;
-    this.log = log;
-    this.#versions = new Array(plan.slotNode.length);
-    this.#givenVersions = given;
-  }
-
-  readonly #givenVersions: ReadonlyMap<string, string | undefined> | undefined;
-
-  /** Versions the given values (inputs, overrides, config, a fan-out's item and outer values). */
-  versionGiven(slot: number, name: string, value: unknown, override: boolean): void {
-    if (!override && this.driver.isConfig(name)) this.#configSlots.add(slot);
-    const known = this.#givenVersions?.get(name);
-    if (known !== undefined) {
-      this.#versions[slot] = known;
-      return;
-    }
-    const f = fingerprint(value);
-    if (isFingerprint(f)) this.#versions[slot] = f;
-    else {
-      this.#versions[slot] = UNVERSIONED;
-      this.#unversionedReason.set(slot, f.reason);
-    }
-  }
-
-  readonly #unversionedReason = new Map<number, string>();
-  readonly #configSlots = new Set<number>();
-
-  /** The data version of a slot (for a fan-out's item runs: computed once per run). */
-  versionOf(slot: number): string | undefined {
-    return this.#versions[slot];
-  }
-
-  /** Decides what the cache does for a node about to run with `kwargs`. */
-  decide(slot: number, node: GraphNode): CacheDecision {
-    const driver = this.driver;
-    if (node.kind === "expand") return this.#logged(node, "recompute", undefined, undefined, false);
-    const behavior = driver.behaviorOf(node);
-    if (behavior === "disable" || behavior === "ignore") {
-      this.#versions[slot] = behavior === "disable" ? DISABLED : IGNORED;
-      return this.#logged(node, "disabled", undefined, undefined, false);
-    }
-    if (driver.isRunDependent(node)) return this.#runDependent(node);
-    const key = this.#key(slot, node, undefined);
-    if (key === undefined || driver.storeBroken) return this.#logged(node, "miss", key, undefined, false);
-    if (behavior === "recompute") return this.#logged(node, "recompute", key, undefined, true);
-    const entry = driver.lookup(key);
-    if (entry === undefined) return this.#logged(node, "miss", key, undefined, true);
-    this.#versions[slot] = entry.version;
-    return this.#logged(node, "hit", key, entry, false);
-  }
-
-  /** Decides for a collect node, whose per-item dependencies arrive as arrays in `kwargs`. */
-  decideCollect(slot: number, node: GraphNode, kwargs: Record<string, unknown>): CacheDecision {
-    const behavior = this.driver.behaviorOf(node);
-    if (behavior === "disable" || behavior === "ignore") {
-      this.#versions[slot] = behavior === "disable" ? DISABLED : IGNORED;
-      return this.#logged(node, "disabled", undefined, undefined, false);
-    }
-    if (this.driver.isRunDependent(node)) return this.#runDependent(node);
-    const key = this.#key(slot, node, kwargs);
-    if (key === undefined || this.driver.storeBroken) return this.#logged(node, "miss", key, undefined, false);
-    if (behavior === "recompute") return this.#logged(node, "recompute", key, undefined, true);
-    const entry = this.driver.lookup(key);
-    if (entry === undefined) return this.#logged(node, "miss", key, undefined, true);
-    this.#versions[slot] = entry.version;
-    return this.#logged(node, "hit", key, entry, false);
-  }
-
-  /**
-   * A node that reads its run's identity runs every time and is not stored (its result belongs to
-   * its run). It has no key, so a value that cannot be fingerprinted is not versioned by one: its
-   * dependents are keyed by its value's fingerprint, and miss when the value changed.
-   */
-  #runDependent(node: GraphNode): CacheDecision {
-    return this.#logged(node, "recompute", undefined, undefined, false);
-  }
-
-  #logged(
-    node: GraphNode,
-    outcome: CacheOutcome,
-    key: string | undefined,
-    hit: CacheDecision["hit"],
-    store: boolean,
-  ): CacheDecision {
-    this.log.push({ node: node.name, taskId: this.#taskId, outcome, key });
-    return { outcome, key, hit, store };
-  }
-
-  #key(slot: number, node: GraphNode, kwargs: Record<string, unknown> | undefined): string | undefined {
-    const code = this.driver.codeVersion(node);
-    if (code === undefined) return undefined;
-    const { start, items } = this.#plan.argSlots;
-    const first = start[slot]!;
-    const count = start[slot + 1]! - first;
-    const names = node.depNames;
-    let text = `${node.name}\0${code}`;
-    for (let k = 0; k < count; k++) {
-      const a = items[first + k]!;
-      let version: string | undefined;
-      if (a >= 0) version = this.#versions[a];
-      else if (a === PER_ITEM) {
-        const f = fingerprint(kwargs?.[names[k]!]);
-        version = isFingerprint(f) ? f : UNVERSIONED;
-      } else version = ABSENT;
-      if (version === IGNORED) continue;
-      if (version === DISABLED) return undefined;
-      if (version === undefined || version === UNVERSIONED) {
-        const from = a >= 0 ? this.#plan.slotNode[a]!.name : names[k]!;
-        const reason = a >= 0 ? this.#unversionedReason.get(a) : undefined;
-        this.driver.warnOnce(
-          `hamilton-ts cache: node "${node.name}" is not cached because the value of "${from}" cannot be fingerprinted` +
-            `${reason === undefined ? "" : ` (${reason})`}. If that value does not change the result, mark "${from}" ` +
-            `with cache({ behavior: "ignore" }, fn) or withCache({ nodes: { ${JSON.stringify(from)}: "ignore" } }).`,
-        );
-        return undefined;
-      }
-      text += `\0${names[k]}=${version}`;
-    }
-    return sha(text);
-  }
-
-  /**
-   * After the node function returned `value` (on a miss or recompute): versions the value for
-   * dependents and stores it when the decision says so. A value that cannot be fingerprinted is
-   * never stored (`v8.serialize` would flatten it): a node with no dependencies but config
-   * (a client) is then versioned by its key, anything else makes its dependents miss.
-   */
-  completed(slot: number, node: GraphNode, decision: CacheDecision, value: unknown, warnings: readonly string[]): void {
-    try {
-      this.#completed(slot, node, decision, value, warnings);
-    } catch {
-      // The cache's own failure never fails the node: dependents cannot be keyed, that is all.
-      this.#versions[slot] = UNVERSIONED;
-    }
-  }
-
-  #completed(
-    slot: number,
-    node: GraphNode,
-    decision: CacheDecision,
-    value: unknown,
-    warnings: readonly string[],
-  ): void {
-    if (node.kind === "expand") {
-      const f = fingerprint(value);
-      this.#versions[slot] = isFingerprint(f) ? f : UNVERSIONED;
-      return;
-    }
-    if (decision.outcome === "disabled") return;
-    const { version: f, nullPrototypeAt } = fingerprintForStore(value);
-    if (isFingerprint(f)) {
-      this.#versions[slot] = f;
-      if (!decision.store || decision.key === undefined) return;
-      if (nullPrototypeAt === undefined) this.driver.save(decision.key, value, warnings, f);
-      else
-        this.driver.warnOnce(
-          `hamilton-ts cache: node "${node.name}" returned a null-prototype object${nullPrototypeAt === "" ? "" : ` at ${nullPrototypeAt}`}, ` +
-            `which the store would give Object.prototype, so it is not stored and runs every time. ` +
-            `Return a plain object ({ ...value }) or a Map to cache it.`,
-        );
-      return;
-    }
-    if (decision.key !== undefined && this.#onlyConfigDeps(slot)) {
-      this.#versions[slot] = `k${decision.key}`;
-      return;
-    }
-    this.#versions[slot] = UNVERSIONED;
-    this.#unversionedReason.set(slot, f.reason);
-    if (decision.store)
-      this.driver.warnOnce(
-        `hamilton-ts cache: node "${node.name}" returned a value that cannot be stored (${f.reason}), so it runs every time.`,
-      );
-  }
-
-  #onlyConfigDeps(slot: number): boolean {
-    const { start, items } = this.#plan.argSlots;
-    for (let i = start[slot]!, end = start[slot + 1]!; i < end; i++) {
-      const a = items[i]!;
-      if (a < 0) continue;
-      if (!this.#configSlots.has(a)) return false;
-    }
-    return true;
-  }
-}
+export { type CacheDecision, RunCache } from "./cache-run.js";

@@ -105,7 +105,8 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
   }
 
   /**
-   * The cache (`Builder.withCache`): the keys and outcomes of the last execute that settled, the
+   * The cache (`Builder.withCache`): the keys and outcomes of the last execute that settled,
+   * `explain(node, taskId?)` (the outcome, key, the run a hit came from, why a miss missed), the
    * store, and `clear()`. Undefined without a cache.
    */
   get cache(): CacheInspector | undefined {
@@ -189,7 +190,7 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
     return new Promise<Out>((resolve, reject) => {
       const done = (value: unknown): void => {
         scope.executeSettled();
-        if (cache !== undefined) cache.lastRun = scope.cacheLog!;
+        if (cache !== undefined) cache.ranLast(scope.runId, scope.cacheLog!);
         if (onAbort !== undefined) signal!.removeEventListener?.("abort", onAbort);
         // An abort that came while only after-run work was pending still makes the run aborted.
         if (scope.stopped) reject(scope.stopError);
@@ -197,7 +198,7 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
       };
       const failed = (error: unknown): void => {
         scope.executeSettled();
-        if (cache !== undefined) cache.lastRun = scope.cacheLog!;
+        if (cache !== undefined) cache.ranLast(scope.runId, scope.cacheLog!);
         if (onAbort !== undefined) signal!.removeEventListener?.("abort", onAbort);
         reject(scope.stopped ? scope.stopError : error);
       };

@@ -32,7 +32,7 @@ export type {
   StandardSchemaResult,
   StandardSchemaV1,
 } from "./check-output.js";
-export type { CacheBehavior, CacheInspector, CacheLogEntry, CacheOptions } from "./cache.js";
+export type { CacheBehavior, CacheExplanation, CacheInspector, CacheLogEntry, CacheOptions } from "./cache.js";
 export { DEFAULT_CACHE_DIR, FileCacheStore } from "./cache-store.js";
 export type { CacheStore } from "./cache-store.js";
 export { fingerprint, isFingerprint } from "./fingerprint.js";
@@ -66,6 +66,7 @@ export type {
   WiringErrors,
 } from "./types.js";
 export type {
+  CacheMissReason,
   CacheOutcome,
   GraphInfo,
   LifecycleAdapter,

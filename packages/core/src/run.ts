@@ -73,7 +73,7 @@ export class Run {
     this.#cache =
       scope.cache === undefined
         ? undefined
-        : new RunCache(scope.cache, plan, init.taskId, (scope.cacheLog ??= []), init.cacheVersions);
+        : new RunCache(scope.cache, plan, init.taskId, (scope.cacheLog ??= []), init.cacheVersions, scope.runId);
   }
 
   /**
@@ -183,7 +183,16 @@ export class Run {
     }
     const taskId = this.#init.taskId;
     return adapters.runNode(
-      { runId: scope.runId, node: node.info, kwargs, taskId, cache: decision.outcome },
+      {
+        runId: scope.runId,
+        node: node.info,
+        kwargs,
+        taskId,
+        cache: decision.outcome,
+        cacheKey: decision.key,
+        cacheFromRun: decision.fromRun,
+        cacheMissReason: decision.missReason,
+      },
       (warn) => {
         if (scope.stopped) throw scope.refused(node.name, taskId);
         if (hit !== undefined) {

@@ -23,6 +23,7 @@ const dataflow = {
   arrow: shapes.arrow,
   shorthand: shapes.methods.shorthand,
   byDefault: shapesDefault,
+  tagged: shapes.tagged,
 };
 
 describe("node sources", () => {
@@ -33,6 +34,7 @@ describe("node sources", () => {
       arrow: span("async ({ b }", "\n}"),
       shorthand: span("shorthand(", "\n  }"),
       byDefault: span("function ({ d }", "\n}"),
+      tagged: span("({ e }", "e.slice(1)"),
     };
     expect(expected.plain.source).toContain("// a comment inside");
     for (const [name, place] of Object.entries(expected)) {

@@ -232,7 +232,7 @@ function tokenAt(tokens: readonly SourceToken[], offset: number): number {
   return lo;
 }
 
-/** How many tokens around a mapped point are searched for the compiled token. */
+/** How many tokens around a mapped point are searched for the compiled tokens. */
 const WINDOW = 8;
 
 function mapSpan(
@@ -253,16 +253,21 @@ function mapSpan(
   if (file === undefined) return undefined;
   const { text, tokens } = file;
   const offsetOf = (p: { line: number; column: number }) => (file.lines[p.line] ?? text.length) + p.column;
-  const firstText = compiled.slice(first.start, first.end);
-  const lastText = compiled.slice(last.start, last.end);
-  const startIndex = nearest(
+  const compiledTexts = compiledTokens.map((t) => compiled.slice(t.start, t.end));
+  // The start: between the mapping's own point and a little past the moved point.
+  const at = tokenAt(tokens, offsetOf(from));
+  const floor = Math.min(at, tokenAt(tokens, offsetOf(from.entry)));
+  const startIndex = bestMatch(text, tokens, compiledTexts, at, Math.max(floor, at - REACH), at + WINDOW, 1);
+  const endAt = tokenAt(tokens, offsetOf(to));
+  const endIndex = bestMatch(
     text,
     tokens,
-    tokenAt(tokens, offsetOf(from)),
-    firstText,
-    tokenAt(tokens, offsetOf(from.entry)),
+    compiledTexts,
+    endAt,
+    Math.max(startIndex, endAt - WINDOW),
+    endAt + WINDOW,
+    -1,
   );
-  const endIndex = nearest(text, tokens, tokenAt(tokens, offsetOf(to)), lastText, startIndex);
   if (startIndex >= tokens.length || endIndex >= tokens.length || endIndex < startIndex) return undefined;
   // A minifier may drop the original's last tokens (`{ return x; }` became `x`): close what is open.
   const closedAt = closing(text, tokens, startIndex, endIndex);
@@ -276,17 +281,43 @@ function mapSpan(
   };
 }
 
+/** How many tokens before a mapped point the start of a function is searched for. */
+const REACH = 64;
+/** How many tokens of the compiled text must match the original's to be sure (fewer may). */
+const MATCH = 4;
+
 /**
- * The token with this text nearest to `index` (within {@link WINDOW}, not before `floor`), else
- * the token at `index` itself.
+ * The original token in `[from, to]` where the compiled text's first tokens begin (`direction`
+ * 1) or its last tokens end (-1): the one matching the most of them in a row, then the nearest
+ * to `at`; `at` itself when none matches.
  */
-function nearest(text: string, tokens: readonly SourceToken[], index: number, wanted: string, floor: number): number {
-  const is = (k: number) => k >= floor && k < tokens.length && text.slice(tokens[k]!.start, tokens[k]!.end) === wanted;
-  for (let d = 0; d < WINDOW; d++) {
-    if (is(index + d)) return index + d;
-    if (is(index - d)) return index - d;
+function bestMatch(
+  text: string,
+  tokens: readonly SourceToken[],
+  compiled: readonly string[],
+  at: number,
+  from: number,
+  to: number,
+  direction: 1 | -1,
+): number {
+  const n = compiled.length;
+  let best = at;
+  let bestScore = 0;
+  for (let k = Math.max(0, from); k <= Math.min(tokens.length - 1, to); k++) {
+    let score = 0;
+    while (score < MATCH && score < n) {
+      const i = k + direction * score;
+      const t = tokens[i];
+      const want = compiled[direction === 1 ? score : n - 1 - score];
+      if (t === undefined || text.slice(t.start, t.end) !== want) break;
+      score++;
+    }
+    if (score > bestScore || (score === bestScore && score > 0 && Math.abs(k - at) < Math.abs(best - at))) {
+      best = k;
+      bestScore = score;
+    }
   }
-  return index;
+  return best;
 }
 
 /**

@@ -11,7 +11,16 @@ export default mergeConfig(
   defineConfig({
     test: {
       projects: [
-        { extends: true, test: { name: "ui", globalSetup: ["./scripts/build-web.mjs", "./scripts/pglite-seed.mjs"] } },
+        {
+          extends: true,
+          test: {
+            name: "ui",
+            globalSetup: ["./scripts/build-web.mjs", "./scripts/pglite-seed.mjs"],
+            // Each server starts an embedded PostgreSQL (PGlite, WASM): seconds on a busy machine.
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
+          },
+        },
         // Not `extends`: that would add the shared `include` (every server test) to this one.
         { test: { name: "web", include: ["web/src/**/*.test.ts"], environment: "node" } },
       ],

@@ -1,4 +1,5 @@
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { FileSink } from "@hamilton-ts/tracker";
 import { describe, expect, it } from "vitest";
@@ -35,7 +36,19 @@ describe("startUi", () => {
     await expect(startUi({ port: -1 })).rejects.toMatchObject({ code: "INVALID_OPTION" });
     await expect(startUi({ port: 0, maxBodyBytes: 0 })).rejects.toMatchObject({ code: "INVALID_OPTION" });
     const ui = await serve();
-    await expect(startUi({ dir: ui.dir, port: ui.port })).rejects.toMatchObject({ code: "LISTEN_FAILED" });
+    await expect(startUi({ dir: await tempDir(), port: ui.port })).rejects.toMatchObject({ code: "LISTEN_FAILED" });
+  });
+
+  it("refuses a second server on the same store, naming the first one's pid and host, and serves after it closed", async () => {
+    const dir = await tempDir();
+    const first = await startUi({ dir, port: 0 });
+    const error = await startUi({ dir, port: 0 }).catch((e: unknown) => e);
+    expect((error as UiError).code).toBe("STORE_LOCKED");
+    expect((error as UiError).message).toContain(`pid ${process.pid} on host ${hostname()}`);
+    expect((error as UiError).message).toContain(first.url);
+    await first.close();
+    const second = await serve({ dir });
+    expect((await fetch(`${second.url}/api/runs`)).status).toBe(200);
   });
 });
 
@@ -84,7 +97,7 @@ describe("the read API over a FileSink store", () => {
     expect((await getJson(`${ui.url}/api/runs?limit=1`)).body.runs).toHaveLength(1);
     const bad = await getJson(`${ui.url}/api/runs?limit=10001`);
     expect(bad.status).toBe(400);
-    expect(bad.body.error).toMatch(/limit.*1 to 10000/);
+    expect(bad.body.error).toMatch(/limit.*1 to 10,?000/);
   });
 
   it("gives a run with its template and node runs, and sees runs written while it runs", async () => {

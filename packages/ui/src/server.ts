@@ -1,10 +1,11 @@
 /**
  * `startUi`: the HTTP server. One `node:http` server routes to the tracking protocol
  * (`/api/v1/...`), the OTLP receiver (`POST /v1/traces`), the read API (`/api/runs`,
- * `/api/traces`, `/api/events`), the login (`POST /api/login`) and the page (`/`, `/runs/<id>`,
- * `/dashboard/project/<p>/runs/<id>`, `/compare`, and its files under `/assets/`).
+ * `/api/traces`, `/api/activity`, `/api/nodes/history`, `/api/store`, `/api/events`), the login
+ * (`POST /api/login`) and the page (`/`, `/runs/<id>`, `/dashboard/project/<p>/runs/<id>`,
+ * `/compare`, and its files under `/assets/`). What it serves from — the store's files and their
+ * embedded index, or a team's PostgreSQL database — is a {@link ServerBackend}.
  */
-import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isIP, type AddressInfo } from "node:net";
 import { resolve } from "node:path";
@@ -22,18 +23,15 @@ import {
   DEFAULT_MIN_BODY_BYTES_PER_SECOND,
   defaultRequestTimeoutMs,
 } from "./http-server.js";
-import { IdRegistry } from "./ids.js";
 import { IngestGate } from "./ingest-gate.js";
 import { type DecodedTraces, decodeTraces, encodeResponse, type OtlpEncoding, otlpEncoding } from "./otlp.js";
 import { CONTENT_SECURITY_POLICY, loginPage, safeNext } from "./page.js";
-import { getRun, getTrace, listRuns, parseLimit, storeStatus } from "./read-api.js";
+import { readRoute } from "./read-routes.js";
 import { isPagePath, LOGIN_PATH, matchPage } from "./routes.js";
-import { hasRunFile } from "./run-file.js";
-import { RunStore } from "./run-store.js";
+import { isDatabaseUnavailable } from "./sql/team-unavailable.js";
 import { IMMUTABLE, StaticFiles } from "./static-files.js";
 import { StoreEvents } from "./store-events.js";
-import { warmStoreIndex } from "./store-index.js";
-import { TraceFileWriter, tracesFile } from "./traces.js";
+import { openEmbeddedBackend, openTeamBackend, type ServerBackend } from "./backend.js";
 import { TrackingProtocol } from "./tracking.js";
 
 /** The port of the Hamilton UI, so `HamiltonUIClient`'s default URL reaches this server. */
@@ -88,6 +86,13 @@ export interface UiOptions {
    * descriptor of the process. Default: 64.
    */
   readonly maxConnectionsPerClient?: number;
+  /**
+   * Team mode: store everything in this PostgreSQL database (`postgres://user:password@host:5432/db`,
+   * PostgreSQL 15 or newer) instead of the store's files; several servers on one database serve
+   * the same runs. Default: `HAMILTON_TS_UI_DATABASE_URL` is not read here (the command line reads
+   * it); none, the store's files with their embedded index.
+   */
+  readonly databaseUrl?: string;
 }
 
 /** A running server. */
@@ -96,8 +101,14 @@ export interface UiServer {
   readonly url: string;
   /** The port it listens on (the free one picked for `port: 0`). */
   readonly port: number;
-  /** The absolute directory of the store it serves. */
+  /** The absolute directory of the store it serves (unused in team mode). */
   readonly dir: string;
+  /**
+   * Resolves once everything the store's files held when the server started is indexed (`GET
+   * /api/store` says `catchingUp` until then); at once in team mode. Reads during the first
+   * seconds wait for it by themselves; a large store is served partly meanwhile.
+   */
+  caughtUp(): Promise<void>;
   /**
    * Stops listening; resolves once every connection is closed and everything received is written.
    * Requests already being handled are answered first.
@@ -125,6 +136,10 @@ function resolveOptions(options: UiOptions) {
     throw new UiError("INVALID_OPTION", `startUi: option "apiKey" must be a string.`);
   }
   if (apiKey !== undefined) checkKeyText(apiKey);
+  const databaseUrl = options.databaseUrl === "" ? undefined : options.databaseUrl;
+  if (databaseUrl !== undefined && typeof databaseUrl !== "string") {
+    throw new UiError("INVALID_OPTION", `startUi: option "databaseUrl" must be a postgres:// URL string.`);
+  }
   if (apiKey === undefined && !isLoopback(host)) {
     throw new UiError(
       "API_KEY_REQUIRED",
@@ -174,6 +189,7 @@ function resolveOptions(options: UiOptions) {
     port,
     host,
     apiKey,
+    databaseUrl,
     maxBodyBytes,
     pace: { minBytesPerSecond: minBodyBytesPerSecond, graceMs: headersTimeoutMs } satisfies BodyPace,
     limits: { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnectionsPerClient },
@@ -283,22 +299,35 @@ const html = (status: number, text: string): Answer => ({
  * await ui.close();
  * ```
  *
+ * Embedded (the default), it takes the store directory's lock first, opens the store's index
+ * (`.hamilton-ts-ui/index`; one that cannot be used is rebuilt from the files), listens, and
+ * indexes what was appended while no server ran in the background (`GET /api/store` says
+ * `catchingUp`). With {@link UiOptions.databaseUrl} it serves from that database instead.
+ *
  * @throws UiError `API_KEY_REQUIRED` for a non-loopback host without an API key, `INVALID_OPTION`,
- * or `LISTEN_FAILED` (the port is taken, the address is not this machine's).
+ * `LISTEN_FAILED` (the port is taken, the address is not this machine's), `STORE_LOCKED` (another
+ * server serves the store: the message names its pid and host), or `DATABASE_UNAVAILABLE` (the
+ * team database cannot be reached: the message names its host and port).
  */
 export async function startUi(options: UiOptions = {}): Promise<UiServer> {
-  const { dir, port, host, apiKey, maxBodyBytes, pace, limits } = resolveOptions(options);
-  // Drawn anew at each start: the page's session cookies end with the server (see sessionToken).
-  const sessionSecret = randomBytes(32);
-  const ids = await IdRegistry.open(dir);
-  // The store's index is built before listening, so the first read is as quick as the next ones.
-  warmStoreIndex(dir);
-  // A write that finds the store deleted writes the id registry again too (clients cache the ids).
-  const runs = new RunStore(dir, () => ids.ensureOnDisk());
-  const protocol = new TrackingProtocol(ids, runs);
-  const traces = new TraceFileWriter(tracesFile(dir));
+  const { dir, port, host, apiKey, databaseUrl, maxBodyBytes, pace, limits } = resolveOptions(options);
+  const backend: ServerBackend =
+    databaseUrl === undefined ? await openEmbeddedBackend(dir) : await openTeamBackend(databaseUrl);
+  try {
+    return await serveBackend(backend, { dir, port, host, apiKey, maxBodyBytes, pace, limits });
+  } catch (error) {
+    await backend.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function serveBackend(
+  backend: ServerBackend,
+  { dir, port, host, apiKey, maxBodyBytes, pace, limits }: Omit<ReturnType<typeof resolveOptions>, "databaseUrl">,
+): Promise<UiServer> {
+  const protocol = new TrackingProtocol(backend.ids, backend.runs);
   const files = new StaticFiles();
-  const events = new StoreEvents(dir);
+  const events = new StoreEvents(backend.onChange);
   const ingest = new IngestGate(INGEST_CONCURRENCY);
 
   /** `POST /api/login`: a form (from the login page) or JSON `{ key, next }`; sets the session cookie. */
@@ -334,7 +363,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         ? loginAnswer(401, target, "That is not this server's API key.")
         : json(401, { detail: "That is not this server's API key." });
     }
-    const cookie = { "set-cookie": sessionCookie(apiKey, sessionSecret) };
+    const cookie = { "set-cookie": sessionCookie(apiKey, backend.sessionSecret()) };
     return form
       ? { status: 303, contentType: "text/plain; charset=utf-8", body: "", headers: { ...cookie, location: target } }
       : { ...json(200, { ok: true }), headers: cookie };
@@ -349,7 +378,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         return { ...json(405, { error: "POST /api/login takes the API key." }), headers: { allow: "POST" } };
       return login(req);
     }
-    if (!isAuthorized(req.headers, apiKey, sessionSecret)) {
+    if (!isAuthorized(req.headers, apiKey, backend.sessionSecret())) {
       if (method === "GET" && isPagePath(path)) return loginAnswer(401, path + url.search, undefined);
       return json(401, { detail: "A valid API key is required: send it as x-api-key or Authorization: Bearer <key>." });
     }
@@ -379,39 +408,23 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
           const decoded = await decodeOtlp(body, encoding);
           if (decoded.spans > 0) {
             if (!isConnected(req)) return undefined;
-            await traces.appendLines(decoded.lines);
+            await backend.writeTraces(decoded);
           }
           const response = encodeResponse(decoded, encoding);
           return { status: 200, contentType: response.contentType, body: response.body };
         },
       );
       return answer ?? GONE;
-    } else if (method === "GET" && path === "/api/runs") {
-      const q = url.searchParams;
-      const project = q.get("project") || undefined;
-      return json(200, {
-        runs: await listRuns(dir, {
-          project: project === undefined ? undefined : checkId("project", project),
-          dag: q.get("dag") || undefined,
-          status: q.get("status") || undefined,
-          limit: parseLimit(q.get("limit")),
-        }),
-      });
-    } else if (method === "GET" && path === "/api/store") {
-      return json(200, await storeStatus(dir));
-    } else if (method === "GET" && path.startsWith("/api/runs/")) {
-      const runId = checkId("run id", decodeURIComponent(path.slice("/api/runs/".length)));
-      const run = await getRun(dir, runId);
-      return run === undefined
-        ? json(404, { error: `No run with id ${JSON.stringify(runId)} in the store.` })
-        : json(200, run);
-    } else if (method === "GET" && path.startsWith("/api/traces/")) {
-      const traceId = decodeURIComponent(path.slice("/api/traces/".length));
-      if (!/^[0-9a-f]{32}$/i.test(traceId))
-        throw new HttpError(400, `Trace id ${JSON.stringify(traceId.slice(0, 100))} is not 32 hex digits.`);
-      return json(200, await getTrace(dir, traceId));
-    } else if (method === "GET" && path === "/api/events") {
-      return { status: 200, contentType: "text/event-stream", body: "", events: true };
+    } else if (path.startsWith("/api/")) {
+      const answer = await readRoute(method, path, url.searchParams, backend.source);
+      if (answer !== undefined) {
+        if (answer.json !== undefined)
+          return { status: answer.status, contentType: "application/json; charset=utf-8", body: answer.json };
+        if (answer.status === 204) return { status: 204, contentType: "text/plain; charset=utf-8", body: "" };
+        return json(answer.status, answer.body);
+      }
+      if (method === "GET" && path === "/api/events")
+        return { status: 200, contentType: "text/event-stream", body: "", events: true };
     } else if (method === "GET" && path.startsWith("/assets/")) {
       const file = await files.asset(path.slice("/assets/".length));
       if (file !== undefined)
@@ -423,7 +436,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         if (page.view !== "run") return { status: 200, contentType: file.contentType, body: file.body };
         // The page shows "No run <id>" itself; the status says it too, for scripts and crawlers.
         const runId = checkId("run id", page.runId);
-        return { status: (await hasRunFile(dir, runId)) ? 200 : 404, contentType: file.contentType, body: file.body };
+        return { status: (await backend.hasRun(runId)) ? 200 : 404, contentType: file.contentType, body: file.body };
       }
     }
     return json(404, { error: `No route for ${method} ${path}.` });
@@ -438,7 +451,11 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       if (error instanceof HttpError) answer = json(error.status, { error: error.message, detail: error.message });
       else if (error instanceof URIError)
         answer = json(400, { error: `The path is not valid percent-encoding (${error.message}).` });
-      else throw error; // answerFailure: a 500, or nothing when the client went away mid-upload
+      else if (isDatabaseUnavailable(error)) {
+        // Nothing was acknowledged: the client may send it again once the database is back.
+        const message = (error as Error).message;
+        answer = { ...json(503, { error: message, detail: message }), headers: { "retry-after": "1" } };
+      } else throw error; // answerFailure: a 500, or nothing when the client went away mid-upload
     }
     if (answer.gone) {
       res.destroy();
@@ -496,23 +513,31 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   }
   const address = server.address() as AddressInfo;
   const urlHost = isIP(host) === 6 ? `[${host}]` : host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  const url = `http://${urlHost}:${address.port}`;
   let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      events.close();
+      const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+      server.closeIdleConnections();
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+      server.closeIdleConnections();
+      for (const socket of sockets) socket.destroySoon();
+      await closed;
+      await backend.close();
+    })());
+  try {
+    // The CLI's `runs` and `show` ask this server (the lock file names it).
+    await backend.listening(url);
+  } catch (error) {
+    await close();
+    throw error;
+  }
   return {
-    url: `http://${urlHost}:${address.port}`,
+    url,
+    caughtUp: () => backend.caughtUp(),
     port: address.port,
     dir,
-    close() {
-      closing ??= (async () => {
-        events.close();
-        const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
-        server.closeIdleConnections();
-        while (pending.size > 0) await Promise.allSettled([...pending]);
-        server.closeIdleConnections();
-        for (const socket of sockets) socket.destroySoon();
-        await closed;
-        await Promise.all([runs.idle(), traces.idle(), ids.idle()]);
-      })();
-      return closing;
-    },
+    close,
   };
 }

@@ -20,9 +20,11 @@ export async function tempDir(): Promise<string> {
   return dir;
 }
 
-/** `startUi` on a free port over `dir` (a fresh directory by default), closed after the test. */
+/** `startUi` on a free port over `dir` (a fresh directory by default), caught up, closed after the test. */
 export async function serve(options: UiOptions = {}): Promise<UiServer> {
   const ui = await startUi({ port: 0, ...options, dir: options.dir ?? (await tempDir()) });
   servers.push(ui);
+  // What the store held at start is served whole (a test reads it at once).
+  await ui.caughtUp();
   return ui;
 }

@@ -158,10 +158,13 @@ export class LogIndexer {
    * Resolves once every file marked changed before the call (by {@link touch} or a watch event)
    * has been indexed: a read that waits for it sees what this server wrote before the read came.
    */
-  settled(): Promise<void> {
-    if (this.#closed || this.#doneSeq >= this.#seq) return Promise.resolve();
+  async settled(): Promise<void> {
+    // One turn of the event loop first: watch events of appends that ended before the call are
+    // delivered in it.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.#closed || this.#doneSeq >= this.#seq) return;
     const target = this.#seq;
-    return new Promise((resolve) => this.#waiters.push({ target, resolve }));
+    await new Promise<void>((resolve) => this.#waiters.push({ target, resolve }));
   }
 
   /** Calls `listener` after each batch that changed the index. Returns the function that removes it. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { nodeRun } from "../test/records.js";
-import { cacheCountText, cacheLine, cacheWord, missReasonText, nodeCacheWords } from "./cache-text.js";
+import { cacheCountText, cacheLine, cacheWord, fitCacheWords, missReasonText, nodeCacheWords } from "./cache-text.js";
 
 describe("cacheCountText", () => {
   it("counts the node runs answered from the cache, of all node runs", () => {
@@ -67,5 +67,15 @@ describe("missReasonText and cacheLine", () => {
     );
     expect(cacheLine(nodeRun("a", { cache: "miss" }))?.text).toContain("no reason recorded");
     expect(cacheLine(nodeRun("a"))).toBeUndefined();
+  });
+});
+
+describe("fitCacheWords", () => {
+  it("keeps the words whole when they fit, else drops `cache `, else says mixed", () => {
+    expect(fitCacheWords("cache hit", 20)).toBe("cache hit");
+    expect(fitCacheWords("cache hit", 5)).toBe("hit");
+    expect(fitCacheWords("cache 2 hit, 1 miss", 14)).toBe("2 hit, 1 miss");
+    expect(fitCacheWords("cache 2 hit, 1 miss", 8)).toBe("mixed");
+    expect(fitCacheWords("recompute", 3)).toBe("recompute");
   });
 });

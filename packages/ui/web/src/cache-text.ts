@@ -129,3 +129,15 @@ export function cacheLine(run: NodeRun, inputs: ReadonlySet<string> = new Set())
       return { word: `cache ${String(run.cache)}`, text: "", fromRun: undefined };
   }
 }
+
+/**
+ * A node's cache words cut to `room` characters (what is left of its state line): whole when they
+ * fit, else without `cache ` (`hit`, `2 hit, 1 miss`), else `mixed` for several outcomes or the
+ * bare outcome.
+ */
+export function fitCacheWords(words: string, room: number): string {
+  if (words.length <= room) return words;
+  const bare = words.startsWith("cache ") ? words.slice("cache ".length) : words;
+  if (bare.length <= room) return bare;
+  return bare.includes(",") ? "mixed" : bare;
+}

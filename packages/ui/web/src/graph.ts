@@ -9,6 +9,7 @@
  * is brought into it. What is laid out, each node's state line and the view's changes are decided
  * without the DOM in `layout-plan.ts`, `node-state.ts` and `zoom.ts`.
  */
+import { fitCacheWords } from "./cache-text.js";
 import { h, replace, svg } from "./dom.js";
 import { cut, formatNumber, statusClass } from "./format.js";
 import {
@@ -336,14 +337,18 @@ export class DagGraph {
 
   private updateStates(): void {
     const byName = new Map(this.nodes.map((n) => [n.name, n]));
-    for (const [name, { g, state, cache }] of this.drawn) {
+    for (const [name, { g, state, cache, box }] of this.drawn) {
       const s = this.states.get(name);
       g.setAttribute(
         "class",
         `node ${statusClass(s?.status)}${s !== undefined && s.items > 0 ? " fanout" : ""}${name === this.selected ? " selected" : ""}`,
       );
-      state.textContent = stateText(s, byName.get(name), this.context);
-      cache.textContent = this.context.cache?.get(name) ?? "";
+      const text = stateText(s, byName.get(name), this.context);
+      state.textContent = text;
+      const words = this.context.cache?.get(name) ?? "";
+      // What of the state line the status leaves for the cache words (about 6 px a character).
+      cache.textContent = fitCacheWords(words, Math.floor((box.width - 16) / 6.2) - text.length - 2);
+      cache.setAttribute("data-words", words);
     }
   }
 }

@@ -11,6 +11,7 @@ import {
   taskUpdate,
   templateBody,
 } from "./hamilton-ui-payloads.js";
+import type { NodeRunRecord } from "./records.js";
 import { DEFAULT_SUMMARY_LIMITS, summarize as summarizeWithin, type SummaryLimits } from "./summarize.js";
 
 // A time budget a loaded machine cannot exhaust: these tests check content, not timing.
@@ -260,16 +261,34 @@ describe("node updates", () => {
     ]);
   });
 
-  it("a cache outcome becomes a cache attribute on the final record only", () => {
-    const hit = nodeRecord("r", "b", "SUCCESS", { cache: "hit" });
+  it("a cache outcome becomes a cache attribute on the final record only, with the key, the hit's run and the miss's reason", () => {
+    const hit = nodeRecord("r", "b", "SUCCESS", { cache: "hit", cacheKey: "k1", cacheFromRun: "r0" });
     expect(nodeAttributes(hit).find((a) => a.name === "cache")).toEqual({
       node_name: "b",
       name: "cache",
       type: "dict",
       schema_version: 2,
-      value: { type: "dict", value: { outcome: "hit" } },
+      value: {
+        type: "dict",
+        value: { outcome: "hit", key: "k1", from_run: "r0", miss_reason: null, miss_detail: null },
+      },
       attribute_role: "result_summary",
     });
+    const why = (cacheMissReason: NonNullable<NodeRunRecord["cacheMissReason"]>) =>
+      nodeAttributes(nodeRecord("r", "b", "SUCCESS", { cache: "miss", cacheKey: "k2", cacheMissReason })).find(
+        (a) => a.name === "cache",
+      )!.value;
+    expect(why({ kind: "dependency", name: "prompt" })).toEqual({
+      type: "dict",
+      value: { outcome: "miss", key: "k2", from_run: null, miss_reason: "dependency", miss_detail: "prompt" },
+    });
+    expect(why({ kind: "code", from: "aa", to: "bb" })).toMatchObject({
+      value: { miss_reason: "code", miss_detail: "aa -> bb" },
+    });
+    expect(why({ kind: "unkeyed", detail: "the cache store cannot be written" })).toMatchObject({
+      value: { miss_reason: "unkeyed", miss_detail: "the cache store cannot be written" },
+    });
+    expect(why({ kind: "new" })).toMatchObject({ value: { miss_reason: "new", miss_detail: null } });
     expect(nodeAttributes(nodeRecord("r", "b", "RUNNING", { cache: "hit" }))).toEqual([]);
     expect(nodeAttributes(nodeRecord("r", "b", "SUCCESS")).map((a) => a.name)).not.toContain("cache");
   });

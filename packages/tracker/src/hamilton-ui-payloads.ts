@@ -340,7 +340,7 @@ export function nodeAttributes(record: NodeRunRecord): NodeAttribute[] {
       name: "cache",
       type: "dict",
       schema_version: 2,
-      value: { type: "dict", value: { outcome: record.cache } },
+      value: { type: "dict", value: cacheAttribute(record) },
       attribute_role: "result_summary",
     });
   }
@@ -483,4 +483,34 @@ export function templateBody(template: DagTemplateRecord): Record<string, unknow
           : [...files].map(([path, file]) => ({ path, contents: file.parts.join("") })),
     },
   };
+}
+
+/**
+ * The `cache` attribute's dict: the outcome, the key, the run a hit came from, and why a miss
+ * missed — `miss_reason` the kind (`new`, `code`, `dependency`, `config`, `unkeyed`) and
+ * `miss_detail` what it is about (the dependency's name, `<from> -> <to>` for code, the unkeyed
+ * detail); `null` where there is none.
+ */
+export function cacheAttribute(record: NodeRunRecord): Record<string, string | null> {
+  const reason = record.cacheMissReason;
+  return {
+    outcome: record.cache ?? null,
+    key: record.cacheKey ?? null,
+    from_run: record.cacheFromRun ?? null,
+    miss_reason: reason?.kind ?? null,
+    miss_detail: reason === undefined ? null : missDetail(reason),
+  };
+}
+
+function missDetail(reason: NonNullable<NodeRunRecord["cacheMissReason"]>): string | null {
+  switch (reason.kind) {
+    case "code":
+      return `${reason.from} -> ${reason.to}`;
+    case "dependency":
+      return reason.name;
+    case "unkeyed":
+      return reason.detail ?? null;
+    default:
+      return null;
+  }
 }

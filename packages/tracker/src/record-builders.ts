@@ -45,6 +45,9 @@ export function nodeRunRecord(
     traceId: stringOrUndefined(attributes[SHARED_TRACE_ID]),
     spanId: stringOrUndefined(attributes[SHARED_SPAN_ID]),
     cache: event.cache,
+    cacheKey: event.cacheKey,
+    cacheFromRun: event.cacheFromRun,
+    cacheMissReason: event.cacheMissReason,
     worker: remote?.worker,
     taskAttempt: remote?.attempt,
   };
@@ -66,6 +69,8 @@ export function runRecord(fields: Omit<RunRecord, "type">): RunRecord {
     dagHash: fields.dagHash,
     codeHash: fields.codeHash,
     username: fields.username,
+    host: fields.host,
+    pid: fields.pid,
     status: fields.status,
     startTime: fields.startTime,
     endTime: fields.endTime,

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type {
   RemoteTaskEvent,
   RunContextEvent,
@@ -27,6 +28,9 @@ import { NODE_RECORD_BYTES, type SizeMeter } from "./record-size.js";
 import { PendingStarts } from "./pending-starts.js";
 import { errorInfo, summarizeMetered, summarizeRecord } from "./summarize.js";
 import { buildTemplate } from "./template.js";
+
+/** The machine runs are recorded on (a run record's `host`), read once. */
+const HOST = hostname();
 
 /** Options of {@link HamiltonTracker.flush}. */
 export interface FlushOptions {
@@ -463,6 +467,8 @@ export class HamiltonTracker implements LifecycleAdapter {
       dagName: this.options.dagName,
       ...ids,
       username: this.options.username,
+      host: HOST,
+      pid: process.pid,
       status: "RUNNING",
       startTime,
       endTime: undefined,

@@ -539,13 +539,15 @@ export async function cachedStore(runs: number): Promise<StoreFixture> {
 }
 
 const run = promisify(execFile);
+/** Working copies made by this process: part of their folder's name, so two made at once differ. */
+let copies = 0;
 
 /**
  * A working copy of a cached store: its files hard-linked (`cp -al`, no data copied) into a new
  * folder beside the cache, so a server may build its index in it. `remove()` deletes the copy.
  */
 export async function workingCopy(fixture: StoreFixture): Promise<{ dir: string; remove(): Promise<void> }> {
-  const folder = join(cacheRoot(), `work-${process.pid}-${Date.now().toString(36)}`);
+  const folder = join(cacheRoot(), `work-${process.pid}-${(copies++).toString()}-${Date.now().toString(36)}`);
   await mkdir(folder, { recursive: true });
   const dir = join(folder, "store");
   await run("cp", ["-al", fixture.dir, dir]);

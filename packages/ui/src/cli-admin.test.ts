@@ -136,7 +136,7 @@ describe("hamilton-ts-ui prune", () => {
     expect((await db.query("SELECT count(*)::int AS n FROM node_runs")).rows).toEqual([{ n: 0 }]);
   }, 120_000);
 
-  it("prunes a store's files when no server runs, and through the server holding the store's lock when one does", async () => {
+  it("prunes a store's index and files when no server runs, and through the server holding the store's lock when one does", async () => {
     const dir = await tempDir();
     const now = Date.now();
     await new FileSink({ dir, fsync: false }).write("p", [
@@ -214,6 +214,29 @@ describe("hamilton-ts-ui prune", () => {
       expect(t.err()).toMatch(message);
     }
   });
+});
+
+describe("hamilton-ts-ui reindex", () => {
+  it("rebuilds the store's index from its files and says what it holds; refused while a server holds the store", async () => {
+    const dir = await tempDir();
+    await new FileSink({ dir, fsync: false }).write("p", [
+      runRecord("r1", "SUCCESS"),
+      nodeRecord("r1", "a", "SUCCESS"),
+      runRecord("r2", "RUNNING"),
+    ]);
+    const first = io();
+    expect(await main(["reindex", "--dir", dir], first.io)).toBe(0);
+    expect(first.out()).toMatch(/rebuilt the index of .* from its files: 2 runs, 0 templates, 0 spans\./);
+    const listed = io();
+    expect(await main(["runs", "--dir", dir], listed.io)).toBe(0);
+    expect(listed.out()).toMatch(/r1\s+p\s+dag\s+SUCCESS/);
+
+    const lock = await acquireStoreLock(dir);
+    closers.push(() => lock.release());
+    const refused = io();
+    expect(await main(["reindex", "--dir", dir], refused.io)).toBe(1);
+    expect(refused.err()).toMatch(/\[STORE_LOCKED\].*Reindexing the store/);
+  }, 120_000);
 });
 
 describe("hamilton-ts-ui runs and show on a team database", () => {

@@ -1,14 +1,14 @@
 /**
  * The CLI's maintenance commands: `migrate` (a team database's schema, as a step of its own),
- * `prune` (retention: finished runs past an age) and the durations they take (`30d`, `12h`).
+ * `prune` (retention: finished runs past an age, and the durations it takes: `30d`, `12h`) and
+ * `reindex` (the embedded index rebuilt from the store's files).
  */
-import { rm } from "node:fs/promises";
-import { readFileStore, runFile } from "@hamilton-ts/store";
-import { UiError } from "./errors.js";
+import { resolve } from "node:path";
 import type { ReadClient } from "./cli-read.js";
-import { describeDatabaseUrl, openTeamDatabase } from "./cli-read.js";
+import { describeDatabaseUrl, openTeamDatabase, runFileDeleter } from "./cli-read.js";
+import { UiError } from "./errors.js";
 import { pruneRuns } from "./sql/delete.js";
-import { migrate } from "./sql/migrations.js";
+import { migrateDatabase, openStoreIndex, reindexStore } from "./store-index-db.js";
 
 const UNITS: Readonly<Record<string, number>> = {
   s: 1000,
@@ -33,16 +33,11 @@ export function parseDuration(text: string, flag: string): number {
 
 /** `hamilton-ts-ui migrate --database-url …`: brings the schema up to date; prints what it did. */
 export async function migrateCommand(url: string): Promise<string> {
-  const db = await openTeamDatabase(url, { migrated: false });
-  try {
-    const result = await migrate(db);
-    const where = describeDatabaseUrl(url);
-    return result.applied.length === 0
-      ? `hamilton-ts-ui: the database at ${where} is at schema version ${result.to}; nothing to do.\n`
-      : `hamilton-ts-ui: migrated the database at ${where} from schema version ${result.from} to ${result.to} (migrations ${result.applied.join(", ")}).\n`;
-  } finally {
-    await db.close();
-  }
+  const result = await migrateDatabase(url);
+  const where = describeDatabaseUrl(url);
+  return result.applied.length === 0
+    ? `hamilton-ts-ui: the database at ${where} is at schema version ${result.to}; nothing to do.\n`
+    : `hamilton-ts-ui: migrated the database at ${where} from schema version ${result.from} to ${result.to} (migrations ${result.applied.join(", ")}).\n`;
 }
 
 /** What `prune` deletes. */
@@ -96,22 +91,21 @@ export async function pruneThrough(client: ReadClient, request: PruneRequest): P
   }
 }
 
-/**
- * Prunes a store's files with no server running and no index to ask: reads the store and deletes
- * the files of finished runs that started before the cutoff (the index drops a deleted file's run
- * when it next reads the store). Resolves to the runs deleted.
- */
-export async function pruneFiles(dir: string, request: PruneRequest): Promise<number> {
-  const cutoff = request.now - request.olderThanMs;
-  const store = await readFileStore(dir);
-  let deleted = 0;
-  for (const stored of store.runs) {
-    if (!stored.finished || stored.run.startTime >= cutoff) continue;
-    if (request.project !== undefined && stored.projectId !== request.project) continue;
-    await rm(runFile(dir, stored.projectId, stored.runId), { force: true });
-    deleted++;
+/** Prunes the store's embedded index and files (no server runs); resolves to the runs deleted. */
+export async function pruneIndex(dir: string, request: PruneRequest): Promise<number> {
+  const handle = await openStoreIndex(dir);
+  try {
+    return await pruneRuns({ db: handle.db, deleteRunFile: runFileDeleter(handle.dir) }, request);
+  } finally {
+    await handle.close();
   }
-  return deleted;
+}
+
+/** `hamilton-ts-ui reindex`: the store's embedded index deleted and built again from its files. */
+export async function reindexCommand(dir: string): Promise<string> {
+  const made = await reindexStore(dir);
+  const n = (count: number, what: string) => `${count} ${what}${count === 1 ? "" : "s"}`;
+  return `hamilton-ts-ui: rebuilt the index of ${resolve(dir)} from its files: ${n(made.runs, "run")}, ${n(made.templates, "template")}, ${n(made.spans, "span")}.\n`;
 }
 
 function errorOf(body: unknown, status: number): string {

@@ -1,16 +1,18 @@
 /**
  * Where the CLI's `runs`, `show` and `prune` read from: the server that holds the store's lock
  * (its URL is in the lock file), asked over HTTP; a team database (`--database-url`), asked
- * through the same read routes the server answers with; or, with no server running, the store
- * itself. Each is a {@link ReadClient}, so the commands are written once against the read API's
+ * through the same read routes the server answers with; or, with no server running, the store's
+ * embedded index, opened (and caught up) by the command itself. Each is a {@link ReadClient}, so the commands are written once against the read API's
  * shapes.
  */
+import { rm } from "node:fs/promises";
 import { hostname } from "node:os";
+import { runFile } from "@hamilton-ts/store";
 import { UiError } from "./errors.js";
-import { getRun, getTrace, listRuns, parseLimit } from "./read-api.js";
 import { type ReadSource, readRoute } from "./read-routes.js";
 import { type Database, openPostgres } from "./sql/database.js";
 import { SCHEMA_VERSION, SchemaTooNewError, schemaVersion } from "./sql/migrations.js";
+import { openStoreIndex } from "./store-index-db.js";
 import { readLock } from "./store-lock.js";
 
 /** An answer of the read API: its status and parsed body. */
@@ -84,7 +86,7 @@ export function describeDatabaseUrl(url: string): string {
  * older: `hamilton-ts-ui migrate` brings it up to date). Rejects with `UiError`
  * `DATABASE_UNAVAILABLE` or {@link SchemaTooNewError}.
  */
-export async function openTeamDatabase(url: string, { migrated = true } = {}): Promise<Database> {
+export async function openTeamDatabase(url: string): Promise<Database> {
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new UiError(
       "INVALID_OPTION",
@@ -101,7 +103,7 @@ export async function openTeamDatabase(url: string, { migrated = true } = {}): P
       );
     });
     if (version > SCHEMA_VERSION) throw new SchemaTooNewError(version);
-    if (migrated && version < SCHEMA_VERSION) {
+    if (version < SCHEMA_VERSION) {
       throw new UiError(
         "INVALID_OPTION",
         `the database at ${describeDatabaseUrl(url)} is at schema version ${version}, this hamilton-ts-ui needs ${SCHEMA_VERSION}: run hamilton-ts-ui migrate --database-url <url> first.`,
@@ -150,35 +152,23 @@ export async function runningServer(dir: string): Promise<string | undefined> {
   return holder.url;
 }
 
+/** Deletes a run's file in a store directory (a file already gone is fine). */
+export function runFileDeleter(dir: string): (projectId: string, runId: string) => Promise<void> {
+  return (projectId, runId) => rm(runFile(dir, projectId, runId), { force: true });
+}
+
 /**
- * The store's files read directly (no server running): `GET /api/runs` (project, limit),
- * `GET /api/runs/:runId` and `GET /api/traces/:traceId`.
+ * The store's embedded index opened by this process (no server runs): caught up with the store's
+ * files first, the store's lock held until {@link ReadClient.close}.
  */
-export function fileClient(dir: string): ReadClient {
-  return {
-    where: dir,
-    async request(method, path, query) {
-      if (method === "GET" && path === "/api/runs") {
-        let limit: number;
-        try {
-          limit = parseLimit(query?.get("limit") ?? null);
-        } catch (error) {
-          return { status: 400, body: { error: (error as Error).message } };
-        }
-        return {
-          status: 200,
-          body: { runs: await listRuns(dir, { project: query?.get("project") ?? undefined, limit }), next: null },
-        };
-      }
-      if (method === "GET" && path.startsWith("/api/runs/")) {
-        const run = await getRun(dir, decodeURIComponent(path.slice("/api/runs/".length)));
-        return run === undefined ? { status: 404, body: { error: "No such run." } } : { status: 200, body: run };
-      }
-      if (method === "GET" && path.startsWith("/api/traces/")) {
-        return { status: 200, body: await getTrace(dir, path.slice("/api/traces/".length)) };
-      }
-      return { status: 404, body: { error: `${method} ${path} needs a running server or the index.` } };
-    },
-    close: async () => undefined,
+export async function indexClient(dir: string): Promise<ReadClient> {
+  const handle = await openStoreIndex(dir);
+  const source: ReadSource = {
+    db: handle.db,
+    backend: "embedded",
+    settled: async () => undefined,
+    deleteRunFile: runFileDeleter(handle.dir),
+    status: async () => ({ dir: handle.dir, ...handle.status() }),
   };
+  return sourceClient(handle.dir, source, () => handle.close());
 }

@@ -1,5 +1,7 @@
+import { existsSync } from "node:fs";
 import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
+import { runFile } from "@hamilton-ts/store";
 import { FileSink } from "@hamilton-ts/tracker";
 import { describe, expect, it } from "vitest";
 import { nodeRecord, runRecord } from "../test/records.js";
@@ -172,6 +174,40 @@ describe("hamilton-ts-ui", () => {
     expect(await done).toBe(0);
     expect(t.out.join("")).toContain("hamilton-ts-ui: closed");
     await expect(fetch(`${url}/api/runs`)).rejects.toThrow();
+  });
+
+  it("runs, show and prune ask the server that holds the store's lock; the server deletes the pruned run's file", async () => {
+    const dir = await store();
+    await new FileSink({ dir, fsync: false }).write("demo", [
+      runRecord("recent", "SUCCESS", { startTime: Date.now() - 1000 }),
+    ]);
+    const server = io();
+    const done = main(["--dir", dir, "--port", "0"], server.io);
+    const [, url] = await server.waitFor(/at (http:\/\/127\.0\.0\.1:\d+)\n/);
+    try {
+      const list = io();
+      expect(await main(["runs", "--dir", dir], list.io)).toBe(0);
+      expect(list.out.join("")).toMatch(/run-1\s+demo\s+dag\s+FAILURE/);
+      const shown = io();
+      expect(await main(["show", "run-1", "--dir", dir], shown.io)).toBe(0);
+      expect(shown.out.join("")).toContain(
+        "Trace:\n  run-1 (5 ms)\n    universalTruth (5 ms)\n      openai.chat (5 ms)\n",
+      );
+      // The index cannot be opened by another process meanwhile: the server holds the store.
+      const reindex = io();
+      expect(await main(["reindex", "--dir", dir], reindex.io)).toBe(1);
+      expect(reindex.err.join("")).toMatch(/STORE_LOCKED/);
+
+      const pruned = io();
+      expect(await main(["prune", "--older-than", "1h", "--dir", dir], pruned.io)).toBe(0);
+      expect(pruned.out.join("")).toMatch(/pruned 1 finished run that started before/);
+      expect(existsSync(runFile(dir, "demo", "run-1"))).toBe(false);
+      const after = (await (await fetch(`${url}/api/runs`)).json()) as { runs: { runId: string }[] };
+      expect(after.runs.map((r) => r.runId)).toEqual(["recent"]);
+    } finally {
+      server.controller.abort();
+      expect(await done).toBe(0);
+    }
   });
 
   it("refuses a non-loopback host without a key; takes the key from HAMILTON_TS_UI_API_KEY", async () => {

@@ -1,12 +1,12 @@
 /**
  * The `hamilton-ts-ui` command: serve the store (the default), print it (`runs`, `show <runId>`),
- * and maintain it (`migrate`, `prune`). {@link main} takes its arguments, output and stop signal
+ * and maintain it (`migrate`, `prune`, `reindex`). {@link main} takes its arguments, output and stop signal
  * as parameters, so it runs in tests.
  */
 import { parseArgs } from "node:util";
 import { DEFAULT_STORE_DIR } from "@hamilton-ts/store";
-import { migrateCommand, parseDuration, pruneDatabase, pruneFiles, pruneThrough } from "./cli-admin.js";
-import { fileClient, httpClient, type ReadClient, runningServer, teamClient } from "./cli-read.js";
+import { migrateCommand, parseDuration, pruneDatabase, pruneIndex, pruneThrough, reindexCommand } from "./cli-admin.js";
+import { httpClient, indexClient, type ReadClient, runningServer, teamClient } from "./cli-read.js";
 import { UiError } from "./errors.js";
 import { formatRun, formatRuns } from "./print.js";
 import type { RunDetail, RunSummary, TraceDetail } from "./read-api.js";
@@ -36,9 +36,11 @@ export const USAGE = `Usage:
       runs, spans and files; prints how many
   hamilton-ts-ui migrate --database-url URL
       bring a team database's schema up to date (a server also does it at start)
+  hamilton-ts-ui reindex [--dir ${DEFAULT_STORE_DIR}]
+      rebuild the store's embedded index from its files (no server may be running on it)
 
 runs, show and prune ask the server serving the store when one runs (its address is in the
-store's lock), else read the store themselves. The API key also comes from HAMILTON_TS_UI_API_KEY,
+store's lock), else open the store's index themselves. The API key also comes from HAMILTON_TS_UI_API_KEY,
 the database URL from HAMILTON_TS_UI_DATABASE_URL.
 `;
 
@@ -64,6 +66,7 @@ const COMMAND_OPTIONS: Readonly<Record<string, readonly Option[]>> = {
   show: ["dir", "database-url", "api-key"],
   prune: ["dir", "database-url", "api-key", "project", "older-than"],
   migrate: ["database-url"],
+  reindex: ["dir"],
 };
 
 type Values = ReturnType<typeof parse>["values"];
@@ -88,7 +91,7 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     if (allowed === undefined) {
       throw new UiError(
         "INVALID_OPTION",
-        `unknown command "${command}"; expected runs, show, prune, migrate, or none (serve).`,
+        `unknown command "${command}"; expected runs, show, prune, migrate, reindex, or none (serve).`,
       );
     }
     for (const name of Object.keys(values) as Option[]) {
@@ -111,6 +114,10 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
       );
     }
     if (command === "migrate") return await migrate(values, io);
+    if (command === "reindex") {
+      io.stdout(await reindexCommand(values.dir ?? DEFAULT_STORE_DIR));
+      return 0;
+    }
     if (command === "serve") return await serve(values, io);
     if (command === "prune") return await prune(values, io);
     if (command === "runs") return await runs(values, io);
@@ -159,7 +166,10 @@ async function readClient(values: Values, io: CliIo): Promise<ReadClient | undef
   return server === undefined ? undefined : httpClient(server, apiKey(values, io));
 }
 
-/** Runs `use` on the running server's (or the database's) read API, else on `fallback`. */
+/**
+ * Runs `use` on the running server's (or the database's) read API, else on `fallback` (the store
+ * read by this process).
+ */
 async function withClient<T>(
   values: Values,
   io: CliIo,
@@ -174,6 +184,16 @@ async function withClient<T>(
     // The lock named a server that is gone (fetch could not connect): read the store instead.
     if (error instanceof TypeError && client.where.startsWith("http")) return fallback();
     throw error;
+  } finally {
+    await client.close();
+  }
+}
+
+/** `use` on the store's own index, opened by this process and closed after. */
+async function onIndex<T>(values: Values, use: (client: ReadClient) => Promise<T>): Promise<T> {
+  const client = await indexClient(values.dir ?? DEFAULT_STORE_DIR);
+  try {
+    return await use(client);
   } finally {
     await client.close();
   }
@@ -197,7 +217,7 @@ async function prune(values: Values, io: CliIo): Promise<number> {
           values,
           io,
           (client) => pruneThrough(client, request),
-          () => pruneFiles(dir, request),
+          () => pruneIndex(dir, request),
         );
   const scope = request.project === undefined ? "" : ` of project ${JSON.stringify(request.project)}`;
   io.stdout(
@@ -215,15 +235,9 @@ function checked<T>(reply: { status: number; body: unknown }, what: string): T {
 async function runs(values: Values, io: CliIo): Promise<number> {
   const query = new URLSearchParams({ limit: values.limit ?? "100" });
   if (values.project !== undefined) query.set("project", values.project);
-  const list = await withClient(
-    values,
-    io,
-    async (client) => checked<{ runs: RunSummary[] }>(await client.request("GET", "/api/runs", query), "runs"),
-    async () => {
-      const reply = await fileClient(values.dir ?? DEFAULT_STORE_DIR).request("GET", "/api/runs", query);
-      return checked<{ runs: RunSummary[] }>(reply, "runs");
-    },
-  );
+  const read = async (client: ReadClient) =>
+    checked<{ runs: RunSummary[] }>(await client.request("GET", "/api/runs", query), "runs");
+  const list = await withClient(values, io, read, () => onIndex(values, read));
   io.stdout(formatRuns(list.runs));
   return 0;
 }
@@ -254,7 +268,7 @@ async function show(runId: string | undefined, values: Values, io: CliIo): Promi
       traces.flatMap((t) => t.spans),
     );
   };
-  io.stdout(await withClient(values, io, read, () => read(fileClient(values.dir ?? DEFAULT_STORE_DIR))));
+  io.stdout(await withClient(values, io, read, () => onIndex(values, read)));
   return 0;
 }
 

@@ -33,6 +33,20 @@ export const ATTR_NODE_TASK_ID = "hamilton.node.task_id";
  * driver has a cache (`Builder.withCache`). A hit's span is short: the node function did not run.
  */
 export const ATTR_NODE_CACHE = "hamilton.cache";
+/** The node run's cache key (64 hex digits), when it could be keyed. */
+export const ATTR_NODE_CACHE_KEY = "hamilton.cache.key";
+/** For a cache `hit`: the run id of the run whose stored result the node run replayed. */
+export const ATTR_NODE_CACHE_FROM_RUN = "hamilton.cache.from_run";
+/**
+ * For a cache `miss`: why, as the reason's kind alone (`new`, `code`, `dependency`, `config`,
+ * `unkeyed`), so spans group and filter by it; what it is about is in {@link ATTR_NODE_CACHE_MISS_DETAIL}.
+ */
+export const ATTR_NODE_CACHE_MISS_REASON = "hamilton.cache.miss_reason";
+/**
+ * For a cache `miss` whose reason names something: the dependency's name (`dependency`),
+ * `<from> -> <to>` code versions (`code`), or what could not be keyed (`unkeyed`).
+ */
+export const ATTR_NODE_CACHE_MISS_DETAIL = "hamilton.cache.miss_detail";
 /** The attempt number, set from the second attempt on (a retrying adapter outside the tracer). */
 export const ATTR_NODE_ATTEMPT = "hamilton.node.attempt";
 /** Name of the span event a node warning becomes. */

@@ -1,7 +1,11 @@
-import type { Attributes } from "@opentelemetry/api";
-import type { GraphExecutionEvent, NodeInfo } from "@hamilton-ts/lifecycle";
+import type { Attributes, Span } from "@opentelemetry/api";
+import type { CacheMissReason, GraphExecutionEvent, NodeExecutionEvent, NodeInfo } from "@hamilton-ts/lifecycle";
 import {
   ATTR_CODE_FUNCTION_NAME,
+  ATTR_NODE_CACHE_FROM_RUN,
+  ATTR_NODE_CACHE_KEY,
+  ATTR_NODE_CACHE_MISS_DETAIL,
+  ATTR_NODE_CACHE_MISS_REASON,
   ATTR_EXECUTION_PATH,
   ATTR_FINAL_VARS,
   ATTR_GRAPH_VERSION,
@@ -75,4 +79,31 @@ export function workflowSpanAttributes(workflowName: string): Attributes {
     [ATTR_TRACELOOP_ENTITY_NAME]: workflowName,
     [ATTR_TRACELOOP_WORKFLOW_NAME]: workflowName,
   };
+}
+
+/**
+ * Sets what the engine's cache knew about a node run beside its outcome: the key, the run a hit
+ * replayed, and a miss's reason (its kind, and what it names as the detail). Only what is known.
+ */
+export function setCacheDetails(span: Span, event: NodeExecutionEvent): void {
+  const { cacheKey, cacheFromRun, cacheMissReason } = event;
+  if (cacheKey !== undefined) span.setAttribute(ATTR_NODE_CACHE_KEY, cacheKey);
+  if (cacheFromRun !== undefined) span.setAttribute(ATTR_NODE_CACHE_FROM_RUN, cacheFromRun);
+  if (cacheMissReason === undefined) return;
+  span.setAttribute(ATTR_NODE_CACHE_MISS_REASON, cacheMissReason.kind);
+  const detail = missDetail(cacheMissReason);
+  if (detail !== undefined) span.setAttribute(ATTR_NODE_CACHE_MISS_DETAIL, detail);
+}
+
+function missDetail(reason: CacheMissReason): string | undefined {
+  switch (reason.kind) {
+    case "code":
+      return `${reason.from} -> ${reason.to}`;
+    case "dependency":
+      return reason.name;
+    case "unkeyed":
+      return reason.detail;
+    default:
+      return undefined;
+  }
 }

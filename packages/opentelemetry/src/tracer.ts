@@ -23,7 +23,12 @@ import { checkOptions, type OpenTelemetryTracerOptions } from "./options.js";
 import { madeByNoSdk, NO_SDK, NO_SDK_WARNING, SHARED_OTEL_SDK } from "./no-sdk.js";
 import { endNodeSpan, endQuietly, recordFailure } from "./span-outcome.js";
 import { serializeBounded, toJsonAttribute, truncate } from "./serialize.js";
-import { NodeSpanAttributesCache, runSpanAttributes, workflowSpanAttributes } from "./span-attributes.js";
+import {
+  NodeSpanAttributesCache,
+  runSpanAttributes,
+  setCacheDetails,
+  workflowSpanAttributes,
+} from "./span-attributes.js";
 
 const DEFAULT_TRACER_NAME = "@hamilton-ts/opentelemetry";
 const DEFAULT_GRAPH_SPAN_NAME = "hamilton.run";
@@ -295,7 +300,10 @@ export class OpenTelemetryTracer implements LifecycleAdapter {
       if (taskId !== undefined) span.setAttribute(ATTR_NODE_TASK_ID, taskId);
       if (remote !== undefined) span.setAttributes(remote.attributes);
       const cached = event.cache;
-      if (cached !== undefined) span.setAttribute(ATTR_NODE_CACHE, cached);
+      if (cached !== undefined) {
+        span.setAttribute(ATTR_NODE_CACHE, cached);
+        setCacheDetails(span, event);
+      }
       if (this.#recordInputs)
         span.setAttribute(ATTR_TRACELOOP_ENTITY_INPUT, this.#record({ args: [], kwargs: event.kwargs }));
       nodeContext = trace.setSpan(parent, span);

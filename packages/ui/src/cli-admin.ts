@@ -51,7 +51,7 @@ export interface PruneRequest {
 export async function pruneDatabase(url: string, request: PruneRequest): Promise<number> {
   const db = await openTeamDatabase(url);
   try {
-    return await pruneRuns({ db }, request);
+    return await pruneRuns({ db, backend: "postgres" }, request);
   } finally {
     await db.close();
   }

@@ -1,11 +1,13 @@
 import { nodeRecord, runRecord, templateRecord } from "@hamilton-ts/testing/records";
 import type { NodeRunRecord, RunRecord } from "@hamilton-ts/store";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { backends, emptyIndex } from "../test/sql-backends.js";
+import pg from "pg";
+import { backends, emptyIndex, testPostgres } from "../test/sql-backends.js";
 import { type ReadAnswer, type ReadSource, pruneRuns, readRoute } from "./read-routes.js";
 import type { Database } from "./sql/database.js";
 import { DAY_MS, ingestRecords, ingestSpans, ingestTemplates } from "./sql/ingest.js";
 import { migrate } from "./sql/migrations.js";
+import { CHANGES_CHANNEL } from "./sql/team-notify.js";
 import type { SpanView } from "./traces.js";
 
 const TRACE = "0af7651916cd43dd8448eb211c80319c";
@@ -25,6 +27,20 @@ function span(traceId: string, spanId: string, startTime: number): SpanView {
     events: [],
     resource: {},
   };
+}
+
+/** Listens on the replicas' change channel; `next` resolves with the next notification's payload. */
+async function listen(): Promise<{ next: Promise<string | undefined> }> {
+  const client = new pg.Client({ connectionString: (await testPostgres()).url });
+  await client.connect();
+  await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+  const next = new Promise<string | undefined>((resolve) => {
+    client.once("notification", (n) => {
+      resolve(n.payload);
+      void client.end();
+    });
+  });
+  return { next };
 }
 
 /** The answer's body: the JSON text the database built, parsed, or the body itself. */
@@ -268,7 +284,10 @@ describe.each(backends)("the read routes on $name", (backend) => {
       status: 409,
       body: { error: expect.stringMatching(/"live" is still running/) },
     });
+    // On a team database every replica is told (its pages refresh); embedded, the indexer sees the file go.
+    const told = backend.name === "PostgreSQL" ? await listen() : undefined;
     expect(await del("done")).toEqual({ status: 204, body: undefined });
+    if (told !== undefined) expect(await told.next).toBe("write");
     expect(await del("done")).toMatchObject({ status: 404 });
     expect(await del("never")).toMatchObject({ status: 404 });
     expect((await get("/api/runs/done"))?.status).toBe(404);

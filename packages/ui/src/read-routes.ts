@@ -103,8 +103,8 @@ async function runDelete(runId: string, source: ReadSource): Promise<ReadAnswer>
   await source.settled();
   const outcome = await deleteRun(
     source.backend === "embedded" && source.deleteRunFile !== undefined
-      ? { db: source.db, deleteRunFile: (p, r) => source.deleteRunFile!(p, r) }
-      : { db: source.db },
+      ? { db: source.db, backend: source.backend, deleteRunFile: (p, r) => source.deleteRunFile!(p, r) }
+      : { db: source.db, backend: source.backend },
     runId,
   );
   if (outcome === "deleted") return { status: 204, body: undefined };

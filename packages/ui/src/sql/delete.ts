@@ -7,6 +7,7 @@
  */
 import type { SqlClient } from "./database.js";
 import { DAY_MS } from "./ingest.js";
+import { CHANGES_CHANNEL } from "./team-notify.js";
 
 /** A run that was deleted. */
 export interface DeletedRun {
@@ -76,6 +77,17 @@ export interface DeleteTarget {
   readonly db: SqlClient;
   /** Deletes the run's file from the store (embedded); absent in team mode (no files). */
   deleteRunFile?(projectId: string, runId: string): Promise<void>;
+  /**
+   * `postgres`: every replica is told of the deletion (a `pg_notify` on the replicas' change
+   * channel), so their pages refresh. Embedded, the log indexer sees the deleted files itself.
+   */
+  readonly backend?: "embedded" | "postgres" | undefined;
+}
+
+/** Tells every replica of a team database that runs were deleted; a notification that fails is dropped. */
+async function announce(target: DeleteTarget): Promise<void> {
+  if (target.backend !== "postgres") return;
+  await target.db.query("SELECT pg_notify($1, 'write')", [CHANGES_CHANNEL]).catch(() => undefined);
 }
 
 /**
@@ -89,7 +101,10 @@ export async function deleteRun(target: DeleteTarget | SqlClient, runId: string)
   if (state.status === "RUNNING") return "running";
   await deleteRunFile?.(state.projectId, runId);
   const deleted = await deleteRuns(db, [runId]);
-  if (deleted.length > 0) return "deleted";
+  if (deleted.length > 0) {
+    if ("db" in target) await announce(target);
+    return "deleted";
+  }
   // Deleted meanwhile by another request or replica.
   return (await runState(db, runId)) === undefined ? "not_found" : "running";
 }
@@ -130,7 +145,7 @@ export async function pruneRuns(target: DeleteTarget, options: PruneOptions): Pr
       `SELECT run_id, project_id FROM runs WHERE ${where} ORDER BY start_time, run_id LIMIT $2`,
       values,
     );
-    if (rows.length === 0) return count;
+    if (rows.length === 0) break;
     if (target.deleteRunFile !== undefined) {
       for (const row of rows) await target.deleteRunFile(row.project_id, row.run_id);
     }
@@ -139,6 +154,8 @@ export async function pruneRuns(target: DeleteTarget, options: PruneOptions): Pr
       rows.map((row) => row.run_id),
     );
     count += deleted.length;
-    if (deleted.length === 0) return count;
+    if (deleted.length === 0) break;
   }
+  if (count > 0) await announce(target);
+  return count;
 }

@@ -8,7 +8,7 @@
  * Also what the command line needs without a server: {@link openStoreIndex} (a caught-up index to
  * read when no server holds the store), {@link reindexStore} and {@link migrateDatabase}.
  */
-import { rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { UiError } from "./errors.js";
 import { type Database, openEmbedded, openPostgres } from "./sql/database.js";
@@ -40,6 +40,7 @@ async function openMigrated(path: string): Promise<Database> {
  */
 export async function openIndexDatabase(dir: string): Promise<{ db: Database; rebuilt: boolean }> {
   const path = indexFolder(dir);
+  await mkdir(join(dir, SERVER_FOLDER), { recursive: true });
   try {
     return { db: await openMigrated(path), rebuilt: false };
   } catch (error) {

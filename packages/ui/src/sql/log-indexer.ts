@@ -254,6 +254,9 @@ export class LogIndexer {
   /** Watches a project folder and its runs and templates folders; `list`: mark what they hold already. */
   async #watchProject(folder: string, list: boolean): Promise<void> {
     if (folder === SERVER_FOLDER || folder.includes("/")) return;
+    // Plain files in the root (the trace file, the id registry) are not project folders.
+    if (!this.#watchers.has(folder) && !(await stat(join(this.dir, folder)).catch(() => undefined))?.isDirectory())
+      return;
     this.#watch(folder, (name) => {
       if (name === null || name === RUNS_FOLDER || name === TEMPLATES_FOLDER || name === PROJECT_FILE)
         void this.#watchProject(folder, true);

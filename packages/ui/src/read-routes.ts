@@ -113,7 +113,7 @@ async function runDelete(runId: string, source: ReadSource): Promise<ReadAnswer>
   return {
     status: 409,
     body: {
-      error: `Run ${JSON.stringify(runId)} is still running; a run is deleted once it has finished (SUCCESS or FAILURE).`,
+      error: `Run ${JSON.stringify(runId)} is still running; it can be deleted once it has finished (SUCCESS or FAILURE).`,
     },
   };
 }

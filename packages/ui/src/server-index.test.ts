@@ -1,6 +1,7 @@
 // The server on its embedded index, across processes: what another process appends shows while
 // the server runs, a restarted server catches up, a killed server loses nothing it acknowledged
 // (and its lock is taken over), and an index it cannot use is rebuilt from the files.
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { api } from "../test/api.js";
 import { serve, tempDir } from "../test/temp.js";
 import { openEmbedded } from "./sql/database.js";
+import { startUi } from "./server.js";
 import { readLock } from "./store-lock.js";
 import { indexFolder } from "./store-index-db.js";
 
@@ -82,6 +84,24 @@ describe("the server on its embedded index", () => {
     const again = await serve({ dir });
     expect(await runIds(again.url)).toEqual(["r2", "r1"]);
     expect((await api(again.url, "/api/store")).body).toMatchObject({ runs: 2, templates: 1, catchingUp: false });
+  });
+
+  it("deletes finished runs past retainDays at start, with their files, and keeps running and recent ones", async () => {
+    const dir = await tempDir();
+    const now = Date.now();
+    const old = now - 40 * 86_400_000;
+    await new FileSink({ dir, fsync: false }).write("p", [
+      runRecord("old", "SUCCESS", { startTime: old, endTime: old + 1 }),
+      runRecord("old-running", "RUNNING", { startTime: old }),
+      runRecord("recent", "SUCCESS", { startTime: now - 86_400_000, endTime: now }),
+    ]);
+    const ui = await serve({ dir, retainDays: 30 });
+    await untilServed(ui.url, async () => !(await runIds(ui.url)).includes("old"));
+    expect(await runIds(ui.url)).toEqual(["recent", "old-running"]);
+    expect(existsSync(join(dir, "p", "runs", "old.jsonl"))).toBe(false);
+    await expect(startUi({ dir: await tempDir(), port: 0, retainDays: 0 })).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+    });
   });
 
   it("after a SIGKILL during ingest, a new server takes the dead one's lock over and serves every acknowledged span", async () => {

@@ -27,6 +27,7 @@ import { IngestGate } from "./ingest-gate.js";
 import { type DecodedTraces, decodeTraces, encodeResponse, type OtlpEncoding, otlpEncoding } from "./otlp.js";
 import { CONTENT_SECURITY_POLICY, loginPage, safeNext } from "./page.js";
 import { readRoute } from "./read-routes.js";
+import { startRetention } from "./retention.js";
 import { isPagePath, LOGIN_PATH, matchPage } from "./routes.js";
 import { isDatabaseUnavailable } from "./sql/team-unavailable.js";
 import { IMMUTABLE, StaticFiles } from "./static-files.js";
@@ -93,6 +94,11 @@ export interface UiOptions {
    * it); none, the store's files with their embedded index.
    */
   readonly databaseUrl?: string;
+  /**
+   * Retention: at start and every hour, delete the finished runs that started more than this many
+   * days ago (embedded: their files too). Default: none, runs are kept.
+   */
+  readonly retainDays?: number;
 }
 
 /** A running server. */
@@ -136,6 +142,13 @@ function resolveOptions(options: UiOptions) {
     throw new UiError("INVALID_OPTION", `startUi: option "apiKey" must be a string.`);
   }
   if (apiKey !== undefined) checkKeyText(apiKey);
+  const retainDays = options.retainDays;
+  if (retainDays !== undefined && (typeof retainDays !== "number" || !Number.isFinite(retainDays) || retainDays <= 0)) {
+    throw new UiError(
+      "INVALID_OPTION",
+      `startUi: option "retainDays" is ${String(retainDays)}; expected a number of days above 0 (runs older are deleted).`,
+    );
+  }
   const databaseUrl = options.databaseUrl === "" ? undefined : options.databaseUrl;
   if (databaseUrl !== undefined && typeof databaseUrl !== "string") {
     throw new UiError("INVALID_OPTION", `startUi: option "databaseUrl" must be a postgres:// URL string.`);
@@ -190,6 +203,7 @@ function resolveOptions(options: UiOptions) {
     host,
     apiKey,
     databaseUrl,
+    retainDays,
     maxBodyBytes,
     pace: { minBytesPerSecond: minBodyBytesPerSecond, graceMs: headersTimeoutMs } satisfies BodyPace,
     limits: { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnectionsPerClient },
@@ -310,11 +324,11 @@ const html = (status: number, text: string): Answer => ({
  * team database cannot be reached: the message names its host and port).
  */
 export async function startUi(options: UiOptions = {}): Promise<UiServer> {
-  const { dir, port, host, apiKey, databaseUrl, maxBodyBytes, pace, limits } = resolveOptions(options);
+  const { dir, port, host, apiKey, databaseUrl, retainDays, maxBodyBytes, pace, limits } = resolveOptions(options);
   const backend: ServerBackend =
     databaseUrl === undefined ? await openEmbeddedBackend(dir) : await openTeamBackend(databaseUrl);
   try {
-    return await serveBackend(backend, { dir, port, host, apiKey, maxBodyBytes, pace, limits });
+    return await serveBackend(backend, { dir, port, host, apiKey, retainDays, maxBodyBytes, pace, limits });
   } catch (error) {
     await backend.close().catch(() => undefined);
     throw error;
@@ -323,7 +337,16 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
 
 async function serveBackend(
   backend: ServerBackend,
-  { dir, port, host, apiKey, maxBodyBytes, pace, limits }: Omit<ReturnType<typeof resolveOptions>, "databaseUrl">,
+  {
+    dir,
+    port,
+    host,
+    apiKey,
+    retainDays,
+    maxBodyBytes,
+    pace,
+    limits,
+  }: Omit<ReturnType<typeof resolveOptions>, "databaseUrl">,
 ): Promise<UiServer> {
   const protocol = new TrackingProtocol(backend.ids, backend.runs);
   const files = new StaticFiles();
@@ -524,8 +547,11 @@ async function serveBackend(
       server.closeIdleConnections();
       for (const socket of sockets) socket.destroySoon();
       await closed;
+      await retention?.stop();
       await backend.close();
     })());
+  const retention =
+    retainDays === undefined ? undefined : startRetention(backend.source, retainDays, () => backend.caughtUp());
   try {
     // The CLI's `runs` and `show` ask this server (the lock file names it).
     await backend.listening(url);

@@ -11,7 +11,7 @@ import type { SqlClient } from "./database.js";
 /** The channel every replica listens on. */
 export const CHANGES_CHANNEL = "hamilton_ts_ui_changes";
 
-/** What a notification says changed: the store's records, or the session secret. */
+/** What a notification says changed: the store's records, or the session secret (`rotateSessionSecret`). */
 export type ChangeKind = "write" | "secret";
 
 /** Reconnection delays of the LISTEN connection: from the first, doubling up to the last. */
@@ -39,14 +39,6 @@ export class Notifier {
       return;
     }
     this.#inFlight = this.#send("write");
-  }
-
-  /** Announces a new session secret; resolves once sent (or failed). */
-  secret(): Promise<void> {
-    return this.#db.query("SELECT pg_notify($1, $2)", [CHANGES_CHANNEL, "secret"]).then(
-      () => undefined,
-      () => undefined,
-    );
   }
 
   async #send(kind: ChangeKind): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { SqlClient } from "./database.js";
+import { CHANGES_CHANNEL } from "./team-notify.js";
 
 /** The `hts_meta` key of the session secret (64 hex digits). */
 export const SESSION_SECRET_KEY = "session_secret";
@@ -28,13 +29,18 @@ export async function sessionSecret(db: SqlClient): Promise<Buffer> {
 
 /**
  * Replaces the shared session secret with a new random one and resolves with it: every page
- * session, on every replica, ends (replicas learn it from the change notification, or at start).
+ * session, on every replica, ends. One statement that also notifies the replicas (they read the new
+ * secret when told, or at start), so a tool may call it on the database while servers run.
  */
 export async function rotateSessionSecret(db: SqlClient): Promise<Buffer> {
   const secret = randomBytes(32);
   await db.query(
-    "INSERT INTO hts_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    [SESSION_SECRET_KEY, secret.toString("hex")],
+    `WITH up AS (
+       INSERT INTO hts_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+       RETURNING key
+     )
+     SELECT pg_notify($3, 'secret') FROM up`,
+    [SESSION_SECRET_KEY, secret.toString("hex"), CHANGES_CHANNEL],
   );
   return secret;
 }

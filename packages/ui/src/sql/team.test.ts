@@ -7,7 +7,7 @@ import { UiError } from "../errors.js";
 import type { UiNodeRunRecord } from "../run-store.js";
 import { TrackingProtocol } from "../tracking.js";
 import { MIGRATIONS } from "./migrations.js";
-import { isDatabaseUnavailable, openTeamStore, type TeamStore } from "./team.js";
+import { isDatabaseUnavailable, openTeamStore, rotateSessionSecret, type TeamStore } from "./team.js";
 
 let server: PostgresServer;
 let replicas: Replicas | undefined;
@@ -60,6 +60,14 @@ describe("openTeamStore: replicas on one database", () => {
     await told;
     expect(b.sessionSecret.equals(rotated)).toBe(true);
     expect(rotated.equals(before)).toBe(false);
+
+    // Rotated by a tool on the database itself (no replica's method): both replicas are told.
+    const toldBoth = Promise.all([nextChange(a), nextChange(b)]);
+    const byTool = await rotateSessionSecret(b.db);
+    await toldBoth;
+    expect(a.sessionSecret.equals(byTool)).toBe(true);
+    expect(b.sessionSecret.equals(byTool)).toBe(true);
+    expect(byTool.equals(rotated)).toBe(false);
   });
 
   it("never hand out one id twice when both create at once (2 × 50 runs, 2 × 10 templates), and agree on a template", async () => {

@@ -126,7 +126,6 @@ export async function openTeamStore(databaseUrl: string, options: TeamStoreOptio
     },
     async rotateSessionSecret() {
       secret = await rotateSessionSecret(db);
-      await notifier.secret();
       return secret;
     },
     onChange(listener) {

@@ -152,7 +152,8 @@ export function nodeDetail(input: NodeDetailInput): HTMLElement {
           : `took ${formatDuration(run.durationMs ?? run.endTime - run.startTime)}`,
       ),
     );
-    panel.append(cacheBlock(run, input.inputs) ?? "");
+    const cache = cacheBlock(run, input.inputs);
+    if (cache !== null) panel.append(cache);
     if (input.llm !== undefined && input.llm.calls > 0) {
       panel.append(h("p", { class: "node-llm" }, usageText(input.llm)));
     }

@@ -32,6 +32,7 @@ export async function deleteRuns(db: SqlClient, runIds: readonly string[]): Prom
      ),
      del_spans AS (DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM traces)),
      del_nodes AS (DELETE FROM node_runs WHERE run_id IN (SELECT run_id FROM target)),
+     del_attributes AS (DELETE FROM protocol_attributes WHERE run_id IN (SELECT run_id FROM target)),
      del_runs AS (DELETE FROM runs WHERE run_id IN (SELECT run_id FROM target) RETURNING run_id, project_id),
      per_day AS (
        SELECT project_id, dag_name, day, count(*) AS runs, count(*) FILTER (WHERE status = 'FAILURE') AS failures

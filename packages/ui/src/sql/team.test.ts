@@ -6,6 +6,7 @@ import { openReplicas, type Replicas } from "../../test/team-replicas.js";
 import { UiError } from "../errors.js";
 import type { UiNodeRunRecord } from "../run-store.js";
 import { TrackingProtocol } from "../tracking.js";
+import { deleteRuns } from "./delete.js";
 import { MIGRATIONS } from "./migrations.js";
 import { isDatabaseUnavailable, openTeamStore, rotateSessionSecret, type TeamStore } from "./team.js";
 
@@ -234,6 +235,15 @@ describe("the tracking protocol on two replicas", () => {
     }
     expect(await count(a, "protocol_attributes")).toBe(40);
     expect(await count(a, "node_runs")).toBe(20);
+    // Deleting the run (the read API's DELETE, retention) takes its attributes with it.
+    await b.runs.update(
+      "1",
+      String(id),
+      (state) => ({ records: [{ ...state!.run, status: "SUCCESS" }], value: 0 }),
+      [],
+    );
+    expect(await deleteRuns(a.db, [String(id)])).toHaveLength(1);
+    expect(await count(a, "protocol_attributes")).toBe(0);
   });
 
   it("a run created on one replica is ended on the other; a late RUNNING there keeps the final status", async () => {

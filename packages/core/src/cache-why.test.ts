@@ -1,12 +1,14 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { LifecycleAdapter, NodeExecutionResultEvent } from "@hamilton-ts/lifecycle";
 import { describe, expect, it } from "vitest";
 import { collect, parallelize } from "./bindings.js";
 import { Builder } from "./builder.js";
 import type { CacheLogEntry, CacheOptions } from "./cache.js";
 import { HamiltonError } from "./errors.js";
+import { run } from "./fixtures/child-process.js";
 import { MemoryStore } from "./fixtures/memory-store.js";
 
 function freshDir(): string {
@@ -250,4 +252,24 @@ describe("the cache explains itself", () => {
     expect(gets).toBe(3);
     expect(store.sets).toBe(writesBefore);
   });
+});
+
+describe("the cache explains itself across processes", () => {
+  it("a second process's miss is compared with what the first stored, and it explains the first's run before running", async () => {
+    const dir = freshDir();
+    const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
+    const child = fileURLToPath(new URL("./fixtures/cache-why-child.ts", import.meta.url));
+    const once = async (topic: string) =>
+      JSON.parse((await run(tsx, ["--conditions=@hamilton-ts/source", child, dir, topic])).stdout);
+    const first = await once("owls");
+    expect(first.before).toBeUndefined();
+    expect(first.prompt.missReason).toEqual({ kind: "new" });
+    const second = await once("owls");
+    expect(second.before).toEqual({ ...first.answer, fromRun: undefined });
+    expect(second.answer).toMatchObject({ outcome: "hit", fromRun: first.answer.runId });
+    const third = await once("penguins");
+    expect(third.prompt.missReason).toEqual({ kind: "dependency", name: "topic" });
+    expect(third.answer.missReason).toEqual({ kind: "dependency", name: "prompt" });
+    // Three tsx processes: about 5 s on a quiet machine; a generous budget for a busy one (no timing is asserted).
+  }, 120_000);
 });

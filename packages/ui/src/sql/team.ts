@@ -90,11 +90,15 @@ export async function openTeamStore(databaseUrl: string, options: TeamStoreOptio
       }
     }
   };
+  let secretReads = 0;
   const onFeed = (kind: ChangeKind) => {
     if (kind === "write") return tell();
-    // Re-read the secret; when that fails the old one stays until the next notification or restart.
+    // Re-read the secret (the latest read started wins); when that fails the old one stays until
+    // the next notification or restart.
+    const read = ++secretReads;
     void sessionSecret(db).then(
       (value) => {
+        if (read !== secretReads) return;
         secret = value;
         tell();
       },
@@ -125,8 +129,11 @@ export async function openTeamStore(databaseUrl: string, options: TeamStoreOptio
       return secret;
     },
     async rotateSessionSecret() {
-      secret = await rotateSessionSecret(db);
-      return secret;
+      const rotated = await rotateSessionSecret(db);
+      // A re-read started before the rotation must not bring the old secret back.
+      secretReads++;
+      secret = rotated;
+      return rotated;
     },
     onChange(listener) {
       listeners.add(listener);

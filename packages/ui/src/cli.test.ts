@@ -210,6 +210,29 @@ describe("hamilton-ts-ui", () => {
     }
   });
 
+  it("--retain-days reaches the server: a finished run older than that is deleted once the store is indexed", async () => {
+    const dir = await store(); // run-1 started in 2023
+    await new FileSink({ dir, fsync: false }).write("demo", [
+      runRecord("recent", "SUCCESS", { startTime: Date.now() - 1000 }),
+    ]);
+    const server = io();
+    const done = main(["--dir", dir, "--port", "0", "--retain-days", "30"], server.io);
+    const [, url] = await server.waitFor(/at (http:\/\/127\.0\.0\.1:\d+)\n/);
+    try {
+      // The sweep runs once the store is indexed (meanwhile the list may be partial or hold run-1).
+      let ids: string[] = [];
+      do {
+        const page = (await (await fetch(`${url}/api/runs`)).json()) as { runs: { runId: string }[] };
+        ids = page.runs.map((r) => r.runId);
+      } while (ids.includes("run-1") || !ids.includes("recent"));
+      expect(ids).toEqual(["recent"]);
+      expect(existsSync(runFile(dir, "demo", "run-1"))).toBe(false);
+    } finally {
+      server.controller.abort();
+      expect(await done).toBe(0);
+    }
+  });
+
   it("refuses a non-loopback host without a key; takes the key from HAMILTON_TS_UI_API_KEY", async () => {
     const dir = await tempDir();
     const refused = io();

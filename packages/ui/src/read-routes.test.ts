@@ -265,6 +265,12 @@ describe.each(backends)("the read routes on $name", (backend) => {
       costUsd: null,
       unpricedModels: ["my-model"],
     });
+    // The runs list carries a run's figures when it made calls (the page's LLM column), none otherwise.
+    const list = bodyOf(await get("/api/runs"));
+    expect(list.runs.map((r: { runId: string; llm?: unknown }) => [r.runId, r.llm])).toEqual([
+      ["r", { calls: 2, inputTokens: 4000, outputTokens: 500, costUsd: null, unpricedModels: ["my-model"] }],
+      ["quiet", undefined],
+    ]);
     const quiet = bodyOf(await get("/api/runs/quiet"));
     expect([quiet.run.llm, quiet.nodeRuns[0].llm]).toEqual([
       { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 },

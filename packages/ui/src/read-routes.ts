@@ -14,7 +14,7 @@ import { DEFAULT_PRICES, type PriceTable } from "./prices.js";
 import type { SqlClient } from "./sql/database.js";
 import { deleteRun, pruneRuns } from "./sql/delete.js";
 import { activity, BadCursorError, getRunJson, getTraceJson, listRuns, nodeHistory } from "./sql/queries.js";
-import { runLlm } from "./sql/run-llm.js";
+import { runLlm, runsLlm } from "./sql/run-llm.js";
 
 /** What the read routes need of the server (the indexer builds it in `server.ts`). */
 export interface ReadSource {
@@ -82,12 +82,22 @@ async function runsList(query: URLSearchParams, source: ReadSource): Promise<Rea
     limit: wholeParam(query, "limit", { min: 1, max: MAX_LIMIT, fallback: DEFAULT_LIST_LIMIT }),
   };
   await source.settled();
+  let page: Awaited<ReturnType<typeof listRuns>>;
   try {
-    return { status: 200, body: await listRuns(source.db, filter) };
+    page = await listRuns(source.db, filter);
   } catch (error) {
     if (error instanceof BadCursorError) throw new HttpError(400, error.message);
     throw error;
   }
+  // LLM figures for the runs with a trace that made calls (the page's LLM column).
+  const traced = page.runs.filter((r) => r.traceId !== undefined).map((r) => r.runId);
+  const llm = await runsLlm(source.db, traced, source.prices ?? DEFAULT_PRICES);
+  if (llm.size === 0) return { status: 200, body: page };
+  const runs = page.runs.map((r) => {
+    const usage = llm.get(r.runId);
+    return usage === undefined ? r : { ...r, llm: usage };
+  });
+  return { status: 200, body: { runs, next: page.next } };
 }
 
 async function runDetail(runId: string, source: ReadSource): Promise<ReadAnswer> {

@@ -89,8 +89,8 @@ async function runsList(query: URLSearchParams, source: ReadSource): Promise<Rea
     if (error instanceof BadCursorError) throw new HttpError(400, error.message);
     throw error;
   }
-  // LLM figures for the runs with a trace that made calls (the page's LLM column).
-  const traced = page.runs.filter((r) => r.traceId !== undefined).map((r) => r.runId);
+  // LLM figures for the runs whose trace made calls (the page's LLM column).
+  const traced = page.runs.flatMap((r) => (r.traceId === undefined ? [] : [{ runId: r.runId, traceId: r.traceId }]));
   const llm = await runsLlm(source.db, traced, source.prices ?? DEFAULT_PRICES);
   if (llm.size === 0) return { status: 200, body: page };
   const runs = page.runs.map((r) => {

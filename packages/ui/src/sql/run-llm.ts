@@ -65,45 +65,42 @@ export async function runLlm(db: SqlClient, runId: string, prices: PriceTable): 
 }
 
 /**
- * The LLM figures of several runs (a page of the runs list), for the runs that made calls: only
- * traces holding an LLM span are read whole (ids and parents), so a page of runs without LLM calls
- * costs one look at their spans' attributes in the database.
+ * The LLM figures of several runs (a page of the runs list) from each run's trace, for the runs
+ * that made calls: a trace is read whole (ids and parents) only when it holds an LLM span.
  */
 export async function runsLlm(
   db: SqlClient,
-  runIds: readonly string[],
+  runs: readonly { readonly runId: string; readonly traceId: string }[],
   prices: PriceTable,
 ): Promise<Map<string, LlmUsage>> {
   const out = new Map<string, LlmUsage>();
-  if (runIds.length === 0) return out;
+  if (runs.length === 0) return out;
   const { rows } = await db.query<{
-    run_id: string;
+    trace_id: string;
     span_id: string;
     parent: string | null;
     attributes: Record<string, unknown> | null;
   }>(
-    `WITH t AS (
-       SELECT DISTINCT run_id, trace_id FROM node_runs WHERE run_id = ANY($1::text[]) AND trace_id IS NOT NULL
-     ),
-     llm_traces AS (
-       SELECT DISTINCT s.trace_id FROM spans s WHERE s.trace_id IN (SELECT trace_id FROM t) AND s.record->'attributes' ?| $2::text[]
+    `WITH llm_traces AS (
+       SELECT DISTINCT trace_id FROM spans WHERE trace_id = ANY($1::text[]) AND record->'attributes' ?| $2::text[]
      )
-     SELECT t.run_id, s.span_id, s.record->>'parentSpanId' AS parent,
+     SELECT s.trace_id, s.span_id, s.record->>'parentSpanId' AS parent,
        CASE WHEN s.record->'attributes' ?| $2::text[] THEN s.record->'attributes' END AS attributes
-     FROM t JOIN spans s ON s.trace_id = t.trace_id
-     WHERE t.trace_id IN (SELECT trace_id FROM llm_traces)
-     ORDER BY t.run_id, s.start_time, s.span_id`,
-    [runIds, LLM_KEYS],
+     FROM spans s WHERE s.trace_id IN (SELECT trace_id FROM llm_traces)
+     ORDER BY s.trace_id, s.start_time, s.span_id`,
+    [[...new Set(runs.map((r) => r.traceId))], LLM_KEYS],
   );
-  const byRun = new Map<string, UsageSpan[]>();
+  const byTrace = new Map<string, UsageSpan[]>();
   for (const row of rows) {
-    let spans = byRun.get(row.run_id);
-    if (spans === undefined) byRun.set(row.run_id, (spans = []));
+    let spans = byTrace.get(row.trace_id);
+    if (spans === undefined) byTrace.set(row.trace_id, (spans = []));
     spans.push({ spanId: row.span_id, parentSpanId: row.parent ?? undefined, attributes: row.attributes ?? {} });
   }
-  for (const [runId, spans] of byRun) {
+  for (const run of runs) {
+    const spans = byTrace.get(run.traceId);
+    if (spans === undefined) continue;
     const usage = runLlmUsage([], spans, prices).run;
-    if (usage.calls > 0) out.set(runId, usage);
+    if (usage.calls > 0) out.set(run.runId, usage);
   }
   return out;
 }

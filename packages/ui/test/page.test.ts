@@ -94,6 +94,8 @@ describe("the page in Chromium", { timeout: 60_000 }, () => {
     expect(cells[4]).toBe("success");
     expect(Number(cells[7])).toBe(12); // 10 node runs besides the input, the fan-out's shout three times
     expect(cells[8]).toBe("0");
+    // The LLM column: its one OpenAI call and what it cost.
+    expect(cells[9]).toMatch(/^1 · \$0\.\d+$/);
     await page.selectOption("#filter-status", "FAILURE");
     await page.waitForFunction((id) => document.querySelector(`tr[data-run-id="${id}"]`) === null, demoRunId);
     expect(page.url()).toMatch(/\?status=FAILURE$/);

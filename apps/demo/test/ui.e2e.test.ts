@@ -45,15 +45,17 @@ interface Span {
 let ui: UiServer;
 let storeDir: string;
 let otherDir: string;
+// A server start opens its embedded index (PGlite): about a second on a quiet machine.
+const SERVER_HOOK_MS = budget.ms(15_000);
 beforeEach(async () => {
   storeDir = await mkdtemp(join(tmpdir(), "demo-ui-store-"));
   otherDir = await mkdtemp(join(tmpdir(), "demo-ui-other-"));
   ui = await startUi({ dir: storeDir, port: 0 });
-});
+}, SERVER_HOOK_MS);
 afterEach(async () => {
   await ui.close();
   await Promise.all([storeDir, otherDir].map((d) => rm(d, { recursive: true, force: true })));
-});
+}, SERVER_HOOK_MS);
 
 async function get<T>(path: string): Promise<T> {
   const res = await fetch(`${ui.url}${path}`);

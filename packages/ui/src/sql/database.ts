@@ -6,7 +6,11 @@
  * are parsed to numbers (times are milliseconds, far below 2^53), never strings.
  */
 import { existsSync, readdirSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gunzip } from "node:zlib";
 import { Worker } from "node:worker_threads";
 import pg from "pg";
 
@@ -142,14 +146,74 @@ export function shippedSeed(): string | undefined {
 }
 
 /**
+ * Writes the files of a gzipped tar (PGlite's `dumpDataDir`: directories and regular files, names
+ * of up to 100 bytes, here absolute) under `dataDir`. Natively this takes a fraction of what
+ * PGlite's own `loadDataDir` does through its WASM file system.
+ */
+async function extractSeed(seed: string, dataDir: string): Promise<void> {
+  const tar = await new Promise<Buffer>((done, fail) =>
+    readFile(seed).then((gz) => gunzip(gz, (error, out) => (error ? fail(error) : done(out))), fail),
+  );
+  const root = resolve(dataDir);
+  await mkdir(root, { recursive: true });
+  const writes: Promise<void>[] = [];
+  for (let at = 0; at + 512 <= tar.length; ) {
+    const header = tar.subarray(at, at + 512);
+    const name = header.toString("latin1", 0, 100).replace(/\0.*$/s, "");
+    if (name === "") break; // the two zero blocks that end the archive
+    const size = Number.parseInt(header.toString("latin1", 124, 136).replace(/\0.*$/s, "").trim() || "0", 8);
+    const type = String.fromCharCode(header[156] ?? 0);
+    const target = resolve(root, `.${sep}${name.replace(/^\/+/, "")}`);
+    if (target !== root && !target.startsWith(root + sep))
+      throw new Error(`The seed ${seed} names a path outside the index: ${name}.`);
+    if (type === "5") await mkdir(target, { recursive: true });
+    else if (type === "0" || type === "\0") {
+      const body = tar.subarray(at + 512, at + 512 + size);
+      writes.push(mkdir(dirname(target), { recursive: true }).then(() => writeFile(target, body)));
+    } else
+      throw new Error(`The seed ${seed} holds an entry of tar type ${JSON.stringify(type)} (${name}); make it again.`);
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  await Promise.all(writes);
+}
+
+/** A compiled `WebAssembly.Module` (the project's TypeScript libs leave out the WebAssembly types). */
+type WasmModule = object;
+const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } })
+  .WebAssembly;
+
+/** PGlite's WebAssembly, compiled once per process and handed to each database's thread. */
+let wasmModule: Promise<WasmModule | undefined> | undefined;
+
+function pgliteWasm(): Promise<WasmModule | undefined> {
+  wasmModule ??= (async () => {
+    try {
+      const require = createRequire(import.meta.url);
+      const path = join(dirname(require.resolve("@electric-sql/pglite")), "pglite.wasm");
+      return await wasm.compile(await readFile(path));
+    } catch {
+      return undefined; // PGlite finds and compiles it itself
+    }
+  })();
+  return wasmModule;
+}
+
+/**
  * Opens PGlite on `dataDir` (a folder, created when missing; `undefined` for memory) in a worker
  * thread: statements go to it as messages, one at a time, so the main thread never runs the
  * database's work.
  */
 export async function openEmbedded(dataDir: string | undefined, options: EmbeddedOptions = {}): Promise<Database> {
   const fresh = dataDir === undefined || !existsSync(dataDir) || readdirSync(dataDir).length === 0;
+  const seed = fresh ? (options.seed ?? shippedSeed()) : undefined;
+  // A new folder starts as a copy of the seed, written here; PGlite then opens it as its own.
+  if (seed !== undefined && dataDir !== undefined) await extractSeed(seed, dataDir);
   const worker = new Worker(new URL("../../src/sql/pglite-worker.mjs", import.meta.url), {
-    workerData: { dataDir, seed: fresh ? (options.seed ?? shippedSeed()) : undefined },
+    workerData: {
+      dataDir,
+      seed: dataDir === undefined ? seed : undefined,
+      wasmModule: await pgliteWasm(),
+    },
   });
   const waiting = new Map<number, { resolve: (rows: Record<string, unknown>[]) => void; reject: (e: Error) => void }>();
   let nextId = 1;

@@ -13,10 +13,12 @@ const INT8 = 20;
 const NUMERIC = 1700;
 const toNumber = (text) => (text === null ? null : Number(text));
 
-const { dataDir, seed } = workerData;
+const { dataDir, seed, wasmModule } = workerData;
 let db;
 try {
   const options = { parsers: { [INT8]: toNumber, [NUMERIC]: toNumber } };
+  // Compiled once by the main thread (see database.ts): each new thread skips the compile.
+  if (wasmModule !== undefined) options.pgliteWasmModule = wasmModule;
   if (seed !== undefined) {
     const { readFile } = await import("node:fs/promises");
     options.loadDataDir = new Blob([await readFile(seed)]);

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { appendFile } from "node:fs/promises";
+import { appendFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runFile } from "@hamilton-ts/store";
 import { FileSink } from "@hamilton-ts/tracker";
@@ -231,6 +231,60 @@ describe("hamilton-ts-ui", () => {
       server.controller.abort();
       expect(await done).toBe(0);
     }
+  });
+
+  it("--prices prices.json: the runs' LLM cost uses the file's prices over the shipped table; a bad file is refused", async () => {
+    const dir = await tempDir();
+    const trace = "b".repeat(32);
+    await new FileSink({ dir, fsync: false }).write("demo", [
+      runRecord("r-llm", "SUCCESS"),
+      nodeRecord("r-llm", "ask", "SUCCESS", { traceId: trace, spanId: "4444444444444444" }),
+    ]);
+    const attr = (key: string, value: Record<string, unknown>) => ({ key, value });
+    const span = (spanId: string, parentSpanId: string | undefined, attributes: unknown[]) => ({
+      traceId: trace,
+      spanId,
+      ...(parentSpanId === undefined ? {} : { parentSpanId }),
+      name: spanId,
+      kind: 1,
+      startTimeUnixNano: "1700000000000000000",
+      endTimeUnixNano: "1700000000005000000",
+      attributes,
+      status: {},
+    });
+    const spans = [
+      span("4444444444444444", undefined, [attr("hamilton.node.name", { stringValue: "ask" })]),
+      span("5555555555555555", "4444444444444444", [
+        attr("gen_ai.response.model", { stringValue: "my-house-model" }),
+        attr("gen_ai.usage.input_tokens", { intValue: "1000" }),
+        attr("gen_ai.usage.output_tokens", { intValue: "500" }),
+      ]),
+    ];
+    await appendFile(
+      join(dir, "traces.jsonl"),
+      `${JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans }] }] })}\n`,
+    );
+    const prices = join(dir, "prices.json");
+    await writeFile(prices, JSON.stringify({ "my-house-*": { input: 2, output: 4 } }));
+    const server = io();
+    const done = main(["--dir", dir, "--port", "0", "--prices", prices], server.io);
+    const [, url] = await server.waitFor(/at (http:\/\/127\.0\.0\.1:\d+)\n/);
+    try {
+      type Detail = { run: { llm?: { calls: number; costUsd: number | null } } };
+      let detail: Detail;
+      do detail = (await (await fetch(`${url}/api/runs/r-llm`)).json()) as Detail;
+      while (detail.run.llm === undefined || detail.run.llm.calls === 0);
+      // 1,000 input tokens at $2 and 500 output tokens at $4 per million.
+      expect(detail.run.llm).toMatchObject({ calls: 1, inputTokens: 1000, outputTokens: 500, costUsd: 0.004 });
+    } finally {
+      server.controller.abort();
+      expect(await done).toBe(0);
+    }
+
+    await writeFile(prices, JSON.stringify({ "my-house-*": { input: "two", output: 4 } }));
+    const bad = io();
+    expect(await main(["--dir", dir, "--port", "0", "--prices", prices], bad.io)).toBe(1);
+    expect(bad.err.join("")).toMatch(/prices\.json.*"my-house-\*" input "two": it must be a number/);
   });
 
   it("refuses a non-loopback host without a key; takes the key from HAMILTON_TS_UI_API_KEY", async () => {

@@ -8,6 +8,7 @@ import { DEFAULT_STORE_DIR } from "@hamilton-ts/store";
 import { migrateCommand, parseDuration, pruneDatabase, pruneIndex, pruneThrough, reindexCommand } from "./cli-admin.js";
 import { httpClient, indexClient, type ReadClient, runningServer, teamClient } from "./cli-read.js";
 import { UiError } from "./errors.js";
+import { loadPrices } from "./prices.js";
 import { formatRun, formatRuns } from "./print.js";
 import type { RunDetail, RunSummary, TraceDetail } from "./read-api.js";
 import { startUi } from "./server.js";
@@ -24,9 +25,10 @@ export interface CliIo {
 
 export const USAGE = `Usage:
   hamilton-ts-ui [--dir ${DEFAULT_STORE_DIR}] [--port 8241] [--host 127.0.0.1] [--api-key KEY]
-                 [--database-url postgres://…] [--retain-days N]
+                 [--database-url postgres://…] [--retain-days N] [--prices prices.json]
       serve the store (embedded index), or a team's PostgreSQL database with --database-url;
-      --retain-days deletes finished runs older than N days, every hour
+      --retain-days deletes finished runs older than N days, every hour; --prices adds LLM
+      prices (USD per 1M tokens: { "<model>": { "input": 0.15, "output": 0.6 } }) to the shipped table
   hamilton-ts-ui runs [--dir ${DEFAULT_STORE_DIR} | --database-url URL] [--project P] [--limit 100]
       the runs, newest first
   hamilton-ts-ui show <runId> [--dir ${DEFAULT_STORE_DIR} | --database-url URL]
@@ -51,6 +53,7 @@ const OPTIONS = {
   "api-key": { type: "string" },
   "database-url": { type: "string" },
   "retain-days": { type: "string" },
+  prices: { type: "string" },
   limit: { type: "string" },
   project: { type: "string" },
   "older-than": { type: "string" },
@@ -61,7 +64,7 @@ type Option = keyof typeof OPTIONS;
 
 /** The options each command takes (`help` everywhere). */
 const COMMAND_OPTIONS: Readonly<Record<string, readonly Option[]>> = {
-  serve: ["dir", "port", "host", "api-key", "database-url", "retain-days"],
+  serve: ["dir", "port", "host", "api-key", "database-url", "retain-days", "prices"],
   runs: ["dir", "database-url", "api-key", "project", "limit"],
   show: ["dir", "database-url", "api-key"],
   prune: ["dir", "database-url", "api-key", "project", "older-than"],
@@ -293,6 +296,7 @@ async function serve(values: Values, io: CliIo): Promise<number> {
   }
   const url = databaseUrl(values, io);
   const key = apiKey(values, io);
+  const prices = values.prices === undefined ? undefined : await loadPrices(values.prices);
   const ui = await startUi({
     ...(values.dir === undefined ? {} : { dir: values.dir }),
     ...(port === undefined ? {} : { port }),
@@ -300,6 +304,7 @@ async function serve(values: Values, io: CliIo): Promise<number> {
     ...(key === undefined ? {} : { apiKey: key }),
     ...(url === undefined ? {} : { databaseUrl: url }),
     ...(retainDays === undefined ? {} : { retainDays }),
+    ...(prices === undefined ? {} : { prices }),
   });
   io.stdout(`hamilton-ts-ui: serving ${ui.dir} at ${ui.url}\n`);
   await new Promise<void>((resolve) => {

@@ -35,6 +35,10 @@ describe("startUi", () => {
   it("rejects bad options and a taken port with clear errors", async () => {
     await expect(startUi({ port: -1 })).rejects.toMatchObject({ code: "INVALID_OPTION" });
     await expect(startUi({ port: 0, maxBodyBytes: 0 })).rejects.toMatchObject({ code: "INVALID_OPTION" });
+    await expect(startUi({ port: 0, prices: { "gpt-x": { input: -1, output: 1 } } })).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+      message: expect.stringMatching(/option "prices".*"gpt-x" input -1: it must be a number ≥ 0/),
+    });
     const ui = await serve();
     await expect(startUi({ dir: await tempDir(), port: ui.port })).rejects.toMatchObject({ code: "LISTEN_FAILED" });
   });

@@ -26,7 +26,8 @@ import {
 import { IngestGate } from "./ingest-gate.js";
 import { type DecodedTraces, decodeTraces, encodeResponse, type OtlpEncoding, otlpEncoding } from "./otlp.js";
 import { CONTENT_SECURITY_POLICY, loginPage, safeNext } from "./page.js";
-import { readRoute } from "./read-routes.js";
+import { DEFAULT_PRICES, mergePrices, type PriceTable, parsePrices } from "./prices.js";
+import { type ReadSource, readRoute } from "./read-routes.js";
 import { startRetention } from "./retention.js";
 import { isPagePath, LOGIN_PATH, matchPage } from "./routes.js";
 import { isDatabaseUnavailable } from "./sql/team-unavailable.js";
@@ -99,6 +100,13 @@ export interface UiOptions {
    * days ago (embedded: their files too). Default: none, runs are kept.
    */
   readonly retainDays?: number;
+  /**
+   * LLM prices, in USD per 1M tokens, that extend and override the shipped table (`DEFAULT_PRICES`)
+   * for the runs' cost: `{ "<model>": { input, output } }`, a key ending in `*` matching every model
+   * it prefixes (the exact name first, then the longest prefix). Default: the shipped table.
+   * `hamilton-ts-ui --prices prices.json` reads one from a file.
+   */
+  readonly prices?: PriceTable;
 }
 
 /** A running server. */
@@ -149,6 +157,7 @@ function resolveOptions(options: UiOptions) {
       `startUi: option "retainDays" is ${String(retainDays)}; expected a number of days above 0 (runs older are deleted).`,
     );
   }
+  const prices = resolvePrices(options.prices);
   const databaseUrl = options.databaseUrl === "" ? undefined : options.databaseUrl;
   if (databaseUrl !== undefined && typeof databaseUrl !== "string") {
     throw new UiError("INVALID_OPTION", `startUi: option "databaseUrl" must be a postgres:// URL string.`);
@@ -204,10 +213,26 @@ function resolveOptions(options: UiOptions) {
     apiKey,
     databaseUrl,
     retainDays,
+    prices,
     maxBodyBytes,
     pace: { minBytesPerSecond: minBodyBytesPerSecond, graceMs: headersTimeoutMs } satisfies BodyPace,
     limits: { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnectionsPerClient },
   };
+}
+
+/** The shipped price table with the option's entries added (checked as a price file is). */
+function resolvePrices(prices: PriceTable | undefined): PriceTable | undefined {
+  if (prices === undefined) return undefined;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(prices);
+  } catch (error) {
+    throw new UiError(
+      "INVALID_OPTION",
+      `startUi: option "prices" cannot be read as JSON (${(error as Error)?.message}); give { "<model>": { "input": <usd>, "output": <usd> } }.`,
+    );
+  }
+  return mergePrices(DEFAULT_PRICES, parsePrices(text ?? "null", 'startUi: option "prices"'));
 }
 
 /** Node's timers take at most this many ms. */
@@ -324,11 +349,12 @@ const html = (status: number, text: string): Answer => ({
  * team database cannot be reached: the message names its host and port).
  */
 export async function startUi(options: UiOptions = {}): Promise<UiServer> {
-  const { dir, port, host, apiKey, databaseUrl, retainDays, maxBodyBytes, pace, limits } = resolveOptions(options);
+  const { dir, port, host, apiKey, databaseUrl, retainDays, prices, maxBodyBytes, pace, limits } =
+    resolveOptions(options);
   const backend: ServerBackend =
     databaseUrl === undefined ? await openEmbeddedBackend(dir) : await openTeamBackend(databaseUrl);
   try {
-    return await serveBackend(backend, { dir, port, host, apiKey, retainDays, maxBodyBytes, pace, limits });
+    return await serveBackend(backend, { dir, port, host, apiKey, retainDays, prices, maxBodyBytes, pace, limits });
   } catch (error) {
     await backend.close().catch(() => undefined);
     throw error;
@@ -343,11 +369,14 @@ async function serveBackend(
     host,
     apiKey,
     retainDays,
+    prices,
     maxBodyBytes,
     pace,
     limits,
   }: Omit<ReturnType<typeof resolveOptions>, "databaseUrl">,
 ): Promise<UiServer> {
+  // The read routes price LLM calls with the server's table (the shipped one when none was given).
+  const source: ReadSource = prices === undefined ? backend.source : { ...backend.source, prices };
   const protocol = new TrackingProtocol(backend.ids, backend.runs);
   const files = new StaticFiles();
   const events = new StoreEvents(backend.onChange);
@@ -439,7 +468,7 @@ async function serveBackend(
       );
       return answer ?? GONE;
     } else if (path.startsWith("/api/")) {
-      const answer = await readRoute(method, path, url.searchParams, backend.source);
+      const answer = await readRoute(method, path, url.searchParams, source);
       if (answer !== undefined) {
         if (answer.json !== undefined)
           return { status: answer.status, contentType: "application/json; charset=utf-8", body: answer.json };
@@ -550,8 +579,7 @@ async function serveBackend(
       await retention?.stop();
       await backend.close();
     })());
-  const retention =
-    retainDays === undefined ? undefined : startRetention(backend.source, retainDays, () => backend.caughtUp());
+  const retention = retainDays === undefined ? undefined : startRetention(source, retainDays, () => backend.caughtUp());
   try {
     // The CLI's `runs` and `show` ask this server (the lock file names it).
     await backend.listening(url);

@@ -378,7 +378,9 @@ describe("startLocalOpenAI bounds", () => {
   });
 
   it("does not count the time the server takes to answer", async () => {
-    const { client } = await start({ requestTimeoutMs: 20, latencyMs: 200 });
+    // The answer takes longer than the request may take to arrive; the request itself gets a
+    // second, so a busy machine's slow send is not mistaken for the server's time.
+    const { client } = await start({ requestTimeoutMs: 1_000, latencyMs: 1_500 });
     const reply = await client.chat.completions.create({
       model: "gpt-4o-mini",
       messages: [{ role: "user", content: DIV }],

@@ -18,8 +18,12 @@ export const DEMO_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
  */
 export const budget = await timeBudget();
 
-/** One demo run on a quiet machine, ms, with room to spare (it takes 2–4 s). */
-const QUIET_DEMO_RUN_MS = 10_000;
+/**
+ * One demo run on a quiet machine, ms, with room to spare (it takes 2–4 s; the budget is measured
+ * once, and the other packages' tests — each UI server running PostgreSQL in WASM — can slow the
+ * machine several times over afterwards).
+ */
+const QUIET_DEMO_RUN_MS = 20_000;
 
 /** How long one demo run may take now before it is killed, ms. */
 export const DEMO_RUN_MS = budget.ms(QUIET_DEMO_RUN_MS);

@@ -2,7 +2,6 @@
 // OpenAI server failing calls. initialize() registers process-wide globals: a file of its own.
 import { SpanStatusCode } from "@opentelemetry/api";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { Builder, NodeExecutionError } from "@hamilton-ts/core";
 import { startLocalOpenAI } from "@hamilton-ts/local-openai";
 import type { LocalOpenAI } from "@hamilton-ts/local-openai";
@@ -11,6 +10,7 @@ import { OpenAI } from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ATTR_SPAN_ENDED_BY, ENDED_BY_OPEN_SPAN_CLOSER, OpenSpanCloser } from "./open-span-closer.js";
 import { OpenTelemetryTracer } from "./tracer.js";
+import { spanQueries } from "../test/span-queries.js";
 
 type InstrumentModules = NonNullable<Parameters<typeof traceloop.initialize>[0]>["instrumentModules"];
 
@@ -45,14 +45,7 @@ afterAll(async () => {
 });
 beforeEach(() => exporter.reset());
 
-const spans = (): ReadableSpan[] => exporter.getFinishedSpans();
-function one(name: string): ReadableSpan {
-  const found = spans().filter((s) => s.name === name);
-  expect(found.map((s) => s.name)).toEqual([name]);
-  return found[0]!;
-}
-const parentName = (span: ReadableSpan): string =>
-  spans().find((s) => s.spanContext().spanId === span.parentSpanContext?.spanId)?.name ?? "ROOT";
+const { one, parentName } = spanQueries(exporter);
 
 function askingNode(client: OpenAI, model: string, prompt: string) {
   return {

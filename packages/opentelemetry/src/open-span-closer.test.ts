@@ -1,12 +1,12 @@
 import { SpanStatusCode, context, trace } from "@opentelemetry/api";
 import type { Span } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { Builder, NodeExecutionError } from "@hamilton-ts/core";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ATTR_SPAN_ENDED_BY, ENDED_BY_OPEN_SPAN_CLOSER, OpenSpanCloser } from "./open-span-closer.js";
 import { OpenTelemetryTracer } from "./tracer.js";
+import { spanQueries } from "../test/span-queries.js";
 
 // One real SDK for the file, with the closer registered before the exporting processor.
 const exporter = new InMemorySpanExporter();
@@ -18,14 +18,7 @@ const appTracer = trace.getTracer("app");
 beforeEach(() => exporter.reset());
 afterAll(() => provider.shutdown());
 
-const spans = (): ReadableSpan[] => exporter.getFinishedSpans();
-function one(name: string): ReadableSpan {
-  const found = spans().filter((s) => s.name === name);
-  expect(found.map((s) => s.name)).toEqual([name]);
-  return found[0]!;
-}
-const parentName = (span: ReadableSpan): string =>
-  spans().find((s) => s.spanContext().spanId === span.parentSpanContext?.spanId)?.name ?? "ROOT";
+const { spans, one, parentName } = spanQueries(exporter);
 
 describe("OpenSpanCloser", () => {
   it("ends the spans a failed node left open, deepest first, with the node's error, under the node", async () => {

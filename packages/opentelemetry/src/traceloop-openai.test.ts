@@ -2,7 +2,6 @@
 // for the whole process, so this test has a file (and so a vitest worker) of its own.
 import { SpanStatusCode } from "@opentelemetry/api";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { Builder, NodeExecutionError } from "@hamilton-ts/core";
 import { startLocalOpenAI } from "@hamilton-ts/local-openai";
 import type { LocalOpenAI } from "@hamilton-ts/local-openai";
@@ -10,6 +9,7 @@ import * as traceloop from "@traceloop/node-server-sdk";
 import { OpenAI } from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { OpenTelemetryTracer } from "./tracer.js";
+import { spanQueries } from "../test/span-queries.js";
 
 type InstrumentModules = NonNullable<Parameters<typeof traceloop.initialize>[0]>["instrumentModules"];
 
@@ -43,14 +43,7 @@ afterAll(async () => {
 });
 beforeEach(() => exporter.reset());
 
-const spans = (): ReadableSpan[] => exporter.getFinishedSpans();
-function one(name: string): ReadableSpan {
-  const found = spans().filter((s) => s.name === name);
-  expect(found.map((s) => s.name)).toEqual([name]);
-  return found[0]!;
-}
-const parentName = (span: ReadableSpan): string =>
-  spans().find((s) => s.spanContext().spanId === span.parentSpanContext?.spanId)?.name ?? "ROOT";
+const { spans, one, parentName } = spanQueries(exporter);
 
 describe("OpenTelemetryTracer with Traceloop and the openai client", () => {
   it("nests each node's OpenAI chat span under that node, also for concurrent nodes", async () => {

@@ -15,6 +15,7 @@ import type { SqlClient } from "./sql/database.js";
 import { deleteRun, pruneRuns } from "./sql/delete.js";
 import { activity, BadCursorError, getRunJson, getTraceJson, listRuns, nodeHistory } from "./sql/queries.js";
 import { runLlm, runsLlm } from "./sql/run-llm.js";
+import { versionsRoute } from "./versions-routes.js";
 
 /** What the read routes need of the server (the indexer builds it in `server.ts`). */
 export interface ReadSource {
@@ -206,6 +207,7 @@ async function dispatch(
   if (path.startsWith("/api/traces/")) return trace(idAfter(path, "/api/traces/"), source);
   if (path === "/api/activity") return activityDays(query, source);
   if (path === "/api/nodes/history") return history(query, source);
+  if (path.startsWith("/api/versions")) return versionsRoute(path, query, source);
   if (path === "/api/store") return storeStatus(source);
   return undefined;
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { runFile } from "@hamilton-ts/store";
 import { FileSink } from "@hamilton-ts/tracker";
 import { describe, expect, it } from "vitest";
+import { templateRecord as fullTemplate } from "@hamilton-ts/testing/records";
 import { nodeRecord, runRecord } from "../test/records.js";
 import { tempDir } from "../test/temp.js";
 import { main } from "./cli.js";
@@ -326,5 +327,125 @@ describe("hamilton-ts-ui", () => {
     const v = io();
     expect(await main(["--help"], v.io)).toBe(0);
     expect(v.out.join("")).toContain("[--dir .hamilton-ts]");
+  });
+});
+
+describe("hamilton-ts-ui runs filters and compare", () => {
+  const num = (value: number) => ({ kind: "primitive", type: "number", value }) as const;
+  const recent = Date.now() - 60_000;
+
+  /** Three runs of `dag` (A, B on v1, C on v2 where `c`'s code changed) and an old run of `other`. */
+  async function compareStore(): Promise<string> {
+    const dir = await tempDir();
+    const v1 = fullTemplate({ graphVersion: "v1" });
+    const v2 = fullTemplate({
+      graphVersion: "v2",
+      nodes: [v1.nodes[0]!, { ...v1.nodes[1]!, version: "vc2", source: "({ a }) => a * 2" }],
+    });
+    const run = (id: string, version: string, x: number, c: number, start: number) => [
+      runRecord(id, "SUCCESS", {
+        graphVersion: version,
+        inputs: { x: num(x) },
+        tags: { team: "search" },
+        startTime: start,
+      }),
+      nodeRecord(id, "a", "SUCCESS", { result: num(x) }),
+      nodeRecord(id, "c", "SUCCESS", { result: num(c), durationMs: c * 100 }),
+      ...[10, 2].map((i) => nodeRecord(id, "m", "SUCCESS", { taskId: String(i), result: num(i) })),
+    ];
+    await new FileSink({ dir, fsync: false }).write("demo", [
+      v1,
+      v2,
+      ...run("A", "v1", 1, 1, recent),
+      ...run("B", "v1", 2, 1, recent + 1000),
+      ...run("C", "v2", 1, 2, recent + 2000),
+      runRecord("old", "FAILURE", { dagName: "other", tags: { team: "ads" } }),
+      nodeRecord("old", "universalTruth", "FAILURE"),
+    ]);
+    return dir;
+  }
+
+  it("refuses bad input with exit code 2 and a message saying what, where and how", async () => {
+    const cases: [string[], RegExp][] = [
+      [
+        ["compare", "A"],
+        /compare: only one run id \("A"\) is given; compare takes 2 to 10 runs\. Usage: hamilton-ts-ui compare/,
+      ],
+      [
+        ["compare", ...Array.from({ length: 11 }, (_, i) => `r${i}`)],
+        /11 run ids are given; compare takes at most 10 runs/,
+      ],
+      [["compare", "A", "A"], /run "A" is given twice/],
+      [["runs", "--since", "yesterday"], /--since "yesterday": expected a time back from now .* or an ISO date/],
+      [["runs", "--since", "7x"], /--since "7x"/],
+      [["runs", "--tag", "nocolon"], /--tag "nocolon": expected key:value/],
+    ];
+    for (const [args, message] of cases) {
+      const t = io();
+      expect(await main([...args, "--dir", "/nonexistent-store"], t.io), args.join(" ")).toBe(2);
+      expect(t.err.join(""), args.join(" ")).toMatch(message);
+    }
+  });
+
+  it("runs --q, --tag and --since narrow the list as the page's list does; compare prints what changed and the node runs side by side", async () => {
+    const dir = await compareStore();
+    const server = io();
+    const done = main(["--dir", dir, "--port", "0"], server.io);
+    const [, url] = await server.waitFor(/at (http:\/\/127\.0\.0\.1:\d+)\n/);
+    try {
+      const listed = async (...args: string[]) => {
+        const t = io();
+        expect(await main(["runs", "--dir", dir, "--json", ...args], t.io)).toBe(0);
+        return (JSON.parse(t.out.join("")) as { runs: { runId: string }[] }).runs.map((r) => r.runId);
+      };
+      expect(await listed()).toEqual(["C", "B", "A", "old"]);
+      expect(await listed("--since", "7d")).toEqual(["C", "B", "A"]);
+      expect(await listed("--since", new Date(recent + 500).toISOString())).toEqual(["C", "B"]);
+      expect(await listed("--tag", "team:ads")).toEqual(["old"]);
+      expect(await listed("--q", "UNIVERSAL")).toEqual(["old"]);
+      // The same answers as the page's list asks for.
+      const page = (await (await fetch(`${url}/api/runs?q=universal&tag=team:ads`)).json()) as {
+        runs: { runId: string }[];
+      };
+      expect(page.runs.map((r) => r.runId)).toEqual(await listed("--q", "universal", "--tag", "team:ads"));
+
+      const t = io();
+      expect(await main(["compare", "A", "B", "C", "--dir", dir], t.io)).toBe(0);
+      const text = t.out.join("");
+      expect(text).toContain("What changed:\n");
+      expect(text).toContain("  parameters: graph version (v1 → v1 → v2), input x (1 → 2 → 1)\n");
+      expect(text).toContain("  code changed: c\n");
+      expect(text).toContain("  results changed: a, c (2)\n");
+      expect(text).toContain("  slowest node: c: A 100 ms, B 100 ms (±0%), C 200 ms (+100%)\n");
+      expect(text).toMatch(/\n {2}\* +input x +1 +2 +1\n/);
+      // Fan-out items in numeric order, each node's first line marking what differs.
+      const nodeLines = text.slice(text.indexOf("Node runs")).split("\n");
+      const named = nodeLines.filter((l) => /^ {2}[* ] {2}\S/.test(l));
+      expect(named.map((l) => `${l[2]}${l.slice(5).split(/\s{2,}/)[0]}`)).toEqual([
+        " NODE",
+        "*a",
+        "*c",
+        " m [2]",
+        " m [10]",
+      ]);
+      expect(named[2]).toMatch(/^  \*  c +A +SUCCESS +100 ms +1 +duration,result,code$/);
+      const json = io();
+      expect(await main(["compare", "A", "C", "--dir", dir, "--json"], json.io)).toBe(0);
+      const parsed = JSON.parse(json.out.join(""));
+      expect(parsed.summary.codeChanged).toEqual(["c"]);
+      expect(parsed.codeChanges[0].sources).toEqual(["({ a }) => a", "({ a }) => a * 2"]);
+      const unknown = io();
+      expect(await main(["compare", "A", "nope", "--dir", dir], unknown.io)).toBe(2);
+      expect(unknown.err.join("")).toMatch(
+        /RUN_NOT_FOUND.*compare: no run "nope" in .* \(run 2 of 2\); hamilton-ts-ui runs lists them/,
+      );
+    } finally {
+      server.controller.abort();
+      expect(await done).toBe(0);
+    }
+    // With no server running, compare opens the store's index itself.
+    const own = io();
+    expect(await main(["compare", "B", "C", "--dir", dir], own.io)).toBe(0);
+    expect(own.out.join("")).toContain("code changed: c");
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The `hamilton-ts-ui` command: serve the store (the default), print it (`runs`, `show <runId>`),
- * and maintain it (`migrate`, `prune`, `reindex`). {@link main} takes its arguments, output and stop signal
+ * The `hamilton-ts-ui` command: serve the store (the default), print it (`runs`, `show <runId>`,
+ * `compare <runId> <runId> […]`), and maintain it (`migrate`, `prune`, `reindex`). {@link main} takes its arguments, output and stop signal
  * as parameters, so it runs in tests.
  */
 import { parseArgs } from "node:util";
@@ -9,6 +9,8 @@ import { migrateCommand, parseDuration, pruneDatabase, pruneIndex, pruneThrough,
 import { httpClient, indexClient, type ReadClient, runningServer, teamClient } from "./cli-read.js";
 import { UiError } from "./errors.js";
 import { loadPrices } from "./prices.js";
+import { formatComparison } from "./compare-print.js";
+import { compareIdsProblem, compareRuns, MAX_COMPARE_RUNS } from "./compare-runs.js";
 import { formatRun, formatRuns } from "./print.js";
 import type { RunDetail, RunSummary, TraceDetail } from "./read-api.js";
 import { startUi } from "./server.js";
@@ -30,7 +32,11 @@ export const USAGE = `Usage:
       --retain-days deletes finished runs older than N days, every hour; --prices adds LLM
       prices (USD per 1M tokens: { "<model>": { "input": 0.15, "output": 0.6 } }) to the shipped table
   hamilton-ts-ui runs [--dir ${DEFAULT_STORE_DIR} | --database-url URL] [--project P] [--limit 100]
-      the runs, newest first
+                      [--q TEXT] [--tag key:value …] [--since 7d | 12h | 2026-01-31] [--json]
+      the runs, newest first, as the page lists them: --q finds text in the DAG name, node names,
+      errors and tag values; every --tag must hold; --since keeps those that started since then
+  hamilton-ts-ui compare <runId> <runId> [… up to ${MAX_COMPARE_RUNS}] [--dir ${DEFAULT_STORE_DIR} | --database-url URL] [--json]
+      what changed between runs, their parameters and node runs side by side, as the compare page
   hamilton-ts-ui show <runId> [--dir ${DEFAULT_STORE_DIR} | --database-url URL]
       a run's node runs and its trace
   hamilton-ts-ui prune --older-than 30d [--project P] [--dir ${DEFAULT_STORE_DIR} | --database-url URL]
@@ -57,6 +63,10 @@ const OPTIONS = {
   limit: { type: "string" },
   project: { type: "string" },
   "older-than": { type: "string" },
+  q: { type: "string" },
+  tag: { type: "string", multiple: true },
+  since: { type: "string" },
+  json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -65,14 +75,24 @@ type Option = keyof typeof OPTIONS;
 /** The options each command takes (`help` everywhere). */
 const COMMAND_OPTIONS: Readonly<Record<string, readonly Option[]>> = {
   serve: ["dir", "port", "host", "api-key", "database-url", "retain-days", "prices"],
-  runs: ["dir", "database-url", "api-key", "project", "limit"],
+  runs: ["dir", "database-url", "api-key", "project", "limit", "q", "tag", "since", "json"],
   show: ["dir", "database-url", "api-key"],
+  compare: ["dir", "database-url", "api-key", "json"],
   prune: ["dir", "database-url", "api-key", "project", "older-than"],
   migrate: ["database-url"],
   reindex: ["dir"],
 };
 
 type Values = ReturnType<typeof parse>["values"];
+
+/** Errors of bad input to `runs` and `compare` (a flag's value, the run ids): exit code 2. */
+const badInput = new WeakSet<object>();
+
+function inputError(code: "INVALID_OPTION" | "RUN_NOT_FOUND", message: string): UiError {
+  const error = new UiError(code, message);
+  badInput.add(error);
+  return error;
+}
 
 /** Runs the command; resolves to the exit code (the server: once it has closed). */
 export async function main(args: readonly string[], io: CliIo): Promise<number> {
@@ -94,7 +114,7 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     if (allowed === undefined) {
       throw new UiError(
         "INVALID_OPTION",
-        `unknown command "${command}"; expected runs, show, prune, migrate, reindex, or none (serve).`,
+        `unknown command "${command}"; expected runs, show, compare, prune, migrate, reindex, or none (serve).`,
       );
     }
     for (const name of Object.keys(values) as Option[]) {
@@ -106,7 +126,7 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
         );
       }
     }
-    const extra = command === "show" ? rest.slice(1) : rest;
+    const extra = command === "show" ? rest.slice(1) : command === "compare" ? [] : rest;
     if (extra.length > 0) {
       throw new UiError("INVALID_OPTION", `${command}: unexpected argument ${JSON.stringify(extra[0])}.`);
     }
@@ -124,13 +144,16 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     if (command === "serve") return await serve(values, io);
     if (command === "prune") return await prune(values, io);
     if (command === "runs") return await runs(values, io);
+    if (command === "compare") return await compare(rest, values, io);
     return await show(rest[0], values, io);
   } catch (error) {
     const code = UiError.isInstance(error) ? ` [${error.code}]` : "";
     io.stderr(`hamilton-ts-ui${code}: ${(error as Error).message}\n`);
     // A database this version must not touch, or cannot reach: 2, as the server exits.
     const refused =
-      error instanceof SchemaTooNewError || (UiError.isInstance(error) && error.code === "DATABASE_UNAVAILABLE");
+      error instanceof SchemaTooNewError ||
+      (UiError.isInstance(error) && error.code === "DATABASE_UNAVAILABLE") ||
+      badInput.has(error as object);
     return refused ? 2 : 1;
   }
 }
@@ -235,13 +258,93 @@ function checked<T>(reply: { status: number; body: unknown }, what: string): T {
   throw new Error(`${what}: ${reply.status}${typeof error === "string" ? ` ${error}` : ""}`);
 }
 
-async function runs(values: Values, io: CliIo): Promise<number> {
+const SINCE_UNITS: Readonly<Record<string, number>> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/**
+ * `--since`: a duration back from `now` (`7d`, `12h`, `30m`; s, m, h, d, w) or an ISO date or time
+ * (`2026-01-31`, `2026-01-31T12:00:00Z`), as the start time in ms.
+ */
+export function parseSince(text: string, now: number): number {
+  const trimmed = text.trim();
+  const ago = /^(\d+)([smhdw])$/.exec(trimmed);
+  if (ago !== null) {
+    const ms = Number(ago[1]) * SINCE_UNITS[ago[2]!]!;
+    if (Number.isSafeInteger(ms) && ms > 0 && ms <= now) return now - ms;
+  } else if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(trimmed)) {
+    const ms = Date.parse(trimmed);
+    if (Number.isFinite(ms) && ms >= 0) return ms;
+  }
+  throw inputError(
+    "INVALID_OPTION",
+    `--since ${JSON.stringify(text)}: expected a time back from now (a whole number and a unit, s, m, h, d or w: 7d, 12h) or an ISO date (2026-01-31, 2026-01-31T12:00:00Z).`,
+  );
+}
+
+/** The `GET /api/runs` query of `runs`' flags (the page's list asks the same). */
+export function runsQuery(values: Values, now: number): URLSearchParams {
   const query = new URLSearchParams({ limit: values.limit ?? "100" });
   if (values.project !== undefined) query.set("project", values.project);
+  if (values.q !== undefined) query.set("q", values.q);
+  for (const tag of values.tag ?? []) {
+    if (tag.indexOf(":") <= 0) {
+      throw inputError(
+        "INVALID_OPTION",
+        `--tag ${JSON.stringify(tag)}: expected key:value (split at the first colon, the key not empty), e.g. --tag team:search.`,
+      );
+    }
+    query.append("tag", tag);
+  }
+  if (values.since !== undefined) query.set("from", String(parseSince(values.since, now)));
+  return query;
+}
+
+async function runs(values: Values, io: CliIo): Promise<number> {
+  const query = runsQuery(values, Date.now());
   const read = async (client: ReadClient) =>
-    checked<{ runs: RunSummary[] }>(await client.request("GET", "/api/runs", query), "runs");
+    checked<{ runs: RunSummary[]; next?: string | null }>(await client.request("GET", "/api/runs", query), "runs");
   const list = await withClient(values, io, read, () => onIndex(values, read));
-  io.stdout(formatRuns(list.runs));
+  io.stdout(values.json ? `${JSON.stringify(list, null, 2)}\n` : formatRuns(list.runs));
+  return 0;
+}
+
+async function compare(ids: readonly string[], values: Values, io: CliIo): Promise<number> {
+  const problem = compareIdsProblem(ids);
+  if (problem !== undefined) {
+    throw inputError(
+      "INVALID_OPTION",
+      `compare: ${problem} Usage: hamilton-ts-ui compare <runId> <runId> [… up to ${MAX_COMPARE_RUNS}] (see hamilton-ts-ui runs).`,
+    );
+  }
+  const where = databaseUrl(values, io) === undefined ? (values.dir ?? DEFAULT_STORE_DIR) : "the database";
+  const read = async (client: ReadClient) => {
+    const details: RunDetail[] = [];
+    for (const id of ids) {
+      const reply = await client.request("GET", `/api/runs/${encodeURIComponent(id)}`);
+      if (reply.status === 404) {
+        throw inputError(
+          "RUN_NOT_FOUND",
+          `compare: no run ${JSON.stringify(id)} in ${where} (run ${details.length + 1} of ${ids.length}); hamilton-ts-ui runs lists them.`,
+        );
+      }
+      if (reply.status === 400) {
+        const error = (reply.body as { error?: unknown } | undefined)?.error;
+        throw inputError(
+          "INVALID_OPTION",
+          `compare: ${typeof error === "string" ? error : `run id ${JSON.stringify(id)} is not allowed.`}`,
+        );
+      }
+      details.push(checked<RunDetail>(reply, "compare"));
+    }
+    return compareRuns(details);
+  };
+  const comparison = await withClient(values, io, read, () => onIndex(values, read));
+  io.stdout(values.json ? `${JSON.stringify(comparison, null, 2)}\n` : formatComparison(comparison));
   return 0;
 }
 

@@ -428,7 +428,7 @@ describe("hamilton-ts-ui runs filters and compare", () => {
         " m [2]",
         " m [10]",
       ]);
-      expect(named[2]).toMatch(/^  \*  c +A +SUCCESS +100 ms +1 +duration,result,code$/);
+      expect(named[2]).toMatch(/^ {2}\* {2}c +A +SUCCESS +100 ms +1 +duration,result,code$/);
       const json = io();
       expect(await main(["compare", "A", "C", "--dir", dir, "--json"], json.io)).toBe(0);
       const parsed = JSON.parse(json.out.join(""));

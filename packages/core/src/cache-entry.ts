@@ -18,18 +18,25 @@ export interface CacheEntry {
   readonly version: string;
   /** The run id of the run that stored the entry; undefined in entries written before it was kept. */
   readonly run: string | undefined;
+  /** When it was written (milliseconds since the epoch): `withCache({ maxAgeMs })` reads an older entry as a miss. */
+  readonly storedAt: number;
 }
 
-const FORMAT = 1;
+/**
+ * The entry format's version. An entry of another version (1: before `storedAt` and codecs) reads
+ * as a miss, never as a wrong hit, whatever store it comes from; the next run replaces it.
+ */
+export const ENTRY_FORMAT = 2;
 
 /** The entry as bytes; throws when the value cannot be cloned (a function, a symbol). */
 export function encodeEntry(entry: CacheEntry): Uint8Array {
   return serialize({
-    format: FORMAT,
+    format: ENTRY_FORMAT,
     value: entry.value,
     warnings: entry.warnings,
     version: entry.version,
     run: entry.run,
+    storedAt: entry.storedAt,
   });
 }
 
@@ -42,8 +49,8 @@ export function decodeEntry(bytes: Uint8Array): CacheEntry | undefined {
     return undefined;
   }
   if (typeof decoded !== "object" || decoded === null) return undefined;
-  const { format, value, warnings, version, run } = decoded as Record<string, unknown>;
-  if (format !== FORMAT || typeof version !== "string" || !Array.isArray(warnings)) return undefined;
-  if (!warnings.every((w) => typeof w === "string")) return undefined;
-  return { value, warnings, version, run: typeof run === "string" ? run : undefined };
+  const { format, value, warnings, version, run, storedAt } = decoded as Record<string, unknown>;
+  if (format !== ENTRY_FORMAT || typeof version !== "string" || !Array.isArray(warnings)) return undefined;
+  if (typeof storedAt !== "number" || !warnings.every((w) => typeof w === "string")) return undefined;
+  return { value, warnings, version, run: typeof run === "string" ? run : undefined, storedAt };
 }

@@ -9,12 +9,21 @@
  * @module
  */
 import type { CacheMissReason, CacheOutcome } from "@hamilton-ts/lifecycle";
-import type { CacheLogEntry, DriverCache } from "./cache.js";
-import { explainMiss, type KeyParts } from "./cache-last.js";
+import type { DriverCache } from "./cache.js";
+import type { CacheEntry } from "./cache-entry.js";
+import { type CacheExecution, CacheRecord } from "./cache-execution.js";
+import { explainMiss, type KeyParts, type LastEntry } from "./cache-last.js";
+import type { CacheBehavior, CacheLogEntry } from "./cache-options.js";
+import type { MaybePromise } from "./cache-store.js";
 import { ABSENT, DISABLED, IGNORED, sha, UNVERSIONED } from "./cache-versions.js";
 import { fingerprint, fingerprintForStore, isFingerprint } from "./fingerprint.js";
 import type { GraphNode } from "./graph.js";
 import { PER_ITEM, type Plan } from "./plan.js";
+
+/** A native promise (what the driver's cache returns when the store answered with one). */
+function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
+  return value instanceof Promise;
+}
 
 /** What the cache decided for one node run. */
 export interface CacheDecision {
@@ -31,16 +40,17 @@ export interface CacheDecision {
   readonly missReason: CacheMissReason | undefined;
   /** When {@link store}: what the key was made of, for the node's last-entry record. */
   readonly parts: KeyParts | undefined;
+  /** The node run's record in the run's log (its data version is filled in once known). */
+  readonly record: CacheRecord;
 }
-
-const STORE_BROKEN: CacheMissReason = Object.freeze({ kind: "unkeyed", detail: "the cache store cannot be written" });
 
 /** One run's cache state: the data version of each slot's value, and the log of outcomes. */
 export class RunCache {
   readonly driver: DriverCache;
   readonly #plan: Plan;
   readonly #versions: (string | undefined)[];
-  readonly log: CacheLogEntry[];
+  /** The execute's cache state, shared with its fan-out item runs. */
+  readonly #execution: CacheExecution;
   readonly #taskId: string | undefined;
   readonly #runId: string;
   readonly #givenVersions: ReadonlyMap<string, string | undefined> | undefined;
@@ -60,7 +70,7 @@ export class RunCache {
     this.driver = driver;
     this.#plan = plan;
     this.#taskId = taskId;
-    this.log = log;
+    this.#execution = driver.execution(runId, log);
     this.#versions = new Array(plan.slotNode.length);
     this.#givenVersions = given;
     this.#runId = runId;
@@ -87,51 +97,91 @@ export class RunCache {
     return this.#versions[slot];
   }
 
-  /** Decides what the cache does for a node about to run. */
-  decide(slot: number, node: GraphNode): CacheDecision {
-    if (node.kind === "expand") return this.#logged(node, "recompute", undefined, undefined, false, undefined);
+  /**
+   * Decides what the cache does for a node about to run: a decision, or a promise of one when the
+   * store answered with a promise (a synchronous store keeps a synchronous node's hit synchronous).
+   */
+  decide(slot: number, node: GraphNode): MaybePromise<CacheDecision> {
+    if (node.kind === "expand")
+      return this.#logged(node, "default", "recompute", undefined, undefined, false, undefined);
     return this.#decide(slot, node, undefined);
   }
 
   /** Decides for a collect node, whose per-item dependencies arrive as arrays in `kwargs`. */
-  decideCollect(slot: number, node: GraphNode, kwargs: Record<string, unknown>): CacheDecision {
+  decideCollect(slot: number, node: GraphNode, kwargs: Record<string, unknown>): MaybePromise<CacheDecision> {
     return this.#decide(slot, node, kwargs);
   }
 
-  #decide(slot: number, node: GraphNode, kwargs: Record<string, unknown> | undefined): CacheDecision {
+  #decide(slot: number, node: GraphNode, kwargs: Record<string, unknown> | undefined): MaybePromise<CacheDecision> {
     const driver = this.driver;
     const behavior = driver.behaviorOf(node);
     if (behavior === "disable" || behavior === "ignore") {
       this.#versions[slot] = behavior === "disable" ? DISABLED : IGNORED;
-      return this.#logged(node, "disabled", undefined, undefined, false, undefined);
+      return this.#logged(node, behavior, "disabled", undefined, undefined, false, undefined);
     }
     // A node that reads its run's identity runs every time and is not stored (its result belongs
     // to its run). It has no key, so a value that cannot be fingerprinted is not versioned by one:
     // its dependents are keyed by its value's fingerprint, and miss when the value changed.
-    if (driver.isRunDependent(node)) return this.#logged(node, "recompute", undefined, undefined, false, undefined);
+    if (driver.isRunDependent(node))
+      return this.#logged(node, behavior, "recompute", undefined, undefined, false, undefined);
     // A collect node's per-item versions are kept to explain a miss without fingerprinting twice.
     const perItem = kwargs === undefined ? undefined : ([] as string[]);
     const key = this.#key(slot, node, kwargs, perItem);
     if (key === undefined) {
       const reason: CacheMissReason = { kind: "unkeyed", detail: this.#unkeyed };
-      return this.#logged(node, "miss", undefined, undefined, false, reason);
+      return this.#logged(node, behavior, "miss", undefined, undefined, false, reason);
     }
-    if (driver.storeBroken) return this.#logged(node, "miss", key, undefined, false, STORE_BROKEN);
+    const execution = this.#execution;
+    if (execution.failure !== undefined) return this.#storeFailed(node, behavior, key);
     if (behavior === "recompute") {
-      return this.#logged(node, "recompute", key, undefined, true, undefined, this.#parts(slot, node, perItem));
-    }
-    const entry = driver.lookup(key);
-    if (entry === undefined) {
       const parts = this.#parts(slot, node, perItem);
-      const reason = explainMiss(driver.readLast(node.name, this.#taskId), parts, key);
-      return this.#logged(node, "miss", key, undefined, true, reason, parts);
+      return this.#logged(node, behavior, "recompute", key, undefined, true, undefined, parts);
     }
-    this.#versions[slot] = entry.version;
-    return this.#logged(node, "hit", key, entry, false, undefined, undefined, entry.run);
+    const entry = driver.lookup(key, execution);
+    if (isPromise(entry)) return entry.then((e) => this.#found(slot, node, behavior, key, perItem, e));
+    return this.#found(slot, node, behavior, key, perItem, entry);
+  }
+
+  /** The decision once the lookup answered: a hit, or a miss explained against the node's last entry. */
+  #found(
+    slot: number,
+    node: GraphNode,
+    behavior: CacheBehavior,
+    key: string,
+    perItem: readonly string[] | undefined,
+    entry: CacheEntry | undefined,
+  ): MaybePromise<CacheDecision> {
+    if (entry !== undefined) {
+      this.#versions[slot] = entry.version;
+      return this.#logged(node, behavior, "hit", key, entry, false, undefined, undefined, entry.run, entry.version);
+    }
+    const execution = this.#execution;
+    if (execution.failure !== undefined) return this.#storeFailed(node, behavior, key);
+    const parts = this.#parts(slot, node, perItem);
+    const missed = (last: LastEntry | undefined): CacheDecision => {
+      let reason = explainMiss(last, parts, key);
+      const earlier = this.driver.lastFailure;
+      // Nothing to compare with because the store failed last time: say so, not "new".
+      if (reason.kind === "new" && earlier !== undefined)
+        reason = { kind: "unkeyed", detail: `the cache store failed in the previous run (${earlier})` };
+      return this.#logged(node, behavior, "miss", key, undefined, true, reason, parts);
+    };
+    const last = this.driver.readLast(node.name, this.#taskId, execution);
+    return isPromise(last) ? last.then(missed) : missed(last);
+  }
+
+  /** The store failed earlier in this run: the node computes and nothing is stored. */
+  #storeFailed(node: GraphNode, behavior: CacheBehavior, key: string): CacheDecision {
+    const reason: CacheMissReason = {
+      kind: "unkeyed",
+      detail: `the cache store failed in this run (${this.#execution.failure})`,
+    };
+    return this.#logged(node, behavior, "miss", key, undefined, false, reason);
   }
 
   #logged(
     node: GraphNode,
+    behavior: CacheBehavior,
     outcome: CacheOutcome,
     key: string | undefined,
     hit: CacheDecision["hit"],
@@ -139,9 +189,24 @@ export class RunCache {
     missReason: CacheMissReason | undefined,
     parts?: KeyParts,
     fromRun?: string,
+    dataVersion?: string,
   ): CacheDecision {
-    this.log.push({ node: node.name, taskId: this.#taskId, outcome, key, fromRun, missReason });
-    return { outcome, key, hit, store, fromRun, missReason, parts };
+    const taskId = this.#taskId;
+    const record = new CacheRecord(
+      node.name,
+      taskId,
+      outcome,
+      key,
+      fromRun,
+      missReason,
+      behavior,
+      node.info.version,
+      dataVersion,
+    );
+    const execution = this.#execution;
+    execution.log.push(record);
+    execution.event(outcome, node.name, taskId, key, missReason?.kind);
+    return { outcome, key, hit, store, fromRun, missReason, parts, record };
   }
 
   #key(
@@ -256,11 +321,22 @@ export class RunCache {
     const { version: f, nullPrototypeAt } = fingerprintForStore(value);
     if (isFingerprint(f)) {
       this.#versions[slot] = f;
+      decision.record.dataVersion = f;
       if (!decision.store || decision.key === undefined) return;
+      const execution = this.#execution;
       if (nullPrototypeAt === undefined) {
-        const saved = this.driver.save(decision.key, value, warnings, f, this.#runId);
-        if (saved !== undefined) this.#writeLast(node, decision, saved === true ? undefined : saved);
+        const saved = this.driver.save(decision.key, value, warnings, f, node.name, execution);
+        if (saved === undefined) return;
+        execution.event(
+          saved === true ? "stored" : "not-stored",
+          node.name,
+          this.#taskId,
+          decision.key,
+          saved === true ? undefined : saved,
+        );
+        this.#writeLast(node, decision, saved === true ? undefined : saved);
       } else {
+        execution.event("not-stored", node.name, this.#taskId, decision.key, "it holds a null-prototype object");
         this.#writeLast(node, decision, "it holds a null-prototype object");
         this.driver.warnOnce(
           `hamilton-ts cache: node "${node.name}" returned a null-prototype object${nullPrototypeAt === "" ? "" : ` at ${nullPrototypeAt}`}, ` +
@@ -270,7 +346,10 @@ export class RunCache {
       }
       return;
     }
-    if (decision.store) this.#writeLast(node, decision, f.reason);
+    if (decision.store) {
+      this.#execution.event("not-stored", node.name, this.#taskId, decision.key, f.reason);
+      this.#writeLast(node, decision, f.reason);
+    }
     if (decision.key !== undefined && this.#onlyConfigDeps(slot)) {
       this.#versions[slot] = `k${decision.key}`;
       return;
@@ -287,14 +366,19 @@ export class RunCache {
   #writeLast(node: GraphNode, decision: CacheDecision, unstored: string | undefined): void {
     const parts = decision.parts;
     if (parts === undefined || decision.key === undefined) return;
-    this.driver.writeLast(node.name, this.#taskId, {
-      ...parts,
-      key: decision.key,
-      run: this.#runId,
-      outcome: decision.outcome,
-      missReason: decision.missReason,
-      unstored,
-    });
+    this.driver.writeLast(
+      node.name,
+      this.#taskId,
+      {
+        ...parts,
+        key: decision.key,
+        run: this.#runId,
+        outcome: decision.outcome,
+        missReason: decision.missReason,
+        unstored,
+      },
+      this.#execution,
+    );
   }
 
   #onlyConfigDeps(slot: number): boolean {

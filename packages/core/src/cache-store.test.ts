@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileForChild, run } from "./fixtures/child-process.js";
@@ -100,6 +101,51 @@ describe("FileCacheStore", () => {
     new FileCacheStore(join(dir, "missing")).clear();
   });
 
+  it("lists its entries with node, size and times; a hit moves lastUsedAt, not storedAt; delete removes one", () => {
+    const dir = fresh();
+    const store = new FileCacheStore(dir);
+    store.set(KEY, new Uint8Array(10), { node: "answer" });
+    store.set(OTHER, new Uint8Array(3));
+    // Back-date both files so the hit's touch is visible whatever the clock's resolution.
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(entryFile(dir, KEY), past, past);
+    utimesSync(entryFile(dir, OTHER), past, past);
+    const before = new Map([...store.entries()].map((e) => [e.key, e]));
+    expect(before.get(KEY)).toMatchObject({ key: KEY, node: "answer" });
+    expect(before.get(KEY)!.bytes).toBe(statSync(entryFile(dir, KEY)).size);
+    expect(before.get(OTHER)!.node).toBeUndefined();
+    expect(before.get(KEY)!.storedAt).toBeCloseTo(past.getTime(), 0);
+
+    expect([...(store.get(KEY) ?? [])]).toHaveLength(10);
+    const after = new Map([...store.entries()].map((e) => [e.key, e]));
+    expect(after.get(KEY)!.storedAt).toBeCloseTo(past.getTime(), 0);
+    expect(after.get(KEY)!.lastUsedAt).toBeGreaterThan(past.getTime() + 30_000);
+    expect(after.get(OTHER)!.lastUsedAt).toBeCloseTo(past.getTime(), 0);
+
+    store.delete(KEY);
+    store.delete("ef".repeat(32)); // none: nothing happens
+    expect(store.get(KEY)).toBeUndefined();
+    expect([...store.entries()].map((e) => e.key)).toEqual([OTHER]);
+    // Files that are not entries are not listed.
+    writeFileSync(join(dir, OTHER.slice(0, 2), "notes.md"), "mine");
+    expect([...store.entries()].map((e) => e.key)).toEqual([OTHER]);
+    expect([...new FileCacheStore(join(dir, "missing")).entries()]).toEqual([]);
+  });
+
+  it("reads a file of the previous format version as a miss, lists it (so expiry removes it) and replaces it on set", () => {
+    const dir = fresh();
+    const store = new FileCacheStore(dir);
+    // Version 1: marker, SHA-256 of key and data, data; a valid entry of its time.
+    const data = Buffer.from([7, 7, 7]);
+    const sum = createHash("sha256").update(KEY).update("\0").update(data).digest();
+    mkdirSync(join(dir, KEY.slice(0, 2)), { recursive: true });
+    writeFileSync(entryFile(dir, KEY), Buffer.concat([Buffer.from("hamilton-ts cache 1\n"), sum, data]));
+    expect(store.get(KEY)).toBeUndefined();
+    expect([...store.entries()].map((e) => [e.key, e.node])).toEqual([[KEY, undefined]]);
+    store.set(KEY, data, { node: "n" });
+    expect([...(store.get(KEY) ?? [])]).toEqual([7, 7, 7]);
+  });
+
   it("leaves one whole entry when two processes write one key at once", async () => {
     const dir = fresh();
     const out = fresh();
@@ -145,7 +191,7 @@ describe("cache entries", () => {
       bytes: Buffer.from("hi"),
       nested: [1, -0, Number.NaN, 2n, undefined, null],
     };
-    const entry = decodeEntry(encodeEntry({ value, warnings: ["careful"], version: "v1", run: "run-1" }));
+    const entry = decodeEntry(encodeEntry({ value, warnings: ["careful"], version: "v1", run: "run-1", storedAt: 7 }));
     expect(entry?.warnings).toEqual(["careful"]);
     expect(entry?.run).toBe("run-1");
     expect(entry?.version).toBe("v1");
@@ -161,7 +207,7 @@ describe("cache entries", () => {
   });
 
   it("refuses to encode a function, and reads bytes that are not an entry as none", () => {
-    expect(() => encodeEntry({ value: () => 1, warnings: [], version: "v", run: "r" })).toThrow();
+    expect(() => encodeEntry({ value: () => 1, warnings: [], version: "v", run: "r", storedAt: 0 })).toThrow();
     expect(decodeEntry(new Uint8Array([1, 2, 3]))).toBeUndefined();
     expect(decodeEntry(new Uint8Array(0))).toBeUndefined();
   });

@@ -7,10 +7,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import {
   closeSync,
+  constants,
+  fstatSync,
+  futimesSync,
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
+  readSync,
   renameSync,
   rmdirSync,
   rmSync,
@@ -18,21 +21,45 @@ import {
 } from "node:fs";
 import { join, resolve } from "node:path";
 
+/** A value, or a promise of it: what a {@link CacheStore} method may return. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** One entry of a {@link CacheStore}, as {@link CacheStore.entries} lists it (for expiry, size limits and deletes). */
+export interface CacheEntryInfo {
+  /** The key the entry is stored under (what `get` and `delete` take). */
+  readonly key: string;
+  /** The node whose result (or last-entry record) it holds, when the store knows it. */
+  readonly node?: string;
+  /** Its size in bytes. */
+  readonly bytes: number;
+  /** When it was written, in milliseconds since the epoch. */
+  readonly storedAt: number;
+  /** When it was last read by a hit (or written), in milliseconds since the epoch. */
+  readonly lastUsedAt: number;
+}
+
 /**
- * A place for serialized results, by key. Synchronous on purpose: a cache hit of a synchronous
- * node stays synchronous (no promise per node), as the engine's hot path requires; a store over
- * the network belongs behind a local file store, not in the node loop.
+ * A place for serialized results, by key. Each method may answer synchronously or with a promise:
+ * the engine awaits only when a promise comes back, so a synchronous store ({@link FileCacheStore})
+ * keeps a synchronous node's hit synchronous (no promise per node, as the engine's hot path
+ * requires), while a store over the network (Redis) answers asynchronously.
  *
- * The engine calls `set` before `execute` settles, and treats a `get` that throws or returns bytes
- * it cannot read as a miss; a `set` that throws is reported once per driver and the run goes on.
+ * The engine writes (`set`) before `execute` settles (it waits for a store's promises). A `get`
+ * or `set` that throws or rejects means the node computes: the run goes on without the cache
+ * (one warning per run, naming the store and the error) and never fails because of it. Bytes a
+ * `get` returns that are not an entry (corrupt, foreign, an older format) are a miss.
  */
 export interface CacheStore {
-  /** The bytes stored under `key`, or `undefined` when there are none (or they cannot be read). */
-  get(key: string): Uint8Array | undefined;
-  /** Stores `data` under `key`, replacing what was there as one whole entry. */
-  set(key: string, data: Uint8Array): void;
+  /** The bytes stored under `key`, or `undefined` when there are none. A hit refreshes the entry's `lastUsedAt` (LRU). */
+  get(key: string): MaybePromise<Uint8Array | undefined>;
+  /** Stores `data` under `key`, replacing what was there as one whole entry; `info.node` names the node it belongs to. */
+  set(key: string, data: Uint8Array, info?: { readonly node?: string }): MaybePromise<void>;
+  /** Removes the entry under `key`, if any. */
+  delete(key: string): MaybePromise<void>;
   /** Removes every entry. */
-  clear(): void;
+  clear(): MaybePromise<void>;
+  /** Every entry's key, node, size and times (for expiry, the size budget and `driver.cache.delete`). */
+  entries(): Iterable<CacheEntryInfo> | AsyncIterable<CacheEntryInfo>;
 }
 
 /**
@@ -43,14 +70,22 @@ export interface CacheStore {
  */
 export const DEFAULT_CACHE_DIR = join(".hamilton-ts", ".cache");
 
-/** The first bytes of every entry file: anything else is not an entry (a miss). */
-const MAGIC = Buffer.from("hamilton-ts cache 1\n", "utf8");
+/**
+ * The first bytes of every entry file: anything else is not an entry (a miss). The digit is the
+ * file format's version: a file of another version (`hamilton-ts cache 1`, before the node's name
+ * was kept) reads as a miss, never as a wrong hit, and is replaced by the next `set`.
+ */
+const MAGIC = Buffer.from("hamilton-ts cache 2\n", "utf8");
 const CHECKSUM_BYTES = 32;
-const HEADER_BYTES = MAGIC.length + CHECKSUM_BYTES;
+/** Marker, checksum, then the node name's length (2 bytes) and the name, then the data. */
+const HEADER_BYTES = MAGIC.length + CHECKSUM_BYTES + 2;
+/** A node name longer than this (in UTF-8 bytes) is not kept in the file (its entry has no `node`). */
+const MAX_NODE_BYTES = 1024;
 const ENTRY_EXTENSION = ".entry";
 const TEMPORARY_EXTENSION = ".tmp";
 const SHARD = /^[0-9a-f]{2}$/;
 const PLAIN_KEY = /^[0-9a-f]{8,128}$/;
+const NO_NODE = Buffer.alloc(0);
 
 /**
  * A {@link CacheStore} in a directory: one file per key, `<dir>/<first two hex digits>/<key>.entry`.
@@ -59,10 +94,16 @@ const PLAIN_KEY = /^[0-9a-f]{8,128}$/;
  *   writer of the same key) sees a whole entry or none.
  * - Files are created readable by the owner only (`0o600`), directories `0o700`: the cache holds
  *   the values nodes returned, so it is as sensitive as they are.
- * - A file starts with a marker and a SHA-256 of the key and the data: a corrupt, truncated or
- *   foreign file (or one copied under another key's name) reads as a miss, and the next `set`
- *   replaces it.
- * - `clear()` removes only the files this store writes, never anything else in the directory.
+ * - A file starts with a marker (the format's version), a SHA-256 of the key, the node's name and
+ *   the data, and the node's name: a corrupt, truncated or foreign file, one of another format
+ *   version (or one copied under another key's name) reads as a miss, and the next `set` replaces it.
+ * - Times ({@link CacheEntryInfo}) come from the file: `storedAt` is its modification time (the
+ *   write), `lastUsedAt` its access time, which every hit sets explicitly (one `futimes` on the
+ *   open file, keeping the modification time), so the least recently used order does not depend
+ *   on how the file system is mounted (`noatime`, `relatime`).
+ * - `clear()` and `entries()` see only the files this store writes, never anything else in the directory.
+ *
+ * All of it is synchronous: a hit of a synchronous node stays synchronous.
  */
 export class FileCacheStore implements CacheStore {
   /** The directory, absolute. */
@@ -74,27 +115,53 @@ export class FileCacheStore implements CacheStore {
   }
 
   get(key: string): Uint8Array | undefined {
-    let bytes: Buffer;
+    let fd: number;
     try {
-      bytes = readFileSync(this.#file(key));
+      fd = openSync(this.#file(key), "r");
     } catch {
       return undefined;
     }
-    if (bytes.length < HEADER_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-    const data = bytes.subarray(HEADER_BYTES);
-    const expected = checksum(key, data);
-    return expected.equals(bytes.subarray(MAGIC.length, HEADER_BYTES)) ? data : undefined;
+    try {
+      const stat = fstatSync(fd);
+      const bytes = Buffer.allocUnsafe(stat.size);
+      let read = 0;
+      while (read < bytes.length) {
+        const n = readSync(fd, bytes, read, bytes.length - read, read);
+        if (n === 0) return undefined;
+        read += n;
+      }
+      const data = parse(key, bytes)?.data;
+      if (data !== undefined) {
+        try {
+          // A use: the access time moves, the modification time (storedAt) stays.
+          futimesSync(fd, Date.now() / 1000, stat.mtimeMs / 1000);
+        } catch {
+          // A file this process cannot touch still reads; its LRU time is the kernel's.
+        }
+      }
+      return data;
+    } catch {
+      return undefined;
+    } finally {
+      closeSync(fd);
+    }
   }
 
-  set(key: string, data: Uint8Array): void {
+  set(key: string, data: Uint8Array, info?: { readonly node?: string }): void {
     const file = this.#file(key);
     const folder = join(file, "..");
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     const temporary = `${file}.${process.pid}.${randomBytes(6).toString("hex")}${TEMPORARY_EXTENSION}`;
+    let node = info?.node === undefined ? NO_NODE : Buffer.from(info.node, "utf8");
+    if (node.length > MAX_NODE_BYTES) node = NO_NODE;
+    const length = Buffer.alloc(2);
+    length.writeUInt16BE(node.length);
     const fd = openSync(temporary, "wx", 0o600);
     try {
       writeAll(fd, MAGIC);
-      writeAll(fd, checksum(key, data));
+      writeAll(fd, checksum(key, node, data));
+      writeAll(fd, length);
+      writeAll(fd, node);
       writeAll(fd, data);
     } catch (error) {
       closeSync(fd);
@@ -110,7 +177,61 @@ export class FileCacheStore implements CacheStore {
     }
   }
 
+  delete(key: string): void {
+    rmSync(this.#file(key), { force: true });
+  }
+
   clear(): void {
+    for (const { folder, names } of this.#shards()) {
+      for (const name of names) {
+        if (name.endsWith(ENTRY_EXTENSION) || name.endsWith(TEMPORARY_EXTENSION))
+          rmSync(join(folder, name), { force: true });
+      }
+      try {
+        rmdirSync(folder);
+      } catch {
+        // Not empty: something else lives there; leave it.
+      }
+    }
+  }
+
+  /**
+   * Every entry file: its key (the file's name: a key that is not plain hex is listed as its
+   * SHA-256, which `get` and `delete` take too), its node (read from the file's header; none for
+   * a file of another format version, which is listed so that expiry and deletes remove it),
+   * its size and times. A file that vanishes while being listed is skipped.
+   */
+  *entries(): Iterable<CacheEntryInfo> {
+    const header = Buffer.allocUnsafe(HEADER_BYTES + MAX_NODE_BYTES);
+    for (const { folder, names } of this.#shards()) {
+      for (const name of names) {
+        if (!name.endsWith(ENTRY_EXTENSION)) continue;
+        const fd = openQuietly(join(folder, name));
+        if (fd === undefined) continue;
+        let info: CacheEntryInfo;
+        try {
+          const stat = fstatSync(fd);
+          const n = readSync(fd, header, 0, header.length, 0);
+          const node = nodeOf(header.subarray(0, n));
+          const key = name.slice(0, -ENTRY_EXTENSION.length);
+          info = {
+            key,
+            node,
+            bytes: stat.size,
+            storedAt: stat.mtimeMs,
+            lastUsedAt: Math.max(stat.atimeMs, stat.mtimeMs),
+          };
+        } catch {
+          continue;
+        } finally {
+          closeSync(fd);
+        }
+        yield info;
+      }
+    }
+  }
+
+  *#shards(): Iterable<{ folder: string; names: string[] }> {
     let shards: string[];
     try {
       shards = readdirSync(this.dir).filter((name) => SHARD.test(name));
@@ -125,15 +246,7 @@ export class FileCacheStore implements CacheStore {
       } catch {
         continue;
       }
-      for (const name of names) {
-        if (name.endsWith(ENTRY_EXTENSION) || name.endsWith(TEMPORARY_EXTENSION))
-          rmSync(join(folder, name), { force: true });
-      }
-      try {
-        rmdirSync(folder);
-      } catch {
-        // Not empty: something else lives there; leave it.
-      }
+      yield { folder, names };
     }
   }
 
@@ -143,8 +256,50 @@ export class FileCacheStore implements CacheStore {
   }
 }
 
-function checksum(key: string, data: Uint8Array): Buffer {
-  return createHash("sha256").update(key).update("\0").update(data).digest();
+/**
+ * Opens a file to read its header without making that a use: `O_NOATIME` where the platform has
+ * it (Linux; the owner only), so listing entries does not move their access time (`relatime`
+ * would, once, for a file not read since its write).
+ */
+function openQuietly(file: string): number | undefined {
+  if (NOATIME !== 0) {
+    try {
+      return openSync(file, constants.O_RDONLY | NOATIME);
+    } catch {
+      // Not the owner (EPERM), or gone: try once plainly.
+    }
+  }
+  try {
+    return openSync(file, "r");
+  } catch {
+    return undefined;
+  }
+}
+
+const NOATIME: number = (constants as { O_NOATIME?: number }).O_NOATIME ?? 0;
+
+/** The node and data of an entry file's bytes, or undefined when they are not this key's entry. */
+function parse(key: string, bytes: Buffer): { node: Buffer; data: Buffer } | undefined {
+  if (bytes.length < HEADER_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const nodeEnd = HEADER_BYTES + bytes.readUInt16BE(HEADER_BYTES - 2);
+  if (nodeEnd > bytes.length) return undefined;
+  const node = bytes.subarray(HEADER_BYTES, nodeEnd);
+  const data = bytes.subarray(nodeEnd);
+  const expected = checksum(key, node, data);
+  return expected.equals(bytes.subarray(MAGIC.length, MAGIC.length + CHECKSUM_BYTES)) ? { node, data } : undefined;
+}
+
+/** The node's name in an entry file's first bytes; undefined for none, or a file of another format. */
+function nodeOf(head: Buffer): string | undefined {
+  if (head.length < HEADER_BYTES || !head.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const length = head.readUInt16BE(HEADER_BYTES - 2);
+  if (length === 0 || HEADER_BYTES + length > head.length) return undefined;
+  return head.subarray(HEADER_BYTES, HEADER_BYTES + length).toString("utf8");
+}
+
+/** SHA-256 of the key, the node name (length first) and the data. */
+function checksum(key: string, node: Uint8Array, data: Uint8Array): Buffer {
+  return createHash("sha256").update(key).update(`\0${node.length}\0`).update(node).update(data).digest();
 }
 
 function writeAll(fd: number, data: Uint8Array): void {

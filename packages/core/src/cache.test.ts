@@ -266,7 +266,7 @@ describe("Builder.withCache", () => {
     expect(store.resultSets).toBe(1);
   });
 
-  it("an unwritable directory warns once per driver and the runs go on uncached", async () => {
+  it("an unwritable directory warns once per run, naming the store, and the runs go on uncached", async () => {
     const blocker = join(freshDir(), "file");
     writeFileSync(blocker, "not a folder");
     const warnings: string[] = [];
@@ -278,9 +278,17 @@ describe("Builder.withCache", () => {
     expect(await dr.execute(["b"])).toEqual({ b: 2 });
     expect(await dr.execute(["b"])).toEqual({ b: 2 });
     expect(runs).toBe(2);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain("cannot write to the cache store");
+    expect(warnings).toHaveLength(2);
+    const [first, second] = dr.cache!.runs;
+    for (const [i, run] of [first, second].entries()) {
+      expect(warnings[i]).toContain(
+        `the cache store (FileCacheStore at ${join(blocker, "cache")}) failed in run ${run}:`,
+      );
+      expect(warnings[i]).toContain("ENOTDIR");
+      expect(warnings[i]).toContain("The run goes on without the cache");
+    }
     expect(outcomes(dr)).toEqual({ a: "miss", b: "miss" });
+    expect(dr.cache!.logs().filter((e) => e.event === "store-failed")).toHaveLength(1);
   });
 
   it("a corrupt entry is a miss and is replaced", async () => {
@@ -359,7 +367,7 @@ describe("Builder.withCache", () => {
     expect(code(() => b.withCache({ dirr: "x" } as unknown as CacheOptions))).toContain('unknown option "dirr"');
     expect(code(() => b.withCache({ dir: "x", store: new MemoryStore() }))).toContain("give dir or store, not both");
     expect(code(() => b.withCache({ store: {} as CacheStore }))).toContain(
-      "store must implement get(key), set(key, data) and clear()",
+      "store must implement get(key), set(key, data, info), delete(key), clear() and entries() (see CacheStore), got an object without get, set, delete, clear, entries.",
     );
     expect(code(() => cache({ behavior: "never" } as never, () => 1))).toBe(
       'INVALID_ARGUMENT: cache(options, fn): behavior must be one of "default", "recompute", "disable", "ignore", got "never".',

@@ -1,7 +1,7 @@
 /**
- * Caching node results (Hamilton's `with_cache()`): the behaviours, the driver's cache (store,
- * code versions, warnings, the last run's log, `explain`) and one run's cache state (data versions
- * by slot, keys, outcomes, why a miss missed).
+ * Caching node results (Hamilton's `with_cache()`): the driver's cache (store, code versions,
+ * warnings, each execute's state and the history of runs, inspection and maintenance); one run's
+ * cache state (data versions by slot, keys, outcomes, why a miss missed) is `cache-run.ts`.
  *
  * A node's key is a SHA-256 of its name, its code version (its `NodeInfo.version`, the values
  * bound to it by `inject`/`parameterize`/`value`/`subdag`, and the config) and the data version of
@@ -10,178 +10,47 @@
  * inputs. An entry keeps the run that stored it (a hit's `fromRun`); a miss is explained against
  * the node's last-entry record (`cache-last.ts`), read only on a miss.
  *
+ * The store may answer synchronously or with promises: every path here returns a value when the
+ * store did, so a synchronous store keeps a synchronous node's hit synchronous.
+ *
  * @module
  */
-import type { CacheMissReason, CacheOutcome } from "@hamilton-ts/lifecycle";
+import { isThenable } from "@hamilton-ts/lifecycle/internal";
 import { type CacheEntry, decodeEntry, encodeEntry } from "./cache-entry.js";
+import { CacheExecution } from "./cache-execution.js";
 import { decodeLastEntry, encodeLastEntry, type LastEntry, lastEntryKey } from "./cache-last.js";
+import { andThen, deleteMatching, evict } from "./cache-maintenance.js";
+import type {
+  CacheBehavior,
+  CacheDeleteOptions,
+  CacheEvent,
+  CacheExplanation,
+  CacheInspector,
+  CacheLogEntry,
+  CacheOptions,
+} from "./cache-options.js";
 import { readsRunIdentity } from "./cache-run-identity.js";
-import { type CacheStore, FileCacheStore } from "./cache-store.js";
+import { type CacheStore, FileCacheStore, type MaybePromise } from "./cache-store.js";
+import { isVersion, sha, UNVERSIONED } from "./cache-versions.js";
 import { HamiltonError } from "./errors.js";
 import { fingerprint, isFingerprint } from "./fingerprint.js";
 import type { Graph, GraphNode } from "./graph.js";
-import { isVersion, sha, UNVERSIONED } from "./cache-versions.js";
 
-/**
- * What the cache does for a node (Hamilton's behaviours):
- *
- * - `default`: look the result up; on a miss run the node and store its result.
- * - `recompute`: always run the node, and store its result (for dependents of later runs).
- * - `disable`: never look up or store; its dependents cannot be keyed, so they run too.
- * - `ignore`: never look up or store, and leave the node out of its dependents' keys (for a value
- *   that does not decide the result, e.g. a client); its outcome reads `disabled`.
- */
-export type CacheBehavior = "default" | "recompute" | "disable" | "ignore";
+/** How many runs' logs a driver keeps for `view` and `logs` (oldest dropped first). */
+export const CACHE_HISTORY = 100;
 
-const BEHAVIORS: readonly CacheBehavior[] = ["default", "recompute", "disable", "ignore"];
-
-/** Options of `Builder.withCache`. */
-export interface CacheOptions {
-  /** The directory of the default file store; default `.hamilton-ts/.cache` (see `DEFAULT_CACHE_DIR`). */
-  readonly dir?: string;
-  /** A store of your own instead of the file store (`dir` must then be absent). */
-  readonly store?: CacheStore;
-  /** The behaviour of every node without one of its own; default `default`. */
-  readonly behavior?: CacheBehavior;
-  /**
-   * Behaviours by node name. They win over the `cache({ behavior }, fn)` modifier, so a run can
-   * recompute a node without a code change.
-   */
-  readonly nodes?: Readonly<Record<string, CacheBehavior>>;
-  /** Where the cache's warnings go; default `console.warn`. Each distinct warning once per driver. */
-  readonly onWarning?: (message: string) => void;
-}
-
-/** One node run of the last execute, as {@link DriverCache.lastRun} lists it. */
-export interface CacheLogEntry {
-  /** The node's name. */
-  readonly node: string;
-  /** The fan-out item (`urls[3]`), for a per-item node; else undefined. */
-  readonly taskId: string | undefined;
-  /** What the cache did. */
-  readonly outcome: CacheOutcome;
-  /** The node's cache key (64 hex digits), or undefined when it could not be keyed. */
-  readonly key: string | undefined;
-  /** For a `hit`: the run that stored the result it replayed (undefined for entries from before runs were kept). */
-  readonly fromRun: string | undefined;
-  /** For a `miss`: why (see `CacheMissReason`). */
-  readonly missReason: CacheMissReason | undefined;
-}
-
-/** What {@link CacheInspector.explain} says about a node run. */
-export interface CacheExplanation {
-  /** What the cache did. */
-  readonly outcome: CacheOutcome;
-  /** The node's cache key, or undefined when it could not be keyed. */
-  readonly key: string | undefined;
-  /** For a `hit`: the run that stored the result it replayed. */
-  readonly fromRun?: string | undefined;
-  /** For a `miss`: why. */
-  readonly missReason?: CacheMissReason | undefined;
-  /** The run this explanation is about: the driver's last run, or the run that last stored a result for the node. */
+/** A finished run's cache log, kept for `view` and `logs`. */
+interface RunHistory {
   readonly runId: string;
+  readonly log: readonly CacheLogEntry[];
+  readonly events: readonly CacheEvent[];
 }
 
-/** What `driver.cache` offers: the last run's keys and outcomes, why a node missed, and the store. */
-export interface CacheInspector {
-  /** The store results are kept in. */
-  readonly store: CacheStore;
-  /** Every node run of the execute that settled last, in the order the nodes ran. */
-  readonly lastRun: readonly CacheLogEntry[];
-  /**
-   * What the cache did for `node` (and fan-out item `taskId`, e.g. `"urls[3]"`) and why: from the
-   * last execute of this driver that ran it; else from the store, about the run (of any driver or
-   * process) that last stored a result for it. Undefined when neither knows the node run. Throws
-   * `INVALID_ARGUMENT` for a name that is not a node of the graph.
-   */
-  explain(node: string, taskId?: string): CacheExplanation | undefined;
-  /** Removes every entry from the store. */
-  clear(): void;
-}
-
-/** Checks and completes `withCache` options; throws `INVALID_ARGUMENT` on bad ones. */
-export function checkCacheOptions(options: unknown): CacheOptions {
-  const where = "Builder.withCache(options)";
-  if (options === undefined) return {};
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw new HamiltonError(
-      "INVALID_ARGUMENT",
-      `${where}: options must be an object such as { dir: ".cache" }, got ${describe(options)}.`,
-    );
-  }
-  const o = options as Record<string, unknown>;
-  const known = ["dir", "store", "behavior", "nodes", "onWarning"];
-  const unknown = Object.keys(o).filter((k) => !known.includes(k));
-  if (unknown.length > 0) {
-    throw new HamiltonError(
-      "INVALID_ARGUMENT",
-      `${where}: unknown option ${unknown.map((u) => `"${u}"`).join(", ")}; the options are ${known.join(", ")}.`,
-    );
-  }
-  if (o.dir !== undefined && (typeof o.dir !== "string" || o.dir.length === 0))
-    throw new HamiltonError("INVALID_ARGUMENT", `${where}: dir must be a non-empty path, got ${describe(o.dir)}.`);
-  if (o.store !== undefined) {
-    const s = o.store as Record<string, unknown> | null;
-    if (
-      s === null ||
-      typeof s !== "object" ||
-      typeof s.get !== "function" ||
-      typeof s.set !== "function" ||
-      typeof s.clear !== "function"
-    )
-      throw new HamiltonError(
-        "INVALID_ARGUMENT",
-        `${where}: store must implement get(key), set(key, data) and clear() (see CacheStore), got ${describe(o.store)}.`,
-      );
-    if (o.dir !== undefined)
-      throw new HamiltonError("INVALID_ARGUMENT", `${where}: give dir or store, not both (dir is the file store's).`);
-  }
-  if (o.behavior !== undefined) checkBehavior(o.behavior, `${where}: behavior`);
-  if (o.nodes !== undefined) {
-    if (o.nodes === null || typeof o.nodes !== "object" || Array.isArray(o.nodes))
-      throw new HamiltonError(
-        "INVALID_ARGUMENT",
-        `${where}: nodes must map node names to behaviours, e.g. { answer: "recompute" }, got ${describe(o.nodes)}.`,
-      );
-    for (const [name, b] of Object.entries(o.nodes)) checkBehavior(b, `${where}: nodes["${name}"]`);
-  }
-  if (o.onWarning !== undefined && typeof o.onWarning !== "function")
-    throw new HamiltonError(
-      "INVALID_ARGUMENT",
-      `${where}: onWarning must be a function, got ${describe(o.onWarning)}.`,
-    );
-  return o as CacheOptions;
-}
-
-/** Checks a behaviour name. */
-export function checkBehavior(value: unknown, where: string): asserts value is CacheBehavior {
-  if (!BEHAVIORS.includes(value as CacheBehavior)) {
-    throw new HamiltonError(
-      "INVALID_ARGUMENT",
-      `${where} must be one of ${BEHAVIORS.map((b) => `"${b}"`).join(", ")}, got ${describe(value)}.`,
-    );
-  }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value;
-}
+const NO_LOG: readonly CacheLogEntry[] = Object.freeze([]);
 
 /** The cache of one driver: the store, each node's behaviour and code version, warnings given. */
 export class DriverCache implements CacheInspector {
   readonly store: CacheStore;
-  lastRun: readonly CacheLogEntry[] = [];
-  /** The run id of {@link lastRun}. */
-  lastRunId: string | undefined = undefined;
-
-  /** Keeps the log of the execute that settled last. */
-  ranLast(runId: string, log: readonly CacheLogEntry[]): void {
-    this.lastRun = log;
-    this.lastRunId = runId;
-  }
   readonly #graph: Graph;
   readonly #options: CacheOptions;
   readonly #warned = new Set<string>();
@@ -196,7 +65,13 @@ export class DriverCache implements CacheInspector {
   readonly #runDependent: (boolean | undefined)[] = [];
   #configVersion: string | undefined;
   readonly #configNames: ReadonlySet<string>;
-  #storeBroken = false;
+  /** The executes under way, by run id. */
+  readonly #executions = new Map<string, CacheExecution>();
+  /** The finished runs, oldest first (at most {@link CACHE_HISTORY}). */
+  readonly #history: RunHistory[] = [];
+  readonly #storeName: string;
+  /** The store's error in the last finished run, if it failed there (a miss then says so rather than "new"). */
+  lastFailure: string | undefined = undefined;
 
   constructor(graph: Graph, options: CacheOptions) {
     this.#graph = graph;
@@ -204,13 +79,146 @@ export class DriverCache implements CacheInspector {
     this.store = options.store ?? new FileCacheStore(options.dir);
     this.#warn = options.onWarning ?? ((message) => console.warn(message));
     this.#configNames = new Set(Object.keys(graph.config));
+    this.#storeName = storeName(this.store);
   }
 
-  clear(): void {
-    this.store.clear();
+  get lastRun(): readonly CacheLogEntry[] {
+    return this.#history[this.#history.length - 1]?.log ?? NO_LOG;
   }
 
-  explain(node: string, taskId?: string): CacheExplanation | undefined {
+  /** The run id of {@link lastRun}. */
+  get lastRunId(): string | undefined {
+    return this.#history[this.#history.length - 1]?.runId;
+  }
+
+  get runs(): readonly string[] {
+    return this.#history.map((h) => h.runId);
+  }
+
+  view(runId?: string): readonly CacheLogEntry[] {
+    return this.#run(runId, "view").log;
+  }
+
+  logs(runId?: string): readonly CacheEvent[] {
+    return this.#run(runId, "logs").events;
+  }
+
+  #run(runId: string | undefined, method: string): RunHistory {
+    const history = this.#history;
+    if (runId === undefined) {
+      const last = history[history.length - 1];
+      if (last === undefined)
+        throw new HamiltonError(
+          "INVALID_ARGUMENT",
+          `driver.cache.${method}(): this driver has not finished a run with the cache yet. Call it after an execute settled.`,
+        );
+      return last;
+    }
+    for (let i = history.length - 1; i >= 0; i--) if (history[i]!.runId === runId) return history[i]!;
+    const known = history.length === 0 ? "none yet" : history.map((h) => `"${h.runId}"`).join(", ");
+    throw new HamiltonError(
+      "INVALID_ARGUMENT",
+      `driver.cache.${method}(${JSON.stringify(runId)}): this driver has no cache log of that run. ` +
+        `It keeps its last ${CACHE_HISTORY} runs (driver.cache.runs): ${known}.`,
+    );
+  }
+
+  /** Starts an execute's cache state. */
+  begin(runId: string): CacheExecution {
+    const execution = new CacheExecution(runId, []);
+    this.#executions.set(runId, execution);
+    return execution;
+  }
+
+  /** The cache state of execute `runId` (made on first use, for a run this driver did not begin). */
+  execution(runId: string, log: CacheLogEntry[]): CacheExecution {
+    let execution = this.#executions.get(runId);
+    if (execution === undefined) {
+      execution = new CacheExecution(runId, log);
+      this.#executions.set(runId, execution);
+    }
+    return execution;
+  }
+
+  /**
+   * Ends execute `runId`: waits for the store's writes still in flight, evicts by `maxAgeMs` and
+   * `maxBytes`, and keeps the run's log. Synchronous when everything was; never throws or rejects.
+   */
+  finish(runId: string): MaybePromise<void> {
+    const execution = this.#executions.get(runId);
+    if (execution === undefined) return;
+    const done = (): void => {
+      this.#executions.delete(runId);
+      this.lastFailure = execution.failure;
+      this.#history.push({ runId, log: execution.log, events: execution.events });
+      if (this.#history.length > CACHE_HISTORY) this.#history.shift();
+    };
+    const settled = execution.settled();
+    const after = (): MaybePromise<void> => {
+      const evicted = this.#evict(execution);
+      return isThenable(evicted) ? evicted.then(done) : done();
+    };
+    return settled === undefined ? after() : settled.then(after);
+  }
+
+  #evict(execution: CacheExecution): MaybePromise<void> {
+    const { maxAgeMs, maxBytes } = this.#options;
+    if ((maxAgeMs === undefined && maxBytes === undefined) || execution.failure !== undefined) return;
+    const failed = (error: unknown): void => {
+      this.warnOnce(
+        `hamilton-ts cache: cannot evict old entries from the cache store (${this.#storeName}): ${message(error)}. ` +
+          `The store may grow past maxBytes; check it is reachable and writable.`,
+      );
+    };
+    try {
+      const out = evict(this.store, { maxAgeMs, maxBytes }, Date.now(), (e, reason) =>
+        execution.event("evicted", e.node, undefined, e.key, reason),
+      );
+      return isThenable(out) ? Promise.resolve(out).then(undefined, failed) : out;
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  /** The store failed in execute `execution`: one warning for the run; the rest of the run goes on without the store. */
+  failed(execution: CacheExecution, error: unknown): void {
+    if (execution.failure !== undefined) return;
+    const text = message(error);
+    execution.failure = text;
+    execution.event("store-failed", undefined, undefined, undefined, text);
+    try {
+      this.#warn(
+        `hamilton-ts cache: the cache store (${this.#storeName}) failed in run ${execution.runId}: ${text}. ` +
+          `The run goes on without the cache (its nodes compute, nothing more is stored); the next run tries the store again.`,
+      );
+    } catch {
+      // A warning callback's failure is not the run's.
+    }
+  }
+
+  clear(): MaybePromise<void> {
+    return this.store.clear();
+  }
+
+  delete(options: CacheDeleteOptions = {}): MaybePromise<number> {
+    const where = "driver.cache.delete(options)";
+    if (options === null || typeof options !== "object")
+      throw new HamiltonError("INVALID_ARGUMENT", `${where}: options must be an object such as { node: "answer" }.`);
+    const { node, olderThanMs } = options;
+    if (node !== undefined && !this.#graph.byName.has(node))
+      throw new HamiltonError(
+        "INVALID_ARGUMENT",
+        `${where}: the graph has no node ${JSON.stringify(node)}. Pass the name of one of its nodes.`,
+      );
+    if (olderThanMs !== undefined && (typeof olderThanMs !== "number" || !(olderThanMs >= 0)))
+      throw new HamiltonError(
+        "INVALID_ARGUMENT",
+        `${where}: olderThanMs must be a number of milliseconds (0 or more), got ${String(olderThanMs)}.`,
+      );
+    return deleteMatching(this.store, node, olderThanMs, Date.now());
+  }
+
+  explain(node: string, taskId?: string): MaybePromise<CacheExplanation | undefined> {
     if (!this.#graph.byName.has(node)) {
       throw new HamiltonError(
         "INVALID_ARGUMENT",
@@ -223,30 +231,37 @@ export class DriverCache implements CacheInspector {
       if (e.node === node && e.taskId === taskId)
         return { outcome: e.outcome, key: e.key, fromRun: e.fromRun, missReason: e.missReason, runId: this.lastRunId! };
     }
-    const last = this.readLast(node, taskId);
-    if (last === undefined) return undefined;
-    return { outcome: last.outcome, key: last.key, fromRun: undefined, missReason: last.missReason, runId: last.run };
+    return andThen(this.readLast(node, taskId, undefined), (last) =>
+      last === undefined
+        ? undefined
+        : { outcome: last.outcome, key: last.key, fromRun: undefined, missReason: last.missReason, runId: last.run },
+    );
   }
 
-  /** The last-entry record of a node (and task), or undefined (none, unreadable, or a store that throws). */
-  readLast(node: string, taskId: string | undefined): LastEntry | undefined {
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = this.store.get(lastEntryKey(node, taskId));
-    } catch {
+  /** The last-entry record of a node (and task), or undefined (none, unreadable, or a store that fails). */
+  readLast(
+    node: string,
+    taskId: string | undefined,
+    execution: CacheExecution | undefined,
+  ): MaybePromise<LastEntry | undefined> {
+    if (execution?.failure !== undefined) return undefined;
+    const read = (bytes: Uint8Array | undefined): LastEntry | undefined =>
+      bytes === undefined ? undefined : decodeLastEntry(bytes);
+    const lost = (error: unknown): undefined => {
+      if (execution !== undefined) this.failed(execution, error);
       return undefined;
+    };
+    try {
+      const got = this.store.get(lastEntryKey(node, taskId));
+      return isThenable(got) ? Promise.resolve(got).then(read, lost) : read(got);
+    } catch (error) {
+      return lost(error);
     }
-    return bytes === undefined ? undefined : decodeLastEntry(bytes);
   }
 
   /** Writes the last-entry record of a node (and task); a failure only costs the next miss its reason. */
-  writeLast(node: string, taskId: string | undefined, entry: LastEntry): void {
-    if (this.#storeBroken) return;
-    try {
-      this.store.set(lastEntryKey(node, taskId), encodeLastEntry(entry));
-    } catch {
-      // The entry itself was written; a miss without its reason reads "new".
-    }
+  writeLast(node: string, taskId: string | undefined, entry: LastEntry, execution: CacheExecution): void {
+    this.#write(lastEntryKey(node, taskId), encodeLastEntry(entry), node, execution);
   }
 
   /** Why the node has no code version (after {@link codeVersion} returned undefined). */
@@ -335,54 +350,101 @@ export class DriverCache implements CacheInspector {
     return isVersion(this.#configVersion) ? this.#configVersion : undefined;
   }
 
-  /** The entry under `key`, or undefined (a store that throws or holds something unreadable is a miss). */
-  lookup(key: string): CacheEntry | undefined {
-    let bytes: Uint8Array | undefined;
+  /**
+   * The entry under `key`, or undefined: none, unreadable (corrupt, foreign, another format
+   * version, a codec that cannot decode it), older than `maxAgeMs`, or a store that fails (then
+   * the run goes on without the store).
+   */
+  lookup(key: string, execution: CacheExecution): MaybePromise<CacheEntry | undefined> {
+    if (execution.failure !== undefined) return undefined;
+    let got: MaybePromise<Uint8Array | undefined>;
     try {
-      bytes = this.store.get(key);
-    } catch {
+      got = this.store.get(key);
+    } catch (error) {
+      this.failed(execution, error);
       return undefined;
     }
-    if (bytes === undefined) return undefined;
+    if (!isThenable(got)) return got === undefined ? undefined : this.#read(got);
+    return Promise.resolve(got).then(
+      (bytes) => (bytes === undefined ? undefined : this.#read(bytes)),
+      (error: unknown) => {
+        this.failed(execution, error);
+        return undefined;
+      },
+    );
+  }
+
+  #read(bytes: Uint8Array): CacheEntry | undefined {
     const entry = decodeEntry(bytes);
     if (entry === undefined) return undefined;
+    const maxAge = this.#options.maxAgeMs;
+    if (maxAge !== undefined && entry.storedAt < Date.now() - maxAge) return undefined;
     return entry;
   }
 
   /**
-   * Stores an entry; a store that fails is reported once per driver and the run goes on. Returns
-   * true when stored, else why not (`undefined` when the store failed).
+   * Stores an entry (the write may still be in flight: `finish` waits for it). Returns true when
+   * it was handed to the store, a reason when the value cannot be stored, undefined when the
+   * store failed in this run.
    */
   save(
     key: string,
     value: unknown,
     warnings: readonly string[],
     version: string,
-    run: string,
+    node: string,
+    execution: CacheExecution,
   ): true | string | undefined {
-    if (this.#storeBroken) return undefined;
+    if (execution.failure !== undefined) return undefined;
     let bytes: Uint8Array;
     try {
-      bytes = encodeEntry({ value, warnings, version, run });
+      bytes = encodeEntry({ value, warnings, version, run: execution.runId, storedAt: Date.now() });
     } catch (error) {
-      return `it cannot be serialized: ${error instanceof Error ? error.message : String(error)}`;
+      return `it cannot be serialized: ${message(error)}`;
     }
-    try {
-      this.store.set(key, bytes);
-      return true;
-    } catch (error) {
-      this.#storeBroken = true;
-      this.warnOnce(
-        `hamilton-ts cache: cannot write to the cache store (${error instanceof Error ? error.message : String(error)}); ` +
-          `this driver runs uncached from now on. Check the directory's permissions, or pass withCache({ dir }).`,
-      );
-      return undefined;
-    }
+    return this.#write(key, bytes, node, execution) ? true : undefined;
   }
 
-  get storeBroken(): boolean {
-    return this.#storeBroken;
+  /** Hands bytes to the store; false when the store failed (synchronously) or had failed in this run. */
+  #write(key: string, bytes: Uint8Array, node: string, execution: CacheExecution): boolean {
+    if (execution.failure !== undefined) return false;
+    try {
+      const out = this.store.set(key, bytes, { node });
+      if (isThenable(out))
+        execution.track(Promise.resolve(out).then(undefined, (error: unknown) => this.failed(execution, error)));
+      return true;
+    } catch (error) {
+      this.failed(execution, error);
+      return false;
+    }
   }
 }
 
+/** How a warning names a store: its class, and a file store's directory. */
+function storeName(store: CacheStore): string {
+  if (store instanceof FileCacheStore) return `FileCacheStore at ${store.dir}`;
+  let name: unknown;
+  try {
+    name = (Object.getPrototypeOf(store) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  } catch {
+    name = undefined;
+  }
+  return typeof name === "string" && name.length > 0 && name !== "Object" ? name : "a custom CacheStore";
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export type {
+  CacheBehavior,
+  CacheDeleteOptions,
+  CacheEvent,
+  CacheEventKind,
+  CacheExplanation,
+  CacheInspector,
+  CacheLogEntry,
+  CacheOptions,
+} from "./cache-options.js";
+export { checkBehavior, checkCacheOptions } from "./cache-options.js";
 export { type CacheDecision, RunCache } from "./cache-run.js";

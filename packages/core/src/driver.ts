@@ -153,7 +153,7 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
     const cache = this.#cache;
     if (cache !== undefined) {
       scope.cache = cache;
-      scope.cacheLog = [];
+      scope.cacheLog = cache.begin(scope.runId).log;
     }
     scope.remote = this.#remote;
     const run = new Run(scope, {
@@ -189,16 +189,19 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
     };
     return new Promise<Out>((resolve, reject) => {
       const done = (value: unknown): void => {
+        // The cache's writes still in flight (an asynchronous store) and its eviction come first.
+        const flushed = cache?.finish(scope.runId);
+        if (flushed !== undefined) return void flushed.then(() => done(value));
         scope.executeSettled();
-        if (cache !== undefined) cache.ranLast(scope.runId, scope.cacheLog!);
         if (onAbort !== undefined) signal!.removeEventListener?.("abort", onAbort);
         // An abort that came while only after-run work was pending still makes the run aborted.
         if (scope.stopped) reject(scope.stopError);
         else resolve(value as Out);
       };
       const failed = (error: unknown): void => {
+        const flushed = cache?.finish(scope.runId);
+        if (flushed !== undefined) return void flushed.then(() => failed(error));
         scope.executeSettled();
-        if (cache !== undefined) cache.ranLast(scope.runId, scope.cacheLog!);
         if (onAbort !== undefined) signal!.removeEventListener?.("abort", onAbort);
         reject(scope.stopped ? scope.stopError : error);
       };

@@ -32,9 +32,18 @@ export type {
   StandardSchemaResult,
   StandardSchemaV1,
 } from "./check-output.js";
-export type { CacheBehavior, CacheExplanation, CacheInspector, CacheLogEntry, CacheOptions } from "./cache.js";
+export type {
+  CacheBehavior,
+  CacheDeleteOptions,
+  CacheEvent,
+  CacheEventKind,
+  CacheExplanation,
+  CacheInspector,
+  CacheLogEntry,
+  CacheOptions,
+} from "./cache.js";
 export { DEFAULT_CACHE_DIR, FileCacheStore } from "./cache-store.js";
-export type { CacheStore } from "./cache-store.js";
+export type { CacheEntryInfo, CacheStore, MaybePromise } from "./cache-store.js";
 export { fingerprint, isFingerprint } from "./fingerprint.js";
 export type { Unfingerprintable } from "./fingerprint.js";
 export { subdag } from "./subdag.js";

@@ -149,7 +149,14 @@ export class Run {
     let thenable: boolean;
     try {
       const decision = cache.decide(slot, node);
-      result = this.#callCached(slot, node, kwargs, decision, cache);
+      // A store that answers with a promise: the node is called once the lookup settled.
+      result =
+        decision instanceof Promise
+          ? decision.then((d) => {
+              if (this.#scope.stopped) throw this.#scope.refused(node.name, this.#init.taskId);
+              return this.#callCached(slot, node, kwargs, d, cache);
+            })
+          : this.#callCached(slot, node, kwargs, decision, cache);
       thenable = isThenable(result);
     } catch (error) {
       this.#fail(node, error);
@@ -358,7 +365,7 @@ export class Run {
     const kwargs = this.#kwargs(slot, node, results);
     const cache = this.#cache;
     if (cache === undefined) return this.#call(node, kwargs);
-    return this.#callCached(slot, node, kwargs, cache.decideCollect(slot, node, kwargs), cache);
+    return this.#callCached(slot, node, kwargs, await cache.decideCollect(slot, node, kwargs), cache);
   }
 }
 

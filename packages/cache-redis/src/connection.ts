@@ -89,8 +89,9 @@ export class ReadyClient {
     const detail = last instanceof Error ? ` (${last.message})` : "";
     return new CacheRedisError(
       "UNAVAILABLE",
-      `RedisCacheStore: Redis at ${whereIs(this.client)} is unavailable: ${what}${detail}. The node is computed ` +
-        `instead. Start Redis, or check the connection options (host, port, password).`,
+      // No closing period: the engine quotes the message inside a sentence of its own.
+      `RedisCacheStore: Redis at ${whereIs(this.client)} is unavailable: ${what}${detail}; start Redis, or check ` +
+        `the connection options (host, port, password)`,
       { cause: last },
     );
   }

@@ -2,10 +2,12 @@ import type { DagTemplateRecord, NodeRunRecord, RunRecord } from "@hamilton-ts/s
 import { nodeRecord, runRecord, templateRecord } from "@hamilton-ts/testing/records";
 import { describe, expect, it } from "vitest";
 import {
+  cellMarks,
   compareIdsOf,
   compareIdsProblem,
   compareRuns,
   naturalCompare,
+  paramMarked,
   summaryLines,
   valueText,
 } from "./compare-runs.js";
@@ -143,6 +145,10 @@ describe("compareRuns", () => {
     expect(m2!.differs.result).toBe(false);
     expect(m10!.differs.status).toBe(true);
     expect(m10!.cells[1]!.result).toBe("Error: boom");
+    // Each cell marks the fields where it differs from the first run that has the node.
+    expect(a!.cells.map((_, i) => cellMarks(a!, i))).toEqual([[], ["duration", "cache"], []]);
+    expect(cRow!.cells.map((_, i) => cellMarks(cRow!, i))).toEqual([[], ["llm", "result"], []]);
+    expect(m10!.cells.map((_, i) => cellMarks(m10!, i))).toEqual([[], ["status"], []]);
     expect(c.codeChanges).toEqual([
       { node: "c", versions: ["c1", "c2", "c1"], sources: ["({ a }) => a", "({ a }) => a + 1", "({ a }) => a"] },
     ]);
@@ -153,6 +159,7 @@ describe("compareRuns", () => {
     const x = c.params.find((p) => p.group === "input" && p.name === "x")!;
     expect(x).toEqual({ group: "input", name: "x", values: ["1", "2", "1"], differs: true });
     expect(c.params.find((p) => p.group === "tag")!.differs).toBe(false);
+    expect([0, 1, 2].map((i) => paramMarked(x, i))).toEqual([false, true, false]);
     expect(c.summary.params).toEqual(["graph version", "input x"]);
     expect(c.summary.codeChanged).toEqual(["c"]);
     expect(c.summary.resultChanged).toEqual(["c"]);

@@ -510,3 +510,30 @@ export function summaryLines(c: RunComparison): string[] {
 export function cellText(text: string, max = 80): string {
   return cutText(text, max);
 }
+
+/** A field of a node cell the page marks. */
+export type CellField = "status" | "duration" | "cache" | "llm" | "result";
+
+/**
+ * The fields of run `index`'s cell in `row` to mark as different: those whose value is not the
+ * first run's (the first run that has the node, when the first lacks it); durations when the row's
+ * durations differ (by {@link DURATION_FACTOR}) and this one is not the first run's.
+ */
+export function cellMarks(row: NodeRow, index: number): CellField[] {
+  const cell = row.cells[index];
+  const base = row.cells.find((c) => c !== undefined);
+  if (cell === undefined || base === undefined) return [];
+  const marks: CellField[] = [];
+  if (row.differs.status && cell.status !== base.status) marks.push("status");
+  if (row.differs.duration && cell !== base && durationsDiffer([base.durationMs, cell.durationMs]))
+    marks.push("duration");
+  if (row.differs.cache && (cell.cache ?? "none") !== (base.cache ?? "none")) marks.push("cache");
+  if (row.differs.llm && llmText(cell.llm) !== llmText(base.llm)) marks.push("llm");
+  if (row.differs.result && cell.result !== base.result) marks.push("result");
+  return marks;
+}
+
+/** Whether run `index`'s value of a parameter differs from the first run's. */
+export function paramMarked(row: ParamRow, index: number): boolean {
+  return row.differs && row.values[index] !== row.values[0];
+}

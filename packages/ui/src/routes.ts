@@ -8,6 +8,7 @@
 export type PageRoute =
   | { readonly view: "runs" }
   | { readonly view: "run"; readonly runId: string }
+  | { readonly view: "versions" }
   | { readonly view: "compare" };
 
 /** One route: its view, the pattern of its path (a run id is the first group), and an example. */
@@ -31,6 +32,7 @@ export const PAGE_ROUTES: readonly PageRouteDeclaration[] = [
     example: "/dashboard/project/1/runs/<runId>",
   },
   { view: "compare", pattern: /^\/compare\/?$/, example: "/compare?a=<runId>&b=<runId>" },
+  { view: "versions", pattern: /^\/versions\/?$/, example: "/versions?project=<project>&dag=<dag>" },
 ];
 
 /** Where the login form posts the key (the only route open without it). */

@@ -6,6 +6,7 @@ import { h, replace } from "./dom.js";
 import { startLive } from "./live.js";
 import { runPage } from "./run.js";
 import { runsPage } from "./runs.js";
+import { versionsPage } from "./versions.js";
 
 async function main(): Promise<void> {
   const app = document.getElementById("app")!;
@@ -15,10 +16,9 @@ async function main(): Promise<void> {
     const route = matchPage(path);
     if (route?.view === "runs") await runsPage(app);
     else if (route?.view === "run") await runPage(app, route.runId);
-    else if (route?.view === "compare") {
-      const q = new URLSearchParams(location.search);
-      await comparePage(app, q.get("a") ?? "", q.get("b") ?? "");
-    } else
+    else if (route?.view === "compare") await comparePage(app);
+    else if (route?.view === "versions") await versionsPage(app);
+    else
       replace(app, h("h1", null, "Not found"), h("p", null, `No page at ${path}. `, h("a", { href: "/" }, "All runs")));
   } catch (error) {
     replace(

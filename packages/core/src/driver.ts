@@ -13,6 +13,7 @@ import { hostname } from "node:os";
 import type { AdapterSet, GraphInfo, NodeInfo } from "@hamilton-ts/lifecycle";
 import type { Builder } from "./builder.js";
 import type { Graph } from "./graph.js";
+import { taskCacheOf } from "./task-cache.js";
 import { type CacheInspector, type CacheOptions, DriverCache } from "./cache.js";
 import { makePlan, makeTaskPlan, type Plan } from "./plan.js";
 import { checkFinalVars, checkRecord, checkSignal, inputsWithConfig, type AbortSignalLike } from "./request.js";
@@ -243,8 +244,11 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
    * (the coordinator's config wins), the outer values the task carries and the item; outer nodes
    * in `task.computedByWorker` are computed here. Node events carry the coordinator's run id and
    * the task id; each adapter's `wrapRemoteTask` runs around the task with the run context its
-   * namesake exported. No graph events: the run belongs to the coordinator. The driver's cache is
-   * not used for tasks. Rejects like `execute` (`NODE_FAILED` naming the node and the task,
+   * namesake exported. No graph events: the run belongs to the coordinator. With a cache
+   * (`withCache`), the task's nodes are looked up and stored per item under the keys the
+   * coordinator's process would use (a shared store shares results), and the task resolves once
+   * its writes are done — unless the task's config changes this driver's, then it runs uncached
+   * (`task-cache.ts`). Rejects like `execute` (`NODE_FAILED` naming the node and the task,
    * `ABORTED` when `options.signal` fires).
    */
   runTask(task: FanOutTask, options: RunTaskOptions = {}): Promise<Record<string, unknown>> {
@@ -280,6 +284,12 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(abortError(signal.reason));
     const scope = new RunScope(task.runId, this.#nodeAdapters, this.#maxConcurrency, this.#graceMs, this.#maxItems);
+    const taskCache = this.#cache === undefined ? undefined : taskCacheOf(this.#cache, graph);
+    const cached = taskCache?.enter(task) === true;
+    if (cached) {
+      scope.cache = this.#cache;
+      scope.cacheLog = [];
+    }
     const onAbort = (): void => scope.stop(abortError(signal!.reason));
     signal?.addEventListener("abort", onAbort, { once: true });
     const work = (): Promise<Record<string, unknown>> => {
@@ -289,7 +299,7 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
         inputs,
         overrides: { ...task.outer, [task.parallelizeName]: task.item },
         taskId: task.taskId,
-        cacheVersions: undefined,
+        cacheVersions: cached ? taskCache!.versions(task) : undefined,
       });
       let out: Record<string, unknown> | Promise<Record<string, unknown>>;
       try {
@@ -311,7 +321,8 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
       worker: options.worker ?? `${hostname()}:${process.pid}`,
       attempt: options.attempt ?? 1,
     };
-    return this.#adapters.runRemoteTask(remoteInit, task.runContexts, work).then(
+    const ran = this.#adapters.runRemoteTask(remoteInit, task.runContexts, work);
+    return (cached ? ran.finally(() => taskCache!.leave(task.runId)) : ran).then(
       (value) => {
         scope.executeSettled();
         signal?.removeEventListener("abort", onAbort);

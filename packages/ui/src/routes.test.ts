@@ -16,6 +16,8 @@ describe("the page's routes", () => {
     expect(matchPage("/dashboard/project/7/runs/42")).toEqual({ view: "run", runId: "42" });
     expect(matchPage("/")).toEqual({ view: "runs" });
     expect(matchPage("/compare")).toEqual({ view: "compare" });
+    expect(matchPage("/history")).toEqual({ view: "history" });
+    expect(matchPage("/history/")).toEqual({ view: "history" });
     expect(() => matchPage("/runs/%E0%A4%A")).toThrow(URIError);
   });
 
@@ -27,6 +29,7 @@ describe("the page's routes", () => {
       "/runs/a/b",
       "/dashboard/project/7/runs/",
       "/comparex",
+      "/history/x",
       "/index.html",
       "",
     ]) {

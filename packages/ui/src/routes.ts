@@ -9,7 +9,8 @@ export type PageRoute =
   | { readonly view: "runs" }
   | { readonly view: "run"; readonly runId: string }
   | { readonly view: "versions" }
-  | { readonly view: "compare" };
+  | { readonly view: "compare" }
+  | { readonly view: "history" };
 
 /** One route: its view, the pattern of its path (a run id is the first group), and an example. */
 export interface PageRouteDeclaration {
@@ -21,7 +22,7 @@ export interface PageRouteDeclaration {
 /**
  * Every path the page answers, in the order they are tried: the runs list, a run (and the Hamilton
  * UI's own link to a run, `/dashboard/project/<projectId>/runs/<runId>`), the comparison of two
- * runs (`?a=<runId>&b=<runId>`).
+ * runs (`?a=<runId>&b=<runId>`), a node's history (`?project=&dag=&node=&limit=`).
  */
 export const PAGE_ROUTES: readonly PageRouteDeclaration[] = [
   { view: "runs", pattern: /^\/$/, example: "/" },
@@ -33,6 +34,7 @@ export const PAGE_ROUTES: readonly PageRouteDeclaration[] = [
   },
   { view: "compare", pattern: /^\/compare\/?$/, example: "/compare?a=<runId>&b=<runId>" },
   { view: "versions", pattern: /^\/versions\/?$/, example: "/versions?project=<project>&dag=<dag>" },
+  { view: "history", pattern: /^\/history\/?$/, example: "/history?project=<project>&dag=<dag>&node=<node>" },
 ];
 
 /** Where the login form posts the key (the only route open without it). */

@@ -31,3 +31,21 @@ export async function getJson<T>(path: string): Promise<T> {
   }
   return (await res.json()) as T;
 }
+
+/**
+ * DELETEs a read API resource (`/api/runs/<id>`) with the session's cookie (a server with a key
+ * checks it). Resolves on 2xx; any other answer throws an {@link ApiError} with the server's message
+ * (a 409 for a run still running, a 404 for one already gone).
+ */
+export async function deleteResource(path: string): Promise<void> {
+  const res = await fetch(path, { method: "DELETE", credentials: "same-origin" });
+  if (res.ok) return;
+  let message = `${res.status} ${res.statusText}`;
+  try {
+    const body = (await res.json()) as { error?: unknown };
+    if (typeof body.error === "string") message = body.error;
+  } catch {
+    // Not JSON: keep the status line.
+  }
+  throw new ApiError(res.status, message);
+}

@@ -2,6 +2,7 @@
 import "./style.css";
 import { matchPage } from "../../src/routes.js";
 import { comparePage } from "./compare.js";
+import { historyPage } from "./history.js";
 import { h, replace } from "./dom.js";
 import { startLive } from "./live.js";
 import { runPage } from "./run.js";
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
     const route = matchPage(path);
     if (route?.view === "runs") await runsPage(app);
     else if (route?.view === "run") await runPage(app, route.runId);
+    else if (route?.view === "history") await historyPage(app);
     else if (route?.view === "compare") await comparePage(app);
     else if (route?.view === "versions") await versionsPage(app);
     else

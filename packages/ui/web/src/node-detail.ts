@@ -8,6 +8,7 @@ import { cacheLine } from "./cache-text.js";
 import { h } from "./dom.js";
 import { formatDuration, formatTime, statusClass, statusWord } from "./format.js";
 import { fullSummary } from "./summary.js";
+import { historyHref } from "./history-data.js";
 import { nodeLink, spanLink } from "./selection.js";
 import { usageText } from "./llm-text.js";
 import { inputTruth } from "./run-facts.js";
@@ -176,6 +177,10 @@ export function nodeDetail(input: NodeDetailInput): HTMLElement {
         ),
       );
     }
+  }
+  if (!input.inputs.has(node)) {
+    const href = historyHref(input.runRecord.projectId, input.runRecord.dagName, node);
+    panel.append(h("p", null, h("a", { class: "history-link", href }, "history of this node")));
   }
   if (input.siblings.length > 1) {
     const list = h("ul", { class: "siblings" });

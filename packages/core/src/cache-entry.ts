@@ -7,6 +7,7 @@
  * @module
  */
 import { deserialize, serialize } from "node:v8";
+import { type CodecFailure, fromStored, toStorable } from "./codecs.js";
 
 /** One cached node result. */
 export interface CacheEntry {
@@ -28,11 +29,16 @@ export interface CacheEntry {
  */
 export const ENTRY_FORMAT = 2;
 
-/** The entry as bytes; throws when the value cannot be cloned (a function, a symbol). */
-export function encodeEntry(entry: CacheEntry): Uint8Array {
+/**
+ * The entry as bytes; throws when the value cannot be cloned (a function, a symbol), or a
+ * {@link CodecFailure} when a codec throws. `codecs`: the value holds instances of registered
+ * classes, stored through their codecs ({@link toStorable}).
+ */
+export function encodeEntry(entry: CacheEntry, codecs = false): Uint8Array {
   return serialize({
     format: ENTRY_FORMAT,
-    value: entry.value,
+    codecs,
+    value: codecs ? toStorable(entry.value) : entry.value,
     warnings: entry.warnings,
     version: entry.version,
     run: entry.run,
@@ -40,7 +46,10 @@ export function encodeEntry(entry: CacheEntry): Uint8Array {
   });
 }
 
-/** The entry in `bytes`, or `undefined` when they are not one (corrupt, or another format). */
+/**
+ * The entry in `bytes`, or `undefined` when they are not one (corrupt, or another format);
+ * throws a {@link CodecFailure} when a codec cannot give an instance back.
+ */
 export function decodeEntry(bytes: Uint8Array): CacheEntry | undefined {
   let decoded: unknown;
   try {
@@ -49,8 +58,14 @@ export function decodeEntry(bytes: Uint8Array): CacheEntry | undefined {
     return undefined;
   }
   if (typeof decoded !== "object" || decoded === null) return undefined;
-  const { format, value, warnings, version, run, storedAt } = decoded as Record<string, unknown>;
+  const { format, codecs, value, warnings, version, run, storedAt } = decoded as Record<string, unknown>;
   if (format !== ENTRY_FORMAT || typeof version !== "string" || !Array.isArray(warnings)) return undefined;
   if (typeof storedAt !== "number" || !warnings.every((w) => typeof w === "string")) return undefined;
-  return { value, warnings, version, run: typeof run === "string" ? run : undefined, storedAt };
+  return {
+    value: codecs === true ? fromStored(value) : value,
+    warnings,
+    version,
+    run: typeof run === "string" ? run : undefined,
+    storedAt,
+  };
 }

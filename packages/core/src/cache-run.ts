@@ -16,6 +16,7 @@ import { explainMiss, type KeyParts, type LastEntry } from "./cache-last.js";
 import type { CacheBehavior, CacheLogEntry } from "./cache-options.js";
 import type { MaybePromise } from "./cache-store.js";
 import { ABSENT, DISABLED, IGNORED, sha, UNVERSIONED } from "./cache-versions.js";
+import { registrationHint } from "./codecs.js";
 import { fingerprint, fingerprintForStore, isFingerprint } from "./fingerprint.js";
 import type { GraphNode } from "./graph.js";
 import { PER_ITEM, type Plan } from "./plan.js";
@@ -55,6 +56,8 @@ export class RunCache {
   readonly #runId: string;
   readonly #givenVersions: ReadonlyMap<string, string | undefined> | undefined;
   readonly #unversionedReason = new Map<number, string>();
+  /** For a slot whose value holds an instance of an unregistered class: the class's name. */
+  readonly #unversionedClass = new Map<number, string>();
   readonly #configSlots = new Set<number>();
   /** Why the last {@link #key} call returned undefined. */
   #unkeyed = "";
@@ -89,6 +92,7 @@ export class RunCache {
     else {
       this.#versions[slot] = UNVERSIONED;
       this.#unversionedReason.set(slot, f.reason);
+      if (f.className !== undefined) this.#unversionedClass.set(slot, f.className);
     }
   }
 
@@ -243,10 +247,15 @@ export class RunCache {
       if (version === undefined || version === UNVERSIONED) {
         const from = a >= 0 ? this.#plan.slotNode[a]!.name : names[k]!;
         const reason = a >= 0 ? this.#unversionedReason.get(a) : undefined;
+        const className = a >= 0 ? this.#unversionedClass.get(a) : undefined;
         this.#unkeyed = `the value of "${from}" cannot be fingerprinted${reason === undefined ? "" : ` (${reason})`}`;
         this.driver.warnOnce(
           `hamilton-ts cache: node "${node.name}" is not cached because the value of "${from}" cannot be fingerprinted` +
-            `${reason === undefined ? "" : ` (${reason})`}. If that value does not change the result, mark "${from}" ` +
+            `${reason === undefined ? "" : ` (${reason})`}. ` +
+            (className === undefined
+              ? ""
+              : `If it decides the result, say how to fingerprint ${className}: ${registrationHint(className)}. `) +
+            `If that value does not change the result, mark "${from}" ` +
             `with cache({ behavior: "ignore" }, fn) or withCache({ nodes: { ${JSON.stringify(from)}: "ignore" } }).`,
         );
         return undefined;
@@ -318,14 +327,22 @@ export class RunCache {
       return;
     }
     if (decision.outcome === "disabled") return;
-    const { version: f, nullPrototypeAt } = fingerprintForStore(value);
+    const { version: f, nullPrototypeAt, codecs, uncoded } = fingerprintForStore(value);
     if (isFingerprint(f)) {
       this.#versions[slot] = f;
       decision.record.dataVersion = f;
       if (!decision.store || decision.key === undefined) return;
       const execution = this.#execution;
-      if (nullPrototypeAt === undefined) {
-        const saved = this.driver.save(decision.key, value, warnings, f, node.name, execution);
+      if (uncoded !== undefined) {
+        const why = `it holds an instance of ${uncoded.className}${uncoded.path === "" ? "" : ` at ${uncoded.path}`}, which has a fingerprint but no codec`;
+        execution.event("not-stored", node.name, this.#taskId, decision.key, why);
+        this.#writeLast(node, decision, why);
+        this.driver.warnOnce(
+          `hamilton-ts cache: node "${node.name}" is not stored because ${why}: it runs every time (what depends on it is cached). ` +
+            `To store it: registerCodec(${uncoded.className}, { encode: (v) => …, decode: (d) => … }).`,
+        );
+      } else if (nullPrototypeAt === undefined) {
+        const saved = this.driver.save(decision.key, value, warnings, f, node.name, execution, codecs);
         if (saved === undefined) return;
         execution.event(
           saved === true ? "stored" : "not-stored",
@@ -356,9 +373,11 @@ export class RunCache {
     }
     this.#versions[slot] = UNVERSIONED;
     this.#unversionedReason.set(slot, f.reason);
+    if (f.className !== undefined) this.#unversionedClass.set(slot, f.className);
     if (decision.store)
       this.driver.warnOnce(
-        `hamilton-ts cache: node "${node.name}" returned a value that cannot be stored (${f.reason}), so it runs every time.`,
+        `hamilton-ts cache: node "${node.name}" returned a value that cannot be stored (${f.reason}), so it runs every time.` +
+          (f.className === undefined ? "" : ` To cache it: ${registrationHint(f.className)}.`),
       );
   }
 

@@ -32,6 +32,7 @@ import type {
 import { readsRunIdentity } from "./cache-run-identity.js";
 import { type CacheStore, FileCacheStore, type MaybePromise } from "./cache-store.js";
 import { isVersion, sha, UNVERSIONED } from "./cache-versions.js";
+import { CodecFailure } from "./codecs.js";
 import { HamiltonError } from "./errors.js";
 import { fingerprint, isFingerprint } from "./fingerprint.js";
 import type { Graph, GraphNode } from "./graph.js";
@@ -375,7 +376,14 @@ export class DriverCache implements CacheInspector {
   }
 
   #read(bytes: Uint8Array): CacheEntry | undefined {
-    const entry = decodeEntry(bytes);
+    let entry: CacheEntry | undefined;
+    try {
+      entry = decodeEntry(bytes);
+    } catch (error) {
+      if (!(error instanceof CodecFailure)) throw error;
+      this.warnOnce(`hamilton-ts cache: an entry cannot be read back, so it is a miss: ${error.message}.`);
+      return undefined;
+    }
     if (entry === undefined) return undefined;
     const maxAge = this.#options.maxAgeMs;
     if (maxAge !== undefined && entry.storedAt < Date.now() - maxAge) return undefined;
@@ -394,12 +402,19 @@ export class DriverCache implements CacheInspector {
     version: string,
     node: string,
     execution: CacheExecution,
+    codecs: boolean,
   ): true | string | undefined {
     if (execution.failure !== undefined) return undefined;
     let bytes: Uint8Array;
     try {
-      bytes = encodeEntry({ value, warnings, version, run: execution.runId, storedAt: Date.now() });
+      bytes = encodeEntry({ value, warnings, version, run: execution.runId, storedAt: Date.now() }, codecs);
     } catch (error) {
+      if (error instanceof CodecFailure) {
+        this.warnOnce(
+          `hamilton-ts cache: node "${node}" is not stored: ${error.message}. The node's result is unaffected; fix the codec (registerCodec(${error.className}, …)) to cache it.`,
+        );
+        return error.message;
+      }
       return `it cannot be serialized: ${message(error)}`;
     }
     return this.#write(key, bytes, node, execution) ? true : undefined;

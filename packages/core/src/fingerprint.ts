@@ -6,6 +6,8 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import { inspect, types } from "node:util";
+import "./codecs-builtin.js";
+import { registrationOf } from "./codec-registry.js";
 
 /**
  * A value {@link fingerprint} refused: a class instance (an OpenAI client), a function, a symbol, a
@@ -17,6 +19,8 @@ export interface Unfingerprintable {
   readonly unfingerprintable: true;
   /** What was refused and where, e.g. `an instance of OpenAI at .client`. */
   readonly reason: string;
+  /** For an instance of a class with no registration: the class's name (for `registerFingerprint`/`registerCodec`). */
+  readonly className?: string | undefined;
 }
 
 /**
@@ -35,10 +39,14 @@ export interface Unfingerprintable {
  *   (`Object.create(null)`) the same way but never equal to an `Object.prototype` one with the
  *   same keys. `Map`s by entries and `Set`s by elements, in any order.
  * - `Date` by its time; typed arrays, `DataView`, `ArrayBuffer` and `Buffer` by their kind and
- *   bytes (hashed directly); `RegExp` by source and flags.
+ *   bytes (hashed directly: NaN payloads included); `RegExp` by source and flags.
+ * - Instances of registered classes (`registerFingerprint`, else `registerCodec`'s `encode`) by
+ *   the class's name and the data it gives; built in: `URL` (its `href`) and `Error` with its
+ *   native subclasses (name, message, `cause`, own enumerable properties; not the stack).
  * - A cycle is encoded as a reference to the enclosing value it points back to.
- * - Refused: class instances, functions, symbols, proxies, boxed primitives, accessor properties
- *   (a getter is never run), nesting too deep for the stack.
+ * - Refused: instances of other classes (subclasses of typed arrays and of `Error` included: a
+ *   structured clone would not keep them), functions, symbols, proxies, boxed primitives,
+ *   accessor properties (a getter is never run), nesting too deep for the stack.
  */
 export function fingerprint(value: unknown): string | Unfingerprintable {
   return fingerprintForStore(value).version;
@@ -48,23 +56,46 @@ export function fingerprint(value: unknown): string | Unfingerprintable {
  * {@link fingerprint}, and where the value holds a null-prototype object, if it does: the cache
  * does not store such a value, as a structured clone (`v8.serialize`) gives it `Object.prototype`.
  */
-export function fingerprintForStore(value: unknown): {
-  readonly version: string | Unfingerprintable;
-  readonly nullPrototypeAt: string | undefined;
-} {
+export function fingerprintForStore(value: unknown): StoreFingerprint {
   const visits = new Visits();
   const encoder = new Encoder(visits);
   try {
     encoder.value(value, "");
   } catch (error) {
-    const nullPrototypeAt = visits.nullPrototypeAt;
+    const { nullPrototypeAt, codecs, uncoded } = visits;
     if (error instanceof Refusal)
-      return { version: { unfingerprintable: true, reason: error.message }, nullPrototypeAt };
+      return {
+        version: { unfingerprintable: true, reason: error.message, className: error.className },
+        nullPrototypeAt,
+        codecs,
+        uncoded,
+      };
     if (error instanceof RangeError)
-      return { version: { unfingerprintable: true, reason: "a value nested too deeply" }, nullPrototypeAt };
+      return {
+        version: { unfingerprintable: true, reason: "a value nested too deeply" },
+        nullPrototypeAt,
+        codecs,
+        uncoded,
+      };
     throw error;
   }
-  return { version: encoder.digest(), nullPrototypeAt: visits.nullPrototypeAt };
+  return {
+    version: encoder.digest(),
+    nullPrototypeAt: visits.nullPrototypeAt,
+    codecs: visits.codecs,
+    uncoded: visits.uncoded,
+  };
+}
+
+/** What {@link fingerprintForStore} found. */
+export interface StoreFingerprint {
+  readonly version: string | Unfingerprintable;
+  /** Where the first null-prototype object is, if any (a structured clone would give it `Object.prototype`). */
+  readonly nullPrototypeAt: string | undefined;
+  /** Whether the value holds instances of classes with a codec (then it is stored through `toStorable`). */
+  readonly codecs: boolean;
+  /** The first instance of a class with a fingerprint but no codec: the value keys its dependents but cannot be stored. */
+  readonly uncoded: { readonly className: string; readonly path: string } | undefined;
 }
 
 /** True when `result` is a fingerprint, not an {@link Unfingerprintable}. */
@@ -72,7 +103,13 @@ export function isFingerprint(result: string | Unfingerprintable): result is str
   return typeof result === "string";
 }
 
-class Refusal extends Error {}
+class Refusal extends Error {
+  readonly className: string | undefined;
+  constructor(message: string, className?: string) {
+    super(message);
+    this.className = className;
+  }
+}
 
 /**
  * Objects visited by one fingerprint. A value that shares parts is encoded once per place a part
@@ -86,6 +123,10 @@ class Visits {
   #count = 0;
   /** Where the first null-prototype object was met, if any (a structured clone loses its prototype). */
   nullPrototypeAt: string | undefined = undefined;
+  /** Whether an instance of a class with a codec was met. */
+  codecs = false;
+  /** The first instance of a class with a fingerprint but no codec. */
+  uncoded: { readonly className: string; readonly path: string } | undefined = undefined;
 
   visit(value: object, path: string): void {
     this.#seen.add(value);
@@ -197,7 +238,7 @@ class Encoder {
     this.#visits.visit(value, path);
     this.#stack.push(value);
     if (Array.isArray(value)) this.#array(value, path);
-    else if (ArrayBuffer.isView(value)) {
+    else if (ArrayBuffer.isView(value) && NATIVE_VIEWS.has(Object.getPrototypeOf(value))) {
       this.#put(`b${viewKind(value)}:${value.byteLength};`);
       this.#bytes(value);
     } else if (value instanceof ArrayBuffer && Object.getPrototypeOf(value) === ArrayBuffer.prototype) {
@@ -216,9 +257,37 @@ class Encoder {
         this.#put("R");
         this.#string((value as RegExp).source);
         this.#string((value as RegExp).flags);
-      } else throw new Refusal(`${describeInstance(value)}${at(path)}`);
+      } else this.#registered(value, proto, path);
     }
     this.#stack.pop();
+  }
+
+  /**
+   * An instance of a registered class: `K`, the class's name, then the data its fingerprint
+   * function (else its codec's `encode`) returns. An instance of a class with neither is refused,
+   * naming the class.
+   */
+  #registered(value: object, proto: object | null, path: string): void {
+    const registration = proto === null ? undefined : registrationOf(proto);
+    const via = registration?.fingerprint ?? registration?.codec?.encode;
+    if (registration === undefined || via === undefined) {
+      const described = describeInstance(value);
+      const className = described.startsWith("an instance of ") ? described.slice(15) : undefined;
+      throw new Refusal(`${described}${at(path)}`, className === "a class" ? undefined : className);
+    }
+    if (registration.codec !== undefined) this.#visits.codecs = true;
+    else this.#visits.uncoded ??= { className: registration.name, path };
+    let data: unknown;
+    try {
+      data = via(value as never);
+    } catch (error) {
+      throw new Refusal(
+        `an instance of ${registration.name}${at(path)} whose ${registration.fingerprint !== undefined ? "fingerprint function" : "codec's encode"} threw (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+    this.#put("K");
+    this.#string(registration.name);
+    this.value(data, `${path}<${registration.name}>`);
   }
 
   /**
@@ -372,6 +441,24 @@ class Encoder {
     return inner.digest();
   }
 }
+
+/** The prototypes of the typed arrays, `DataView` and `Buffer`: a subclass of one is a class instance like any other. */
+const NATIVE_VIEWS: ReadonlySet<unknown> = new Set<unknown>([
+  Int8Array.prototype,
+  Uint8Array.prototype,
+  Uint8ClampedArray.prototype,
+  Int16Array.prototype,
+  Uint16Array.prototype,
+  Int32Array.prototype,
+  Uint32Array.prototype,
+  Float32Array.prototype,
+  Float64Array.prototype,
+  BigInt64Array.prototype,
+  BigUint64Array.prototype,
+  DataView.prototype,
+  Buffer.prototype,
+  (globalThis as { Float16Array?: { prototype: unknown } }).Float16Array?.prototype,
+]);
 
 function numberText(value: number): string {
   return Object.is(value, -0) ? "-0" : String(value);

@@ -45,6 +45,8 @@ export type {
 export { DEFAULT_CACHE_DIR, FileCacheStore } from "./cache-store.js";
 export type { CacheEntryInfo, CacheStore, MaybePromise } from "./cache-store.js";
 export { fingerprint, isFingerprint } from "./fingerprint.js";
+export { registerCodec, registerFingerprint } from "./codecs.js";
+export type { AnyClass, Codec, RegisterOptions } from "./codecs.js";
 export type { Unfingerprintable } from "./fingerprint.js";
 export { subdag } from "./subdag.js";
 export type { FanOutTask, RunTaskOptions, TaskExecutor } from "./task-executor.js";

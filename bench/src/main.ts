@@ -18,6 +18,7 @@ import type { Section, SectionSuite } from "./section.js";
 import { checkTargets } from "./targets.js";
 import { storeSuite } from "./store.js";
 import { uiSuite } from "./ui.js";
+import { uiHistoryTargets } from "./ui-history.js";
 import { uiRenderTargets } from "./ui-render.js";
 
 /** Suites that print a section of their own, in this order. */
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
     ...checkTargets(results),
     ...sections.flatMap((s) => s.targets),
     ...(await uiRenderTargets(options, notes)),
+    ...(await uiHistoryTargets(options, notes)),
   ];
   await otel().shutdown();
   notes.push(

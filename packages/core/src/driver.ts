@@ -54,6 +54,12 @@ export interface ExecuteOptions<N = Record<string, unknown>, I = Record<string, 
 export interface VisualizeGraphOptions {
   /** `mermaid` (default) or Graphviz `dot`. */
   format?: VisualizationFormat;
+  /**
+   * With `withCache`: colour each node by what the cache did for it in this run (an id from
+   * `driver.cache.runs`): hit, miss, recompute, disabled, ignored, or partial (fan-out items that
+   * differ); a legend comment says which colour is which.
+   */
+  cache?: string;
 }
 
 /** Options of {@link Driver.visualizeExecution}. */
@@ -246,10 +252,10 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
    * the task id; each adapter's `wrapRemoteTask` runs around the task with the run context its
    * namesake exported. No graph events: the run belongs to the coordinator. With a cache
    * (`withCache`), the task's nodes are looked up and stored per item under the keys the
-   * coordinator's process would use (a shared store shares results), and the task resolves once
-   * its writes are done — unless the task's config changes this driver's, then it runs uncached
-   * (`task-cache.ts`). Rejects like `execute` (`NODE_FAILED` naming the node and the task,
-   * `ABORTED` when `options.signal` fires).
+   * coordinator's process would use (a shared store shares results); the run's last task in
+   * flight on this driver resolves once the writes of all its tasks here are done — unless the
+   * task's config changes this driver's, then it runs uncached (`task-cache.ts`). Rejects like
+   * `execute` (`NODE_FAILED` naming the node and the task, `ABORTED` when `options.signal` fires).
    */
   runTask(task: FanOutTask, options: RunTaskOptions = {}): Promise<Record<string, unknown>> {
     const graph = this.#graph;
@@ -366,7 +372,14 @@ export class Driver<N = Record<string, unknown>, I = Record<string, unknown>> {
    * console.log(dr.visualize({ format: "dot" }));
    */
   visualize(options: VisualizeGraphOptions = {}): string {
-    return renderGraph(this.#graph.nodes, checkFormat(options.format, "visualize"));
+    const format = checkFormat(options.format, "visualize");
+    if (options.cache === undefined) return renderGraph(this.#graph.nodes, format);
+    if (this.#cache === undefined)
+      throw new HamiltonError(
+        "INVALID_ARGUMENT",
+        `visualize({ cache: ${JSON.stringify(options.cache)} }): this driver has no cache. Build it with withCache() to colour a run's cache outcomes.`,
+      );
+    return renderGraph(this.#graph.nodes, format, this.#cache.colouring(options.cache));
   }
 
   /**

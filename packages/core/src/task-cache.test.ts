@@ -66,7 +66,7 @@ describe("Driver.runTask with a cache", () => {
     expect(worker.warnings).toEqual([]);
   });
 
-  it("a task's writes are in the store when its promise resolves", async () => {
+  it("once a run's tasks have resolved, their writes are in the store", async () => {
     const calls: number[] = [];
     const modules = dataflow(calls);
     // A store whose writes land a few turns of the event loop later, as over a network.

@@ -7,8 +7,8 @@
  * Owns {@link taskCacheOf}: whether a task may use the driver's cache (its keys are made with the
  * driver's config, so the task's config, which wins inside it, must not change it), the data
  * versions of the values a fan-out's tasks share (fingerprinted once per fan-out, not per task),
- * and the end of a run's tasks on this driver (its writes awaited before a task resolves, the
- * run's cache state finished once its last task in flight here ends).
+ * and the end of a run's tasks on this driver (the run's cache state finished, its writes
+ * awaited, by its last task in flight here).
  *
  * @module
  */
@@ -75,22 +75,22 @@ export class TaskCache {
   }
 
   /**
-   * Ends a task that {@link enter}ed: resolves once the store's writes of the run so far are done
-   * (so that the task's results go back only after its entries are in the store); the run's last
-   * task in flight here also finishes the run's cache state (eviction, history). Never rejects.
+   * Ends a task that {@link enter}ed. The run's last task in flight here finishes the run's cache
+   * state on this driver — waits for the store's writes of all its tasks so far, evicts, keeps the
+   * log — before it resolves. So once every task of a run has resolved (the coordinator waits for
+   * all), their entries are in the store; a task that is not the last one here does not wait for
+   * the others' writes (under load, that wait would chain from task to task). Never rejects.
    */
   leave(runId: string): MaybePromise<void> {
     const left = (this.#inFlight.get(runId) ?? 1) - 1;
+    if (left > 0) {
+      this.#inFlight.set(runId, left);
+      return;
+    }
+    this.#inFlight.delete(runId);
     try {
-      if (left > 0) {
-        this.#inFlight.set(runId, left);
-        return this.#cache
-          .execution(runId, [])
-          .settled()
-          ?.then(undefined, () => undefined);
-      }
-      this.#inFlight.delete(runId);
-      return Promise.resolve(this.#cache.finish(runId)).then(undefined, () => undefined);
+      const finished = this.#cache.finish(runId);
+      return finished === undefined ? undefined : Promise.resolve(finished).then(undefined, () => undefined);
     } catch {
       // The cache's own failure is never the task's.
     }

@@ -7,7 +7,8 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import type { FanOutTask, TaskExecutor } from "@hamilton-ts/core";
+import type { CacheStore, FanOutTask, TaskExecutor } from "@hamilton-ts/core";
+import { AnswerLookup } from "./answer-lookup.js";
 import { Batcher } from "./batching.js";
 import { checkConnection, checkPositive, type ConnectionOptions, DEFAULT_CONNECT_TIMEOUT_MS } from "./connection.js";
 import { BullMQError } from "./errors.js";
@@ -64,6 +65,14 @@ export interface BullMQExecutorOptions {
   readonly runTtlMs?: number;
   /** Where warnings go (a malformed message on the reply channel). Default `console.warn`. */
   readonly onWarning?: (message: string) => void;
+  /**
+   * The cache store the workers use (`startWorker({ cache: { store } })`), shared — e.g. a
+   * `RedisCacheStore` from `@hamilton-ts/cache-redis`. Before sending a task, the executor looks
+   * for its answer there: a task whose item runs a worker answered or stored whole from the cache
+   * before resolves here, without going to a worker (a second run whose items all hit sends none).
+   * Default: none (every task goes to a worker).
+   */
+  readonly cacheStore?: CacheStore;
 }
 
 /**
@@ -88,6 +97,7 @@ export class BullMQExecutor implements TaskExecutor {
   readonly #state: ExecutorState;
   readonly #batcher: Batcher;
   readonly #pickUp: PickUp;
+  readonly #answers: AnswerLookup | undefined;
 
   constructor(options: BullMQExecutorOptions) {
     const where = "new BullMQExecutor(options)";
@@ -135,12 +145,33 @@ export class BullMQExecutor implements TaskExecutor {
       (entry) => void this.#pickUp.lookNow(entry),
     );
     this.#batcher = new Batcher(this.#state, (entry) => this.#pickUp.startTimer(entry));
+    const store = options.cacheStore;
+    if (store !== undefined && (store === null || typeof store !== "object" || typeof store.get !== "function")) {
+      throw new BullMQError(
+        "INVALID_OPTION",
+        `${where}: cacheStore must be a cache store (get, set, …), e.g. new RedisCacheStore({ connection }), got ${store === null ? "null" : typeof store}.`,
+      );
+    }
+    this.#answers =
+      store === undefined
+        ? undefined
+        : new AnswerLookup(
+            store,
+            this.#state.settings.version,
+            ({ task, signal, resolve, reject }) => {
+              if (this.#state.closed)
+                reject(new BullMQError("CLOSED", "The BullMQExecutor was closed: create a new one."));
+              else this.#batcher.add({ task, resolve, reject }, signal);
+            },
+            this.#state.settings.warn,
+          );
   }
 
   /** Sends one item's block to the workers; see `TaskExecutor`. */
   runTask(task: FanOutTask, signal: AbortSignal): Promise<Readonly<Record<string, unknown>>> {
     if (this.#state.closed)
       return Promise.reject(new BullMQError("CLOSED", "The BullMQExecutor was closed: create a new one."));
+    if (this.#answers !== undefined) return this.#answers.run(task, signal);
     return new Promise((resolve, reject) => this.#batcher.add({ task, resolve, reject }, signal));
   }
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type Driver, type FanOutTask, findUncloneable } from "@hamilton-ts/core";
+import { type CacheStore, type Driver, type FanOutTask, findUncloneable } from "@hamilton-ts/core";
 import type { Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { toWire } from "./errors-wire.js";
@@ -19,6 +19,7 @@ import {
   type Signal,
   type WireResult,
 } from "./protocol.js";
+import { type AnswerWatch, answerKey, answerNode, encodeAnswer } from "./task-answers.js";
 import { decode, encode, nodeFix } from "./wire.js";
 
 /** What a job runner needs. */
@@ -31,6 +32,18 @@ export interface JobContext {
   readonly sliceMs: number;
   /** The abort signal of a run (aborted runs are told over pub/sub). */
   readonly signalOf: (runId: string) => { signal: AbortSignal; release(): void };
+  /** With a cache: where a task the cache answered or stored whole is kept, for the coordinator. */
+  readonly answers?: TaskAnswers | undefined;
+}
+
+/** What a worker with a cache needs to store task answers (see `task-answers.ts`). */
+export interface TaskAnswers {
+  readonly store: CacheStore;
+  readonly watch: AnswerWatch;
+  /** The worker's `version` option (part of the answer key). */
+  readonly version: string;
+  /** Reports a store that fails (once per worker). */
+  readonly warnOnce: (message: string) => void;
 }
 
 /** Fan-outs' shared parts read lately, by key (a chunk of one fan-out after another reads it once). */
@@ -110,7 +123,7 @@ export function jobRunner(context: JobContext): (job: Job<JobData>) => Promise<v
           slice = performance.now();
         }
         const task: FanOutTask = { ...shared, taskId, index, item: decode(item) };
-        results.push(runOne(driver, task, run.signal, id, attempt));
+        results.push(runOne(driver, task, run.signal, id, attempt, context.answers));
       }
       await sendOutcome(publisher, data, jobId, { kind: "done", worker: id, results: await Promise.all(results) });
     } finally {
@@ -125,11 +138,20 @@ async function runOne(
   signal: AbortSignal,
   worker: string,
   attempt: number,
+  answers: TaskAnswers | undefined,
 ): Promise<WireResult> {
   try {
-    const out = await driver.runTask(task, { signal, worker, attempt });
+    let out: Record<string, unknown>;
+    let whole = false;
     try {
-      return { ok: true, value: encode(out, `the results of task ${task.taskId}`, "back to the coordinator", "") };
+      out = await driver.runTask(task, { signal, worker, attempt });
+    } finally {
+      whole = answers?.watch.settle(task) === true;
+    }
+    try {
+      const value = encode(out, `the results of task ${task.taskId}`, "back to the coordinator", "");
+      if (whole) await storeAnswer(answers!, task, out);
+      return { ok: true, value };
     } catch (error) {
       // Refused: checked again per output (only now, not for every result), so that the refusal names the node.
       for (const [name, value] of Object.entries(out)) {
@@ -141,5 +163,22 @@ async function runOne(
     }
   } catch (error) {
     return { ok: false, error: toWire(error) };
+  }
+}
+
+/**
+ * Stores a task's outputs whole (before its result goes back, so that the coordinator's next run
+ * finds it). A store that fails costs only the coordinator's shortcut: reported once, never the task's.
+ */
+async function storeAnswer(answers: TaskAnswers, task: FanOutTask, out: Record<string, unknown>): Promise<void> {
+  const key = answerKey(task, answers.version);
+  if (key === undefined) return;
+  try {
+    await answers.store.set(key, encodeAnswer(out), { node: answerNode(task) });
+  } catch (error) {
+    answers.warnOnce(
+      `hamilton-ts cache: a worker could not store a task's answer in the cache store ` +
+        `(${error instanceof Error ? error.message : String(error)}); the coordinator sends such tasks to workers until it can.`,
+    );
   }
 }

@@ -7,7 +7,7 @@
  */
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
-import { Builder, type Driver } from "@hamilton-ts/core";
+import { Builder, type CacheOptions, type Driver, HamiltonError } from "@hamilton-ts/core";
 import type { LifecycleAdapter } from "@hamilton-ts/lifecycle";
 import { type Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -28,6 +28,7 @@ import {
 } from "./connection.js";
 import { BullMQError } from "./errors.js";
 import { abortChannel, checkQueueName, checkVersion, type JobData, type Signal, versionedQueue } from "./protocol.js";
+import { AnswerWatch } from "./task-answers.js";
 import { jobRunner, sendOutcome } from "./worker-jobs.js";
 import { workerName } from "./worker-name.js";
 
@@ -49,6 +50,14 @@ export interface WorkerOptions {
    * trace and run record (through the run context each task carries).
    */
   readonly adapters?: readonly LifecycleAdapter[];
+  /**
+   * The cache the fan-out items use on this worker, as `Builder.withCache(options)` takes it —
+   * give it the coordinator's store, shared (`{ store: new RedisCacheStore(...) }` from
+   * `@hamilton-ts/cache-redis`): an item's nodes are then looked up and stored per item under the
+   * same keys as in the coordinator's own process, so a run whose items all hit computes none of
+   * them. Default: no cache (items always compute).
+   */
+  readonly cache?: CacheOptions;
   /** Jobs this worker runs at once (default 10). Items of one job (`itemsPerJob`) run concurrently too. */
   readonly concurrency?: number;
   /**
@@ -138,11 +147,22 @@ export async function startWorker(options: WorkerOptions): Promise<HamiltonWorke
     throw new BullMQError("INVALID_OPTION", `${where}: onWarning must be a function (message: string) => void.`);
   }
   const warn = options.onWarning ?? ((message: string) => console.warn(message));
-  const driver: Driver = new Builder()
+  let builder = new Builder()
     .withModules(...options.modules)
     .withConfig(options.config ?? {})
-    .withAdapters(...(options.adapters ?? []))
-    .build() as unknown as Driver;
+    .withAdapters(...(options.adapters ?? []));
+  if (options.cache !== undefined) {
+    try {
+      builder = builder.withCache(options.cache);
+    } catch (error) {
+      if (!HamiltonError.isInstance(error)) throw error;
+      throw new BullMQError("INVALID_OPTION", `${where}: cache: ${error.message}`, { cause: error });
+    }
+  }
+  // With a cache, a watch on the item runs tells which tasks the cache answered or stored whole.
+  const watch = options.cache === undefined ? undefined : new AnswerWatch();
+  if (watch !== undefined) builder = builder.withAdapters(watch.adapter);
+  const driver: Driver = builder.build() as unknown as Driver;
   const graphVersion = driver.graph.version;
   const queue = versionedQueue(queueName, graphVersion, version);
   const id = `${hostname()}:${process.pid}`;
@@ -193,6 +213,10 @@ export async function startWorker(options: WorkerOptions): Promise<HamiltonWorke
     // Well within the half of the lock after which BullMQ renews it.
     sliceMs: Math.max(1, Math.min(50, Math.floor(lockDuration / 10))),
     signalOf,
+    answers:
+      watch === undefined || driver.cache === undefined
+        ? undefined
+        : { store: driver.cache.store, watch, version, warnOnce: once(warn) },
   });
 
   const worker = new Worker<JobData>(queue, processJob, {
@@ -268,4 +292,14 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   ]);
   clearTimeout(timer);
   return result;
+}
+
+/** `warn`, at most once. */
+function once(warn: (message: string) => void): (message: string) => void {
+  let warned = false;
+  return (message) => {
+    if (warned) return;
+    warned = true;
+    warn(message);
+  };
 }

@@ -1,0 +1,28 @@
+// A worker process of the cache tests, with its cache on Redis (CACHE_PORT, CACHE_PREFIX) and the
+// config { factor: FACTOR }; prints "ready <id>" once it takes tasks, and the cache's warnings.
+import { RedisCacheStore } from "@hamilton-ts/cache-redis";
+import { startWorker } from "../src/index.js";
+import * as dataflow from "./cached-dataflow.js";
+
+const env = process.env;
+const store = new RedisCacheStore({
+  connection: { host: "127.0.0.1", port: Number(env.CACHE_PORT) },
+  prefix: env.CACHE_PREFIX ?? "test:cache",
+  connectTimeoutMs: 500,
+});
+const worker = await startWorker({
+  connection: { host: "127.0.0.1", port: Number(env.REDIS_PORT) },
+  queueName: env.QUEUE ?? "cached",
+  modules: [dataflow],
+  config: { factor: Number(env.FACTOR ?? 2) },
+  cache: { store, onWarning: (message) => process.stderr.write(`cache warning: ${message}\n`) },
+  concurrency: Number(env.CONCURRENCY ?? 10),
+});
+process.stdout.write(`ready ${worker.id}\n`);
+process.on("SIGTERM", () => {
+  void (async () => {
+    await worker.close();
+    await store.close();
+    process.exit(0);
+  })();
+});

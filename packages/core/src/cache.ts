@@ -34,6 +34,7 @@ import { type CacheStore, FileCacheStore, type MaybePromise } from "./cache-stor
 import { isVersion, sha, UNVERSIONED } from "./cache-versions.js";
 import { CodecFailure } from "./codecs.js";
 import { HamiltonError } from "./errors.js";
+import { type CacheColouring, type CacheLook, cacheLook } from "./visualize.js";
 import { fingerprint, isFingerprint } from "./fingerprint.js";
 import type { Graph, GraphNode } from "./graph.js";
 
@@ -97,21 +98,38 @@ export class DriverCache implements CacheInspector {
   }
 
   view(runId?: string): readonly CacheLogEntry[] {
-    return this.#run(runId, "view").log;
+    return this.#run(runId, `driver.cache.view(${runId === undefined ? "" : JSON.stringify(runId)})`).log;
   }
 
   logs(runId?: string): readonly CacheEvent[] {
-    return this.#run(runId, "logs").events;
+    return this.#run(runId, `driver.cache.logs(${runId === undefined ? "" : JSON.stringify(runId)})`).events;
   }
 
-  #run(runId: string | undefined, method: string): RunHistory {
+  /** The outcome of each node in run `runId`, to colour the graph by. */
+  colouring(runId: string): CacheColouring {
+    const byNode = new Map<string, CacheLogEntry[]>();
+    for (const e of this.#run(runId, `visualize({ cache: ${JSON.stringify(runId)} })`).log) {
+      let runs = byNode.get(e.node);
+      if (runs === undefined) byNode.set(e.node, (runs = []));
+      runs.push(e);
+    }
+    const outcomes = new Map<string, CacheLook>();
+    for (const [node, runs] of byNode) {
+      const look = cacheLook(runs);
+      if (look !== undefined) outcomes.set(node, look);
+    }
+    return { runId, outcomes };
+  }
+
+  /** The history of run `runId` (default the last); `call` names the call in the error for an unknown one. */
+  #run(runId: string | undefined, call: string): RunHistory {
     const history = this.#history;
     if (runId === undefined) {
       const last = history[history.length - 1];
       if (last === undefined)
         throw new HamiltonError(
           "INVALID_ARGUMENT",
-          `driver.cache.${method}(): this driver has not finished a run with the cache yet. Call it after an execute settled.`,
+          `${call}: this driver has not finished a run with the cache yet. Call it after an execute settled.`,
         );
       return last;
     }
@@ -119,7 +137,7 @@ export class DriverCache implements CacheInspector {
     const known = history.length === 0 ? "none yet" : history.map((h) => `"${h.runId}"`).join(", ");
     throw new HamiltonError(
       "INVALID_ARGUMENT",
-      `driver.cache.${method}(${JSON.stringify(runId)}): this driver has no cache log of that run. ` +
+      `${call}: this driver has no cache log of run ${JSON.stringify(runId)}. ` +
         `It keeps its last ${CACHE_HISTORY} runs (driver.cache.runs): ${known}.`,
     );
   }

@@ -70,7 +70,7 @@ export function renderExecution(plan: Plan, format: VisualizationFormat): string
  * input, with fan-outs drawn like in {@link renderExecution}; no outputs, inputs or overrides are
  * needed.
  */
-export function renderGraph(nodes: readonly GraphNode[], format: VisualizationFormat): string {
+export function renderGraph(nodes: readonly GraphNode[], format: VisualizationFormat, cache?: CacheColouring): string {
   const list: Item[] = nodes.map((n) => ({
     name: n.name,
     look:
@@ -84,14 +84,47 @@ export function renderGraph(nodes: readonly GraphNode[], format: VisualizationFo
   }));
   const pairs: [string, string][] = [];
   for (const n of nodes) for (const d of n.depIndex) pairs.push([nodes[d]!.name, n.name]);
-  return format === "dot" ? dot(list, pairs) : mermaid(list, pairs);
+  return format === "dot" ? dot(list, pairs, cache) : mermaid(list, pairs, cache);
+}
+
+/** What the cache did for each node in one run, to colour the graph by (`visualize({ cache: runId })`). */
+export interface CacheColouring {
+  readonly runId: string;
+  /** By node name; a node run per fan-out item whose items differ is `partial`. */
+  readonly outcomes: ReadonlyMap<string, CacheLook>;
+}
+
+/** A node's cache outcome as drawn: the outcomes, `ignored` (behaviour `ignore`), `partial` (fan-out items that differ). */
+export type CacheLook = "hit" | "miss" | "recompute" | "disabled" | "ignored" | "partial";
+
+const CACHE_CLASSES: Readonly<Record<CacheLook, readonly [string, string, string]>> = {
+  // look: [mermaid class, fill, description]
+  hit: ["cacheHit", "#c8f0c8", "green = hit (served from the cache)"],
+  miss: ["cacheMiss", "#ffd8a8", "orange = miss (computed and stored)"],
+  recompute: ["cacheRecompute", "#d8e4ff", "blue = recompute (computed on purpose)"],
+  disabled: ["cacheDisabled", "#e4e4e4", "grey = disabled"],
+  ignored: ["cacheIgnored", "#f4f4f4", "light grey = ignored (left out of its dependents' keys)"],
+  partial: ["cachePartial", "#fff3b0", "yellow = partial (fan-out items differ)"],
+};
+
+/** The look of a node from its node runs' outcomes and behaviour. */
+export function cacheLook(
+  runs: readonly { readonly outcome: string; readonly behavior: string }[],
+): CacheLook | undefined {
+  let look: CacheLook | undefined;
+  for (const r of runs) {
+    const one: CacheLook = r.behavior === "ignore" ? "ignored" : (r.outcome as CacheLook);
+    if (look === undefined) look = one;
+    else if (look !== one) return "partial";
+  }
+  return look;
 }
 
 function mermaidId(name: string): string {
   return `n_${name.replace(/[^A-Za-z0-9_]/g, (c) => `_${c.charCodeAt(0).toString(16)}_`)}`;
 }
 
-function mermaid(items: readonly Item[], edges: readonly [string, string][]): string {
+function mermaid(items: readonly Item[], edges: readonly [string, string][], cache?: CacheColouring): string {
   const lines = ["flowchart LR"];
   for (const { name, look } of items) {
     const id = mermaidId(name);
@@ -132,6 +165,19 @@ function mermaid(items: readonly Item[], edges: readonly [string, string][]): st
     "  classDef collect fill:#e8f4ff,stroke:#27c,stroke-width:2px",
     "  classDef perItem fill:#f4faff,stroke:#27c,stroke-dasharray:3 2",
   );
+  if (cache !== undefined) {
+    const used = new Set(cache.outcomes.values());
+    const looks = (Object.keys(CACHE_CLASSES) as CacheLook[]).filter((l) => used.has(l));
+    lines.push(`  %% cache outcomes of run ${cache.runId}: ${looks.map((l) => CACHE_CLASSES[l][2]).join("; ")}`);
+    for (const look of looks) {
+      const [name, fill] = CACHE_CLASSES[look];
+      lines.push(`  classDef ${name} fill:${fill},stroke:#555`);
+    }
+    for (const { name } of items) {
+      const look = cache.outcomes.get(name);
+      if (look !== undefined) lines.push(`  class ${mermaidId(name)} ${CACHE_CLASSES[look][0]}`);
+    }
+  }
   return lines.join("\n");
 }
 
@@ -139,7 +185,7 @@ function dotQuote(name: string): string {
   return `"${name.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
-function dot(items: readonly Item[], edges: readonly [string, string][]): string {
+function dot(items: readonly Item[], edges: readonly [string, string][], cache?: CacheColouring): string {
   const style: Record<Look, string> = {
     input: 'shape=ellipse, style=dashed, color="#6666aa"',
     "missing-optional": 'shape=ellipse, style=dotted, fontcolor="#888888"',
@@ -151,7 +197,16 @@ function dot(items: readonly Item[], edges: readonly [string, string][]): string
     "per-item": 'shape=box, style="rounded,dashed", color="#2277cc"',
   };
   const lines = ["digraph hamilton {", "  rankdir=LR;"];
-  for (const { name, look } of items) lines.push(`  ${dotQuote(name)} [${style[look]}];`);
+  if (cache !== undefined) {
+    const used = new Set(cache.outcomes.values());
+    const looks = (Object.keys(CACHE_CLASSES) as CacheLook[]).filter((l) => used.has(l));
+    lines.push(`  // cache outcomes of run ${cache.runId}: ${looks.map((l) => CACHE_CLASSES[l][2]).join("; ")}`);
+  }
+  for (const { name, look } of items) {
+    const outcome = cache?.outcomes.get(name);
+    const fill = outcome === undefined ? "" : `, style=filled, fillcolor="${CACHE_CLASSES[outcome][1]}"`;
+    lines.push(`  ${dotQuote(name)} [${style[look]}${fill}];`);
+  }
   for (const [from, to] of edges) lines.push(`  ${dotQuote(from)} -> ${dotQuote(to)};`);
   lines.push("}");
   return lines.join("\n");

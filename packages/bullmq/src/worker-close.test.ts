@@ -10,8 +10,8 @@ it("a worker process exits on SIGTERM when Redis is gone", { timeout: 90_000 }, 
   try {
     await redis.kill();
     // Resolves once the process has exited: its close() settled and it called process.exit.
-    await worker.stop();
-    expect(worker.child.exitCode).toBe(0);
+    const exit = await worker.stop();
+    expect(exit, `the worker printed:\n${worker.output()}`).toEqual({ code: 0, signal: null });
   } finally {
     await worker.kill();
     await redis.stop();

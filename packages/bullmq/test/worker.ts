@@ -33,7 +33,10 @@ if (env.STORE_DIR) {
 }
 const modules: object[] = [dataflow];
 if (env.VARIANT) modules.push({ variantOnly: () => env.VARIANT });
-const worker = await startWorker({
+// The SIGTERM handler is in place before the worker starts and before "ready" is printed: a
+// handler added after the ready line left a moment in which the test's SIGTERM met Node's default
+// action and ended the process by the signal instead of by a close.
+const started = startWorker({
   connection: { host: "127.0.0.1", port: Number(env.REDIS_PORT) },
   queueName: env.QUEUE ?? "test",
   modules,
@@ -45,12 +48,16 @@ const worker = await startWorker({
   ...(env.CLOSE_MS === undefined ? {} : { closeTimeoutMs: Number(env.CLOSE_MS) }),
   ...(env.VERSION === undefined ? {} : { version: env.VERSION }),
 });
-process.stdout.write(`ready ${worker.id}\n`);
+let stopping = false;
 process.on("SIGTERM", () => {
+  if (stopping) return;
+  stopping = true;
   void (async () => {
-    await worker.close();
+    await (await started).close();
     await tracker?.shutdown();
     await provider?.shutdown();
     process.exit(0);
   })();
 });
+const worker = await started;
+process.stdout.write(`ready ${worker.id}\n`);

@@ -7,6 +7,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { bullmqSuite } from "./bullmq.js";
 import { cacheSuite, fingerprintSuite } from "./cache.js";
+import { cacheRedisSuite } from "./cache-redis.js";
 import { downSinkSuite } from "./down-sink.js";
 import { fanoutSuite } from "./fanout.js";
 import { parseOptions, selected } from "./options.js";
@@ -22,7 +23,7 @@ import { uiHistoryTargets } from "./ui-history.js";
 import { uiRenderTargets } from "./ui-render.js";
 
 /** Suites that print a section of their own, in this order. */
-const SECTION_SUITES: readonly SectionSuite[] = [uiSuite, bullmqSuite, storeSuite];
+const SECTION_SUITES: readonly SectionSuite[] = [uiSuite, bullmqSuite, cacheRedisSuite, storeSuite];
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));

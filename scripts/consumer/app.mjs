@@ -11,6 +11,7 @@ import { ATTR_RUN_ID, OpenTelemetryTracer } from "@hamilton-ts/opentelemetry";
 import { JsonLinesFileExporter } from "@hamilton-ts/otlp-file";
 import { FileSink, HamiltonTracker } from "@hamilton-ts/tracker";
 import { BullMQError, BullMQExecutor } from "@hamilton-ts/bullmq";
+import { CacheRedisError, RedisCacheStore } from "@hamilton-ts/cache-redis";
 import { SpanStatusCode, context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
@@ -187,6 +188,24 @@ new Builder()
   .withTaskExecutor(bullmq)
   .build();
 await bullmq.close();
+
+// @hamilton-ts/cache-redis loads (ioredis from the tarball's dependencies), checks its options with
+// its own error class, and plugs into withCache (no Redis needed: it connects on first use).
+try {
+  new RedisCacheStore({ connection: { host: "127.0.0.1", port: 6379 }, prefix: "" });
+  check(false, "RedisCacheStore accepted an empty prefix");
+} catch (error) {
+  check(
+    CacheRedisError.isInstance(error) && error.code === "INVALID_OPTION",
+    `RedisCacheStore's option error: ${error}`,
+  );
+}
+const redisStore = new RedisCacheStore({ connection: { host: "127.0.0.1", port: 6379 } });
+new Builder()
+  .withModules({ one: () => 1 })
+  .withCache({ store: redisStore })
+  .build();
+await redisStore.close();
 
 console.log(
   `consumer app: ok (results ${JSON.stringify(out)}; ${spans.length} spans, in memory and in OTLP JSON lines; ${records.length} FileSink records; tracker report ${JSON.stringify(report)})`,

@@ -9,6 +9,7 @@ import { OpenTelemetryTracer, type OpenTelemetryTracerOptions } from "@hamilton-
 import { JsonLinesFileExporter, OtlpFileError, type OtlpFileErrorCode } from "@hamilton-ts/otlp-file";
 import { FileSink, HamiltonTracker, type TrackerSink } from "@hamilton-ts/tracker";
 import { BullMQExecutor, type WorkerOptions } from "@hamilton-ts/bullmq";
+import { CacheRedisError, type CacheRedisErrorCode, RedisCacheStore } from "@hamilton-ts/cache-redis";
 import { trace } from "@opentelemetry/api";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 
@@ -79,6 +80,22 @@ export async function main(): Promise<string> {
   await server.close();
   return `${s} ${n} ${String(wrong)} ${graph.nodes.length}`;
 }
+
+// @hamilton-ts/cache-redis: the store is a core CacheStore (by shape) for withCache, startWorker and the executor.
+const redisStore = new RedisCacheStore({ connection: { host: "127.0.0.1", port: 6379 }, prefix: "docs:cache" });
+new Builder().withModules(dataflow).withCache({ store: redisStore }).build();
+void new BullMQExecutor({ connection: { port: 6379 }, queueName: "docs", cacheStore: redisStore });
+const cacheWorker: WorkerOptions = {
+  connection: { port: 6379 },
+  queueName: "docs",
+  modules: [dataflow],
+  cache: { store: redisStore },
+};
+void cacheWorker;
+const redisCode: CacheRedisErrorCode | undefined = CacheRedisError.isInstance(undefined) ? "UNAVAILABLE" : undefined;
+void redisCode;
+// @ts-expect-error — the prefix is a string
+void new RedisCacheStore({ connection: { port: 6379 }, prefix: 3 });
 
 // @hamilton-ts/bullmq: the executor is a core TaskExecutor; worker options are typed.
 const executor = new BullMQExecutor({ connection: { host: "127.0.0.1", port: 6379 }, queueName: "docs" });

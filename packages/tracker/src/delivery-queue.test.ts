@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { FakeClock, settle } from "../test/fake-clock.js";
 import { MemorySink } from "../test/memory-sink.js";
 import { nodeRecord, runRecord } from "@hamilton-ts/testing/records";
-import { DeliveryQueue, type DeliveryQueueOptions, IDLE_WRITE_LIMIT_MS } from "./delivery-queue.js";
+import { DeliveryQueue } from "./delivery-queue.js";
+import { type DeliveryQueueOptions, IDLE_WRITE_LIMIT_MS } from "./delivery-types.js";
 import { TrackerError } from "./errors.js";
 import type { TrackerRecord, TrackerSink } from "./records.js";
 

@@ -8,7 +8,7 @@
 export { HamiltonTracker } from "./tracker.js";
 export type { FlushOptions, ShutdownOptions, TrackerRunContext } from "./tracker.js";
 export type { HamiltonTrackerOptions, ResolvedTrackerOptions, TrackerErrorContext } from "./options.js";
-export type { DeliveryReport, DeliveryStats } from "./delivery-queue.js";
+export type { DeliveryReport, DeliveryStats } from "./delivery-types.js";
 export { FileSink } from "./file-sink.js";
 export type { FileSinkOptions } from "./file-sink.js";
 export { readFileStore, storedRun } from "@hamilton-ts/store";

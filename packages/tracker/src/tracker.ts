@@ -11,7 +11,8 @@ import type {
   NodeExecutionResultEvent,
 } from "@hamilton-ts/lifecycle";
 import { cutWarning, isSecretKey, MAX_NODE_WARNINGS, MAX_WARNING_LENGTH } from "@hamilton-ts/lifecycle";
-import { DeliveryQueue, IDLE_WRITE_LIMIT_MS, type DeliveryReport, type DeliveryStats } from "./delivery-queue.js";
+import { DeliveryQueue } from "./delivery-queue.js";
+import { IDLE_WRITE_LIMIT_MS, type DeliveryReport, type DeliveryStats } from "./delivery-types.js";
 import { describeError, redactAndCut, WarnOnce } from "@hamilton-ts/lifecycle/internal";
 import { redactError } from "./redact-error.js";
 import { FileSink } from "./file-sink.js";

@@ -8,11 +8,9 @@
  */
 export type OtlpFileErrorCode = "INVALID_OPTION" | "SHUT_DOWN" | "WRITE_FAILED";
 
-// The cross-copy mark written out here, not taken from `@hamilton-ts/lifecycle/internal`'s
-// `defineErrorMarker` (which every other package's error class uses): this exporter depends on
-// OpenTelemetry only, so an app that writes its traces with it installs nothing of hamilton-ts
-// besides. Keep it as that helper does it: a read-only `true` under `Symbol.for(<key>)`.
-const MARKER = Symbol.for("hamilton-ts.otlp-file.error");
+import { defineErrorMarker, errorOptions } from "@hamilton-ts/lifecycle/internal";
+
+const MARKER = defineErrorMarker<OtlpFileError>("hamilton-ts.otlp-file.error", "OtlpFileError");
 
 /**
  * The error `@hamilton-ts/otlp-file` throws, or hands to an export's result callback. Branch on
@@ -24,14 +22,13 @@ export class OtlpFileError extends Error {
   readonly code: OtlpFileErrorCode;
 
   constructor(code: OtlpFileErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, "cause" in options ? { cause: options.cause } : undefined);
-    this.name = "OtlpFileError";
+    super(message, errorOptions(options));
+    MARKER.mark(this);
     this.code = code;
-    Object.defineProperty(this, MARKER, { value: true });
   }
 
   /** True for any error of this package, from any copy of it. */
   static isInstance(error: unknown): error is OtlpFileError {
-    return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
+    return MARKER.isInstance(error);
   }
 }

@@ -9,6 +9,10 @@
  */
 export type StoreErrorCode = "INVALID_LINE" | "RECORD_TOO_LARGE" | "WRITE_FAILED";
 
+// The cross-copy mark is written out here rather than taken from `@hamilton-ts/lifecycle/internal`'s
+// `defineErrorMarker` (which every other package's error class uses): the store has no runtime
+// dependencies, and one helper is not worth its first. Keep it as that helper does it: the name,
+// and a read-only `true` under `Symbol.for(<key>)`, whose key must never change.
 const MARKER = Symbol.for("hamilton-ts.store.error");
 
 /**

@@ -47,13 +47,8 @@ interface Row {
   graph_version: string | null;
 }
 
-/** Every file the index has read. */
-export async function loadLogFiles(db: SqlClient): Promise<LogFile[]> {
-  const { rows } = await db.query<Row>(
-    `SELECT path, kind, ino, size, mtime_ms, read_offset, tail, skipped_lines, skipped_spans, project_id, run_id,
-       graph_version FROM log_files`,
-  );
-  return rows.map((r) => ({
+function fromRow(r: Row): LogFile {
+  return {
     path: r.path,
     kind: r.kind,
     ino: r.ino,
@@ -66,7 +61,77 @@ export async function loadLogFiles(db: SqlClient): Promise<LogFile[]> {
     projectId: r.project_id ?? undefined,
     runId: r.run_id ?? undefined,
     graphVersion: r.graph_version ?? undefined,
-  }));
+  };
+}
+
+const COLUMNS = `path, kind, ino, size, mtime_ms, read_offset, tail, skipped_lines, skipped_spans, project_id, run_id,
+  graph_version`;
+
+/** Every file the index has read. */
+export async function loadLogFiles(db: SqlClient): Promise<LogFile[]> {
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM log_files`);
+  return rows.map(fromRow);
+}
+
+/** The files at these paths as the index last read them (paths it never read are left out). */
+export async function loadLogFilesAt(db: SqlClient, paths: readonly string[]): Promise<LogFile[]> {
+  if (paths.length === 0) return [];
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM log_files WHERE path = ANY($1::text[])`, [paths]);
+  return rows.map(fromRow);
+}
+
+/** A file's identity when the index last read it: a file whose stat still says this is unchanged. */
+export interface FileSignature {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly offset: number;
+}
+
+/**
+ * The identity of every file the index has read, by path: what a start compares the files' stats
+ * with. Built by the database as one JSON text (a row per file through the driver cost several
+ * times more), and only these columns: the rest of a file's row is read when it changed.
+ */
+export async function loadSignatures(db: SqlClient): Promise<Map<string, FileSignature>> {
+  const { rows } = await db.query<{ files: string }>(
+    `SELECT coalesce(json_agg(json_build_array(path, ino, size, mtime_ms, read_offset))::text, '[]') AS files
+     FROM log_files`,
+  );
+  const signatures = new Map<string, FileSignature>();
+  for (const [path, ino, size, mtimeMs, offset] of JSON.parse(rows[0]?.files ?? "[]") as [
+    string,
+    number,
+    number,
+    number,
+    number,
+  ][])
+    signatures.set(path, { ino, size, mtimeMs, offset });
+  return signatures;
+}
+
+/** What the files the index read skipped, summed (see `LogIndexStatus`). */
+export interface SkippedTotals {
+  lines: number;
+  traceLines: number;
+  traceSpans: number;
+}
+
+/** Sums what every file skipped, in the database (a torn last line counts as one skipped line). */
+export async function loadSkippedTotals(db: SqlClient): Promise<SkippedTotals> {
+  const { rows } = await db.query<{ trace: boolean; lines: number | null; spans: number | null }>(
+    `SELECT kind = 'trace' AS trace, sum(skipped_lines + CASE WHEN tail THEN 1 ELSE 0 END)::bigint AS lines,
+       sum(skipped_spans)::bigint AS spans
+     FROM log_files GROUP BY 1`,
+  );
+  const totals: SkippedTotals = { lines: 0, traceLines: 0, traceSpans: 0 };
+  for (const r of rows) {
+    if (r.trace) {
+      totals.traceLines += r.lines ?? 0;
+      totals.traceSpans += r.spans ?? 0;
+    } else totals.lines += r.lines ?? 0;
+  }
+  return totals;
 }
 
 /** Records how far files were read (after what they held was stored: a crash in between reads it again). */

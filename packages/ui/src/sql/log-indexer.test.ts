@@ -128,6 +128,11 @@ describe.each(backends)("the log indexer on $name", (backend) => {
     // Down: a FileSink ends r1 (its node still RUNNING: read as UNKNOWN).
     await sink.write("p", [runRecord("r1", "FAILURE")]);
     const second = await startIndexer(dir);
+    // The template, r2 and the trace file are unchanged since they were read: only r1 is read.
+    expect(first.filesRead()).toBe(4);
+    expect(second.filesRead()).toBe(1);
+    expect(second.offsets().get(r1Path)).toBe((await stat(runFile(dir, "p", "r1"))).size);
+    expect(second.status()).toMatchObject({ skippedLines: 0, skippedTraceLines: 0, skippedTraceSpans: 1 });
     const after = await offsets();
     expect(after[r2Path]).toBe(before[r2Path]);
     expect(after[r1Path]).toBe((await stat(runFile(dir, "p", "r1"))).size);

@@ -10,8 +10,13 @@
  * at once the files this server appended to ({@link LogIndexer.touch}), and walks the whole store
  * only at start (catching up, in chunks, while the server answers) and then every
  * {@link LogIndexerOptions.rescanIntervalMs} as a safety net.
+ *
+ * A walk costs a listing and a stat per file, compared in memory with each file's identity when it
+ * was read (its signature: inode, size, mtime, offset — all the start loads of `log_files`); only
+ * the files that differ are looked up in `log_files` whole and read, so a restart over an indexed
+ * store does work in proportion to what was appended while it was down.
  */
-import { type FSWatcher, watch } from "node:fs";
+import { type FSWatcher, statSync, watch } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import {
@@ -32,12 +37,16 @@ import { dropRuns, ingestBatch, ingestSpans, markLostNodeRuns, type ProjectRecor
 import {
   dropAllSpans,
   dropTemplates,
+  type FileSignature,
   forgetLogFiles,
   type LogFile,
-  loadLogFiles,
+  loadLogFilesAt,
   loadMeta,
+  loadSignatures,
+  loadSkippedTotals,
   putTemplates,
   saveLogFiles,
+  type SkippedTotals,
   saveMeta,
 } from "./log-files.js";
 import { classify, listStore, ProjectIds, type StoreFileRef } from "./store-files.js";
@@ -66,8 +75,8 @@ export interface LogIndexStatus {
 
 /** The default interval of the safety-net rescan. */
 export const DEFAULT_RESCAN_INTERVAL_MS = 30_000;
-/** Files looked at per chunk of a full pass (the loop turns between chunks). */
-const CHUNK_FILES = 256;
+/** Files stat'ed per chunk of a full pass (the loop turns between chunks). */
+const CHUNK_FILES = 1024;
 /** Bytes read from one file at a time. */
 const SLICE_BYTES = 4 * 1024 * 1024;
 const SKIPPED_FILES_KEY = "skipped_files";
@@ -96,7 +105,12 @@ export class LogIndexer {
   readonly #projectIds: ProjectIds;
   readonly #watchEnabled: boolean;
   readonly #rescanMs: number;
+  /** The identity of every file read, as last read (loaded at start, kept up to date). */
+  #signatures = new Map<string, FileSignature>();
+  /** Whole rows of the files read or looked up since start (loaded from `log_files` when they change). */
   #files = new Map<string, LogFile>();
+  #skipped: SkippedTotals = { lines: 0, traceLines: 0, traceSpans: 0 };
+  #filesRead = 0;
   #dirty = new Set<string>();
   /** Bumped for each path marked dirty; {@link settled} waits until a batch covered its value. */
   #seq = 0;
@@ -132,7 +146,8 @@ export class LogIndexer {
    * background (see {@link caughtUp}).
    */
   async start(): Promise<void> {
-    for (const file of await loadLogFiles(this.#db)) this.#files.set(file.path, file);
+    this.#signatures = await loadSignatures(this.#db);
+    this.#skipped = await loadSkippedTotals(this.#db);
     const skipped = await loadMeta(this.#db, SKIPPED_FILES_KEY);
     if (Array.isArray(skipped)) this.#skippedFiles = skipped as SkippedFile[];
     this.#watchRoot();
@@ -175,28 +190,23 @@ export class LogIndexer {
 
   /** What was skipped, and whether the first pass is still going. */
   status(): LogIndexStatus {
-    let skippedLines = 0;
-    let skippedTraceLines = 0;
-    let skippedTraceSpans = 0;
-    for (const f of this.#files.values()) {
-      const lines = f.skippedLines + (f.tail ? 1 : 0);
-      if (f.kind === "trace") {
-        skippedTraceLines += lines;
-        skippedTraceSpans += f.skippedSpans;
-      } else skippedLines += lines;
-    }
     return {
-      skippedLines,
+      skippedLines: this.#skipped.lines,
       skippedFiles: this.#skippedFiles,
-      skippedTraceLines,
-      skippedTraceSpans,
+      skippedTraceLines: this.#skipped.traceLines,
+      skippedTraceSpans: this.#skipped.traceSpans,
       catchingUp: this.#catchingUp,
     };
   }
 
   /** How far each file was read (relative path → offset), for tools and tests. */
   offsets(): ReadonlyMap<string, number> {
-    return new Map([...this.#files].map(([path, f]) => [path, f.offset]));
+    return new Map([...this.#signatures].map(([path, f]) => [path, f.offset]));
+  }
+
+  /** How many times a file was opened and read since start (a restart reads only what changed). */
+  filesRead(): number {
+    return this.#filesRead;
   }
 
   /** Stops watching and indexing; resolves once the batch being written is done. */
@@ -305,14 +315,39 @@ export class LogIndexer {
       }
       if (this.#pass !== undefined) {
         const pass = this.#pass;
-        const paths = pass.paths.slice(pass.next, pass.next + CHUNK_FILES);
-        pass.next += paths.length;
-        await this.#indexSafely(paths);
+        const paths = this.#differing(pass.paths.slice(pass.next, pass.next + CHUNK_FILES));
+        pass.next += CHUNK_FILES;
+        if (paths.length > 0) await this.#indexSafely(paths);
+        else await new Promise<void>((resolve) => setImmediate(resolve)); // let the server answer
         if (pass.next >= pass.paths.length) await this.#endPass();
         continue;
       }
       return;
     }
+  }
+
+  /**
+   * The paths whose files differ from their signature (or are new, or gone), by a synchronous stat
+   * each: a full pass over an unchanged store costs a stat per file and no database work. A file
+   * that cannot be looked at is kept (the batch decides what to do with it).
+   */
+  #differing(paths: readonly string[]): string[] {
+    const out: string[] = [];
+    for (const path of paths) {
+      const known = this.#signatures.get(path);
+      let st: ReturnType<typeof statSync>;
+      try {
+        st = statSync(join(this.dir, path), { throwIfNoEntry: false });
+      } catch {
+        out.push(path);
+        continue;
+      }
+      if (st === undefined || st.isDirectory()) {
+        if (known !== undefined) out.push(path);
+      } else if (known === undefined || known.ino !== st.ino || known.size !== st.size || known.mtimeMs !== st.mtimeMs)
+        out.push(path);
+    }
+    return out;
   }
 
   async #startPass(): Promise<void> {
@@ -324,7 +359,7 @@ export class LogIndexer {
       this.#watchRoot();
       const listing = await listStore(this.dir, this.#projectIds);
       const seen = new Set(listing.files.map((f: StoreFileRef) => f.path));
-      const gone = [...this.#files.keys()].filter((path) => !seen.has(path));
+      const gone = [...this.#signatures.keys()].filter((path) => !seen.has(path));
       this.#pass = { paths: [...seen, ...gone], next: 0, skippedFiles: listing.skippedFiles };
     } catch (error) {
       this.#warn("the store could not be listed", error);
@@ -412,11 +447,24 @@ export class LogIndexer {
         ),
       ),
     );
+    // The whole rows of the known files that changed, in one statement.
+    const lookUp = paths.filter((path, i) => {
+      const sig = this.#signatures.get(path);
+      const st = stats[i];
+      return (
+        sig !== undefined &&
+        !this.#files.has(path) &&
+        st !== null &&
+        (st === undefined || sig.ino !== st.ino || sig.size !== st.size || sig.mtimeMs !== st.mtimeMs)
+      );
+    });
+    for (const file of await loadLogFilesAt(this.#db, lookUp)) this.#files.set(file.path, file);
     let changed = false;
     for (let i = 0; i < paths.length; i++) {
       const path = paths[i]!;
       const ref = classify(path);
-      const known = this.#files.get(path);
+      const sig = this.#signatures.get(path);
+      const known = sig === undefined ? undefined : this.#files.get(path);
       const st = stats[i];
       if (ref === undefined || st === null) continue;
       if (st === undefined) {
@@ -425,8 +473,7 @@ export class LogIndexer {
         this.#gone(known, batch);
         continue;
       }
-      if (known !== undefined && known.ino === st.ino && known.size === st.size && known.mtimeMs === st.mtimeMs)
-        continue;
+      if (sig !== undefined && sig.ino === st.ino && sig.size === st.size && sig.mtimeMs === st.mtimeMs) continue;
       const replaced = known !== undefined && (known.ino !== st.ino || st.size < known.offset);
       if (ref.kind === "trace") {
         changed = (await this.#trace(known, replaced, st)) || changed;
@@ -446,10 +493,33 @@ export class LogIndexer {
     await putTemplates(this.#db, batch.templates);
     await saveLogFiles(this.#db, batch.saved);
     await forgetLogFiles(this.#db, batch.forgotten);
-    for (const file of batch.saved) this.#files.set(file.path, file);
-    for (const path of batch.forgotten) this.#files.delete(path);
+    for (const file of batch.saved) this.#remember(file);
+    for (const path of batch.forgotten) this.#forget(path);
     this.#rowsSinceAnalyze += batch.rows;
     return true;
+  }
+
+  /** Keeps a file's row and signature as saved, and its skipped counts in the totals. */
+  #remember(file: LogFile): void {
+    this.#forget(file.path);
+    this.#files.set(file.path, file);
+    this.#signatures.set(file.path, { ino: file.ino, size: file.size, mtimeMs: file.mtimeMs, offset: file.offset });
+    this.#count(file, 1);
+  }
+
+  #forget(path: string): void {
+    const known = this.#signatures.has(path) ? this.#files.get(path) : undefined;
+    if (known !== undefined) this.#count(known, -1);
+    this.#files.delete(path);
+    this.#signatures.delete(path);
+  }
+
+  #count(file: LogFile, sign: 1 | -1): void {
+    const lines = sign * (file.skippedLines + (file.tail ? 1 : 0));
+    if (file.kind === "trace") {
+      this.#skipped.traceLines += lines;
+      this.#skipped.traceSpans += sign * file.skippedSpans;
+    } else this.#skipped.lines += lines;
   }
 
   #gone(known: LogFile, batch: Batch): void {
@@ -472,6 +542,7 @@ export class LogIndexer {
     // A file read again from its start: what it held before goes (its new lines may say otherwise).
     if (again && known?.runId !== undefined) batch.dropRunIds.push(known.runId);
     const fold = new RunFold();
+    this.#filesRead++;
     for (;;) {
       const appended = await readAppended(join(this.dir, ref.path), entry.offset, { maxBytes: SLICE_BYTES });
       for (const line of appended.lines) fold.addLine(line);
@@ -504,6 +575,7 @@ export class LogIndexer {
   ): Promise<void> {
     const entry = fresh(ref, projectId);
     let template: DagTemplateRecord | undefined;
+    this.#filesRead++;
     try {
       const parsed = JSON.parse(await readFile(join(this.dir, ref.path), "utf8")) as DagTemplateRecord | null;
       template = parsed?.type === "dag_template" ? parsed : undefined;
@@ -531,6 +603,7 @@ export class LogIndexer {
     const ref: StoreFileRef = { path: TRACES_FILE, kind: "trace", folder: undefined };
     const entry: LogFile = known === undefined || replaced ? fresh(ref, undefined) : { ...known };
     if (replaced) await dropAllSpans(this.#db);
+    this.#filesRead++;
     for (;;) {
       const appended = await readAppended(join(this.dir, TRACES_FILE), entry.offset, { maxBytes: SLICE_BYTES });
       const spans: SpanView[] = [];
@@ -557,7 +630,7 @@ export class LogIndexer {
       entry.ino = st.ino;
       entry.mtimeMs = st.mtimeMs;
       await saveLogFiles(this.#db, [entry]);
-      this.#files.set(entry.path, { ...entry });
+      this.#remember({ ...entry });
       this.#rowsSinceAnalyze += spans.length;
       if (!appended.more) return true;
     }

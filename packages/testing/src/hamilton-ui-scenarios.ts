@@ -21,6 +21,14 @@ import { nodeRecord, runRecord, templateRecord } from "./records.js";
 /** The user and API key every scenario's client sends. */
 export const USER = "me@example.com";
 export const KEY = "test-key";
+
+/**
+ * The scenarios' shutdown bound: it ends when everything is delivered, so a generous bound costs a
+ * passing test nothing, while the default 10 s fails a test on a machine several times
+ * oversubscribed (40 runs through a server that starts PostgreSQL).
+ */
+const SHUTDOWN = { timeoutMs: 120_000 } as const;
+
 /** The project every scenario reports to. */
 export const PROJECT_ID = 1;
 const NAIVE_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+$/;
@@ -224,7 +232,7 @@ export function protocolScenarios(backend: () => ScenarioBackend): void {
       expect(end!.body).toMatchObject({ run_status: "SUCCESS" });
       expect((end!.body as any).run_end_time).toMatch(NAIVE_ISO);
       expect(client.dagRunId(runIds[0]!)).toBe(stored!.id);
-      await tracker.shutdown();
+      await tracker.shutdown(SHUTDOWN);
     });
 
     it("records a failing run: the node FAILURE with its stack trace, the run FAILURE", async () => {
@@ -252,14 +260,14 @@ export function protocolScenarios(backend: () => ScenarioBackend): void {
       const lines = (stack.value as { stack_trace: string[] }).stack_trace;
       expect(lines[0]).toBe("RangeError: b cannot handle 1\n");
       expect(lines.join("")).toContain("hamilton-ui-scenarios.ts");
-      await tracker.shutdown();
+      await tracker.shutdown(SHUTDOWN);
     });
 
     it("registers a template once; a new client finds it with exists/ instead of creating it again", async () => {
       const { tracker, dr } = setup();
       await dr.execute(["length"], { inputs: { topic: "a", apiKey: "k" } });
       await dr.execute(["length"], { inputs: { topic: "b", apiKey: "k" } });
-      await tracker.shutdown();
+      await tracker.shutdown(SHUTDOWN);
       expect(
         backend()
           .calls()
@@ -268,7 +276,7 @@ export function protocolScenarios(backend: () => ScenarioBackend): void {
 
       const second = setup();
       await second.dr.execute(["length"], { inputs: { topic: "c", apiKey: "k" } });
-      await second.tracker.shutdown();
+      await second.tracker.shutdown(SHUTDOWN);
       expect(
         backend()
           .calls()
@@ -384,7 +392,7 @@ export function protocolScenarios(backend: () => ScenarioBackend): void {
         type: "dict",
         value: { trace_id: "0af7651916cd43dd8448eb211c80319c", span_id: "slow000000000000" },
       });
-      await tracker.shutdown();
+      await tracker.shutdown(SHUTDOWN);
     });
   });
 
@@ -410,7 +418,7 @@ export function protocolScenarios(backend: () => ScenarioBackend): void {
       });
       const dr = new Builder().withModules(values).withAdapters(tracker).build();
       await dr.execute(["text", "list", "dict", "nothing", "missing"]);
-      await tracker.shutdown();
+      await tracker.shutdown(SHUTDOWN);
       const run = (await backend().runs()).at(-1)!;
       return (node: string) => run.attributes.get(`${node}/result_summary`)!;
     }
@@ -482,7 +490,7 @@ export function protocolScenarios(backend: () => ScenarioBackend): void {
     it("many concurrent runs all arrive", async () => {
       const { tracker, dr } = setup();
       await runMany(dr, 40);
-      expect((await tracker.shutdown()).complete).toBe(true);
+      expect((await tracker.shutdown(SHUTDOWN)).complete).toBe(true);
       await expectEverythingDelivered(40);
     });
   });

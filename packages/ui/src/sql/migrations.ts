@@ -159,6 +159,13 @@ CREATE TABLE protocol_attributes (
 );
 `,
   },
+  {
+    id: 4,
+    name: "the runs list filtered by project, DAG and status reads its newest page from one index",
+    sql: `
+CREATE INDEX runs_by_dag_status ON runs (project_id, dag_name, status, start_time DESC, run_id DESC);
+`,
+  },
 ];
 
 /** The schema version this package writes: the last migration's id. */

@@ -320,28 +320,44 @@ export interface NodeHistory {
   readonly p95Ms: number | null;
 }
 
-/** The node's last `limit` node runs (in runs of the project and DAG when given), newest first. */
+/**
+ * The node's last `limit` node runs (in runs of the project and DAG when given), newest first.
+ *
+ * With a project and a DAG it walks that DAG's runs newest first (`runs_by_dag`) and looks the
+ * node up in each (the node runs' key), stopping after `limit`: the node's runs in other DAGs are
+ * never read, and neither are the whole table's. Without, it reads the node's runs by start time.
+ */
 export async function nodeHistory(db: SqlClient, query: NodeHistoryQuery): Promise<NodeHistory> {
   const values: unknown[] = [query.node, query.limit];
-  const where = ["n.node = $1"];
-  if (query.project !== undefined) {
-    values.push(query.project);
-    where.push(`r.project_id = $${values.length}`);
-  }
-  if (query.dag !== undefined) {
-    values.push(query.dag);
-    where.push(`r.dag_name = $${values.length}`);
-  }
-  const { rows } = await db.query<{ json: string }>(
-    `WITH h AS (
-       SELECT n.run_id, n.task_id, n.attempt, n.start_time, n.duration_ms, n.status, n.cache, n.error_message,
+  const columns = `n.run_id, n.task_id, n.attempt, n.start_time, n.duration_ms, n.status, n.cache, n.error_message,
          n.record->'cacheFromRun' AS cache_from_run, n.record->'cacheMissReason' AS cache_miss_reason,
-         n.record->'llm' AS llm
+         n.record->'llm' AS llm`;
+  let picked: string;
+  if (query.project !== undefined && query.dag !== undefined) {
+    values.push(query.project, query.dag);
+    picked = `SELECT ${columns}
+       FROM (SELECT r.run_id, r.start_time FROM runs r WHERE r.project_id = $3 AND r.dag_name = $4) r
+       CROSS JOIN LATERAL (SELECT * FROM node_runs n WHERE n.run_id = r.run_id AND n.node = $1) n
+       ORDER BY r.start_time DESC, r.run_id DESC, n.task_id DESC
+       LIMIT $2`;
+  } else {
+    const where = ["n.node = $1"];
+    if (query.project !== undefined) {
+      values.push(query.project);
+      where.push(`r.project_id = $${values.length}`);
+    }
+    if (query.dag !== undefined) {
+      values.push(query.dag);
+      where.push(`r.dag_name = $${values.length}`);
+    }
+    picked = `SELECT ${columns}
        FROM node_runs n JOIN runs r ON r.run_id = n.run_id
        WHERE ${where.join(" AND ")}
        ORDER BY n.start_time DESC, n.run_id DESC, n.task_id DESC
-       LIMIT $2
-     )
+       LIMIT $2`;
+  }
+  const { rows } = await db.query<{ json: string }>(
+    `WITH h AS (${picked})
      SELECT json_build_object(
        'runs', coalesce(json_agg(json_build_object(
          'runId', h.run_id, 'taskId', nullif(h.task_id, ''), 'attempt', h.attempt, 'startTime', h.start_time,

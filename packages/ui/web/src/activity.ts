@@ -86,22 +86,23 @@ export function activitySection(onPickDay: (day: string) => void): ActivitySecti
   let charts: IndexChart[] = [];
   let shownRequest = "";
   let shownKey = "";
-  let last = "";
+  /** Requests made so far: only the answer of the last one is drawn. */
+  let last = 0;
   return {
     el,
     async update(request, force = false) {
       if (request === shownRequest && !force) return;
-      last = request;
+      const seq = ++last;
       let days: ActivityDayAnswer[];
       try {
         days = (await getJson<{ days: ActivityDayAnswer[] }>(request)).days;
       } catch (error) {
-        if (last !== request) return;
+        if (seq !== last) return;
         summary.textContent = `Activity could not be read: ${error instanceof Error ? error.message : String(error)}`;
         return;
       }
-      // An older request answered after a newer one: drop it.
-      if (last !== request) return;
+      // An earlier request answered after a later one: drop it.
+      if (seq !== last) return;
       const key = `${request} ${JSON.stringify(days)}`;
       shownRequest = request;
       if (key === shownKey) return;

@@ -68,12 +68,15 @@ export async function historyPage(app: HTMLElement): Promise<void> {
   let charts: IndexChart[] = [];
   let shownKey = "";
 
+  let requests = 0;
   async function load(): Promise<void> {
     const started = performance.now();
     const request = historyRequest(project, dag, node, limit);
+    const seq = ++requests;
     const answer = await getJson<HistoryAnswer>(request);
     const answered = performance.now();
-    if (request !== historyRequest(project, dag, node, limit)) return;
+    // A later request (another limit, a refresh) owns the page.
+    if (seq !== requests) return;
     const key = `${request} ${JSON.stringify(answer)}`;
     if (key === shownKey) return;
     shownKey = key;

@@ -297,11 +297,14 @@ export async function runsPage(app: HTMLElement): Promise<void> {
     drawSelection();
   }
 
+  let listRequests = 0;
   async function loadList(): Promise<void> {
     const request = runsRequest(filter, paging.size, paging.cursor);
+    const seq = ++listRequests;
     const page = await getJson<{ runs: ListedRun[]; next: string | null }>(request);
-    // A newer request (filters or page changed meanwhile) owns the table.
-    if (request !== runsRequest(filter, paging.size, paging.cursor)) return;
+    // A later request (other filters or page, or a refresh after a change) owns the table: an
+    // earlier answer arriving after it would bring back a run deleted meanwhile.
+    if (seq !== listRequests) return;
     runs = page.runs;
     paging.loaded(page.next);
     for (const r of runs) {

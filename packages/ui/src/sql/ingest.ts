@@ -64,9 +64,13 @@ old AS (
   SELECT r.run_id, r.status FROM runs r JOIN input i ON i.run_id = r.run_id FOR UPDATE OF r
 ),
 up AS (
-  INSERT INTO runs AS r (run_id, project_id, dag_name, graph_version, status, start_time, end_time, duration_ms, duration_bucket, tags, search, record)
+  INSERT INTO runs AS r (run_id, project_id, dag_name, graph_version, status, start_time, end_time, duration_ms, duration_bucket, tags, search, record, node_search)
   SELECT i.run_id, i.project_id, i.dag_name, i.graph_version, i.status, i.start_time, i.end_time, i.duration_ms, i.bucket,
-    i.tags, i.search, i.record
+    i.tags, i.search, i.record,
+    -- A new run row starts with what its node runs stored before it say (kept as it is on update).
+    coalesce((SELECT E'\\n' || string_agg(DISTINCT replace(v.p, E'\\n', ' ') || E'\\n', '')
+      FROM node_runs n CROSS JOIN LATERAL (VALUES (lower(n.node)), (lower(n.error_message))) v(p)
+      WHERE n.run_id = i.run_id AND v.p IS NOT NULL), E'\\n')
   -- Joined with old so its rows are read (and locked) before this statement updates them: a row
   -- updated by the statement itself would be invisible to old's FOR UPDATE.
   FROM input i LEFT JOIN old o ON o.run_id = i.run_id
@@ -96,7 +100,12 @@ SELECT project_id, dag_name, day, bucket, count(*) FROM delta WHERE finished = 1
 GROUP BY project_id, dag_name, day, bucket
 ON CONFLICT (project_id, dag_name, day, bucket) DO UPDATE SET runs = d.runs + excluded.runs`;
 
+/**
+ * The node runs' upsert; what it stored adds the node names and error messages their runs'
+ * `node_search` lacks (each line-delimited, lower case), in the same statement.
+ */
 const UPSERT_NODE_RUNS = `
+WITH up AS (
 INSERT INTO node_runs AS n (run_id, node, task_id, attempt, status, start_time, end_time, duration_ms, cache, trace_id, error_message, record)
 SELECT run_id, node, task_id, attempt, status, start_time, end_time, duration_ms, cache, trace_id, error_message, record
 FROM jsonb_to_recordset($1::jsonb) AS x(
@@ -108,7 +117,20 @@ ON CONFLICT (run_id, node, task_id) DO UPDATE SET
   duration_ms = excluded.duration_ms, cache = excluded.cache, trace_id = excluded.trace_id,
   error_message = excluded.error_message, record = excluded.record
 WHERE excluded.attempt > n.attempt
-   OR (excluded.attempt = n.attempt AND NOT (excluded.status = 'RUNNING' AND n.status <> 'RUNNING'))`;
+   OR (excluded.attempt = n.attempt AND NOT (excluded.status = 'RUNNING' AND n.status <> 'RUNNING'))
+RETURNING n.run_id, lower(n.node) AS node, lower(n.error_message) AS error
+),
+pieces AS (
+  SELECT DISTINCT up.run_id, replace(v.p, E'\\n', ' ') AS p
+  FROM up CROSS JOIN LATERAL (VALUES (up.node), (up.error)) v(p) WHERE v.p IS NOT NULL
+),
+adds AS (
+  SELECT pieces.run_id, string_agg(pieces.p || E'\\n', '') AS add
+  FROM pieces JOIN runs r ON r.run_id = pieces.run_id
+  WHERE strpos(r.node_search, E'\\n' || pieces.p || E'\\n') = 0
+  GROUP BY pieces.run_id
+)
+UPDATE runs r SET node_search = r.node_search || adds.add FROM adds WHERE r.run_id = adds.run_id`;
 
 /** Stores a project's run and node-run records (any mix, any order within the batch's own order). */
 export async function ingestRecords(

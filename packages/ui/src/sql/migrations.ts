@@ -166,6 +166,20 @@ CREATE TABLE protocol_attributes (
 CREATE INDEX runs_by_dag_status ON runs (project_id, dag_name, status, start_time DESC, run_id DESC);
 `,
   },
+  {
+    id: 5,
+    name: "runs keep their node names and node error messages for q=, so a search never reads node runs",
+    sql: `
+ALTER TABLE runs ADD COLUMN node_search text NOT NULL DEFAULT E'\\n';
+UPDATE runs r SET node_search = E'\\n' || s.text
+FROM (
+  SELECT n.run_id, string_agg(DISTINCT replace(v.p, E'\\n', ' ') || E'\\n', '') AS text
+  FROM node_runs n CROSS JOIN LATERAL (VALUES (lower(n.node)), (lower(n.error_message))) v(p)
+  WHERE v.p IS NOT NULL GROUP BY n.run_id
+) s
+WHERE r.run_id = s.run_id;
+`,
+  },
 ];
 
 /** The schema version this package writes: the last migration's id. */

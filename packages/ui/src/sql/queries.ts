@@ -91,10 +91,8 @@ export async function listRuns(db: SqlClient, query: SqlRunQuery): Promise<SqlRu
     where.push(`r.tags @> ${param(JSON.stringify({ [key]: value }))}::jsonb`);
   if (query.q !== undefined && query.q !== "") {
     const pattern = param(containsPattern(query.q));
-    where.push(
-      `(r.search LIKE ${pattern} OR EXISTS (SELECT 1 FROM node_runs n WHERE n.run_id = r.run_id AND ` +
-        `(lower(n.node) LIKE ${pattern} OR lower(n.error_message) LIKE ${pattern})))`,
-    );
+    // Node names and error messages are kept on the run at ingest (`node_search`): no node run is read.
+    where.push(`(r.search LIKE ${pattern} OR r.node_search LIKE ${pattern})`);
   }
   if (query.before !== undefined) {
     const [time, id] = decodeCursor(query.before);

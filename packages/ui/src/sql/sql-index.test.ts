@@ -223,6 +223,31 @@ describe.each(backends)("the SQL index on $name", (backend) => {
     expect(run7).toMatchObject({ runId: "run-007", nodeCount: 1, failedCount: 1, dagName: "odd" });
   });
 
+  it("finds runs by a node's name or error message stored before or after the run, kept on the run once", async () => {
+    // Node runs before their run's record (a fan-out worker's writes can arrive first).
+    await ingestRecords(db, "p", [nodeRecord("early", "Load_Rows", "RUNNING"), nodeRecord("early", "fit", "RUNNING")]);
+    await ingestRecords(db, "p", [runRecord("early", "RUNNING")]);
+    await ingestRecords(db, "p", [runRecord("late", "RUNNING"), nodeRecord("late", "fit", "SUCCESS")]);
+    // A node run's final record brings its error message; a record of it again adds nothing twice.
+    const failed = nodeRecord("early", "fit", "FAILURE", {
+      error: { type: "E", message: "Quota exceeded\nfor key", stack: undefined, cause: undefined },
+    });
+    await ingestRecords(db, "p", [failed]);
+    await ingestRecords(db, "p", [{ ...failed, attempt: 2 }]);
+    const ids = async (q: string) => (await listRuns(db, { q, limit: 10 })).runs.map((r) => r.runId).sort();
+    expect(await ids("load_rows")).toEqual(["early"]);
+    expect(await ids("FIT")).toEqual(["early", "late"]);
+    expect(await ids("quota exceeded for")).toEqual(["early"]);
+    expect(await ids("nothing like it")).toEqual([]);
+    const { rows } = await db.query<{ node_search: string }>("SELECT node_search FROM runs WHERE run_id = 'early'");
+    expect(
+      rows[0]!.node_search
+        .split("\n")
+        .filter((p) => p !== "")
+        .sort(),
+    ).toEqual(["fit", "load_rows", "quota exceeded for key"]);
+  });
+
   it("serves a trace's spans by start time, a repeated export stored once", async () => {
     await ingestSpans(db, [span("t1", "b", 20), span("t1", "a", 10), span("t2", "c", 5)]);
     await ingestSpans(db, [span("t1", "a", 10, "again"), span("t1", "a", 10, "again")]);

@@ -65,6 +65,10 @@ export interface GraphNode {
 /** External inputs take no kwargs; they share one constructor that is never called. */
 const INPUT_KWARGS = recordClass();
 
+/** The empty lists most nodes have (no optional dependency, no per-item arguments): one, frozen, shared. */
+const NO_NAMES: readonly string[] = Object.freeze([]);
+const NO_FLAGS: readonly boolean[] = Object.freeze([]);
+
 /** A built, validated graph. */
 export interface Graph {
   readonly nodes: readonly GraphNode[];
@@ -296,7 +300,7 @@ export function buildGraph(
         compiledSource: "",
         planDeps: [],
         collectsFrom: -1,
-        perItem: [],
+        perItem: NO_FLAGS,
         parallelizedBy: -1,
         Kwargs: INPUT_KWARGS,
         codeInputs: undefined,
@@ -321,7 +325,7 @@ export function buildGraph(
     const info = new NodeInfoImpl(
       d.name,
       names,
-      optionalNames ?? [],
+      optionalNames ?? NO_NAMES,
       d.tags,
       false,
       d.kind,
@@ -344,7 +348,7 @@ export function buildGraph(
       compiledSource: d.source,
       planDeps: depIndex,
       collectsFrom: -1,
-      perItem: [],
+      perItem: NO_FLAGS,
       parallelizedBy: -1,
       Kwargs: recordClass(),
       codeInputs: d.codeInputs,
@@ -365,7 +369,9 @@ export function buildGraph(
   if (cycles.length === 0) wireFanOuts(nodes as MutableGraphNode[], problems);
 
   if (problems.length > 0) return { graph: undefined, problems };
-  const byName = new Map(nodes.map((n) => [n.name, n]));
+  // Filled in a loop: `new Map(nodes.map(...))` made a two-element array per node.
+  const byName = new Map<string, GraphNode>();
+  for (const node of nodes) byName.set(node.name, node);
   const info = new GraphInfoImpl(nodes, byName, config);
   return { graph: { nodes, byName, config, info, unmatchedVariants }, problems };
 }
@@ -505,6 +511,12 @@ function findCycles(nodes: readonly GraphNode[]): string[][] {
         low[parent] = Math.min(low[parent]!, low[v]!);
       }
       if (low[v] === order[v]) {
+        // A node on no cycle is a component of its own, the common case: popped without an array.
+        if (stack[stack.length - 1] === v) {
+          stack.pop();
+          onStack[v] = 0;
+          continue;
+        }
         const component: number[] = [];
         let w: number;
         do {

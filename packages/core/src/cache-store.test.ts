@@ -106,10 +106,12 @@ describe("FileCacheStore", () => {
     const store = new FileCacheStore(dir);
     store.set(KEY, new Uint8Array(10), { node: "answer" });
     store.set(OTHER, new Uint8Array(3));
-    // Back-date both files so the hit's touch is visible whatever the clock's resolution.
-    const past = new Date(Date.now() - 60_000);
-    utimesSync(entryFile(dir, KEY), past, past);
-    utimesSync(entryFile(dir, OTHER), past, past);
+    // Written two minutes ago, read one minute ago: a relatime kernel would not move such an
+    // access time on a read, so what moves it is the store.
+    const past = new Date(Date.now() - 120_000);
+    const read = new Date(Date.now() - 60_000);
+    utimesSync(entryFile(dir, KEY), read, past);
+    utimesSync(entryFile(dir, OTHER), read, past);
     const before = new Map([...store.entries()].map((e) => [e.key, e]));
     expect(before.get(KEY)).toMatchObject({ key: KEY, node: "answer" });
     expect(before.get(KEY)!.bytes).toBe(statSync(entryFile(dir, KEY)).size);
@@ -119,8 +121,8 @@ describe("FileCacheStore", () => {
     expect([...(store.get(KEY) ?? [])]).toHaveLength(10);
     const after = new Map([...store.entries()].map((e) => [e.key, e]));
     expect(after.get(KEY)!.storedAt).toBeCloseTo(past.getTime(), 0);
-    expect(after.get(KEY)!.lastUsedAt).toBeGreaterThan(past.getTime() + 30_000);
-    expect(after.get(OTHER)!.lastUsedAt).toBeCloseTo(past.getTime(), 0);
+    expect(after.get(KEY)!.lastUsedAt).toBeGreaterThan(read.getTime() + 30_000);
+    expect(after.get(OTHER)!.lastUsedAt).toBeCloseTo(read.getTime(), 0);
 
     store.delete(KEY);
     store.delete("ef".repeat(32)); // none: nothing happens
@@ -130,6 +132,29 @@ describe("FileCacheStore", () => {
     writeFileSync(join(dir, OTHER.slice(0, 2), "notes.md"), "mine");
     expect([...store.entries()].map((e) => e.key)).toEqual([OTHER]);
     expect([...new FileCacheStore(join(dir, "missing")).entries()]).toEqual([]);
+  });
+
+  it("sets a hit's time on the file before the process exits, off the hit's path", async () => {
+    const dir = fresh();
+    const out = fresh();
+    new FileCacheStore(dir).set(KEY, new Uint8Array([1]));
+    // Read a minute ago, written two minutes ago: a relatime kernel leaves such an access time alone.
+    const past = new Date(Date.now() - 120_000);
+    utimesSync(entryFile(dir, KEY), new Date(Date.now() - 60_000), past);
+    await compileForChild(new URL("./cache-store.ts", import.meta.url), out);
+    const script = join(out, "reader.mjs");
+    writeFileSync(
+      script,
+      `import { FileCacheStore } from "./cache-store.js";
+const [dir, key] = process.argv.slice(2);
+const got = new FileCacheStore(dir).get(key);
+console.log(JSON.stringify({ got: got?.length }));
+`,
+    );
+    const { stdout } = await run(process.execPath, [script, dir, KEY]);
+    expect(JSON.parse(stdout)).toEqual({ got: 1 });
+    expect(statSync(entryFile(dir, KEY)).atimeMs).toBeGreaterThan(Date.now() - 30_000);
+    expect(statSync(entryFile(dir, KEY)).mtimeMs).toBeCloseTo(past.getTime(), 0);
   });
 
   it("reads a file of the previous format version as a miss, lists it (so expiry removes it) and replaces it on set", () => {

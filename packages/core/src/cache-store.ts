@@ -9,7 +9,6 @@ import {
   closeSync,
   constants,
   fstatSync,
-  futimesSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -17,6 +16,8 @@ import {
   renameSync,
   rmdirSync,
   rmSync,
+  statSync,
+  utimesSync,
   writeSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
@@ -86,6 +87,13 @@ const TEMPORARY_EXTENSION = ".tmp";
 const SHARD = /^[0-9a-f]{2}$/;
 const PLAIN_KEY = /^[0-9a-f]{8,128}$/;
 const NO_NODE = Buffer.alloc(0);
+/** Hits whose access times are set in the background, at most this long after the hit. */
+const TOUCH_DELAY_MS = 1000;
+/** Past this many hits waiting for their access times, they are set at once. */
+const MAX_PENDING_TOUCHES = 100_000;
+/** Stores with hits waiting for their access times: set before the process exits. */
+const touching = new Set<FileCacheStore>();
+let exitHook = false;
 
 /**
  * A {@link CacheStore} in a directory: one file per key, `<dir>/<first two hex digits>/<key>.entry`.
@@ -98,9 +106,10 @@ const NO_NODE = Buffer.alloc(0);
  *   the data, and the node's name: a corrupt, truncated or foreign file, one of another format
  *   version (or one copied under another key's name) reads as a miss, and the next `set` replaces it.
  * - Times ({@link CacheEntryInfo}) come from the file: `storedAt` is its modification time (the
- *   write), `lastUsedAt` its access time, which every hit sets explicitly (one `futimes` on the
- *   open file, keeping the modification time), so the least recently used order does not depend
- *   on how the file system is mounted (`noatime`, `relatime`).
+ *   write), `lastUsedAt` its access time, which this store sets to the time of each hit itself
+ *   (so the least recently used order does not depend on how the file system is mounted:
+ *   `noatime`, `relatime`) — off the hit's path, in the background a second later, before
+ *   `entries()` lists, and before the process exits ({@link FileCacheStore.flushUses}).
  * - `clear()` and `entries()` see only the files this store writes, never anything else in the directory.
  *
  * All of it is synchronous: a hit of a synchronous node stays synchronous.
@@ -108,6 +117,8 @@ const NO_NODE = Buffer.alloc(0);
 export class FileCacheStore implements CacheStore {
   /** The directory, absolute. */
   readonly dir: string;
+  /** Hits whose access time is still to be set: file → time of its last hit. */
+  readonly #pending = new Map<string, number>();
 
   /** @param dir The directory; default {@link DEFAULT_CACHE_DIR} in the working directory. */
   constructor(dir: string = DEFAULT_CACHE_DIR) {
@@ -115,12 +126,10 @@ export class FileCacheStore implements CacheStore {
   }
 
   get(key: string): Uint8Array | undefined {
-    let fd: number;
-    try {
-      fd = openSync(this.#file(key), "r");
-    } catch {
-      return undefined;
-    }
+    const file = this.#file(key);
+    // O_NOATIME: the access time is this store's to set (the hit's time, see #touch), not the kernel's.
+    const fd = openQuietly(file);
+    if (fd === undefined) return undefined;
     try {
       const stat = fstatSync(fd);
       const bytes = Buffer.allocUnsafe(stat.size);
@@ -131,14 +140,7 @@ export class FileCacheStore implements CacheStore {
         read += n;
       }
       const data = parse(key, bytes)?.data;
-      if (data !== undefined) {
-        try {
-          // A use: the access time moves, the modification time (storedAt) stays.
-          futimesSync(fd, Date.now() / 1000, stat.mtimeMs / 1000);
-        } catch {
-          // A file this process cannot touch still reads; its LRU time is the kernel's.
-        }
-      }
+      if (data !== undefined) this.#touch(file);
       return data;
     } catch {
       return undefined;
@@ -177,6 +179,43 @@ export class FileCacheStore implements CacheStore {
     }
   }
 
+  /** Keeps a hit's time, to set it as the file's access time soon (see {@link flushUses}). */
+  #touch(file: string): void {
+    const pending = this.#pending;
+    if (pending.size === 0) {
+      touching.add(this);
+      if (!exitHook) {
+        exitHook = true;
+        process.once("beforeExit", () => {
+          exitHook = false;
+          for (const store of touching) store.flushUses();
+        });
+      }
+      setTimeout(() => this.flushUses(), TOUCH_DELAY_MS).unref();
+    }
+    pending.set(file, Date.now());
+    if (pending.size >= MAX_PENDING_TOUCHES) this.flushUses();
+  }
+
+  /**
+   * Sets the access time of the files hit since the last call to the time of their last hit,
+   * keeping their modification time (`storedAt`). Called a second after a hit, by `entries()`,
+   * and before the process exits; a write per hit on the hit's path made a hit a third slower.
+   */
+  flushUses(): void {
+    const pending = this.#pending;
+    if (pending.size === 0) return;
+    touching.delete(this);
+    for (const [file, usedAt] of pending) {
+      try {
+        utimesSync(file, usedAt / 1000, statSync(file).mtimeMs / 1000);
+      } catch {
+        // Gone, or not this process's to touch: its LRU time stays the file system's.
+      }
+    }
+    pending.clear();
+  }
+
   delete(key: string): void {
     rmSync(this.#file(key), { force: true });
   }
@@ -202,6 +241,7 @@ export class FileCacheStore implements CacheStore {
    * its size and times. A file that vanishes while being listed is skipped.
    */
   *entries(): Iterable<CacheEntryInfo> {
+    this.flushUses();
     const header = Buffer.allocUnsafe(HEADER_BYTES + MAX_NODE_BYTES);
     for (const { folder, names } of this.#shards()) {
       for (const name of names) {
@@ -257,9 +297,9 @@ export class FileCacheStore implements CacheStore {
 }
 
 /**
- * Opens a file to read its header without making that a use: `O_NOATIME` where the platform has
- * it (Linux; the owner only), so listing entries does not move their access time (`relatime`
- * would, once, for a file not read since its write).
+ * Opens a file to read without the kernel moving its access time: `O_NOATIME` where the platform
+ * has it (Linux; the owner only), so listing entries is not a use, and a hit's use is set by the
+ * store itself (at the hit's time), whatever the mount's `relatime`/`strictatime` would do.
  */
 function openQuietly(file: string): number | undefined {
   if (NOATIME !== 0) {

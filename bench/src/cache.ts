@@ -1,13 +1,16 @@
 /**
  * The engine's cache (`Builder.withCache`): a run that hits everywhere against the same run
- * uncached, on the 10,000-node chain and fan (per node and as a ratio), and the cost of
- * `fingerprint` for a 1 MB string and a 1e6-number array against SHA-256 over the same bytes.
+ * uncached, on the 10,000-node chain and fan (per node and as a ratio), through the file store
+ * as it is (synchronous) and through the same store behind promises (`…/async-store`: what a hit
+ * costs when the store answers asynchronously, as a network store does, without the network);
+ * and the cost of `fingerprint` for a 1 MB string and a 1e6-number array against SHA-256 over
+ * the same bytes.
  */
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Builder, fingerprint } from "@hamilton-ts/core";
+import { Builder, type CacheEntryInfo, type CacheStore, FileCacheStore, fingerprint } from "@hamilton-ts/core";
 import { median, measure, type Plan } from "./measure.js";
 import type { Options } from "./options.js";
 import { selected } from "./options.js";
@@ -21,8 +24,13 @@ const SIZE = 10_000;
 export async function cacheSuite(options: Options): Promise<CacheFigure[]> {
   const out: CacheFigure[] = [];
   const plan: Plan = options.quick ? { warmup: 3, runs: 5 } : { warmup: 10, runs: 20 };
-  for (const shape of [chain(SIZE), fan(SIZE)]) {
-    const id = `cache/${shape.kind}/${SIZE}`;
+  for (const [shape, async] of [
+    [chain(SIZE), false],
+    [fan(SIZE), false],
+    [chain(SIZE), true],
+    [fan(SIZE), true],
+  ] as const) {
+    const id = `cache/${shape.kind}/${SIZE}${async ? "/async-store" : ""}`;
     if (!selected(options, id)) continue;
     log(`${id}…`);
     const dir = mkdtempSync(join(tmpdir(), "bench-cache-"));
@@ -33,7 +41,8 @@ export async function cacheSuite(options: Options): Promise<CacheFigure[]> {
           throw new Error(`${id}: wrong result`);
       };
       const plain = new Builder().withModules(shape.module).build();
-      const cached = new Builder().withModules(shape.module).withCache({ dir }).build();
+      const store = async ? promised(new FileCacheStore(dir)) : new FileCacheStore(dir);
+      const cached = new Builder().withModules(shape.module).withCache({ store }).build();
       await cached.execute(finalVars, { inputs: shape.inputs }); // fills the store
       const uncachedStats = await measure(
         { run: () => plain.execute(finalVars, { inputs: shape.inputs }), check },
@@ -44,7 +53,7 @@ export async function cacheSuite(options: Options): Promise<CacheFigure[]> {
         plan,
       );
       const hits = cached.cache!.lastRun.filter((e) => e.outcome === "hit").length;
-      out.push(figure(id, shape, uncachedStats.medianMs, cachedStats.medianMs, hits));
+      out.push(figure(id, shape, uncachedStats.medianMs, cachedStats.medianMs, hits, async));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -52,10 +61,28 @@ export async function cacheSuite(options: Options): Promise<CacheFigure[]> {
   return out;
 }
 
-function figure(id: string, shape: Shape, uncachedMs: number, cachedMs: number, hits: number): CacheFigure {
+/** The same store with every answer behind a resolved promise. */
+function promised(store: FileCacheStore): CacheStore {
+  return {
+    get: (key) => Promise.resolve(store.get(key)),
+    set: (key, data, info) => Promise.resolve(store.set(key, data, info)),
+    delete: (key) => Promise.resolve(store.delete(key)),
+    clear: () => Promise.resolve(store.clear()),
+    entries: (): Iterable<CacheEntryInfo> => store.entries(),
+  };
+}
+
+function figure(
+  id: string,
+  shape: Shape,
+  uncachedMs: number,
+  cachedMs: number,
+  hits: number,
+  async: boolean,
+): CacheFigure {
   return {
     id,
-    shape: shape.kind,
+    shape: async ? `${shape.kind} (async store)` : shape.kind,
     nodes: shape.nodes,
     uncachedMs,
     cachedMs,

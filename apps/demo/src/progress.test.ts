@@ -57,7 +57,9 @@ describe("ProgressReporter, plain lines", () => {
     const cacheStore = {
       get: (k: string) => store.get(k),
       set: (k: string, v: Uint8Array) => void store.set(k, v),
+      delete: (k: string) => void store.delete(k),
       clear: () => store.clear(),
+      entries: () => [],
     };
     const run = async () => {
       const out = sink();

@@ -26,9 +26,7 @@ function installedVersion() {
 
 /** The migrations module: the sources under vitest (which compiles TypeScript), else the build. */
 async function migrations() {
-  return process.env.VITEST
-    ? await import("../src/sql/migrations.ts")
-    : await import("../dist/sql/migrations.js");
+  return process.env.VITEST ? await import("../src/sql/migrations.ts") : await import("../dist/sql/migrations.js");
 }
 
 /**

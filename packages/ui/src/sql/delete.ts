@@ -106,8 +106,13 @@ export async function deleteRun(target: DeleteTarget | SqlClient, runId: string)
     if ("db" in target) await announce(target);
     return "deleted";
   }
-  // Deleted meanwhile by another request or replica.
-  return (await runState(db, runId)) === undefined ? "not_found" : "running";
+  // Deleted meanwhile: by the log indexer, which saw the file this call deleted (embedded), or by
+  // another request or replica.
+  return (await runState(db, runId)) === undefined
+    ? deleteRunFile !== undefined
+      ? "deleted"
+      : "not_found"
+    : "running";
 }
 
 /** Options of {@link pruneRuns}. */

@@ -10,7 +10,8 @@ const store = new RedisCacheStore({
   prefix: env.CACHE_PREFIX ?? "test:cache",
   connectTimeoutMs: 500,
 });
-const worker = await startWorker({
+// The SIGTERM handler is in place before "ready" is printed (see test/worker.ts).
+const started = startWorker({
   connection: { host: "127.0.0.1", port: Number(env.REDIS_PORT) },
   queueName: env.QUEUE ?? "cached",
   modules: [dataflow],
@@ -18,11 +19,15 @@ const worker = await startWorker({
   cache: { store, onWarning: (message) => process.stderr.write(`cache warning: ${message}\n`) },
   concurrency: Number(env.CONCURRENCY ?? 10),
 });
-process.stdout.write(`ready ${worker.id}\n`);
+let stopping = false;
 process.on("SIGTERM", () => {
+  if (stopping) return;
+  stopping = true;
   void (async () => {
-    await worker.close();
+    await (await started).close();
     await store.close();
     process.exit(0);
   })();
 });
+const worker = await started;
+process.stdout.write(`ready ${worker.id}\n`);

@@ -10,6 +10,9 @@ export default mergeConfig(
   shared,
   defineConfig({
     test: {
+      // Much of a server test waits (on PGlite's own thread, a child process, Chromium): two files
+      // at once even on two cores, where vitest's default is one and this suite is the longest.
+      maxWorkers: 2,
       projects: [
         {
           extends: true,
@@ -18,9 +21,6 @@ export default mergeConfig(
             globalSetup: ["./scripts/build-web.mjs", "./scripts/pglite-seed.mjs"],
             // Each server starts an embedded PostgreSQL (PGlite, WASM): seconds on a busy machine.
             testTimeout: 120_000,
-            // Much of a test waits (on PGlite's own thread, a child process, Chromium): two files at
-            // once even on two cores, where vitest's default is one and this suite is the longest.
-            maxWorkers: 2,
             hookTimeout: 120_000,
           },
         },

@@ -351,7 +351,9 @@ describe("startLocalOpenAI bounds", () => {
   });
 
   it("leaves an idle kept-alive connection open for 65 s (longer than clients keep theirs), so a client reusing it is not cut off", async () => {
-    await start({ requestTimeoutMs: 30 });
+    // A second per request, so a busy machine's slow send on the reused connection is not taken
+    // for a request that outlived its deadline.
+    await start({ requestTimeoutMs: 1_000 });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const get = () =>
       new Promise<{ status: number; reused: boolean; keepAlive: string }>((resolve, reject) => {
@@ -369,8 +371,8 @@ describe("startLocalOpenAI bounds", () => {
       });
     try {
       expect(await get()).toEqual({ status: 200, reused: false, keepAlive: "timeout=65" });
-      // Idle for several request deadlines; the client may keep the connection for 64 s.
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // Idle for longer than two request deadlines; the client may keep the connection for 64 s.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
       expect(await get()).toEqual({ status: 200, reused: true, keepAlive: "timeout=65" });
     } finally {
       agent.destroy();

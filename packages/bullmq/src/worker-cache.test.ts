@@ -26,7 +26,12 @@ afterAll(async () => {
 const connection = () => ({ host: "127.0.0.1", port: redis.port });
 
 function store(prefix: string, port = redis.port): RedisCacheStore {
-  const s = new RedisCacheStore({ connection: { host: "127.0.0.1", port }, prefix, connectTimeoutMs: 500 });
+  const s = new RedisCacheStore({
+    connection: { host: "127.0.0.1", port },
+    prefix,
+    connectTimeoutMs: 10_000,
+    commandTimeoutMs: 10_000,
+  });
   closers.push(() => s.close());
   return s;
 }

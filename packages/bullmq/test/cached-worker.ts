@@ -8,7 +8,8 @@ const env = process.env;
 const store = new RedisCacheStore({
   connection: { host: "127.0.0.1", port: Number(env.CACHE_PORT) },
   prefix: env.CACHE_PREFIX ?? "test:cache",
-  connectTimeoutMs: 500,
+  connectTimeoutMs: 10_000,
+  commandTimeoutMs: 10_000,
 });
 // The SIGTERM handler is in place before "ready" is printed (see test/worker.ts).
 const started = startWorker({

@@ -18,6 +18,8 @@ export interface SqlRunSummary {
   readonly endTime: number | undefined;
   readonly nodeCount: number;
   readonly failedCount: number;
+  /** Node runs whose result came from the cache (`cache: "hit"`). */
+  readonly cacheHits: number;
   readonly traceId: string | undefined;
 }
 
@@ -109,14 +111,15 @@ export async function listRuns(db: SqlClient, query: SqlRunQuery): Promise<SqlRu
     end_time: number | null;
     node_count: number;
     failed_count: number;
+    cache_hits: number;
     trace_id: string | null;
   }>(
     `SELECT r.run_id, r.project_id, r.dag_name, r.graph_version, r.status, r.start_time, r.end_time,
-       c.node_count, c.failed_count, c.trace_id
+       c.node_count, c.failed_count, c.cache_hits, c.trace_id
      FROM runs r
      CROSS JOIN LATERAL (
        SELECT count(*) AS node_count, count(*) FILTER (WHERE n.status = 'FAILURE') AS failed_count,
-         min(n.trace_id) AS trace_id
+         count(*) FILTER (WHERE n.cache = 'hit') AS cache_hits, min(n.trace_id) AS trace_id
        FROM node_runs n WHERE n.run_id = r.run_id
      ) c
      ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
@@ -137,6 +140,7 @@ export async function listRuns(db: SqlClient, query: SqlRunQuery): Promise<SqlRu
       endTime: row.end_time ?? undefined,
       nodeCount: row.node_count,
       failedCount: row.failed_count,
+      cacheHits: row.cache_hits,
       traceId: row.trace_id ?? undefined,
     })),
     next: rows.length > query.limit && last !== undefined ? encodeCursor(last.start_time, last.run_id) : null,

@@ -223,6 +223,18 @@ describe.each(backends)("the SQL index on $name", (backend) => {
     expect(run7).toMatchObject({ runId: "run-007", nodeCount: 1, failedCount: 1, dagName: "odd" });
   });
 
+  it("counts each listed run's node runs, failures and cache hits", async () => {
+    await ingestRecords(db, "p", [
+      runRecord("cached", "SUCCESS"),
+      nodeRecord("cached", "load", "SUCCESS", { cache: "hit" }),
+      nodeRecord("cached", "embed", "SUCCESS", { cache: "hit" }),
+      nodeRecord("cached", "answer", "FAILURE", { cache: "miss" }),
+      nodeRecord("cached", "plain", "SUCCESS"),
+    ]);
+    const [run] = (await listRuns(db, { limit: 1 })).runs;
+    expect(run).toMatchObject({ runId: "cached", nodeCount: 4, failedCount: 1, cacheHits: 2 });
+  });
+
   it("finds runs by a node's name or error message stored before or after the run, kept on the run once", async () => {
     // Node runs before their run's record (a fan-out worker's writes can arrive first).
     await ingestRecords(db, "p", [nodeRecord("early", "Load_Rows", "RUNNING"), nodeRecord("early", "fit", "RUNNING")]);

@@ -92,6 +92,7 @@ describe("the read API over a FileSink store", () => {
       endTime: 2000,
       nodeCount: 1,
       failedCount: 0,
+      cacheHits: 0,
       traceId: "0af7651916cd43dd8448eb211c80319c",
     });
     expect(body.runs[0]).toMatchObject({ failedCount: 1, status: "FAILURE" });

@@ -21,15 +21,8 @@ export function statusClass(status: Status | undefined): string {
   }
 }
 
-/** A duration in ms as `850 ms`, `2.4 s`, `3 min 12 s`, `1 h 4 min`. */
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms)) return "–";
-  if (ms < 1) return `${ms.toFixed(2)} ms`;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
-  return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} min`;
-}
+/** A duration in ms as `850 ms`, `2.40 s`, `3 min 12 s`, `1 h 4 min` (the terminal's words too). */
+export { durationText as formatDuration } from "../../src/compare-runs.js";
 
 /** A time in ms since the epoch as local date and time. */
 export function formatTime(ms: number | undefined): string {

@@ -29,7 +29,7 @@ export const MAY_IMPORT = {
   "packages/local-openai": ["packages/lifecycle"],
   "packages/ui": ["packages/lifecycle", "packages/store", "packages/tracker"],
   "packages/bullmq": ["packages/core", "packages/lifecycle"],
-  "packages/cache-redis": [],
+  "packages/cache-redis": ["packages/lifecycle"],
   "packages/testing": "*",
   "apps/demo": "*",
   bench: "*",

@@ -14,9 +14,9 @@
  */
 export type CacheRedisErrorCode = "INVALID_OPTION" | "UNAVAILABLE" | "CLOSED";
 
-// The cross-copy mark, as every hamilton-ts error class has one: a read-only `true` under
-// `Symbol.for(<key>)`, written out here so that the package depends on ioredis only.
-const MARKER = Symbol.for("hamilton-ts.cache-redis.error");
+import { defineErrorMarker, errorOptions } from "@hamilton-ts/lifecycle/internal";
+
+const MARKER = defineErrorMarker<CacheRedisError>("hamilton-ts.cache-redis.error", "CacheRedisError");
 
 /**
  * The error `@hamilton-ts/cache-redis` throws or rejects with. Branch on `code`; use
@@ -27,14 +27,13 @@ export class CacheRedisError extends Error {
   readonly code: CacheRedisErrorCode;
 
   constructor(code: CacheRedisErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, "cause" in options ? { cause: options.cause } : undefined);
-    this.name = "CacheRedisError";
+    super(message, errorOptions(options));
+    MARKER.mark(this);
     this.code = code;
-    Object.defineProperty(this, MARKER, { value: true });
   }
 
   /** True for any error of this package, from any copy of it. */
   static isInstance(error: unknown): error is CacheRedisError {
-    return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
+    return MARKER.isInstance(error);
   }
 }

@@ -10,7 +10,6 @@
  *   than before once the run is done and the executor closed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Builder } from "@hamilton-ts/core";
 import { BullMQExecutor, startWorker } from "@hamilton-ts/bullmq";
@@ -19,38 +18,8 @@ import * as dataflow from "./bullmq-dataflow.js";
 import * as sharedDataflow from "./bullmq-shared.js";
 import type { BenchItem } from "./bullmq-dataflow.js";
 import { selected, type Options } from "./options.js";
+import { freePort, start, stop } from "./processes.js";
 import type { Section } from "./section.js";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
-
-function start(command: string, args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<ChildProcess> {
-  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  let isReady = false;
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      if (!isReady) reject(new Error(`${command} exited (${code}) before it was ready:\n${output}`));
-    });
-    child.stderr!.setEncoding("utf8").on("data", (t: string) => (output += t));
-    child.stdout!.setEncoding("utf8").on("data", (t: string) => {
-      output += t;
-      if (!isReady && output.includes(ready)) {
-        isReady = true;
-        resolve(child);
-      }
-    });
-  });
-}
 
 /** Redis's used_memory, in bytes (through redis-cli: the bench has no Redis client of its own). */
 function usedMemory(port: number): Promise<number> {
@@ -60,14 +29,6 @@ function usedMemory(port: number): Promise<number> {
     child.stdout!.setEncoding("utf8").on("data", (t: string) => (out += t));
     child.on("error", reject);
     child.on("exit", () => resolve(Number(/used_memory:(\d+)/.exec(out)?.[1] ?? Number.NaN)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.on("exit", () => resolve());
-    child.kill("SIGTERM");
   });
 }
 

@@ -9,8 +9,7 @@
  *   (an empty cache): ≥ 10× faster. Also shown: the second run when the workers answer from the
  *   cache but the executor sends every task (no `cacheStore`).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { BullMQExecutor } from "@hamilton-ts/bullmq";
 import { RedisCacheStore } from "@hamilton-ts/cache-redis";
@@ -18,46 +17,8 @@ import { Builder } from "@hamilton-ts/core";
 import { Redis } from "ioredis";
 import { kilobyte, waiting } from "./cache-redis-dataflow.js";
 import { selected, type Options } from "./options.js";
+import { freePort, start, stop } from "./processes.js";
 import type { Section } from "./section.js";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
-
-function start(command: string, args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<ChildProcess> {
-  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  let isReady = false;
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      if (!isReady) reject(new Error(`${command} exited (${code}) before it was ready:\n${output}`));
-    });
-    child.stderr!.setEncoding("utf8").on("data", (t: string) => (output += t));
-    child.stdout!.setEncoding("utf8").on("data", (t: string) => {
-      output += t;
-      if (!isReady && output.includes(ready)) {
-        isReady = true;
-        resolve(child);
-      }
-    });
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.on("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
-}
 
 /**
  * The median time per call (µs) of each of `fns`, called in turn (one of each, `calls` times, after

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { errorStack } from "@hamilton-ts/lifecycle/internal";
 import { define } from "./codec-registry.js";
 
 define(URL.prototype, "URL").codec = {
@@ -54,7 +55,8 @@ function encodeError(e: Error): StoredError {
     props[key] = d.value;
   }
   const own = (key: string) => Object.getOwnPropertyDescriptor(e, key);
-  const stack = own("stack")?.value;
+  // On Node 22 and 24 V8 keeps the stack behind its own accessor: read it the way that works on each.
+  const stack = errorStack(e);
   const cause = own("cause");
   return {
     message: String(own("message")?.value ?? ""),

@@ -19,7 +19,7 @@ import * as sharedDataflow from "./bullmq-shared.js";
 import type { BenchItem } from "./bullmq-dataflow.js";
 import { selected, type Options } from "./options.js";
 import { freePort, start, stop } from "./processes.js";
-import type { Section } from "./section.js";
+import { rowsSection, type Section, type TargetRow } from "./section.js";
 
 /** Redis's used_memory, in bytes (through redis-cli: the bench has no Redis client of its own). */
 function usedMemory(port: number): Promise<number> {
@@ -47,13 +47,6 @@ async function best(runs: number, fn: () => Promise<unknown>): Promise<number> {
   return least;
 }
 
-interface Row {
-  readonly what: string;
-  readonly figure: string;
-  readonly target: string;
-  readonly ok: boolean;
-}
-
 /** Runs the rows; resolves with the section's markdown. */
 export async function bullmqSuite(options: Options): Promise<Section | undefined> {
   if (!selected(options, "bullmq")) return undefined;
@@ -73,7 +66,7 @@ export async function bullmqSuite(options: Options): Promise<Section | undefined
     const markdown = `### @hamilton-ts/bullmq\n\nNot run: redis-server could not start (${error instanceof Error ? error.message : String(error)}). Install it (apt-get install redis-server).\n`;
     return { id: "bullmq", figures: [], markdown, targets: [] };
   }
-  const rows: Row[] = [];
+  const rows: TargetRow[] = [];
   const children: ChildProcess[] = [];
   try {
     const run = (executor: BullMQExecutor, list: BenchItem[]) =>
@@ -209,20 +202,7 @@ export async function bullmqSuite(options: Options): Promise<Section | undefined
     await Promise.all(children.map(stop));
     await stop(redis);
   }
-  const header = "| row | figure | target | |\n|---|---:|---|---|";
-  const markdown = [
-    "### @hamilton-ts/bullmq (BullMQExecutor on a local redis-server)",
-    "",
-    header,
-    ...rows.map((r) => `| ${r.what} | ${r.figure} | ${r.target} | ${r.ok ? "✓" : "✗"} |`),
-    "",
-    `- Least of ${runs} runs after a warm-up (the one-job-per-item and in-process baselines: least of 1). Redis, the coordinator and the workers share this machine's cores.`,
-    "",
-  ].join("\n");
-  return {
-    id: "bullmq",
-    figures: rows,
-    markdown,
-    targets: rows.map((r) => ({ name: `bullmq: ${r.what}`, figure: r.figure, limit: r.target, ok: r.ok })),
-  };
+  return rowsSection("bullmq", "@hamilton-ts/bullmq (BullMQExecutor on a local redis-server)", rows, [
+    `Least of ${runs} runs after a warm-up (the one-job-per-item and in-process baselines: least of 1). Redis, the coordinator and the workers share this machine's cores.`,
+  ]);
 }

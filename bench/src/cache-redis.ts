@@ -18,7 +18,7 @@ import { Redis } from "ioredis";
 import { kilobyte, waiting } from "./cache-redis-dataflow.js";
 import { selected, type Options } from "./options.js";
 import { freePort, start, stop } from "./processes.js";
-import type { Section } from "./section.js";
+import { rowsSection, type Section, type TargetRow } from "./section.js";
 
 /**
  * The median time per call (µs) of each of `fns`, called in turn (one of each, `calls` times, after
@@ -40,13 +40,6 @@ async function interleaved(calls: number, fns: readonly (() => Promise<unknown>)
   });
 }
 
-interface Row {
-  readonly what: string;
-  readonly figure: string;
-  readonly target: string;
-  readonly ok: boolean;
-}
-
 /** Runs the rows; resolves with the section's markdown. */
 export async function cacheRedisSuite(options: Options): Promise<Section | undefined> {
   if (!selected(options, "cache-redis")) return undefined;
@@ -66,7 +59,7 @@ export async function cacheRedisSuite(options: Options): Promise<Section | undef
     const markdown = `### @hamilton-ts/cache-redis\n\nNot run: redis-server could not start (${error instanceof Error ? error.message : String(error)}). Install it (apt-get install redis-server).\n`;
     return { id: "cache-redis", figures: [], markdown, targets: [] };
   }
-  const rows: Row[] = [];
+  const rows: TargetRow[] = [];
   const children: ChildProcess[] = [];
   try {
     // 1. A hit of a 1 KB value: what Redis adds to an execute whose node hits, vs a plain GET of the same size.
@@ -168,22 +161,7 @@ export async function cacheRedisSuite(options: Options): Promise<Section | undef
     await Promise.all(children.map(stop));
     await stop(redis);
   }
-  const header = "| row | figure | target | |\n|---|---:|---|---|";
-  const markdown = [
-    "### @hamilton-ts/cache-redis (RedisCacheStore on a local redis-server)",
-    "",
-    header,
-    ...rows.map((r) => `| ${r.what} | ${r.figure} | ${r.target} | ${r.ok ? "✓" : "✗"} |`),
-    "",
-    "- Per call: the median of calls made in turn with the GET they are compared with (so that load from elsewhere slows both alike). Runs: the least of a few. Redis, the coordinator and the workers share this machine's cores.",
-    "",
-  ].join("\n");
-  return {
-    id: "cache-redis",
-    figures: rows,
-    markdown,
-    targets: rows
-      .filter((r) => r.target.startsWith("≤") || r.target.startsWith("≥"))
-      .map((r) => ({ name: `cache-redis: ${r.what}`, figure: r.figure, limit: r.target, ok: r.ok })),
-  };
+  return rowsSection("cache-redis", "@hamilton-ts/cache-redis (RedisCacheStore on a local redis-server)", rows, [
+    "Per call: the median of calls made in turn with the GET they are compared with (so that load from elsewhere slows both alike). Runs: the least of a few. Redis, the coordinator and the workers share this machine's cores.",
+  ]);
 }

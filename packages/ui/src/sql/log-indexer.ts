@@ -14,26 +14,17 @@
  * A walk costs a listing and a stat per file, compared in memory with each file's identity when it
  * was read (its signature: inode, size, mtime, offset — all the start loads of `log_files`); only
  * the files that differ are looked up in `log_files` whole and read, so a restart over an indexed
- * store does work in proportion to what was appended while it was down.
+ * store does work in proportion to what was appended while it was down. The reads themselves (which
+ * files differ, a run or template file into a batch) are in `log-reads.ts`.
  */
-import { type FSWatcher, statSync, watch } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { type FSWatcher, watch } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import {
-  type DagTemplateRecord,
-  type NodeRunRecord,
-  PROJECT_FILE,
-  RUNS_FOLDER,
-  RunFold,
-  readAppended,
-  type RunRecord,
-  type SkippedFile,
-  TEMPLATES_FOLDER,
-} from "@hamilton-ts/store";
+import { PROJECT_FILE, RUNS_FOLDER, readAppended, type SkippedFile, TEMPLATES_FOLDER } from "@hamilton-ts/store";
 import { SERVER_FOLDER } from "../store-lock.js";
 import { type SpanView, spansOf, TRACES_FILE } from "../traces.js";
 import type { SqlClient } from "./database.js";
-import { dropRuns, ingestBatch, ingestSpans, markLostNodeRuns, type ProjectRecords } from "./ingest.js";
+import { dropRuns, ingestBatch, ingestSpans, markLostNodeRuns } from "./ingest.js";
 import {
   dropAllSpans,
   dropTemplates,
@@ -49,6 +40,16 @@ import {
   type SkippedTotals,
   saveMeta,
 } from "./log-files.js";
+import {
+  differingFiles,
+  forgetFile,
+  fresh,
+  isMissing,
+  newBatch,
+  readRunFile,
+  readTemplateFile,
+  SLICE_BYTES,
+} from "./log-reads.js";
 import { classify, listStore, ProjectIds, type StoreFileRef } from "./store-files.js";
 
 /** Options of {@link LogIndexer}. */
@@ -77,25 +78,7 @@ export interface LogIndexStatus {
 export const DEFAULT_RESCAN_INTERVAL_MS = 30_000;
 /** Files stat'ed per chunk of a full pass (the loop turns between chunks). */
 const CHUNK_FILES = 1024;
-/** Bytes read from one file at a time. */
-const SLICE_BYTES = 4 * 1024 * 1024;
 const SKIPPED_FILES_KEY = "skipped_files";
-
-const isMissing = (error: unknown) => {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  return code === "ENOENT" || code === "ENOTDIR";
-};
-
-interface Batch {
-  readonly records: ProjectRecords[];
-  readonly runIds: Set<string>;
-  readonly dropRunIds: string[];
-  readonly templates: { projectId: string; template: DagTemplateRecord }[];
-  readonly dropTemplates: { projectId: string; graphVersion: string }[];
-  readonly saved: LogFile[];
-  readonly forgotten: string[];
-  rows: number;
-}
 
 /** The indexer of one store directory into one database; see the module's description. */
 export class LogIndexer {
@@ -315,7 +298,7 @@ export class LogIndexer {
       }
       if (this.#pass !== undefined) {
         const pass = this.#pass;
-        const paths = this.#differing(pass.paths.slice(pass.next, pass.next + CHUNK_FILES));
+        const paths = differingFiles(this.dir, this.#signatures, pass.paths.slice(pass.next, pass.next + CHUNK_FILES));
         pass.next += CHUNK_FILES;
         if (paths.length > 0) await this.#indexSafely(paths);
         else await new Promise<void>((resolve) => setImmediate(resolve)); // let the server answer
@@ -324,30 +307,6 @@ export class LogIndexer {
       }
       return;
     }
-  }
-
-  /**
-   * The paths whose files differ from their signature (or are new, or gone), by a synchronous stat
-   * each: a full pass over an unchanged store costs a stat per file and no database work. A file
-   * that cannot be looked at is kept (the batch decides what to do with it).
-   */
-  #differing(paths: readonly string[]): string[] {
-    const out: string[] = [];
-    for (const path of paths) {
-      const known = this.#signatures.get(path);
-      let st: ReturnType<typeof statSync>;
-      try {
-        st = statSync(join(this.dir, path), { throwIfNoEntry: false });
-      } catch {
-        out.push(path);
-        continue;
-      }
-      if (st === undefined || st.isDirectory()) {
-        if (known !== undefined) out.push(path);
-      } else if (known === undefined || known.ino !== st.ino || known.size !== st.size || known.mtimeMs !== st.mtimeMs)
-        out.push(path);
-    }
-    return out;
   }
 
   async #startPass(): Promise<void> {
@@ -428,16 +387,7 @@ export class LogIndexer {
 
   /** Indexes what changed in these files; true when the index changed. */
   async #index(paths: readonly string[]): Promise<boolean> {
-    const batch: Batch = {
-      records: [],
-      runIds: new Set(),
-      dropRunIds: [],
-      templates: [],
-      dropTemplates: [],
-      saved: [],
-      forgotten: [],
-      rows: 0,
-    };
+    const batch = newBatch();
     const stats = await Promise.all(
       paths.map((path) =>
         stat(join(this.dir, path)).then(
@@ -470,7 +420,7 @@ export class LogIndexer {
       if (st === undefined) {
         if (known === undefined) continue;
         if (known.kind === "trace") await dropAllSpans(this.#db);
-        this.#gone(known, batch);
+        forgetFile(known, batch);
         continue;
       }
       if (sig !== undefined && sig.ino === st.ino && sig.size === st.size && sig.mtimeMs === st.mtimeMs) continue;
@@ -481,8 +431,9 @@ export class LogIndexer {
       }
       const projectId = ref.folder === undefined ? undefined : await this.#projectIds.get(ref.folder);
       if (projectId === undefined) continue;
-      if (ref.kind === "run") await this.#runFile(ref, projectId, known, replaced, st, batch);
-      else await this.#templateFile(ref, projectId, known, st, batch);
+      this.#filesRead++;
+      if (ref.kind === "run") await readRunFile(this.dir, ref, projectId, known, replaced, st, batch);
+      else await readTemplateFile(this.dir, ref, projectId, known, st, batch);
     }
     if (batch.saved.length === 0 && batch.forgotten.length === 0) return changed;
     // Records first, offsets last: a crash in between reads the same lines again, which is harmless.
@@ -522,82 +473,6 @@ export class LogIndexer {
     } else this.#skipped.lines += lines;
   }
 
-  #gone(known: LogFile, batch: Batch): void {
-    if (known.kind === "run" && known.runId !== undefined) batch.dropRunIds.push(known.runId);
-    if (known.kind === "template" && known.projectId !== undefined && known.graphVersion !== undefined)
-      batch.dropTemplates.push({ projectId: known.projectId, graphVersion: known.graphVersion });
-    batch.forgotten.push(known.path);
-  }
-
-  async #runFile(
-    ref: StoreFileRef,
-    projectId: string,
-    known: LogFile | undefined,
-    replaced: boolean,
-    st: { ino: number; mtimeMs: number },
-    batch: Batch,
-  ): Promise<void> {
-    const again = known === undefined || replaced || known.projectId !== projectId;
-    const entry: LogFile = again ? fresh(ref, projectId) : { ...known };
-    // A file read again from its start: what it held before goes (its new lines may say otherwise).
-    if (again && known?.runId !== undefined) batch.dropRunIds.push(known.runId);
-    const fold = new RunFold();
-    this.#filesRead++;
-    for (;;) {
-      const appended = await readAppended(join(this.dir, ref.path), entry.offset, { maxBytes: SLICE_BYTES });
-      for (const line of appended.lines) fold.addLine(line);
-      entry.offset = appended.nextOffset;
-      entry.size = appended.size;
-      entry.tail = appended.tail;
-      if (!appended.more) break;
-    }
-    entry.ino = st.ino;
-    entry.mtimeMs = st.mtimeMs;
-    entry.skippedLines += fold.skipped;
-    const records: (RunRecord | NodeRunRecord)[] = [...fold.nodes.values()];
-    if (fold.run !== undefined) records.unshift(fold.run);
-    const runId = fold.run?.runId ?? records[0]?.runId ?? entry.runId;
-    entry.runId = typeof runId === "string" ? runId : undefined;
-    if (records.length > 0) {
-      batch.records.push({ projectId, records });
-      for (const r of records) if (typeof r.runId === "string") batch.runIds.add(r.runId);
-      batch.rows += records.length;
-    }
-    batch.saved.push(entry);
-  }
-
-  async #templateFile(
-    ref: StoreFileRef,
-    projectId: string,
-    known: LogFile | undefined,
-    st: { ino: number; size: number; mtimeMs: number },
-    batch: Batch,
-  ): Promise<void> {
-    const entry = fresh(ref, projectId);
-    let template: DagTemplateRecord | undefined;
-    this.#filesRead++;
-    try {
-      const parsed = JSON.parse(await readFile(join(this.dir, ref.path), "utf8")) as DagTemplateRecord | null;
-      template = parsed?.type === "dag_template" ? parsed : undefined;
-    } catch (error) {
-      if (isMissing(error)) {
-        if (known !== undefined) this.#gone(known, batch);
-        return;
-      }
-      template = undefined;
-    }
-    Object.assign(entry, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, offset: st.size });
-    if (known?.graphVersion !== undefined && known.graphVersion !== template?.graphVersion)
-      batch.dropTemplates.push({ projectId: known.projectId ?? projectId, graphVersion: known.graphVersion });
-    if (template === undefined) entry.skippedLines = 1;
-    else {
-      entry.graphVersion = template.graphVersion;
-      batch.templates.push({ projectId, template });
-      batch.rows++;
-    }
-    batch.saved.push(entry);
-  }
-
   /** Reads what was appended to the trace file, a slice at a time (spans, then the offset). */
   async #trace(known: LogFile | undefined, replaced: boolean, st: { ino: number; mtimeMs: number }): Promise<boolean> {
     const ref: StoreFileRef = { path: TRACES_FILE, kind: "trace", folder: undefined };
@@ -635,21 +510,4 @@ export class LogIndexer {
       if (!appended.more) return true;
     }
   }
-}
-
-function fresh(ref: StoreFileRef, projectId: string | undefined): LogFile {
-  return {
-    path: ref.path,
-    kind: ref.kind,
-    ino: 0,
-    size: 0,
-    mtimeMs: 0,
-    offset: 0,
-    tail: false,
-    skippedLines: 0,
-    skippedSpans: 0,
-    projectId,
-    runId: undefined,
-    graphVersion: undefined,
-  };
 }

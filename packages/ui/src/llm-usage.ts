@@ -132,15 +132,22 @@ class Acc {
 /** No calls. */
 export const NO_LLM_USAGE: LlmUsage = { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
 
+/** A leaf LLM call of a trace and the node run it belongs to. */
+export interface AttributedCall {
+  readonly call: LlmCall;
+  /** The index (in the `nodeRuns` given) of the node run whose span is its nearest ancestor, if any. */
+  readonly nodeRun: number | undefined;
+}
+
 /**
- * Counts and prices the leaf LLM calls of a trace, per node run and for the run. A span whose
- * parent chain loops (a broken exporter) is walked once.
+ * The leaf LLM calls of a trace (each span id once), each with the node run it belongs to. A span
+ * whose parent chain loops (a broken exporter) is walked once.
  */
-export function runLlmUsage(
+export function llmCalls(
   nodeRuns: readonly UsageNodeRun[],
   spans: readonly UsageSpan[],
   prices: PriceTable = DEFAULT_PRICES,
-): RunLlmUsage {
+): AttributedCall[] {
   const byId = new Map<string, UsageSpan>();
   for (const s of spans) if (!byId.has(s.spanId)) byId.set(s.spanId, s);
   const llmSpans = [...byId.values()].filter(isLlmCallSpan);
@@ -160,29 +167,85 @@ export function runLlmUsage(
   nodeRuns.forEach((r, i) => {
     if (r.spanId !== undefined && !nodeRunIndex.has(r.spanId)) nodeRunIndex.set(r.spanId, i);
   });
-  const total = new Acc();
-  const perNodeRun = new Map<number, Acc>();
+  const out: AttributedCall[] = [];
   for (const s of llmSpans) {
     if (hasLlmBelow.has(s.spanId)) continue;
-    const call = llmCall(s, prices);
-    total.add(call);
     // The nearest ancestor (or the span itself) that is a node run's span.
     const seen = new Set<string>();
     let at: string | undefined = s.spanId;
+    let nodeRun: number | undefined;
     while (at !== undefined && !seen.has(at)) {
       seen.add(at);
-      const index = nodeRunIndex.get(at);
-      if (index !== undefined) {
-        let acc = perNodeRun.get(index);
-        if (acc === undefined) perNodeRun.set(index, (acc = new Acc()));
-        acc.add(call);
-        break;
-      }
+      nodeRun = nodeRunIndex.get(at);
+      if (nodeRun !== undefined) break;
       at = byId.get(at)?.parentSpanId;
     }
+    out.push({ call: llmCall(s, prices), nodeRun });
+  }
+  return out;
+}
+
+/**
+ * Counts and prices the leaf LLM calls of a trace, per node run and for the run (see {@link llmCalls}).
+ */
+export function runLlmUsage(
+  nodeRuns: readonly UsageNodeRun[],
+  spans: readonly UsageSpan[],
+  prices: PriceTable = DEFAULT_PRICES,
+): RunLlmUsage {
+  const total = new Acc();
+  const perNodeRun = new Map<number, Acc>();
+  for (const { call, nodeRun } of llmCalls(nodeRuns, spans, prices)) {
+    total.add(call);
+    if (nodeRun === undefined) continue;
+    let acc = perNodeRun.get(nodeRun);
+    if (acc === undefined) perNodeRun.set(nodeRun, (acc = new Acc()));
+    acc.add(call);
   }
   return {
     run: total.usage(),
     nodeRuns: nodeRuns.map((_, i) => perNodeRun.get(i)?.usage() ?? NO_LLM_USAGE),
   };
+}
+
+/** A model's calls and tokens, as the index keeps them per run, node run and day (priced when read). */
+export interface ModelTokens {
+  /** The model, {@link NO_MODEL} for calls that name none. */
+  readonly model: string;
+  readonly calls: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+/** Calls grouped by model (the index's stored form: prices are applied when read, with the server's table). */
+export function tokensByModel(calls: Iterable<LlmCall>): ModelTokens[] {
+  const byModel = new Map<string, { model: string; calls: number; inputTokens: number; outputTokens: number }>();
+  for (const call of calls) {
+    const model = call.model ?? NO_MODEL;
+    let row = byModel.get(model);
+    if (row === undefined) byModel.set(model, (row = { model, calls: 0, inputTokens: 0, outputTokens: 0 }));
+    row.calls++;
+    row.inputTokens += call.inputTokens;
+    row.outputTokens += call.outputTokens;
+  }
+  return [...byModel.values()];
+}
+
+/**
+ * Prices per-model figures into one {@link LlmUsage}, as if each call had been priced alone: a model
+ * without a price makes `costUsd` null (and is listed) when it used tokens; {@link NO_MODEL} has none.
+ */
+export function priceTokens(rows: Iterable<ModelTokens>, prices: PriceTable = DEFAULT_PRICES): LlmUsage {
+  const acc = new Acc();
+  for (const row of rows) {
+    const price = row.model === NO_MODEL ? undefined : priceOf(row.model, prices);
+    const used = row.inputTokens > 0 || row.outputTokens > 0;
+    acc.calls += row.calls;
+    acc.inputTokens += row.inputTokens;
+    acc.outputTokens += row.outputTokens;
+    if (!used) continue;
+    if (price === undefined) (acc.unpriced ??= new Set()).add(row.model);
+    else acc.cost += (row.inputTokens * price.input + row.outputTokens * price.output) / 1_000_000;
+  }
+  return acc.usage();
 }

@@ -331,7 +331,18 @@ describe.each(backends)("the read routes on $name", (backend) => {
     // The nearest-rank p50 of 100, 200, … 2000 ms is 1000 and p95 1900; the rollup's buckets are within 5%.
     expect(Math.abs(days[1].p50Ms - 1000) / 1000).toBeLessThan(0.05);
     expect(Math.abs(days[1].p95Ms - 1900) / 1900).toBeLessThan(0.05);
-    expect(days[0]).toEqual({ day: days[0].day, runs: 0, failures: 0, p50Ms: null, p95Ms: null });
+    expect(days[0]).toEqual({
+      day: days[0].day,
+      runs: 0,
+      failures: 0,
+      p50Ms: null,
+      p95Ms: null,
+      llmCalls: 0,
+      tokens: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: 0,
+    });
     expect(bodyOf(await get("/api/activity", "project=p&days=3")).days[1].runs).toBe(21);
     expect(bodyOf(await get("/api/activity")).days).toHaveLength(30);
 
@@ -351,6 +362,10 @@ describe.each(backends)("the read routes on $name", (backend) => {
       cacheMissReason: null,
       error: null,
       llm: null,
+      tokens: null,
+      inputTokens: null,
+      outputTokens: null,
+      costUsd: null,
     });
     expect(history.runs[1]).toMatchObject({ cache: "miss", cacheMissReason: { kind: "code", from: "v1", to: "v2" } });
     expect(history.count).toBe(10);

@@ -146,7 +146,7 @@ async function activityDays(query: URLSearchParams, source: ReadSource): Promise
     days: wholeParam(query, "days", { min: 1, max: MAX_ACTIVITY_DAYS, fallback: DEFAULT_ACTIVITY_DAYS }),
   };
   await source.settled();
-  return { status: 200, body: await activity(source.db, filter) };
+  return { status: 200, body: await activity(source.db, { ...filter, prices: source.prices }) };
 }
 
 async function history(query: URLSearchParams, source: ReadSource): Promise<ReadAnswer> {
@@ -164,7 +164,7 @@ async function history(query: URLSearchParams, source: ReadSource): Promise<Read
     limit: wholeParam(query, "limit", { min: 1, max: MAX_LIMIT, fallback: DEFAULT_HISTORY_LIMIT }),
   };
   await source.settled();
-  return { status: 200, body: await nodeHistory(source.db, filter) };
+  return { status: 200, body: await nodeHistory(source.db, { ...filter, prices: source.prices }) };
 }
 
 async function storeStatus(source: ReadSource): Promise<ReadAnswer> {

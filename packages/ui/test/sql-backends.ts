@@ -41,5 +41,7 @@ export const backends: readonly Backend[] = [
 
 /** Empties the index's tables (between tests on one database). */
 export async function emptyIndex(db: Database): Promise<void> {
-  await db.query("TRUNCATE runs, node_runs, templates, spans, activity_days, activity_durations");
+  await db.query(
+    "TRUNCATE runs, node_runs, templates, spans, activity_days, activity_durations, llm_traces, run_llm, node_run_llm, activity_llm",
+  );
 }

@@ -7,6 +7,7 @@
  */
 import type { SqlClient } from "./database.js";
 import { DAY_MS } from "./ingest.js";
+import { FORGET_RUN_LLM } from "./llm-rollup.js";
 import { CHANGES_CHANNEL } from "./team-notify.js";
 
 /** A run that was deleted. */
@@ -17,7 +18,8 @@ export interface DeletedRun {
 
 /**
  * Deletes the finished runs among `runIds` (unknown and running ones are left alone), their node
- * runs, the spans of their traces, and their counts in the activity rollups; one statement.
+ * runs, the spans of their traces, and their counts in the activity rollups (LLM calls included);
+ * one statement.
  */
 export async function deleteRuns(db: SqlClient, runIds: readonly string[]): Promise<DeletedRun[]> {
   if (runIds.length === 0) return [];
@@ -31,6 +33,7 @@ export async function deleteRuns(db: SqlClient, runIds: readonly string[]): Prom
        SELECT DISTINCT n.trace_id FROM node_runs n JOIN target t ON t.run_id = n.run_id WHERE n.trace_id IS NOT NULL
      ),
      del_spans AS (DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM traces)),
+     del_llm_traces AS (DELETE FROM llm_traces WHERE trace_id IN (SELECT trace_id FROM traces)),${FORGET_RUN_LLM},
      del_nodes AS (DELETE FROM node_runs WHERE run_id IN (SELECT run_id FROM target)),
      del_attributes AS (DELETE FROM protocol_attributes WHERE run_id IN (SELECT run_id FROM target)),
      del_runs AS (DELETE FROM runs WHERE run_id IN (SELECT run_id FROM target) RETURNING run_id, project_id),

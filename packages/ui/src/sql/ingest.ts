@@ -8,12 +8,15 @@
  *   the same way the file log's readers do;
  * - a run's first record counts it in the day's activity, its final record counts its failure and
  *   duration, in the same statement (rollups at write time: the activity chart never scans runs);
- * - templates and spans: `ON CONFLICT DO NOTHING` (an exporter that retries sends the same spans).
+ * - templates and spans: `ON CONFLICT DO NOTHING` (an exporter that retries sends the same spans);
+ * - then the LLM calls of the runs the batch touched are counted again (`llm-rollup.ts`) when their
+ *   traces hold any.
  */
 import type { DagTemplateRecord, NodeRunRecord, RunRecord } from "@hamilton-ts/store";
 import { lostNodeRun, nodeRunKey, supersedes } from "@hamilton-ts/store";
-import type { SqlClient } from "./database.js";
 import type { SpanView } from "../traces.js";
+import type { SqlClient } from "./database.js";
+import { afterRecords, afterSpans, FORGET_RUN_LLM, llmTraceIds } from "./llm-rollup.js";
 
 /** Milliseconds in a UTC day: activity is rolled up per `floor(startTime / DAY_MS)`. */
 export const DAY_MS = 86_400_000;
@@ -201,6 +204,7 @@ export async function ingestBatch(db: SqlClient, batch: readonly ProjectRecords[
     }));
     await db.query(UPSERT_NODE_RUNS, [JSON.stringify(rows)]);
   }
+  await afterRecords(db, [...new Set([...runs.map((r) => r.runId), ...nodes.map((n) => n.runId)])]);
 }
 
 /**
@@ -241,7 +245,8 @@ export async function markLostNodeRuns(db: SqlClient, runIds: readonly string[])
 
 /**
  * Removes runs whatever their status (their file is gone or was replaced), with their node runs and
- * their part of the activity rollups; their spans stay (they belong to the trace file).
+ * their part of the activity rollups (LLM calls included); their spans stay (they belong to the
+ * trace file), and count again if the runs come back.
  */
 export async function dropRuns(db: SqlClient, runIds: readonly string[]): Promise<void> {
   if (runIds.length === 0) return;
@@ -252,7 +257,7 @@ export async function dropRuns(db: SqlClient, runIds: readonly string[]): Promis
        FROM runs WHERE run_id = ANY($1::text[]) FOR UPDATE
      ),
      del_nodes AS (DELETE FROM node_runs WHERE run_id = ANY($1::text[])),
-     del_runs AS (DELETE FROM runs WHERE run_id IN (SELECT run_id FROM target)),
+     del_runs AS (DELETE FROM runs WHERE run_id IN (SELECT run_id FROM target)),${FORGET_RUN_LLM},
      days AS (
        UPDATE activity_days a SET runs = a.runs - t.runs, failures = a.failures - t.failures,
          finished = a.finished - t.finished
@@ -311,4 +316,5 @@ export async function ingestSpans(db: SqlClient, spans: readonly SpanView[]): Pr
      ON CONFLICT (trace_id, span_id) DO NOTHING`,
     [JSON.stringify(rows)],
   );
+  await afterSpans(db, [...new Set(rows.map((r) => r.trace_id))], llmTraceIds(spans));
 }

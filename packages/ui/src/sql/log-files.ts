@@ -6,6 +6,7 @@
  */
 import type { DagTemplateRecord } from "@hamilton-ts/store";
 import type { SqlClient } from "./database.js";
+import { dropAllLlm } from "./llm-rollup.js";
 
 /** What kind of store file: a run's records, a DAG template, or the OTLP trace file. */
 export type LogFileKind = "run" | "template" | "trace";
@@ -213,6 +214,8 @@ export async function dropTemplates(
 /** Removes every span (the trace file was replaced, cut or deleted: it is read again from its start). */
 export async function dropAllSpans(db: SqlClient): Promise<void> {
   await db.query("DELETE FROM spans");
+  // Every LLM figure came from spans: the trace file read again counts them again.
+  await dropAllLlm(db);
 }
 
 /**

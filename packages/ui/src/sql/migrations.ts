@@ -24,7 +24,9 @@ export const MIGRATION_LOCK_KEY = 0x6874732d6d696772n;
 /**
  * Every migration, in order. Activity is rolled up per project, DAG and UTC day at write time
  * (`activity_days`, and run durations in `activity_durations` by logarithmic bucket for p50/p95), so
- * the activity chart never scans the runs.
+ * the activity chart never scans the runs. LLM calls are rolled up the same way (`activity_llm`, by
+ * model: priced when read, with the server's price table), from what each run's spans count
+ * (`run_llm`, `node_run_llm`), kept up to date as spans and records arrive (`llm-rollup.ts`).
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -178,6 +180,44 @@ FROM (
   WHERE v.p IS NOT NULL GROUP BY n.run_id
 ) s
 WHERE r.run_id = s.run_id;
+`,
+  },
+  {
+    id: 6,
+    name: "LLM calls rolled up at write time: per run, per node run and per day, by model",
+    sql: `
+CREATE TABLE llm_traces (
+  trace_id text PRIMARY KEY
+);
+CREATE TABLE run_llm (
+  run_id text NOT NULL,
+  model text NOT NULL,
+  project_id text NOT NULL,
+  dag_name text NOT NULL,
+  day integer NOT NULL,
+  calls integer NOT NULL,
+  input_tokens bigint NOT NULL,
+  output_tokens bigint NOT NULL,
+  PRIMARY KEY (run_id, model)
+);
+CREATE TABLE node_run_llm (
+  run_id text NOT NULL,
+  node text NOT NULL,
+  task_id text NOT NULL,
+  usage jsonb NOT NULL,
+  PRIMARY KEY (run_id, node, task_id)
+);
+CREATE TABLE activity_llm (
+  project_id text NOT NULL,
+  dag_name text NOT NULL,
+  day integer NOT NULL,
+  model text NOT NULL,
+  calls bigint NOT NULL,
+  input_tokens bigint NOT NULL,
+  output_tokens bigint NOT NULL,
+  PRIMARY KEY (project_id, dag_name, day, model)
+);
+CREATE INDEX node_runs_by_trace ON node_runs (trace_id) WHERE trace_id IS NOT NULL;
 `,
   },
 ];

@@ -4,6 +4,8 @@
  * row by row); a trace; a DAG's activity per day from the rollups; a node's history (deleting is
  * in `delete.ts`). One dialect for PGlite and PostgreSQL.
  */
+import { type LlmUsage, type ModelTokens, priceTokens } from "../llm-usage.js";
+import { DEFAULT_PRICES, type PriceTable } from "../price-table.js";
 import type { SqlClient } from "./database.js";
 import { bucketMs, DAY_MS } from "./ingest.js";
 
@@ -207,6 +209,18 @@ export interface ActivityDay {
   /** Median duration of the day's finished runs, within ~5% (from rollup buckets); null without any. */
   readonly p50Ms: number | null;
   readonly p95Ms: number | null;
+  /** LLM calls made by the day's runs (leaf LLM spans of their traces, each counted once). */
+  readonly llmCalls: number;
+  /** Input plus output tokens of those calls. */
+  readonly tokens: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /**
+   * USD, priced with the server's price table; null when a model that used tokens has no price
+   * (listed in `unpricedModels`).
+   */
+  readonly costUsd: number | null;
+  readonly unpricedModels?: readonly string[];
 }
 
 /** The filters of {@link activity}. */
@@ -217,6 +231,20 @@ export interface ActivityQuery {
   readonly days: number;
   /** "Now" (ms), for tests; default `Date.now()`. */
   readonly now?: number | undefined;
+  /** The price table tokens are priced with; default the shipped one. */
+  readonly prices?: PriceTable | undefined;
+}
+
+/** The LLM figures of an answer: tokens in and out, their sum, and their cost. */
+function llmFields(usage: LlmUsage) {
+  return {
+    llmCalls: usage.calls,
+    tokens: usage.inputTokens + usage.outputTokens,
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    costUsd: usage.costUsd === null ? null : Math.round(usage.costUsd * 1e9) / 1e9,
+    ...(usage.unpricedModels === undefined ? {} : { unpricedModels: usage.unpricedModels }),
+  };
 }
 
 function quantileOf(buckets: readonly { bucket: number; runs: number }[], total: number, q: number): number | null {
@@ -230,7 +258,10 @@ function quantileOf(buckets: readonly { bucket: number; runs: number }[], total:
   return Math.round(bucketMs(buckets[buckets.length - 1]!.bucket) * 10) / 10;
 }
 
-/** Runs, failures and p50/p95 duration per day, every day of the range (zeros where none ran). */
+/**
+ * Runs, failures, p50/p95 duration, and LLM tokens and cost per day, every day of the range (zeros
+ * where none ran), from the rollups only.
+ */
 export async function activity(db: SqlClient, query: ActivityQuery): Promise<{ days: ActivityDay[] }> {
   const today = Math.floor((query.now ?? Date.now()) / DAY_MS);
   const first = today - query.days + 1;
@@ -245,7 +276,7 @@ export async function activity(db: SqlClient, query: ActivityQuery): Promise<{ d
     where.push(`dag_name = $${values.length}`);
   }
   const filter = where.join(" AND ");
-  const [days, durations] = await Promise.all([
+  const [days, durations, llm] = await Promise.all([
     db.query<{ day: number; runs: number; failures: number }>(
       `SELECT day, sum(runs)::bigint AS runs, sum(failures)::bigint AS failures
        FROM activity_days WHERE ${filter} GROUP BY day`,
@@ -256,7 +287,21 @@ export async function activity(db: SqlClient, query: ActivityQuery): Promise<{ d
        GROUP BY day, bucket ORDER BY day, bucket`,
       values,
     ),
+    db.query<{ day: number; model: string; calls: number; input_tokens: number; output_tokens: number }>(
+      `SELECT day, model, sum(calls)::bigint AS calls, sum(input_tokens)::bigint AS input_tokens,
+         sum(output_tokens)::bigint AS output_tokens
+       FROM activity_llm WHERE ${filter} GROUP BY day, model`,
+      values,
+    ),
   ]);
+  const llmByDay = new Map<number, ModelTokens[]>();
+  for (const row of llm.rows) {
+    if (row.calls <= 0) continue;
+    let list = llmByDay.get(row.day);
+    if (list === undefined) llmByDay.set(row.day, (list = []));
+    list.push({ model: row.model, calls: row.calls, inputTokens: row.input_tokens, outputTokens: row.output_tokens });
+  }
+  const prices = query.prices ?? DEFAULT_PRICES;
   const byDay = new Map(days.rows.map((row) => [row.day, row]));
   const bucketsByDay = new Map<number, { bucket: number; runs: number }[]>();
   for (const row of durations.rows) {
@@ -276,6 +321,7 @@ export async function activity(db: SqlClient, query: ActivityQuery): Promise<{ d
       failures: counts?.failures ?? 0,
       p50Ms: quantileOf(buckets, finished, 0.5),
       p95Ms: quantileOf(buckets, finished, 0.95),
+      ...llmFields(priceTokens(llmByDay.get(day) ?? [], prices)),
     });
   }
   return { days: out };
@@ -287,6 +333,8 @@ export interface NodeHistoryQuery {
   readonly dag?: string | undefined;
   readonly node: string;
   readonly limit: number;
+  /** The price table tokens are priced with; default the shipped one. */
+  readonly prices?: PriceTable | undefined;
 }
 
 /** One node run in a node's history. */
@@ -308,6 +356,12 @@ export interface NodeHistoryEntry {
   readonly error: string | null;
   /** The node run's LLM calls and tokens, when its record carries them (`llm`). */
   readonly llm: unknown;
+  /** Input plus output tokens of the LLM calls under the node run's span (from its spans); null without any call. */
+  readonly tokens: number | null;
+  readonly inputTokens: number | null;
+  readonly outputTokens: number | null;
+  /** Their cost in USD (server's price table); null without calls or when a model has no price. */
+  readonly costUsd: number | null;
 }
 
 /** A node's last node runs, newest first, with statistics over them. */
@@ -320,6 +374,10 @@ export interface NodeHistory {
   /** Median duration (interpolated) of those with a duration; null without any. */
   readonly p50Ms: number | null;
   readonly p95Ms: number | null;
+  /** Tokens over the node runs that made LLM calls (0 without any). */
+  readonly tokens: number;
+  /** Their cost in USD; null when a model that used tokens has no price. */
+  readonly costUsd: number | null;
 }
 
 /**
@@ -333,7 +391,7 @@ export async function nodeHistory(db: SqlClient, query: NodeHistoryQuery): Promi
   const values: unknown[] = [query.node, query.limit];
   const columns = `n.run_id, n.task_id, n.attempt, n.start_time, n.duration_ms, n.status, n.cache, n.error_message,
          n.record->'cacheFromRun' AS cache_from_run, n.record->'cacheMissReason' AS cache_miss_reason,
-         n.record->'llm' AS llm`;
+         n.record->'llm' AS llm, n.node`;
   let picked: string;
   if (query.project !== undefined && query.dag !== undefined) {
     values.push(query.project, query.dag);
@@ -358,13 +416,16 @@ export async function nodeHistory(db: SqlClient, query: NodeHistoryQuery): Promi
        ORDER BY n.start_time DESC, n.run_id DESC, n.task_id DESC
        LIMIT $2`;
   }
+  // Each node run's LLM figures are looked up by key in what was counted at write time.
   const { rows } = await db.query<{ json: string }>(
-    `WITH h AS (${picked})
+    `WITH h0 AS (${picked}),
+     h AS (SELECT h0.*, l.usage AS llm_usage FROM h0
+       LEFT JOIN node_run_llm l ON l.run_id = h0.run_id AND l.node = h0.node AND l.task_id = h0.task_id)
      SELECT json_build_object(
        'runs', coalesce(json_agg(json_build_object(
          'runId', h.run_id, 'taskId', nullif(h.task_id, ''), 'attempt', h.attempt, 'startTime', h.start_time,
          'durationMs', h.duration_ms, 'status', h.status, 'cache', h.cache, 'cacheFromRun', h.cache_from_run,
-         'cacheMissReason', h.cache_miss_reason, 'error', h.error_message, 'llm', h.llm)
+         'cacheMissReason', h.cache_miss_reason, 'error', h.error_message, 'llm', h.llm, 'llmUsage', h.llm_usage)
          ORDER BY h.start_time DESC, h.run_id DESC, h.task_id DESC), '[]'::json),
        'count', count(*),
        'failureRate', coalesce(avg(CASE WHEN h.status = 'FAILURE' THEN 1.0 ELSE 0.0 END), 0),
@@ -373,5 +434,19 @@ export async function nodeHistory(db: SqlClient, query: NodeHistoryQuery): Promi
      )::text AS json FROM h`,
     values,
   );
-  return JSON.parse(rows[0]!.json) as NodeHistory;
+  type Row = Omit<NodeHistoryEntry, "tokens" | "inputTokens" | "outputTokens" | "costUsd"> & {
+    llmUsage: ModelTokens[] | null;
+  };
+  const parsed = JSON.parse(rows[0]!.json) as Omit<NodeHistory, "runs" | "tokens" | "costUsd"> & { runs: Row[] };
+  const prices = query.prices ?? DEFAULT_PRICES;
+  const all: ModelTokens[] = [];
+  const runs = parsed.runs.map(({ llmUsage, ...entry }): NodeHistoryEntry => {
+    if (llmUsage === null || llmUsage.length === 0)
+      return { ...entry, tokens: null, inputTokens: null, outputTokens: null, costUsd: null };
+    for (const m of llmUsage) all.push(m);
+    const f = llmFields(priceTokens(llmUsage, prices));
+    return { ...entry, tokens: f.tokens, inputTokens: f.inputTokens, outputTokens: f.outputTokens, costUsd: f.costUsd };
+  });
+  const total = llmFields(priceTokens(all, prices));
+  return { ...parsed, runs, tokens: total.tokens, costUsd: total.costUsd };
 }

@@ -131,6 +131,11 @@ describe.each(backends)("the SQL index on $name", (backend) => {
       failures: 0,
       p50Ms: null,
       p95Ms: null,
+      llmCalls: 0,
+      tokens: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: 0,
     });
     expect(days[1]).toMatchObject({ day: new Date(DAY0).toISOString().slice(0, 10), runs: 1, failures: 1 });
     expect(days[1]!.p50Ms).toBe(days[1]!.p95Ms);
@@ -347,6 +352,10 @@ describe.each(backends)("the SQL index on $name", (backend) => {
       cacheMissReason: null,
       error: null,
       llm: null,
+      tokens: null,
+      inputTokens: null,
+      outputTokens: null,
+      costUsd: null,
     });
     expect(history.count).toBe(10);
     expect(history.failureRate).toBeCloseTo(0.2); // h12 and h16 failed
@@ -355,7 +364,7 @@ describe.each(backends)("the SQL index on $name", (backend) => {
     const all = await nodeHistory(db, { node: "embed", limit: 1000 });
     expect(all.count).toBe(30);
     const none = await nodeHistory(db, { node: "nothing", limit: 5 });
-    expect(none).toEqual({ runs: [], count: 0, failureRate: 0, p50Ms: null, p95Ms: null });
+    expect(none).toEqual({ runs: [], count: 0, failureRate: 0, p50Ms: null, p95Ms: null, tokens: 0, costUsd: 0 });
   });
 });
 

@@ -1,0 +1,244 @@
+/**
+ * LLM calls rolled up at write time, so that neither the activity chart nor a node's history reads
+ * spans: for each run, its calls by model (`run_llm`) and each node run's (`node_run_llm`), and per
+ * project, DAG, UTC day and model the sum over the runs (`activity_llm`). Tokens are kept, not
+ * prices: the server prices them when read, with its price table, as it does a run's page.
+ *
+ * A run's figures are counted again whole (its traces' spans with the run page's rule,
+ * `llmCalls`: leaf LLM spans, each span id once) whenever something that can change them arrives:
+ * spans of a trace that holds an LLM call (`llm_traces`), before or after the run's records and
+ * from any process, or records of a run whose trace holds one. The new figures replace the old
+ * ones and the day's rollup moves by the difference, so a span delivered twice, a batch read
+ * again or a recount counts each call once. A run's calls count in the UTC day the run started
+ * (the day its runs and failures count in, and the day a click on the chart filters by). Deleting
+ * or dropping a run subtracts its figures (`delete.ts`, `dropRuns`).
+ *
+ * Recounts take one advisory lock (on a server: replicas recount one at a time, so the last
+ * write is from the newest spans); embedded, the indexer is the only writer.
+ */
+import {
+  isLlmCallSpan,
+  type LlmCall,
+  llmCalls,
+  type ModelTokens,
+  type UsageSpan,
+  tokensByModel,
+} from "../llm-usage.js";
+import type { SpanView } from "../traces.js";
+import type { SqlClient } from "./database.js";
+
+/** Milliseconds in a UTC day (as `ingest.ts`'s `DAY_MS`, which imports this module). */
+const DAY_MS = 86_400_000;
+
+/** The key of the advisory lock recounts take (any constant; this one spells "hts-llm1"). */
+export const LLM_LOCK_KEY = 0x6874732d6c6c6d31n;
+
+/** The attribute keys that can make a span an LLM call (see `isLlmCallSpan`). */
+export const LLM_KEYS = [
+  "gen_ai.usage.input_tokens",
+  "gen_ai.usage.prompt_tokens",
+  "llm.usage.prompt_tokens",
+  "gen_ai.usage.output_tokens",
+  "gen_ai.usage.completion_tokens",
+  "llm.usage.completion_tokens",
+  "gen_ai.usage.total_tokens",
+  "llm.usage.total_tokens",
+  "gen_ai.response.model",
+  "gen_ai.request.model",
+  "llm.response.model",
+  "llm.request.model",
+];
+
+/** The traces among these spans' that hold an LLM call. */
+export function llmTraceIds(spans: readonly SpanView[]): string[] {
+  const out = new Set<string>();
+  for (const span of spans) {
+    if (out.has(span.traceId)) continue;
+    if (isLlmCallSpan({ attributes: (span.attributes ?? {}) as Record<string, unknown> })) out.add(span.traceId);
+  }
+  return [...out];
+}
+
+/**
+ * After spans were stored: marks the traces that hold an LLM call and recounts the runs of every
+ * marked trace among `traceIds` (a late span of such a trace may change which calls are leaves).
+ */
+export async function afterSpans(
+  db: SqlClient,
+  traceIds: readonly string[],
+  llmTraces: readonly string[],
+): Promise<void> {
+  if (llmTraces.length > 0) {
+    await db.query("INSERT INTO llm_traces (trace_id) SELECT unnest($1::text[]) ON CONFLICT (trace_id) DO NOTHING", [
+      llmTraces,
+    ]);
+  }
+  if (traceIds.length === 0) return;
+  const { rows } = await db.query<{ run_id: string }>(
+    `SELECT DISTINCT n.run_id FROM node_runs n
+     WHERE n.trace_id IN (SELECT trace_id FROM llm_traces WHERE trace_id = ANY($1::text[]))`,
+    [traceIds],
+  );
+  await recountRuns(
+    db,
+    rows.map((r) => r.run_id),
+  );
+}
+
+/** After records were stored: recounts those of these runs whose node runs' traces hold an LLM call. */
+export async function afterRecords(db: SqlClient, runIds: readonly string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  const { rows } = await db.query<{ run_id: string }>(
+    `SELECT DISTINCT n.run_id FROM node_runs n JOIN llm_traces t ON t.trace_id = n.trace_id
+     WHERE n.run_id = ANY($1::text[])`,
+    [runIds],
+  );
+  await recountRuns(
+    db,
+    rows.map((r) => r.run_id),
+  );
+}
+
+/** One node run's calls by model, as stored. */
+interface NodeRow {
+  readonly node: string;
+  readonly task_id: string;
+  readonly usage: ModelTokens[];
+}
+
+/** Counts the runs' LLM calls again from their spans and replaces their figures (see the module). */
+export async function recountRuns(db: SqlClient, runIds: readonly string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  const ids = [...new Set(runIds)].sort();
+  await db.exclusive(LLM_LOCK_KEY, async (sql) => {
+    const nodes = await sql.query<{
+      run_id: string;
+      node: string;
+      task_id: string;
+      span_id: string | null;
+      trace_id: string | null;
+    }>(
+      `SELECT run_id, node, task_id, record->>'spanId' AS span_id, trace_id FROM node_runs
+       WHERE run_id = ANY($1::text[]) ORDER BY run_id, seq`,
+      [ids],
+    );
+    const traces = [...new Set(nodes.rows.map((n) => n.trace_id).filter((t): t is string => t !== null))];
+    const spans = await sql.query<{
+      trace_id: string;
+      span_id: string;
+      parent: string | null;
+      attributes: Record<string, unknown> | null;
+    }>(
+      `SELECT s.trace_id, s.span_id, s.record->>'parentSpanId' AS parent,
+         CASE WHEN s.record->'attributes' ?| $2::text[] THEN s.record->'attributes' END AS attributes
+       FROM spans s WHERE s.trace_id IN (SELECT trace_id FROM llm_traces WHERE trace_id = ANY($1::text[]))
+       ORDER BY s.trace_id, s.start_time, s.span_id`,
+      [traces, LLM_KEYS],
+    );
+    const byTrace = new Map<string, UsageSpan[]>();
+    for (const row of spans.rows) {
+      let list = byTrace.get(row.trace_id);
+      if (list === undefined) byTrace.set(row.trace_id, (list = []));
+      list.push({ spanId: row.span_id, parentSpanId: row.parent ?? undefined, attributes: row.attributes ?? {} });
+    }
+    const byRun = new Map<string, typeof nodes.rows>();
+    for (const n of nodes.rows) {
+      let list = byRun.get(n.run_id);
+      if (list === undefined) byRun.set(n.run_id, (list = []));
+      list.push(n);
+    }
+    const runs = ids.map((runId) => {
+      const nodeRuns = byRun.get(runId) ?? [];
+      const runTraces = [...new Set(nodeRuns.map((n) => n.trace_id).filter((t): t is string => t !== null))];
+      const runSpans = runTraces.flatMap((t) => byTrace.get(t) ?? []);
+      const calls = llmCalls(
+        nodeRuns.map((n) => ({ spanId: n.span_id ?? undefined })),
+        runSpans,
+      );
+      const perNode = new Map<number, LlmCall[]>();
+      for (const { call, nodeRun } of calls) {
+        if (nodeRun === undefined) continue;
+        let list = perNode.get(nodeRun);
+        if (list === undefined) perNode.set(nodeRun, (list = []));
+        list.push(call);
+      }
+      const nodeRows: NodeRow[] = [...perNode].map(([i, list]) => ({
+        node: nodeRuns[i]!.node,
+        task_id: nodeRuns[i]!.task_id,
+        usage: tokensByModel(list),
+      }));
+      return { run_id: runId, models: tokensByModel(calls.map((c) => c.call)), nodes: nodeRows };
+    });
+    await sql.transaction([
+      {
+        text: `WITH target AS (SELECT run_id FROM runs WHERE run_id = ANY($1::text[]) ORDER BY run_id FOR UPDATE),
+          ${FORGET_RUN_LLM}
+          SELECT count(*) FROM target`,
+        values: [ids],
+      },
+      { text: ADD_RUN_LLM, values: [JSON.stringify(runs)] },
+    ]);
+  });
+}
+
+/**
+ * Adds the runs' new figures and their part of the day rollups (the old ones were forgotten by the
+ * statement before, in the same transaction). Only runs that are in the index are written (a run
+ * deleted meanwhile is not brought back); their rows were locked by the statement before, so a
+ * concurrent delete either comes first (nothing is written) or after (it subtracts this).
+ */
+const ADD_RUN_LLM = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(run_id text, models jsonb, nodes jsonb)
+),
+r AS (
+  SELECT r.run_id, r.project_id, r.dag_name, floor(r.start_time::double precision / ${DAY_MS})::integer AS day
+  FROM runs r WHERE r.run_id IN (SELECT run_id FROM input)
+),
+fresh AS (
+  SELECT r.run_id, r.project_id, r.dag_name, r.day, m.model, m.calls, m."inputTokens" AS input_tokens,
+    m."outputTokens" AS output_tokens
+  FROM r JOIN input i ON i.run_id = r.run_id
+  CROSS JOIN LATERAL jsonb_to_recordset(i.models) AS m(model text, calls integer, "inputTokens" bigint, "outputTokens" bigint)
+),
+ins AS (
+  INSERT INTO run_llm (run_id, model, project_id, dag_name, day, calls, input_tokens, output_tokens)
+  SELECT run_id, model, project_id, dag_name, day, calls, input_tokens, output_tokens FROM fresh
+),
+rollup AS (
+  INSERT INTO activity_llm AS a (project_id, dag_name, day, model, calls, input_tokens, output_tokens)
+  SELECT project_id, dag_name, day, model, sum(calls), sum(input_tokens), sum(output_tokens) FROM fresh
+  GROUP BY project_id, dag_name, day, model
+  ON CONFLICT (project_id, dag_name, day, model) DO UPDATE SET calls = a.calls + excluded.calls,
+    input_tokens = a.input_tokens + excluded.input_tokens, output_tokens = a.output_tokens + excluded.output_tokens
+)
+INSERT INTO node_run_llm (run_id, node, task_id, usage)
+SELECT r.run_id, n.node, n.task_id, n.usage
+FROM r JOIN input i ON i.run_id = r.run_id
+CROSS JOIN LATERAL jsonb_to_recordset(i.nodes) AS n(node text, task_id text, usage jsonb)`;
+
+/**
+ * SQL (a data-modifying `WITH` part) that subtracts the figures of the runs in the CTE named
+ * `target` (with `run_id`) from the day rollups and deletes them: used by deletes and drops.
+ */
+export const FORGET_RUN_LLM = `
+  llm_old AS (DELETE FROM run_llm WHERE run_id IN (SELECT run_id FROM target)
+    RETURNING project_id, dag_name, day, model, calls, input_tokens, output_tokens),
+  llm_days AS (
+    UPDATE activity_llm a SET calls = a.calls - g.calls, input_tokens = a.input_tokens - g.input_tokens,
+      output_tokens = a.output_tokens - g.output_tokens
+    FROM (SELECT project_id, dag_name, day, model, sum(calls) AS calls, sum(input_tokens) AS input_tokens,
+            sum(output_tokens) AS output_tokens FROM llm_old GROUP BY project_id, dag_name, day, model) g
+    WHERE a.project_id = g.project_id AND a.dag_name = g.dag_name AND a.day = g.day AND a.model = g.model
+  ),
+  llm_nodes AS (DELETE FROM node_run_llm WHERE run_id IN (SELECT run_id FROM target))`;
+
+/** Forgets every LLM figure (every span was dropped: the trace file was replaced). */
+export async function dropAllLlm(db: SqlClient): Promise<void> {
+  await db.transaction([
+    { text: "DELETE FROM activity_llm" },
+    { text: "DELETE FROM run_llm" },
+    { text: "DELETE FROM node_run_llm" },
+    { text: "DELETE FROM llm_traces" },
+  ]);
+}

@@ -32,6 +32,26 @@ describe("the activity chart's data", () => {
     expect(data.costUsd).toEqual([0.5, null]);
   });
 
+  it("draws no LLM chart when every day's count is 0, and sums tokens and cost (unknown when a price is missing)", () => {
+    const zero = { runs: 1, failures: 0, p50Ms: 1, p95Ms: 1, llmCalls: 0, tokens: 0, costUsd: 0 };
+    const none = activityChartData([
+      { day: "2026-12-01", ...zero },
+      { day: "2026-12-02", ...zero },
+    ]);
+    expect(none.tokens).toBeUndefined();
+    expect(none.costUsd).toBeUndefined();
+    const some = activityChartData([
+      { day: "2026-12-01", ...zero },
+      { day: "2026-12-02", ...zero, llmCalls: 2, tokens: 150, costUsd: 0.25 },
+      { day: "2026-12-03", ...zero, llmCalls: 1, tokens: 10, costUsd: 0.5 },
+    ]);
+    expect(some.tokens).toEqual([0, 150, 10]);
+    expect(some.totalTokens).toBe(160);
+    expect(some.totalCostUsd).toBe(0.75);
+    const unknown = activityChartData([{ day: "2026-12-02", ...zero, llmCalls: 1, tokens: 7, costUsd: null }]);
+    expect(unknown.totalCostUsd).toBeNull();
+  });
+
   it("asks enough days to show the filter's first day, 30 to 3,660", () => {
     const today = Date.UTC(2026, 11, 7, 15);
     expect(activitySpan("", today)).toBe(30);

@@ -11,8 +11,11 @@ export interface ActivityDayAnswer {
   readonly failures: number;
   readonly p50Ms: number | null;
   readonly p95Ms: number | null;
+  /** Input plus output tokens of the day's LLM calls. */
   readonly tokens?: number | null;
+  /** Their cost in USD; null when a model that used tokens has no price. */
   readonly costUsd?: number | null;
+  readonly llmCalls?: number;
 }
 
 /** The chart's columns, each as long as `days`. */
@@ -30,6 +33,10 @@ export interface ActivityChartData {
   /** Sums over the range. */
   readonly totalRuns: number;
   readonly totalFailures: number;
+  /** Tokens over the range (0 without any). */
+  readonly totalTokens: number;
+  /** Cost over the range; null when a day's cost is unknown (a model without a price). */
+  readonly totalCostUsd: number | null;
 }
 
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
@@ -38,8 +45,13 @@ const num = (v: unknown): number | null => (typeof v === "number" && Number.isFi
 export function activityChartData(answer: readonly ActivityDayAnswer[]): ActivityChartData {
   const days = [...answer].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
   const column = (f: (d: ActivityDayAnswer) => unknown) => days.map((d) => num(f(d)));
-  const hasTokens = days.some((d) => num(d.tokens) !== null);
-  const hasCost = days.some((d) => num(d.costUsd) !== null);
+  // A server that counts tokens gives every day a figure (0 without calls): the LLM chart is drawn
+  // only when a day of the range made calls.
+  const hasLlm = days.some((d) => (num(d.tokens) ?? 0) > 0 || (num(d.llmCalls) ?? 0) > 0 || (num(d.costUsd) ?? 0) > 0);
+  const hasTokens = hasLlm && days.some((d) => num(d.tokens) !== null);
+  const hasCost = hasLlm && days.some((d) => num(d.costUsd) !== null);
+  const tokenSum = days.reduce((a, d) => a + (num(d.tokens) ?? 0), 0);
+  const costUnknown = days.some((d) => d.costUsd === null && (num(d.tokens) ?? 0) > 0);
   const runs = days.map((d) => num(d.runs) ?? 0);
   const failures = days.map((d) => num(d.failures) ?? 0);
   return {
@@ -53,6 +65,8 @@ export function activityChartData(answer: readonly ActivityDayAnswer[]): Activit
     costUsd: hasCost ? column((d) => d.costUsd) : undefined,
     totalRuns: runs.reduce((a, b) => a + b, 0),
     totalFailures: failures.reduce((a, b) => a + b, 0),
+    totalTokens: tokenSum,
+    totalCostUsd: costUnknown ? null : days.reduce((a, d) => a + (num(d.costUsd) ?? 0), 0),
   };
 }
 

@@ -114,7 +114,12 @@ export function activitySection(onPickDay: (day: string) => void): ActivitySecti
       for (const c of charts) c.mount();
       box.dataset.days = data.days.join(",");
       box.dataset.runs = data.runs.join(",");
-      summary.textContent = `${formatNumber(data.totalRuns)} runs, ${formatNumber(data.totalFailures)} failed, ${data.days[0] ?? ""} to ${data.days[data.days.length - 1] ?? ""}`;
+      box.dataset.tokens = (data.tokens ?? []).map((t) => t ?? 0).join(",");
+      const llm =
+        data.tokens === undefined
+          ? ""
+          : `, ${formatNumber(data.totalTokens)} tokens, ${data.totalCostUsd === null ? "cost unknown (a model has no price)" : `$${formatNumber(data.totalCostUsd)}`}`;
+      summary.textContent = `${formatNumber(data.totalRuns)} runs, ${formatNumber(data.totalFailures)} failed${llm}, ${data.days[0] ?? ""} to ${data.days[data.days.length - 1] ?? ""}`;
     },
   };
 }

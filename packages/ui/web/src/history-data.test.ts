@@ -46,6 +46,22 @@ describe("a node's history as chart data", () => {
     expect(stats).toBe("2 node runs · p50 10ms · p95 – · failure rate 50.0% · 0 cache hits · 120 tokens · $0.0100");
   });
 
+  it("takes each point's tokens and cost from the server's count (from spans) before the record's, and says when a cost is unknown", () => {
+    const data = historyChartData([
+      entry("a", 1, { tokens: 150, costUsd: 0.002, llm: { calls: 1, inputTokens: 1, outputTokens: 1, costUsd: 9 } }),
+      entry("b", 2, { tokens: null, costUsd: null }),
+      entry("c", 3, { tokens: 15, costUsd: null }),
+    ]);
+    expect(data.tokens).toEqual([150, null, 15]);
+    expect(data.costUsd).toEqual([0.002, null, null]);
+    const stats = historyStats(
+      { runs: [], count: 3, failureRate: 0, p50Ms: 10, p95Ms: 10, tokens: 165, costUsd: null },
+      data,
+      (ms) => `${ms}ms`,
+    );
+    expect(stats).toContain("165 tokens · cost unknown (a model has no price)");
+  });
+
   it("links each point to its node run on the run page (fan-out task and attempt selected)", () => {
     const href = entryHref(entry("run/1", 0, { taskId: "t 7", attempt: 2 }), "n&x");
     expect(href.startsWith("/runs/run%2F1#")).toBe(true);

@@ -18,6 +18,10 @@ export interface HistoryEntry {
   readonly cache: string | null;
   readonly error?: string | null;
   readonly llm?: unknown;
+  /** The node run's LLM tokens (input plus output) counted by the server from its spans; null without calls. */
+  readonly tokens?: number | null;
+  /** Their cost in USD; null without calls or without a price. */
+  readonly costUsd?: number | null;
 }
 
 /** `GET /api/nodes/history`. */
@@ -27,6 +31,9 @@ export interface HistoryAnswer {
   readonly failureRate: number;
   readonly p50Ms: number | null;
   readonly p95Ms: number | null;
+  /** Tokens over the node runs (the server counts them from spans); absent from older servers. */
+  readonly tokens?: number;
+  readonly costUsd?: number | null;
 }
 
 /** The chart's columns, oldest first. */
@@ -77,7 +84,14 @@ export function historyChartData(runs: readonly HistoryEntry[]): HistoryChartDat
   const durationMs = entries.map((e) => (typeof e.durationMs === "number" ? e.durationMs : null));
   const failures = entries.map((e, i) => (e.status === "FAILURE" ? (durationMs[i] ?? 0) : null));
   const cacheHits = entries.map((e, i) => (e.cache === "hit" ? (durationMs[i] ?? 0) : null));
-  const llm = entries.map((e) => (isLlmUsage(e.llm) ? e.llm : undefined));
+  // The server's figures from spans first, else what the node run's record carries.
+  const llm = entries.map((e) =>
+    typeof e.tokens === "number"
+      ? { tokens: e.tokens, costUsd: typeof e.costUsd === "number" ? e.costUsd : null }
+      : isLlmUsage(e.llm)
+        ? { tokens: e.llm.inputTokens + e.llm.outputTokens, costUsd: e.llm.costUsd }
+        : undefined,
+  );
   const anyLlm = llm.some((u) => u !== undefined);
   return {
     entries,
@@ -85,7 +99,7 @@ export function historyChartData(runs: readonly HistoryEntry[]): HistoryChartDat
     durationMs,
     failures,
     cacheHits,
-    tokens: anyLlm ? llm.map((u) => (u === undefined ? null : u.inputTokens + u.outputTokens)) : undefined,
+    tokens: anyLlm ? llm.map((u) => (u === undefined ? null : u.tokens)) : undefined,
     costUsd: anyLlm ? llm.map((u) => u?.costUsd ?? null) : undefined,
     failureCount: failures.filter((v) => v !== null).length,
     cacheHitCount: cacheHits.filter((v) => v !== null).length,
@@ -114,7 +128,9 @@ export function historyStats(
     const tokens = data.tokens.reduce<number>((a, b) => a + (b ?? 0), 0);
     parts.push(`${tokens.toLocaleString("en-US")} tokens`);
     const costs = data.costUsd ?? [];
-    if (costs.some((c) => c !== null)) {
+    // The server's total says when a model had no price (null); summing the points cannot.
+    if (answer.costUsd === null && typeof answer.tokens === "number") parts.push("cost unknown (a model has no price)");
+    else if (costs.some((c) => c !== null)) {
       parts.push(`$${costs.reduce<number>((a, b) => a + (b ?? 0), 0).toPrecision(3)}`);
     }
   }

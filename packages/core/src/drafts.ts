@@ -105,8 +105,11 @@ export function expandCandidate(candidate: Candidate, context: Context): Draft[]
   return drafts;
 }
 
-/** A function with no modifier: one node, no bindings (the common case, kept allocation-light). */
-function plainDraft(candidate: Candidate, context: Context): Draft | undefined {
+/**
+ * A function with no modifier (`specOf` gives nothing): one node, no bindings (the common case,
+ * kept allocation-light; `graph` calls it directly, without the array of `expandCandidate`).
+ */
+export function plainDraft(candidate: Candidate, context: Context): Draft | undefined {
   const fn = candidate.value;
   const signature = signatureOf(candidate, undefined, fn, context);
   if (signature === undefined) return undefined;

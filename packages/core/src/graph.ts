@@ -15,8 +15,9 @@ import { createHash } from "node:crypto";
 import type { GraphInfo, NodeInfo, NodeKind, TagValue } from "@hamilton-ts/lifecycle";
 import { recordClass } from "@hamilton-ts/lifecycle/internal";
 import { collectCandidates } from "./candidates.js";
-import { expandCandidate, type Draft } from "./drafts.js";
+import { expandCandidate, plainDraft, type Draft } from "./drafts.js";
 import type { BuildProblem } from "./errors.js";
+import { specOf } from "./modifiers.js";
 import { NodeSources, type NodeSource } from "./node-sources.js";
 
 /** The engine's own view of one node. Index-based, so a run works on arrays. */
@@ -68,6 +69,12 @@ const INPUT_KWARGS = recordClass();
 /** The empty lists most nodes have (no optional dependency, no per-item arguments): one, frozen, shared. */
 const NO_NAMES: readonly string[] = Object.freeze([]);
 const NO_FLAGS: readonly boolean[] = Object.freeze([]);
+/** The consumers of a node nothing depends on (a node with consumers gets an array of its own). */
+const NO_INDICES: readonly number[] = Object.freeze([]);
+/** `ALL_REQUIRED[n]`: `n` times `false`, the `depOptional` of every node with `n` dependencies, none optional. */
+const ALL_REQUIRED: readonly (readonly boolean[])[] = Array.from({ length: 16 }, (_, n) =>
+  Object.freeze(Array.from({ length: n }, () => false)),
+);
 
 /** A built, validated graph. */
 export interface Graph {
@@ -151,7 +158,8 @@ class NodeInfoImpl implements NodeInfo {
 
 class GraphInfoImpl implements GraphInfo {
   #version: string | undefined;
-  readonly nodes: readonly NodeInfo[];
+  #nodes: readonly NodeInfo[] | undefined;
+  readonly #graphNodes: readonly GraphNode[];
   readonly #byName: ReadonlyMap<string, GraphNode>;
 
   constructor(
@@ -159,8 +167,16 @@ class GraphInfoImpl implements GraphInfo {
     byName: ReadonlyMap<string, GraphNode>,
     readonly config: Readonly<Record<string, unknown>>,
   ) {
-    this.nodes = graphNodes.map((n) => n.info).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.#graphNodes = graphNodes;
     this.#byName = byName;
+  }
+
+  /** Sorted on first read: a build with no adapter reading it does not sort. */
+  get nodes(): readonly NodeInfo[] {
+    this.#nodes ??= this.#graphNodes
+      .map((n) => n.info)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return this.#nodes;
   }
 
   node(name: string): NodeInfo | undefined {
@@ -176,6 +192,10 @@ class GraphInfoImpl implements GraphInfo {
       this.#version = hash.digest("hex").slice(0, 16);
     }
     return this.#version;
+  }
+
+  toJSON(): object {
+    return { config: this.config, nodes: this.nodes };
   }
 }
 
@@ -204,7 +224,8 @@ export function buildGraph(
   const problems: BuildProblem[] = [];
   const { config } = options;
 
-  // 1. Functions → nodes, modifiers applied.
+  // 1. Functions → nodes, modifiers applied; a function without modifiers (the common case) goes
+  // straight to its one draft.
   const unmatchedVariants = new Map<string, string[]>();
   const candidates = collectCandidates(modules, config, options.allowModuleOverrides, problems, unmatchedVariants);
   const drafts: Draft[] = [];
@@ -212,18 +233,11 @@ export function buildGraph(
   const index = new Map<string, number>();
   const context = { config, problems };
   for (const candidate of candidates) {
-    for (const draft of expandCandidate(candidate, context)) {
-      const other = index.get(draft.name);
-      if (other !== undefined) {
-        problems.push({
-          code: "DUPLICATE_NODE",
-          node: draft.name,
-          message: `Node "${draft.name}" is produced twice: by ${drafts[other]!.origin} and by ${draft.origin}. Rename one of them.`,
-        });
-        continue;
-      }
-      index.set(draft.name, drafts.length);
-      drafts.push(draft);
+    if (specOf(candidate.value) === undefined) {
+      const draft = plainDraft(candidate, context);
+      if (draft !== undefined) addDraft(draft, drafts, index, problems);
+    } else {
+      for (const draft of expandCandidate(candidate, context)) addDraft(draft, drafts, index, problems);
     }
   }
   for (const key of Object.keys(config)) {
@@ -237,90 +251,65 @@ export function buildGraph(
     }
   }
 
-  // One pass over every dependency: a node that depends on itself; "__proto__", which cannot be a
-  // key of the plain objects names are looked up in (kwargs, inputs): assigning it would set a
-  // prototype instead of a value; and 2. external inputs: dependencies no function produces.
-  const inputs = new Set<string>();
-  for (const draft of drafts) {
-    let selfDependency = false;
-    let protoDependency = false;
-    for (const dep of draft.deps) {
-      const name = dep.name;
-      if (name === draft.name) selfDependency = true;
-      if (name === "__proto__") protoDependency = true;
-      if (!index.has(name)) inputs.add(name);
-    }
-    if (selfDependency) {
-      problems.push({
-        code: "CYCLE",
-        node: draft.name,
-        message: `Node "${draft.name}" depends on itself: ${draft.name} -> ${draft.name}.`,
-      });
-    }
-    if (draft.name === "__proto__" || protoDependency) {
-      problems.push({
-        code: "INVALID_NODE",
-        node: draft.name,
-        message:
-          draft.name === "__proto__"
-            ? `A node cannot be named "__proto__" (${draft.origin}): it is the one name JavaScript objects treat specially. Rename it.`
-            : `Node "${draft.name}" (${draft.origin}) has a dependency named "__proto__", the one name JavaScript objects treat specially. Rename the parameter (or bind it with inject(...)).`,
-      });
-    }
-  }
-  // Every config key is an input too.
-  for (const key of Object.keys(config)) if (!index.has(key)) inputs.add(key);
-  const all: Array<Draft | string> = drafts.slice();
-  for (const name of [...inputs].sort()) {
-    index.set(name, all.length);
-    all.push(name);
-  }
-
-  // 3. Wire indices.
-  const consumers: number[][] = all.map(() => []);
-  all.forEach((d, i) => {
-    // Dependency names are distinct within a node (the signature reader, node() and bind() ensure it).
-    if (typeof d !== "string") for (const dep of d.deps) consumers[index.get(dep.name)!]!.push(i);
-  });
+  // 2. One pass over every dependency, which makes each node: its dependencies resolved to
+  // indices (external inputs — dependencies no function produces — get theirs below), a node that
+  // depends on itself, and "__proto__", which cannot be a key of the plain objects names are
+  // looked up in (kwargs, inputs): assigning it would set a prototype instead of a value.
   const sources = new NodeSources(options.sourceMaps !== false);
-  const nodes: GraphNode[] = all.map((d, i) => {
-    if (typeof d === "string") {
-      const info = new NodeInfoImpl(d, [], [], {}, true, "input", "", undefined, -1, d);
-      return {
-        index: i,
-        name: d,
-        kind: "input",
-        fn: undefined,
-        usesContext: false,
-        depNames: [],
-        depOptional: [],
-        depIndex: [],
-        consumers: consumers[i]!,
-        info,
-        compiledSource: "",
-        planDeps: [],
-        collectsFrom: -1,
-        perItem: NO_FLAGS,
-        parallelizedBy: -1,
-        Kwargs: INPUT_KWARGS,
-        codeInputs: undefined,
-        cacheBehavior: undefined,
-      };
-    }
-    // One pass over the dependencies (a graph build makes these arrays for every node).
+  const inputs = new Set<string>();
+  const nodes: MutableGraphNode[] = [];
+  // The nodes that depend on an external input, whose index is known once the inputs are sorted.
+  const waiting: number[] = [];
+  // Every dependency an earlier node or an external input: then there is no cycle to look for.
+  let ordered = true;
+  // Any parallelize or collect node: only then are fan-outs wired.
+  let fanOuts = false;
+  for (let i = 0; i < drafts.length; i++) {
+    const d = drafts[i]!;
     const deps = d.deps;
     const count = deps.length;
     // Filled by push, not preallocated: packed arrays, which the run reads per node.
     const names: string[] = [];
-    const optional: boolean[] = [];
     const depIndex: number[] = [];
     let optionalNames: string[] | undefined;
+    let selfDependency = false;
+    let protoDependency = false;
+    let waits = false;
     for (let k = 0; k < count; k++) {
       const dep = deps[k]!;
-      names.push(dep.name);
-      optional.push(dep.optional);
-      depIndex.push(index.get(dep.name)!);
-      if (dep.optional) (optionalNames ??= []).push(dep.name);
+      const name = dep.name;
+      names.push(name);
+      const j = index.get(name);
+      if (j === undefined) {
+        inputs.add(name);
+        depIndex.push(-1);
+        waits = true;
+      } else {
+        depIndex.push(j);
+        if (j >= i) ordered = false;
+      }
+      if (name === d.name) selfDependency = true;
+      if (name === "__proto__") protoDependency = true;
+      if (dep.optional) (optionalNames ??= []).push(name);
+    }
+    if (waits) waiting.push(i);
+    if (d.kind !== "transform") fanOuts = true;
+    if (selfDependency) {
+      problems.push({
+        code: "CYCLE",
+        node: d.name,
+        message: `Node "${d.name}" depends on itself: ${d.name} -> ${d.name}.`,
+      });
+    }
+    if (d.name === "__proto__" || protoDependency) {
+      problems.push({
+        code: "INVALID_NODE",
+        node: d.name,
+        message:
+          d.name === "__proto__"
+            ? `A node cannot be named "__proto__" (${d.origin}): it is the one name JavaScript objects treat specially. Rename it.`
+            : `Node "${d.name}" (${d.origin}) has a dependency named "__proto__", the one name JavaScript objects treat specially. Rename the parameter (or bind it with inject(...)).`,
+      });
     }
     const info = new NodeInfoImpl(
       d.name,
@@ -334,16 +323,19 @@ export function buildGraph(
       sources.add(d.sourceFn),
       d.functionName,
     );
-    return {
+    nodes.push({
       index: i,
       name: d.name,
       kind: d.kind,
       fn: d.call as GraphNode["fn"],
       usesContext: d.usesContext,
       depNames: names,
-      depOptional: optional,
+      depOptional:
+        optionalNames === undefined && count < ALL_REQUIRED.length
+          ? ALL_REQUIRED[count]!
+          : deps.map((dep) => dep.optional),
       depIndex,
-      consumers: consumers[i]!,
+      consumers: NO_INDICES,
       info,
       compiledSource: d.source,
       planDeps: depIndex,
@@ -353,11 +345,52 @@ export function buildGraph(
       Kwargs: recordClass(),
       codeInputs: d.codeInputs,
       cacheBehavior: d.cacheBehavior,
-    };
-  });
+    });
+  }
+  // Every config key is an input too.
+  for (const key of Object.keys(config)) if (!index.has(key)) inputs.add(key);
+  for (const name of [...inputs].sort()) {
+    const i = nodes.length;
+    index.set(name, i);
+    nodes.push({
+      index: i,
+      name,
+      kind: "input",
+      fn: undefined,
+      usesContext: false,
+      depNames: [],
+      depOptional: [],
+      depIndex: [],
+      consumers: NO_INDICES,
+      info: new NodeInfoImpl(name, [], [], {}, true, "input", "", undefined, -1, name),
+      compiledSource: "",
+      planDeps: [],
+      collectsFrom: -1,
+      perItem: NO_FLAGS,
+      parallelizedBy: -1,
+      Kwargs: INPUT_KWARGS,
+      codeInputs: undefined,
+      cacheBehavior: undefined,
+    });
+  }
+
+  // 3. The external inputs' indices, then each node's consumers (in node order).
+  for (const i of waiting) {
+    const { depNames, depIndex } = nodes[i]!;
+    const resolved = depIndex as number[];
+    for (let k = 0; k < resolved.length; k++) if (resolved[k] === -1) resolved[k] = index.get(depNames[k]!)!;
+  }
+  for (const v of nodes) {
+    // Dependency names are distinct within a node (the signature reader, node() and bind() ensure it).
+    for (const j of v.depIndex) {
+      const producer = nodes[j]!;
+      if (producer.consumers === NO_INDICES) producer.consumers = [v.index];
+      else (producer.consumers as number[]).push(v.index);
+    }
+  }
 
   // 4. Cycles, then fan-outs (which assume an acyclic graph).
-  const cycles = findCycles(nodes);
+  const cycles = ordered ? [] : findCycles(nodes);
   for (const cycle of cycles) {
     const path = [...cycle, cycle[0]].join(" -> ");
     problems.push({
@@ -366,7 +399,7 @@ export function buildGraph(
       message: `The dependencies form a cycle: ${path}. Break it by removing one of these dependencies.`,
     });
   }
-  if (cycles.length === 0) wireFanOuts(nodes as MutableGraphNode[], problems);
+  if (cycles.length === 0 && fanOuts) wireFanOuts(nodes, problems);
 
   if (problems.length > 0) return { graph: undefined, problems };
   // Filled in a loop: `new Map(nodes.map(...))` made a two-element array per node.
@@ -374,6 +407,21 @@ export function buildGraph(
   for (const node of nodes) byName.set(node.name, node);
   const info = new GraphInfoImpl(nodes, byName, config);
   return { graph: { nodes, byName, config, info, unmatchedVariants }, problems };
+}
+
+/** Adds a draft under its name, or reports the name as produced twice. */
+function addDraft(draft: Draft, drafts: Draft[], index: Map<string, number>, problems: BuildProblem[]): void {
+  const other = index.get(draft.name);
+  if (other !== undefined) {
+    problems.push({
+      code: "DUPLICATE_NODE",
+      node: draft.name,
+      message: `Node "${draft.name}" is produced twice: by ${drafts[other]!.origin} and by ${draft.origin}. Rename one of them.`,
+    });
+    return;
+  }
+  index.set(draft.name, drafts.length);
+  drafts.push(draft);
 }
 
 type MutableGraphNode = { -readonly [K in keyof GraphNode]: GraphNode[K] };

@@ -37,14 +37,15 @@ export function collectCandidates(
   // Every variant seen, matching or not, by node name: "rawText__txt (when format = "txt")".
   const seenVariants = new Map<string, string[]>();
   const variants = new Map<string, Candidate[]>();
-  modules.forEach((module, moduleIndex) => {
+  for (let moduleIndex = 0; moduleIndex < modules.length; moduleIndex++) {
+    const module = modules[moduleIndex];
     if (module === null || (typeof module !== "object" && typeof module !== "function")) {
       problems.push({
         code: "INVALID_NODE",
         node: undefined,
         message: `Module #${moduleIndex} is ${module === null ? "null" : typeof module}: pass objects whose functions are nodes (e.g. import * as dataflow from "./dataflow.js").`,
       });
-      return;
+      continue;
     }
     for (const exportName of Object.keys(module)) {
       if (exportName.startsWith("_")) continue;
@@ -79,7 +80,7 @@ export function collectCandidates(
       }
       chosen.set(name, candidate.name === name ? candidate : { ...candidate, name });
     }
-  });
+  }
   for (const [name, list] of variants) {
     if (list.length > 1) {
       problems.push({

@@ -76,111 +76,109 @@ function isPlainOperator(c: number): boolean {
   );
 }
 
-/** A cursor over the source's character codes; every method bails on what it does not expect. */
-class Scanner {
-  readonly #s: string;
-  #i = 0;
+// The cursor: the source being read and the position in it. One reader runs at a time (it is
+// synchronous), so module state replaces an object per call.
+let text = "";
+let at = 0;
 
-  constructor(source: string) {
-    this.#s = source;
-  }
-
-  /** The code at the cursor, after ASCII whitespace; -1 at the end. */
-  peek(): number {
-    const s = this.#s;
-    let i = this.#i;
-    for (;;) {
-      const c = s.charCodeAt(i);
-      if (c === C.SPACE || c === C.LF || c === C.TAB || c === C.CR) i++;
-      else {
-        this.#i = i;
-        return Number.isNaN(c) ? -1 : c;
-      }
-    }
-  }
-
-  /** Consumes `code` (after whitespace), or bails. */
-  expect(code: number): void {
-    if (this.peek() !== code) throw BAIL;
-    this.#i++;
-  }
-
-  /** Consumes `code` if it is next; says whether it was. */
-  eat(code: number): boolean {
-    if (this.peek() !== code) return false;
-    this.#i++;
-    return true;
-  }
-
-  /** An ASCII identifier (after whitespace), or bails. A `\` escape or a non-ASCII letter bails too. */
-  identifier(): string {
-    const s = this.#s;
-    if (!isIdentStart(this.peek())) throw BAIL;
-    const start = this.#i;
-    let i = start + 1;
-    while (isIdentPart(s.charCodeAt(i))) i++;
+/** The code at the cursor, after ASCII whitespace; -1 at the end. */
+function peek(): number {
+  const s = text;
+  let i = at;
+  for (;;) {
     const c = s.charCodeAt(i);
-    if (c === C.BACKSLASH || c > 127) throw BAIL;
-    this.#i = i;
-    return s.slice(start, i);
-  }
-
-  /** True when an identifier starts at the cursor (after whitespace). */
-  atIdentifier(): boolean {
-    return isIdentStart(this.peek());
-  }
-
-  /** Consumes `word` when it is next as a whole word followed by whitespace or `(`/`*`. */
-  keyword(word: string): boolean {
-    this.peek();
-    const s = this.#s;
-    const i = this.#i;
-    if (!s.startsWith(word, i)) return false;
-    const after = s.charCodeAt(i + word.length);
-    if (after !== C.SPACE && after !== C.TAB && after !== C.LF && after !== C.CR && after !== C.LPAREN) {
-      if (!(word === "function" && after === C.STAR)) return false;
-    }
-    this.#i = i + word.length;
-    return true;
-  }
-
-  /**
-   * Skips a simple default value — names, numbers, `'`/`"` strings without line breaks, and the
-   * operators `. - + * ! % & |` — up to the `,` or `}` that ends it (not consumed). Anything else
-   * (brackets, a template, a `/`, `=`, `?`, `<`, `>`) bails.
-   */
-  simpleValue(): void {
-    const s = this.#s;
-    let any = false;
-    for (;;) {
-      const c = this.peek();
-      if (c === C.COMMA || c === C.RBRACE) {
-        if (!any) throw BAIL;
-        return;
-      }
-      any = true;
-      if (isIdentPart(c)) {
-        let i = this.#i + 1;
-        while (isIdentPart(s.charCodeAt(i))) i++;
-        const next = s.charCodeAt(i);
-        if (next === C.BACKSLASH || next > 127) throw BAIL;
-        this.#i = i;
-      } else if (c === C.DQUOTE || c === C.SQUOTE) {
-        let i = this.#i + 1;
-        for (;;) {
-          const d = s.charCodeAt(i);
-          if (Number.isNaN(d) || d === C.LF || d === C.CR || d === 0x2028 || d === 0x2029) throw BAIL;
-          if (d === C.BACKSLASH) i += 2;
-          else if (d === c) break;
-          else i++;
-        }
-        this.#i = i + 1;
-      } else if (isPlainOperator(c)) {
-        this.#i++;
-      } else throw BAIL;
+    if (c === C.SPACE || c === C.LF || c === C.TAB || c === C.CR) i++;
+    else {
+      at = i;
+      return Number.isNaN(c) ? -1 : c;
     }
   }
 }
+
+/** Consumes `code` (after whitespace), or bails. */
+function expect(code: number): void {
+  if (peek() !== code) throw BAIL;
+  at++;
+}
+
+/** Consumes `code` if it is next; says whether it was. */
+function eat(code: number): boolean {
+  if (peek() !== code) return false;
+  at++;
+  return true;
+}
+
+/** An ASCII identifier (after whitespace), or bails. A `\` escape or a non-ASCII letter bails too. */
+function identifier(): string {
+  const s = text;
+  if (!isIdentStart(peek())) throw BAIL;
+  const start = at;
+  let i = start + 1;
+  while (isIdentPart(s.charCodeAt(i))) i++;
+  const c = s.charCodeAt(i);
+  if (c === C.BACKSLASH || c > 127) throw BAIL;
+  at = i;
+  return s.slice(start, i);
+}
+
+/** True when an identifier starts at the cursor (after whitespace). */
+function atIdentifier(): boolean {
+  return isIdentStart(peek());
+}
+
+/** Consumes `word` when it is next as a whole word followed by whitespace or `(`/`*`. */
+function keyword(word: string): boolean {
+  peek();
+  const s = text;
+  const i = at;
+  if (!s.startsWith(word, i)) return false;
+  const after = s.charCodeAt(i + word.length);
+  if (after !== C.SPACE && after !== C.TAB && after !== C.LF && after !== C.CR && after !== C.LPAREN) {
+    if (!(word === "function" && after === C.STAR)) return false;
+  }
+  at = i + word.length;
+  return true;
+}
+
+/**
+ * Skips a simple default value — names, numbers, `'`/`"` strings without line breaks, and the
+ * operators `. - + * ! % & |` — up to the `,` or `}` that ends it (not consumed). Anything else
+ * (brackets, a template, a `/`, `=`, `?`, `<`, `>`) bails.
+ */
+function simpleValue(): void {
+  const s = text;
+  let any = false;
+  for (;;) {
+    const c = peek();
+    if (c === C.COMMA || c === C.RBRACE) {
+      if (!any) throw BAIL;
+      return;
+    }
+    any = true;
+    if (isIdentPart(c)) {
+      let i = at + 1;
+      while (isIdentPart(s.charCodeAt(i))) i++;
+      const next = s.charCodeAt(i);
+      if (next === C.BACKSLASH || next > 127) throw BAIL;
+      at = i;
+    } else if (c === C.DQUOTE || c === C.SQUOTE) {
+      let i = at + 1;
+      for (;;) {
+        const d = s.charCodeAt(i);
+        if (Number.isNaN(d) || d === C.LF || d === C.CR || d === 0x2028 || d === 0x2029) throw BAIL;
+        if (d === C.BACKSLASH) i += 2;
+        else if (d === c) break;
+        else i++;
+      }
+      at = i + 1;
+    } else if (isPlainOperator(c)) {
+      at++;
+    } else throw BAIL;
+  }
+}
+
+/** The answer for a parameter list that names no dependency, shared (signatures are read-only). */
+const NO_DEPENDENCIES: Signature = Object.freeze({ ok: true, dependencies: Object.freeze([]), usesContext: false });
 
 /**
  * The signature of a common node shape read without acorn, or `undefined` when the text is not
@@ -188,73 +186,77 @@ class Scanner {
  * function that is neither native nor bound.
  */
 export function readSignatureFast(source: string): Signature | undefined {
+  text = source;
+  at = 0;
   try {
-    return read(new Scanner(source));
+    return read();
   } catch (error) {
     if (error === BAIL) return undefined;
     throw error;
+  } finally {
+    text = "";
   }
 }
 
-function read(scan: Scanner): Signature | undefined {
+function read(): Signature | undefined {
   // The head: `async`? then `function*? name?` or a method name, then `(`; or `_x =>`.
-  scan.keyword("async");
-  if (scan.keyword("function")) {
-    scan.eat(C.STAR);
-    if (scan.atIdentifier()) scan.identifier();
-  } else if (scan.atIdentifier()) {
-    const name = scan.identifier();
-    if (scan.eat(C.EQ)) {
+  keyword("async");
+  if (keyword("function")) {
+    eat(C.STAR);
+    if (atIdentifier()) identifier();
+  } else if (atIdentifier()) {
+    const name = identifier();
+    if (eat(C.EQ)) {
       // `_x => ...`: one identifier, which names no dependency when it starts with `_`.
-      if (!scan.eat(C.GT) || !name.startsWith("_")) throw BAIL;
-      return { ok: true, dependencies: [], usesContext: false };
+      if (!eat(C.GT) || !name.startsWith("_")) throw BAIL;
+      return NO_DEPENDENCIES;
     }
     // else a method `name(`
   }
-  scan.expect(C.LPAREN);
-  if (scan.eat(C.RPAREN)) return { ok: true, dependencies: [], usesContext: false };
+  expect(C.LPAREN);
+  if (eat(C.RPAREN)) return NO_DEPENDENCIES;
   let dependencies: DependencyDecl[] = [];
-  if (scan.eat(C.LBRACE)) {
-    dependencies = objectPattern(scan);
-    if (scan.eat(C.EQ)) {
+  if (eat(C.LBRACE)) {
+    dependencies = objectPattern();
+    if (eat(C.EQ)) {
       // Only `= {}` as the whole parameter's default.
-      scan.expect(C.LBRACE);
-      scan.expect(C.RBRACE);
+      expect(C.LBRACE);
+      expect(C.RBRACE);
     }
   } else {
-    const name = scan.identifier();
+    const name = identifier();
     if (!name.startsWith("_")) throw BAIL;
   }
-  if (scan.eat(C.RPAREN)) return { ok: true, dependencies, usesContext: false };
-  scan.expect(C.COMMA);
-  if (scan.eat(C.RPAREN)) return { ok: true, dependencies, usesContext: false }; // trailing comma
-  scan.identifier(); // the context, a plain name
-  scan.eat(C.COMMA);
-  scan.expect(C.RPAREN);
+  if (eat(C.RPAREN)) return { ok: true, dependencies, usesContext: false };
+  expect(C.COMMA);
+  if (eat(C.RPAREN)) return { ok: true, dependencies, usesContext: false }; // trailing comma
+  identifier(); // the context, a plain name
+  eat(C.COMMA);
+  expect(C.RPAREN);
   return { ok: true, dependencies, usesContext: true };
 }
 
 /** `{ a, b = 1, c: local, d: local = "x", }` after its `{`, through its `}`. */
-function objectPattern(scan: Scanner): DependencyDecl[] {
+function objectPattern(): DependencyDecl[] {
   const dependencies: DependencyDecl[] = [];
   let seen: Set<string> | undefined;
   for (;;) {
-    if (scan.eat(C.RBRACE)) return dependencies;
-    const name = scan.identifier();
+    if (eat(C.RBRACE)) return dependencies;
+    const name = identifier();
     let optional = false;
-    if (scan.eat(C.COLON)) {
-      scan.identifier();
-      if (scan.eat(C.EQ)) {
+    if (eat(C.COLON)) {
+      identifier();
+      if (eat(C.EQ)) {
         optional = true;
-        scan.simpleValue();
+        simpleValue();
       }
-    } else if (scan.eat(C.EQ)) {
+    } else if (eat(C.EQ)) {
       optional = true;
-      scan.simpleValue();
+      simpleValue();
     }
     // Names repeat only as `{ a: x, a: y }`; the first one counts, as in the full reader.
     if (dependencies.length < 8) {
-      if (!dependencies.some((d) => d.name === name)) dependencies.push({ name, optional });
+      if (!listed(dependencies, name)) dependencies.push({ name, optional });
     } else {
       if (seen === undefined) seen = new Set(dependencies.map((d) => d.name));
       if (!seen.has(name)) {
@@ -262,7 +264,13 @@ function objectPattern(scan: Scanner): DependencyDecl[] {
         dependencies.push({ name, optional });
       }
     }
-    if (scan.eat(C.RBRACE)) return dependencies;
-    scan.expect(C.COMMA);
+    if (eat(C.RBRACE)) return dependencies;
+    expect(C.COMMA);
   }
+}
+
+/** Whether `name` is among the first (few) dependencies already read. */
+function listed(dependencies: readonly DependencyDecl[], name: string): boolean {
+  for (let k = 0; k < dependencies.length; k++) if (dependencies[k]!.name === name) return true;
+  return false;
 }

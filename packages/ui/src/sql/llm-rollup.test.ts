@@ -7,7 +7,7 @@ import type { Database } from "./database.js";
 import { deleteRun } from "./delete.js";
 import { DAY_MS, dropRuns, ingestRecords, ingestSpans } from "./ingest.js";
 import { dropAllSpans } from "./log-files.js";
-import { migrate } from "./migrations.js";
+import { MIGRATIONS, migrate } from "./migrations.js";
 import { activity, nodeHistory } from "./queries.js";
 
 const DAY0 = 20_000 * DAY_MS; // a UTC midnight
@@ -158,5 +158,18 @@ describe.each(backends)("LLM calls rolled up at write time on $name", (backend) 
     await ingestSpans(db, [span(T1, "x", "u1", call("mystery", 3, 4)), span(T1, "y", "u1", call("m1", 1, 1))]);
     const [day0] = await days(db);
     expect(day0).toMatchObject({ llmCalls: 2, tokens: 9, costUsd: null, unpricedModels: ["mystery"] });
+  });
+
+  it("counts the runs of an index made before the rollup once, when the migration runs", async () => {
+    await runA(db, "records first");
+    await runB(db);
+    // An index from before: spans and runs, no LLM rollups.
+    await db.query("TRUNCATE llm_traces, run_llm, node_run_llm, activity_llm");
+    expect((await days(db)).map((d) => d.tokens)).toEqual([0, 0]);
+    const step = MIGRATIONS.find((m) => m.id === 6)!;
+    await db.query(step.sql.slice(step.sql.indexOf("INSERT INTO llm_traces")));
+    await step.after!(db);
+    await step.after!(db);
+    expect((await days(db)).map((d) => d.tokens)).toEqual([150, 15]);
   });
 });

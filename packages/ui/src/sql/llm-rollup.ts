@@ -233,6 +233,31 @@ export const FORGET_RUN_LLM = `
   ),
   llm_nodes AS (DELETE FROM node_run_llm WHERE run_id IN (SELECT run_id FROM target))`;
 
+/** Runs counted per recount when a whole index is counted (an upgrade). */
+const BACKFILL_RUNS = 200;
+
+/**
+ * Counts the runs of the traces marked in `llm_traces` that have no figures yet (an index made
+ * before this rollup existed), a batch at a time. Harmless to run again.
+ */
+export async function backfillLlm(db: SqlClient): Promise<void> {
+  let after = "";
+  for (;;) {
+    const { rows } = await db.query<{ run_id: string }>(
+      `SELECT DISTINCT n.run_id FROM node_runs n JOIN llm_traces t ON t.trace_id = n.trace_id
+       WHERE n.run_id > $1 AND NOT EXISTS (SELECT 1 FROM run_llm l WHERE l.run_id = n.run_id)
+       ORDER BY n.run_id LIMIT $2`,
+      [after, BACKFILL_RUNS],
+    );
+    if (rows.length === 0) return;
+    await recountRuns(
+      db,
+      rows.map((r) => r.run_id),
+    );
+    after = rows[rows.length - 1]!.run_id;
+  }
+}
+
 /** Forgets every LLM figure (every span was dropped: the trace file was replaced). */
 export async function dropAllLlm(db: SqlClient): Promise<void> {
   await db.transaction([

@@ -9,6 +9,7 @@
  * columns the queries filter and sort on.
  */
 import type { SqlClient } from "./database.js";
+import { backfillLlm, LLM_KEYS } from "./llm-rollup.js";
 
 /** One step of the schema. Never edit a released step: add the next one. */
 export interface Migration {
@@ -16,6 +17,11 @@ export interface Migration {
   readonly id: number;
   readonly name: string;
   readonly sql: string;
+  /**
+   * Work that needs the package's code (not SQL alone), run after the step's SQL committed, still
+   * under the migration lock; it must be harmless to run again.
+   */
+  readonly after?: (sql: SqlClient) => Promise<void>;
 }
 
 /** The key of the advisory lock migrations take (any constant; this one spells "hts-migr"). */
@@ -218,7 +224,11 @@ CREATE TABLE activity_llm (
   PRIMARY KEY (project_id, dag_name, day, model)
 );
 CREATE INDEX node_runs_by_trace ON node_runs (trace_id) WHERE trace_id IS NOT NULL;
+INSERT INTO llm_traces (trace_id)
+SELECT DISTINCT trace_id FROM spans WHERE record->'attributes' ?| array[${LLM_KEYS.map((k) => `'${k}'`).join(", ")}];
 `,
+    // The runs indexed before are counted once, from the spans already there.
+    after: backfillLlm,
   },
 ];
 
@@ -282,6 +292,7 @@ export async function migrate(db: SqlClient, migrations: readonly Migration[] = 
           cause: error,
         });
       }
+      await migration.after?.(sql);
       applied.push(migration.id);
     }
     return { from, to: Math.max(from, latest), applied };

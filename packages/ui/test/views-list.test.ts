@@ -4,15 +4,18 @@
  * 1,000, multi-select delete seen by a second page), the activity chart (its days, a click that
  * filters the list), and a node's history (its points, a click that opens the node run). The
  * store is written once with `FileSink` before the server starts (1,050 runs of one DAG, 20
- * minutes apart, so about 72 a day over 15 days); every page is checked for CSP violations.
+ * minutes apart, so about 72 a day over 15 days), with one run of another project whose node made
+ * an LLM call (its span in the trace file: tokens and cost in the activity chart and the node's
+ * history); every page is checked for CSP violations.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileSink, type TrackerRecord } from "@hamilton-ts/tracker";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startUi, type UiServer } from "../src/server.js";
+import { TRACES_FILE } from "../src/traces.js";
 import { launchChromium, type PageTrouble, watchTrouble } from "./browser.js";
 import { nodeRecord, runRecord, templateRecord } from "./records.js";
 
@@ -23,6 +26,33 @@ const now = Date.now();
 const bulkId = (i: number) => `bulk-${String(i).padStart(4, "0")}`;
 const bulkStart = (i: number) => now - (i + 1) * GAP_MS;
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** The LLM run: its node `ask` (span `a1` of trace `LLM_TRACE`) called gpt-4o-mini with 100 + 50 tokens. */
+const LLM_START = now - 2 * GAP_MS;
+const LLM_TRACE = "c".repeat(32);
+
+/** One OTLP JSON line (as the trace file holds them) with the node's span and the call's span under it. */
+function llmTraceLine(): string {
+  const nanos = (ms: number) => String(BigInt(Math.round(ms)) * 1_000_000n);
+  const span = (spanId: string, parentSpanId: string, attributes: unknown[]) => ({
+    traceId: LLM_TRACE,
+    spanId,
+    parentSpanId,
+    name: spanId,
+    kind: 1,
+    startTimeUnixNano: nanos(LLM_START + 10),
+    endTimeUnixNano: nanos(LLM_START + 20),
+    attributes,
+  });
+  const spans = [
+    span("a100000000000001", "", []),
+    span("c100000000000001", "a100000000000001", [
+      { key: "gen_ai.response.model", value: { stringValue: "gpt-4o-mini" } },
+      { key: "gen_ai.usage.input_tokens", value: { intValue: "100" } },
+      { key: "gen_ai.usage.output_tokens", value: { intValue: "50" } },
+    ]),
+  ];
+  return `${JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans }] }] })}\n`;
+}
 
 let dir: string;
 let ui: UiServer;
@@ -108,6 +138,24 @@ beforeAll(async () => {
     ...run("del", "del-2", now - 3 * GAP_MS, {}),
     runRecord("del-running", "RUNNING", { dagName: "del_dag", startTime: now - GAP_MS }),
   ]);
+  await sink.write("llm", [
+    templateRecord("v1", "llm_dag"),
+    runRecord("llm-run", "RUNNING", { dagName: "llm_dag", startTime: LLM_START }),
+    nodeRecord("llm-run", "ask", "SUCCESS", {
+      startTime: LLM_START + 10,
+      endTime: LLM_START + 20,
+      durationMs: 10,
+      traceId: LLM_TRACE,
+      spanId: "a100000000000001",
+    }),
+    runRecord("llm-run", "SUCCESS", {
+      dagName: "llm_dag",
+      startTime: LLM_START,
+      endTime: LLM_START + 30,
+      durationMs: 30,
+    }),
+  ]);
+  await writeFile(join(dir, TRACES_FILE), llmTraceLine());
   ui = await startUi({ dir, port: 0 });
   await ui.caughtUp();
   browser = await launchChromium();
@@ -215,6 +263,8 @@ describe("the across-runs views in Chromium", { timeout: 120_000 }, () => {
     const charted = new Map(days.flatMap((d, i) => (runs[i]! > 0 ? [[d, runs[i]!] as const] : [])));
     expect(charted).toEqual(expected);
     expect(await page.locator(".activity-runs canvas").count()).toBe(1);
+    // No run of the project called an LLM: no tokens chart.
+    expect(await page.locator(".activity-llm").count()).toBe(0);
     // A full day in the middle of the range.
     const day = dayOf(bulkStart(500));
     const index = days.indexOf(day);
@@ -225,6 +275,28 @@ describe("the across-runs views in Chromium", { timeout: 120_000 }, () => {
     expect(ids).toContain(bulkId(500));
     expect(await page.inputValue("#filter-from")).toBe(day);
     expect(await page.inputValue("#filter-to")).toBe(day);
+    expect(await problems(page, trouble)).toEqual(NO_PROBLEMS);
+    await page.close();
+  });
+
+  it("charts tokens and cost per day when a run called an LLM, and a node's history shows its tokens", async () => {
+    const { page, trouble } = await newPage();
+    await page.goto(`${ui.url}/?project=llm`);
+    const box = page.locator(".activity-charts[data-tokens]");
+    await box.waitFor();
+    const days = (await box.getAttribute("data-days"))!.split(",");
+    const tokens = (await box.getAttribute("data-tokens"))!.split(",").map(Number);
+    const index = days.indexOf(dayOf(LLM_START));
+    expect(index).toBeGreaterThanOrEqual(0);
+    expect(tokens[index]).toBe(150);
+    expect(tokens.reduce((a, b) => a + b, 0)).toBe(150);
+    expect(await page.locator(".activity-llm canvas").count()).toBe(1);
+    // gpt-4o-mini: (100 × 0.15 + 50 × 0.6) / 1M USD.
+    expect(await page.textContent(".activity-summary")).toContain("150 tokens, $0.000045");
+    await page.goto(`${ui.url}/history?project=llm&dag=llm_dag&node=ask`);
+    await page.waitForFunction(() => document.getElementById("app")?.dataset.view === "history");
+    expect(await page.textContent("#history-stats")).toContain("150 tokens · $0.0000450");
+    expect(await page.locator(".history-llm canvas").count()).toBe(1);
     expect(await problems(page, trouble)).toEqual(NO_PROBLEMS);
     await page.close();
   });

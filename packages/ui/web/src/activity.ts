@@ -8,6 +8,7 @@ import { getJson } from "./api.js";
 import { type ChartSeries, type IndexChart, indexChart } from "./chart.js";
 import { h, replace } from "./dom.js";
 import { formatDuration, formatNumber } from "./format.js";
+import { formatUsd } from "./llm-text.js";
 
 /** The activity section: its element, and `update` to draw it for a request. */
 export interface ActivitySection {
@@ -54,7 +55,7 @@ function chartsOf(data: ActivityChartData, onPickDay: (day: string) => void): In
         kind: "line",
         color: COLORS.p95,
         scale: data.tokens === undefined ? "y" : "y2",
-        format: (v) => `$${formatNumber(v)}`,
+        format: formatUsd,
       });
     charts.push(
       indexChart({
@@ -118,7 +119,7 @@ export function activitySection(onPickDay: (day: string) => void): ActivitySecti
       const llm =
         data.tokens === undefined
           ? ""
-          : `, ${formatNumber(data.totalTokens)} tokens, ${data.totalCostUsd === null ? "cost unknown (a model has no price)" : `$${formatNumber(data.totalCostUsd)}`}`;
+          : `, ${formatNumber(data.totalTokens)} tokens, ${data.totalCostUsd === null ? "cost unknown (a model has no price)" : formatUsd(data.totalCostUsd)}`;
       summary.textContent = `${formatNumber(data.totalRuns)} runs, ${formatNumber(data.totalFailures)} failed${llm}, ${data.days[0] ?? ""} to ${data.days[data.days.length - 1] ?? ""}`;
     },
   };

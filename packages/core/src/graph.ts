@@ -402,11 +402,57 @@ export function buildGraph(
   if (cycles.length === 0 && fanOuts) wireFanOuts(nodes, problems);
 
   if (problems.length > 0) return { graph: undefined, problems };
-  // Filled in a loop: `new Map(nodes.map(...))` made a two-element array per node.
-  const byName = new Map<string, GraphNode>();
-  for (const node of nodes) byName.set(node.name, node);
+  // The name → index map already built, read through: no second map of every name.
+  const byName = new NodesByName(index, nodes);
   const info = new GraphInfoImpl(nodes, byName, config);
   return { graph: { nodes, byName, config, info, unmatchedVariants }, problems };
+}
+
+/** Nodes by name, read through the build's name → index map (in node order, as it was filled). */
+class NodesByName implements ReadonlyMap<string, GraphNode> {
+  readonly #index: ReadonlyMap<string, number>;
+  readonly #nodes: readonly GraphNode[];
+
+  constructor(index: ReadonlyMap<string, number>, nodes: readonly GraphNode[]) {
+    this.#index = index;
+    this.#nodes = nodes;
+  }
+
+  get size(): number {
+    return this.#index.size;
+  }
+
+  get(name: string): GraphNode | undefined {
+    const i = this.#index.get(name);
+    return i === undefined ? undefined : this.#nodes[i];
+  }
+
+  has(name: string): boolean {
+    return this.#index.has(name);
+  }
+
+  keys(): MapIterator<string> {
+    return this.#index.keys();
+  }
+
+  *values(): MapIterator<GraphNode> {
+    for (const i of this.#index.values()) yield this.#nodes[i]!;
+  }
+
+  *entries(): MapIterator<[string, GraphNode]> {
+    for (const [name, i] of this.#index) yield [name, this.#nodes[i]!];
+  }
+
+  [Symbol.iterator](): MapIterator<[string, GraphNode]> {
+    return this.entries();
+  }
+
+  forEach(
+    callback: (value: GraphNode, key: string, map: ReadonlyMap<string, GraphNode>) => void,
+    thisArg?: unknown,
+  ): void {
+    for (const [name, i] of this.#index) callback.call(thisArg, this.#nodes[i]!, name, this);
+  }
 }
 
 /** Adds a draft under its name, or reports the name as produced twice. */

@@ -524,6 +524,30 @@ describe("AdapterSet", () => {
     expect(warnings).toBeUndefined();
   });
 
+  it("inside a retrying wrapper, each attempt's after-event has that attempt's warnings only", () => {
+    const seen: (readonly string[] | undefined)[] = [];
+    const set = new AdapterSet([
+      {
+        aroundNodeExecution: (_e, next) => {
+          try {
+            return next();
+          } catch {
+            return next();
+          }
+        },
+      },
+      { afterNodeExecution: (e) => void seen.push(e.warnings) },
+    ]);
+    let calls = 0;
+    const out = set.runNode(init, (warn) => {
+      warn(`attempt ${++calls}`);
+      if (calls === 1) throw new Error("flaky");
+      return 2;
+    });
+    expect(out).toBe(2);
+    expect(seen).toEqual([["attempt 1"], ["attempt 2"]]);
+  });
+
   it("names adapters by name, class or position", () => {
     class MyTracer {}
     expect(adapterName(new MyTracer() as LifecycleAdapter, 0)).toBe("MyTracer");

@@ -81,6 +81,20 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const Attributes = recordClass<SharedAttributes>();
 const newAttributes = (): SharedAttributes => new Attributes();
 
+/**
+ * The `warn` a node's work is given: each message ends up in the after-event's `warnings` (at
+ * most {@link MAX_NODE_WARNINGS}, the rest counted). A function of its own so that, without
+ * node wrappers, `runNode` allocates no closure scope of its own: this closure holds the event
+ * only (the wrapped path has the same function inline, sharing its scope with `next()`).
+ */
+function warnInto(event: { warnings: string[] | undefined; warningsDropped?: number | undefined }) {
+  return (message: string): void => {
+    const warnings = (event.warnings ??= []);
+    if (warnings.length < MAX_NODE_WARNINGS) warnings.push(cutWarning(message));
+    else event.warningsDropped = (event.warningsDropped ?? 0) + 1;
+  };
+}
+
 /** Calls `fn` and turns its value, or its synchronous throw, into a promise. */
 function promiseOf<T>(fn: () => MaybePromise<T>): Promise<T> {
   try {
@@ -334,6 +348,17 @@ export class AdapterSet {
       warnings: undefined,
       warningsDropped: 0,
     };
+    // No node wrapper (the common case): one attempt, called directly: no closure but `warn`.
+    if (this.#wrapNode.length === 0) return this.#attempt(event, work, warnInto(event));
+    return this.#wrapped(event, work);
+  }
+
+  /** A node run inside the node wrappers: each call of the innermost `next()` is one attempt. */
+  #wrapped(
+    event: Mutable<NodeExecutionResultEvent> & { warnings: string[] | undefined },
+    work: (warn: (message: string) => void) => unknown,
+  ): unknown {
+    // `warn` and `attempt` share one closure scope here (one allocation for both).
     let calls = 0;
     const warn = (message: string): void => {
       const warnings = (event.warnings ??= []);
@@ -349,12 +374,21 @@ export class AdapterSet {
       event.durationMs = 0;
       event.warnings = undefined;
       event.warningsDropped = 0;
-      const before = this.#notify(this.#beforeNode, "beforeNodeExecution", event);
-      if (before) return before.then(() => this.#invoke(event, work, warn));
-      return this.#invoke(event, work, warn);
+      return this.#attempt(event, work, warn);
     };
-    if (this.#wrapNode.length === 0) return attempt();
     return this.#wrapNodeAt(0, event, attempt);
+  }
+
+  /** One attempt of a node: `beforeNodeExecution`, `work()`, `afterNodeExecution`. */
+  #attempt(
+    event: Mutable<NodeExecutionResultEvent>,
+    work: (warn: (message: string) => void) => unknown,
+    warn: (message: string) => void,
+  ): unknown {
+    const before =
+      this.#beforeNode.length === 0 ? undefined : this.#notify(this.#beforeNode, "beforeNodeExecution", event);
+    if (before) return before.then(() => this.#invoke(event, work, warn));
+    return this.#invoke(event, work, warn);
   }
 
   /**

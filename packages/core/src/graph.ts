@@ -69,6 +69,8 @@ const INPUT_KWARGS = recordClass();
 /** The empty lists most nodes have (no optional dependency, no per-item arguments): one, frozen, shared. */
 const NO_NAMES: readonly string[] = Object.freeze([]);
 const NO_FLAGS: readonly boolean[] = Object.freeze([]);
+/** Below this length, an array filled by push has room to spare (V8 grows an empty one to 17). */
+const SPARE = 17;
 /** The consumers of a node nothing depends on (a node with consumers gets an array of its own). */
 const NO_INDICES: readonly number[] = Object.freeze([]);
 /** `ALL_REQUIRED[n]`: `n` times `false`, the `depOptional` of every node with `n` dependencies, none optional. */
@@ -269,8 +271,8 @@ export function buildGraph(
     const deps = d.deps;
     const count = deps.length;
     // Filled by push, not preallocated: packed arrays, which the run reads per node.
-    const names: string[] = [];
-    const depIndex: number[] = [];
+    let names: string[] = [];
+    let depIndex: number[] = [];
     let optionalNames: string[] | undefined;
     let selfDependency = false;
     let protoDependency = false;
@@ -291,6 +293,12 @@ export function buildGraph(
       if (name === d.name) selfDependency = true;
       if (name === "__proto__") protoDependency = true;
       if (dep.optional) (optionalNames ??= []).push(name);
+    }
+    if (count > 0 && count < SPARE) {
+      // A pushed array keeps room for 17 elements: the graph, which lives as long as its driver,
+      // keeps exact copies (the most common nodes have one or two dependencies).
+      names = names.slice();
+      depIndex = depIndex.slice();
     }
     if (waits) waiting.push(i);
     if (d.kind !== "transform") fanOuts = true;

@@ -238,6 +238,12 @@ function read(): Signature | undefined {
 
 /** `{ a, b = 1, c: local, d: local = "x", }` after its `{`, through its `}`. */
 function objectPattern(): DependencyDecl[] {
+  const dependencies = patternProperties();
+  // A pushed array keeps room for 17 elements; a signature is kept as long as its function.
+  return dependencies.length > 0 && dependencies.length < 17 ? dependencies.slice() : dependencies;
+}
+
+function patternProperties(): DependencyDecl[] {
   const dependencies: DependencyDecl[] = [];
   let seen: Set<string> | undefined;
   for (;;) {

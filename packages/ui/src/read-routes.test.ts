@@ -362,10 +362,6 @@ describe.each(backends)("the read routes on $name", (backend) => {
       cacheMissReason: null,
       error: null,
       llm: null,
-      tokens: null,
-      inputTokens: null,
-      outputTokens: null,
-      costUsd: null,
     });
     expect(history.runs[1]).toMatchObject({ cache: "miss", cacheMissReason: { kind: "code", from: "v1", to: "v2" } });
     expect(history.count).toBe(10);

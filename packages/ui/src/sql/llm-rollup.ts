@@ -103,6 +103,8 @@ export async function afterRecords(db: SqlClient, runIds: readonly string[]): Pr
 interface NodeRow {
   readonly node: string;
   readonly task_id: string;
+  readonly input_tokens: number;
+  readonly output_tokens: number;
   readonly usage: ModelTokens[];
 }
 
@@ -165,6 +167,8 @@ export async function recountRuns(db: SqlClient, runIds: readonly string[]): Pro
       const nodeRows: NodeRow[] = [...perNode].map(([i, list]) => ({
         node: nodeRuns[i]!.node,
         task_id: nodeRuns[i]!.task_id,
+        input_tokens: list.reduce((sum, c) => sum + c.inputTokens, 0),
+        output_tokens: list.reduce((sum, c) => sum + c.outputTokens, 0),
         usage: tokensByModel(list),
       }));
       return { run_id: runId, models: tokensByModel(calls.map((c) => c.call)), nodes: nodeRows };
@@ -212,10 +216,10 @@ rollup AS (
   ON CONFLICT (project_id, dag_name, day, model) DO UPDATE SET calls = a.calls + excluded.calls,
     input_tokens = a.input_tokens + excluded.input_tokens, output_tokens = a.output_tokens + excluded.output_tokens
 )
-INSERT INTO node_run_llm (run_id, node, task_id, usage)
-SELECT r.run_id, n.node, n.task_id, n.usage
+INSERT INTO node_run_llm (run_id, node, task_id, input_tokens, output_tokens, usage)
+SELECT r.run_id, n.node, n.task_id, n.input_tokens, n.output_tokens, n.usage
 FROM r JOIN input i ON i.run_id = r.run_id
-CROSS JOIN LATERAL jsonb_to_recordset(i.nodes) AS n(node text, task_id text, usage jsonb)`;
+CROSS JOIN LATERAL jsonb_to_recordset(i.nodes) AS n(node text, task_id text, input_tokens bigint, output_tokens bigint, usage jsonb)`;
 
 /**
  * SQL (a data-modifying `WITH` part) that subtracts the figures of the runs in the CTE named

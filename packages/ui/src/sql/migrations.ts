@@ -210,6 +210,8 @@ CREATE TABLE node_run_llm (
   run_id text NOT NULL,
   node text NOT NULL,
   task_id text NOT NULL,
+  input_tokens bigint NOT NULL,
+  output_tokens bigint NOT NULL,
   usage jsonb NOT NULL,
   PRIMARY KEY (run_id, node, task_id)
 );

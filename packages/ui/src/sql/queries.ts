@@ -356,12 +356,15 @@ export interface NodeHistoryEntry {
   readonly error: string | null;
   /** The node run's LLM calls and tokens, when its record carries them (`llm`). */
   readonly llm: unknown;
-  /** Input plus output tokens of the LLM calls under the node run's span (from its spans); null without any call. */
-  readonly tokens: number | null;
-  readonly inputTokens: number | null;
-  readonly outputTokens: number | null;
-  /** Their cost in USD (server's price table); null without calls or when a model has no price. */
-  readonly costUsd: number | null;
+  /**
+   * Input plus output tokens of the LLM calls under the node run's span (from its spans); these
+   * four keys are absent when it made none (10,000 entries stay small).
+   */
+  readonly tokens?: number;
+  readonly inputTokens?: number;
+  readonly outputTokens?: number;
+  /** Their cost in USD (server's price table); null when a model that used tokens has no price. */
+  readonly costUsd?: number | null;
 }
 
 /** A node's last node runs, newest first, with statistics over them. */
@@ -379,6 +382,11 @@ export interface NodeHistory {
   /** Their cost in USD; null when a model that used tokens has no price. */
   readonly costUsd: number | null;
 }
+
+/** The keys of a node history's entry (those with LLM calls add theirs). */
+const ENTRY = `'runId', h.run_id, 'taskId', nullif(h.task_id, ''), 'attempt', h.attempt, 'startTime', h.start_time,
+  'durationMs', h.duration_ms, 'status', h.status, 'cache', h.cache, 'cacheFromRun', h.cache_from_run,
+  'cacheMissReason', h.cache_miss_reason, 'error', h.error_message, 'llm', h.llm`;
 
 /**
  * The node's last `limit` node runs (in runs of the project and DAG when given), newest first.
@@ -416,37 +424,47 @@ export async function nodeHistory(db: SqlClient, query: NodeHistoryQuery): Promi
        ORDER BY n.start_time DESC, n.run_id DESC, n.task_id DESC
        LIMIT $2`;
   }
-  // Each node run's LLM figures are looked up by key in what was counted at write time.
+  // Each node run's LLM figures are looked up by key in what was counted at write time; the
+  // entries carry their tokens, and the few with calls are listed with their models to be priced here.
   const { rows } = await db.query<{ json: string }>(
     `WITH h0 AS (${picked}),
-     h AS (SELECT h0.*, l.usage AS llm_usage FROM h0
-       LEFT JOIN node_run_llm l ON l.run_id = h0.run_id AND l.node = h0.node AND l.task_id = h0.task_id)
+     h AS (
+       SELECT h0.*, l.usage AS llm_usage, l.input_tokens, l.output_tokens FROM h0
+       LEFT JOIN node_run_llm l ON l.run_id = h0.run_id AND l.node = h0.node AND l.task_id = h0.task_id
+     )
      SELECT json_build_object(
-       'runs', coalesce(json_agg(json_build_object(
-         'runId', h.run_id, 'taskId', nullif(h.task_id, ''), 'attempt', h.attempt, 'startTime', h.start_time,
-         'durationMs', h.duration_ms, 'status', h.status, 'cache', h.cache, 'cacheFromRun', h.cache_from_run,
-         'cacheMissReason', h.cache_miss_reason, 'error', h.error_message, 'llm', h.llm, 'llmUsage', h.llm_usage)
+       'runs', coalesce(json_agg(CASE WHEN h.llm_usage IS NULL THEN json_build_object(${ENTRY})
+         ELSE json_build_object(${ENTRY}, 'tokens', h.input_tokens + h.output_tokens, 'inputTokens', h.input_tokens,
+           'outputTokens', h.output_tokens, 'costUsd', NULL) END
          ORDER BY h.start_time DESC, h.run_id DESC, h.task_id DESC), '[]'::json),
        'count', count(*),
        'failureRate', coalesce(avg(CASE WHEN h.status = 'FAILURE' THEN 1.0 ELSE 0.0 END), 0),
        'p50Ms', percentile_cont(0.5) WITHIN GROUP (ORDER BY h.duration_ms),
-       'p95Ms', percentile_cont(0.95) WITHIN GROUP (ORDER BY h.duration_ms)
+       'p95Ms', percentile_cont(0.95) WITHIN GROUP (ORDER BY h.duration_ms),
+       'usage', coalesce(json_agg(json_build_array(h.run_id, nullif(h.task_id, ''), h.llm_usage))
+         FILTER (WHERE h.llm_usage IS NOT NULL), '[]'::json)
      )::text AS json FROM h`,
     values,
   );
-  type Row = Omit<NodeHistoryEntry, "tokens" | "inputTokens" | "outputTokens" | "costUsd"> & {
-    llmUsage: ModelTokens[] | null;
+  const parsed = JSON.parse(rows[0]!.json) as Omit<NodeHistory, "tokens" | "costUsd"> & {
+    runs: { runId: string; taskId: string | null; tokens?: number; costUsd?: number | null }[];
+    usage?: [string, string | null, ModelTokens[]][];
   };
-  const parsed = JSON.parse(rows[0]!.json) as Omit<NodeHistory, "runs" | "tokens" | "costUsd"> & { runs: Row[] };
   const prices = query.prices ?? DEFAULT_PRICES;
   const all: ModelTokens[] = [];
-  const runs = parsed.runs.map(({ llmUsage, ...entry }): NodeHistoryEntry => {
-    if (llmUsage === null || llmUsage.length === 0)
-      return { ...entry, tokens: null, inputTokens: null, outputTokens: null, costUsd: null };
-    for (const m of llmUsage) all.push(m);
-    const f = llmFields(priceTokens(llmUsage, prices));
-    return { ...entry, tokens: f.tokens, inputTokens: f.inputTokens, outputTokens: f.outputTokens, costUsd: f.costUsd };
-  });
+  const byKey = new Map<string, ModelTokens[]>();
+  for (const [runId, taskId, usage] of parsed.usage ?? []) {
+    for (const m of usage) all.push(m);
+    byKey.set(`${runId}\0${taskId ?? ""}`, usage);
+  }
+  if (byKey.size > 0) {
+    for (const run of parsed.runs) {
+      if (run.tokens === undefined) continue;
+      const usage = byKey.get(`${run.runId}\0${run.taskId ?? ""}`);
+      if (usage !== undefined) run.costUsd = llmFields(priceTokens(usage, prices)).costUsd;
+    }
+  }
   const total = llmFields(priceTokens(all, prices));
-  return { ...parsed, runs, tokens: total.tokens, costUsd: total.costUsd };
+  const { usage: _usage, ...history } = parsed;
+  return { ...history, tokens: total.tokens, costUsd: total.costUsd } as NodeHistory;
 }

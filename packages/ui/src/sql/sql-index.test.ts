@@ -352,10 +352,6 @@ describe.each(backends)("the SQL index on $name", (backend) => {
       cacheMissReason: null,
       error: null,
       llm: null,
-      tokens: null,
-      inputTokens: null,
-      outputTokens: null,
-      costUsd: null,
     });
     expect(history.count).toBe(10);
     expect(history.failureRate).toBeCloseTo(0.2); // h12 and h16 failed

@@ -14,7 +14,7 @@ import { collectCandidates, type Candidate } from "./candidates.js";
 import { withChecks } from "./check-output.js";
 import { HamiltonError, type BuildProblem } from "./errors.js";
 import { specOf, type Binding, type NodeContext, type NodeSpec } from "./modifiers.js";
-import { readSignature, sourceOf, type DependencyDecl } from "./signature.js";
+import { readFunction, readSignature, sourceOf, type DependencyDecl } from "./signature.js";
 import { EMPTY } from "./empty-record.js";
 
 /** How the engine calls a node: with its dependencies by node name, and the run context. */
@@ -111,8 +111,11 @@ export function expandCandidate(candidate: Candidate, context: Context): Draft[]
  */
 export function plainDraft(candidate: Candidate, context: Context): Draft | undefined {
   const fn = candidate.value;
-  const signature = signatureOf(candidate, undefined, fn, context);
-  if (signature === undefined) return undefined;
+  const { source, signature } = readFunction(fn);
+  if (!signature.ok) {
+    reportUnreadable(candidate, signature.reason, context);
+    return undefined;
+  }
   return {
     name: candidate.name,
     origin: `"${candidate.exportName}"`,
@@ -122,7 +125,7 @@ export function plainDraft(candidate: Candidate, context: Context): Draft | unde
     deps: signature.dependencies,
     tags: EMPTY,
     doc: "",
-    source: sourceOf(fn),
+    source,
     sourceFn: fn,
     kind: "transform",
   };
@@ -138,18 +141,23 @@ function signatureOf(
     return { dependencies: spec.dependencies, usesContext: spec.usesContext ?? true };
   const signature = readSignature(fn);
   if (signature.ok) return signature;
-  const hint = signature.reason.includes("class")
+  reportUnreadable(candidate, signature.reason, context);
+  return undefined;
+}
+
+/** Reports a function whose parameter list says nothing usable, with what to do instead. */
+function reportUnreadable(candidate: Candidate, reason: string, context: Context): void {
+  const hint = reason.includes("class")
     ? `Prefix the export with _ if it is not a node.`
-    : signature.reason.includes("(...args)")
+    : reason.includes("(...args)")
       ? `If it wraps a node function (a timer, a retry), export wrapNode(fn, (fn) => (...args) => fn(...args)) instead: ` +
         `the node keeps fn's dependencies, name and source. Else declare its dependencies with node(["dep1", "dep2"], fn).`
       : `Declare its dependencies explicitly with node(["dep1", "dep2"], fn).`;
   context.problems.push({
     code: "INVALID_NODE",
     node: candidate.name,
-    message: `"${candidate.exportName}" cannot be a node: ${signature.reason}. ${hint}`,
+    message: `"${candidate.exportName}" cannot be a node: ${reason}. ${hint}`,
   });
-  return undefined;
 }
 
 /** A node that reads one field of another node's object result. */

@@ -62,6 +62,16 @@ export function readSignature(fn: Function): Signature {
   return (entry.signature ??= parse(fn, entry.source));
 }
 
+/**
+ * A function's source and signature together, from one look-up of the per-function cache (the
+ * common node, a function without modifiers, needs both).
+ */
+export function readFunction(fn: Function): { readonly source: string; readonly signature: Signature } {
+  const entry = knownOf(fn);
+  entry.signature ??= parse(fn, entry.source);
+  return entry as { readonly source: string; readonly signature: Signature };
+}
+
 const NATIVE = /\{\s*\[native code\]\s*\}\s*$/;
 
 class Unsupported extends Error {}

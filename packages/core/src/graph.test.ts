@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Builder } from "./builder.js";
 import { buildError } from "./fixtures/errors.js";
 import { HamiltonError } from "./errors.js";
+import { buildGraph } from "./graph.js";
 import { configWhen, node, tag } from "./modifiers.js";
 
 describe("building a graph", () => {
@@ -213,5 +214,64 @@ describe("building a graph", () => {
       documentation: "How many rows.",
       dependencies: ["raw"],
     });
+  });
+
+  it("finds a cycle among nodes declared mostly after what they read, and builds a graph declared in reverse", async () => {
+    const error = buildError(() =>
+      new Builder()
+        .withModules({
+          a: ({ start }: { start: number }) => start,
+          b: ({ a, d }: { a: number; d: number }) => a + d,
+          c: ({ b }: { b: number }) => b,
+          d: ({ c }: { c: number }) => c,
+        })
+        .build(),
+    );
+    expect(error.code).toBe("CYCLE");
+    expect(error.message).toMatch(/b -> c -> d -> b/);
+    const reversed = new Builder()
+      .withModules({
+        c: ({ b }: { b: number }) => b + 1,
+        b: ({ a }: { a: number }) => a + 1,
+        a: ({ start }: { start: number }) => start,
+      })
+      .build();
+    expect(await reversed.execute(["c"], { inputs: { start: 1 } })).toEqual({ c: 3 });
+  });
+
+  it("wires indices, consumers, optional flags and names as the run reads them", () => {
+    const many = Array.from({ length: 20 }, (_, i) => `i${i}`);
+    const wide = new Function(`return ({ ${many.join(", ")} }) => 0`)() as () => number;
+    const { graph } = buildGraph(
+      [{ b: ({ a, x = 1 }: { a: number; x?: number }) => a + x, a: ({ start }: { start: number }) => start, wide }],
+      { config: { mode: "fast" }, allowModuleOverrides: false },
+    );
+    expect(graph).toBeDefined();
+    const nodes = graph!.nodes;
+    // Functions in module order, then external inputs (config keys included) sorted by name.
+    expect(nodes.map((n) => n.name)).toEqual(["b", "a", "wide", ...[...many, "mode", "start", "x"].sort()]);
+    const at = (name: string) => graph!.byName.get(name)!;
+    expect(at("b").depIndex).toEqual([at("a").index, at("x").index]);
+    expect(at("b").depOptional).toEqual([false, true]);
+    expect(at("b").info.optionalDependencies).toEqual(["x"]);
+    expect(at("a").depOptional).toEqual([false]);
+    expect(at("wide").depOptional).toEqual(many.map(() => false));
+    expect(at("wide").depIndex).toEqual(many.map((name) => at(name).index));
+    expect(at("a").consumers).toEqual([at("b").index]);
+    expect(at("start").consumers).toEqual([at("a").index]);
+    expect(at("b").consumers).toEqual([]);
+    // byName is a read-only map of every node, in node order.
+    expect(graph!.byName.size).toBe(nodes.length);
+    expect([...graph!.byName.keys()]).toEqual(nodes.map((n) => n.name));
+    expect([...graph!.byName]).toEqual(nodes.map((n) => [n.name, n]));
+    expect([...graph!.byName.values()]).toEqual(nodes);
+    expect(graph!.byName.has("mode")).toBe(true);
+    expect(graph!.byName.get("nope")).toBeUndefined();
+    // The adapters' view: sorted by name, and serialisable with its nodes and config.
+    expect(graph!.info.nodes.map((n) => n.name)).toEqual(nodes.map((n) => n.name).sort());
+    expect(graph!.info.node("wide")!.dependencies).toEqual(many);
+    const json = JSON.parse(JSON.stringify(graph!.info)) as { nodes: { name: string }[]; config: unknown };
+    expect(json.config).toEqual({ mode: "fast" });
+    expect(json.nodes.map((n) => n.name)).toEqual(graph!.info.nodes.map((n) => n.name));
   });
 });

@@ -1,5 +1,5 @@
 import { Builder } from "@hamilton-ts/core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { MemorySink } from "../test/memory-sink.js";
 import type { NodeRunRecord, TrackerRecord } from "./records.js";
 import { HamiltonTracker } from "./tracker.js";
@@ -95,6 +95,29 @@ describe("HamiltonTracker: RUNNING records of nodes still running", () => {
     }
     expect(lines.filter((l) => l.endsWith(":RUNNING")).length).toBeGreaterThan(0);
     expect(lines.at(-1)).toBe("total:SUCCESS");
+    await t.shutdown();
+  });
+
+  it("a synchronous node's record reads the wall clock once: its end is its start plus its duration", async () => {
+    const sink = new MemorySink();
+    const t = tracker(sink);
+    const modules: Record<string, (kwargs: Record<string, number>) => number> = { n_0: () => 0 };
+    for (let i = 1; i < 50; i++) modules[`n_${i}`] = new Function(`return ({ n_${i - 1} }) => n_${i - 1} + 1`)();
+    const dr = new Builder().withModules(modules).withAdapters(t).build();
+    await dr.execute(["n_49"]); // the template and a first run: not counted
+    const now = vi.spyOn(Date, "now");
+    try {
+      await dr.execute(["n_49"]);
+      // One read per node run, and a few for the run itself; not two per node run.
+      expect(now.mock.calls.length).toBeLessThan(60);
+    } finally {
+      now.mockRestore();
+    }
+    await t.flush();
+    const last = sink.records.filter((r): r is NodeRunRecord => r.type === "node_run" && r.node === "n_49").at(-1)!;
+    // In whole milliseconds, as the clock reads; the start is the end less the duration.
+    expect(Number.isInteger(last.endTime)).toBe(true);
+    expect(last.startTime).toBe(last.endTime! - last.durationMs!);
     await t.shutdown();
   });
 });

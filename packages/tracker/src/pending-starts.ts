@@ -40,16 +40,16 @@ export class PendingStarts {
   }
 
   /**
-   * Forgets the start of `event` when it is the last one remembered, and returns true: its
-   * `RUNNING` record is not needed. False otherwise (record the pending starts first).
+   * Forgets the start of `event` when it is the last one remembered, and returns its start time:
+   * its `RUNNING` record is not needed. -1 otherwise (record the pending starts first).
    */
-  popIfLast(event: NodeExecutionEvent): boolean {
+  popIfLast(event: NodeExecutionEvent): number {
     const i = this.#size - 1;
-    if (i < 0 || this.#events[i] !== event) return false;
+    if (i < 0 || this.#events[i] !== event) return -1;
     this.#events[i] = undefined;
     this.#remotes[i] = undefined;
     this.#size = i;
-    return true;
+    return this.#times[i]!;
   }
 
   /** Makes the `RUNNING` record of every remembered start, oldest first, and forgets them. */

@@ -254,10 +254,18 @@ export class HamiltonTracker implements LifecycleAdapter {
   afterNodeExecution(event: NodeExecutionResultEvent): void {
     if (this.#closed) return;
     try {
-      const endTime = Date.now();
-      // The node's own start, last remembered: its RUNNING record is not needed. Otherwise other
-      // nodes started since are still running: their RUNNING records (and this one's) go first.
-      if (!this.#starts.popIfLast(event)) this.#recordStarts();
+      // The node's own start, last remembered (the common case: a synchronous node): its RUNNING
+      // record is not needed, and its end is the clock at its start plus its duration, in whole
+      // milliseconds as the clock reads (one clock read per node run, not two). Otherwise other
+      // nodes started since are still running: their RUNNING records (and this one's) go first,
+      // and the end is read from the clock. Either way the start is the end less the duration.
+      const started = this.#starts.popIfLast(event);
+      let endTime: number;
+      if (started >= 0) endTime = Math.floor(started + event.durationMs);
+      else {
+        this.#recordStarts();
+        endTime = Date.now();
+      }
       const ok = event.success;
       const warnings = event.warnings;
       const meter = this.#meter;

@@ -274,6 +274,8 @@ export function buildGraph(
     let names: string[] = [];
     let depIndex: number[] = [];
     let optionalNames: string[] | undefined;
+    // The optional flags of a node with more dependencies than the shared all-false lists cover.
+    const flags: boolean[] | undefined = count < ALL_REQUIRED.length ? undefined : [];
     let selfDependency = false;
     let protoDependency = false;
     let waits = false;
@@ -293,6 +295,7 @@ export function buildGraph(
       if (name === d.name) selfDependency = true;
       if (name === "__proto__") protoDependency = true;
       if (dep.optional) (optionalNames ??= []).push(name);
+      flags?.push(dep.optional);
     }
     if (count > 0 && count < SPARE) {
       // A pushed array keeps room for 17 elements: the graph, which lives as long as its driver,
@@ -338,10 +341,7 @@ export function buildGraph(
       fn: d.call as GraphNode["fn"],
       usesContext: d.usesContext,
       depNames: names,
-      depOptional:
-        optionalNames === undefined && count < ALL_REQUIRED.length
-          ? ALL_REQUIRED[count]!
-          : deps.map((dep) => dep.optional),
+      depOptional: flags ?? (optionalNames === undefined ? ALL_REQUIRED[count]! : deps.map((dep) => dep.optional)),
       depIndex,
       consumers: NO_INDICES,
       info,
@@ -390,8 +390,9 @@ export function buildGraph(
   }
   for (const v of nodes) {
     // Dependency names are distinct within a node (the signature reader, node() and bind() ensure it).
-    for (const j of v.depIndex) {
-      const producer = nodes[j]!;
+    const depIndex = v.depIndex;
+    for (let k = 0; k < depIndex.length; k++) {
+      const producer = nodes[depIndex[k]!]!;
       if (producer.consumers === NO_INDICES) producer.consumers = [v.index];
       else (producer.consumers as number[]).push(v.index);
     }

@@ -172,4 +172,16 @@ describe.each(backends)("LLM calls rolled up at write time on $name", (backend) 
     await step.after!(db);
     expect((await days(db)).map((d) => d.tokens)).toEqual([150, 15]);
   });
+
+  it("counts every call once when exports of one run's spans arrive at once, some twice", async () => {
+    await ingestRecords(db, "p", [
+      runRecord("m", "SUCCESS", { startTime: DAY0 + 3 }),
+      nodeRecord("m", "ask", "SUCCESS", { startTime: DAY0 + 3, traceId: T1, spanId: "m1" }),
+    ]);
+    const exports = Array.from({ length: 20 }, (_, i) => [span(T1, `k${i}`, "m1", call("m1", 1, 2))]);
+    // Every export at once, some twice (an exporter's retry).
+    await Promise.all([...exports, ...exports.slice(0, 5)].map((spans) => ingestSpans(db, spans)));
+    const [day0] = await days(db);
+    expect(day0).toMatchObject({ runs: 1, llmCalls: 20, inputTokens: 20, outputTokens: 40, tokens: 60 });
+  });
 });

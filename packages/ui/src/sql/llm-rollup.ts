@@ -13,8 +13,9 @@
  * (the day its runs and failures count in, and the day a click on the chart filters by). Deleting
  * or dropping a run subtracts its figures (`delete.ts`, `dropRuns`).
  *
- * Recounts take one advisory lock (on a server: replicas recount one at a time, so the last
- * write is from the newest spans); embedded, the indexer is the only writer.
+ * A recount reads without a lock, then writes in one transaction under an advisory lock (replicas
+ * write one recount at a time) and only if the index still holds what it read: a recount that
+ * read older spans than the index now has is not written, so the last figures are the newest.
  */
 import {
   isLlmCallSpan,
@@ -30,7 +31,7 @@ import type { SqlClient } from "./database.js";
 /** Milliseconds in a UTC day (as `ingest.ts`'s `DAY_MS`, which imports this module). */
 const DAY_MS = 86_400_000;
 
-/** The key of the advisory lock recounts take (any constant; this one spells "hts-llm1"). */
+/** The key of the advisory lock recounts write under (any constant; this one spells "hts-llm1"). */
 export const LLM_LOCK_KEY = 0x6874732d6c6c6d31n;
 
 /** The attribute keys that can make a span an LLM call (see `isLlmCallSpan`). */
@@ -112,78 +113,103 @@ interface NodeRow {
 export async function recountRuns(db: SqlClient, runIds: readonly string[]): Promise<void> {
   if (runIds.length === 0) return;
   const ids = [...new Set(runIds)].sort();
-  await db.exclusive(LLM_LOCK_KEY, async (sql) => {
-    const nodes = await sql.query<{
-      run_id: string;
-      node: string;
-      task_id: string;
-      span_id: string | null;
-      trace_id: string | null;
-    }>(
-      `SELECT run_id, node, task_id, record->>'spanId' AS span_id, trace_id FROM node_runs
+  const nodes = await db.query<{
+    run_id: string;
+    node: string;
+    task_id: string;
+    span_id: string | null;
+    trace_id: string | null;
+  }>(
+    `SELECT run_id, node, task_id, record->>'spanId' AS span_id, trace_id FROM node_runs
        WHERE run_id = ANY($1::text[]) ORDER BY run_id, seq`,
-      [ids],
-    );
-    const traces = [...new Set(nodes.rows.map((n) => n.trace_id).filter((t): t is string => t !== null))];
-    const spans = await sql.query<{
-      trace_id: string;
-      span_id: string;
-      parent: string | null;
-      attributes: Record<string, unknown> | null;
-    }>(
-      `SELECT s.trace_id, s.span_id, s.record->>'parentSpanId' AS parent,
+    [ids],
+  );
+  const traces = [...new Set(nodes.rows.map((n) => n.trace_id).filter((t): t is string => t !== null))];
+  const spans = await db.query<{
+    trace_id: string;
+    span_id: string;
+    parent: string | null;
+    attributes: Record<string, unknown> | null;
+  }>(
+    `SELECT s.trace_id, s.span_id, s.record->>'parentSpanId' AS parent,
          CASE WHEN s.record->'attributes' ?| $2::text[] THEN s.record->'attributes' END AS attributes
        FROM spans s WHERE s.trace_id IN (SELECT trace_id FROM llm_traces WHERE trace_id = ANY($1::text[]))
        ORDER BY s.trace_id, s.start_time, s.span_id`,
-      [traces, LLM_KEYS],
+    [traces, LLM_KEYS],
+  );
+  const byTrace = new Map<string, UsageSpan[]>();
+  for (const row of spans.rows) {
+    let list = byTrace.get(row.trace_id);
+    if (list === undefined) byTrace.set(row.trace_id, (list = []));
+    list.push({ spanId: row.span_id, parentSpanId: row.parent ?? undefined, attributes: row.attributes ?? {} });
+  }
+  const byRun = new Map<string, typeof nodes.rows>();
+  for (const n of nodes.rows) {
+    let list = byRun.get(n.run_id);
+    if (list === undefined) byRun.set(n.run_id, (list = []));
+    list.push(n);
+  }
+  const runs = ids.map((runId) => {
+    const nodeRuns = byRun.get(runId) ?? [];
+    const runTraces = [...new Set(nodeRuns.map((n) => n.trace_id).filter((t): t is string => t !== null))];
+    const runSpans = runTraces.flatMap((t) => byTrace.get(t) ?? []);
+    const calls = llmCalls(
+      nodeRuns.map((n) => ({ spanId: n.span_id ?? undefined })),
+      runSpans,
     );
-    const byTrace = new Map<string, UsageSpan[]>();
-    for (const row of spans.rows) {
-      let list = byTrace.get(row.trace_id);
-      if (list === undefined) byTrace.set(row.trace_id, (list = []));
-      list.push({ spanId: row.span_id, parentSpanId: row.parent ?? undefined, attributes: row.attributes ?? {} });
+    const perNode = new Map<number, LlmCall[]>();
+    for (const { call, nodeRun } of calls) {
+      if (nodeRun === undefined) continue;
+      let list = perNode.get(nodeRun);
+      if (list === undefined) perNode.set(nodeRun, (list = []));
+      list.push(call);
     }
-    const byRun = new Map<string, typeof nodes.rows>();
-    for (const n of nodes.rows) {
-      let list = byRun.get(n.run_id);
-      if (list === undefined) byRun.set(n.run_id, (list = []));
-      list.push(n);
-    }
-    const runs = ids.map((runId) => {
-      const nodeRuns = byRun.get(runId) ?? [];
-      const runTraces = [...new Set(nodeRuns.map((n) => n.trace_id).filter((t): t is string => t !== null))];
-      const runSpans = runTraces.flatMap((t) => byTrace.get(t) ?? []);
-      const calls = llmCalls(
-        nodeRuns.map((n) => ({ spanId: n.span_id ?? undefined })),
-        runSpans,
-      );
-      const perNode = new Map<number, LlmCall[]>();
-      for (const { call, nodeRun } of calls) {
-        if (nodeRun === undefined) continue;
-        let list = perNode.get(nodeRun);
-        if (list === undefined) perNode.set(nodeRun, (list = []));
-        list.push(call);
-      }
-      const nodeRows: NodeRow[] = [...perNode].map(([i, list]) => ({
-        node: nodeRuns[i]!.node,
-        task_id: nodeRuns[i]!.task_id,
-        input_tokens: list.reduce((sum, c) => sum + c.inputTokens, 0),
-        output_tokens: list.reduce((sum, c) => sum + c.outputTokens, 0),
-        usage: tokensByModel(list),
-      }));
-      return { run_id: runId, models: tokensByModel(calls.map((c) => c.call)), nodes: nodeRows };
-    });
-    await sql.transaction([
-      {
-        text: `WITH target AS (SELECT run_id FROM runs WHERE run_id = ANY($1::text[]) ORDER BY run_id FOR UPDATE),
+    const nodeRows: NodeRow[] = [...perNode].map(([i, list]) => ({
+      node: nodeRuns[i]!.node,
+      task_id: nodeRuns[i]!.task_id,
+      input_tokens: list.reduce((sum, c) => sum + c.inputTokens, 0),
+      output_tokens: list.reduce((sum, c) => sum + c.outputTokens, 0),
+      usage: tokensByModel(list),
+    }));
+    return {
+      run_id: runId,
+      // What the count read: the figures are written only if the index still holds just that.
+      seen_spans: runSpans.length,
+      seen_nodes: nodeRuns.length,
+      models: tokensByModel(calls.map((c) => c.call)),
+      nodes: nodeRows,
+    };
+  });
+  const input = JSON.stringify(runs);
+  await db.transaction([
+    { text: "SELECT pg_advisory_xact_lock($1::bigint)", values: [LLM_LOCK_KEY.toString()] },
+    {
+      text: `WITH ${CURRENT},
+          target AS (SELECT run_id FROM runs WHERE run_id IN (SELECT run_id FROM seen_now) ORDER BY run_id FOR UPDATE),
           ${FORGET_RUN_LLM}
           SELECT count(*) FROM target`,
-        values: [ids],
-      },
-      { text: ADD_RUN_LLM, values: [JSON.stringify(runs)] },
-    ]);
-  });
+      values: [input],
+    },
+    { text: ADD_RUN_LLM, values: [input] },
+  ]);
 }
+
+/**
+ * The runs of the input (\$1) whose count read what the index holds now: as many node runs, and as
+ * many spans in their traces that hold LLM calls. Spans and node runs are only ever added (a run
+ * that loses them loses its figures too), so the same numbers mean the same rows; a count that
+ * read less is not written (the write that added the rest counts again after it).
+ */
+const CURRENT = `
+input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(run_id text, seen_spans integer, seen_nodes integer, models jsonb, nodes jsonb)
+),
+seen_now AS (
+  SELECT i.* FROM input i
+  WHERE i.seen_nodes = (SELECT count(*) FROM node_runs n WHERE n.run_id = i.run_id)
+    AND i.seen_spans = (SELECT count(*) FROM spans s WHERE s.trace_id IN (
+      SELECT n.trace_id FROM node_runs n JOIN llm_traces t ON t.trace_id = n.trace_id WHERE n.run_id = i.run_id))
+)`;
 
 /**
  * Adds the runs' new figures and their part of the day rollups (the old ones were forgotten by the
@@ -192,17 +218,15 @@ export async function recountRuns(db: SqlClient, runIds: readonly string[]): Pro
  * concurrent delete either comes first (nothing is written) or after (it subtracts this).
  */
 const ADD_RUN_LLM = `
-WITH input AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(run_id text, models jsonb, nodes jsonb)
-),
+WITH ${CURRENT},
 r AS (
   SELECT r.run_id, r.project_id, r.dag_name, floor(r.start_time::double precision / ${DAY_MS})::integer AS day
-  FROM runs r WHERE r.run_id IN (SELECT run_id FROM input)
+  FROM runs r WHERE r.run_id IN (SELECT run_id FROM seen_now)
 ),
 fresh AS (
   SELECT r.run_id, r.project_id, r.dag_name, r.day, m.model, m.calls, m."inputTokens" AS input_tokens,
     m."outputTokens" AS output_tokens
-  FROM r JOIN input i ON i.run_id = r.run_id
+  FROM r JOIN seen_now i ON i.run_id = r.run_id
   CROSS JOIN LATERAL jsonb_to_recordset(i.models) AS m(model text, calls integer, "inputTokens" bigint, "outputTokens" bigint)
 ),
 ins AS (
@@ -218,7 +242,7 @@ rollup AS (
 )
 INSERT INTO node_run_llm (run_id, node, task_id, input_tokens, output_tokens, usage)
 SELECT r.run_id, n.node, n.task_id, n.input_tokens, n.output_tokens, n.usage
-FROM r JOIN input i ON i.run_id = r.run_id
+FROM r JOIN seen_now i ON i.run_id = r.run_id
 CROSS JOIN LATERAL jsonb_to_recordset(i.nodes) AS n(node text, task_id text, input_tokens bigint, output_tokens bigint, usage jsonb)`;
 
 /**

@@ -38,6 +38,31 @@ describe("Fifo", () => {
   });
 });
 
+it("lists, peeks and shifts across its chunks, also after it emptied and filled again", () => {
+  const q = new Fifo<number>();
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 1_300; i++) q.push(i, 10_000 + i, i % 7);
+    for (let i = 0; i < 700; i++) expect(q.shift()).toBe(i);
+    const entries = q.entries();
+    expect(entries).toHaveLength(600);
+    expect(entries[0]).toEqual([700, 10_700]);
+    expect(entries.at(-1)).toEqual([1_299, 11_299]);
+    expect(entries.every(([item, seq], k) => item === 700 + k && seq === 10_700 + k)).toBe(true);
+    let bytes = 0;
+    for (let i = 700; i < 1_300; i++) bytes += i % 7;
+    expect(q.bytes).toBe(bytes);
+    for (let i = 700; i < 1_300; i++) {
+      expect(q.peekSeq()).toBe(10_000 + i);
+      expect(q.peekBytes()).toBe(i % 7);
+      expect(q.shift()).toBe(i);
+    }
+    expect(q.size).toBe(0);
+    expect(q.bytes).toBe(0);
+    expect(q.entries()).toEqual([]);
+    expect(q.peekSeq()).toBe(Infinity);
+  }
+});
+
 it("releases memory when items only go through (a full queue dropping its oldest)", () => {
   const q = new Fifo<number>();
   for (let i = 0; i < 100; i++) q.push(i, i);

@@ -44,6 +44,7 @@ export class CacheRecord implements CacheLogEntry {
   }
 }
 
+/** A step of the log that is not a decision (a decision's step is its {@link CacheRecord}). */
 class Event implements CacheEvent {
   readonly event: CacheEventKind;
   readonly node: string | undefined;
@@ -70,8 +71,11 @@ export class CacheExecution {
   readonly runId: string;
   /** The node runs' records, in the order they were decided. */
   readonly log: CacheLogEntry[];
-  /** The log's steps, in order. */
-  readonly events: CacheEvent[] = [];
+  /**
+   * The log's steps, in order: a decision is kept as its record (no second object per node run),
+   * and becomes an event only when the log is read ({@link eventsOf}).
+   */
+  readonly steps: (CacheRecord | CacheEvent)[] = [];
   /** The store's error, once it failed in this run: from then on the run does not use the store. */
   failure: string | undefined = undefined;
   #pending: Promise<unknown>[] | undefined;
@@ -79,6 +83,12 @@ export class CacheExecution {
   constructor(runId: string, log: CacheLogEntry[]) {
     this.runId = runId;
     this.log = log;
+  }
+
+  /** Adds a decision to the view and its step to the log. */
+  decided(record: CacheRecord): void {
+    this.log.push(record);
+    this.steps.push(record);
   }
 
   /** Adds a step to the log. */
@@ -89,7 +99,7 @@ export class CacheExecution {
     key: string | undefined,
     detail: string | undefined,
   ): void {
-    this.events.push(new Event(event, node, taskId, key, detail));
+    this.steps.push(new Event(event, node, taskId, key, detail));
   }
 
   /** Keeps a store's promise so that `execute` settles only after it (it never rejects: callers catch). */
@@ -104,4 +114,13 @@ export class CacheExecution {
     this.#pending = undefined;
     return Promise.all(pending).then(() => this.settled());
   }
+}
+
+/** The log's steps as events: a decision's step says its outcome, with its miss reason's kind. */
+export function eventsOf(steps: readonly (CacheRecord | CacheEvent)[]): CacheEvent[] {
+  return steps.map((step) =>
+    step instanceof CacheRecord
+      ? new Event(step.outcome, step.node, step.taskId, step.key, step.missReason?.kind)
+      : step,
+  );
 }

@@ -105,7 +105,7 @@ describe("driver.cache inspection", () => {
     const dr = build();
     await dr.execute(["prompt"], { inputs: { topic: "owls" } });
     const [run] = dr.cache!.runs;
-    const tail = `this driver has no cache log of run "nope". It keeps its last 100 runs (driver.cache.runs): "${run}".`;
+    const tail = `this driver has no cache log of run "nope". It keeps its last 100 runs, fewer when they hold over 100000 node runs (driver.cache.runs): "${run}".`;
     expect(errorOf(() => dr.cache!.view("nope"))).toBe(`INVALID_ARGUMENT: driver.cache.view("nope"): ${tail}`);
     expect(errorOf(() => dr.cache!.logs("nope"))).toBe(`INVALID_ARGUMENT: driver.cache.logs("nope"): ${tail}`);
     expect(errorOf(() => dr.visualize({ cache: "nope" }))).toBe(
@@ -123,6 +123,26 @@ describe("driver.cache inspection", () => {
     for (let i = 0; i < 101; i++) await dr.execute(["a"]);
     expect(dr.cache!.runs).toHaveLength(100);
     expect(new Set(dr.cache!.runs).size).toBe(100);
+  });
+
+  it("keeps at most 100,000 node runs' records: the oldest runs of a large pipeline go first", async () => {
+    // 25,000 node runs a run: the fifth run takes the first one's place (4 × 25,000 = 100,000).
+    const dr = new Builder()
+      .withModules({
+        item: parallelize(({ n }: { n: number }) => Array.from({ length: n }, (_, i) => i)),
+        double: ({ item }: { item: number }) => item * 2,
+        total: collect(({ double }: { double: number[] }) => double.length),
+      })
+      .withCache({ store: new MemoryStore() })
+      .build();
+    for (let i = 0; i < 5; i++) await dr.execute(["total"], { inputs: { n: 24_998 } });
+    const runs = dr.cache!.runs;
+    expect(runs).toHaveLength(4);
+    expect(runs.map((r) => dr.cache!.view(r).length)).toEqual([25_000, 25_000, 25_000, 25_000]);
+    // The decisions are the log's steps too, as events, in order.
+    const events = dr.cache!.logs();
+    expect(events.filter((e) => e.event === "hit")).toHaveLength(24_999);
+    expect(events[0]).toMatchObject({ event: "recompute", node: "item" });
   });
 
   it("visualize({ cache: runId }) colours the nodes by outcome, with a legend", async () => {

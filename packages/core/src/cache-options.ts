@@ -133,7 +133,10 @@ export interface CacheInspector {
   readonly store: CacheStore;
   /** Every node run of the execute that settled last, in the order the nodes were decided. */
   readonly lastRun: readonly CacheLogEntry[];
-  /** The ids of the runs this driver executed with the cache, oldest first (the last 100). */
+  /**
+   * The ids of the runs this driver executed with the cache, oldest first: the last 100, fewer
+   * when they hold over 100,000 node runs in all (the last run is always kept).
+   */
   readonly runs: readonly string[];
   /**
    * Per node run (fan-out items each on their own) of run `runId` (default: the last): key,

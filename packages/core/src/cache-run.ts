@@ -207,9 +207,7 @@ export class RunCache {
       node.info.version,
       dataVersion,
     );
-    const execution = this.#execution;
-    execution.log.push(record);
-    execution.event(outcome, node.name, taskId, key, missReason?.kind);
+    this.#execution.decided(record);
     return { outcome, key, hit, store, fromRun, missReason, parts, record };
   }
 

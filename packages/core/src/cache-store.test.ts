@@ -134,6 +134,28 @@ describe("FileCacheStore", () => {
     expect([...new FileCacheStore(join(dir, "missing")).entries()]).toEqual([]);
   });
 
+  it("sets a hit's time once a minute: hits in between write nothing", () => {
+    const dir = fresh();
+    const store = new FileCacheStore(dir);
+    store.set(KEY, new Uint8Array([1]));
+    const past = new Date(Date.now() - 120_000);
+    const read = new Date(Date.now() - 60_000);
+    utimesSync(entryFile(dir, KEY), read, past);
+    store.get(KEY);
+    store.flushUses();
+    expect(statSync(entryFile(dir, KEY)).atimeMs).toBeGreaterThan(read.getTime() + 30_000);
+    // Moved back by hand: the next hit of this store, within the minute, leaves it alone...
+    utimesSync(entryFile(dir, KEY), read, past);
+    store.get(KEY);
+    store.flushUses();
+    expect(statSync(entryFile(dir, KEY)).atimeMs).toBeCloseTo(read.getTime(), -1);
+    // ...and another store (another process) that has not set it does.
+    const other = new FileCacheStore(dir);
+    other.get(KEY);
+    other.flushUses();
+    expect(statSync(entryFile(dir, KEY)).atimeMs).toBeGreaterThan(read.getTime() + 30_000);
+  });
+
   it("sets a hit's time on the file before the process exits, off the hit's path", async () => {
     const dir = fresh();
     const out = fresh();

@@ -12,6 +12,7 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  readFileSync,
   readSync,
   renameSync,
   rmdirSync,
@@ -20,7 +21,7 @@ import {
   utimesSync,
   writeSync,
 } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, resolve, sep } from "node:path";
 
 /** A value, or a promise of it: what a {@link CacheStore} method may return. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -91,6 +92,12 @@ const NO_NODE = Buffer.alloc(0);
 const TOUCH_DELAY_MS = 1000;
 /** Past this many hits waiting for their access times, they are set at once. */
 const MAX_PENDING_TOUCHES = 100_000;
+/**
+ * A hit sets its entry's access time only when this store has not set it for this long: the
+ * least-recently-used order is kept to the minute, and a pipeline run again and again within a
+ * minute costs no write per hit (nor a stat: the store remembers what it set).
+ */
+const TOUCH_GRANULARITY_MS = 60_000;
 /** Stores with hits waiting for their access times: set before the process exits. */
 const touching = new Set<FileCacheStore>();
 let exitHook = false;
@@ -106,9 +113,9 @@ let exitHook = false;
  *   the data, and the node's name: a corrupt, truncated or foreign file, one of another format
  *   version (or one copied under another key's name) reads as a miss, and the next `set` replaces it.
  * - Times ({@link CacheEntryInfo}) come from the file: `storedAt` is its modification time (the
- *   write), `lastUsedAt` its access time, which this store sets to the time of each hit itself
- *   (so the least recently used order does not depend on how the file system is mounted:
- *   `noatime`, `relatime`) — off the hit's path, in the background a second later, before
+ *   write), `lastUsedAt` its access time, which this store sets to the time of a hit itself, to
+ *   the minute (so the least recently used order does not depend on how the file system is
+ *   mounted: `noatime`, `relatime`; a hit within a minute of the last one sets nothing) — off the hit's path, in the background a second later, before
  *   `entries()` lists, and before the process exits ({@link FileCacheStore.flushUses}).
  * - `clear()` and `entries()` see only the files this store writes, never anything else in the directory.
  *
@@ -119,6 +126,8 @@ export class FileCacheStore implements CacheStore {
   readonly dir: string;
   /** Hits whose access time is still to be set: file → time of its last hit. */
   readonly #pending = new Map<string, number>();
+  /** Files whose access time this store set (or is about to) in the last minute: file → that time. */
+  readonly #touchedAt = new Map<string, number>();
 
   /** @param dir The directory; default {@link DEFAULT_CACHE_DIR} in the working directory. */
   constructor(dir: string = DEFAULT_CACHE_DIR) {
@@ -127,26 +136,30 @@ export class FileCacheStore implements CacheStore {
 
   get(key: string): Uint8Array | undefined {
     const file = this.#file(key);
-    // O_NOATIME: the access time is this store's to set (the hit's time, see #touch), not the kernel's.
-    const fd = openQuietly(file);
-    if (fd === undefined) return undefined;
+    let bytes: Buffer;
     try {
-      const stat = fstatSync(fd);
-      const bytes = Buffer.allocUnsafe(stat.size);
-      let read = 0;
-      while (read < bytes.length) {
-        const n = readSync(fd, bytes, read, bytes.length - read, read);
-        if (n === 0) return undefined;
-        read += n;
+      // O_NOATIME: the access time is this store's to set (the hit's time, see #touch), not the kernel's.
+      // (A number is a valid flag: readFileSync hands it to openSync, whose types allow it.)
+      bytes = readFileSync(file, { flag: QUIET_READ as string });
+    } catch (error) {
+      if (QUIET_READ === "r" || (error as NodeJS.ErrnoException).code !== "EPERM") return undefined;
+      // Not the file's owner, so O_NOATIME is refused: read it plainly.
+      try {
+        bytes = readFileSync(file);
+      } catch {
+        return undefined;
       }
-      const data = parse(key, bytes)?.data;
-      if (data !== undefined) this.#touch(file);
-      return data;
-    } catch {
-      return undefined;
-    } finally {
-      closeSync(fd);
     }
+    const data = parse(key, bytes)?.data;
+    if (data !== undefined) {
+      const now = Date.now();
+      const touched = this.#touchedAt.get(file);
+      if (touched === undefined || now - touched >= TOUCH_GRANULARITY_MS) {
+        this.#touchedAt.set(file, now);
+        this.#touch(file, now);
+      }
+    }
+    return data;
   }
 
   set(key: string, data: Uint8Array, info?: { readonly node?: string }): void {
@@ -180,7 +193,7 @@ export class FileCacheStore implements CacheStore {
   }
 
   /** Keeps a hit's time, to set it as the file's access time soon (see {@link flushUses}). */
-  #touch(file: string): void {
+  #touch(file: string, usedAt: number): void {
     const pending = this.#pending;
     if (pending.size === 0) {
       touching.add(this);
@@ -193,7 +206,7 @@ export class FileCacheStore implements CacheStore {
       }
       setTimeout(() => this.flushUses(), TOUCH_DELAY_MS).unref();
     }
-    pending.set(file, Date.now());
+    pending.set(file, usedAt);
     if (pending.size >= MAX_PENDING_TOUCHES) this.flushUses();
   }
 
@@ -214,6 +227,8 @@ export class FileCacheStore implements CacheStore {
       }
     }
     pending.clear();
+    const now = Date.now();
+    for (const [file, at] of this.#touchedAt) if (now - at >= TOUCH_GRANULARITY_MS) this.#touchedAt.delete(file);
   }
 
   delete(key: string): void {
@@ -292,7 +307,8 @@ export class FileCacheStore implements CacheStore {
 
   #file(key: string): string {
     const name = PLAIN_KEY.test(key) ? key : createHash("sha256").update(key).digest("hex");
-    return join(this.dir, name.slice(0, 2), `${name}${ENTRY_EXTENSION}`);
+    // Concatenated, not join()ed: dir is absolute and normalised, the rest has no separators.
+    return `${this.dir}${sep}${name.slice(0, 2)}${sep}${name}${ENTRY_EXTENSION}`;
   }
 }
 
@@ -305,8 +321,9 @@ function openQuietly(file: string): number | undefined {
   if (NOATIME !== 0) {
     try {
       return openSync(file, constants.O_RDONLY | NOATIME);
-    } catch {
-      // Not the owner (EPERM), or gone: try once plainly.
+    } catch (error) {
+      // Gone: no second try. Not the owner (EPERM): read it plainly.
+      if ((error as NodeJS.ErrnoException).code !== "EPERM") return undefined;
     }
   }
   try {
@@ -317,6 +334,8 @@ function openQuietly(file: string): number | undefined {
 }
 
 const NOATIME: number = (constants as { O_NOATIME?: number }).O_NOATIME ?? 0;
+/** How a hit opens its file: read-only without moving the access time where the platform can. */
+const QUIET_READ: number | "r" = NOATIME === 0 ? "r" : constants.O_RDONLY | NOATIME;
 
 /** The node and data of an entry file's bytes, or undefined when they are not this key's entry. */
 function parse(key: string, bytes: Buffer): { node: Buffer; data: Buffer } | undefined {

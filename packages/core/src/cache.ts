@@ -17,7 +17,7 @@
  */
 import { isThenable } from "@hamilton-ts/lifecycle/internal";
 import { type CacheEntry, decodeEntry, encodeEntry } from "./cache-entry.js";
-import { CacheExecution } from "./cache-execution.js";
+import { CacheExecution, type CacheRecord, eventsOf } from "./cache-execution.js";
 import { decodeLastEntry, encodeLastEntry, type LastEntry, lastEntryKey } from "./cache-last.js";
 import { andThen, deleteMatching, evict } from "./cache-maintenance.js";
 import type {
@@ -40,12 +40,19 @@ import type { Graph, GraphNode } from "./graph.js";
 
 /** How many runs' logs a driver keeps for `view` and `logs` (oldest dropped first). */
 export const CACHE_HISTORY = 100;
+/**
+ * How many node runs' records a driver keeps in all: past it the oldest runs are dropped (the last
+ * run is always kept), so a large pipeline run many times does not hold millions of records.
+ */
+export const CACHE_HISTORY_RECORDS = 100_000;
 
 /** A finished run's cache log, kept for `view` and `logs`. */
 interface RunHistory {
   readonly runId: string;
   readonly log: readonly CacheLogEntry[];
-  readonly events: readonly CacheEvent[];
+  /** The log's steps; made into events when first read. */
+  steps: readonly (CacheRecord | CacheEvent)[];
+  events: readonly CacheEvent[] | undefined;
 }
 
 const NO_LOG: readonly CacheLogEntry[] = Object.freeze([]);
@@ -71,6 +78,8 @@ export class DriverCache implements CacheInspector {
   readonly #executions = new Map<string, CacheExecution>();
   /** The finished runs, oldest first (at most {@link CACHE_HISTORY}). */
   readonly #history: RunHistory[] = [];
+  /** The node runs' records in {@link #history}. */
+  #kept = 0;
   readonly #storeName: string;
   /** The store's error in the last finished run, if it failed there (a miss then says so rather than "new"). */
   lastFailure: string | undefined = undefined;
@@ -102,7 +111,9 @@ export class DriverCache implements CacheInspector {
   }
 
   logs(runId?: string): readonly CacheEvent[] {
-    return this.#run(runId, `driver.cache.logs(${runId === undefined ? "" : JSON.stringify(runId)})`).events;
+    const run = this.#run(runId, `driver.cache.logs(${runId === undefined ? "" : JSON.stringify(runId)})`);
+    run.events ??= eventsOf(run.steps);
+    return run.events;
   }
 
   /** The outcome of each node in run `runId`, to colour the graph by. */
@@ -138,7 +149,7 @@ export class DriverCache implements CacheInspector {
     throw new HamiltonError(
       "INVALID_ARGUMENT",
       `${call}: this driver has no cache log of run ${JSON.stringify(runId)}. ` +
-        `It keeps its last ${CACHE_HISTORY} runs (driver.cache.runs): ${known}.`,
+        `It keeps its last ${CACHE_HISTORY} runs, fewer when they hold over ${CACHE_HISTORY_RECORDS} node runs (driver.cache.runs): ${known}.`,
     );
   }
 
@@ -169,8 +180,11 @@ export class DriverCache implements CacheInspector {
     const done = (): void => {
       this.#executions.delete(runId);
       this.lastFailure = execution.failure;
-      this.#history.push({ runId, log: execution.log, events: execution.events });
-      if (this.#history.length > CACHE_HISTORY) this.#history.shift();
+      const history = this.#history;
+      history.push({ runId, log: execution.log, steps: execution.steps, events: undefined });
+      this.#kept += execution.log.length;
+      while (history.length > 1 && (history.length > CACHE_HISTORY || this.#kept > CACHE_HISTORY_RECORDS))
+        this.#kept -= history.shift()!.log.length;
     };
     const settled = execution.settled();
     const after = (): MaybePromise<void> => {

@@ -1,8 +1,9 @@
 // What the cache did, after the fact: driver.cache.runs, view(runId), logs(runId) and
 // visualize({ cache: runId }).
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { collect, parallelize } from "./bindings.js";
 import { Builder } from "./builder.js";
+import { cacheHistoryLimit } from "./cache.js";
 import { cache } from "./modifiers.js";
 import { HamiltonError } from "./errors.js";
 import { fingerprint } from "./fingerprint.js";
@@ -126,7 +127,12 @@ describe("driver.cache inspection", () => {
   });
 
   it("keeps at most 100,000 node runs' records: the oldest runs of a large pipeline go first", async () => {
-    // 25,000 node runs a run: the fifth run takes the first one's place (4 × 25,000 = 100,000).
+    expect(cacheHistoryLimit.nodeRuns).toBe(100_000);
+    // Lowered to 1,000 for the test, 250 node runs a run: the fifth run takes the first one's place.
+    cacheHistoryLimit.nodeRuns = 1_000;
+    onTestFinished(() => {
+      cacheHistoryLimit.nodeRuns = 100_000;
+    });
     const dr = new Builder()
       .withModules({
         item: parallelize(({ n }: { n: number }) => Array.from({ length: n }, (_, i) => i)),
@@ -135,13 +141,13 @@ describe("driver.cache inspection", () => {
       })
       .withCache({ store: new MemoryStore() })
       .build();
-    for (let i = 0; i < 5; i++) await dr.execute(["total"], { inputs: { n: 24_998 } });
+    for (let i = 0; i < 5; i++) await dr.execute(["total"], { inputs: { n: 248 } });
     const runs = dr.cache!.runs;
     expect(runs).toHaveLength(4);
-    expect(runs.map((r) => dr.cache!.view(r).length)).toEqual([25_000, 25_000, 25_000, 25_000]);
+    expect(runs.map((r) => dr.cache!.view(r).length)).toEqual([250, 250, 250, 250]);
     // The decisions are the log's steps too, as events, in order.
     const events = dr.cache!.logs();
-    expect(events.filter((e) => e.event === "hit")).toHaveLength(24_999);
+    expect(events.filter((e) => e.event === "hit")).toHaveLength(249);
     expect(events[0]).toMatchObject({ event: "recompute", node: "item" });
   });
 

@@ -43,8 +43,9 @@ export const CACHE_HISTORY = 100;
 /**
  * How many node runs' records a driver keeps in all: past it the oldest runs are dropped (the last
  * run is always kept), so a large pipeline run many times does not hold millions of records.
+ * Internal and mutable only so that a test can lower it.
  */
-export const CACHE_HISTORY_RECORDS = 100_000;
+export const cacheHistoryLimit = { nodeRuns: 100_000 };
 
 /** A finished run's cache log, kept for `view` and `logs`. */
 interface RunHistory {
@@ -149,7 +150,7 @@ export class DriverCache implements CacheInspector {
     throw new HamiltonError(
       "INVALID_ARGUMENT",
       `${call}: this driver has no cache log of run ${JSON.stringify(runId)}. ` +
-        `It keeps its last ${CACHE_HISTORY} runs, fewer when they hold over ${CACHE_HISTORY_RECORDS} node runs (driver.cache.runs): ${known}.`,
+        `It keeps its last ${CACHE_HISTORY} runs, fewer when they hold over ${cacheHistoryLimit.nodeRuns} node runs (driver.cache.runs): ${known}.`,
     );
   }
 
@@ -183,7 +184,7 @@ export class DriverCache implements CacheInspector {
       const history = this.#history;
       history.push({ runId, log: execution.log, steps: execution.steps, events: undefined });
       this.#kept += execution.log.length;
-      while (history.length > 1 && (history.length > CACHE_HISTORY || this.#kept > CACHE_HISTORY_RECORDS))
+      while (history.length > 1 && (history.length > CACHE_HISTORY || this.#kept > cacheHistoryLimit.nodeRuns))
         this.#kept -= history.shift()!.log.length;
     };
     const settled = execution.settled();

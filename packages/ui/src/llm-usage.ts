@@ -53,6 +53,12 @@ const OUTPUT_KEYS = ["gen_ai.usage.output_tokens", "gen_ai.usage.completion_toke
 const MODEL_KEYS = ["gen_ai.response.model", "gen_ai.request.model", "llm.response.model", "llm.request.model"];
 const TOTAL_KEYS = ["gen_ai.usage.total_tokens", "llm.usage.total_tokens"];
 
+/**
+ * Every attribute key that can make a span an LLM call ({@link isLlmCallSpan}): the index reads
+ * only these spans' attributes when it counts calls.
+ */
+export const LLM_CALL_KEYS: readonly string[] = [...INPUT_KEYS, ...OUTPUT_KEYS, ...TOTAL_KEYS, ...MODEL_KEYS];
+
 function tokens(attributes: Readonly<Record<string, unknown>>, keys: readonly string[]): number | undefined {
   for (const k of keys) {
     const v = attributes[k];

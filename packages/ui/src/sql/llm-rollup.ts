@@ -19,6 +19,7 @@
  */
 import {
   isLlmCallSpan,
+  LLM_CALL_KEYS,
   type LlmCall,
   llmCalls,
   type ModelTokens,
@@ -33,22 +34,6 @@ const DAY_MS = 86_400_000;
 
 /** The key of the advisory lock recounts write under (any constant; this one spells "hts-llm1"). */
 export const LLM_LOCK_KEY = 0x6874732d6c6c6d31n;
-
-/** The attribute keys that can make a span an LLM call (see `isLlmCallSpan`). */
-export const LLM_KEYS = [
-  "gen_ai.usage.input_tokens",
-  "gen_ai.usage.prompt_tokens",
-  "llm.usage.prompt_tokens",
-  "gen_ai.usage.output_tokens",
-  "gen_ai.usage.completion_tokens",
-  "llm.usage.completion_tokens",
-  "gen_ai.usage.total_tokens",
-  "llm.usage.total_tokens",
-  "gen_ai.response.model",
-  "gen_ai.request.model",
-  "llm.response.model",
-  "llm.request.model",
-];
 
 /** The traces among these spans' that hold an LLM call. */
 export function llmTraceIds(spans: readonly SpanView[]): string[] {
@@ -135,7 +120,7 @@ export async function recountRuns(db: SqlClient, runIds: readonly string[]): Pro
          CASE WHEN s.record->'attributes' ?| $2::text[] THEN s.record->'attributes' END AS attributes
        FROM spans s WHERE s.trace_id IN (SELECT trace_id FROM llm_traces WHERE trace_id = ANY($1::text[]))
        ORDER BY s.trace_id, s.start_time, s.span_id`,
-    [traces, LLM_KEYS],
+    [traces, LLM_CALL_KEYS],
   );
   const byTrace = new Map<string, UsageSpan[]>();
   for (const row of spans.rows) {

@@ -9,7 +9,8 @@
  * columns the queries filter and sort on.
  */
 import type { SqlClient } from "./database.js";
-import { backfillLlm, LLM_KEYS } from "./llm-rollup.js";
+import { LLM_CALL_KEYS } from "../llm-usage.js";
+import { backfillLlm } from "./llm-rollup.js";
 
 /** One step of the schema. Never edit a released step: add the next one. */
 export interface Migration {
@@ -227,7 +228,7 @@ CREATE TABLE activity_llm (
 );
 CREATE INDEX node_runs_by_trace ON node_runs (trace_id) WHERE trace_id IS NOT NULL;
 INSERT INTO llm_traces (trace_id)
-SELECT DISTINCT trace_id FROM spans WHERE record->'attributes' ?| array[${LLM_KEYS.map((k) => `'${k}'`).join(", ")}];
+SELECT DISTINCT trace_id FROM spans WHERE record->'attributes' ?| array[${LLM_CALL_KEYS.map((k) => `'${k}'`).join(", ")}];
 `,
     // The runs indexed before are counted once, from the spans already there.
     after: backfillLlm,

@@ -4,28 +4,9 @@
  * attributes of the spans that look like LLM calls only, counted by `runLlmUsage` with the
  * server's price table.
  */
-import { type LlmUsage, NO_LLM_USAGE, runLlmUsage, type UsageSpan } from "../llm-usage.js";
+import { LLM_CALL_KEYS, type LlmUsage, NO_LLM_USAGE, runLlmUsage, type UsageSpan } from "../llm-usage.js";
 import type { PriceTable } from "../prices.js";
 import type { SqlClient } from "./database.js";
-
-/**
- * The attribute keys that can make a span an LLM call (see `isLlmCallSpan`): only these spans'
- * attributes are read; every span's id and parent are (a call under a call is not counted twice).
- */
-const LLM_KEYS = [
-  "gen_ai.usage.input_tokens",
-  "gen_ai.usage.prompt_tokens",
-  "llm.usage.prompt_tokens",
-  "gen_ai.usage.output_tokens",
-  "gen_ai.usage.completion_tokens",
-  "llm.usage.completion_tokens",
-  "gen_ai.usage.total_tokens",
-  "llm.usage.total_tokens",
-  "gen_ai.response.model",
-  "gen_ai.request.model",
-  "llm.response.model",
-  "llm.request.model",
-];
 
 /** A run's LLM figures: its total, and each node run's by its span id. */
 export interface RunLlm {
@@ -42,7 +23,7 @@ export async function runLlm(db: SqlClient, runId: string, prices: PriceTable): 
      FROM spans s
      WHERE s.trace_id IN (SELECT DISTINCT n.trace_id FROM node_runs n WHERE n.run_id = $1 AND n.trace_id IS NOT NULL)
      ORDER BY s.start_time, s.span_id`,
-    [runId, LLM_KEYS],
+    [runId, LLM_CALL_KEYS],
   );
   if (!spans.rows.some((s) => s.attributes !== null)) return { run: NO_LLM_USAGE, bySpan: {} };
   const usageSpans: UsageSpan[] = spans.rows.map((s) => ({
@@ -88,7 +69,7 @@ export async function runsLlm(
        CASE WHEN s.record->'attributes' ?| $2::text[] THEN s.record->'attributes' END AS attributes
      FROM spans s WHERE s.trace_id IN (SELECT trace_id FROM llm_traces)
      ORDER BY s.trace_id, s.start_time, s.span_id`,
-    [[...new Set(runs.map((r) => r.traceId))], LLM_KEYS],
+    [[...new Set(runs.map((r) => r.traceId))], LLM_CALL_KEYS],
   );
   const byTrace = new Map<string, UsageSpan[]>();
   for (const row of rows) {

@@ -4,8 +4,9 @@
  * its tests. Each `open()` gives an empty schema.
  */
 import { type PostgresServer, startPostgres } from "@hamilton-ts/testing";
-import { afterAll } from "vitest";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { type Database, openEmbedded, openPostgres } from "../src/sql/database.js";
+import { migrate } from "../src/sql/migrations.js";
 
 /** One backend: its name (for `describe.each`) and how to open a fresh database on it. */
 export interface Backend {
@@ -44,4 +45,23 @@ export async function emptyIndex(db: Database): Promise<void> {
   await db.query(
     "TRUNCATE runs, node_runs, templates, spans, activity_days, activity_durations, llm_traces, run_llm, node_run_llm, activity_llm",
   );
+}
+
+/**
+ * One database of `backend` for the tests of the describe block that calls this: opened once (and
+ * handed to `opened`), closed after, migrated and emptied before each test.
+ */
+export function useIndex(backend: Backend, opened: (db: Database) => void): void {
+  let db: Database | undefined;
+  beforeAll(async () => {
+    db = await backend.open();
+    opened(db);
+  }, 120_000);
+  afterAll(async () => {
+    await db?.close();
+  });
+  beforeEach(async () => {
+    await migrate(db!);
+    await emptyIndex(db!);
+  });
 }

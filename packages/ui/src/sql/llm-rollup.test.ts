@@ -1,13 +1,13 @@
 import { nodeRecord, runRecord } from "@hamilton-ts/testing/records";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { backends, emptyIndex } from "../../test/sql-backends.js";
+import { describe, expect, it } from "vitest";
+import { backends, useIndex } from "../../test/sql-backends.js";
 import type { PriceTable } from "../price-table.js";
 import type { SpanView } from "../traces.js";
 import type { Database } from "./database.js";
 import { deleteRun } from "./delete.js";
 import { DAY_MS, dropRuns, ingestRecords, ingestSpans } from "./ingest.js";
 import { dropAllSpans } from "./log-files.js";
-import { MIGRATIONS, migrate } from "./migrations.js";
+import { MIGRATIONS } from "./migrations.js";
 import { activity, nodeHistory } from "./queries.js";
 
 const DAY0 = 20_000 * DAY_MS; // a UTC midnight
@@ -77,15 +77,8 @@ async function days(db: Database) {
 
 describe.each(backends)("LLM calls rolled up at write time on $name", (backend) => {
   let db: Database;
-  beforeAll(async () => {
-    db = await backend.open();
-  }, 120_000);
-  afterAll(async () => {
-    await db?.close();
-  });
-  beforeEach(async () => {
-    await migrate(db);
-    await emptyIndex(db);
+  useIndex(backend, (opened) => {
+    db = opened;
   });
 
   it("counts each call once, in its run's day, whether its spans come before or after the records or twice", async () => {

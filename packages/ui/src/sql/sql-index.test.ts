@@ -1,8 +1,8 @@
 import { nodeRecord, runRecord, templateRecord } from "@hamilton-ts/testing/records";
 import { type NodeRunRecord, type RunRecord, type RunStatus, supersedes } from "@hamilton-ts/store";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SpanView } from "../traces.js";
-import { backends, emptyIndex } from "../../test/sql-backends.js";
+import { backends, useIndex } from "../../test/sql-backends.js";
 import type { Database } from "./database.js";
 import { bucketMs, DAY_MS, durationBucket, ingestRecords, ingestSpans, ingestTemplates } from "./ingest.js";
 import { migrate, SCHEMA_VERSION, SchemaTooNewError, schemaVersion } from "./migrations.js";
@@ -30,15 +30,8 @@ function span(traceId: string, spanId: string, startTime: number, name = "s"): S
 
 describe.each(backends)("the SQL index on $name", (backend) => {
   let db: Database;
-  beforeAll(async () => {
-    db = await backend.open();
-  }, 120_000);
-  afterAll(async () => {
-    await db?.close();
-  });
-  beforeEach(async () => {
-    await migrate(db);
-    await emptyIndex(db);
+  useIndex(backend, (opened) => {
+    db = opened;
   });
 
   it("migrates once: a second run applies nothing, and a database from a newer version is refused untouched", async () => {

@@ -45,7 +45,11 @@ beforeEach(() => exporter.reset());
 
 const { spans, one, parentName } = spanQueries(exporter);
 
-describe("OpenTelemetryTracer with Traceloop and the openai client", () => {
+// The first test pays for what loads lazily on first use (the openai client's modules, Traceloop's
+// instrumentation, the SDK's resource detection awaited by forceFlush): on a machine running every
+// package's tests at once that took over the default 20 s, so the tests here wait on events with a
+// budget of their own.
+describe("OpenTelemetryTracer with Traceloop and the openai client", { timeout: 120_000 }, () => {
   it("nests each node's OpenAI chat span under that node, also for concurrent nodes", async () => {
     // Both nodes have started before either calls OpenAI: the two calls are in flight together.
     let started = 0;

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "./sha256.js";
 import { deserialize, serialize } from "node:v8";
 import type { CacheMissReason, CacheOutcome } from "@hamilton-ts/lifecycle";
 
@@ -45,9 +45,7 @@ const FORMAT = "hamilton-ts cache last 1";
 
 /** The store key of a node's (and task's) last-entry record: 64 hex digits, apart from every result key. */
 export function lastEntryKey(node: string, taskId: string | undefined): string {
-  return createHash("sha256")
-    .update(`${FORMAT}\0${node}\0${taskId ?? ""}`)
-    .digest("hex");
+  return sha256Hex(`${FORMAT}\0${node}\0${taskId ?? ""}`);
 }
 
 /** The record as bytes. */

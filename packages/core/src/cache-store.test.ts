@@ -103,11 +103,12 @@ describe("FileCacheStore", () => {
 
   it("lists its entries with node, size and times; a hit moves lastUsedAt, not storedAt; delete removes one", () => {
     const dir = fresh();
-    const store = new FileCacheStore(dir);
-    store.set(KEY, new Uint8Array(10), { node: "answer" });
-    store.set(OTHER, new Uint8Array(3));
-    // Written two minutes ago, read one minute ago: a relatime kernel would not move such an
+    // Written by another store (another process), two minutes ago, read one minute ago: a relatime kernel would not move such an
     // access time on a read, so what moves it is the store.
+    const writer = new FileCacheStore(dir);
+    writer.set(KEY, new Uint8Array(10), { node: "answer" });
+    writer.set(OTHER, new Uint8Array(3));
+    const store = new FileCacheStore(dir);
     const past = new Date(Date.now() - 120_000);
     const read = new Date(Date.now() - 60_000);
     utimesSync(entryFile(dir, KEY), read, past);
@@ -136,8 +137,8 @@ describe("FileCacheStore", () => {
 
   it("sets a hit's time once a minute: hits in between write nothing", () => {
     const dir = fresh();
+    new FileCacheStore(dir).set(KEY, new Uint8Array([1]));
     const store = new FileCacheStore(dir);
-    store.set(KEY, new Uint8Array([1]));
     const past = new Date(Date.now() - 120_000);
     const read = new Date(Date.now() - 60_000);
     utimesSync(entryFile(dir, KEY), read, past);
@@ -154,6 +155,18 @@ describe("FileCacheStore", () => {
     other.get(KEY);
     other.flushUses();
     expect(statSync(entryFile(dir, KEY)).atimeMs).toBeGreaterThan(read.getTime() + 30_000);
+  });
+
+  it("a hit within the minute after this store wrote the entry sets nothing (writing set the time)", () => {
+    const dir = fresh();
+    const store = new FileCacheStore(dir);
+    store.set(KEY, new Uint8Array([1]));
+    const past = new Date(Date.now() - 120_000);
+    const read = new Date(Date.now() - 60_000);
+    utimesSync(entryFile(dir, KEY), read, past);
+    expect([...(store.get(KEY) ?? [])]).toEqual([1]);
+    store.flushUses();
+    expect(statSync(entryFile(dir, KEY)).atimeMs).toBeCloseTo(read.getTime(), -1);
   });
 
   it("sets a hit's time on the file before the process exits, off the hit's path", async () => {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import {
   closeSync,
   constants,
@@ -22,6 +22,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join, resolve, sep } from "node:path";
+import { sha256Hex, sha256Parts } from "./sha256.js";
 
 /** A value, or a promise of it: what a {@link CacheStore} method may return. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -155,7 +156,7 @@ export class FileCacheStore implements CacheStore {
       const now = Date.now();
       const touched = this.#touchedAt.get(file);
       if (touched === undefined || now - touched >= TOUCH_GRANULARITY_MS) {
-        this.#touchedAt.set(file, now);
+        this.#remember(file, now);
         this.#touch(file, now);
       }
     }
@@ -190,6 +191,19 @@ export class FileCacheStore implements CacheStore {
       rmSync(temporary, { force: true });
       throw error;
     }
+    // A file just written was just accessed: its hits within the minute need not set the time again.
+    this.#remember(file, Date.now());
+  }
+
+  /** Notes that the file's access time is `at`, forgetting the stale notes when there are many. */
+  #remember(file: string, at: number): void {
+    const touchedAt = this.#touchedAt;
+    if (touchedAt.size >= MAX_PENDING_TOUCHES && !touchedAt.has(file)) {
+      for (const [other, when] of touchedAt) if (at - when >= TOUCH_GRANULARITY_MS) touchedAt.delete(other);
+      // All recent: forget them all (their next hits set the time once more, nothing else).
+      if (touchedAt.size >= MAX_PENDING_TOUCHES) touchedAt.clear();
+    }
+    touchedAt.set(file, at);
   }
 
   /** Keeps a hit's time, to set it as the file's access time soon (see {@link flushUses}). */
@@ -306,7 +320,7 @@ export class FileCacheStore implements CacheStore {
   }
 
   #file(key: string): string {
-    const name = PLAIN_KEY.test(key) ? key : createHash("sha256").update(key).digest("hex");
+    const name = PLAIN_KEY.test(key) ? key : sha256Hex(key);
     // Concatenated, not join()ed: dir is absolute and normalised, the rest has no separators.
     return `${this.dir}${sep}${name.slice(0, 2)}${sep}${name}${ENTRY_EXTENSION}`;
   }
@@ -358,7 +372,7 @@ function nodeOf(head: Buffer): string | undefined {
 
 /** SHA-256 of the key, the node name (length first) and the data. */
 function checksum(key: string, node: Uint8Array, data: Uint8Array): Buffer {
-  return createHash("sha256").update(key).update(`\0${node.length}\0`).update(node).update(data).digest();
+  return sha256Parts(`${key}\0${node.length}\0`, [node, data]);
 }
 
 function writeAll(fd: number, data: Uint8Array): void {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "./sha256.js";
 
 /** The value could not be fingerprinted: dependents cannot be keyed (and are warned about). */
 export const UNVERSIONED = "!unversioned";
@@ -22,5 +22,5 @@ export function isVersion(v: string | undefined): v is string {
 
 /** SHA-256 of `text`, 64 hex digits. */
 export function sha(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return sha256Hex(text);
 }

@@ -20,6 +20,7 @@ import type { BuildProblem } from "./errors.js";
 import { specOf } from "./modifiers.js";
 import { findCycles, wireFanOuts, type MutableGraphNode } from "./graph-rules.js";
 import { NodeSources, type NodeSource } from "./node-sources.js";
+import { sha256Hex } from "./sha256.js";
 
 /** The engine's own view of one node. Index-based, so a run works on arrays. */
 export interface GraphNode {
@@ -92,13 +93,15 @@ export interface Graph {
   readonly unmatchedVariants: ReadonlyMap<string, readonly string[]>;
 }
 
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
 /** An external input's source: none, and a version from its name. */
 function inputSource(name: string): NodeSource {
-  return { text: "", file: undefined, line: undefined, mapped: false, version: sha256(`input:${name}`).slice(0, 16) };
+  return {
+    text: "",
+    file: undefined,
+    line: undefined,
+    mapped: false,
+    version: sha256Hex(`input:${name}`).slice(0, 16),
+  };
 }
 
 class NodeInfoImpl implements NodeInfo {

@@ -13,7 +13,7 @@ import { single, statusParam, tagParams, textParam, timeParam, wholeParam } from
 import { DEFAULT_PRICES, type PriceTable } from "./prices.js";
 import type { SqlClient } from "./sql/database.js";
 import { deleteRun, pruneRuns } from "./sql/delete.js";
-import { activity, BadCursorError, getRunJson, getTraceJson, listRuns, nodeHistory } from "./sql/queries.js";
+import { activity, BadCursorError, getRunJson, getTraceJson, listRuns, nodeHistoryJson } from "./sql/queries.js";
 import { runLlm, runsLlm } from "./sql/run-llm.js";
 import { versionsRoute } from "./versions-routes.js";
 
@@ -164,7 +164,7 @@ async function history(query: URLSearchParams, source: ReadSource): Promise<Read
     limit: wholeParam(query, "limit", { min: 1, max: MAX_LIMIT, fallback: DEFAULT_HISTORY_LIMIT }),
   };
   await source.settled();
-  return { status: 200, body: await nodeHistory(source.db, { ...filter, prices: source.prices }) };
+  return { status: 200, body: undefined, json: await nodeHistoryJson(source.db, { ...filter, prices: source.prices }) };
 }
 
 async function storeStatus(source: ReadSource): Promise<ReadAnswer> {

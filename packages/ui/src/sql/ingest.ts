@@ -46,6 +46,56 @@ function searchText(run: RunRecord): string {
   return parts.join("\n").toLowerCase();
 }
 
+/** The longest error message a history entry keeps, in characters (the node run has it whole). */
+export const HISTORY_ERROR_CHARS = 200;
+/** A miss reason or LLM figures longer than this (as JSON) are cut down in a history entry. */
+const HISTORY_DETAIL_CHARS = 500;
+/**
+ * The most UTF-8 bytes of an entry: it is held in a B-tree index (`node_runs_by_dag`), whose rows
+ * PostgreSQL limits to about 2,700 bytes. Past this, the entry keeps no error, reason or LLM detail.
+ */
+export const HISTORY_ENTRY_BYTES = 2400;
+
+/** `text` cut to `chars` characters, "…" marking the cut. */
+function cut(text: string | undefined, chars: number): string | null {
+  if (text === undefined) return null;
+  return text.length <= chars ? text : `${text.slice(0, chars)}…`;
+}
+
+/**
+ * A node run as an entry of its node's history (`GET /api/nodes/history`), as JSON text: kept with
+ * the row at write time, so a history of 10,000 node runs is read and answered as text, never
+ * built per row. The error message is cut to {@link HISTORY_ERROR_CHARS} characters, a long miss
+ * reason to its kind, long LLM figures left out (the node run's page has them all), so that the
+ * entry fits its index. Migration 7 wrote the same keys, in this order, for older rows.
+ */
+export function historyEntry(node: NodeRunRecord): string {
+  const reason = node.cacheMissReason ?? null;
+  const llm = (node as { readonly llm?: unknown }).llm ?? null;
+  const entry = {
+    runId: node.runId,
+    taskId: node.taskId ?? null,
+    attempt: node.attempt,
+    startTime: ms(node.startTime),
+    durationMs: node.durationMs ?? null,
+    status: node.status,
+    cache: node.cache ?? null,
+    cacheFromRun: node.cacheFromRun ?? null,
+    cacheMissReason:
+      reason !== null && JSON.stringify(reason).length > HISTORY_DETAIL_CHARS ? { kind: reason.kind } : reason,
+    error: cut(node.error?.message, HISTORY_ERROR_CHARS),
+    llm: llm !== null && JSON.stringify(llm).length > HISTORY_DETAIL_CHARS ? null : llm,
+  };
+  const text = JSON.stringify(entry);
+  if (Buffer.byteLength(text, "utf8") <= HISTORY_ENTRY_BYTES) return text;
+  return JSON.stringify({
+    ...entry,
+    cacheMissReason: reason === null ? null : { kind: reason.kind },
+    error: null,
+    llm: null,
+  });
+}
+
 /** Folds a batch so that each key appears once, as the store's readers would fold it. */
 function foldBatch<T extends RunRecord | NodeRunRecord>(records: readonly T[], key: (r: T) => string): T[] {
   const out = new Map<string, T>();
@@ -84,6 +134,11 @@ up AS (
   WHERE NOT (excluded.status = 'RUNNING' AND r.status <> 'RUNNING')
   RETURNING r.run_id, r.project_id, r.dag_name, r.status, r.start_time
 ),
+-- Node runs stored before their run learn its project and DAG (a node's history is read by them).
+attach AS (
+  UPDATE node_runs n SET project_id = up.project_id, dag_name = up.dag_name
+  FROM up WHERE n.run_id = up.run_id AND n.dag_name IS NULL
+),
 delta AS (
   SELECT up.project_id, up.dag_name, floor(up.start_time::double precision / ${DAY_MS})::integer AS day,
     CASE WHEN old.run_id IS NULL THEN 1 ELSE 0 END AS runs,
@@ -109,16 +164,20 @@ ON CONFLICT (project_id, dag_name, day, bucket) DO UPDATE SET runs = d.runs + ex
  */
 const UPSERT_NODE_RUNS = `
 WITH up AS (
-INSERT INTO node_runs AS n (run_id, node, task_id, attempt, status, start_time, end_time, duration_ms, cache, trace_id, error_message, record)
-SELECT run_id, node, task_id, attempt, status, start_time, end_time, duration_ms, cache, trace_id, error_message, record
+INSERT INTO node_runs AS n (run_id, node, task_id, attempt, status, start_time, end_time, duration_ms, cache, trace_id,
+  error_message, record, entry, project_id, dag_name)
+SELECT x.run_id, x.node, x.task_id, x.attempt, x.status, x.start_time, x.end_time, x.duration_ms, x.cache, x.trace_id,
+  x.error_message, x.record, x.entry, r.project_id, r.dag_name
 FROM jsonb_to_recordset($1::jsonb) AS x(
   run_id text, node text, task_id text, attempt integer, status text, start_time bigint, end_time bigint,
-  duration_ms double precision, cache text, trace_id text, error_message text, record jsonb, ord bigint)
-ORDER BY ord
+  duration_ms double precision, cache text, trace_id text, error_message text, record jsonb, entry text, ord bigint)
+LEFT JOIN runs r ON r.run_id = x.run_id
+ORDER BY x.ord
 ON CONFLICT (run_id, node, task_id) DO UPDATE SET
   attempt = excluded.attempt, status = excluded.status, start_time = excluded.start_time, end_time = excluded.end_time,
   duration_ms = excluded.duration_ms, cache = excluded.cache, trace_id = excluded.trace_id,
-  error_message = excluded.error_message, record = excluded.record
+  error_message = excluded.error_message, record = excluded.record, entry = excluded.entry,
+  project_id = coalesce(excluded.project_id, n.project_id), dag_name = coalesce(excluded.dag_name, n.dag_name)
 WHERE excluded.attempt > n.attempt
    OR (excluded.attempt = n.attempt AND NOT (excluded.status = 'RUNNING' AND n.status <> 'RUNNING'))
 RETURNING n.run_id, lower(n.node) AS node, lower(n.error_message) AS error
@@ -201,6 +260,7 @@ export async function ingestBatch(db: SqlClient, batch: readonly ProjectRecords[
       trace_id: node.traceId ?? null,
       error_message: node.error?.message ?? null,
       record: node,
+      entry: historyEntry(node),
     }));
     await db.query(UPSERT_NODE_RUNS, [JSON.stringify(rows)]);
   }
@@ -230,12 +290,14 @@ export async function markLostNodeRuns(db: SqlClient, runIds: readonly string[])
       end_time: record.endTime === undefined ? null : ms(record.endTime),
       error_message: record.error?.message ?? null,
       record,
+      entry: historyEntry(record),
     };
   });
   await db.query(
-    `UPDATE node_runs n SET status = 'UNKNOWN', end_time = x.end_time, error_message = x.error_message, record = x.record
+    `UPDATE node_runs n SET status = 'UNKNOWN', end_time = x.end_time, error_message = x.error_message, record = x.record,
+       entry = x.entry
      FROM jsonb_to_recordset($1::jsonb) AS x(run_id text, node text, task_id text, attempt integer, end_time bigint,
-       error_message text, record jsonb)
+       error_message text, record jsonb, entry text)
      WHERE n.run_id = x.run_id AND n.node = x.node AND n.task_id = x.task_id AND n.attempt = x.attempt
        AND n.status = 'RUNNING'`,
     [JSON.stringify(lost)],

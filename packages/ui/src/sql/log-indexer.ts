@@ -348,12 +348,13 @@ export class LogIndexer {
 
   async #analyze(): Promise<void> {
     try {
-      // PGlite has no autovacuum: without statistics the planner picks poor plans after bulk loads.
-      await this.#db.query("ANALYZE");
+      // PGlite has no autovacuum: without statistics the planner picks poor plans after bulk loads,
+      // and without the visibility map a node's history cannot be read from its index alone.
+      await this.#db.query("VACUUM (ANALYZE)");
       this.#rowsAtAnalyze += this.#rowsSinceAnalyze;
       this.#rowsSinceAnalyze = 0;
     } catch (error) {
-      this.#warn("ANALYZE failed", error);
+      this.#warn("VACUUM (ANALYZE) failed", error);
     }
   }
 

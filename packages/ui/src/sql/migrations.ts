@@ -10,6 +10,7 @@
  */
 import type { SqlClient } from "./database.js";
 import { LLM_CALL_KEYS } from "../llm-usage.js";
+import { HISTORY_ENTRY_BYTES, HISTORY_ERROR_CHARS } from "./ingest.js";
 import { backfillLlm } from "./llm-rollup.js";
 
 /** One step of the schema. Never edit a released step: add the next one. */
@@ -35,6 +36,25 @@ export const MIGRATION_LOCK_KEY = 0x6874732d6d696772n;
  * model: priced when read, with the server's price table), from what each run's spans count
  * (`run_llm`, `node_run_llm`), kept up to date as spans and records arrive (`llm-rollup.ts`).
  */
+/** A node run's history entry as migration 7 builds it from a row (`n`), as historyEntry does. */
+const HISTORY_ENTRY_SQL = (() => {
+  const reason = "n.record->'cacheMissReason'";
+  const cutReason = `CASE WHEN length((${reason})::text) > 500 THEN jsonb_build_object('kind', ${reason}->'kind') ELSE ${reason} END`;
+  const error = `CASE WHEN length(n.error_message) > ${HISTORY_ERROR_CHARS} THEN left(n.error_message, ${HISTORY_ERROR_CHARS}) || '…' ELSE n.error_message END`;
+  const llm = "CASE WHEN length((n.record->'llm')::text) > 500 THEN NULL ELSE n.record->'llm' END";
+  const entry = (r: string, e: string, l: string) =>
+    `json_build_object('runId', n.run_id, 'taskId', nullif(n.task_id, ''), 'attempt', n.attempt, 'startTime', n.start_time,
+      'durationMs', n.duration_ms, 'status', n.status, 'cache', n.cache, 'cacheFromRun', n.record->'cacheFromRun',
+      'cacheMissReason', ${r}, 'error', ${e}, 'llm', ${l})::text`;
+  const full = entry(cutReason, error, llm);
+  const bare = entry(
+    `CASE WHEN ${reason} IS NULL THEN NULL ELSE jsonb_build_object('kind', ${reason}->'kind') END`,
+    "NULL",
+    "NULL",
+  );
+  return `CASE WHEN octet_length(${full}) <= ${HISTORY_ENTRY_BYTES} THEN ${full} ELSE ${bare} END`;
+})();
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     id: 1,
@@ -232,6 +252,26 @@ SELECT DISTINCT trace_id FROM spans WHERE record->'attributes' ?| array[${LLM_CA
 `,
     // The runs indexed before are counted once, from the spans already there.
     after: backfillLlm,
+  },
+  {
+    id: 7,
+    name: "a node's history reads one index range (node runs keep their run's project and DAG, and their entry as text); the runs list counts node runs from an index",
+    sql: `
+ALTER TABLE node_runs ADD COLUMN project_id text, ADD COLUMN dag_name text, ADD COLUMN entry text;
+-- The keys, their order and their cuts are those of historyEntry (ingest.ts), which writes the
+-- entries from now on; the node runs of a run not in the index get their entry in a second pass.
+UPDATE node_runs n SET project_id = r.project_id, dag_name = r.dag_name, entry = ${HISTORY_ENTRY_SQL}
+FROM runs r WHERE r.run_id = n.run_id;
+UPDATE node_runs n SET entry = ${HISTORY_ENTRY_SQL} WHERE n.entry IS NULL;
+-- The runs list counts each run's node runs, failures and cache hits from this index alone.
+DROP INDEX node_runs_order;
+CREATE INDEX node_runs_order ON node_runs (run_id, seq) INCLUDE (status, cache, trace_id);
+-- A node's history looks up LLM figures only when the node has some.
+CREATE INDEX node_run_llm_by_node ON node_run_llm (node);
+-- The entry is in the index: a history is read from the index alone once the table is vacuumed.
+CREATE INDEX node_runs_by_dag ON node_runs (project_id, dag_name, node, start_time DESC, run_id DESC, task_id DESC)
+  INCLUDE (entry);
+`,
   },
 ];
 

@@ -103,49 +103,39 @@ export async function listRuns(db: SqlClient, query: SqlRunQuery): Promise<SqlRu
     where.push(`(r.start_time, r.run_id) < (${param(time)}, ${param(id)})`);
   }
   const limit = param(query.limit + 1);
-  const { rows } = await db.query<{
-    run_id: string;
-    project_id: string;
-    dag_name: string;
-    graph_version: string;
-    status: string;
-    start_time: number;
-    end_time: number | null;
-    node_count: number;
-    failed_count: number;
-    cache_hits: number;
-    trace_id: string | null;
-  }>(
-    `SELECT r.run_id, r.project_id, r.dag_name, r.graph_version, r.status, r.start_time, r.end_time,
-       c.node_count, c.failed_count, c.cache_hits, c.trace_id
-     FROM runs r
-     CROSS JOIN LATERAL (
-       SELECT count(*) AS node_count, count(*) FILTER (WHERE n.status = 'FAILURE') AS failed_count,
-         count(*) FILTER (WHERE n.cache = 'hit') AS cache_hits, min(n.trace_id) AS trace_id
-       FROM node_runs n WHERE n.run_id = r.run_id
-     ) c
-     ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
-     ORDER BY r.start_time DESC, r.run_id DESC
-     LIMIT ${limit}`,
+  // One JSON text, not rows: PGlite's protocol reader costs more per row than the database's JSON.
+  // A node run's status, cache outcome and trace id are in node_runs_order: counted from the index.
+  const { rows } = await db.query<{ json: string | null }>(
+    `SELECT json_agg(json_build_object('runId', x.run_id, 'projectId', x.project_id,
+       'dagName', x.dag_name, 'dagVersion', x.graph_version, 'status', x.status, 'startTime', x.start_time,
+       'endTime', x.end_time, 'nodeCount', x.node_count, 'failedCount', x.failed_count, 'cacheHits', x.cache_hits,
+       'traceId', x.trace_id) ORDER BY x.start_time DESC, x.run_id DESC)::text AS json
+     FROM (
+       SELECT r.run_id, r.project_id, r.dag_name, r.graph_version, r.status, r.start_time, r.end_time,
+         c.node_count, c.failed_count, c.cache_hits, c.trace_id
+       FROM runs r
+       CROSS JOIN LATERAL (
+         SELECT count(*) AS node_count, count(*) FILTER (WHERE n.status = 'FAILURE') AS failed_count,
+           count(*) FILTER (WHERE n.cache = 'hit') AS cache_hits, min(n.trace_id) AS trace_id
+         FROM node_runs n WHERE n.run_id = r.run_id
+       ) c
+       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY r.start_time DESC, r.run_id DESC
+       LIMIT ${limit}
+     ) x`,
     values,
   );
-  const page = rows.slice(0, query.limit);
+  const all = JSON.parse(rows[0]?.json ?? "[]") as Mutable<SqlRunSummary>[];
+  for (const run of all) {
+    // Absent, not null, as the answer has always had them.
+    run.endTime ??= undefined;
+    run.traceId ??= undefined;
+  }
+  const page = all.length > query.limit ? all.slice(0, query.limit) : all;
   const last = page[page.length - 1];
   return {
-    runs: page.map((row) => ({
-      runId: row.run_id,
-      projectId: row.project_id,
-      dagName: row.dag_name,
-      dagVersion: row.graph_version,
-      status: row.status,
-      startTime: row.start_time,
-      endTime: row.end_time ?? undefined,
-      nodeCount: row.node_count,
-      failedCount: row.failed_count,
-      cacheHits: row.cache_hits,
-      traceId: row.trace_id ?? undefined,
-    })),
-    next: rows.length > query.limit && last !== undefined ? encodeCursor(last.start_time, last.run_id) : null,
+    runs: page,
+    next: all.length > query.limit && last !== undefined ? encodeCursor(last.startTime, last.runId) : null,
   };
 }
 
@@ -383,88 +373,98 @@ export interface NodeHistory {
   readonly costUsd: number | null;
 }
 
-/** The keys of a node history's entry (those with LLM calls add theirs). */
-const ENTRY = `'runId', h.run_id, 'taskId', nullif(h.task_id, ''), 'attempt', h.attempt, 'startTime', h.start_time,
-  'durationMs', h.duration_ms, 'status', h.status, 'cache', h.cache, 'cacheFromRun', h.cache_from_run,
-  'cacheMissReason', h.cache_miss_reason, 'error', h.error_message, 'llm', h.llm`;
-
 /**
- * The node's last `limit` node runs (in runs of the project and DAG when given), newest first.
+ * The node's last `limit` node runs (in runs of the project and DAG when given), newest first, as
+ * the JSON text of a {@link NodeHistory}.
  *
- * With a project and a DAG it walks that DAG's runs newest first (`runs_by_dag`) and looks the
- * node up in each (the node runs' key), stopping after `limit`: the node's runs in other DAGs are
- * never read, and neither are the whole table's. Without, it reads the node's runs by start time.
+ * Node runs keep their run's project and DAG and their history entry as JSON text (written with
+ * the row): with a project and a DAG the entries are one range of `node_runs_by_dag` (read from the
+ * index alone), without them one of `node_runs_history`, and they are joined as text and answered
+ * as they are, never built or serialised per row. The statistics are computed here over the
+ * parsed entries; the LLM figures are looked up in what was counted at write time, only when the
+ * node has any, priced here and added to the entries that made calls.
  */
-export async function nodeHistory(db: SqlClient, query: NodeHistoryQuery): Promise<NodeHistory> {
+export async function nodeHistoryJson(db: SqlClient, query: NodeHistoryQuery): Promise<string> {
   const values: unknown[] = [query.node, query.limit];
-  const columns = `n.run_id, n.task_id, n.attempt, n.start_time, n.duration_ms, n.status, n.cache, n.error_message,
-         n.record->'cacheFromRun' AS cache_from_run, n.record->'cacheMissReason' AS cache_miss_reason,
-         n.record->'llm' AS llm, n.node`;
-  let picked: string;
-  if (query.project !== undefined && query.dag !== undefined) {
-    values.push(query.project, query.dag);
-    picked = `SELECT ${columns}
-       FROM (SELECT r.run_id, r.start_time FROM runs r WHERE r.project_id = $3 AND r.dag_name = $4) r
-       CROSS JOIN LATERAL (SELECT * FROM node_runs n WHERE n.run_id = r.run_id AND n.node = $1) n
-       ORDER BY r.start_time DESC, r.run_id DESC, n.task_id DESC
-       LIMIT $2`;
-  } else {
-    const where = ["n.node = $1"];
-    if (query.project !== undefined) {
-      values.push(query.project);
-      where.push(`r.project_id = $${values.length}`);
-    }
-    if (query.dag !== undefined) {
-      values.push(query.dag);
-      where.push(`r.dag_name = $${values.length}`);
-    }
-    picked = `SELECT ${columns}
-       FROM node_runs n JOIN runs r ON r.run_id = n.run_id
+  const where = ["n.node = $1"];
+  if (query.project !== undefined) {
+    values.push(query.project);
+    where.push(`n.project_id = $${values.length}`);
+  }
+  if (query.dag !== undefined) {
+    values.push(query.dag);
+    where.push(`n.dag_name = $${values.length}`);
+  }
+  const picked = `SELECT n.run_id, n.node, n.task_id, n.entry FROM node_runs n
        WHERE ${where.join(" AND ")}
        ORDER BY n.start_time DESC, n.run_id DESC, n.task_id DESC
        LIMIT $2`;
-  }
-  // Each node run's LLM figures are looked up by key in what was counted at write time; the
-  // entries carry their tokens, and the few with calls are listed with their models to be priced here.
-  const { rows } = await db.query<{ json: string }>(
-    `WITH h0 AS (${picked}),
-     h AS (
-       SELECT h0.*, l.usage AS llm_usage, l.input_tokens, l.output_tokens FROM h0
-       LEFT JOIN node_run_llm l ON l.run_id = h0.run_id AND l.node = h0.node AND l.task_id = h0.task_id
-     )
-     SELECT json_build_object(
-       'runs', coalesce(json_agg(CASE WHEN h.llm_usage IS NULL THEN json_build_object(${ENTRY})
-         ELSE json_build_object(${ENTRY}, 'tokens', h.input_tokens + h.output_tokens, 'inputTokens', h.input_tokens,
-           'outputTokens', h.output_tokens, 'costUsd', NULL) END
-         ORDER BY h.start_time DESC, h.run_id DESC, h.task_id DESC), '[]'::json),
-       'count', count(*),
-       'failureRate', coalesce(avg(CASE WHEN h.status = 'FAILURE' THEN 1.0 ELSE 0.0 END), 0),
-       'p50Ms', percentile_cont(0.5) WITHIN GROUP (ORDER BY h.duration_ms),
-       'p95Ms', percentile_cont(0.95) WITHIN GROUP (ORDER BY h.duration_ms),
-       'usage', coalesce(json_agg(json_build_array(h.run_id, nullif(h.task_id, ''), h.llm_usage))
-         FILTER (WHERE h.llm_usage IS NOT NULL), '[]'::json)
-     )::text AS json FROM h`,
+  const { rows } = await db.query<{ runs: string | null; usage: string | null }>(
+    // The entries joined in the order the range has them (a sorted subquery feeds the aggregate in
+    // its order), one per line: an entry's JSON never holds a raw line break. The LLM figures are
+    // looked up only when the node has any: the range is read a second time then, not
+    // materialised for every history.
+    `SELECT (SELECT string_agg(h.entry, E',\n') FROM (${picked}) h) AS runs,
+       (SELECT json_agg(json_build_array(l.run_id, nullif(l.task_id, ''), l.input_tokens, l.output_tokens, l.usage))
+        FROM (${picked}) h JOIN node_run_llm l ON l.run_id = h.run_id AND l.node = h.node AND l.task_id = h.task_id
+        WHERE EXISTS (SELECT 1 FROM node_run_llm e WHERE e.node = $1))::text AS usage`,
     values,
   );
-  const parsed = JSON.parse(rows[0]!.json) as Omit<NodeHistory, "tokens" | "costUsd"> & {
-    runs: { runId: string; taskId: string | null; tokens?: number; costUsd?: number | null }[];
-    usage?: [string, string | null, ModelTokens[]][];
-  };
+  let text = rows[0]?.runs ?? "";
+  const runs = JSON.parse(`[${text}]`) as Pick<NodeHistoryEntry, "runId" | "taskId" | "status" | "durationMs">[];
+  const usage = JSON.parse(rows[0]?.usage ?? "[]") as [string, string | null, number, number, ModelTokens[]][];
   const prices = query.prices ?? DEFAULT_PRICES;
   const all: ModelTokens[] = [];
-  const byKey = new Map<string, ModelTokens[]>();
-  for (const [runId, taskId, usage] of parsed.usage ?? []) {
-    for (const m of usage) all.push(m);
-    byKey.set(`${runId}\0${taskId ?? ""}`, usage);
-  }
-  if (byKey.size > 0) {
-    for (const run of parsed.runs) {
-      if (run.tokens === undefined) continue;
-      const usage = byKey.get(`${run.runId}\0${run.taskId ?? ""}`);
-      if (usage !== undefined) run.costUsd = llmFields(priceTokens(usage, prices)).costUsd;
+  if (usage.length > 0) {
+    const byKey = new Map<string, (typeof usage)[number]>();
+    for (const u of usage) {
+      for (const m of u[4]) all.push(m);
+      byKey.set(`${u[0]}\0${u[1] ?? ""}`, u);
     }
+    const lines = text.split(",\n");
+    if (lines.length !== runs.length) throw new Error("nodeHistoryJson: the entries are not one per line");
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[i]!;
+      const u = byKey.get(`${run.runId}\0${run.taskId ?? ""}`);
+      if (u === undefined) continue;
+      const costUsd = llmFields(priceTokens(u[4], prices)).costUsd;
+      const added = `"tokens":${u[2] + u[3]},"inputTokens":${u[2]},"outputTokens":${u[3]},"costUsd":${JSON.stringify(costUsd)}`;
+      const line = lines[i]!;
+      lines[i] = `${line.slice(0, line.lastIndexOf("}"))},${added}}`;
+    }
+    text = lines.join(",\n");
   }
   const total = llmFields(priceTokens(all, prices));
-  const { usage: _usage, ...history } = parsed;
-  return { ...history, tokens: total.tokens, costUsd: total.costUsd } as NodeHistory;
+  let failures = 0;
+  const durations: number[] = [];
+  for (const run of runs) {
+    if (run.status === "FAILURE") failures++;
+    if (run.durationMs !== null) durations.push(run.durationMs);
+  }
+  durations.sort((a, b) => a - b);
+  const stats = {
+    count: runs.length,
+    failureRate: runs.length === 0 ? 0 : failures / runs.length,
+    p50Ms: percentileCont(durations, 0.5),
+    p95Ms: percentileCont(durations, 0.95),
+    tokens: total.tokens,
+    costUsd: total.costUsd,
+  };
+  return `{"runs":[${text}],${JSON.stringify(stats).slice(1)}`;
+}
+
+/** {@link nodeHistoryJson}, parsed. */
+export async function nodeHistory(db: SqlClient, query: NodeHistoryQuery): Promise<NodeHistory> {
+  return JSON.parse(await nodeHistoryJson(db, query)) as NodeHistory;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** PostgreSQL's `percentile_cont`: linear interpolation over sorted values; null for none. */
+export function percentileCont(sorted: readonly number[], fraction: number): number | null {
+  if (sorted.length === 0) return null;
+  const at = fraction * (sorted.length - 1);
+  const below = Math.floor(at);
+  const above = Math.min(below + 1, sorted.length - 1);
+  return sorted[below]! + (sorted[above]! - sorted[below]!) * (at - below);
 }

@@ -1,11 +1,21 @@
 import { nodeRecord, runRecord, templateRecord } from "@hamilton-ts/testing/records";
 import { type NodeRunRecord, type RunRecord, type RunStatus, supersedes } from "@hamilton-ts/store";
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { SpanView } from "../traces.js";
 import { backends, useIndex } from "../../test/sql-backends.js";
 import type { Database } from "./database.js";
-import { bucketMs, DAY_MS, durationBucket, ingestRecords, ingestSpans, ingestTemplates } from "./ingest.js";
-import { migrate, SCHEMA_VERSION, SchemaTooNewError, schemaVersion } from "./migrations.js";
+import {
+  bucketMs,
+  DAY_MS,
+  durationBucket,
+  ingestRecords,
+  ingestSpans,
+  HISTORY_ERROR_CHARS,
+  ingestTemplates,
+  markLostNodeRuns,
+} from "./ingest.js";
+import { MIGRATIONS, migrate, SCHEMA_VERSION, SchemaTooNewError, schemaVersion } from "./migrations.js";
 import { deleteRun } from "./delete.js";
 import { activity, BadCursorError, getRunJson, getTraceJson, listRuns, nodeHistory } from "./queries.js";
 
@@ -354,6 +364,83 @@ describe.each(backends)("the SQL index on $name", (backend) => {
     expect(all.count).toBe(30);
     const none = await nodeHistory(db, { node: "nothing", limit: 5 });
     expect(none).toEqual({ runs: [], count: 0, failureRate: 0, p50Ms: null, p95Ms: null, tokens: 0, costUsd: 0 });
+  });
+
+  it("puts node runs stored before their run into its DAG's history once the run arrives; a lost one reads UNKNOWN", async () => {
+    const mine = { project: "p", dag: "mine", node: "embed", limit: 10 };
+    // Another process's file was read first: the node run has no run yet, so no DAG.
+    await ingestRecords(db, "p", [nodeRecord("early", "embed", "RUNNING", { startTime: DAY0 + 5 })]);
+    expect((await nodeHistory(db, mine)).count).toBe(0);
+    expect((await nodeHistory(db, { node: "embed", limit: 10 })).count).toBe(1);
+    await ingestRecords(db, "p", [runRecord("early", "FAILURE", { startTime: DAY0, dagName: "mine" })]);
+    expect((await nodeHistory(db, mine)).runs).toMatchObject([{ runId: "early", status: "RUNNING" }]);
+    expect((await nodeHistory(db, { ...mine, dag: "theirs" })).count).toBe(0);
+    expect((await nodeHistory(db, { ...mine, project: "q" })).count).toBe(0);
+    // The run ended without the node run's end: it is lost, and its entry says so.
+    expect(await markLostNodeRuns(db, ["early"])).toBe(1);
+    const [lost] = (await nodeHistory(db, mine)).runs;
+    expect(lost).toMatchObject({ runId: "early", status: "UNKNOWN" });
+    expect(lost!.error).toMatch(/.+/);
+  });
+
+  it("stores a node run with a huge error, miss reason and LLM figures; its history entry keeps them cut", async () => {
+    // Incompressible, so that it could not fit an index row even compressed.
+    const huge = `é${randomBytes(7500).toString("base64")}`;
+    await ingestRecords(db, "p", [
+      runRecord("big", "FAILURE", { startTime: DAY0, dagName: "mine" }),
+      nodeRecord("big", "embed", "FAILURE", {
+        startTime: DAY0 + 1,
+        error: { type: "Error", message: huge, stack: huge, cause: undefined },
+        cache: "miss",
+        cacheMissReason: { kind: "unkeyed", detail: huge },
+      }),
+      nodeRecord("big", "other", "SUCCESS", {
+        startTime: DAY0 + 2,
+        ...({ llm: { calls: 1, note: huge } } as object),
+      }),
+    ]);
+    const [entry] = (await nodeHistory(db, { project: "p", dag: "mine", node: "embed", limit: 5 })).runs;
+    expect(entry!.error).toBe(`${huge.slice(0, HISTORY_ERROR_CHARS)}…`);
+    expect(entry!.cacheMissReason).toEqual({ kind: "unkeyed" });
+    const [other] = (await nodeHistory(db, { project: "p", dag: "mine", node: "other", limit: 5 })).runs;
+    expect(other).toMatchObject({ runId: "big", status: "SUCCESS", llm: null });
+    // The node run itself keeps everything.
+    const run = JSON.parse((await getRunJson(db, "big"))!) as { nodeRuns: NodeRunRecord[] };
+    expect(run.nodeRuns.find((n) => n.node === "embed")!.error!.message).toBe(huge);
+  });
+
+  it("answers the same history from rows stored before schema 7, once migration 7 ran", async () => {
+    await ingestRecords(db, "p", [
+      runRecord("m1", "FAILURE", { startTime: DAY0, dagName: "mine" }),
+      nodeRecord("m1", "embed", "FAILURE", {
+        taskId: "3",
+        startTime: DAY0 + 1,
+        durationMs: 5,
+        error: { type: "Error", message: 'quota "exceeded"\nretry', stack: undefined, cause: undefined },
+        cache: "miss",
+        cacheMissReason: { kind: "code", from: "aa", to: "bb" },
+      }),
+      nodeRecord("m1", "embed", "SUCCESS", { taskId: "4", startTime: DAY0 + 2, cache: "hit", cacheFromRun: "m0" }),
+      nodeRecord("m1", "embed", "RUNNING", { taskId: "5", startTime: DAY0 + 3 }),
+      runRecord("m2", "SUCCESS", { startTime: DAY0 + 10, dagName: "theirs" }),
+      nodeRecord("m2", "embed", "SUCCESS", { startTime: DAY0 + 11, durationMs: 7.25 }),
+      nodeRecord("m2", "embed", "FAILURE", {
+        taskId: "9",
+        startTime: DAY0 + 12,
+        error: { type: "Error", message: "ü".repeat(5000), stack: undefined, cause: undefined },
+      }),
+    ]);
+    const mine = { project: "p", dag: "mine", node: "embed", limit: 10 };
+    const all = { node: "embed", limit: 10 };
+    const before = [await nodeHistory(db, mine), await nodeHistory(db, all)];
+    expect(before[0]!.runs.map((r) => r.taskId)).toEqual(["5", "4", "3"]);
+    expect(before[0]!.runs[2]).toMatchObject({ cacheMissReason: { kind: "code" }, error: 'quota "exceeded"\nretry' });
+    // An index of schema 6: none of the columns migration 7 adds.
+    await db.query(
+      "DROP INDEX node_run_llm_by_node; ALTER TABLE node_runs DROP COLUMN project_id, DROP COLUMN dag_name, DROP COLUMN entry",
+    );
+    await db.query(MIGRATIONS.find((m) => m.id === 7)!.sql);
+    expect([await nodeHistory(db, mine), await nodeHistory(db, all)]).toEqual(before);
   });
 });
 

@@ -48,30 +48,23 @@ function searchText(run: RunRecord): string {
 
 /** The longest error message a history entry keeps, in characters (the node run has it whole). */
 export const HISTORY_ERROR_CHARS = 200;
-/** A miss reason or LLM figures longer than this (as JSON) are cut down in a history entry. */
-const HISTORY_DETAIL_CHARS = 500;
 /**
  * The most UTF-8 bytes of an entry: it is held in a B-tree index (`node_runs_by_dag`), whose rows
- * PostgreSQL limits to about 2,700 bytes. Past this, the entry keeps no error, reason or LLM detail.
+ * PostgreSQL limits to about 2,700 bytes. Past this, the entry keeps only its miss reason's kind
+ * and no LLM figures.
  */
 export const HISTORY_ENTRY_BYTES = 2400;
-
-/** `text` cut to `chars` characters, "…" marking the cut. */
-function cut(text: string | undefined, chars: number): string | null {
-  if (text === undefined) return null;
-  return text.length <= chars ? text : `${text.slice(0, chars)}…`;
-}
 
 /**
  * A node run as an entry of its node's history (`GET /api/nodes/history`), as JSON text: kept with
  * the row at write time, so a history of 10,000 node runs is read and answered as text, never
- * built per row. The error message is cut to {@link HISTORY_ERROR_CHARS} characters, a long miss
- * reason to its kind, long LLM figures left out (the node run's page has them all), so that the
- * entry fits its index. Migration 7 wrote the same keys, in this order, for older rows.
+ * built per row. The error message is cut to {@link HISTORY_ERROR_CHARS} characters, and an entry
+ * still over {@link HISTORY_ENTRY_BYTES} keeps its miss reason's kind only and no LLM figures (the
+ * node run's page has them all), so that it fits its index. Migration 7 wrote the same keys, in
+ * this order, with the same cuts, for older rows.
  */
 export function historyEntry(node: NodeRunRecord): string {
-  const reason = node.cacheMissReason ?? null;
-  const llm = (node as { readonly llm?: unknown }).llm ?? null;
+  const message = node.error?.message;
   const entry = {
     runId: node.runId,
     taskId: node.taskId ?? null,
@@ -81,19 +74,17 @@ export function historyEntry(node: NodeRunRecord): string {
     status: node.status,
     cache: node.cache ?? null,
     cacheFromRun: node.cacheFromRun ?? null,
-    cacheMissReason:
-      reason !== null && JSON.stringify(reason).length > HISTORY_DETAIL_CHARS ? { kind: reason.kind } : reason,
-    error: cut(node.error?.message, HISTORY_ERROR_CHARS),
-    llm: llm !== null && JSON.stringify(llm).length > HISTORY_DETAIL_CHARS ? null : llm,
+    cacheMissReason: node.cacheMissReason ?? null,
+    error:
+      message === undefined || message.length <= HISTORY_ERROR_CHARS
+        ? (message ?? null)
+        : `${message.slice(0, HISTORY_ERROR_CHARS)}…`,
+    llm: (node as { readonly llm?: unknown }).llm ?? null,
   };
   const text = JSON.stringify(entry);
   if (Buffer.byteLength(text, "utf8") <= HISTORY_ENTRY_BYTES) return text;
-  return JSON.stringify({
-    ...entry,
-    cacheMissReason: reason === null ? null : { kind: reason.kind },
-    error: null,
-    llm: null,
-  });
+  const reason = entry.cacheMissReason;
+  return JSON.stringify({ ...entry, cacheMissReason: reason === null ? null : { kind: reason.kind }, llm: null });
 }
 
 /** Folds a batch so that each key appears once, as the store's readers would fold it. */

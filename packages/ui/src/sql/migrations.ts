@@ -39,17 +39,14 @@ export const MIGRATION_LOCK_KEY = 0x6874732d6d696772n;
 /** A node run's history entry as migration 7 builds it from a row (`n`), as historyEntry does. */
 const HISTORY_ENTRY_SQL = (() => {
   const reason = "n.record->'cacheMissReason'";
-  const cutReason = `CASE WHEN length((${reason})::text) > 500 THEN jsonb_build_object('kind', ${reason}->'kind') ELSE ${reason} END`;
   const error = `CASE WHEN length(n.error_message) > ${HISTORY_ERROR_CHARS} THEN left(n.error_message, ${HISTORY_ERROR_CHARS}) || '…' ELSE n.error_message END`;
-  const llm = "CASE WHEN length((n.record->'llm')::text) > 500 THEN NULL ELSE n.record->'llm' END";
-  const entry = (r: string, e: string, l: string) =>
+  const entry = (r: string, l: string) =>
     `json_build_object('runId', n.run_id, 'taskId', nullif(n.task_id, ''), 'attempt', n.attempt, 'startTime', n.start_time,
       'durationMs', n.duration_ms, 'status', n.status, 'cache', n.cache, 'cacheFromRun', n.record->'cacheFromRun',
-      'cacheMissReason', ${r}, 'error', ${e}, 'llm', ${l})::text`;
-  const full = entry(cutReason, error, llm);
+      'cacheMissReason', ${r}, 'error', ${error}, 'llm', ${l})::text`;
+  const full = entry(reason, "n.record->'llm'");
   const bare = entry(
     `CASE WHEN ${reason} IS NULL THEN NULL ELSE jsonb_build_object('kind', ${reason}->'kind') END`,
-    "NULL",
     "NULL",
   );
   return `CASE WHEN octet_length(${full}) <= ${HISTORY_ENTRY_BYTES} THEN ${full} ELSE ${bare} END`;

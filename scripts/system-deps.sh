@@ -8,7 +8,15 @@
 set -euo pipefail
 
 missing=()
-if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
+# Where the browser tests launch it: CHROMIUM_PATH, or Debian's /usr/bin/chromium.
+if [ -n "${CHROMIUM_PATH:-}" ]; then
+  if [ ! -x "$CHROMIUM_PATH" ]; then
+    echo "system-deps: CHROMIUM_PATH=$CHROMIUM_PATH is not an executable file: point it at a Chromium, or unset it to install Debian's." >&2
+    exit 1
+  fi
+elif [ ! -x /usr/bin/chromium ]; then
+  missing+=(chromium)
+fi
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ -z "${PG_BIN_DIR:-}" ] &&
   ! { compgen -G "/usr/lib/postgresql/*/bin/initdb" && compgen -G "/usr/lib/postgresql/*/bin/pg_ctl"; } >/dev/null; then

@@ -16,6 +16,7 @@ import type { DagTemplateRecord, NodeRunRecord, RunRecord } from "@hamilton-ts/s
 import { lostNodeRun, nodeRunKey, supersedes } from "@hamilton-ts/store";
 import type { SpanView } from "../traces.js";
 import type { SqlClient } from "./database.js";
+import { historyEntry } from "./history-entry.js";
 import { afterRecords, afterSpans, FORGET_RUN_LLM, llmTraceIds } from "./llm-rollup.js";
 
 /** Milliseconds in a UTC day: activity is rolled up per `floor(startTime / DAY_MS)`. */
@@ -44,47 +45,6 @@ function searchText(run: RunRecord): string {
   const parts = [run.dagName, ...Object.values(run.tags ?? {}).map(String)];
   if (run.error !== undefined) parts.push(run.error.message);
   return parts.join("\n").toLowerCase();
-}
-
-/** The longest error message a history entry keeps, in characters (the node run has it whole). */
-export const HISTORY_ERROR_CHARS = 200;
-/**
- * The most UTF-8 bytes of an entry: it is held in a B-tree index (`node_runs_by_dag`), whose rows
- * PostgreSQL limits to about 2,700 bytes. Past this, the entry keeps only its miss reason's kind
- * and no LLM figures.
- */
-export const HISTORY_ENTRY_BYTES = 2400;
-
-/**
- * A node run as an entry of its node's history (`GET /api/nodes/history`), as JSON text: kept with
- * the row at write time, so a history of 10,000 node runs is read and answered as text, never
- * built per row. The error message is cut to {@link HISTORY_ERROR_CHARS} characters, and an entry
- * still over {@link HISTORY_ENTRY_BYTES} keeps its miss reason's kind only and no LLM figures (the
- * node run's page has them all), so that it fits its index. Migration 7 wrote the same keys, in
- * this order, with the same cuts, for older rows.
- */
-export function historyEntry(node: NodeRunRecord): string {
-  const message = node.error?.message;
-  const entry = {
-    runId: node.runId,
-    taskId: node.taskId ?? null,
-    attempt: node.attempt,
-    startTime: ms(node.startTime),
-    durationMs: node.durationMs ?? null,
-    status: node.status,
-    cache: node.cache ?? null,
-    cacheFromRun: node.cacheFromRun ?? null,
-    cacheMissReason: node.cacheMissReason ?? null,
-    error:
-      message === undefined || message.length <= HISTORY_ERROR_CHARS
-        ? (message ?? null)
-        : `${message.slice(0, HISTORY_ERROR_CHARS)}…`,
-    llm: (node as { readonly llm?: unknown }).llm ?? null,
-  };
-  const text = JSON.stringify(entry);
-  if (Buffer.byteLength(text, "utf8") <= HISTORY_ENTRY_BYTES) return text;
-  const reason = entry.cacheMissReason;
-  return JSON.stringify({ ...entry, cacheMissReason: reason === null ? null : { kind: reason.kind }, llm: null });
 }
 
 /** Folds a batch so that each key appears once, as the store's readers would fold it. */

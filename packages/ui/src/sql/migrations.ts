@@ -10,7 +10,7 @@
  */
 import type { SqlClient } from "./database.js";
 import { LLM_CALL_KEYS } from "../llm-usage.js";
-import { HISTORY_ENTRY_BYTES, HISTORY_ERROR_CHARS } from "./ingest.js";
+import { HISTORY_ENTRY_BYTES, HISTORY_ERROR_CHARS } from "./history-entry.js";
 import { backfillLlm } from "./llm-rollup.js";
 
 /** One step of the schema. Never edit a released step: add the next one. */

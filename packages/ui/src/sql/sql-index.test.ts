@@ -11,10 +11,10 @@ import {
   durationBucket,
   ingestRecords,
   ingestSpans,
-  HISTORY_ERROR_CHARS,
   ingestTemplates,
   markLostNodeRuns,
 } from "./ingest.js";
+import { HISTORY_ERROR_CHARS } from "./history-entry.js";
 import { MIGRATIONS, migrate, SCHEMA_VERSION, SchemaTooNewError, schemaVersion } from "./migrations.js";
 import { deleteRun } from "./delete.js";
 import { activity, BadCursorError, getRunJson, getTraceJson, listRuns, nodeHistory } from "./queries.js";

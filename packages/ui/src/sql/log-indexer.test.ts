@@ -266,3 +266,62 @@ describe.each(backends)("the log indexer on $name", (backend) => {
     expect((await run("r1"))?.template.dagName).toBe("second name");
   });
 });
+
+describe("the log indexer's statistics (PGlite, which has no autovacuum)", () => {
+  let db: Database;
+  const indexers: LogIndexer[] = [];
+  beforeAll(async () => {
+    db = await openEmbedded(undefined);
+    await migrate(db);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(indexers.splice(0).map((i) => i.close()));
+    await db?.close();
+  });
+  const vacuums = async () =>
+    (
+      await db.query<{ n: number }>(
+        "SELECT vacuum_count + autovacuum_count AS n FROM pg_stat_user_tables WHERE relname = 'node_runs'",
+      )
+    ).rows[0]!.n;
+  const writeRun = async (dir: string, runId: string, nodes: number) => {
+    const sink = new FileSink({ dir, fsync: false });
+    await sink.write("p", [
+      templateRecord(),
+      runRecord(runId, "SUCCESS"),
+      ...Array.from({ length: nodes }, (_, i) => nodeRecord(runId, `n${i}`)),
+    ]);
+    return runFile(dir, "p", runId);
+  };
+
+  it("are brought up to date when writes pause, not between the batches of a burst; idle() runs a due one now", async () => {
+    const dir = await tempDir();
+    const indexer = new LogIndexer(dir, db, { watch: false, analyzeAfterRows: 20, analyzeQuietMs: 600_000 });
+    indexers.push(indexer);
+    await indexer.start();
+    await indexer.caughtUp();
+    const before = await vacuums();
+    // Due (30 rows ≥ 20), but the quiet time has not passed: nothing ran yet.
+    indexer.touch(await writeRun(dir, "burst", 30));
+    await indexer.settled();
+    expect(await vacuums()).toBe(before);
+    await indexer.idle();
+    expect(await vacuums()).toBe(before + 1);
+    // Not due again (10 rows < 20): idle() has nothing to run.
+    indexer.touch(await writeRun(dir, "small", 10));
+    await indexer.idle();
+    expect(await vacuums()).toBe(before + 1);
+  });
+
+  it("run between batches when writes never pause (ten times the rows that make them due)", async () => {
+    const dir = await tempDir();
+    const indexer = new LogIndexer(dir, db, { watch: false, analyzeAfterRows: 2, analyzeQuietMs: 600_000 });
+    indexers.push(indexer);
+    await indexer.start();
+    await indexer.caughtUp();
+    const before = await vacuums();
+    indexer.touch(await writeRun(dir, "stream", 25));
+    await indexer.settled();
+    expect(await vacuums()).toBe(before + 1);
+  });
+});

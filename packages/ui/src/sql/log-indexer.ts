@@ -58,6 +58,15 @@ export interface LogIndexerOptions {
   readonly rescanIntervalMs?: number;
   /** Watch the folders for changes (default true); without, only touches and rescans find them. */
   readonly watch?: boolean;
+  /**
+   * Rows indexed before the planner's statistics are brought up to date (`VACUUM (ANALYZE)`), and
+   * then half the rows analysed so far (default 10,000). It runs once the indexer has been idle for
+   * {@link analyzeQuietMs}, so a burst of writes is not slowed by it; a stream that never pauses
+   * has it run between batches after ten times that many rows.
+   */
+  readonly analyzeAfterRows?: number;
+  /** Idle time before a due `VACUUM (ANALYZE)` runs (default 1 s). */
+  readonly analyzeQuietMs?: number;
 }
 
 /** What the index says about the files it read, for `GET /api/store`. */
@@ -76,6 +85,10 @@ export interface LogIndexStatus {
 
 /** The default interval of the safety-net rescan. */
 export const DEFAULT_RESCAN_INTERVAL_MS = 30_000;
+/** The default of {@link LogIndexerOptions.analyzeAfterRows}. */
+const ANALYZE_AFTER_ROWS = 10_000;
+/** The default of {@link LogIndexerOptions.analyzeQuietMs}. */
+const ANALYZE_QUIET_MS = 1_000;
 /** Files stat'ed per chunk of a full pass (the loop turns between chunks). */
 const CHUNK_FILES = 1024;
 const SKIPPED_FILES_KEY = "skipped_files";
@@ -112,6 +125,11 @@ export class LogIndexer {
   readonly #listeners = new Set<() => void>();
   #rowsSinceAnalyze = 0;
   #rowsAtAnalyze = 0;
+  readonly #analyzeAfterRows: number;
+  readonly #analyzeQuietMs: number;
+  /** Set once the indexer was quiet for `analyzeQuietMs` with statistics due (see {@link idle}). */
+  #analyzeWanted = false;
+  #analyzeTimer: NodeJS.Timeout | undefined;
 
   constructor(dir: string, db: SqlClient, options: LogIndexerOptions = {}) {
     this.dir = dir;
@@ -119,6 +137,8 @@ export class LogIndexer {
     this.#projectIds = new ProjectIds(dir);
     this.#watchEnabled = options.watch ?? true;
     this.#rescanMs = options.rescanIntervalMs ?? DEFAULT_RESCAN_INTERVAL_MS;
+    this.#analyzeAfterRows = options.analyzeAfterRows ?? ANALYZE_AFTER_ROWS;
+    this.#analyzeQuietMs = options.analyzeQuietMs ?? ANALYZE_QUIET_MS;
     this.#caughtUpPromise = new Promise((resolve) => {
       this.#caughtUp = resolve;
     });
@@ -165,6 +185,20 @@ export class LogIndexer {
     await new Promise<void>((resolve) => this.#waiters.push({ target, resolve }));
   }
 
+  /**
+   * Resolves once every file marked changed before the call is indexed and the statistics are up
+   * to date: a `VACUUM (ANALYZE)` waiting for a quiet moment runs now.
+   */
+  async idle(): Promise<void> {
+    await this.settled();
+    if (this.#closed || this.#rowsSinceAnalyze < this.#analyzeDue()) return;
+    clearTimeout(this.#analyzeTimer);
+    this.#analyzeTimer = undefined;
+    this.#analyzeWanted = true;
+    this.#kick();
+    while (this.#running !== undefined) await this.#running;
+  }
+
   /** Calls `listener` after each batch that changed the index. Returns the function that removes it. */
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);
@@ -196,6 +230,7 @@ export class LogIndexer {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#analyzeTimer);
     for (const watcher of this.#watchers.values()) watcher.close();
     this.#watchers.clear();
     await this.#running;
@@ -305,6 +340,11 @@ export class LogIndexer {
         if (pass.next >= pass.paths.length) await this.#endPass();
         continue;
       }
+      if (this.#analyzeWanted) {
+        this.#analyzeWanted = false;
+        await this.#analyze();
+        continue;
+      }
       return;
     }
   }
@@ -338,7 +378,12 @@ export class LogIndexer {
         this.#warn("the list of skipped files could not be saved", error);
       }
     }
-    if (this.#rowsSinceAnalyze > 0) await this.#analyze();
+    // Statistics are due after a rebuild or a long time down: before the first answers, so that
+    // they are planned with them; after a later pass, at the next quiet moment.
+    if (this.#rowsSinceAnalyze >= this.#analyzeDue()) {
+      if (this.#catchingUp) await this.#analyze();
+      else this.#analyzeWhenQuiet();
+    }
     if (this.#catchingUp) {
       this.#catchingUp = false;
       this.#caughtUp();
@@ -346,7 +391,27 @@ export class LogIndexer {
     }
   }
 
+  /** Rows indexed since the last `VACUUM (ANALYZE)` that make the next one due. */
+  #analyzeDue(): number {
+    return Math.max(this.#analyzeAfterRows, this.#rowsAtAnalyze / 2);
+  }
+
+  /** (Re)starts the quiet-time wait before a due `VACUUM (ANALYZE)`: each batch postpones it. */
+  #analyzeWhenQuiet(): void {
+    clearTimeout(this.#analyzeTimer);
+    this.#analyzeTimer = setTimeout(() => {
+      this.#analyzeTimer = undefined;
+      if (this.#closed) return;
+      this.#analyzeWanted = true;
+      this.#kick();
+    }, this.#analyzeQuietMs);
+    this.#analyzeTimer.unref();
+  }
+
   async #analyze(): Promise<void> {
+    clearTimeout(this.#analyzeTimer);
+    this.#analyzeTimer = undefined;
+    this.#analyzeWanted = false;
     try {
       // PGlite has no autovacuum: without statistics the planner picks poor plans after bulk loads,
       // and without the visibility map a node's history cannot be read from its index alone.
@@ -362,8 +427,12 @@ export class LogIndexer {
     try {
       const changed = await this.#index(paths);
       if (changed) this.#changed();
-      // Statistics again once the tables have grown by half since the last ANALYZE.
-      if (this.#rowsSinceAnalyze >= Math.max(10_000, this.#rowsAtAnalyze / 2)) await this.#analyze();
+      // Statistics again once the tables have grown by half since the last ANALYZE: when the
+      // indexer is next quiet, or now when writes never pause.
+      const due = this.#analyzeDue();
+      if (this.#rowsSinceAnalyze >= Math.max(10 * this.#analyzeAfterRows, 2 * this.#rowsAtAnalyze))
+        await this.#analyze();
+      else if (this.#rowsSinceAnalyze >= due) this.#analyzeWhenQuiet();
     } catch (error) {
       // Offsets were not advanced: the next full pass reads these files again.
       this.#warn("files could not be indexed", error);

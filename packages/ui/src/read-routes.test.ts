@@ -165,6 +165,23 @@ describe.each(backends)("the read routes on $name", (backend) => {
     expect(c).toMatchObject({ startTime: 3000, nodeCount: 1, failedCount: 1 });
   });
 
+  it("reads a NUL character in q=, tag=, dag= and node= as ␀, as the index stores it (found, never a 500)", async () => {
+    await ingestRecords(db, "p", [
+      runRecord("nul", "SUCCESS", { startTime: 1000, dagName: "d\u0000x", tags: { k: "v\u0000w" } }),
+      nodeRecord("nul", "n\u0000m", "SUCCESS", { startTime: 1001 }),
+      runRecord("other", "SUCCESS", { startTime: 2000 }),
+    ]);
+    const ids = async (query: string) =>
+      bodyOf(await get("/api/runs", query)).runs.map((r: { runId: string }) => r.runId);
+    expect(await ids("q=d%00x")).toEqual(["nul"]);
+    expect(await ids("q=n%00M")).toEqual(["nul"]);
+    expect(await ids("tag=k:v%00w")).toEqual(["nul"]);
+    expect(await ids("project=p&dag=d%00x")).toEqual(["nul"]);
+    expect(await ids("q=%00%00")).toEqual([]);
+    const history = bodyOf(await get("/api/nodes/history", "project=p&dag=d%00x&node=n%00m"));
+    expect(history.runs.map((r: { runId: string }) => r.runId)).toEqual(["nul"]);
+  });
+
   it("refuses each bad parameter with a 400 naming it and what it expects", async () => {
     const cases: [string, string, RegExp][] = [
       ["/api/runs", "limit=0", /^limit="0": expected a whole number from 1 to 10,000\.$/],

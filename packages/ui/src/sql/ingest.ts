@@ -18,6 +18,7 @@ import type { SpanView } from "../traces.js";
 import type { SqlClient } from "./database.js";
 import { historyEntry } from "./history-entry.js";
 import { afterRecords, afterSpans, FORGET_RUN_LLM, llmTraceIds } from "./llm-rollup.js";
+import { jsonParam } from "./json-param.js";
 
 /** Milliseconds in a UTC day: activity is rolled up per `floor(startTime / DAY_MS)`. */
 export const DAY_MS = 86_400_000;
@@ -194,7 +195,7 @@ export async function ingestBatch(db: SqlClient, batch: readonly ProjectRecords[
       record: run,
       bucket: run.status === "RUNNING" ? null : durationBucket(run.durationMs ?? 0),
     }));
-    await db.query(UPSERT_RUNS, [JSON.stringify(rows)]);
+    await db.query(UPSERT_RUNS, [jsonParam(rows)]);
   }
   if (nodes.length > 0) {
     const rows = nodes.map((node, ord) => ({
@@ -213,7 +214,7 @@ export async function ingestBatch(db: SqlClient, batch: readonly ProjectRecords[
       record: node,
       entry: historyEntry(node),
     }));
-    await db.query(UPSERT_NODE_RUNS, [JSON.stringify(rows)]);
+    await db.query(UPSERT_NODE_RUNS, [jsonParam(rows)]);
   }
   await afterRecords(db, [...new Set([...runs.map((r) => r.runId), ...nodes.map((n) => n.runId)])]);
 }
@@ -251,7 +252,7 @@ export async function markLostNodeRuns(db: SqlClient, runIds: readonly string[])
        error_message text, record jsonb, entry text)
      WHERE n.run_id = x.run_id AND n.node = x.node AND n.task_id = x.task_id AND n.attempt = x.attempt
        AND n.status = 'RUNNING'`,
-    [JSON.stringify(lost)],
+    [jsonParam(lost)],
   );
   return lost.length;
 }
@@ -307,7 +308,7 @@ export async function ingestTemplates(
      SELECT project_id, graph_version, dag_name, created_at, record
      FROM jsonb_to_recordset($1::jsonb) AS x(project_id text, graph_version text, dag_name text, created_at bigint, record jsonb)
      ON CONFLICT (project_id, graph_version) DO NOTHING`,
-    [JSON.stringify(rows)],
+    [jsonParam(rows)],
   );
 }
 
@@ -327,7 +328,7 @@ export async function ingestSpans(db: SqlClient, spans: readonly SpanView[]): Pr
      SELECT trace_id, span_id, start_time, record
      FROM jsonb_to_recordset($1::jsonb) AS x(trace_id text, span_id text, start_time bigint, record jsonb)
      ON CONFLICT (trace_id, span_id) DO NOTHING`,
-    [JSON.stringify(rows)],
+    [jsonParam(rows)],
   );
   await afterSpans(db, [...new Set(rows.map((r) => r.trace_id))], llmTraceIds(spans));
 }

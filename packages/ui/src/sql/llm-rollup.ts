@@ -28,6 +28,7 @@ import {
 } from "../llm-usage.js";
 import type { SpanView } from "../traces.js";
 import type { SqlClient } from "./database.js";
+import { jsonParam } from "./json-param.js";
 
 /** Milliseconds in a UTC day (as `ingest.ts`'s `DAY_MS`, which imports this module). */
 const DAY_MS = 86_400_000;
@@ -165,7 +166,7 @@ export async function recountRuns(db: SqlClient, runIds: readonly string[]): Pro
       nodes: nodeRows,
     };
   });
-  const input = JSON.stringify(runs);
+  const input = jsonParam(runs);
   await db.transaction([
     { text: "SELECT pg_advisory_xact_lock($1::bigint)", values: [LLM_LOCK_KEY.toString()] },
     {

@@ -7,6 +7,7 @@
 import type { DagTemplateRecord } from "@hamilton-ts/store";
 import type { SqlClient } from "./database.js";
 import { dropAllLlm } from "./llm-rollup.js";
+import { jsonParam } from "./json-param.js";
 
 /** What kind of store file: a run's records, a DAG template, or the OTLP trace file. */
 export type LogFileKind = "run" | "template" | "trace";
@@ -162,7 +163,7 @@ export async function saveLogFiles(db: SqlClient, files: readonly LogFile[]): Pr
        mtime_ms = excluded.mtime_ms, read_offset = excluded.read_offset, tail = excluded.tail,
        skipped_lines = excluded.skipped_lines, skipped_spans = excluded.skipped_spans,
        project_id = excluded.project_id, run_id = excluded.run_id, graph_version = excluded.graph_version`,
-    [JSON.stringify(rows)],
+    [jsonParam(rows)],
   );
 }
 
@@ -194,7 +195,7 @@ export async function putTemplates(
      FROM jsonb_to_recordset($1::jsonb) AS x(project_id text, graph_version text, dag_name text, created_at bigint, record jsonb)
      ON CONFLICT (project_id, graph_version) DO UPDATE SET dag_name = excluded.dag_name,
        created_at = excluded.created_at, record = excluded.record`,
-    [JSON.stringify([...seen.values()])],
+    [jsonParam([...seen.values()])],
   );
 }
 
@@ -225,7 +226,7 @@ export async function dropAllSpans(db: SqlClient): Promise<void> {
 export async function saveMeta(db: SqlClient, key: string, value: unknown): Promise<void> {
   await db.query(
     "INSERT INTO hts_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    [key, JSON.stringify(value)],
+    [key, jsonParam(value)],
   );
 }
 

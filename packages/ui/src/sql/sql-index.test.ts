@@ -268,6 +268,38 @@ describe.each(backends)("the SQL index on $name", (backend) => {
     ).toEqual(["fit", "load_rows", "quota exceeded for key"]);
   });
 
+  it("stores values holding NUL characters with ␀ for each (PostgreSQL's text cannot hold one), and the rest of the batch with them", async () => {
+    const nul = "bin\u0000ary";
+    await ingestTemplates(db, "p", [templateRecord({ graphVersion: "nul", dagName: `dag${nul}` })]);
+    await ingestRecords(db, "p", [
+      runRecord("with-nul", "FAILURE", { graphVersion: "nul", dagName: `dag${nul}`, tags: { t: nul } }),
+      nodeRecord("with-nul", `node${nul}`, "FAILURE", {
+        error: { type: "E", message: `failed ${nul}`, stack: undefined, cause: undefined },
+      }),
+      nodeRecord("with-nul", "read", "SUCCESS", { result: { kind: "primitive", type: "string", value: nul } }),
+      runRecord("plain", "SUCCESS"),
+      nodeRecord("plain", "a"),
+    ]);
+    await ingestSpans(db, [{ ...span("t-nul", "s", 1, `span${nul}`), attributes: { key: nul } }]);
+    const stored = "bin␀ary";
+    const run = JSON.parse((await getRunJson(db, "with-nul"))!) as {
+      run: RunRecord;
+      template: { dagName: string };
+      nodeRuns: NodeRunRecord[];
+    };
+    expect(run.run.dagName).toBe(`dag${stored}`);
+    expect(run.run.tags).toEqual({ t: stored });
+    expect(run.template.dagName).toBe(`dag${stored}`);
+    expect(run.nodeRuns.map((n) => [n.node, n.error?.message ?? (n.result as { value: string }).value])).toEqual([
+      [`node${stored}`, `failed ${stored}`],
+      ["read", stored],
+    ]);
+    expect(JSON.parse((await getRunJson(db, "plain"))!).nodeRuns).toHaveLength(1);
+    const [s] = JSON.parse(await getTraceJson(db, "t-nul")) as SpanView[];
+    expect([s!.name, s!.attributes]).toEqual([`span${stored}`, { key: stored }]);
+    expect((await listRuns(db, { q: `failed ${stored}`, limit: 10 })).runs.map((r) => r.runId)).toEqual(["with-nul"]);
+  });
+
   it("serves a trace's spans by start time, a repeated export stored once", async () => {
     await ingestSpans(db, [span("t1", "b", 20), span("t1", "a", 10), span("t2", "c", 5)]);
     await ingestSpans(db, [span("t1", "a", 10, "again"), span("t1", "a", 10, "again")]);

@@ -24,6 +24,7 @@ import type {
 } from "../run-store.js";
 import type { SqlClient } from "./database.js";
 import { ingestRecords, ingestTemplates } from "./ingest.js";
+import { jsonParam } from "./json-param.js";
 
 /** The advisory lock a change to one run holds (a hash of its id; the migration lock is another key). */
 export function runLockKey(runId: string): bigint {
@@ -181,6 +182,6 @@ async function storeRecords(
       attributes.set(key, { run_id: record.runId, node_name: attribute.node_name, name, record: attribute });
     }
   }
-  if (attributes.size > 0) await sql.query(UPSERT_ATTRIBUTES, [JSON.stringify([...attributes.values()])]);
+  if (attributes.size > 0) await sql.query(UPSERT_ATTRIBUTES, [jsonParam([...attributes.values()])]);
   await ingestRecords(sql, projectId, lean);
 }

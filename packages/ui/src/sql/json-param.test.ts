@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { jsonParam, NUL_STAND_IN } from "./json-param.js";
+
+describe("jsonParam", () => {
+  it("is JSON.stringify for values without NUL characters (the same string)", () => {
+    const value = { a: "x\\u0000y", b: [1, "é\n\t"], c: null };
+    expect(jsonParam(value)).toBe(JSON.stringify(value));
+  });
+
+  it("stores each NUL character, in values and keys, as ␀; a backslash before it or the text \\u0000 stays", () => {
+    const cases: [string, string][] = [
+      ["a\u0000b", "a␀b"],
+      ["\u0000\u0000\u0000", "␀␀␀"],
+      ["\\u0000", "\\u0000"], // the six characters \u0000, not a NUL
+      ["\\\u0000", "\\␀"], // a backslash, then a NUL
+      ["\\\\\u0000\\u0000", "\\\\␀\\u0000"],
+    ];
+    for (const [input, stored] of cases)
+      expect(JSON.parse(jsonParam({ [input]: [input] }))).toEqual({ [stored]: [stored] });
+    expect(NUL_STAND_IN).toBe("␀");
+  });
+});

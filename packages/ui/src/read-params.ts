@@ -4,12 +4,6 @@
  * given (the page sends `?project=&dag=` for "any").
  */
 import { HttpError } from "./http-error.js";
-import { NUL_STAND_IN } from "./sql/json-param.js";
-
-/** A value as the index stores it: each NUL character as ␀ (see `sql/json-param.ts`). */
-function asStored(text: string): string {
-  return text.includes("\0") ? text.replaceAll("\0", NUL_STAND_IN) : text;
-}
 
 /** The statuses a run or node run can have in the read API. */
 export const STATUSES = ["RUNNING", "SUCCESS", "FAILURE"] as const;
@@ -77,19 +71,16 @@ export function tagParams(query: URLSearchParams): [string, string][] {
         `tag=${JSON.stringify(text.slice(0, 100))}: expected key:value (split at the first colon, the key not empty), e.g. tag=team:search.`,
       );
     }
-    tags.push([asStored(text.slice(0, colon)), asStored(text.slice(colon + 1))]);
+    tags.push([text.slice(0, colon), text.slice(colon + 1)]);
   }
   return tags;
 }
 
-/**
- * A free-text parameter of at most `max` characters, or undefined. A NUL character in it stands
- * for ␀, as the index stores one (PostgreSQL's text cannot hold it).
- */
+/** A free-text parameter of at most `max` characters, or undefined. */
 export function textParam(query: URLSearchParams, name: string, max = 1000): string | undefined {
   const text = single(query, name);
   if (text !== undefined && text.length > max) {
     throw new HttpError(400, `${name} is ${text.length} characters long; expected at most ${max}.`);
   }
-  return text === undefined ? undefined : asStored(text);
+  return text;
 }

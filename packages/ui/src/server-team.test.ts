@@ -59,6 +59,28 @@ describe("startUi with a team database", () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it("stores a run whose DAG name, tags, node name and error hold NUL characters (as ␀), found by them", async () => {
+    const ui = await serve({ dir: await tempDir(), databaseUrl: await freshDatabase(postgres) });
+    const client = new HamiltonUIClient({ baseUrl: ui.url, username: "me@example.com" });
+    const dag = { dagName: "dag\u0000x" };
+    await client.write(5, [
+      templateRecord(dag),
+      runRecord("r1", "RUNNING", { ...dag, tags: { k: "v\u0000" } }),
+      nodeRecord("r1", "n\u0000m", "FAILURE", {
+        error: { type: "E", message: "bad \u0000 byte", stack: undefined, cause: undefined },
+      }),
+      runRecord("r1", "FAILURE", dag),
+    ]);
+    const { body } = await api(ui.url, "/api/runs?q=bad%20%00");
+    expect(body.runs.map((r: { dagName: string; status: string }) => [r.dagName, r.status])).toEqual([
+      ["dag␀x", "FAILURE"],
+    ]);
+    const run = await api(ui.url, `/api/runs/${body.runs[0].runId}`);
+    expect(
+      run.body.nodeRuns.map((n: { node: string; error: { message: string } }) => [n.node, n.error.message]),
+    ).toEqual([["n␀m", "bad ␀ byte"]]);
+  });
+
   it("refuses to start when the database is down, naming its host and port but not the password", async () => {
     const port = await freePort();
     const error = await startUi({ port: 0, databaseUrl: `postgres://ui:s3cret-pw@127.0.0.1:${port}/team` }).catch(

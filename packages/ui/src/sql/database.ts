@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { gunzip } from "node:zlib";
 import { Worker } from "node:worker_threads";
 import pg from "pg";
+import { safeValues } from "./text-params.js";
 
 /** One statement and its parameters. */
 export interface Statement {
@@ -57,7 +58,7 @@ const typeParsers: pg.CustomTypesConfig = {
 function onClient(client: pg.PoolClient | pg.Pool): Pick<SqlClient, "query"> {
   return {
     async query<R>(text: string, values?: readonly unknown[]) {
-      const result = await client.query(text, values as unknown[] | undefined);
+      const result = await client.query(text, safeValues(values));
       return { rows: result.rows as R[] };
     },
   };
@@ -66,7 +67,7 @@ function onClient(client: pg.PoolClient | pg.Pool): Pick<SqlClient, "query"> {
 async function inTransaction(client: pg.PoolClient, statements: readonly Statement[]): Promise<void> {
   await client.query("BEGIN");
   try {
-    for (const s of statements) await client.query(s.text, s.values as unknown[] | undefined);
+    for (const s of statements) await client.query(s.text, safeValues(s.values));
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
@@ -248,10 +249,13 @@ export async function openEmbedded(dataDir: string | undefined, options: Embedde
   const db: Database = {
     backend: "pglite",
     async query<R>(text: string, values?: readonly unknown[]) {
-      return { rows: (await send({ op: "query", text, values })) as R[] };
+      return { rows: (await send({ op: "query", text, values: safeValues(values) })) as R[] };
     },
     async transaction(statements) {
-      await send({ op: "transaction", statements: statements.map((s) => ({ text: s.text, values: s.values })) });
+      await send({
+        op: "transaction",
+        statements: statements.map((s) => ({ text: s.text, values: safeValues(s.values) })),
+      });
     },
     exclusive: (_key, fn) => fn(db),
     async close() {

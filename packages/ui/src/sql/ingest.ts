@@ -18,7 +18,7 @@ import type { SpanView } from "../traces.js";
 import type { SqlClient } from "./database.js";
 import { historyEntry } from "./history-entry.js";
 import { afterRecords, afterSpans, FORGET_RUN_LLM, llmTraceIds } from "./llm-rollup.js";
-import { jsonParam } from "./json-param.js";
+import { jsonParam } from "./text-params.js";
 
 /** Milliseconds in a UTC day: activity is rolled up per `floor(startTime / DAY_MS)`. */
 export const DAY_MS = 86_400_000;

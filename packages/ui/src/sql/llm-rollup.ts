@@ -28,7 +28,7 @@ import {
 } from "../llm-usage.js";
 import type { SpanView } from "../traces.js";
 import type { SqlClient } from "./database.js";
-import { jsonParam } from "./json-param.js";
+import { jsonParam } from "./text-params.js";
 
 /** Milliseconds in a UTC day (as `ingest.ts`'s `DAY_MS`, which imports this module). */
 const DAY_MS = 86_400_000;

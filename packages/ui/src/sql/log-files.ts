@@ -7,7 +7,7 @@
 import type { DagTemplateRecord } from "@hamilton-ts/store";
 import type { SqlClient } from "./database.js";
 import { dropAllLlm } from "./llm-rollup.js";
-import { jsonParam } from "./json-param.js";
+import { jsonParam } from "./text-params.js";
 
 /** What kind of store file: a run's records, a DAG template, or the OTLP trace file. */
 export type LogFileKind = "run" | "template" | "trace";

@@ -8,6 +8,7 @@ import { type LlmUsage, type ModelTokens, priceTokens } from "../llm-usage.js";
 import { DEFAULT_PRICES, type PriceTable } from "../price-table.js";
 import type { SqlClient } from "./database.js";
 import { bucketMs, DAY_MS } from "./ingest.js";
+import { jsonParam } from "./text-params.js";
 
 /** One run in the runs list. */
 export interface SqlRunSummary {
@@ -91,8 +92,7 @@ export async function listRuns(db: SqlClient, query: SqlRunQuery): Promise<SqlRu
   if (query.status !== undefined) where.push(`r.status = ${param(query.status)}`);
   if (query.from !== undefined) where.push(`r.start_time >= ${param(Math.ceil(query.from))}`);
   if (query.to !== undefined) where.push(`r.start_time < ${param(Math.ceil(query.to))}`);
-  for (const [key, value] of query.tags ?? [])
-    where.push(`r.tags @> ${param(JSON.stringify({ [key]: value }))}::jsonb`);
+  for (const [key, value] of query.tags ?? []) where.push(`r.tags @> ${param(jsonParam({ [key]: value }))}::jsonb`);
   if (query.q !== undefined && query.q !== "") {
     const pattern = param(containsPattern(query.q));
     // Node names and error messages are kept on the run at ingest (`node_search`): no node run is read.

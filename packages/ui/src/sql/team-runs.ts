@@ -24,7 +24,7 @@ import type {
 } from "../run-store.js";
 import type { SqlClient } from "./database.js";
 import { ingestRecords, ingestTemplates } from "./ingest.js";
-import { jsonParam } from "./json-param.js";
+import { jsonParam } from "./text-params.js";
 
 /** The advisory lock a change to one run holds (a hash of its id; the migration lock is another key). */
 export function runLockKey(runId: string): bigint {

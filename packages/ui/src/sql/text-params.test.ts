@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jsonParam, NUL_STAND_IN } from "./json-param.js";
+import { jsonParam, NUL_STAND_IN, safeValues } from "./text-params.js";
 
 describe("jsonParam", () => {
   it("is JSON.stringify for values without NUL characters (the same string)", () => {
@@ -18,5 +18,16 @@ describe("jsonParam", () => {
     for (const [input, stored] of cases)
       expect(JSON.parse(jsonParam({ [input]: [input] }))).toEqual({ [stored]: [stored] });
     expect(NUL_STAND_IN).toBe("␀");
+  });
+});
+
+describe("safeValues", () => {
+  it("replaces raw NUL characters in string and string-array parameters, and leaves the rest (the same array when nothing changed)", () => {
+    const plain = ["a", 1, null, ["b"], { c: "\u0000" }];
+    expect(safeValues(plain)).toBe(plain);
+    expect(safeValues(undefined)).toBeUndefined();
+    const values = ["a\u0000b", 2, ["x", "\u0000"], "\\u0000"];
+    expect(safeValues(values)).toEqual(["a␀b", 2, ["x", "␀"], "\\u0000"]);
+    expect(values[0]).toBe("a\u0000b");
   });
 });

@@ -268,7 +268,7 @@ describe.each(backends)("the SQL index on $name", (backend) => {
     ).toEqual(["fit", "load_rows", "quota exceeded for key"]);
   });
 
-  it("stores values holding NUL characters with ␀ for each (PostgreSQL's text cannot hold one), and the rest of the batch with them", async () => {
+  it("stores values holding NUL characters (as ␀) and lone surrogates (as �), which PostgreSQL cannot hold, and the rest of the batch with them", async () => {
     const nul = "bin\u0000ary";
     await ingestTemplates(db, "p", [templateRecord({ graphVersion: "nul", dagName: `dag${nul}` })]);
     await ingestRecords(db, "p", [
@@ -277,6 +277,10 @@ describe.each(backends)("the SQL index on $name", (backend) => {
         error: { type: "E", message: `failed ${nul}`, stack: undefined, cause: undefined },
       }),
       nodeRecord("with-nul", "read", "SUCCESS", { result: { kind: "primitive", type: "string", value: nul } }),
+      // A string cut inside an emoji's UTF-16 pair: a lone surrogate, which jsonb refuses too.
+      nodeRecord("with-nul", "cut", "SUCCESS", {
+        result: { kind: "string", length: 9, preview: "a😀b".slice(0, 2), truncated: true },
+      }),
       runRecord("plain", "SUCCESS"),
       nodeRecord("plain", "a"),
     ]);
@@ -293,7 +297,9 @@ describe.each(backends)("the SQL index on $name", (backend) => {
     expect(run.nodeRuns.map((n) => [n.node, n.error?.message ?? (n.result as { value: string }).value])).toEqual([
       [`node${stored}`, `failed ${stored}`],
       ["read", stored],
+      ["cut", undefined],
     ]);
+    expect(run.nodeRuns[2]!.result).toMatchObject({ preview: "a\ufffd" });
     expect(JSON.parse((await getRunJson(db, "plain"))!).nodeRuns).toHaveLength(1);
     const [s] = JSON.parse(await getTraceJson(db, "t-nul")) as SpanView[];
     expect([s!.name, s!.attributes]).toEqual([`span${stored}`, { key: stored }]);

@@ -21,6 +21,20 @@ describe("jsonParam", () => {
   });
 });
 
+describe("jsonParam and lone surrogates", () => {
+  it("stores a lone surrogate as U+FFFD and keeps whole pairs, as PostgreSQL would otherwise refuse the value", () => {
+    const cut = "a😀b".slice(0, 2); // "a" and the first half of the emoji
+    const cases: [string, string][] = [
+      [cut, "a\ufffd"],
+      ["\udc00x", "\ufffdx"],
+      ["😀", "😀"],
+      ["\\ud83d", "\\ud83d"], // a backslash, then the text ud83d
+      ["\u0001", "\u0001"],
+    ];
+    for (const [input, stored] of cases) expect(JSON.parse(jsonParam([input]))).toEqual([stored]);
+  });
+});
+
 describe("safeValues", () => {
   it("replaces raw NUL characters in string and string-array parameters, and leaves the rest (the same array when nothing changed)", () => {
     const plain = ["a", 1, null, ["b"], { c: "\u0000" }];

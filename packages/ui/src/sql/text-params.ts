@@ -5,23 +5,33 @@
  * a NUL character — a node's result read from a binary file, a hostile span attribute, a DAG name
  * sent over the tracking protocol — would keep a whole batch out of the index (and every batch
  * after it on the same file), or fail a client's request at every retry. Each NUL is stored as
- * U+2400 (␀, the symbol for null) instead; the file log keeps the value as it was.
+ * U+2400 (␀, the symbol for null) instead; the file log keeps the value as it was. A lone
+ * surrogate (half of an emoji's UTF-16 pair, left by a string cut at a length) fails a `jsonb` or
+ * `json` value the same way: in JSON it is stored as U+FFFD (�), as UTF-8 encoding does with one
+ * in a text parameter.
  */
 
 /** What a NUL character is stored as. */
 export const NUL_STAND_IN = "\u2400";
 
 /**
- * The escape `\u0000`, not the tail of an escaped backslash followed by the text `u0000`: it starts
- * a run of backslashes (none before it) and takes them in pairs (escaped backslashes), then one.
+ * The escapes `\u0000` and of a lone surrogate (JSON.stringify escapes nothing else in that range;
+ * a whole pair is written as itself), not the tail of an escaped backslash followed by such text:
+ * it starts a run of backslashes (none before it) and takes them in pairs (escaped backslashes),
+ * then one.
  */
-const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
+const UNSTORABLE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})/g;
 
-/** `JSON.stringify(value)` with every NUL character in its strings replaced by {@link NUL_STAND_IN}. */
+/**
+ * `JSON.stringify(value)` with every NUL character in its strings replaced by {@link NUL_STAND_IN}
+ * and every lone surrogate by U+FFFD.
+ */
 export function jsonParam(value: unknown): string {
   const text = JSON.stringify(value);
-  if (!text.includes("\\u0000")) return text;
-  return text.replace(ESCAPED_NUL, `$1${NUL_STAND_IN}`);
+  if (!text.includes("\\u")) return text;
+  return text.replace(UNSTORABLE_ESCAPE, (_match, backslashes: string, code: string) =>
+    code === "0000" ? `${backslashes}${NUL_STAND_IN}` : `${backslashes}\ufffd`,
+  );
 }
 
 /** `value` with each NUL character as {@link NUL_STAND_IN}: a string, or the strings of an array. */

@@ -120,9 +120,9 @@ INSERT INTO node_runs AS n (run_id, node, task_id, attempt, status, start_time, 
   error_message, record, entry, project_id, dag_name)
 SELECT x.run_id, x.node, x.task_id, x.attempt, x.status, x.start_time, x.end_time, x.duration_ms, x.cache, x.trace_id,
   x.error_message, x.record, x.entry, r.project_id, r.dag_name
-FROM jsonb_to_recordset($1::jsonb) AS x(
+FROM json_to_recordset($1::json) AS x(
   run_id text, node text, task_id text, attempt integer, status text, start_time bigint, end_time bigint,
-  duration_ms double precision, cache text, trace_id text, error_message text, record jsonb, entry text, ord bigint)
+  duration_ms double precision, cache text, trace_id text, error_message text, record json, entry text, ord bigint)
 LEFT JOIN runs r ON r.run_id = x.run_id
 ORDER BY x.ord
 ON CONFLICT (run_id, node, task_id) DO UPDATE SET
@@ -248,8 +248,8 @@ export async function markLostNodeRuns(db: SqlClient, runIds: readonly string[])
   await db.query(
     `UPDATE node_runs n SET status = 'UNKNOWN', end_time = x.end_time, error_message = x.error_message, record = x.record,
        entry = x.entry
-     FROM jsonb_to_recordset($1::jsonb) AS x(run_id text, node text, task_id text, attempt integer, end_time bigint,
-       error_message text, record jsonb, entry text)
+     FROM json_to_recordset($1::json) AS x(run_id text, node text, task_id text, attempt integer, end_time bigint,
+       error_message text, record json, entry text)
      WHERE n.run_id = x.run_id AND n.node = x.node AND n.task_id = x.task_id AND n.attempt = x.attempt
        AND n.status = 'RUNNING'`,
     [jsonParam(lost)],

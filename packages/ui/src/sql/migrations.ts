@@ -5,8 +5,9 @@
  * advisory lock, so replicas starting together do not race, and refuses a database that a newer
  * version of the package migrated: it is never written to.
  *
- * Times are milliseconds since the epoch in `bigint`; records are kept whole in `jsonb` beside the
- * columns the queries filter and sort on.
+ * Times are milliseconds since the epoch in `bigint`; records are kept whole beside the columns
+ * the queries filter and sort on: in `jsonb`, but a node run's in `json` (its text as written, not
+ * parsed into jsonb when stored nor printed again when a run is answered).
  */
 import type { SqlClient } from "./database.js";
 import { LLM_CALL_KEYS } from "../llm-usage.js";
@@ -268,6 +269,13 @@ CREATE INDEX node_run_llm_by_node ON node_run_llm (node);
 -- The entry is in the index: a history is read from the index alone once the table is vacuumed.
 CREATE INDEX node_runs_by_dag ON node_runs (project_id, dag_name, node, start_time DESC, run_id DESC, task_id DESC)
   INCLUDE (entry);
+`,
+  },
+  {
+    id: 8,
+    name: "node runs keep their record as JSON text (json, not jsonb): stored without being parsed into jsonb, answered as written",
+    sql: `
+ALTER TABLE node_runs ALTER COLUMN record TYPE json USING record::json;
 `,
   },
 ];

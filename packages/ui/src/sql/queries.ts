@@ -164,7 +164,7 @@ export async function getRunJson(db: SqlClient, runId: string, llm?: RunJsonLlm)
       values.push(JSON.stringify(llm.bySpan));
       nodeRecord =
         "CASE WHEN $3::jsonb ? (n.record->>'spanId') " +
-        "THEN n.record || jsonb_build_object('llm', $3::jsonb -> (n.record->>'spanId')) ELSE n.record END";
+        "THEN (n.record::jsonb || jsonb_build_object('llm', $3::jsonb -> (n.record->>'spanId')))::json ELSE n.record END";
     }
   }
   const { rows } = await db.query<{ json: string }>(

@@ -11,6 +11,7 @@ export { dataProperty } from "./internal/data-property.js";
 export { describeError, MAX_ERROR_DESCRIPTION } from "./internal/describe-error.js";
 export { defineErrorMarker, type ErrorMarker, errorOptions } from "./internal/error-class.js";
 export { errorStack, setErrorStack } from "./internal/error-stack.js";
+export { headOf } from "./internal/head-of.js";
 export { isThenable } from "./internal/is-thenable.js";
 export { recordClass } from "./internal/record-class.js";
 export { redactAndCut } from "./internal/redact-and-cut.js";

@@ -145,6 +145,11 @@ describe("redactHead", () => {
     expect(url.text).toBe("postgres://admin:[REDACTED]");
   });
 
+  it("never cuts between the halves of a surrogate pair", () => {
+    expect(redactHead("a😀b", 2)).toEqual({ text: "a", truncated: true });
+    expect(redactHead("😀".repeat(10), 5)).toEqual({ text: "😀😀", truncated: true });
+  });
+
   it("returns short text whole and says so", () => {
     expect(redactHead("apiKey: 'v'", 100)).toEqual({ text: "apiKey: '[REDACTED]'", truncated: false });
     expect(redactHead("abc", 3)).toEqual({ text: "abc", truncated: false });

@@ -8,6 +8,7 @@
  * each look back or ahead from a position is bounded by a small constant (or consumes what it
  * reads). No regular expression runs over unbounded text.
  */
+import { headOf } from "./internal/head-of.js";
 
 /** What replaces a redacted value inside text. */
 export const REDACTED = "[REDACTED]";
@@ -512,5 +513,5 @@ export function redactHead(text: string, maxLength: number): { readonly text: st
   const head = window === text.length ? text : text.slice(0, window);
   const redacted = QUICK_CHECK.test(head) ? scan(head, head.length, window < text.length) : head;
   if (text.length <= maxLength && redacted.length <= maxLength) return { text: redacted, truncated: false };
-  return { text: redacted.slice(0, maxLength), truncated: true };
+  return { text: headOf(redacted, maxLength), truncated: true };
 }

@@ -116,6 +116,11 @@ describe("serializeBounded", () => {
     expect(serializeBounded(value, 10)).toBe(whole.slice(0, 10));
   });
 
+  it("never cuts between the halves of an emoji", () => {
+    expect(serializeBounded("😀😀", 4)).toBe('"😀');
+    expect(truncate("a😀", 2)).toBe("a…");
+  });
+
   it("cuts a long string before redacting and escaping it", () => {
     expect(serializeBounded({ s: "x".repeat(1_000_000) }, 20)).toBe(`{"s":"${"x".repeat(14)}`);
   });

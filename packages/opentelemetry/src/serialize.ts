@@ -1,5 +1,5 @@
 import { isSecretKey, REDACTED, redactHead, redactText } from "@hamilton-ts/lifecycle";
-import { typeName } from "@hamilton-ts/lifecycle/internal";
+import { headOf, typeName } from "@hamilton-ts/lifecycle/internal";
 
 function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value) as unknown;
@@ -34,7 +34,7 @@ class BoundedJsonWriter {
 
   text(): string {
     const text = this.#parts.join("");
-    return text.length > this.#limit ? text.slice(0, this.#limit) : text;
+    return headOf(text, this.#limit);
   }
 
   #raw(text: string): void {
@@ -161,5 +161,5 @@ export function toJsonAttribute(value: unknown): string {
 
 /** Cuts a text to `max` characters, marking the cut with `…`. */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
+  return text.length <= max ? text : `${headOf(text, max)}…`;
 }

@@ -4,7 +4,7 @@
  * and server text in error messages redacted.
  */
 import { REDACTED, redactText } from "@hamilton-ts/lifecycle";
-import { errorStack, setErrorStack } from "@hamilton-ts/lifecycle/internal";
+import { errorStack, headOf, setErrorStack } from "@hamilton-ts/lifecycle/internal";
 import { TrackerError } from "./errors.js";
 
 /** Largest response body read; a larger one is not the Hamilton UI's. */
@@ -47,7 +47,7 @@ async function readText(response: Response, maxBytes: number): Promise<{ text: s
  */
 export function excerpt(text: string, length: number, hide: (text: string) => string = noHiding): string {
   const redacted = redactText(hide(text.slice(0, length + 2_000)));
-  return redacted.length > length ? `${redacted.slice(0, length)}…` : redacted;
+  return redacted.length > length ? `${headOf(redacted, length)}…` : redacted;
 }
 
 /** Errors of requests whose reused connection dropped before any answer (see {@link isDropped}). */

@@ -42,6 +42,12 @@ describe("summarize: primitives", () => {
     });
   });
 
+  it("never cuts a preview between the halves of an emoji (a lone half is not text, and PostgreSQL refuses it)", () => {
+    const s = summarize("😀".repeat(20), limits({ maxStringPreview: 7 }));
+    expect(s).toEqual({ kind: "string", length: 40, preview: "😀😀😀", truncated: true });
+    expect(JSON.stringify(s)).not.toMatch(/\\ud/);
+  });
+
   it("records functions by name", () => {
     expect(summarize(function named() {})).toEqual({ kind: "function", name: "named" });
   });

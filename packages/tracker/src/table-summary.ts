@@ -13,6 +13,7 @@ import { isSecretKey } from "@hamilton-ts/lifecycle";
 import { numericStats } from "./numeric-stats.js";
 import type { TableColumn, ValueSummary } from "./records.js";
 import type { SummaryLimits } from "./summarize.js";
+import { headOf } from "@hamilton-ts/lifecycle/internal";
 
 /** Rows read to decide whether an array is a table (its first ones). */
 export const TABLE_DETECTION_ROWS = 50;
@@ -146,7 +147,7 @@ class ColumnScan {
         return;
       case "string":
         this.#note("string");
-        if (!this.secret) this.#count(value.length > this.maxCounted ? value.slice(0, this.maxCounted) : value);
+        if (!this.secret) this.#count(headOf(value, this.maxCounted));
         return;
       case "boolean":
       case "bigint":

@@ -85,6 +85,9 @@ describe.each(backends)("the read routes on $name", (backend) => {
   });
 
   const get = (path: string, query = "") => readRoute("GET", path, new URLSearchParams(query), source);
+  /** The run ids `GET /api/runs?<query>` lists, in its order. */
+  const ids = async (query: string) =>
+    bodyOf(await get("/api/runs", query)).runs.map((r: { runId: string }) => r.runId);
 
   it("pages through 250 runs newest first while new runs arrive, no run twice and none of the old ones missed", async () => {
     const base = 1_700_000_000_000;
@@ -142,8 +145,6 @@ describe.each(backends)("the read routes on $name", (backend) => {
         error: { type: "E", message: "timeout after 30 s", stack: undefined, cause: undefined },
       }),
     ]);
-    const ids = async (query: string) =>
-      bodyOf(await get("/api/runs", query)).runs.map((r: { runId: string }) => r.runId);
     expect(await ids("q=embed_d")).toEqual(["a"]);
     expect(await ids("q=exceeded")).toEqual(["b"]);
     expect(await ids("q=summarise")).toEqual(["c"]);
@@ -171,8 +172,6 @@ describe.each(backends)("the read routes on $name", (backend) => {
       nodeRecord("nul", "n\u0000m", "SUCCESS", { startTime: 1001 }),
       runRecord("other", "SUCCESS", { startTime: 2000 }),
     ]);
-    const ids = async (query: string) =>
-      bodyOf(await get("/api/runs", query)).runs.map((r: { runId: string }) => r.runId);
     expect(await ids("q=d%00x")).toEqual(["nul"]);
     expect(await ids("q=n%00M")).toEqual(["nul"]);
     expect(await ids("tag=k:v%00w")).toEqual(["nul"]);

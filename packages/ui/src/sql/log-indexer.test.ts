@@ -293,13 +293,18 @@ describe("the log indexer's statistics (PGlite, which has no autovacuum)", () =>
     ]);
     return runFile(dir, "p", runId);
   };
-
-  it("are brought up to date when writes pause, not between the batches of a burst; idle() runs a due one now", async () => {
+  /** An indexer on a new store that never runs a due VACUUM by itself for being quiet. */
+  const started = async (analyzeAfterRows: number) => {
     const dir = await tempDir();
-    const indexer = new LogIndexer(dir, db, { watch: false, analyzeAfterRows: 20, analyzeQuietMs: 600_000 });
+    const indexer = new LogIndexer(dir, db, { watch: false, analyzeAfterRows, analyzeQuietMs: 600_000 });
     indexers.push(indexer);
     await indexer.start();
     await indexer.caughtUp();
+    return { dir, indexer };
+  };
+
+  it("are brought up to date when writes pause, not between the batches of a burst; idle() runs a due one now", async () => {
+    const { dir, indexer } = await started(20);
     const before = await vacuums();
     // Due (30 rows ≥ 20), but the quiet time has not passed: nothing ran yet.
     indexer.touch(await writeRun(dir, "burst", 30));
@@ -314,11 +319,7 @@ describe("the log indexer's statistics (PGlite, which has no autovacuum)", () =>
   });
 
   it("run between batches when writes never pause (ten times the rows that make them due)", async () => {
-    const dir = await tempDir();
-    const indexer = new LogIndexer(dir, db, { watch: false, analyzeAfterRows: 2, analyzeQuietMs: 600_000 });
-    indexers.push(indexer);
-    await indexer.start();
-    await indexer.caughtUp();
+    const { dir, indexer } = await started(2);
     const before = await vacuums();
     indexer.touch(await writeRun(dir, "stream", 25));
     await indexer.settled();

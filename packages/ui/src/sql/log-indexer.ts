@@ -341,8 +341,7 @@ export class LogIndexer {
         continue;
       }
       if (this.#analyzeWanted) {
-        this.#analyzeWanted = false;
-        await this.#analyze();
+        await this.#analyze(); // clears #analyzeWanted
         continue;
       }
       return;

@@ -76,7 +76,17 @@ describe("BullMQExecutor with worker processes", () => {
     const queueName = "trace";
     const spansFile = join(dir, "spans.jsonl");
     const store = join(dir, "store");
-    const env = { QUEUE: queueName, SPANS_FILE: spansFile, STORE_DIR: store };
+    const markers = join(dir, "markers");
+    await import("node:fs/promises").then((fs) => fs.mkdir(markers));
+    // Four at a time per worker, and each item waits until items have started in both workers:
+    // one worker cannot take all eight, however late the other one asks.
+    const env = {
+      QUEUE: queueName,
+      SPANS_FILE: spansFile,
+      STORE_DIR: store,
+      BULLMQ_TEST_MARKERS: markers,
+      CONCURRENCY: "4",
+    };
     const [a, b] = await Promise.all([worker(env), worker(env)]);
     const tracker = new HamiltonTracker({
       projectId: "p",
@@ -91,7 +101,7 @@ describe("BullMQExecutor with worker processes", () => {
       .withAdapters(new OpenTelemetryTracer(), tracker)
       .withTaskExecutor(executor)
       .build();
-    const items: Item[] = Array.from({ length: 8 }, (_, id) => ({ id, mode: "slow", ms: 30 }));
+    const items: Item[] = Array.from({ length: 8 }, (_, id) => ({ id, mode: "meet" }));
     try {
       const { processedAll } = await dr.execute(["processedAll"], { inputs: { items } });
       expect(processedAll.map((p) => p.id)).toEqual(items.map((i) => i.id));

@@ -7,9 +7,10 @@ export interface Item {
   /**
    * `ok` (default), `throw` (the node fails), `class` (returns a class instance), `wait` (marks
    * its start in BULLMQ_TEST_MARKERS, then waits for the abort — unless the worker has
-   * BULLMQ_TEST_RELEASE), `slow` (waits `ms`).
+   * BULLMQ_TEST_RELEASE), `slow` (waits `ms`), `meet` (marks its start, then waits until items
+   * have started in two processes).
    */
-  readonly mode?: "ok" | "throw" | "class" | "wait" | "slow";
+  readonly mode?: "ok" | "throw" | "class" | "wait" | "slow" | "meet";
   readonly ms?: number;
 }
 
@@ -34,6 +35,9 @@ class Thing {
  * see the same function source, which a rewritten import inside a node would change.
  */
 const mark = (name: string): void => (globalThis as { bullmqTestMark?: (name: string) => void }).bullmqTestMark?.(name);
+/** Waits until items have started in `processes` processes (test/marks.ts), through a global for the same reason. */
+const meet = (processes: number): Promise<void> | undefined =>
+  (globalThis as { bullmqTestMeet?: (processes: number) => Promise<void> }).bullmqTestMeet?.(processes);
 
 export const client = ({ greeting }: { greeting: string }) => ({ greet: (s: string) => `${greeting} ${s}` });
 
@@ -53,6 +57,10 @@ export async function processed(
       mark(`aborted-${item.id}-${process.pid}`);
       throw new Error(`item ${item.id} saw the abort`);
     }
+  }
+  if (item.mode === "meet") {
+    mark(`started-${item.id}-${process.pid}`);
+    await meet(2);
   }
   if (item.mode === "slow") {
     mark(`started-${item.id}-${process.pid}`);

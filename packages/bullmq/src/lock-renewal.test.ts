@@ -21,15 +21,17 @@ const runs = () => ((globalThis as { bullmqTestRuns?: Map<number, number> }).bul
 it("a chunk running 3x its lock duration keeps its lock and runs once", { timeout: 120_000 }, async () => {
   const connection = { host: "127.0.0.1", port: redis.port };
   const warnings: string[] = [];
-  const lockDurationMs = 600;
-  // 60 items of 30 ms: one job blocking for 1.8 s, three lock durations.
+  // 60 items of 150 ms: one job blocking for 9 s, three lock durations. The lock is long enough
+  // that a renewal delayed by a busy machine (CI runs every package's tests at once) still lands
+  // before it lapses: the renewal is due every 1.5 s and has another 1.5 s to arrive.
+  const lockDurationMs = 3_000;
   const n = 60;
   const worker = await startWorker({
     connection,
     queueName: "long-chunk",
     modules: [blocking],
     lockDurationMs,
-    stalledIntervalMs: 300,
+    stalledIntervalMs: 1_500,
     onWarning: (message) => warnings.push(message),
   });
   const executor = new BullMQExecutor({ connection, queueName: "long-chunk", itemsPerJob: n });
@@ -37,7 +39,7 @@ it("a chunk running 3x its lock duration keeps its lock and runs once", { timeou
     const dr = new Builder().withModules(blocking).withTaskExecutor(executor).build();
     const xs = Array.from({ length: n }, (_, i) => i);
     runs().clear();
-    const { all } = await dr.execute(["all"], { inputs: { xs, ms: 30 } });
+    const { all } = await dr.execute(["all"], { inputs: { xs, ms: 150 } });
     expect(all).toEqual(xs);
   } finally {
     await executor.close();

@@ -83,16 +83,17 @@ it("a live run lasting several runTtlMs keeps its keys: a job that starts late s
   timeout: 60_000,
 }, async () => {
   const connection = { host: "127.0.0.1", port: redis.port };
-  // One task at a time: the second job starts after the first's 1 s, over three runTtlMs.
+  // One task at a time: the second job starts after the first's 5 s, over three runTtlMs. The
+  // heartbeat (every 500 ms) may come a second late on a busy machine and the keys still live.
   const worker = await startWorker({ connection, queueName: "alive", modules: [dataflow], concurrency: 1 });
-  const executor = new BullMQExecutor({ connection, queueName: "alive", runTtlMs: 300 });
+  const executor = new BullMQExecutor({ connection, queueName: "alive", runTtlMs: 1_500 });
   try {
     const dr = new Builder()
       .withModules(dataflow)
       .withConfig({ greeting: "hi", factor: 2 })
       .withTaskExecutor(executor)
       .build();
-    const items = [{ id: 0, mode: "slow" as const, ms: 1_000 }, { id: 1 }];
+    const items = [{ id: 0, mode: "slow" as const, ms: 5_000 }, { id: 1 }];
     const { processedAll } = await dr.execute(["processedAll"], { inputs: { items } });
     expect(processedAll.map((p) => p.text)).toEqual(["hi 0", "hi 1"]);
   } finally {

@@ -12,7 +12,7 @@ it("when Redis dies after the executor connected, the run in flight and the next
   const redis = await startRedis();
   const connection = { host: "127.0.0.1", port: redis.port };
   const queueName = "lost";
-  const executor = new BullMQExecutor({ connection, queueName, connectTimeoutMs: 500, taskTimeoutMs: 60_000 });
+  const executor = new BullMQExecutor({ connection, queueName, connectTimeoutMs: 3_000, taskTimeoutMs: 60_000 });
   try {
     const dr = new Builder().withModules(dataflow).withConfig(config).withTaskExecutor(executor).build();
     const worker = await startWorker({ connection, queueName, modules: [dataflow], concurrency: 2 });
@@ -34,7 +34,7 @@ it("when Redis dies after the executor connected, the run in flight and the next
       () => undefined,
       (e: unknown) => e,
     );
-    // Bounded by connectTimeoutMs (0.5 s) twice, far below taskTimeoutMs; generous for a busy machine.
+    // Bounded by connectTimeoutMs (3 s) twice, far below taskTimeoutMs; generous for a busy machine.
     expect(performance.now() - t0).toBeLessThan(20_000);
     for (const error of [first, next]) {
       expect(error).toBeInstanceOf(BullMQError);
@@ -51,7 +51,7 @@ it("when Redis dies after the executor connected, the run in flight and the next
 it("when Redis dies between runs, the next run fails with CONNECTION instead of waiting", async () => {
   const redis = await startRedis();
   const connection = { host: "127.0.0.1", port: redis.port };
-  const executor = new BullMQExecutor({ connection, queueName: "gone", connectTimeoutMs: 500 });
+  const executor = new BullMQExecutor({ connection, queueName: "gone", connectTimeoutMs: 3_000 });
   try {
     const dr = new Builder().withModules(dataflow).withConfig(config).withTaskExecutor(executor).build();
     const worker = await startWorker({ connection, queueName: "gone", modules: [dataflow] });

@@ -81,8 +81,10 @@ it("keeps every task's last attempt in the run record, and nothing RUNNING, when
     QUEUE: queueName,
     STORE_DIR: store,
     BULLMQ_TEST_MARKERS: markers,
-    LOCK_MS: "1000",
-    STALL_MS: "500",
+    // A lock a busy machine's late renewal does not lose (renewed every 1.5 s, lapsing at 3 s); a
+    // killed worker's tasks come back within 4 s.
+    LOCK_MS: "3000",
+    STALL_MS: "1000",
     CONCURRENCY: "3",
   };
   // Three to kill, one that lives to the end.

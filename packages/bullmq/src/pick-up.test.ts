@@ -25,9 +25,10 @@ it("the pick-up check counts a queue's workers once per check, not once per queu
   const admin = new Redis(connection);
   const n = 50;
   // One worker taking one task at a time, busy with a slow first item: the other 49 jobs wait in
-  // the queue across several pick-up checks (taskTimeoutMs 200).
+  // the queue across several pick-up checks (taskTimeoutMs 1 s). A check a second, not one every
+  // 200 ms: a busy machine's slower run makes a few more checks, never 25.
   const worker = await startWorker({ connection, queueName: "pickup", modules: [dataflow], concurrency: 1 });
-  const executor = new BullMQExecutor({ connection, queueName: "pickup", taskTimeoutMs: 200 });
+  const executor = new BullMQExecutor({ connection, queueName: "pickup", taskTimeoutMs: 1_000 });
   try {
     const dr = new Builder()
       .withModules(dataflow)
@@ -36,7 +37,7 @@ it("the pick-up check counts a queue's workers once per check, not once per queu
       .build();
     const before = await clientListCalls(admin);
     const items = [
-      { id: 0, mode: "slow" as const, ms: 500 },
+      { id: 0, mode: "slow" as const, ms: 2_500 },
       ...Array.from({ length: n - 1 }, (_, i) => ({ id: i + 1 })),
     ];
     const { processedAll } = await dr.execute(["processedAll"], { inputs: { items } });

@@ -148,7 +148,14 @@ describe("BullMQExecutor with worker processes", () => {
     const store = join(dir, "store");
     const markers = join(dir, "markers");
     await import("node:fs/promises").then((fs) => fs.mkdir(markers));
-    const fast = { LOCK_MS: "1000", STALL_MS: "500", QUEUE: queueName, STORE_DIR: store, BULLMQ_TEST_MARKERS: markers };
+    // The doomed worker keeps its lock while the rescuer starts (renewed every 1.5 s, lapsing at 3 s).
+    const fast = {
+      LOCK_MS: "3000",
+      STALL_MS: "1000",
+      QUEUE: queueName,
+      STORE_DIR: store,
+      BULLMQ_TEST_MARKERS: markers,
+    };
     const doomed = await worker(fast);
     const tracker = new HamiltonTracker({
       projectId: "p",

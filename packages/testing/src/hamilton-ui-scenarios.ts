@@ -366,7 +366,7 @@ export function protocolScenarios(backend: () => ScenarioBackend): void {
       await waitUntil(async () => (await backend().runs()).some((r) => r.nodes.get("slow")?.status === "RUNNING"));
       release();
       expect(await running).toEqual({ slow: 2 });
-      const report = await tracker.flush({ timeoutMs: 5_000 });
+      const report = await tracker.flush(SHUTDOWN);
       expect(report.complete).toBe(true);
       expect(report.rejected).toBe(0);
       expect(backend().duplicateAttributeErrors()).toBe(0);

@@ -121,10 +121,12 @@ describe("HamiltonUIClient: a server that fails", () => {
     await tracker.shutdown();
   });
 
-  it("hanging: requests time out, are retried, and everything arrives once it answers again", async () => {
+  it("hanging: requests time out, are retried, and everything arrives once it answers again", {
+    timeout: 60_000,
+  }, async () => {
     // Long enough that no answered request times out on a busy machine (after recover() every
     // request must be answered within it, or it is resent), short enough for two timeouts.
-    const { tracker, dr, failedWrites } = setup({ timeoutMs: 1_000 });
+    const { tracker, dr, failedWrites } = setup({ timeoutMs: 3_000 });
     ui.mode = "hang";
     expect(await runMany(dr, 3)).toHaveLength(3);
     await failedWrites(2);
@@ -358,15 +360,17 @@ describe("HamiltonUIClient: a slow server is caught up with", () => {
     await tracker.shutdown();
   });
 
-  it("a create answered too late (a request timeout) is looked up; only what was not acknowledged is sent again", async () => {
+  it("a create answered too late (a request timeout) is looked up; only what was not acknowledged is sent again", {
+    timeout: 60_000,
+  }, async () => {
     // Only the held answer may time out: every other request must be answered within timeoutMs,
     // even on a busy machine, or it would be resent (and a run end sent twice).
-    const { tracker, dr } = setup({ timeoutMs: 1_000 });
+    const { tracker, dr } = setup({ timeoutMs: 3_000 });
     // The third run's create is stored at once, but its answer is held past the client's timeout.
     let creates = 0;
     ui.inject((r) => isCreate(r) && ++creates === 3, { hold: gate });
     for (let i = 0; i < 5; i++) await dr.execute(["length"], { inputs: { topic: `t${i}`, apiKey: "k" } });
-    expect(await tracker.flush({ timeoutMs: 5_000 })).toMatchObject({ complete: true, rejected: 0 });
+    expect(await tracker.flush({ timeoutMs: 30_000 })).toMatchObject({ complete: true, rejected: 0 });
     expect(gate.waiting).toBe(1);
     expect(ui.runs.size).toBe(5);
     expect(ui.calls().filter((c) => c === "POST /api/v1/dag_runs")).toHaveLength(5);
@@ -374,9 +378,11 @@ describe("HamiltonUIClient: a slow server is caught up with", () => {
     await tracker.shutdown();
   });
 
-  it("a create the server processes after the client looked for it: the duplicate is closed with the run's status, and tagged", async () => {
+  it("a create the server processes after the client looked for it: the duplicate is closed with the run's status, and tagged", {
+    timeout: 60_000,
+  }, async () => {
     // Only the delayed create may time out (see above).
-    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER, timeoutMs: 1_000 });
+    const client = new HamiltonUIClient({ baseUrl: ui.baseUrl, apiKey: KEY, username: USER, timeoutMs: 3_000 });
     const tracker = new HamiltonTracker({
       projectId: 1,
       username: USER,
@@ -402,7 +408,7 @@ describe("HamiltonUIClient: a slow server is caught up with", () => {
     await ui.waitUntil(() => ui.runs.size === 2);
     release();
     await running;
-    expect(await tracker.flush({ timeoutMs: 5_000 })).toMatchObject({ complete: true, rejected: 0 });
+    expect(await tracker.flush({ timeoutMs: 30_000 })).toMatchObject({ complete: true, rejected: 0 });
     const [kept, duplicate] = [...ui.runs.values()];
     expect(kept!.status).toBe("SUCCESS");
     expect(kept!.nodes.get("a")!.status).toBe("SUCCESS");

@@ -7,7 +7,7 @@ import { startUi } from "./server.js";
 
 describe("startUi drops slow clients", () => {
   it("a request whose headers drip in: 408 after headersTimeoutMs, the connection destroyed", async () => {
-    const ui = await serve({ headersTimeoutMs: 300 });
+    const ui = await serve({ headersTimeoutMs: 1_000 });
     const socket = await rawSocket(ui.port);
     const answer = await dripUntilClosed(socket, "GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ", "abcdef");
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
@@ -15,7 +15,7 @@ describe("startUi drops slow clients", () => {
   });
 
   it("a body that drips in below minBodyBytesPerSecond: 408 naming the option, the connection destroyed", async () => {
-    const ui = await serve({ headersTimeoutMs: 300, minBodyBytesPerSecond: 10_000 });
+    const ui = await serve({ headersTimeoutMs: 1_000, minBodyBytesPerSecond: 10_000 });
     for (const path of ["/v1/traces", "/api/v1/dag_templates?project_id=1"]) {
       const socket = await rawSocket(ui.port);
       const answer = await dripUntilClosed(
@@ -30,7 +30,7 @@ describe("startUi drops slow clients", () => {
   });
 
   it("a connection that sends nothing is dropped after headersTimeoutMs", async () => {
-    const ui = await serve({ headersTimeoutMs: 300 });
+    const ui = await serve({ headersTimeoutMs: 1_000 });
     const socket = await rawSocket(ui.port);
     socket.resume();
     await once(socket, "end");
@@ -63,7 +63,7 @@ describe("startUi drops slow clients", () => {
   });
 
   it("keeps an idle kept-alive connection past headersTimeoutMs: the headers' time counts from a request's first byte", async () => {
-    const ui = await serve({ headersTimeoutMs: 300 });
+    const ui = await serve({ headersTimeoutMs: 1_000 });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
       const get = () =>
